@@ -1,0 +1,84 @@
+"""The one exception hierarchy every vendor client raises.
+
+A client absorbs its vendor's quirks and raises one of these. The Home
+Assistant layer maps them in one place (``errors.py`` above this package).
+
+``reason`` is an optional stable, snake_case code naming the cause more
+precisely than the class does (``account_locked``, ``code_flow_credentials``).
+The Home Assistant layer uses it as the translation key of the message the user
+sees, so every reason a client raises needs an entry under ``exceptions`` in
+``strings.json`` (a test checks this).
+"""
+
+from __future__ import annotations
+
+
+class SolarCloudApiError(Exception):
+    """Base of every error a vendor client raises."""
+
+    default_reason = "unexpected_error"
+
+    def __init__(self, message: str = "", *, reason: str | None = None) -> None:
+        """Store the message and the optional reason code."""
+        super().__init__(message or self.__class__.__doc__ or "")
+        self.reason = reason or self.default_reason
+
+
+class ApiAuthenticationError(SolarCloudApiError):
+    """The credentials or tokens were refused; the user has to act."""
+
+    default_reason = "invalid_auth"
+
+
+class ApiPermissionError(SolarCloudApiError):
+    """Logged in, but this account may not use what was asked for.
+
+    ``missing_right`` names the right (interface, scope, consent) that is
+    missing, so a repair issue can tell the user what to ask for.
+    """
+
+    default_reason = "permission_denied"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        reason: str | None = None,
+        missing_right: str | None = None,
+    ) -> None:
+        """Store the message, reason and the missing right."""
+        super().__init__(message, reason=reason)
+        self.missing_right = missing_right
+
+
+class ApiConnectionError(SolarCloudApiError):
+    """The cloud could not be reached, timed out or failed on its side (5xx)."""
+
+    default_reason = "cannot_connect"
+
+
+class ApiRateLimitedError(SolarCloudApiError):
+    """The vendor refused the call for its rate limit.
+
+    ``retry_after`` (seconds) is set when the vendor says when to come back, or
+    when the client knows the window from the vendor's documentation.
+    """
+
+    default_reason = "rate_limited"
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        reason: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        """Store the message, reason and the optional retry delay."""
+        super().__init__(message, reason=reason)
+        self.retry_after = retry_after
+
+
+class ApiResponseError(SolarCloudApiError):
+    """The vendor answered something this client cannot use."""
+
+    default_reason = "unexpected_response"

@@ -1,0 +1,89 @@
+"""The HTTP round trip every vendor client shares.
+
+It turns transport failures (DNS, TLS, reset connections, timeouts) into
+:class:`ApiConnectionError` and hands back status, headers and body for the
+vendor client to interpret: what a status or an empty body means differs per
+vendor, so that decision stays in the vendor's client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+import json
+from typing import Any
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from .errors import ApiConnectionError, ApiResponseError
+
+DEFAULT_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    """What came back from one request."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+    url: URL
+
+    @property
+    def text(self) -> str:
+        """Return the body decoded as UTF-8, replacing what does not decode."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """Return the body parsed as JSON.
+
+        Raises:
+            ApiResponseError: The body is empty or not JSON.
+
+        """
+        if not self.body.strip():
+            raise ApiResponseError(f"Empty response body from {self.url.path}")
+        try:
+            return json.loads(self.body)
+        except ValueError as err:
+            raise ApiResponseError(
+                f"Response from {self.url.path} is not JSON: {self.text[:200]!r}"
+            ) from err
+
+
+async def send(
+    session: aiohttp.ClientSession,
+    method: str,
+    url: str | URL,
+    *,
+    request_timeout: float = DEFAULT_TIMEOUT,
+    **kwargs: Any,
+) -> RawResponse:
+    """Send one request and read the whole response.
+
+    Raises:
+        ApiConnectionError: Nothing usable came back in time.
+
+    """
+    try:
+        async with (
+            asyncio.timeout(request_timeout),
+            session.request(method, url, **kwargs) as response,
+        ):
+            body = await response.read()
+            return RawResponse(
+                status=response.status,
+                headers=response.headers,
+                body=body,
+                url=response.url,
+            )
+    except TimeoutError as err:
+        raise ApiConnectionError(
+            f"Timeout after {request_timeout:g} s: {method} {URL(url).path}"
+        ) from err
+    except aiohttp.ClientError as err:
+        raise ApiConnectionError(
+            f"{method} {URL(url).path} failed: {err.__class__.__name__}: {err}"
+        ) from err

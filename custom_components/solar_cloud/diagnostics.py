@@ -1,0 +1,59 @@
+"""Diagnostics: what the entry and its vendor know, with secrets redacted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import (
+    CONF_ACCESS_TOKEN,
+    CONF_API_KEY,
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_EMAIL,
+    CONF_LATITUDE,
+    CONF_LONGITUDE,
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_USERNAME,
+    CONF_WEBHOOK_ID,
+)
+from homeassistant.core import HomeAssistant
+
+from .runtime import SolarCloudConfigEntry
+
+# Keys redacted wherever they appear, in any vendor's data. Vendors add their
+# own spellings through SolarCloudData.redact_keys.
+TO_REDACT = frozenset(
+    {
+        CONF_ACCESS_TOKEN,
+        CONF_API_KEY,
+        CONF_CLIENT_ID,
+        CONF_CLIENT_SECRET,
+        CONF_EMAIL,
+        CONF_LATITUDE,
+        CONF_LONGITUDE,
+        CONF_PASSWORD,
+        CONF_TOKEN,
+        CONF_USERNAME,
+        CONF_WEBHOOK_ID,
+        "refresh_token",
+        "login_hint",
+        "serial",
+        "serial_number",
+        "unique_id",
+        "title",
+    }
+)
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> dict[str, Any]:
+    """Return the diagnostics of one account."""
+    runtime_data = entry.runtime_data
+    redact = TO_REDACT | runtime_data.redact_keys
+    return {
+        "entry": async_redact_data(entry.as_dict(), redact),
+        "vendor": async_redact_data(runtime_data.diagnostics(), redact),
+    }

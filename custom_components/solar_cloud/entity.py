@@ -1,0 +1,87 @@
+"""The base entity and device helpers of all vendors."""
+
+from __future__ import annotations
+
+from typing import Any, override
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import CONF_VENDOR, DOMAIN, LOGGER
+from .coordinator import SolarCloudCoordinator
+from .runtime import SolarCloudConfigEntry
+
+
+def device_identifier(vendor: str, device_key: str) -> tuple[str, str]:
+    """Return the device registry identifier of a vendor's plant or device.
+
+    ``device_key`` is the vendor's stable id (plant code, device id, serial).
+    """
+    return (DOMAIN, f"{vendor}_{device_key}")
+
+
+class SolarCloudEntity[CoordinatorT: SolarCloudCoordinator[Any]](
+    CoordinatorEntity[CoordinatorT]
+):
+    """An entity of one plant or device, fed by one coordinator."""
+
+    _attr_has_entity_name = True
+
+    def __init__(
+        self,
+        coordinator: CoordinatorT,
+        description: EntityDescription,
+        *,
+        device_key: str,
+        device_info: DeviceInfo | None = None,
+    ) -> None:
+        """Initialize the entity of the device ``device_key``.
+
+        Pass ``device_info`` from the entity that describes the device fully;
+        the others only name the device they belong to.
+        """
+        super().__init__(coordinator)
+        vendor = coordinator.config_entry.data[CONF_VENDOR]
+        self.entity_description = description
+        self.device_key = device_key
+        self._attr_unique_id = f"{vendor}_{device_key}_{description.key}"
+        self._attr_device_info = device_info or DeviceInfo(
+            identifiers={device_identifier(vendor, device_key)}
+        )
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return whether the coordinator has data fresh enough to show."""
+        return self.coordinator.has_fresh_data
+
+
+@callback
+def async_register_device(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry, device_info: DeviceInfo
+) -> dr.DeviceEntry:
+    """Register a device now, so that its children can name it as via_device_id.
+
+    Home Assistant links a child device to its parent by the parent's registry
+    id, which exists only once the parent is registered.
+    """
+    return dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **device_info
+    )
+
+
+@callback
+def async_remove_stale_devices(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry, device_keys: set[str]
+) -> None:
+    """Remove the entry's devices whose vendor key is no longer reported."""
+    vendor = entry.data[CONF_VENDOR]
+    current = {device_identifier(vendor, key) for key in device_keys}
+    device_registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if device.identifiers.isdisjoint(current):
+            LOGGER.info("Removing %s: the account no longer reports it", device.name)
+            device_registry.async_remove_device(device.id)

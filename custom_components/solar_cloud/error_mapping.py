@@ -1,0 +1,72 @@
+"""The one place where client errors become Home Assistant errors.
+
+Coordinators raise what :func:`update_error` returns; entity actions and
+services raise what :func:`action_error` returns. The message the user sees is
+the translation of the error's ``reason`` under ``exceptions`` in
+``strings.json``; ``{error}`` in it is the client's own message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers.update_coordinator import UpdateFailed
+
+from .api import ApiAuthenticationError, ApiRateLimitedError, SolarCloudApiError
+from .const import DOMAIN
+
+
+def _placeholders(err: SolarCloudApiError) -> dict[str, str]:
+    return {"error": str(err)}
+
+
+def update_error(err: SolarCloudApiError) -> ConfigEntryAuthFailed | UpdateFailed:
+    """Return what a coordinator raises for a client error.
+
+    Authentication errors start a reauth flow; everything else marks the
+    update as failed, and a rate limit tells the coordinator when to retry.
+    """
+    if isinstance(err, ApiAuthenticationError):
+        return ConfigEntryAuthFailed(
+            translation_domain=DOMAIN,
+            translation_key=err.reason,
+            translation_placeholders=_placeholders(err),
+        )
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key=err.reason,
+        translation_placeholders=_placeholders(err),
+        retry_after=err.retry_after if isinstance(err, ApiRateLimitedError) else None,
+    )
+
+
+def action_error(
+    hass: HomeAssistant, entry: ConfigEntry, err: SolarCloudApiError
+) -> HomeAssistantError:
+    """Return what an entity action or a service raises for a client error.
+
+    An authentication error also starts the reauth flow, so the user is asked
+    for new credentials rather than only told that the action failed.
+    """
+    if isinstance(err, ApiAuthenticationError):
+        entry.async_start_reauth(hass)
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key=err.reason,
+        translation_placeholders=_placeholders(err),
+    )
+
+
+@asynccontextmanager
+async def translate_action_errors(
+    hass: HomeAssistant, entry: ConfigEntry
+) -> AsyncIterator[None]:
+    """Raise client errors inside the block as translated action errors."""
+    try:
+        yield
+    except SolarCloudApiError as err:
+        raise action_error(hass, entry, err) from err

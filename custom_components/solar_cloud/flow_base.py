@@ -1,0 +1,162 @@
+"""What every vendor's config flow steps share.
+
+The config flow class (``config_flow.py``) combines one mixin per vendor, each
+a subclass of :class:`SolarCloudFlowBase`. Reauth and reconfigure flows start
+at a generic step here and continue at ``async_step_<vendor>_reauth`` or
+``async_step_<vendor>_reconfigure`` of the entry's vendor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+import logging
+from typing import Any, override
+
+from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.const import CONF_URL
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
+from homeassistant.helpers.selector import (
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import probatio
+
+from .const import CONF_VENDOR, DOMAIN, LOGGER, Vendor
+from .oauth import OAuthEndpoints, SolarCloudCredential
+
+type StepHandler = Callable[[Any], Awaitable[ConfigFlowResult]]
+
+SECTION_ADVANCED = "advanced"
+URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+PASSWORD_SELECTOR = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+)
+
+
+class SolarCloudFlowBase(AbstractOAuth2FlowHandler):
+    """Shared behaviour of the vendor mixins."""
+
+    DOMAIN = DOMAIN
+    VERSION = 1
+
+    _oauth_endpoints: OAuthEndpoints | None = None
+    _oauth_token_handler: Callable[[dict[str, Any]], Awaitable[ConfigFlowResult]]
+
+    @property
+    @override
+    def logger(self) -> logging.Logger:
+        """Return the logger of the OAuth2 steps."""
+        return LOGGER
+
+    @staticmethod
+    def url_section(default: str) -> dict[probatio.Marker, Any]:
+        """Return the vendor API URL field, in a collapsed "advanced" section.
+
+        Tests, the demo and sandbox users point the integration at another
+        server with it; everybody else leaves the production default. (Home
+        Assistant deprecated the advanced mode toggle in favour of sections.)
+        """
+        return {
+            probatio.Required(SECTION_ADVANCED): section(
+                probatio.Schema(
+                    {probatio.Required(CONF_URL, default=default): URL_SELECTOR}
+                ),
+                {"collapsed": True},
+            )
+        }
+
+    @staticmethod
+    def pop_url(user_input: dict[str, Any], default: str) -> str:
+        """Take the URL out of the submitted advanced section.
+
+        Returns the URL without a trailing slash, the default if none was given.
+        """
+        advanced: dict[str, Any] = user_input.pop(SECTION_ADVANCED, None) or {}
+        url: str = advanced.get(CONF_URL) or default
+        return url.rstrip("/")
+
+    async def async_create_vendor_entry(
+        self,
+        vendor: Vendor,
+        *,
+        unique_id: str,
+        title: str,
+        data: Mapping[str, Any],
+        options: Mapping[str, Any] | None = None,
+    ) -> ConfigFlowResult:
+        """Create the entry of a new account, unless it is already set up."""
+        await self.async_set_unique_id(unique_id)
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(
+            title=title, data={**data, CONF_VENDOR: vendor}, options=options or {}
+        )
+
+    async def async_update_vendor_entry(
+        self, *, unique_id: str, data_updates: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Finish a reauth or reconfigure flow: same account, new data."""
+        entry = (
+            self._get_reauth_entry()
+            if self.source == "reauth"
+            else self._get_reconfigure_entry()
+        )
+        await self.async_set_unique_id(unique_id)
+        self._abort_if_unique_id_mismatch(reason="wrong_account")
+        return self.async_update_reload_and_abort(entry, data_updates=data_updates)
+
+    # OAuth2 through application credentials -------------------------------
+
+    async def async_start_oauth(
+        self,
+        endpoints: OAuthEndpoints,
+        on_token: Callable[[dict[str, Any]], Awaitable[ConfigFlowResult]],
+    ) -> ConfigFlowResult:
+        """Let the user authorize at ``endpoints``; ``on_token`` gets the result.
+
+        ``on_token`` receives ``{"auth_implementation": …, "token": …}``, the
+        data an OAuth2 entry keeps, and finishes the flow.
+        """
+        self._oauth_endpoints = endpoints
+        self._oauth_token_handler = on_token
+        return await self.async_step_pick_implementation()
+
+    @override
+    async def async_step_auth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Bind the picked credential to the vendor, then authorize."""
+        if isinstance(self.flow_impl, SolarCloudCredential):
+            if self._oauth_endpoints is None:
+                return self.async_abort(reason="oauth_vendor_unknown")
+            self.flow_impl = self.flow_impl.bind(self._oauth_endpoints)
+        return await super().async_step_auth(user_input)
+
+    @override
+    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Hand the token to the vendor step that started the authorization."""
+        return await self._oauth_token_handler(data)
+
+    # Reauth and reconfigure dispatch ---------------------------------------
+
+    def _vendor_step(self, vendor: str, name: str) -> StepHandler | None:
+        handler: StepHandler | None = getattr(self, f"async_step_{vendor}_{name}", None)
+        return handler
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Ask the entry's vendor for new credentials."""
+        if (step := self._vendor_step(entry_data[CONF_VENDOR], "reauth")) is None:
+            return self.async_abort(reason="reauth_not_supported")
+        return await step(entry_data)
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the connection settings of the entry's account."""
+        entry = self._get_reconfigure_entry()
+        if (step := self._vendor_step(entry.data[CONF_VENDOR], "reconfigure")) is None:
+            return self.async_abort(reason="reconfigure_not_supported")
+        return await step(user_input)

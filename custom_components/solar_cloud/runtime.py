@@ -1,0 +1,109 @@
+"""What a loaded config entry holds: ``entry.runtime_data``.
+
+Every vendor builds a subclass of :class:`SolarCloudData` in its setup. The
+generic parts of the integration (platform forwarding, diagnostics, device
+removal, actions) only talk to this base class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from homeassistant.config_entries import ConfigEntry, OptionsFlow
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN, Vendor
+
+if TYPE_CHECKING:
+    from .actions import ActionTarget, FeedInLimitRequest
+    from .coordinator import SolarCloudCoordinator
+
+type SolarCloudConfigEntry = ConfigEntry[SolarCloudData]
+type PlatformSetup = Callable[
+    [HomeAssistant, SolarCloudConfigEntry, AddConfigEntryEntitiesCallback],
+    Awaitable[None],
+]
+
+
+@dataclass(kw_only=True)
+class SolarCloudData:
+    """Runtime data of one config entry (one vendor account)."""
+
+    vendor: ClassVar[Vendor]
+    redact_keys: ClassVar[frozenset[str]] = frozenset()
+    """Keys the vendor's diagnostics must redact on top of the common ones."""
+
+    coordinators: Sequence[SolarCloudCoordinator[Any]] = field(default_factory=list)
+    platforms: Mapping[Platform, PlatformSetup] = field(default_factory=dict)
+    """The entity platforms this account uses, and how each adds its entities."""
+
+    def device_keys(self) -> set[str]:
+        """Return the vendor keys of the devices the account still reports.
+
+        Used to let the user delete devices that are gone, and nothing else.
+        """
+        return set()
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return what the vendor knows, for the diagnostics download."""
+        return {
+            coordinator.name: {
+                "last_update_success": coordinator.last_update_success,
+                "last_update_success_time": coordinator.last_update_success_time,
+            }
+            for coordinator in self.coordinators
+        }
+
+    async def async_unload(self) -> None:
+        """Release what the account holds (sessions, webhooks) on unload."""
+
+    async def async_set_feed_in_limit(
+        self, target: ActionTarget, request: FeedInLimitRequest
+    ) -> ServiceResponse:
+        """Limit the power fed into the grid (action ``set_feed_in_limit``)."""
+        raise action_not_supported(target, "set_feed_in_limit")
+
+
+def action_not_supported(target: ActionTarget, action: str) -> ServiceValidationError:
+    """Return the error for an action the target's vendor does not offer."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="action_not_supported",
+        translation_placeholders={"action": action, "entry": target.entry.title},
+    )
+
+
+def platform_setup(platform: Platform) -> PlatformSetup:
+    """Return a platform's ``async_setup_entry`` that defers to the vendor."""
+
+    async def async_setup_entry(
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        async_add_entities: AddConfigEntryEntitiesCallback,
+    ) -> None:
+        if (setup := entry.runtime_data.platforms.get(platform)) is not None:
+            await setup(hass, entry, async_add_entities)
+
+    return async_setup_entry
+
+
+@dataclass(frozen=True, kw_only=True)
+class VendorIntegration:
+    """How the generic integration reaches one vendor's Home Assistant layer."""
+
+    async_setup_entry: Callable[
+        [HomeAssistant, SolarCloudConfigEntry], Awaitable[SolarCloudData]
+    ]
+    """Build the entry's runtime data; raise ConfigEntry* errors on failure."""
+
+    async_remove_entry: (
+        Callable[[HomeAssistant, SolarCloudConfigEntry], Awaitable[None]] | None
+    ) = None
+    """Undo at the vendor what the entry registered there (webhooks)."""
+
+    options_flow: type[OptionsFlow] | None = None

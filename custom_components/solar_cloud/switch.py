@@ -1,0 +1,9 @@
+"""Switch entities: each vendor decides which of its data become switchs."""
+
+from homeassistant.const import Platform
+
+from .runtime import platform_setup
+
+PARALLEL_UPDATES = 1
+
+async_setup_entry = platform_setup(Platform.SWITCH)

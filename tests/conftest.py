@@ -1,0 +1,56 @@
+"""Fixtures shared by all tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from unittest.mock import patch
+
+from homeassistant.const import CONF_URL
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+# Imported before the ``hass`` fixture runs: otherwise the plugin's own testing
+# configuration shadows the custom integration.
+import custom_components.solar_cloud  # noqa: F401
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
+from custom_components.solar_cloud.vendors import VENDORS
+
+from .fake_vendor import FAKE_INTEGRATION, FAKE_VENDOR, FakeCloud
+from .simulator.core import RunningSimulator, StartSimulator
+
+pytest_plugins = ["tests.simulator.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> Iterator[None]:
+    """Let Home Assistant load custom_components/solar_cloud in every test."""
+    return
+
+
+@pytest.fixture
+def fake_vendor() -> Iterator[None]:
+    """Serve the fake vendor in place of one of the real ones."""
+    with patch.dict(VENDORS, {FAKE_VENDOR: FAKE_INTEGRATION}):
+        yield
+
+
+@pytest.fixture
+async def fake_cloud(
+    start_vendor_simulator: StartSimulator,
+) -> AsyncIterator[RunningSimulator]:
+    """Serve the fake cloud."""
+    return await start_vendor_simulator(FakeCloud())
+
+
+@pytest.fixture
+def fake_entry(hass: HomeAssistant, fake_cloud: RunningSimulator) -> MockConfigEntry:
+    """Return an entry of the fake vendor pointing at the fake cloud."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Fake account",
+        unique_id="fake-account",
+        data={CONF_VENDOR: FAKE_VENDOR, CONF_URL: fake_cloud.base_url},
+    )
+    entry.add_to_hass(hass)
+    return entry

@@ -1,0 +1,24 @@
+"""Which vendor simulators ``python -m tests.simulator`` serves, and where.
+
+Vendor slices add their simulator here. The ports are fixed so that the
+development configuration (``scripts/develop``) can point at them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .core import VendorSimulator
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemoSimulator:
+    """A simulator as the demo serves it."""
+
+    port: int
+    create: Callable[[], VendorSimulator]
+    """Build the simulator with its demo accounts."""
+
+
+DEMO_SIMULATORS: dict[str, DemoSimulator] = {}

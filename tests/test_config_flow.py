@@ -1,0 +1,388 @@
+"""The generic config flow: the vendor menu, shared helpers and OAuth2."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from unittest.mock import patch
+
+import aiohttp
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult, OptionsFlow
+from homeassistant.const import CONF_API_KEY, CONF_URL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+import probatio
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_config_flow,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
+
+from custom_components.solar_cloud.config_flow import SolarCloudConfigFlow
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.oauth import OAuthEndpoints
+from custom_components.solar_cloud.runtime import VendorIntegration
+from custom_components.solar_cloud.vendors import VENDORS
+
+from .fake_vendor import FAKE_VENDOR
+from .simulator.core import RunningSimulator, StartSimulator, VendorSimulator
+from .simulator.oauth import OAuthServer
+
+REDIRECT = "https://example.com/auth/external/callback"
+
+
+class AuthServerSimulator(VendorSimulator):
+    """A vendor that only has an authorization server."""
+
+    vendor = "fake"
+
+    def __init__(self) -> None:
+        """Accept one client, with PKCE."""
+        super().__init__()
+        self.oauth = OAuthServer(
+            clock=self.clock, clients={"client-id": "client-secret"}, require_pkce=True
+        )
+
+    def add_routes(self, router: Any) -> None:
+        """Serve the OAuth2 endpoints."""
+        self.oauth.add_routes(router, authorize_path="/authorize", token_path="/token")
+
+
+class FakeVendorFlow(SolarCloudConfigFlow):
+    """The real flow plus steps of a vendor that uses the shared helpers."""
+
+    auth_server: str = ""
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Offer the fake vendor's steps next to the real ones."""
+        return self.async_show_menu(
+            step_id="user", menu_options=[*Vendor, "fake", "fake_oauth"]
+        )
+
+    async def async_step_fake(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for an API key (and the URL in advanced mode)."""
+        if user_input is not None:
+            url = self.pop_url(user_input, "https://fake")
+            return await self.async_create_vendor_entry(
+                FAKE_VENDOR,
+                unique_id=user_input[CONF_API_KEY],
+                title="Fake",
+                data={**user_input, CONF_URL: url},
+            )
+        return self.async_show_form(
+            step_id="fake",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_API_KEY): str,
+                    **self.url_section("https://fake"),
+                }
+            ),
+        )
+
+    async def async_step_fake_oauth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Authorize at the simulator's authorization server."""
+        return await self.async_start_oauth(
+            OAuthEndpoints(
+                authorize_url=f"{self.auth_server}/authorize",
+                token_url=f"{self.auth_server}/token",
+                scopes=("read", "offline_access"),
+                pkce=True,
+            ),
+            self._async_oauth_done,
+        )
+
+    async def _async_oauth_done(self, data: dict[str, Any]) -> ConfigFlowResult:
+        return await self.async_create_vendor_entry(
+            FAKE_VENDOR, unique_id="oauth-user", title="Fake OAuth", data=data
+        )
+
+    async def async_step_fusionsolar_reauth(
+        self, entry_data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Start the fake vendor's reauth."""
+        return await self.async_step_fusionsolar_reauth_confirm()
+
+    async def async_step_fusionsolar_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the key again."""
+        if user_input is not None:
+            return await self.async_update_vendor_entry(
+                unique_id=user_input[CONF_API_KEY], data_updates=user_input
+            )
+        return self.async_show_form(
+            step_id="fusionsolar_reauth_confirm",
+            data_schema=probatio.Schema({probatio.Required(CONF_API_KEY): str}),
+        )
+
+    async def async_step_fusionsolar_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the key."""
+        if user_input is not None:
+            return await self.async_update_vendor_entry(
+                unique_id=user_input[CONF_API_KEY], data_updates=user_input
+            )
+        return self.async_show_form(
+            step_id="fusionsolar_reconfigure",
+            data_schema=probatio.Schema({probatio.Required(CONF_API_KEY): str}),
+        )
+
+
+@pytest.fixture
+def fake_flow() -> Iterator[type[FakeVendorFlow]]:
+    """Use the flow with the fake vendor's steps."""
+    with mock_config_flow(DOMAIN, FakeVendorFlow):
+        yield FakeVendorFlow
+
+
+@pytest.fixture
+async def auth_server(
+    start_vendor_simulator: StartSimulator,
+) -> AsyncIterator[RunningSimulator]:
+    """Serve an authorization server."""
+    served = await start_vendor_simulator(AuthServerSimulator())
+    FakeVendorFlow.auth_server = served.base_url
+    return served
+
+
+async def test_user_step_is_a_vendor_menu(hass: HomeAssistant) -> None:
+    """The first step lets the user pick one of the three vendors."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["sma", "smartme", "fusionsolar"]
+
+
+@pytest.mark.parametrize("vendor", [Vendor.SMA, Vendor.SMARTME, Vendor.FUSIONSOLAR])
+async def test_every_vendor_has_a_step(hass: HomeAssistant, vendor: Vendor) -> None:
+    """Each menu option leads to the vendor's own step."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": vendor}
+    )
+    assert result["type"] in (
+        FlowResultType.FORM,
+        FlowResultType.MENU,
+        FlowResultType.ABORT,
+    )
+    if result["type"] is FlowResultType.ABORT:
+        assert result["reason"] == "vendor_not_available"
+
+
+@pytest.mark.usefixtures("fake_flow")
+@pytest.mark.parametrize(
+    ("advanced", "url"),
+    [
+        ({}, "https://fake"),
+        ({CONF_URL: "http://127.0.0.1:1/"}, "http://127.0.0.1:1"),
+    ],
+)
+async def test_url_in_a_collapsed_section(
+    hass: HomeAssistant, advanced: dict[str, str], url: str
+) -> None:
+    """The vendor API URL sits in a collapsed section and defaults to production."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "fake"}
+    )
+    advanced_section = result["data_schema"].schema["advanced"]
+    assert advanced_section.options == {"collapsed": True}
+    user_input = {CONF_API_KEY: "key-1", "advanced": advanced}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"] == {
+        CONF_VENDOR: FAKE_VENDOR,
+        CONF_API_KEY: "key-1",
+        CONF_URL: url,
+    }
+    assert result["result"].unique_id == "key-1"
+
+
+@pytest.mark.usefixtures("fake_flow")
+async def test_same_account_twice_is_refused(hass: HomeAssistant) -> None:
+    """An account already set up is not added a second time."""
+    MockConfigEntry(
+        domain=DOMAIN, unique_id="key-1", data={CONF_VENDOR: FAKE_VENDOR}
+    ).add_to_hass(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "fake"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "key-1", "advanced": {}}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+@pytest.mark.usefixtures("fake_flow")
+@pytest.mark.parametrize(
+    ("key", "reason"), [("key-1", "reauth_successful"), ("other", "wrong_account")]
+)
+async def test_reauth_goes_to_the_vendor(
+    hass: HomeAssistant, key: str, reason: str
+) -> None:
+    """Reauth continues at the vendor's step and only accepts the same account."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="key-1",
+        data={CONF_VENDOR: FAKE_VENDOR, CONF_API_KEY: "old"},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "fusionsolar_reauth_confirm"
+    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_API_KEY: key}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+    assert entry.data[CONF_API_KEY] == (
+        "key-1" if reason == "reauth_successful" else "old"
+    )
+
+
+@pytest.mark.usefixtures("fake_flow")
+async def test_reconfigure_goes_to_the_vendor(hass: HomeAssistant) -> None:
+    """Reconfigure continues at the vendor's step."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="key-1",
+        data={CONF_VENDOR: FAKE_VENDOR, CONF_API_KEY: "old"},
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "fusionsolar_reconfigure"
+    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_API_KEY: "key-1"}
+        )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_API_KEY] == "key-1"
+
+
+@pytest.mark.parametrize(
+    ("flow", "reason"),
+    [("reauth", "reauth_not_supported"), ("reconfigure", "reconfigure_not_supported")],
+)
+async def test_vendor_without_the_step_aborts(
+    hass: HomeAssistant, flow: str, reason: str
+) -> None:
+    """A vendor that has no reauth or reconfigure step says so."""
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: Vendor.SMA})
+    entry.add_to_hass(hass)
+    if flow == "reauth":
+        result = await entry.start_reauth_flow(hass)
+    else:
+        result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+
+
+class _Options(OptionsFlow):
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        return self.async_create_entry(data={"interval": 5})
+
+
+async def test_options_flow_is_the_vendors(hass: HomeAssistant) -> None:
+    """Options are offered only by vendors that have some."""
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: Vendor.SMA})
+    entry.add_to_hass(hass)
+    assert not SolarCloudConfigFlow.async_supports_options_flow(entry)
+
+    with patch.dict(
+        VENDORS,
+        {Vendor.SMA: VendorIntegration(async_setup_entry=None, options_flow=_Options)},
+    ):  # type: ignore[arg-type]
+        assert SolarCloudConfigFlow.async_supports_options_flow(entry)
+        result = await hass.config_entries.options.async_init(entry.entry_id)
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {"interval": 5}
+
+
+@pytest.mark.usefixtures("fake_flow", "current_request_with_host")
+async def test_oauth_with_application_credentials(
+    hass: HomeAssistant,
+    auth_server: RunningSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A credential is bound to the vendor's endpoints, with scopes and PKCE."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential("client-id", "client-secret", name="Fake cloud"),
+        "fake_cred",
+    )
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "fake_oauth"}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    authorize = URL(result["url"])
+    assert str(authorize.with_query(None)) == f"{auth_server.base_url}/authorize"
+    assert authorize.query["scope"] == "read offline_access"
+    assert authorize.query["code_challenge_method"] == "S256"
+    assert authorize.query["redirect_uri"] == REDIRECT
+
+    # The simulated user approves; the vendor redirects back to Home Assistant.
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(authorize, allow_redirects=False) as response,
+    ):
+        assert response.status == 302
+        callback = URL(response.headers["Location"])
+    client = await hass_client_no_auth()
+    response = await client.get(f"/auth/external/callback?{callback.query_string}")
+    assert response.status == 200
+
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Fake OAuth"
+    assert result["data"]["auth_implementation"] == "fake_cred"
+    token = result["data"]["token"]
+    assert token["access_token"] in auth_server.simulator.oauth.access_tokens
+    assert result["data"][CONF_VENDOR] == FAKE_VENDOR
+
+
+@pytest.mark.usefixtures("fake_flow", "current_request_with_host")
+async def test_oauth_without_a_vendor_step_aborts(hass: HomeAssistant) -> None:
+    """Picking a credential outside a vendor step cannot know the endpoints."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential("client-id", "secret"), "cred"
+    )
+    flow = FakeVendorFlow()
+    flow.hass = hass
+    flow.flow_id = "x"
+    flow.context = {"source": SOURCE_USER}
+    result = await flow.async_step_pick_implementation({"implementation": "cred"})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "oauth_vendor_unknown"

@@ -1,0 +1,31 @@
+"""Diagnostics redact secrets, common and vendor-specific."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+
+@pytest.mark.usefixtures("fake_vendor")
+@pytest.mark.freeze_time("2026-06-21T12:00:00+00:00")
+async def test_diagnostics_are_redacted(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    fake_entry: MockConfigEntry,
+) -> None:
+    """Titles, unique ids and the vendor's own secrets never leave the machine."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, fake_entry)
+
+    assert diagnostics["entry"]["title"] == "**REDACTED**"
+    assert diagnostics["entry"]["unique_id"] == "**REDACTED**"
+    assert diagnostics["entry"]["data"]["vendor"] == "fusionsolar"
+    vendor = diagnostics["vendor"]
+    assert vendor["plant_secret"] == "**REDACTED**"
+    assert vendor["plants"] == {"plant-1": 720.0, "plant-2": 720.0}
+    assert vendor["Fake account power"]["last_update_success"] is True

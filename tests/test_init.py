@@ -1,0 +1,185 @@
+"""Setup, unload, removal and the generic coordinator behaviour."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.issues import async_create_issue
+
+from .common import async_advance
+from .fake_vendor import FAKE_VENDOR, removed_entries
+from .simulator.core import RunningSimulator
+
+NOON = "2026-06-21T12:00:00+00:00"
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("fake_vendor")
+async def test_setup_and_unload(
+    hass: HomeAssistant, fake_entry: MockConfigEntry
+) -> None:
+    """The vendor's runtime data drives the platforms; unload releases it."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    assert fake_entry.state is ConfigEntryState.LOADED
+
+    state = hass.states.get("sensor.plant_1_power")
+    assert state is not None
+    assert state.state == "720.0"  # 12:00 is minute 720 of the day
+    assert hass.states.get("sensor.plant_2_power") is not None
+
+    runtime_data = fake_entry.runtime_data
+    assert await hass.config_entries.async_unload(fake_entry.entry_id)
+    assert fake_entry.state is ConfigEntryState.NOT_LOADED
+    assert runtime_data.unloaded
+    assert hass.states.get("sensor.plant_1_power").state == STATE_UNAVAILABLE
+
+
+@pytest.mark.usefixtures("fake_vendor")
+async def test_remove_entry_undoes_vendor_registrations(
+    hass: HomeAssistant, fake_entry: MockConfigEntry
+) -> None:
+    """Removing an entry lets the vendor clean up and resolves its issues."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    async_create_issue(hass, fake_entry, "some_problem")
+    other = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: FAKE_VENDOR})
+    other.add_to_hass(hass)
+    async_create_issue(hass, other, "some_problem")
+
+    await hass.config_entries.async_remove(fake_entry.entry_id)
+
+    assert fake_entry.entry_id in removed_entries
+    issues = ir.async_get(hass).issues
+    assert (DOMAIN, f"{fake_entry.entry_id}_some_problem") not in issues
+    assert (DOMAIN, f"{other.entry_id}_some_problem") in issues
+
+
+async def test_vendor_without_implementation_fails_setup(hass: HomeAssistant) -> None:
+    """A vendor whose slice is not built refuses setup with a clear reason."""
+    entry = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: Vendor.SMA})
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason is not None
+
+
+@pytest.mark.usefixtures("fake_vendor")
+@pytest.mark.parametrize(
+    ("fault", "state"),
+    [
+        ({"status": 500}, ConfigEntryState.SETUP_RETRY),
+        ({"status": 429}, ConfigEntryState.SETUP_RETRY),
+        ({"body": b"<html>"}, ConfigEntryState.SETUP_RETRY),
+        ({"vendor_error": 20004}, ConfigEntryState.SETUP_RETRY),
+        ({"status": 403}, ConfigEntryState.SETUP_RETRY),
+        ({"status": 401}, ConfigEntryState.SETUP_ERROR),
+    ],
+)
+async def test_first_refresh_errors(
+    hass: HomeAssistant,
+    fake_cloud: RunningSimulator,
+    fake_entry: MockConfigEntry,
+    fault: dict[str, object],
+    state: ConfigEntryState,
+) -> None:
+    """Errors of the first refresh retry setup, or ask for new credentials."""
+    fake_cloud.simulator.faults.add("plants", **fault)
+    await hass.config_entries.async_setup(fake_entry.entry_id)
+    assert fake_entry.state is state
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("fake_vendor")
+async def test_entities_survive_short_outages(
+    hass: HomeAssistant,
+    fake_cloud: RunningSimulator,
+    fake_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Failed refreshes keep the last value until it is older than stale_after."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    sim = fake_cloud.simulator
+    sim.faults.add("plants", status=503)
+
+    for minute in range(1, 5):
+        await async_advance(hass, freezer, timedelta(minutes=1))
+        state = hass.states.get("sensor.plant_1_power")
+        assert state.state == "720.0", f"minute {minute}"
+
+    for _ in range(2):
+        await async_advance(hass, freezer, timedelta(minutes=1))
+    assert hass.states.get("sensor.plant_1_power").state == STATE_UNAVAILABLE
+
+    sim.faults.clear()
+    await async_advance(hass, freezer, timedelta(minutes=1))
+    assert hass.states.get("sensor.plant_1_power").state == "727.0"
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("fake_vendor")
+async def test_rate_limit_postpones_next_refresh(
+    hass: HomeAssistant,
+    fake_cloud: RunningSimulator,
+    fake_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A rate limit with retry-after is honoured instead of the interval."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    sim = fake_cloud.simulator
+    sim.faults.add("plants", status=429, times=1)
+    sim.log.clear()
+
+    await async_advance(hass, freezer, timedelta(minutes=1))
+    assert sim.log.count("plants") == 1
+
+    # The client asked to come back after 120 s: nothing at +60 s.
+    await async_advance(hass, freezer, timedelta(seconds=61))
+    assert sim.log.count("plants") == 1
+
+    await async_advance(hass, freezer, timedelta(seconds=61))
+    assert sim.log.count("plants") == 2
+    assert hass.states.get("sensor.plant_1_power").state == "723.0"
+
+
+@pytest.mark.usefixtures("fake_vendor")
+async def test_devices_gone_at_the_vendor_are_removed(
+    hass: HomeAssistant,
+    fake_cloud: RunningSimulator,
+    fake_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A plant the account stops reporting loses its device; users may delete only such devices."""
+    assert await async_setup_component(hass, "config", {})
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    plant_1 = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{FAKE_VENDOR}_plant-1"), fake_entry.entry_id
+    )
+    plant_2 = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{FAKE_VENDOR}_plant-2"), fake_entry.entry_id
+    )
+    assert plant_1 is not None
+    assert plant_2 is not None
+
+    from custom_components.solar_cloud import async_remove_config_entry_device
+
+    assert not await async_remove_config_entry_device(hass, fake_entry, plant_2)
+    stray = device_registry.async_get_or_create(
+        config_entry_id=fake_entry.entry_id, identifiers={(DOMAIN, "fusionsolar_old")}
+    )
+    assert await async_remove_config_entry_device(hass, fake_entry, stray)
+
+    fake_cloud.simulator.plants.remove("plant-2")
+    await async_advance(hass, freezer, timedelta(minutes=1))
+
+    assert device_registry.async_get(plant_2.id) is None
+    assert device_registry.async_get(plant_1.id) is not None

@@ -1,0 +1,185 @@
+"""Actions: target resolution, validation and dispatch to the vendor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.solar_cloud.actions import (
+    ActionTarget,
+    FeedInLimitMode,
+    FeedInLimitRequest,
+)
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
+from custom_components.solar_cloud.runtime import SolarCloudData
+
+from .fake_vendor import FAKE_VENDOR
+from .simulator.core import RunningSimulator
+
+pytestmark = pytest.mark.usefixtures("fake_vendor")
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, fake_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the fake account."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    return fake_entry
+
+
+def _plant(
+    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, plant: str
+) -> dr.DeviceEntry:
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{FAKE_VENDOR}_{plant}"), entry.entry_id
+    )
+    assert device is not None
+    return device
+
+
+async def _call(hass: HomeAssistant, data: dict[str, Any]) -> Any:
+    return await hass.services.async_call(
+        DOMAIN, "set_feed_in_limit", data, blocking=True, return_response=True
+    )
+
+
+async def test_set_feed_in_limit_on_a_plant(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    fake_cloud: RunningSimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The plant picked as device gets the limit; the vendor's answer is returned."""
+    device = _plant(device_registry, loaded_entry, "plant-2")
+    response = await _call(
+        hass, {"device_id": device.id, "mode": "limited", "power_limit": 3.5}
+    )
+    assert response == {"plant": "plant-2", "mode": "limited"}
+    assert fake_cloud.simulator.feed_in_limits == {"plant-2": {"kw": 3.5}}
+
+
+async def test_set_feed_in_limit_on_an_entry(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, fake_cloud: RunningSimulator
+) -> None:
+    """With only the account as target, the vendor decides which plant."""
+    response = await _call(
+        hass, {"config_entry_id": loaded_entry.entry_id, "mode": "no_limit"}
+    )
+    assert response == {"plant": "plant-1", "mode": "no_limit"}
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        ({"mode": "limited", "power_limit": 1}, "no_target"),
+        ({"device_id": "nope", "mode": "no_limit"}, "invalid_device"),
+        ({"config_entry_id": "{entry}", "mode": "limited"}, "feed_in_limit_missing"),
+    ],
+)
+async def test_invalid_calls_are_refused(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, data: dict[str, Any], key: str
+) -> None:
+    """Bad input gets a translated validation error."""
+    data = {
+        k: v.format(entry=loaded_entry.entry_id) if isinstance(v, str) else v
+        for k, v in data.items()
+    }
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, data)
+    assert err.value.translation_key == key
+
+
+async def test_schema_rejects_both_limits(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Power and percent limit are alternatives."""
+    with pytest.raises(Exception, match="exclusion 'limit'"):
+        await _call(
+            hass,
+            {
+                "config_entry_id": loaded_entry.entry_id,
+                "mode": "limited",
+                "power_limit": 1,
+                "percent_limit": 50,
+            },
+        )
+
+
+async def test_device_of_another_integration_is_refused(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A device that is not Solar Cloud's is not a valid target."""
+    other_entry = MockConfigEntry(domain="other")
+    other_entry.add_to_hass(hass)
+    other = device_registry.async_get_or_create(
+        config_entry_id=other_entry.entry_id, identifiers={("other", "x")}
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, {"device_id": other.id, "mode": "no_limit"})
+    assert err.value.translation_key == "invalid_device"
+
+
+async def test_device_outside_the_given_entry_is_refused(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Entry and device must agree when both are given."""
+    device = _plant(device_registry, loaded_entry, "plant-1")
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(
+            hass,
+            {"device_id": device.id, "config_entry_id": "another", "mode": "no_limit"},
+        )
+    assert err.value.translation_key == "invalid_device"
+
+
+async def test_device_without_a_vendor_key_is_refused(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A device of this entry whose identifier is not a vendor key is refused."""
+    stray = device_registry.async_get_or_create(
+        config_entry_id=loaded_entry.entry_id, identifiers={(DOMAIN, "somethingelse")}
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, {"device_id": stray.id, "mode": "no_limit"})
+    assert err.value.translation_key == "invalid_device"
+
+
+async def test_entry_not_loaded_is_refused(
+    hass: HomeAssistant, fake_entry: MockConfigEntry
+) -> None:
+    """An entry that is not loaded cannot act."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    other = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: FAKE_VENDOR})
+    other.add_to_hass(hass)
+    with pytest.raises(ServiceValidationError):
+        await _call(hass, {"config_entry_id": other.entry_id, "mode": "no_limit"})
+
+
+async def test_vendor_without_the_action(loaded_entry: MockConfigEntry) -> None:
+    """The base runtime data refuses actions its vendor does not implement."""
+    target = ActionTarget(entry=loaded_entry, device_key=None)
+    request = FeedInLimitRequest(
+        mode=FeedInLimitMode.NO_LIMIT, duration=timedelta(hours=1)
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await SolarCloudData.async_set_feed_in_limit(
+            loaded_entry.runtime_data, target, request
+        )
+    assert err.value.translation_key == "action_not_supported"
+    assert err.value.translation_placeholders == {
+        "action": "set_feed_in_limit",
+        "entry": "Fake account",
+    }

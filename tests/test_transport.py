@@ -1,0 +1,77 @@
+"""The shared HTTP round trip of the clients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+import pytest
+
+from custom_components.solar_cloud.api import ApiConnectionError, ApiResponseError
+from custom_components.solar_cloud.api.transport import send
+
+from .simulator.core import RunningSimulator, StartSimulator, VendorSimulator
+
+
+class EchoSimulator(VendorSimulator):
+    """Answers what it is asked."""
+
+    vendor = "echo"
+
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        """One route."""
+        router.add_get("/echo", self.echo, name="echo")
+
+    async def echo(self, request: web.Request) -> web.Response:
+        """Return the query."""
+        return web.json_response(dict(request.query))
+
+
+@pytest.fixture
+async def echo(start_vendor_simulator: StartSimulator) -> RunningSimulator:
+    """Serve the echo simulator."""
+    return await start_vendor_simulator(EchoSimulator())
+
+
+async def test_send_returns_status_headers_and_body(echo: RunningSimulator) -> None:
+    """A response comes back whole, parsed on demand."""
+    async with aiohttp.ClientSession() as session:
+        response = await send(
+            session, "GET", f"{echo.base_url}/echo", params={"a": "1"}
+        )
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.json() == {"a": "1"}
+    assert response.text == '{"a": "1"}'
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [({"body": b""}, "Empty response body"), ({"body": b"<html>"}, "not JSON")],
+)
+async def test_unusable_bodies(
+    echo: RunningSimulator, fault: dict[str, Any], message: str
+) -> None:
+    """Empty and malformed bodies are response errors, when parsed."""
+    echo.simulator.faults.add("echo", **fault)
+    async with aiohttp.ClientSession() as session:
+        response = await send(session, "GET", f"{echo.base_url}/echo")
+    with pytest.raises(ApiResponseError, match=message):
+        response.json()
+
+
+async def test_timeout_is_a_connection_error(echo: RunningSimulator) -> None:
+    """A server that answers too late is unreachable for the client."""
+    echo.simulator.faults.add("echo", delay=1)
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ApiConnectionError, match=r"Timeout after 0\.1 s"):
+            await send(session, "GET", f"{echo.base_url}/echo", request_timeout=0.1)
+
+
+async def test_refused_connection_is_a_connection_error(echo: RunningSimulator) -> None:
+    """Nothing listening is a connection error too."""
+    await echo.stop()
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(ApiConnectionError, match="ClientConnectorError"):
+            await send(session, "GET", f"{echo.base_url}/echo")
