@@ -1,0 +1,223 @@
+"""The smart-me REST API client."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+
+from ..errors import (
+    ApiAuthenticationError,
+    ApiConnectionError,
+    ApiPermissionError,
+    ApiRateLimitedError,
+    ApiResponseError,
+)
+from ..transport import RawResponse, send
+from .auth import SmartMeAuth
+from .models import Device, DeviceAction, RealtimeRegistration, User, as_float
+from .obis import obis_to_hex
+
+DEFAULT_URL = "https://api.smart-me.com"
+REQUEST_TIMEOUT = 20.0
+
+
+def _message(response: RawResponse) -> str:
+    """Return the error text smart-me sent (plain text or {"Message": ...})."""
+    try:
+        body = response.json()
+    except ApiResponseError:
+        return response.text[:200] or f"HTTP {response.status}"
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key.lower() in ("message", "error_description", "error"):
+                return str(value)[:200]
+    return response.text[:200]
+
+
+class SmartMeClient:
+    """Talks to ``api.smart-me.com`` (paths without the legacy ``/api`` prefix)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        auth: SmartMeAuth,
+        *,
+        base_url: str = DEFAULT_URL,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        """Use the injected session and credentials."""
+        self._session = session
+        self._auth = auth
+        self._base_url = base_url.rstrip("/")
+        self._timeout = request_timeout
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> RawResponse:
+        header = await self._auth.async_header()
+        response = await self._send(method, path, header, json=json, params=params)
+        if response.status == 401 and (
+            renewed := await self._auth.async_renewed_header()
+        ):
+            response = await self._send(method, path, renewed, json=json, params=params)
+        if response.status == 401:
+            raise ApiAuthenticationError(
+                f"smart-me refused the credentials: {_message(response)}"
+            )
+        if response.status == 403:
+            raise ApiPermissionError(
+                f"smart-me refused {method} {path}: {_message(response)}",
+                missing_right=path.strip("/").split("/")[0],
+            )
+        if response.status == 429:
+            raise ApiRateLimitedError(
+                f"smart-me rate limit: {_message(response)}",
+                retry_after=as_float(response.headers.get("Retry-After")),
+            )
+        if response.status >= 500:
+            raise ApiConnectionError(
+                f"smart-me answered HTTP {response.status}: {_message(response)}"
+            )
+        if response.status >= 400:
+            raise ApiResponseError(
+                f"smart-me answered HTTP {response.status} to {method} {path}: {_message(response)}"
+            )
+        return response
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        header: str,
+        *,
+        json: Any,
+        params: dict[str, str] | None,
+    ) -> RawResponse:
+        return await send(
+            self._session,
+            method,
+            f"{self._base_url}{path}",
+            request_timeout=self._timeout,
+            headers={"Authorization": header, "Accept": "application/json"},
+            json=json,
+            params=params,
+        )
+
+    async def _get_list(self, path: str, what: str) -> list[Any]:
+        body = (await self._request("GET", path)).json()
+        if not isinstance(body, list):
+            raise ApiResponseError(f"{what} is not a list: {str(body)[:100]!r}")
+        return body
+
+    async def user(self) -> User:
+        """Return the account the credentials belong to."""
+        return User.from_api((await self._request("GET", "/User")).json())
+
+    async def devices(self) -> list[Device]:
+        """Return every device of the account.
+
+        A device without a GUID is left out rather than failing the list.
+        """
+        devices = []
+        for raw in await self._get_list("/Devices", "Devices"):
+            try:
+                devices.append(Device.from_api(raw))
+            except ApiResponseError:
+                continue
+        return devices
+
+    async def device(self, device_id: str) -> Device:
+        """Return one device."""
+        return Device.from_api(
+            (await self._request("GET", f"/Devices/{device_id}")).json()
+        )
+
+    async def actions(self, device_id: str) -> list[DeviceAction]:
+        """Return the actions (switches, outputs) a device offers."""
+        actions = []
+        for raw in await self._get_list(f"/Actions/{device_id}", "Actions"):
+            try:
+                actions.append(DeviceAction.from_api(raw))
+            except ApiResponseError:
+                continue
+        return actions
+
+    async def set_actions(
+        self, device_id: str, values: Sequence[tuple[str, float]]
+    ) -> None:
+        """Carry out actions: ``values`` are (OBIS code, value) pairs.
+
+        smart-me answers 204 once it accepted them.
+        """
+        await self._request(
+            "POST",
+            "/Actions",
+            json={
+                "DeviceID": device_id,
+                "Actions": [
+                    {"ObisCode": obis_to_hex(code), "Value": value}
+                    for code, value in values
+                ],
+            },
+        )
+
+    async def meter_values(self, device_id: str, date: datetime) -> dict[str, Any]:
+        """Return the counters of a device at ``date`` (keys in lower case)."""
+        body = (
+            await self._request(
+                "GET", f"/MeterValues/{device_id}", params={"date": date.isoformat()}
+            )
+        ).json()
+        if not isinstance(body, dict):
+            raise ApiResponseError("MeterValues is not an object")
+        return {str(key).lower(): value for key, value in body.items()}
+
+    async def values_in_past_multiple(
+        self, device_id: str, start: datetime, end: datetime, interval_minutes: int
+    ) -> list[dict[str, Any]]:
+        """Return the value sets of a device between two times (Professional licence)."""
+        raw = await self._get_list(
+            f"/ValuesInPastMultiple/{device_id}?startDate={start.isoformat()}"
+            f"&endDate={end.isoformat()}&interval={interval_minutes}",
+            "ValuesInPastMultiple",
+        )
+        return [item for item in raw if isinstance(item, dict)]
+
+    async def realtime_registrations(self) -> list[RealtimeRegistration]:
+        """Return the account's Realtime API registrations."""
+        return [
+            RealtimeRegistration.from_api(raw)
+            for raw in await self._get_list(
+                "/RegisterForRealtimeApi", "RegisterForRealtimeApi"
+            )
+            if isinstance(raw, dict)
+        ]
+
+    async def register_realtime(self, registration: RealtimeRegistration) -> None:
+        """Register a webhook for the Realtime API.
+
+        Raises:
+            ApiPermissionError: smart-me refused it (reason
+                ``smartme_realtime_refused``), e.g. for the licence.
+
+        """
+        try:
+            await self._request(
+                "POST", "/RegisterForRealtimeApi", json=registration.to_api()
+            )
+        except (ApiPermissionError, ApiResponseError) as err:
+            raise ApiPermissionError(
+                str(err), reason="smartme_realtime_refused", missing_right="RealtimeApi"
+            ) from err
+
+    async def unregister_realtime(self, registration_id: str) -> None:
+        """Delete a Realtime API registration."""
+        await self._request("DELETE", f"/RegisterForRealtimeApi/{registration_id}")

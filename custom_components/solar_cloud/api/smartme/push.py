@@ -1,0 +1,135 @@
+"""Apply realtime pushes to a meter reading, in Home Assistant's units.
+
+smart-me does not document the units of pushed values. Its one decoded
+example labels the energy counter mWh, while REST counters are kWh and the
+values the REST history returns for the same OBIS code look like Wh. So the
+unit is measured instead of assumed: the first time a device's pushed import
+counter and its REST import counter (kWh) are both known and non-zero, their
+ratio picks the factor (1, 10⁻³ or 10⁻⁶) that turns pushed energy into kWh.
+The factor is kept per device. Pushed power is taken to use the same prefix
+(Wh goes with W, mWh with mW); voltage, current, power factor and frequency
+are SI units as sent.
+
+Until a device is calibrated its pushed energy and power are left out (the
+REST values stay), the other quantities are applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+import math
+from typing import Any
+
+from . import obis
+from .models import MeterReading
+from .realtime import RealtimeDeviceData
+
+# Candidate factors pushed energy -> kWh: kWh, Wh, mWh.
+ENERGY_FACTORS = (1.0, 1e-3, 1e-6)
+# A ratio further than this (in decades) from every candidate is not trusted.
+_MAX_DECADES_OFF = 0.5
+
+_SI_VALUES: dict[str, str] = {
+    obis.VOLTAGE: "voltage",
+    obis.VOLTAGE_L[0]: "voltage_l1",
+    obis.VOLTAGE_L[1]: "voltage_l2",
+    obis.VOLTAGE_L[2]: "voltage_l3",
+    obis.CURRENT: "current",
+    obis.CURRENT_L[0]: "current_l1",
+    obis.CURRENT_L[1]: "current_l2",
+    obis.CURRENT_L[2]: "current_l3",
+    obis.POWER_FACTOR: "power_factor",
+    obis.POWER_FACTOR_L[0]: "power_factor_l1",
+    obis.POWER_FACTOR_L[1]: "power_factor_l2",
+    obis.POWER_FACTOR_L[2]: "power_factor_l3",
+    obis.FREQUENCY: "frequency",
+}
+_ENERGY_VALUES: dict[str, str] = {
+    obis.ENERGY_IMPORT: "energy_import",
+    obis.ENERGY_EXPORT: "energy_export",
+}
+
+
+def energy_factor(pushed: float, rest_kwh: float) -> float | None:
+    """Return the factor that turns the pushed counter into the REST kWh.
+
+    None if either is not positive or no candidate is close enough.
+    """
+    if pushed <= 0 or rest_kwh <= 0:
+        return None
+    best = min(ENERGY_FACTORS, key=lambda f: abs(math.log10(pushed * f / rest_kwh)))
+    if abs(math.log10(pushed * best / rest_kwh)) > _MAX_DECADES_OFF:
+        return None
+    return best
+
+
+@dataclass(kw_only=True, slots=True)
+class PushScale:
+    """The unit of one device's pushed energy, once measured."""
+
+    energy_factor: float | None = None
+
+    def calibrate(self, push: RealtimeDeviceData, reading: MeterReading) -> None:
+        """Measure the factor from a push and the REST reading, if not yet done."""
+        if self.energy_factor is not None:
+            return
+        for code, rest in (
+            (obis.ENERGY_IMPORT, reading.energy_import),
+            (obis.ENERGY_EXPORT, reading.energy_export),
+        ):
+            pushed = push.values.get(code)
+            if pushed is not None and rest is not None:
+                factor = energy_factor(pushed, rest)
+                if factor is not None:
+                    self.energy_factor = factor
+                    return
+
+
+def _net(
+    push: dict[str, float] | Any, import_code: str, export_code: str
+) -> float | None:
+    imported = push.get(import_code)
+    exported = push.get(export_code)
+    if imported is None and exported is None:
+        return None
+    return (imported or 0.0) - (exported or 0.0)
+
+
+def apply_push(
+    reading: MeterReading, push: RealtimeDeviceData, scale: PushScale
+) -> MeterReading | None:
+    """Return the reading updated by a push, or None if the push is not newer.
+
+    A push that carries nothing this integration shows is also None: it must
+    not make old values look fresh.
+    """
+    if reading.timestamp is not None and push.timestamp <= reading.timestamp:
+        return None
+    scale.calibrate(push, reading)
+    values = push.values
+    changes: dict[str, Any] = {
+        field: values[code] for code, field in _SI_VALUES.items() if code in values
+    }
+    if (factor := scale.energy_factor) is not None:
+        changes.update(
+            {
+                field: values[code] * factor
+                for code, field in _ENERGY_VALUES.items()
+                if code in values
+            }
+        )
+        # Same prefix as the energy: pushed Wh go with W, mWh with mW.
+        to_watt = factor * 1000
+        power = values.get(obis.POWER_NET)
+        if power is None:
+            power = _net(values, obis.POWER_IMPORT, obis.POWER_EXPORT)
+        if power is not None:
+            changes["power"] = power * to_watt
+        for phase, (imported, exported) in enumerate(
+            zip(obis.POWER_IMPORT_L, obis.POWER_EXPORT_L, strict=True), start=1
+        ):
+            if (phase_power := _net(values, imported, exported)) is not None:
+                changes[f"power_l{phase}"] = phase_power * to_watt
+    if not changes:
+        return None
+    return replace(reading, timestamp=push.timestamp, **changes)
