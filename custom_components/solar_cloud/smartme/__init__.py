@@ -1,20 +1,97 @@
 """The smart-me cloud in Home Assistant."""
 
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError
+from __future__ import annotations
 
-from ..const import DOMAIN
+from datetime import timedelta
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+
+from ..issues import async_create_issue, async_delete_issue
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, VendorIntegration
+from .client import async_create_client
+from .const import (
+    CONF_AUTH_TYPE,
+    CONF_REALTIME,
+    CONF_REALTIME_URL,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+    AuthType,
+)
+from .coordinator import SmartMeAccountCoordinator
+from .data import SmartMeData
+from .options_flow import SmartMeOptionsFlow
+from .realtime import SmartMeRealtime, async_unregister
+from .sensor import async_setup_sensors
+from .switch import async_setup_switches
+
+ISSUE_BASIC_AUTH = "smartme_basic_auth_deprecated"
 
 
 async def _async_setup_entry(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> SolarCloudData:
-    raise ConfigEntryError(
-        translation_domain=DOMAIN,
-        translation_key="vendor_not_available",
-        translation_placeholders={"vendor": "smart-me"},
+    client = await async_create_client(hass, entry)
+    poll_interval = timedelta(
+        seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+    )
+    account = SmartMeAccountCoordinator(
+        hass, entry, client, poll_interval=poll_interval
+    )
+    await account.async_config_entry_first_refresh()
+    account.async_watch_pushes()
+
+    # smart-me removes Basic auth after November 2026.
+    if entry.data[CONF_AUTH_TYPE] == AuthType.BASIC:
+        async_create_issue(hass, entry, ISSUE_BASIC_AUTH)
+    else:
+        async_delete_issue(hass, entry, ISSUE_BASIC_AUTH)
+
+    data = SmartMeData(
+        client=client,
+        account=account,
+        coordinators=[account],
+        platforms={
+            Platform.SENSOR: async_setup_sensors,
+            Platform.SWITCH: async_setup_switches,
+        },
+    )
+    if entry.options.get(CONF_REALTIME, True):
+        data.realtime = SmartMeRealtime(hass, entry, client, account)
+        data.realtime.async_start()
+    elif CONF_REALTIME_URL in entry.data:
+        entry.async_create_background_task(
+            hass, _async_stop_pushes(hass, entry, data), "smart-me stop realtime"
+        )
+    return data
+
+
+async def _async_stop_pushes(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry, data: SmartMeData
+) -> None:
+    """Unregister at smart-me after the user switched realtime off."""
+    await async_unregister(hass, entry, data.client)
+    hass.config_entries.async_update_entry(
+        entry, data={k: v for k, v in entry.data.items() if k != CONF_REALTIME_URL}
     )
 
 
-INTEGRATION = VendorIntegration(async_setup_entry=_async_setup_entry)
+async def _async_remove_entry(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> None:
+    """Remove the realtime registration and cloudhook of a deleted entry."""
+    if CONF_REALTIME_URL not in entry.data:
+        return
+    try:
+        client = await async_create_client(hass, entry)
+    except ConfigEntryNotReady:
+        return
+    await async_unregister(hass, entry, client)
+
+
+INTEGRATION = VendorIntegration(
+    async_setup_entry=_async_setup_entry,
+    async_remove_entry=_async_remove_entry,
+    options_flow=SmartMeOptionsFlow,
+)

@@ -1,20 +1,277 @@
-"""Config flow steps for the smart-me cloud."""
+"""Config flow steps for the smart-me cloud.
 
+``smartme`` is a menu of the three ways to sign in: Basic (username and
+password, which smart-me retires after November 2026), an API key, or OAuth2
+(application credentials, authorization code with PKCE). Then ``smartme_realtime``
+asks whether smart-me should push new values. Reauth and reconfigure offer the
+same menu, so a Basic-auth account can move to OAuth or an API key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import secrets
 from typing import Any
 
+from homeassistant.components.webhook import async_generate_id
 from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_WEBHOOK_ID,
+)
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import probatio
 
-from ..flow_base import SolarCloudFlowBase
+from ..api import (
+    ApiAuthenticationError,
+    ApiConnectionError,
+    ApiPermissionError,
+    SolarCloudApiError,
+)
+from ..api.auth import StaticTokenSource
+from ..api.smartme import (
+    DEFAULT_URL,
+    ApiKeyAuth,
+    BasicAuth,
+    OAuthAuth,
+    SmartMeAuth,
+    SmartMeClient,
+    User,
+)
+from ..const import LOGGER, Vendor
+from ..flow_base import PASSWORD_SELECTOR, SolarCloudFlowBase
+from .client import oauth_endpoints
+from .const import (
+    CONF_AUTH_TYPE,
+    CONF_REALTIME,
+    CONF_SCAN_INTERVAL,
+    CONF_WEBHOOK_PASSWORD,
+    CONF_WEBHOOK_USERNAME,
+    DEFAULT_SCAN_INTERVAL,
+    AuthType,
+)
+
+AUTH_METHODS = ["smartme_basic", "smartme_apikey", "smartme_oauth"]
+# What an entry keeps of its sign-in; replaced whole when the method changes.
+AUTH_KEYS = {
+    CONF_AUTH_TYPE,
+    CONF_USERNAME,
+    CONF_PASSWORD,
+    CONF_API_KEY,
+    CONF_URL,
+    CONF_TOKEN,
+    "auth_implementation",
+}
+WEBHOOK_USERNAME = "solar_cloud"
+USERNAME_SELECTOR = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
+)
 
 
 class SmartMeFlowMixin(SolarCloudFlowBase):
-    """The steps that add a smart-me account."""
+    """The steps that add, re-authenticate and reconfigure a smart-me account."""
+
+    _smartme_account: tuple[User, dict[str, Any]] | None = None
+    _smartme_url: str = DEFAULT_URL
+
+    def _smartme_entry_data(self) -> Mapping[str, Any]:
+        """Return the data of the entry being updated, {} when adding one."""
+        if self.source == "reauth":
+            return self._get_reauth_entry().data
+        if self.source == "reconfigure":
+            return self._get_reconfigure_entry().data
+        return {}
 
     async def async_step_smartme(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Start adding a smart-me account."""
-        return self.async_abort(
-            reason="vendor_not_available",
-            description_placeholders={"vendor": "smart-me"},
+        """Let the user pick how to sign in to smart-me."""
+        return self.async_show_menu(step_id="smartme", menu_options=AUTH_METHODS)
+
+    async def async_step_smartme_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Sign in again, with the same or another method."""
+        return self.async_show_menu(
+            step_id="smartme_reauth",
+            menu_options=AUTH_METHODS,
+            description_placeholders={"name": self._get_reauth_entry().title},
+        )
+
+    async def async_step_smartme_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change how the account signs in, or the API URL."""
+        return self.async_show_menu(
+            step_id="smartme_reconfigure", menu_options=AUTH_METHODS
+        )
+
+    # Sign-in methods ---------------------------------------------------------
+
+    async def async_step_smartme_basic(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sign in with username and password."""
+        current = self._smartme_entry_data()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            url = self.pop_url(user_input, current.get(CONF_URL, DEFAULT_URL))
+            auth = BasicAuth(user_input[CONF_USERNAME], user_input[CONF_PASSWORD])
+            user = await self._async_smartme_user(auth, url, errors, CONF_PASSWORD)
+            if user is not None:
+                return await self._async_smartme_signed_in(
+                    user,
+                    {
+                        CONF_AUTH_TYPE: AuthType.BASIC,
+                        CONF_USERNAME: user_input[CONF_USERNAME],
+                        CONF_PASSWORD: user_input[CONF_PASSWORD],
+                        CONF_URL: url,
+                    },
+                )
+        return self.async_show_form(
+            step_id="smartme_basic",
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_USERNAME): USERNAME_SELECTOR,
+                        probatio.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
+                        **self.url_section(current.get(CONF_URL, DEFAULT_URL)),
+                    }
+                ),
+                {CONF_USERNAME: current.get(CONF_USERNAME)},
+            ),
+            errors=errors,
+        )
+
+    async def async_step_smartme_apikey(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sign in with an API key from the smart-me portal."""
+        current = self._smartme_entry_data()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            url = self.pop_url(user_input, current.get(CONF_URL, DEFAULT_URL))
+            auth = ApiKeyAuth(user_input[CONF_API_KEY])
+            user = await self._async_smartme_user(auth, url, errors, CONF_API_KEY)
+            if user is not None:
+                return await self._async_smartme_signed_in(
+                    user,
+                    {
+                        CONF_AUTH_TYPE: AuthType.API_KEY,
+                        CONF_API_KEY: user_input[CONF_API_KEY],
+                        CONF_URL: url,
+                    },
+                )
+        return self.async_show_form(
+            step_id="smartme_apikey",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(CONF_API_KEY): PASSWORD_SELECTOR,
+                    **self.url_section(current.get(CONF_URL, DEFAULT_URL)),
+                }
+            ),
+            errors=errors,
+        )
+
+    async def async_step_smartme_oauth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Authorize Home Assistant at smart-me (application credentials)."""
+        current = self._smartme_entry_data()
+        if user_input is None:
+            return self.async_show_form(
+                step_id="smartme_oauth",
+                data_schema=probatio.Schema(
+                    self.url_section(current.get(CONF_URL, DEFAULT_URL))
+                ),
+            )
+        self._smartme_url = self.pop_url(user_input, current.get(CONF_URL, DEFAULT_URL))
+        return await self.async_start_oauth(
+            oauth_endpoints(self._smartme_url), self._async_smartme_oauth_done
+        )
+
+    async def _async_smartme_oauth_done(self, data: dict[str, Any]) -> ConfigFlowResult:
+        auth = OAuthAuth(StaticTokenSource(data[CONF_TOKEN]["access_token"]))
+        errors: dict[str, str] = {}
+        user = await self._async_smartme_user(auth, self._smartme_url, errors, "base")
+        if user is None:
+            return self.async_abort(reason="smartme_oauth_account_unreadable")
+        return await self._async_smartme_signed_in(
+            user, {**data, CONF_AUTH_TYPE: AuthType.OAUTH, CONF_URL: self._smartme_url}
+        )
+
+    async def _async_smartme_user(
+        self, auth: SmartMeAuth, url: str, errors: dict[str, str], field: str
+    ) -> User | None:
+        """Return the account the credentials open; else fill ``errors``."""
+        client = SmartMeClient(async_get_clientsession(self.hass), auth, base_url=url)
+        try:
+            return await client.user()
+        except ApiAuthenticationError:
+            errors[field] = "invalid_auth"
+        except ApiPermissionError:
+            errors["base"] = "smartme_no_user_right"
+        except ApiConnectionError:
+            errors["base"] = "cannot_connect"
+        except SolarCloudApiError as err:
+            LOGGER.warning("smart-me answered the sign-in unexpectedly: %s", err)
+            errors["base"] = "unknown"
+        return None
+
+    # Finishing -----------------------------------------------------------------
+
+    async def _async_smartme_signed_in(
+        self, user: User, auth_data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Update the entry being re-authenticated, or ask about realtime push."""
+        await self.async_set_unique_id(user.id)
+        if self.source in ("reauth", "reconfigure"):
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            entry = (
+                self._get_reauth_entry()
+                if self.source == "reauth"
+                else self._get_reconfigure_entry()
+            )
+            kept = {k: v for k, v in entry.data.items() if k not in AUTH_KEYS}
+            return self.async_update_reload_and_abort(entry, data={**kept, **auth_data})
+        self._abort_if_unique_id_configured()
+        self._smartme_account = (user, auth_data)
+        return await self.async_step_smartme_realtime()
+
+    async def async_step_smartme_realtime(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask whether smart-me should push new values to Home Assistant."""
+        if user_input is None or self._smartme_account is None:
+            return self.async_show_form(
+                step_id="smartme_realtime",
+                data_schema=probatio.Schema(
+                    {probatio.Required(CONF_REALTIME, default=True): BooleanSelector()}
+                ),
+            )
+        user, auth_data = self._smartme_account
+        return await self.async_create_vendor_entry(
+            Vendor.SMARTME,
+            unique_id=user.id,
+            title=user.username,
+            data={
+                **auth_data,
+                CONF_WEBHOOK_ID: async_generate_id(),
+                CONF_WEBHOOK_USERNAME: WEBHOOK_USERNAME,
+                CONF_WEBHOOK_PASSWORD: secrets.token_urlsafe(24),
+            },
+            options={
+                CONF_REALTIME: user_input[CONF_REALTIME],
+                CONF_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
+            },
         )

@@ -1,0 +1,58 @@
+"""Build an entry's smart-me client from what the entry stores."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from ..api.smartme import ApiKeyAuth, BasicAuth, OAuthAuth, SmartMeAuth, SmartMeClient
+from ..oauth import (
+    ConfigEntryTokenSource,
+    OAuthEndpoints,
+    async_get_entry_implementation,
+)
+from ..runtime import SolarCloudConfigEntry
+from .const import CONF_AUTH_TYPE, OAUTH_SCOPES, AuthType
+
+
+def oauth_endpoints(url: str) -> OAuthEndpoints:
+    """Return smart-me's authorization server at ``url`` (code flow with PKCE)."""
+    return OAuthEndpoints(
+        authorize_url=f"{url}/api/oauth/authorize",
+        token_url=f"{url}/api/oauth/token",
+        scopes=OAUTH_SCOPES,
+        pkce=True,
+    )
+
+
+def static_auth(data: Mapping[str, Any]) -> SmartMeAuth | None:
+    """Return the Basic or API key credentials of entry data, None for OAuth."""
+    match data[CONF_AUTH_TYPE]:
+        case AuthType.BASIC:
+            return BasicAuth(data[CONF_USERNAME], data[CONF_PASSWORD])
+        case AuthType.API_KEY:
+            return ApiKeyAuth(data[CONF_API_KEY])
+    return None
+
+
+async def async_create_client(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> SmartMeClient:
+    """Return the client of an entry; OAuth tokens are refreshed as needed.
+
+    Raises:
+        ConfigEntryNotReady: The application credential is not available.
+
+    """
+    url = entry.data[CONF_URL]
+    auth = static_auth(entry.data)
+    if auth is None:
+        implementation = await async_get_entry_implementation(
+            hass, entry, oauth_endpoints(url)
+        )
+        auth = OAuthAuth(ConfigEntryTokenSource(hass, entry, implementation))
+    return SmartMeClient(async_get_clientsession(hass), auth, base_url=url)

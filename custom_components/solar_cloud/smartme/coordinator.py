@@ -1,0 +1,239 @@
+"""The smart-me coordinators: the account's device list, and one per device.
+
+The account coordinator polls ``GET /Devices`` and hands each device's values
+to that device's coordinator. Realtime pushes go straight to the device's
+coordinator, so a push wakes only that device's entities, whatever the size
+of the account. While every device pushes, the list is polled only as a
+safety net (every 15 minutes); as soon as one stops, polling resumes at the
+configured interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from typing import override
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
+
+from ..api import ApiPermissionError, ApiResponseError
+from ..api.smartme import (
+    Device,
+    DeviceAction,
+    DeviceEnergyType,
+    MeterReading,
+    PushScale,
+    RealtimeDeviceData,
+    SmartMeClient,
+    apply_push,
+)
+from ..const import LOGGER
+from ..coordinator import SolarCloudCoordinator
+from ..entity import async_remove_stale_devices
+from ..runtime import SolarCloudConfigEntry
+from .const import PUSH_CHECK_INTERVAL, PUSH_WINDOW, SAFETY_POLL_INTERVAL
+
+# Data pushed lately keeps a device's entities available while polls fail.
+PUSH_FRESH = SAFETY_POLL_INTERVAL * 2
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmartMeAccount:
+    """The devices of the account and the actions each offers."""
+
+    devices: dict[str, Device]
+    actions: dict[str, tuple[DeviceAction, ...]]
+
+
+def merge_reading(
+    current: MeterReading | None, polled: MeterReading
+) -> MeterReading | None:
+    """Return the reading to show after a poll, None to keep the current one.
+
+    A poll older than what pushes already showed is ignored; a newer one keeps
+    the values only pushes carry (frequency) rather than blanking them.
+    """
+    if current is None:
+        return polled
+    if (
+        polled.timestamp is not None
+        and current.timestamp is not None
+        and polled.timestamp < current.timestamp
+    ):
+        return None
+    kept = {
+        item.name: getattr(current, item.name)
+        for item in fields(MeterReading)
+        if getattr(polled, item.name) is None
+        and getattr(current, item.name) is not None
+    }
+    merged = replace(polled, **kept) if kept else polled
+    return None if merged == current else merged
+
+
+class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
+    """The values of one device, from polls and pushes.
+
+    It does not poll on its own; a refresh (``homeassistant.update_entity``)
+    reads just this device.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        client: SmartMeClient,
+        account: SmartMeAccountCoordinator,
+        device: Device,
+    ) -> None:
+        """Start with the device as the list showed it."""
+        super().__init__(hass, entry, name=device.name, update_interval=None)
+        self.client = client
+        self.account = account
+        self.device = device
+        self.scale = PushScale()
+        self.last_push: datetime | None = None
+        self.data = device.reading
+
+    @override
+    async def _async_fetch(self) -> MeterReading:
+        device = await self.client.device(self.device.id)
+        self.device = device
+        return merge_reading(self.data, device.reading) or self.data
+
+    @property
+    @override
+    def has_fresh_data(self) -> bool:
+        """Fresh while the device list is, or while pushes arrive."""
+        if self.account.has_fresh_data:
+            return True
+        return (
+            self.last_push is not None
+            and dt_util.utcnow() - self.last_push < PUSH_FRESH
+        )
+
+    @callback
+    def async_apply_polled(self, device: Device) -> None:
+        """Show what the device list says, unless pushes showed newer values."""
+        self.device = device
+        if (reading := merge_reading(self.data, device.reading)) is not None:
+            self.async_set_updated_data(reading)
+
+    @callback
+    def async_apply_push(self, push: RealtimeDeviceData) -> bool:
+        """Show a push if it is newer than what is shown; return whether it was."""
+        reading = apply_push(self.data, push, self.scale)
+        if reading is None:
+            return False
+        self.last_push = dt_util.utcnow()
+        self.async_set_updated_data(reading)
+        return True
+
+    @property
+    def pushing(self) -> bool:
+        """Return whether pushes for this device arrive."""
+        return (
+            self.last_push is not None
+            and dt_util.utcnow() - self.last_push < PUSH_WINDOW
+        )
+
+
+class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
+    """Poll the device list; keep one coordinator per device."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        client: SmartMeClient,
+        *,
+        poll_interval: timedelta,
+    ) -> None:
+        """Poll every ``poll_interval`` until pushes arrive."""
+        super().__init__(
+            hass,
+            entry,
+            name="devices",
+            update_interval=poll_interval,
+            stale_after=max(poll_interval * 5, timedelta(minutes=10)),
+        )
+        self.client = client
+        self.poll_interval = poll_interval
+        self.device_coordinators: dict[str, SmartMeDeviceCoordinator] = {}
+        self._actions: dict[str, tuple[DeviceAction, ...]] = {}
+
+    @override
+    async def _async_fetch(self) -> SmartMeAccount:
+        devices = {device.id: device for device in await self.client.devices()}
+        for device_id, device in devices.items():
+            if device_id not in self._actions:
+                self._actions[device_id] = await self._async_actions(device)
+            if (coordinator := self.device_coordinators.get(device_id)) is None:
+                self.device_coordinators[device_id] = SmartMeDeviceCoordinator(
+                    self.hass, self.config_entry, self.client, self, device
+                )
+            else:
+                coordinator.async_apply_polled(device)
+        for device_id in set(self.device_coordinators) - set(devices):
+            del self.device_coordinators[device_id]
+            self._actions.pop(device_id, None)
+        async_remove_stale_devices(self.hass, self.config_entry, set(devices))
+        self.async_check_pushing(refresh=False)
+        return SmartMeAccount(
+            devices=devices, actions={key: self._actions[key] for key in devices}
+        )
+
+    async def _async_actions(self, device: Device) -> tuple[DeviceAction, ...]:
+        """Return what a meter can switch; nothing if smart-me won't say."""
+        if device.energy_type is not DeviceEnergyType.ELECTRICITY:
+            return ()
+        try:
+            return tuple(await self.client.actions(device.id))
+        except (ApiPermissionError, ApiResponseError) as err:
+            LOGGER.debug("No actions for %s: %s", device.name, err)
+            return ()
+
+    @callback
+    def async_check_pushing(self, *, refresh: bool = True) -> None:
+        """Poll as a safety net only while every device pushes.
+
+        When pushes stop, poll at once (``refresh``): the next safety poll
+        may be far away.
+        """
+        pushing = bool(self.device_coordinators) and all(
+            coordinator.pushing for coordinator in self.device_coordinators.values()
+        )
+        interval = SAFETY_POLL_INTERVAL if pushing else self.poll_interval
+        if interval == self.update_interval:
+            return
+        LOGGER.debug(
+            "%s: %s",
+            self.name,
+            "pushes arrive, polling backs off" if pushing else "polling resumes",
+        )
+        self.update_interval = interval
+        if refresh and not pushing:
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_request_refresh(), f"{self.name} resume polling"
+            )
+
+    @callback
+    def async_watch_pushes(self) -> None:
+        """Check every minute whether pushes stopped."""
+
+        @callback
+        def _check(now: datetime) -> None:
+            if self.update_interval == SAFETY_POLL_INTERVAL:
+                self.async_check_pushing()
+
+        self.config_entry.async_on_unload(
+            async_track_time_interval(self.hass, _check, PUSH_CHECK_INTERVAL)
+        )
+
+    @callback
+    def async_note_push(self) -> None:
+        """Back off polling once pushes cover every device."""
+        if self.update_interval != SAFETY_POLL_INTERVAL:
+            self.async_check_pushing()

@@ -1,0 +1,59 @@
+"""The base of smart-me entities: one device, fed by its own coordinator."""
+
+from __future__ import annotations
+
+from typing import override
+
+from homeassistant.core import callback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import EntityDescription
+
+from ..api.smartme import Device
+from ..const import CONF_VENDOR
+from ..entity import SolarCloudEntity, device_identifier
+from .const import MANUFACTURER
+from .coordinator import SmartMeDeviceCoordinator
+
+
+def device_info(vendor: str, device: Device) -> DeviceInfo:
+    """Return the registry entry of a smart-me device."""
+    return DeviceInfo(
+        identifiers={device_identifier(vendor, device.id)},
+        name=device.name,
+        manufacturer=MANUFACTURER,
+        model=device.model,
+        serial_number=str(device.serial) if device.serial is not None else None,
+    )
+
+
+class SmartMeEntity(SolarCloudEntity[SmartMeDeviceCoordinator]):
+    """An entity of one smart-me device.
+
+    Pushes update a device many times a minute; an entity writes its state
+    only when what it shows changed.
+    """
+
+    def __init__(
+        self, coordinator: SmartMeDeviceCoordinator, description: EntityDescription
+    ) -> None:
+        """Initialize the entity of the coordinator's device."""
+        device = coordinator.device
+        super().__init__(
+            coordinator,
+            description,
+            device_key=device.id,
+            device_info=device_info(coordinator.config_entry.data[CONF_VENDOR], device),
+        )
+        self._shown: object = None
+
+    def _current(self) -> object:
+        """Return what the entity would show now (compared between updates)."""
+        raise NotImplementedError
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        shown = (self.available, self._current())
+        if shown != self._shown:
+            self._shown = shown
+            self.async_write_ha_state()

@@ -1,0 +1,69 @@
+"""Options of a smart-me account: realtime push and the poll interval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
+import probatio
+
+from .const import (
+    CONF_REALTIME,
+    CONF_SCAN_INTERVAL,
+    DEFAULT_SCAN_INTERVAL,
+    MAX_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+)
+
+SCAN_INTERVAL_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=MIN_SCAN_INTERVAL,
+        max=MAX_SCAN_INTERVAL,
+        step=1,
+        unit_of_measurement="s",
+        mode=NumberSelectorMode.BOX,
+    )
+)
+
+
+class SmartMeOptionsFlow(OptionsFlowWithReload):
+    """Change how a smart-me account is kept up to date (reloads it)."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Start at the smart-me step (its strings are the vendor's own)."""
+        return await self.async_step_smartme_options()
+
+    async def async_step_smartme_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for realtime on/off and the poll interval."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={
+                    CONF_REALTIME: user_input[CONF_REALTIME],
+                    CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
+                }
+            )
+        options = self.config_entry.options
+        return self.async_show_form(
+            step_id="smartme_options",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required(
+                        CONF_REALTIME, default=options.get(CONF_REALTIME, True)
+                    ): BooleanSelector(),
+                    probatio.Required(
+                        CONF_SCAN_INTERVAL,
+                        default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
+                    ): SCAN_INTERVAL_SELECTOR,
+                }
+            ),
+        )

@@ -1,0 +1,335 @@
+"""smart-me sensors: what each meter measures, by energy type."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfPower,
+    UnitOfTemperature,
+    UnitOfVolume,
+    UnitOfVolumeFlowRate,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..api.smartme import (
+    ChargingStationState,
+    Device,
+    DeviceEnergyType,
+    MeterReading,
+    MeterSubType,
+)
+from ..runtime import SolarCloudConfigEntry
+from .coordinator import SmartMeDeviceCoordinator
+from .data import smartme_data
+from .entity import SmartMeEntity
+
+type SensorValue = float | int | str | datetime | None
+
+_VOLUME_TYPES = (
+    DeviceEnergyType.WATER,
+    DeviceEnergyType.GAS,
+    DeviceEnergyType.COMPRESSED_AIR,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmartMeSensorEntityDescription(SensorEntityDescription):
+    """A quantity of a smart-me meter."""
+
+    value_fn: Callable[[MeterReading], SensorValue]
+    exists_fn: Callable[[Device], bool] | None = None
+    """Whether the device has the sensor; default: the list shows a value."""
+
+    def exists(self, device: Device) -> bool:
+        """Return whether ``device`` gets this sensor."""
+        if self.exists_fn is not None:
+            return self.exists_fn(device)
+        return self.value_fn(device.reading) is not None
+
+
+def _electric(device: Device) -> bool:
+    return device.energy_type is DeviceEnergyType.ELECTRICITY
+
+
+def _power(
+    key: str, value_fn: Callable[[MeterReading], float | None]
+) -> SmartMeSensorEntityDescription:
+    return SmartMeSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=value_fn,
+    )
+
+
+def _energy(
+    key: str, value_fn: Callable[[MeterReading], float | None], *, enabled: bool = True
+) -> SmartMeSensorEntityDescription:
+    return SmartMeSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=3,
+        entity_registry_enabled_default=enabled,
+        value_fn=value_fn,
+    )
+
+
+def _phase(
+    key: str,
+    device_class: SensorDeviceClass,
+    unit: str | None,
+    value_fn: Callable[[MeterReading], float | None],
+    *,
+    precision: int = 1,
+) -> SmartMeSensorEntityDescription:
+    return SmartMeSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=device_class,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=unit,
+        suggested_display_precision=precision,
+        value_fn=value_fn,
+    )
+
+
+def _volume(
+    key: str, device_class: SensorDeviceClass, energy_type: DeviceEnergyType | None
+) -> SmartMeSensorEntityDescription:
+    return SmartMeSensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=device_class,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
+        suggested_display_precision=3,
+        value_fn=lambda reading: reading.volume,
+        exists_fn=lambda device: (
+            device.reading.volume is not None
+            and (
+                device.energy_type is energy_type
+                if energy_type is not None
+                else device.energy_type
+                not in (DeviceEnergyType.WATER, DeviceEnergyType.GAS)
+            )
+        ),
+    )
+
+
+SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
+    _power("power", lambda r: r.power),
+    _power("power_l1", lambda r: r.power_l1),
+    _power("power_l2", lambda r: r.power_l2),
+    _power("power_l3", lambda r: r.power_l3),
+    _energy("energy_import", lambda r: r.energy_import),
+    _energy("energy_export", lambda r: r.energy_export),
+    _energy("energy_tariff_1", lambda r: r.energy_tariff_1),
+    _energy("energy_tariff_2", lambda r: r.energy_tariff_2),
+    _energy("energy_tariff_3", lambda r: r.energy_tariff_3, enabled=False),
+    _energy("energy_tariff_4", lambda r: r.energy_tariff_4, enabled=False),
+    _volume("water", SensorDeviceClass.WATER, DeviceEnergyType.WATER),
+    _volume("gas", SensorDeviceClass.GAS, DeviceEnergyType.GAS),
+    _volume("volume", SensorDeviceClass.VOLUME_STORAGE, None),
+    _phase(
+        "flow_rate",
+        SensorDeviceClass.VOLUME_FLOW_RATE,
+        UnitOfVolumeFlowRate.CUBIC_METERS_PER_HOUR,
+        lambda r: r.flow_rate,
+        precision=3,
+    ),
+    _phase(
+        "voltage",
+        SensorDeviceClass.VOLTAGE,
+        UnitOfElectricPotential.VOLT,
+        lambda r: r.voltage,
+    ),
+    _phase(
+        "voltage_l1",
+        SensorDeviceClass.VOLTAGE,
+        UnitOfElectricPotential.VOLT,
+        lambda r: r.voltage_l1,
+    ),
+    _phase(
+        "voltage_l2",
+        SensorDeviceClass.VOLTAGE,
+        UnitOfElectricPotential.VOLT,
+        lambda r: r.voltage_l2,
+    ),
+    _phase(
+        "voltage_l3",
+        SensorDeviceClass.VOLTAGE,
+        UnitOfElectricPotential.VOLT,
+        lambda r: r.voltage_l3,
+    ),
+    _phase(
+        "current",
+        SensorDeviceClass.CURRENT,
+        UnitOfElectricCurrent.AMPERE,
+        lambda r: r.current,
+        precision=2,
+    ),
+    _phase(
+        "current_l1",
+        SensorDeviceClass.CURRENT,
+        UnitOfElectricCurrent.AMPERE,
+        lambda r: r.current_l1,
+        precision=2,
+    ),
+    _phase(
+        "current_l2",
+        SensorDeviceClass.CURRENT,
+        UnitOfElectricCurrent.AMPERE,
+        lambda r: r.current_l2,
+        precision=2,
+    ),
+    _phase(
+        "current_l3",
+        SensorDeviceClass.CURRENT,
+        UnitOfElectricCurrent.AMPERE,
+        lambda r: r.current_l3,
+        precision=2,
+    ),
+    _phase(
+        "power_factor",
+        SensorDeviceClass.POWER_FACTOR,
+        None,
+        lambda r: r.power_factor,
+        precision=2,
+    ),
+    _phase(
+        "power_factor_l1",
+        SensorDeviceClass.POWER_FACTOR,
+        None,
+        lambda r: r.power_factor_l1,
+        precision=2,
+    ),
+    _phase(
+        "power_factor_l2",
+        SensorDeviceClass.POWER_FACTOR,
+        None,
+        lambda r: r.power_factor_l2,
+        precision=2,
+    ),
+    _phase(
+        "power_factor_l3",
+        SensorDeviceClass.POWER_FACTOR,
+        None,
+        lambda r: r.power_factor_l3,
+        precision=2,
+    ),
+    SmartMeSensorEntityDescription(
+        key="frequency",
+        translation_key="frequency",
+        device_class=SensorDeviceClass.FREQUENCY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfFrequency.HERTZ,
+        suggested_display_precision=2,
+        entity_registry_enabled_default=False,
+        value_fn=lambda r: r.frequency,
+        # Only pushes carry the frequency; the device list has none.
+        exists_fn=lambda device: (
+            _electric(device) and device.sub_type is not MeterSubType.CHARGING_STATION
+        ),
+    ),
+    SmartMeSensorEntityDescription(
+        key="temperature",
+        translation_key="temperature",
+        device_class=SensorDeviceClass.TEMPERATURE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        suggested_display_precision=1,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda r: r.temperature,
+    ),
+    SmartMeSensorEntityDescription(
+        key="active_tariff",
+        translation_key="active_tariff",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda r: r.active_tariff,
+    ),
+    SmartMeSensorEntityDescription(
+        key="charging_station_state",
+        translation_key="charging_station_state",
+        device_class=SensorDeviceClass.ENUM,
+        options=[state.value for state in ChargingStationState],
+        value_fn=lambda r: (
+            r.charging_station_state.value if r.charging_station_state else None
+        ),
+        exists_fn=lambda device: (
+            device.sub_type is MeterSubType.CHARGING_STATION
+            or device.reading.charging_station_state is not None
+        ),
+    ),
+    SmartMeSensorEntityDescription(
+        key="last_update",
+        translation_key="last_update",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda r: r.timestamp,
+        exists_fn=lambda _: True,
+    ),
+)
+
+
+class SmartMeSensor(SmartMeEntity, SensorEntity):
+    """A quantity of one smart-me device."""
+
+    entity_description: SmartMeSensorEntityDescription
+
+    @property
+    @override
+    def native_value(self) -> SensorValue:
+        """Return the value the device last reported."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+    @override
+    def _current(self) -> object:
+        return self.native_value
+
+
+async def async_setup_sensors(
+    hass: HomeAssistant,
+    entry: SolarCloudConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every device, and of devices that appear later."""
+    account = smartme_data(entry).account
+    known: set[str] = set()
+
+    @callback
+    def _add_new_devices() -> None:
+        coordinators: dict[str, SmartMeDeviceCoordinator] = account.device_coordinators
+        known.intersection_update(coordinators)
+        new = [coordinators[key] for key in coordinators if key not in known]
+        known.update(coordinator.device.id for coordinator in new)
+        async_add_entities(
+            SmartMeSensor(coordinator, description)
+            for coordinator in new
+            for description in SENSORS
+            if description.exists(coordinator.device)
+        )
+
+    _add_new_devices()
+    entry.async_on_unload(account.async_add_listener(_add_new_devices))
