@@ -209,9 +209,14 @@ class SmartMeSimulator(VendorSimulator):
         task.cancel()
 
     def render_vendor_error(self, request: web.Request, error: Any) -> web.Response:
-        """Answer like ASP.NET Web API: ``{"Message": ...}`` with a status."""
-        status, message = error
-        return web.json_response({"Message": message}, status=status)
+        """Answer like ASP.NET Web API: ``{"Message": ...}`` with a status.
+
+        ``error`` is ``(status, message)`` or ``(status, message, headers)``.
+        """
+        status, message, *headers = error
+        return web.json_response(
+            {"Message": message}, status=status, headers=headers[0] if headers else None
+        )
 
     def _authorized(self, request: web.Request) -> bool:
         header = request.headers.get("Authorization", "")
@@ -499,18 +504,18 @@ class SmartMeSimulator(VendorSimulator):
         )
         statuses = []
         for registration in list(self.registrations.values()):
-            auth = None
+            headers = {"Content-Type": "application/octet-stream"}
             if registration.get("BasicAuthUsername"):
-                auth = aiohttp.BasicAuth(
+                credentials = "{}:{}".format(
                     registration["BasicAuthUsername"],
                     registration.get("BasicAuthPassword") or "",
                 )
+                headers["Authorization"] = (
+                    f"Basic {base64.b64encode(credentials.encode()).decode()}"
+                )
             for body in bodies:
                 async with self._session.post(
-                    registration["ApiUrl"],
-                    data=body,
-                    auth=auth,
-                    headers={"Content-Type": "application/octet-stream"},
+                    registration["ApiUrl"], data=body, headers=headers
                 ) as response:
                     statuses.append(response.status)
         self.push_responses.extend(statuses)

@@ -184,12 +184,19 @@ class SmartMeClient:
         self, device_id: str, start: datetime, end: datetime, interval_minutes: int
     ) -> list[dict[str, Any]]:
         """Return the value sets of a device between two times (Professional licence)."""
-        raw = await self._get_list(
-            f"/ValuesInPastMultiple/{device_id}?startDate={start.isoformat()}"
-            f"&endDate={end.isoformat()}&interval={interval_minutes}",
-            "ValuesInPastMultiple",
+        response = await self._request(
+            "GET",
+            f"/ValuesInPastMultiple/{device_id}",
+            params={
+                "startDate": start.isoformat(),
+                "endDate": end.isoformat(),
+                "interval": str(interval_minutes),
+            },
         )
-        return [item for item in raw if isinstance(item, dict)]
+        body = response.json()
+        if not isinstance(body, list):
+            raise ApiResponseError("ValuesInPastMultiple is not a list")
+        return [item for item in body if isinstance(item, dict)]
 
     async def realtime_registrations(self) -> list[RealtimeRegistration]:
         """Return the account's Realtime API registrations."""

@@ -1,0 +1,139 @@
+"""Fixtures of the smart-me tests: the simulator, entries and a reachable webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_WEBHOOK_ID,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.smartme.const import (
+    CONF_AUTH_TYPE,
+    CONF_REALTIME,
+    CONF_SCAN_INTERVAL,
+    CONF_WEBHOOK_PASSWORD,
+    CONF_WEBHOOK_USERNAME,
+    AuthType,
+)
+
+from ..simulator.core import RunningSimulator, StartSimulator
+from ..simulator.smartme import SmartMeSimulator
+
+NOW = "2026-10-20T12:00:30+00:00"
+WEBHOOK_ID = "a" * 64
+
+
+@pytest.fixture
+def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """Start every smart-me test at the same moment."""
+    freezer.move_to(NOW)
+    return freezer
+
+
+@pytest.fixture
+async def smartme_cloud(
+    frozen: FrozenDateTimeFactory, start_vendor_simulator: StartSimulator
+) -> RunningSimulator:
+    """Serve the smart-me simulator with the sample devices."""
+    return await start_vendor_simulator(SmartMeSimulator())
+
+
+@pytest.fixture
+def simulator(smartme_cloud: RunningSimulator) -> SmartMeSimulator:
+    """Return the simulator itself."""
+    sim = smartme_cloud.simulator
+    assert isinstance(sim, SmartMeSimulator)
+    return sim
+
+
+@pytest.fixture
+def realtime() -> bool:
+    """Whether the entry receives pushes (override per test)."""
+    return False
+
+
+@pytest.fixture
+def entry_data(smartme_cloud: RunningSimulator) -> dict[str, Any]:
+    """Return the data of an API-key entry pointing at the simulator."""
+    return {
+        CONF_VENDOR: Vendor.SMARTME,
+        CONF_URL: smartme_cloud.base_url,
+        CONF_AUTH_TYPE: AuthType.API_KEY,
+        CONF_API_KEY: "key-123",
+        CONF_WEBHOOK_ID: WEBHOOK_ID,
+        CONF_WEBHOOK_USERNAME: "solar_cloud",
+        CONF_WEBHOOK_PASSWORD: "push-secret",
+    }
+
+
+@pytest.fixture
+def smartme_entry(
+    hass: HomeAssistant, entry_data: dict[str, Any], realtime: bool
+) -> MockConfigEntry:
+    """Return a smart-me entry (not set up)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="owner@example.com",
+        unique_id="12345",
+        data=entry_data,
+        options={CONF_REALTIME: realtime, CONF_SCAN_INTERVAL: 60},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+def basic_entry(hass: HomeAssistant, smartme_entry: MockConfigEntry) -> MockConfigEntry:
+    """Turn the entry into one that signs in with username and password."""
+    data = {k: v for k, v in smartme_entry.data.items() if k != CONF_API_KEY}
+    data.update(
+        {
+            CONF_AUTH_TYPE: AuthType.BASIC,
+            CONF_USERNAME: "owner@example.com",
+            CONF_PASSWORD: "correct-horse",
+        }
+    )
+    hass.config_entries.async_update_entry(smartme_entry, data=data)
+    return smartme_entry
+
+
+type SetUp = Callable[[], Awaitable[MockConfigEntry]]
+
+
+@pytest.fixture
+def setup_entry(hass: HomeAssistant, smartme_entry: MockConfigEntry) -> SetUp:
+    """Return a function that sets the entry up and waits for it."""
+
+    async def setup() -> MockConfigEntry:
+        assert await hass.config_entries.async_setup(smartme_entry.entry_id)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        return smartme_entry
+
+    return setup
+
+
+@pytest.fixture
+async def external_url(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> str:
+    """Serve Home Assistant on 127.0.0.1 and make that its external URL."""
+    # The HTTP app freezes once served: set up every dependency first.
+    for dependency in ("application_credentials", "webhook"):
+        assert await async_setup_component(hass, dependency, {})
+    client = await hass_client_no_auth()
+    url = str(client.make_url("")).rstrip("/")
+    await hass.config.async_update(external_url=url)
+    return url

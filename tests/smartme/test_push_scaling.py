@@ -1,0 +1,159 @@
+"""Pushed values in Home Assistant's units: the per-device calibration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from custom_components.solar_cloud.api.smartme import (
+    MeterReading,
+    PushScale,
+    RealtimeDeviceData,
+    apply_push,
+)
+from custom_components.solar_cloud.api.smartme.obis import (
+    ENERGY_EXPORT,
+    ENERGY_IMPORT,
+    FREQUENCY,
+    POWER_EXPORT,
+    POWER_EXPORT_L,
+    POWER_IMPORT,
+    POWER_IMPORT_L,
+    POWER_NET,
+    VOLTAGE_L,
+)
+from custom_components.solar_cloud.api.smartme.push import energy_factor
+
+T0 = datetime(2026, 10, 20, 12, tzinfo=UTC)
+DEVICE = "3bd0fce9-9f8e-4183-b3d1-0c1622a22ca1"
+REST = MeterReading(
+    timestamp=T0, power=500.0, energy_import=1879.5832, energy_export=10.0
+)
+
+
+def push(values: dict[str, float], seconds: int = 10) -> RealtimeDeviceData:
+    return RealtimeDeviceData(
+        device_id=DEVICE, timestamp=T0 + timedelta(seconds=seconds), values=values
+    )
+
+
+@pytest.mark.parametrize(
+    ("unit", "per_kwh", "per_watt"),
+    [("mWh", 1e6, 1e3), ("Wh", 1e3, 1.0), ("kWh", 1.0, 1e-3)],
+)
+def test_calibrated_against_rest_counters(
+    unit: str, per_kwh: float, per_watt: float
+) -> None:
+    """Energy in mWh, Wh or kWh is measured against the REST kWh; power follows."""
+    scale = PushScale()
+    reading = apply_push(
+        REST,
+        push(
+            {
+                ENERGY_IMPORT: 1879.6 * per_kwh,
+                ENERGY_EXPORT: 10.0 * per_kwh,
+                POWER_IMPORT: 640 * per_watt,
+            }
+        ),
+        scale,
+    )
+    assert scale.energy_factor == pytest.approx(1 / per_kwh)
+    assert reading is not None
+    assert reading.energy_import == pytest.approx(1879.6)
+    assert reading.energy_export == pytest.approx(10.0)
+    assert reading.power == pytest.approx(640)
+    assert reading.timestamp == T0 + timedelta(seconds=10)
+
+
+def test_vendor_example_is_mwh_against_a_kwh_counter() -> None:
+    """The wiki's 1879583.2 (labelled mWh) against 1.8795832 kWh calibrates to mWh."""
+    assert energy_factor(1879583.2, 1.8795832) == 1e-6
+    assert energy_factor(1879583.2, 1879.5832) == 1e-3
+
+
+@pytest.mark.parametrize(("pushed", "rest"), [(0.0, 5.0), (5.0, 0.0), (5.0, 50.0)])
+def test_no_factor_without_a_clear_ratio(pushed: float, rest: float) -> None:
+    """Zero counters or a ratio between the candidates calibrate nothing."""
+    assert energy_factor(pushed, rest) is None
+
+
+def test_factor_is_kept() -> None:
+    """Once measured, the factor stays, also when REST later disagrees."""
+    scale = PushScale()
+    apply_push(REST, push({ENERGY_IMPORT: 1879600.0}), scale)
+    assert scale.energy_factor == 1e-3
+    reading = apply_push(
+        MeterReading(timestamp=T0, energy_import=1.0),
+        push({ENERGY_IMPORT: 1880000.0}, 20),
+        scale,
+    )
+    assert reading is not None
+    assert reading.energy_import == pytest.approx(1880.0)
+
+
+def test_uncalibrated_push_keeps_energy_and_power() -> None:
+    """Without a REST counter to compare, pushed energy and power are left out."""
+    scale = PushScale()
+    rest = MeterReading(timestamp=T0, energy_import=0.0, power=0.0)
+    reading = apply_push(
+        rest,
+        push({ENERGY_IMPORT: 1000.0, POWER_IMPORT: 5.0, VOLTAGE_L[0]: 231.0}),
+        scale,
+    )
+    assert scale.energy_factor is None
+    assert reading is not None
+    assert reading.energy_import == 0.0
+    assert reading.power == 0.0
+    assert reading.voltage_l1 == 231.0
+
+
+def test_export_calibrates_when_import_cannot() -> None:
+    """The export counter calibrates too."""
+    scale = PushScale()
+    rest = MeterReading(timestamp=T0, energy_import=0.0, energy_export=2.0)
+    apply_push(rest, push({ENERGY_IMPORT: 0.0, ENERGY_EXPORT: 2000.0}), scale)
+    assert scale.energy_factor == 1e-3
+
+
+def test_net_and_phase_power() -> None:
+    """Import minus export, per phase too; a net code wins."""
+    scale = PushScale(energy_factor=1e-3)
+    reading = apply_push(
+        REST,
+        push(
+            {
+                POWER_IMPORT: 100.0,
+                POWER_EXPORT: 300.0,
+                POWER_IMPORT_L[0]: 50.0,
+                POWER_EXPORT_L[1]: 20.0,
+                FREQUENCY: 50.01,
+            }
+        ),
+        scale,
+    )
+    assert reading is not None
+    assert reading.power == -200.0
+    assert (reading.power_l1, reading.power_l2, reading.power_l3) == (50.0, -20.0, None)
+    assert reading.frequency == 50.01
+    reading = apply_push(REST, push({POWER_NET: 42.0, POWER_IMPORT: 1.0}), scale)
+    assert reading is not None
+    assert reading.power == 42.0
+
+
+@pytest.mark.parametrize("seconds", [0, -5])
+def test_push_not_newer_is_ignored(seconds: int) -> None:
+    """A push as old as, or older than, what is shown changes nothing."""
+    assert apply_push(REST, push({VOLTAGE_L[0]: 230.0}, seconds), PushScale()) is None
+
+
+def test_push_without_known_values_is_ignored() -> None:
+    """A push with only unknown codes must not make old values look fresh."""
+    assert apply_push(REST, push({"1-1:5.8.0*255": 3.0}), PushScale()) is None
+
+
+def test_push_to_a_reading_without_time() -> None:
+    """A reading without a time takes any push."""
+    reading = apply_push(MeterReading(), push({VOLTAGE_L[2]: 229.0}), PushScale())
+    assert reading is not None
+    assert reading.voltage_l3 == 229.0
