@@ -197,7 +197,7 @@ async def test_legacy_api_prefix(
         ),
     ],
 )
-async def test_errors(
+async def test_errors(  # noqa: PLR0917
     session: aiohttp.ClientSession,
     smartme_cloud: RunningSimulator,
     simulator: SmartMeSimulator,

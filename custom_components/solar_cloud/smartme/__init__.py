@@ -9,7 +9,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 
 from ..issues import async_create_issue, async_delete_issue
-from ..runtime import SolarCloudConfigEntry, SolarCloudData, VendorIntegration
+from ..runtime import (
+    PlatformSetup,
+    SolarCloudConfigEntry,
+    SolarCloudData,
+    VendorIntegration,
+)
 from .client import async_create_client
 from .const import (
     CONF_AUTH_TYPE,
@@ -27,6 +32,11 @@ from .sensor import async_setup_sensors
 from .switch import async_setup_switches
 
 ISSUE_BASIC_AUTH = "smartme_basic_auth_deprecated"
+
+PLATFORMS: dict[Platform, PlatformSetup] = {
+    Platform.SENSOR: async_setup_sensors,
+    Platform.SWITCH: async_setup_switches,
+}
 
 
 async def _async_setup_entry(
@@ -52,10 +62,7 @@ async def _async_setup_entry(
         client=client,
         account=account,
         coordinators=[account],
-        platforms={
-            Platform.SENSOR: async_setup_sensors,
-            Platform.SWITCH: async_setup_switches,
-        },
+        platforms=dict(PLATFORMS),
     )
     if entry.options.get(CONF_REALTIME, True):
         data.realtime = SmartMeRealtime(hass, entry, client, account)

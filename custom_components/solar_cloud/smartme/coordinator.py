@@ -163,6 +163,17 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         self.poll_interval = poll_interval
         self.device_coordinators: dict[str, SmartMeDeviceCoordinator] = {}
         self._actions: dict[str, tuple[DeviceAction, ...]] = {}
+        self._devices_fresh = False
+
+    @callback
+    @override
+    def _async_refresh_finished(self) -> None:
+        """Tell the devices' entities when the list turns stale or fresh again."""
+        super()._async_refresh_finished()
+        if (fresh := self.has_fresh_data) != self._devices_fresh:
+            self._devices_fresh = fresh
+            for coordinator in self.device_coordinators.values():
+                coordinator.async_update_listeners()
 
     @override
     async def _async_fetch(self) -> SmartMeAccount:

@@ -1,0 +1,253 @@
+"""Setting up a smart-me account: entities, devices, polling, removal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.solar_cloud.const import DOMAIN
+from custom_components.solar_cloud.smartme import PLATFORMS
+from custom_components.solar_cloud.smartme.const import SAFETY_POLL_INTERVAL
+from custom_components.solar_cloud.smartme.data import smartme_data
+from custom_components.solar_cloud.smartme.sensor import async_setup_sensors
+from custom_components.solar_cloud.smartme.switch import async_setup_switches
+
+from ..common import async_advance
+from ..simulator.smartme import BILANZ_ID, PLUG_ID, SimDevice, SmartMeSimulator
+from .conftest import SetUp
+
+CHARGER_ID = "2acd74e0-ab66-6c37-17bf-a734f3b4a034"
+
+
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+@pytest.mark.parametrize(
+    ("platform", "setup"),
+    [(Platform.SENSOR, async_setup_sensors), (Platform.SWITCH, async_setup_switches)],
+)
+async def test_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    setup_entry: SetUp,
+    platform: Platform,
+    setup: object,
+) -> None:
+    """The sample devices become these entities."""
+    with patch.dict(PLATFORMS, {platform: setup}, clear=True):
+        entry = await setup_entry()
+    await snapshot_platform(hass, entity_registry, snapshot, entry.entry_id)
+
+
+async def test_devices(
+    hass: HomeAssistant,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+    setup_entry: SetUp,
+) -> None:
+    """One device per meter, with model and serial."""
+    entry = await setup_entry()
+    devices = dr.async_entries_for_config_entry(device_registry, entry.entry_id)
+    assert len(devices) == 6
+    charger = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"smartme_{CHARGER_ID}"), entry.entry_id
+    )
+    assert charger is not None
+    assert charger == snapshot
+
+
+async def test_energy_sensors_suit_the_energy_dashboard(
+    hass: HomeAssistant, setup_entry: SetUp
+) -> None:
+    """Import and export are kWh counters that only increase."""
+    await setup_entry()
+    for entity_id in (
+        "sensor.bilanz_vk_energy_import",
+        "sensor.bilanz_vk_energy_export",
+    ):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert state.attributes["state_class"] == "total_increasing"
+        assert state.attributes["unit_of_measurement"] == "kWh"
+        assert state.attributes["device_class"] == "energy"
+
+
+async def test_values_follow_the_cloud(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """Polling shows what the cloud says now."""
+    await setup_entry()
+    before = float(hass.states.get("sensor.bilanz_vk_energy_import").state)
+    await async_advance(hass, frozen, timedelta(minutes=30), step=timedelta(minutes=1))
+    after = float(hass.states.get("sensor.bilanz_vk_energy_import").state)
+    assert after == pytest.approx(before + 101.632 * 0.5, abs=0.01)
+
+
+async def test_unload_and_reload(hass: HomeAssistant, setup_entry: SetUp) -> None:
+    """An account unloads cleanly and loads again."""
+    entry = await setup_entry()
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize(
+    ("fault", "state"),
+    [
+        ({"status": 401}, ConfigEntryState.SETUP_ERROR),
+        ({"status": 503}, ConfigEntryState.SETUP_RETRY),
+        ({"body": b"not json"}, ConfigEntryState.SETUP_RETRY),
+    ],
+)
+async def test_setup_fails(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    smartme_entry: MockConfigEntry,
+    fault: dict[str, object],
+    state: ConfigEntryState,
+) -> None:
+    """Refused credentials start reauth; outages retry."""
+    simulator.faults.add("devices", **fault)
+    await hass.config_entries.async_setup(smartme_entry.entry_id)
+    assert smartme_entry.state is state
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert bool(flows) is (fault == {"status": 401})
+
+
+async def test_basic_auth_repair_issue(
+    hass: HomeAssistant, basic_entry: MockConfigEntry, setup_entry: SetUp
+) -> None:
+    """Basic-auth accounts are asked to move to OAuth or an API key."""
+    await setup_entry()
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{basic_entry.entry_id}_smartme_basic_auth_deprecated"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders == {"entry": "owner@example.com"}
+
+
+async def test_api_key_accounts_have_no_basic_auth_issue(
+    hass: HomeAssistant, setup_entry: SetUp
+) -> None:
+    """Accounts that moved on have no such issue."""
+    entry = await setup_entry()
+    assert (
+        ir.async_get(hass).async_get_issue(
+            DOMAIN, f"{entry.entry_id}_smartme_basic_auth_deprecated"
+        )
+        is None
+    )
+
+
+async def test_devices_come_and_go(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """New meters get entities; vanished ones are removed."""
+    entry = await setup_entry()
+    new = SimDevice(
+        raw={
+            "Id": "0b6b1f34-5d3c-4b0a-9f51-2fd0c5b0a001",
+            "Name": "Heat pump",
+            "Serial": 4711,
+            "DeviceEnergyType": 1,
+            "ActivePower": 1.2,
+            "CounterReadingImport": 10.0,
+        }
+    )
+    simulator.devices[new.id] = new
+    del simulator.devices[PLUG_ID]
+    await async_advance(hass, frozen, timedelta(minutes=1))
+    assert hass.states.get("sensor.heat_pump_power") is not None
+    assert (
+        device_registry.async_get_device_by_identifier(
+            (DOMAIN, f"smartme_{PLUG_ID}"), entry.entry_id
+        )
+        is None
+    )
+    assert smartme_data(entry).device_keys() == set(simulator.devices)
+    # A device the account no longer reports may be deleted by the user.
+    assert await hass.config_entries.async_forward_entry_unload(entry, Platform.SWITCH)
+
+
+async def test_entities_stay_through_short_outages(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """A few failed polls keep the values; a long outage makes them unavailable."""
+    await setup_entry()
+    simulator.faults.add("devices", status=503)
+    await async_advance(hass, frozen, timedelta(minutes=3), step=timedelta(minutes=1))
+    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    await async_advance(hass, frozen, timedelta(minutes=10), step=timedelta(minutes=1))
+    assert hass.states.get("sensor.bilanz_vk_power").state == "unavailable"
+    simulator.faults.clear()
+    await async_advance(hass, frozen, timedelta(minutes=1))
+    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+
+
+async def test_update_entity_reads_one_device(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """homeassistant.update_entity refreshes just that device."""
+    await setup_entry()
+    await hass.async_block_till_done()
+    from homeassistant.setup import async_setup_component
+
+    assert await async_setup_component(hass, "homeassistant", {})
+    frozen.tick(timedelta(seconds=30))
+    simulator.log.clear()
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {"entity_id": "sensor.bilanz_vk_power"},
+        blocking=True,
+    )
+    assert simulator.log.counts() == {"device": 1}
+
+
+async def test_poll_interval_from_options(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    smartme_entry: MockConfigEntry,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """The poll interval is the option's."""
+    hass.config_entries.async_update_entry(
+        smartme_entry, options={**smartme_entry.options, "scan_interval": 300}
+    )
+    await setup_entry()
+    simulator.log.clear()
+    await async_advance(hass, frozen, timedelta(minutes=10), step=timedelta(minutes=1))
+    assert simulator.log.count("devices") == 2
+    assert smartme_data(smartme_entry).account.update_interval == timedelta(minutes=5)
+    assert SAFETY_POLL_INTERVAL > timedelta(minutes=5)
+    assert BILANZ_ID in smartme_data(smartme_entry).account.device_coordinators
