@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
+from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import (
     CONF_API_KEY,
@@ -129,17 +130,23 @@ def setup_entry(hass: HomeAssistant, smartme_entry: MockConfigEntry) -> SetUp:
 
 
 @pytest.fixture
-async def external_url(
+async def ha_client(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
-) -> str:
+) -> TestClient:
     """Serve Home Assistant on 127.0.0.1 and make that its external URL."""
     # The HTTP app freezes once served: set up every dependency first.
     for dependency in ("application_credentials", "webhook"):
         assert await async_setup_component(hass, dependency, {})
     client = await hass_client_no_auth()
-    url = str(client.make_url("")).rstrip("/")
-    await hass.config.async_update(external_url=url)
-    return url
+    await hass.config.async_update(external_url=str(client.make_url("")).rstrip("/"))
+    return client
+
+
+@pytest.fixture
+def external_url(hass: HomeAssistant, ha_client: TestClient) -> str:
+    """Return the external URL smart-me pushes to."""
+    assert hass.config.external_url is not None
+    return hass.config.external_url
 
 
 @pytest.fixture

@@ -72,9 +72,11 @@ class RealtimeWebhook:
             declared = 0
         if declared > MAX_PUSH_BYTES:
             return None
+        # Cloudhooks hand over a MockRequest whose .content is new on each access.
+        content = request.content
         chunks: list[bytes] = []
         size = 0
-        while chunk := await request.content.read(MAX_PUSH_BYTES + 1 - size):
+        while chunk := await content.read(MAX_PUSH_BYTES + 1 - size):
             chunks.append(chunk)
             size += len(chunk)
             if size > MAX_PUSH_BYTES:
