@@ -135,7 +135,7 @@ async def ha_client(
 ) -> TestClient:
     """Serve Home Assistant on 127.0.0.1 and make that its external URL."""
     # The HTTP app freezes once served: set up every dependency first.
-    for dependency in ("application_credentials", "webhook"):
+    for dependency in ("application_credentials", "webhook", "diagnostics"):
         assert await async_setup_component(hass, dependency, {})
     client = await hass_client_no_auth()
     await hass.config.async_update(external_url=str(client.make_url("")).rstrip("/"))

@@ -40,7 +40,7 @@ CHARGER_ID = "2acd74e0-ab66-6c37-17bf-a734f3b4a034"
     ("platform", "setup"),
     [(Platform.SENSOR, async_setup_sensors), (Platform.SWITCH, async_setup_switches)],
 )
-async def test_entities(
+async def test_entities(  # noqa: PLR0917
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
@@ -249,5 +249,5 @@ async def test_poll_interval_from_options(
     await async_advance(hass, frozen, timedelta(minutes=10), step=timedelta(minutes=1))
     assert simulator.log.count("devices") == 2
     assert smartme_data(smartme_entry).account.update_interval == timedelta(minutes=5)
-    assert SAFETY_POLL_INTERVAL > timedelta(minutes=5)
+    assert timedelta(minutes=5) < SAFETY_POLL_INTERVAL
     assert BILANZ_ID in smartme_data(smartme_entry).account.device_coordinators

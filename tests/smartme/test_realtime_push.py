@@ -596,7 +596,7 @@ async def test_cloud_helpers_without_cloud(hass: HomeAssistant) -> None:
 async def test_cloud_helpers_with_cloud(hass: HomeAssistant) -> None:
     """The helpers ask Home Assistant Cloud when it is loaded."""
 
-    class CloudNotAvailable(Exception):
+    class CloudNotAvailable(Exception):  # noqa: N818 - cloud's own name
         pass
 
     class State:
@@ -606,12 +606,12 @@ async def test_cloud_helpers_with_cloud(hass: HomeAssistant) -> None:
     fake = types.SimpleNamespace(
         CloudNotAvailable=CloudNotAvailable,
         CloudConnectionState=State,
-        async_active_subscription=lambda hass: True,
+        async_active_subscription=lambda _: True,
         async_create_cloudhook=AsyncMock(
             side_effect=[CloudNotAvailable(), "https://hook"]
         ),
         async_delete_cloudhook=AsyncMock(side_effect=[None, CloudNotAvailable()]),
-        async_listen_connection_change=lambda hass, target: (
+        async_listen_connection_change=lambda _, target: (
             listeners.append(target) or (lambda: None)
         ),
     )

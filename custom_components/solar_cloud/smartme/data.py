@@ -26,6 +26,7 @@ class SmartMeData(SolarCloudData):
             "cloudhook_url",
             "realtime_url",
             "auth_implementation",
+            "url",  # the webhook URL holds the webhook id
         }
     )
 

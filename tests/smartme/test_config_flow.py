@@ -1,0 +1,387 @@
+"""The smart-me config, reauth, reconfigure and options flows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from unittest.mock import patch
+
+import aiohttp
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_URL,
+    CONF_USERNAME,
+    CONF_WEBHOOK_ID,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
+
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.smartme.const import (
+    CONF_AUTH_TYPE,
+    CONF_REALTIME,
+    CONF_SCAN_INTERVAL,
+    CONF_WEBHOOK_PASSWORD,
+    CONF_WEBHOOK_USERNAME,
+    AuthType,
+)
+
+from ..simulator.core import RunningSimulator
+from ..simulator.smartme import SmartMeSimulator
+from .conftest import WEBHOOK_ID
+
+REDIRECT = "https://example.com/auth/external/callback"
+
+
+@pytest.fixture
+def no_setup() -> Iterator[None]:
+    """Create entries without setting them up."""
+    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
+        yield
+
+
+async def start(hass: HomeAssistant, method: str) -> ConfigFlowResult:
+    """Open the flow at one of the smart-me sign-in methods."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "smartme"}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == [
+        "smartme_basic",
+        "smartme_apikey",
+        "smartme_oauth",
+    ]
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": method}
+    )
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) -> None:
+    """Username and password, a wrong password first, then realtime on."""
+    result = await start(hass, "smartme_basic")
+    assert result["step_id"] == "smartme_basic"
+    advanced = {"advanced": {CONF_URL: f"{smartme_cloud.base_url}/"}}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_USERNAME: "owner@example.com", CONF_PASSWORD: "wrong", **advanced},
+    )
+    assert result["errors"] == {CONF_PASSWORD: "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_USERNAME: "owner@example.com",
+            CONF_PASSWORD: "correct-horse",
+            **advanced,
+        },
+    )
+    assert result["step_id"] == "smartme_realtime"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_REALTIME: True}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "owner@example.com"
+    assert result["result"].unique_id == "12345"
+    data = result["data"]
+    assert data[CONF_VENDOR] == Vendor.SMARTME
+    assert data[CONF_AUTH_TYPE] == AuthType.BASIC
+    assert data[CONF_URL] == smartme_cloud.base_url
+    assert (data[CONF_USERNAME], data[CONF_PASSWORD]) == (
+        "owner@example.com",
+        "correct-horse",
+    )
+    assert len(data[CONF_WEBHOOK_ID]) == 64
+    assert data[CONF_WEBHOOK_USERNAME] == "solar_cloud"
+    assert len(data[CONF_WEBHOOK_PASSWORD]) >= 32
+    assert result["options"] == {CONF_REALTIME: True, CONF_SCAN_INTERVAL: 60}
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_api_key(hass: HomeAssistant, smartme_cloud: RunningSimulator) -> None:
+    """An API key, a wrong one first, then realtime off."""
+    result = await start(hass, "smartme_apikey")
+    advanced = {"advanced": {CONF_URL: smartme_cloud.base_url}}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "nope", **advanced}
+    )
+    assert result["errors"] == {CONF_API_KEY: "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "key-123", **advanced}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_REALTIME: False}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_API_KEY] == "key-123"
+    assert CONF_PASSWORD not in result["data"]
+    assert result["options"][CONF_REALTIME] is False
+
+
+@pytest.mark.usefixtures("no_setup")
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ({"status": 503}, "cannot_connect"),
+        ({"status": 403}, "smartme_no_user_right"),
+        ({"body": b"<html>"}, "unknown"),
+    ],
+)
+async def test_sign_in_errors(
+    hass: HomeAssistant,
+    smartme_cloud: RunningSimulator,
+    simulator: SmartMeSimulator,
+    fault: dict[str, Any],
+    error: str,
+) -> None:
+    """Outages and odd answers are shown on the form, which can be sent again."""
+    simulator.faults.add("user", times=1, **fault)
+    result = await start(hass, "smartme_apikey")
+    user_input = {
+        CONF_API_KEY: "key-123",
+        "advanced": {CONF_URL: smartme_cloud.base_url},
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["errors"] == {"base": error}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input
+    )
+    assert result["step_id"] == "smartme_realtime"
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_account_added_once(
+    hass: HomeAssistant, smartme_cloud: RunningSimulator, smartme_entry: MockConfigEntry
+) -> None:
+    """The same smart-me user is not added twice, whatever the sign-in."""
+    result = await start(hass, "smartme_apikey")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_API_KEY: "key-123", "advanced": {CONF_URL: smartme_cloud.base_url}},
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def _authorize(
+    hass: HomeAssistant, result: ConfigFlowResult, client: ClientSessionGenerator
+) -> ConfigFlowResult:
+    """Play the user at smart-me's authorize page and follow the redirect back."""
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    authorize = URL(result["url"])
+    assert authorize.path == "/api/oauth/authorize"
+    assert (
+        authorize.query["scope"]
+        == "offline_access user.read device.read device.readwrite"
+    )
+    assert authorize.query["code_challenge_method"] == "S256"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(authorize, allow_redirects=False) as response,
+    ):
+        assert response.status == 302
+        callback = URL(response.headers["Location"])
+    http = await client()
+    response = await http.get(f"/auth/external/callback?{callback.query_string}")
+    assert response.status == 200
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+@pytest.fixture
+async def credential(hass: HomeAssistant) -> None:
+    """Add smart-me application credentials."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential("smartme-client", "smartme-secret", name="smart-me"),
+        "smartme_cred",
+    )
+
+
+@pytest.mark.usefixtures("current_request_with_host", "credential")
+async def test_oauth(
+    hass: HomeAssistant,
+    smartme_cloud: RunningSimulator,
+    simulator: SmartMeSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """OAuth2 with PKCE; the entry then sets up with the stored token."""
+    result = await start(hass, "smartme_oauth")
+    assert result["step_id"] == "smartme_oauth"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"advanced": {CONF_URL: smartme_cloud.base_url}}
+    )
+    result = await _authorize(hass, result, hass_client_no_auth)
+    assert result["step_id"] == "smartme_realtime"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_REALTIME: False}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    data = result["data"]
+    assert data["auth_implementation"] == "smartme_cred"
+    assert data[CONF_AUTH_TYPE] == AuthType.OAUTH
+    assert data["token"]["access_token"] in simulator.oauth.access_tokens
+    await hass.async_block_till_done()
+    # The entry set up with that token: the devices are there.
+    assert hass.states.get("sensor.bilanz_vk_power") is not None
+    bearer = [
+        r
+        for r in simulator.log.of("devices")
+        if r.headers["Authorization"].startswith("Bearer")
+    ]
+    assert bearer
+
+
+@pytest.mark.usefixtures("current_request_with_host", "credential")
+async def test_oauth_account_unreadable(
+    hass: HomeAssistant,
+    smartme_cloud: RunningSimulator,
+    simulator: SmartMeSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A token that cannot read the user ends the flow with an explanation."""
+    simulator.faults.add("user", status=403)
+    result = await start(hass, "smartme_oauth")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"advanced": {CONF_URL: smartme_cloud.base_url}}
+    )
+    result = await _authorize(hass, result, hass_client_no_auth)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "smartme_oauth_account_unreadable"
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_reauth_moves_basic_to_api_key(
+    hass: HomeAssistant, basic_entry: MockConfigEntry
+) -> None:
+    """Reauth offers every method; the account keeps its webhook."""
+    result = await basic_entry.start_reauth_flow(hass)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "smartme_reauth"
+    assert result["description_placeholders"] == {"name": "owner@example.com"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "smartme_apikey"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "key-123", "advanced": {}}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert basic_entry.data[CONF_AUTH_TYPE] == AuthType.API_KEY
+    assert basic_entry.data[CONF_API_KEY] == "key-123"
+    assert CONF_PASSWORD not in basic_entry.data
+    assert basic_entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_reauth_suggests_the_username(
+    hass: HomeAssistant, basic_entry: MockConfigEntry
+) -> None:
+    """Signing in again with a password starts from the stored username."""
+    result = await basic_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "smartme_basic"}
+    )
+    schema = result["data_schema"].schema
+    username = next(key for key in schema if key == CONF_USERNAME)
+    assert username.description == {"suggested_value": "owner@example.com"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_USERNAME: "owner@example.com",
+            CONF_PASSWORD: "correct-horse",
+            "advanced": {},
+        },
+    )
+    assert result["reason"] == "reauth_successful"
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_reauth_with_another_account(
+    hass: HomeAssistant, smartme_entry: MockConfigEntry, simulator: SmartMeSimulator
+) -> None:
+    """Credentials of another smart-me user do not replace the account's."""
+    simulator.account.user_id = 999
+    result = await smartme_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "smartme_apikey"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: "key-123", "advanced": {}}
+    )
+    assert result["reason"] == "wrong_account"
+    assert smartme_entry.data[CONF_API_KEY] == "key-123"
+
+
+@pytest.mark.usefixtures("no_setup", "current_request_with_host", "credential")
+async def test_reconfigure_to_oauth(
+    hass: HomeAssistant,
+    basic_entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Reconfigure moves a Basic-auth account to OAuth2 at the same URL."""
+    result = await basic_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "smartme_reconfigure"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "smartme_oauth"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"advanced": {}}
+    )
+    result = await _authorize(hass, result, hass_client_no_auth)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert basic_entry.data[CONF_AUTH_TYPE] == AuthType.OAUTH
+    assert basic_entry.data["auth_implementation"] == "smartme_cred"
+    assert CONF_USERNAME not in basic_entry.data
+
+
+@pytest.mark.usefixtures("no_setup")
+async def test_reconfigure_the_url(
+    hass: HomeAssistant, smartme_entry: MockConfigEntry, smartme_cloud: RunningSimulator
+) -> None:
+    """The API URL can be changed, e.g. to the legacy /api paths."""
+    result = await smartme_entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "smartme_apikey"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_API_KEY: "key-123",
+            "advanced": {CONF_URL: f"{smartme_cloud.base_url}/api"},
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert smartme_entry.data[CONF_URL] == f"{smartme_cloud.base_url}/api"
+
+
+async def test_options(hass: HomeAssistant, smartme_entry: MockConfigEntry) -> None:
+    """Realtime and the poll interval are options; saving them reloads."""
+    assert await hass.config_entries.async_setup(smartme_entry.entry_id)
+    result = await hass.config_entries.options.async_init(smartme_entry.entry_id)
+    assert result["step_id"] == "smartme_options"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_REALTIME: True, CONF_SCAN_INTERVAL: 120.0}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert smartme_entry.options == {CONF_REALTIME: True, CONF_SCAN_INTERVAL: 120}
+    runtime = smartme_entry.runtime_data
+    assert runtime.account.update_interval.total_seconds() == 120  # type: ignore[attr-defined]
