@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+import re
 from typing import Any
 
 import aiohttp
@@ -422,3 +423,55 @@ def test_scalar_helpers() -> None:
     )
     assert as_datetime("yesterday") is None
     assert as_datetime(5) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"Plain words", "Plain words"),
+        (b'["a list"]', '["a list"]'),
+        (b'{"error": "invalid_request"}', "invalid_request"),
+        (b"", "HTTP 400"),
+    ],
+)
+async def test_error_messages(
+    client: SmartMeClient, simulator: SmartMeSimulator, body: bytes, message: str
+) -> None:
+    """smart-me's error text, in whatever shape, ends up in the error."""
+    simulator.faults.add("devices", body=body, status=400, content_type="text/plain")
+    with pytest.raises(ApiResponseError, match=re.escape(message)):
+        await client.devices()
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "call"),
+    [
+        ("meter_values", "meter_values"),
+        ("values_in_past_multiple", "values_in_past_multiple"),
+        ("registrations", "realtime_registrations"),
+    ],
+)
+async def test_wrong_shapes(
+    client: SmartMeClient, simulator: SmartMeSimulator, endpoint: str, call: str
+) -> None:
+    """An object where a list belongs, or the reverse, is an unexpected response."""
+    simulator.faults.add(endpoint, body=b'"nothing"')
+    now = datetime(2026, 10, 20, tzinfo=UTC)
+    args: dict[str, tuple[Any, ...]] = {
+        "meter_values": (BILANZ_ID, now),
+        "values_in_past_multiple": (BILANZ_ID, now, now, 15),
+        "realtime_registrations": (),
+    }
+    with pytest.raises(ApiResponseError):
+        await getattr(client, call)(*args[call])
+
+
+async def test_unusable_actions_are_left_out(
+    client: SmartMeClient, simulator: SmartMeSimulator
+) -> None:
+    """An action without an OBIS code does not cost the others."""
+    simulator.faults.add(
+        "actions",
+        body=b'[{"Name": "?", "ObisCode": "nonsense"}, {"Name": "Relais", "ObisCode": "63000C0102FF", "ActionType": 0}]',
+    )
+    assert [action.name for action in await client.actions(BILANZ_ID)] == ["Relais"]

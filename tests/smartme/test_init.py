@@ -251,3 +251,69 @@ async def test_poll_interval_from_options(
     assert smartme_data(smartme_entry).account.update_interval == timedelta(minutes=5)
     assert timedelta(minutes=5) < SAFETY_POLL_INTERVAL
     assert BILANZ_ID in smartme_data(smartme_entry).account.device_coordinators
+
+
+async def test_actions_unavailable(
+    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+) -> None:
+    """Without the actions list, switches come only from reported states."""
+    simulator.faults.add("actions", status=403)
+    await setup_entry()
+    assert hass.states.get("switch.boiler_plug_relay") is not None
+    assert hass.states.get("switch.bilanz_vk_output_1") is None
+
+
+async def test_remove_entry_without_registration(
+    hass: HomeAssistant, simulator: SmartMeSimulator, smartme_entry: MockConfigEntry
+) -> None:
+    """An entry that never registered asks smart-me nothing when removed."""
+    assert await hass.config_entries.async_remove(smartme_entry.entry_id)
+    assert simulator.log.count() == 0
+
+
+async def test_remove_oauth_entry_without_credentials(
+    hass: HomeAssistant, simulator: SmartMeSimulator, smartme_entry: MockConfigEntry
+) -> None:
+    """Without its application credential the registration cannot be removed."""
+    from homeassistant.setup import async_setup_component
+
+    assert await async_setup_component(hass, "application_credentials", {})
+    hass.config_entries.async_update_entry(
+        smartme_entry,
+        data={
+            **smartme_entry.data,
+            "auth_type": "oauth",
+            "auth_implementation": "gone",
+            "token": {"access_token": "x", "expires_at": 0},
+            "realtime_url": "https://ha.example/api/webhook/x",
+        },
+    )
+    assert await hass.config_entries.async_remove(smartme_entry.entry_id)
+    assert simulator.log.count() == 0
+
+
+def test_runtime_data_of_another_vendor() -> None:
+    """Asking a foreign entry for smart-me data is a programming error."""
+    entry = MockConfigEntry(domain=DOMAIN)
+    entry.runtime_data = object()
+    with pytest.raises(TypeError):
+        smartme_data(entry)  # type: ignore[arg-type]
+
+
+def test_merge_reading() -> None:
+    """Polls older than pushes are ignored; push-only values survive newer polls."""
+    from datetime import UTC, datetime
+
+    from custom_components.solar_cloud.api.smartme import MeterReading
+    from custom_components.solar_cloud.smartme.coordinator import merge_reading
+
+    t0 = datetime(2026, 10, 20, 12, tzinfo=UTC)
+    pushed = MeterReading(timestamp=t0, power=5.0, frequency=50.0)
+    assert (
+        merge_reading(pushed, MeterReading(timestamp=t0 - timedelta(seconds=1))) is None
+    )
+    assert merge_reading(pushed, MeterReading(timestamp=t0, power=5.0)) is None
+    assert merge_reading(pushed, MeterReading(timestamp=t0, power=6.0)) == MeterReading(
+        timestamp=t0, power=6.0, frequency=50.0
+    )
+    assert merge_reading(None, pushed) is pushed

@@ -645,3 +645,19 @@ async def test_unload_stops_the_webhook(
     assert response.status == 200
     assert realtime.webhook.stats.received == 0
     assert entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_body_lost_midway(hass: HomeAssistant, setup_entry: SetUp) -> None:
+    """A sender that goes away mid-body gets a 400, nothing raised."""
+    entry = await setup_entry()
+    realtime = data_of(hass, entry).realtime
+    assert realtime is not None
+
+    class Broken:
+        async def read(self, count: int = -1) -> bytes:
+            raise OSError("connection reset")
+
+    request = types.SimpleNamespace(headers=AUTH, content=Broken())
+    response = await realtime.webhook.async_handle(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
+    assert response.status == 400
