@@ -1,0 +1,405 @@
+"""Benchmark the smart-me realtime webhook: pushes/s and push -> state latency.
+
+A real Home Assistant (booted from a temporary configuration directory, its
+HTTP server on 127.0.0.1) runs the integration against the smart-me simulator
+with 100 meters; the entry is added through the config flow and registers its
+webhook at the simulator. A separate process, pinned to another core, then
+POSTs protobuf DeviceDataArray pushes to the registered URL, as smart-me does:
+
+1. at a steady 1,000 pushes/s (open loop), for the latency at that rate;
+2. as fast as the webhook answers (closed loop, several connections), for
+   the rate it sustains.
+
+Each push carries a sequence number in a voltage value; Home Assistant's side
+records when the state with that number is written (state_changed event), the
+pusher when it sent the push (both on CLOCK_MONOTONIC), so latency is
+push sent -> state written. Home Assistant runs on one core (CPU 0).
+
+    scripts/bench smartme [--devices 100] [--rate 1000] [--seconds 5] [--pushes 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+from datetime import UTC, datetime, timedelta
+import gc
+import json
+import logging
+import os
+from pathlib import Path
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+MARKER = 100_000.0
+"""Voltage L1 carries MARKER + sequence number, to find each push's state."""
+VOLTAGE_L1 = "1-0:32.7.0*255"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+# The pusher (a separate process) --------------------------------------------
+
+
+def _payloads(args: argparse.Namespace) -> list[bytes]:
+    from custom_components.solar_cloud.api.smartme.realtime import (  # noqa: PLC0415
+        RealtimeDeviceData,
+        encode_realtime,
+    )
+
+    devices = json.loads(args.devices_json)
+    start = datetime.now(UTC) + timedelta(seconds=1)
+    total = args.warmup + args.rate * args.seconds + args.pushes
+    payloads = []
+    for seq in range(total):
+        device_id, counter_kwh = devices[seq % len(devices)]
+        values = {
+            "1-0:1.8.0*255": (counter_kwh + seq / 1000) * 1000,  # Wh
+            "1-0:2.8.0*255": 1277808.0,
+            "1-0:1.7.0*255": 5000.0 + seq % 100,
+            "1-0:2.7.0*255": 0.0,
+            VOLTAGE_L1: MARKER + seq,
+            "1-0:52.7.0*255": 229.0,
+            "1-0:72.7.0*255": 230.0,
+            "1-0:14.7.0*255": 50.0,
+        }
+        payloads.append(
+            encode_realtime(
+                [
+                    RealtimeDeviceData(
+                        device_id=device_id,
+                        timestamp=start + timedelta(milliseconds=seq),
+                        values=values,
+                    )
+                ]
+            )
+        )
+    return payloads
+
+
+async def _pusher(args: argparse.Namespace) -> None:
+    import aiohttp  # noqa: PLC0415
+
+    payloads = _payloads(args)
+    headers = {
+        "Authorization": "Basic "
+        + base64.b64encode(f"{args.username}:{args.password}".encode()).decode(),
+        "Content-Type": "application/octet-stream",
+    }
+    sent: dict[int, float] = {}
+    failures: list[int] = []
+    connector = aiohttp.TCPConnector(limit=args.concurrency * 4)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def post(seq: int) -> None:
+            sent[seq] = time.monotonic()
+            async with session.post(
+                args.url, data=payloads[seq], headers=headers
+            ) as response:
+                await response.read()
+                if response.status != 200:
+                    failures.append(response.status)
+
+        seq = 0
+        for _ in range(args.warmup):
+            await post(seq)
+            seq += 1
+        # 1. Open loop at the target rate.
+        rate_first = seq
+        count = args.rate * args.seconds
+        started = time.monotonic()
+        in_flight: set[asyncio.Task[None]] = set()
+        for index in range(count):
+            delay = started + index / args.rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            task = asyncio.create_task(post(seq))
+            in_flight.add(task)
+            task.add_done_callback(in_flight.discard)
+            seq += 1
+        await asyncio.gather(*in_flight)
+        rate_elapsed = time.monotonic() - started
+        # 2. Closed loop: as fast as the webhook answers.
+        max_first = seq
+        queue = iter(range(seq, seq + args.pushes))
+
+        async def worker() -> None:
+            for item in queue:
+                await post(item)
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+        max_elapsed = time.monotonic() - started
+    json.dump(
+        {
+            "sent": sent,
+            "failures": failures,
+            "rate": [rate_first, max_first, rate_elapsed],
+            "max": [max_first, max_first + args.pushes, max_elapsed],
+        },
+        sys.stdout,
+    )
+
+
+# Home Assistant's side ----------------------------------------------------------
+
+
+async def _home_assistant(args: argparse.Namespace) -> None:
+    # Imported before Home Assistant starts, so its loader finds this copy.
+    import custom_components.solar_cloud  # noqa: F401, PLC0415
+    from tests.simulator.core import start_simulator  # noqa: PLC0415
+    from tests.simulator.smartme import SmartMeSimulator, bench_devices  # noqa: PLC0415
+
+    simulator = SmartMeSimulator(devices=bench_devices(args.devices))
+    served = await start_simulator(simulator)
+    port = _free_port()
+    # Home Assistant as its own tests run it (registries in memory), with its
+    # HTTP server on a real port: the push path is the production one.
+    with tempfile.TemporaryDirectory() as config_dir:
+        await _bench_in(config_dir, args, simulator, served, port)
+
+
+async def _bench_in(
+    config_dir: str,
+    args: argparse.Namespace,
+    simulator: Any,
+    served: Any,
+    port: int,
+) -> None:
+    from homeassistant import loader  # noqa: PLC0415
+    from homeassistant.const import (  # noqa: PLC0415
+        CONF_API_KEY,
+        CONF_URL,
+        EVENT_HOMEASSISTANT_START,
+        EVENT_STATE_CHANGED,
+    )
+    from homeassistant.core import Event, callback  # noqa: PLC0415
+    from homeassistant.helpers import entity_registry as er  # noqa: PLC0415
+    from homeassistant.setup import async_setup_component  # noqa: PLC0415
+    from pytest_homeassistant_custom_component.common import async_test_home_assistant  # noqa: PLC0415
+
+    async with async_test_home_assistant(config_dir=config_dir) as hass:
+        hass.data.pop(loader.DATA_CUSTOM_COMPONENTS)
+        http = {"server_host": ["127.0.0.1"], "server_port": port}
+        assert await async_setup_component(hass, "http", {"http": http})
+        # The test instance is "running" already: start the server as at boot.
+        hass.bus.async_fire(EVENT_HOMEASSISTANT_START)
+        await hass.async_block_till_done()
+        for dependency in ("application_credentials", "webhook"):
+            assert await async_setup_component(hass, dependency, {})
+        await hass.config.async_update(external_url=f"http://127.0.0.1:{port}")
+        logging.getLogger().setLevel(logging.WARNING)
+
+        flow = hass.config_entries.flow
+        result = await flow.async_init("solar_cloud", context={"source": "user"})
+        result = await flow.async_configure(
+            result["flow_id"], {"next_step_id": "smartme"}
+        )
+        result = await flow.async_configure(
+            result["flow_id"], {"next_step_id": "smartme_apikey"}
+        )
+        result = await flow.async_configure(
+            result["flow_id"],
+            {CONF_API_KEY: "key-123", "advanced": {CONF_URL: served.base_url}},
+        )
+        result = await flow.async_configure(result["flow_id"], {"realtime": True})
+        entry = result["result"]
+        await hass.async_block_till_done(wait_background_tasks=True)
+        [registration] = simulator.registrations.values()
+        stats = entry.runtime_data.realtime.webhook.stats
+
+        registry = er.async_get(hass)
+        watched = {
+            item.entity_id
+            for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+            if item.unique_id.endswith("_voltage_l1")
+        }
+        assert len(watched) == args.devices, watched
+        written: dict[int, float] = {}
+
+        @callback
+        def _state_changed(event: Event[Any]) -> None:
+            if event.data["entity_id"] in watched and (
+                state := event.data["new_state"]
+            ):
+                with contextlib.suppress(ValueError):
+                    written[int(float(state.state) - MARKER)] = time.monotonic()
+
+        hass.bus.async_listen(EVENT_STATE_CHANGED, _state_changed)
+        # Let start-up housekeeping pass (the registries of ~3,000 new
+        # entities are written 10 s after they change): steady state is measured.
+        await asyncio.sleep(args.settle)
+        # Python's first full collection after start-up walks every object
+        # the start created (~150 ms here): a one-off that would otherwise
+        # land in the measurement. Later ones are reported below.
+        gc.collect()
+        pauses = _watch_gc()
+
+        devices = [
+            [device.id, device.raw["CounterReadingImport"]]
+            for device in simulator.devices.values()
+        ]
+        command = [
+            sys.executable,
+            __file__,
+            "--pusher",
+            "--url",
+            registration["ApiUrl"],
+            "--username",
+            registration["BasicAuthUsername"],
+            "--password",
+            registration["BasicAuthPassword"],
+            "--devices-json",
+            json.dumps(devices),
+            *args.forwarded,
+        ]
+        process = await asyncio.create_subprocess_exec(
+            *command, stdout=subprocess.PIPE, preexec_fn=_pin_pusher
+        )
+        stdout, _ = await process.communicate()
+        await hass.async_block_till_done()
+        report = json.loads(stdout)
+        await hass.config_entries.async_unload(entry.entry_id)
+        await served.stop()
+    _report(args, report, written, hass_pushes=stats, gc_pauses=pauses)
+
+
+def _watch_gc() -> list[tuple[int, float]]:
+    """Record garbage collections longer than 5 ms (generation, ms)."""
+    import gc  # noqa: PLC0415
+
+    pauses: list[tuple[int, float]] = []
+    started: dict[str, float] = {}
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started["at"] = time.monotonic()
+        elif (
+            took := (time.monotonic() - started.get("at", time.monotonic())) * 1000
+        ) > 5:
+            pauses.append((info["generation"], round(took, 1)))
+
+    gc.callbacks.append(callback)
+    return pauses
+
+
+def _pin_pusher() -> None:
+    cores = os.sched_getaffinity(0) | set(range(os.cpu_count() or 1))
+    others = cores - {0}
+    os.sched_setaffinity(0, others or cores)
+
+
+def _report(
+    args: argparse.Namespace,
+    report: dict[str, Any],
+    written: dict[int, float],
+    hass_pushes: Any,
+    gc_pauses: list[tuple[int, float]],
+) -> None:
+    sent = {int(seq): at for seq, at in report["sent"].items()}
+    print(f"smart-me realtime webhook, {args.devices} devices, Home Assistant on CPU 0")
+    print(
+        f"  pushes applied: {hass_pushes.applied}, refused: {len(report['failures'])}"
+    )
+    print(
+        f"  garbage collections over 5 ms while pushing (generation, ms): {gc_pauses}"
+    )
+    for name in ("rate", "max"):
+        first, last, elapsed = report[name]
+        latencies = [
+            (written[seq] - sent[seq]) * 1000
+            for seq in range(int(first), int(last))
+            if seq in written
+        ]
+        count = int(last) - int(first)
+        states = [
+            written[seq] for seq in range(int(first), int(last)) if seq in written
+        ]
+        wall = (
+            (max(states) - min(sent[s] for s in range(int(first), int(last))))
+            if states
+            else 0
+        )
+        rate = len(latencies) / wall if wall else 0.0
+        title = (
+            f"steady {args.rate} pushes/s for {args.seconds} s"
+            if name == "rate"
+            else f"as fast as possible, {args.concurrency} connections"
+        )
+        print(f"  {title}:")
+        print(
+            f"    {count} pushes, {len(latencies)} states written in {wall:.2f} s"
+            f" = {rate:,.0f} pushes/s (pusher side {count / elapsed:,.0f}/s)"
+        )
+        if os.environ.get("BENCH_DEBUG"):
+            slow = sorted(
+                (written[seq] - sent[seq], seq)
+                for seq in range(int(first), int(last))
+                if seq in written
+            )[-8:]
+            print(
+                "    slowest:",
+                [
+                    (round(t * 1000, 1), seq, round(sent[seq] - sent[int(first)], 3))
+                    for t, seq in slow
+                ],
+            )
+        if latencies:
+            print(
+                f"    push -> state latency: p50 {statistics.median(latencies):.2f} ms,"
+                f" p99 {_percentile(latencies, 0.99):.2f} ms,"
+                f" max {max(latencies):.2f} ms"
+            )
+
+
+def main() -> None:
+    """Parse the arguments and run one side of the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--devices", type=int, default=100)
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--pushes", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--settle", type=float, default=12.0)
+    parser.add_argument("--pusher", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--username", help=argparse.SUPPRESS)
+    parser.add_argument("--password", help=argparse.SUPPRESS)
+    parser.add_argument("--devices-json", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.pusher:
+        asyncio.run(_pusher(args))
+        return
+    args.forwarded = [
+        f"--rate={args.rate}",
+        f"--seconds={args.seconds}",
+        f"--pushes={args.pushes}",
+        f"--concurrency={args.concurrency}",
+        f"--warmup={args.warmup}",
+    ]
+    os.sched_setaffinity(0, {0})
+    asyncio.run(_home_assistant(args))
+
+
+if __name__ == "__main__":
+    main()
