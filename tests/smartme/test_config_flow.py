@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
 import aiohttp
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -37,6 +39,7 @@ from custom_components.solar_cloud.smartme.const import (
     AuthType,
 )
 
+from ..common import async_advance
 from ..simulator.core import RunningSimulator
 from ..simulator.smartme import SmartMeSimulator
 from .conftest import WEBHOOK_ID
@@ -220,6 +223,7 @@ async def test_oauth(
     smartme_cloud: RunningSimulator,
     simulator: SmartMeSimulator,
     hass_client_no_auth: ClientSessionGenerator,
+    frozen: FrozenDateTimeFactory,
 ) -> None:
     """OAuth2 with PKCE; the entry then sets up with the stored token."""
     result = await start(hass, "smartme_oauth")
@@ -246,6 +250,12 @@ async def test_oauth(
         if r.headers["Authorization"].startswith("Bearer")
     ]
     assert bearer
+    # The 5-minute access token is refreshed with the refresh token as it expires.
+    issued = len(simulator.oauth.access_tokens)
+    await async_advance(hass, frozen, timedelta(minutes=10), step=timedelta(minutes=1))
+    assert len(simulator.oauth.access_tokens) > issued
+    assert simulator.log.of("devices")[-1].status == 200
+    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
 
 
 @pytest.mark.usefixtures("current_request_with_host", "credential")
