@@ -436,9 +436,15 @@ async def test_registration_reused_and_old_ones_dropped(
         "old": {"Id": "old", "ApiUrl": f"https://old.example{HOOK_PATH}"},
         "other": {"Id": "other", "ApiUrl": "https://someone.else/hook"},
     }
-    await setup_entry()
-    assert set(simulator.registrations) == {"same", "other"}
+    # smart-me may list a registration without its id: it cannot be deleted.
+    simulator.registrations["anonymous"] = {
+        "ApiUrl": f"https://older.example{HOOK_PATH}"
+    }
+    entry = await setup_entry()
+    assert set(simulator.registrations) == {"same", "other", "anonymous"}
     assert simulator.log.count("register") == 0
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert set(simulator.registrations) == {"other", "anonymous"}
 
 
 @pytest.mark.usefixtures("external_url")
@@ -661,3 +667,34 @@ async def test_body_lost_midway(hass: HomeAssistant, setup_entry: SetUp) -> None
     request = types.SimpleNamespace(headers=AUTH, content=Broken())
     response = await realtime.webhook.async_handle(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
     assert response.status == 400
+
+
+async def test_stored_cloudhook_is_reused(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    smartme_entry: MockConfigEntry,
+    setup_entry: SetUp,
+) -> None:
+    """A cloudhook created before is used again, not created anew."""
+    hook = "https://hooks.nabu.casa/kept"
+    hass.config_entries.async_update_entry(
+        smartme_entry, data={**smartme_entry.data, CONF_CLOUDHOOK_URL: hook}
+    )
+    create = AsyncMock()
+    with (
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.cloud_subscribed",
+            return_value=True,
+        ),
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.async_create_cloudhook",
+            create,
+        ),
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.async_listen_connected",
+            return_value=lambda: None,
+        ),
+    ):
+        await setup_entry()
+    create.assert_not_awaited()
+    assert [r["ApiUrl"] for r in simulator.registrations.values()] == [hook]
