@@ -72,7 +72,7 @@ def _power(
 ) -> SmartMeSensorEntityDescription:
     return SmartMeSensorEntityDescription(
         key=key,
-        translation_key=key,
+        translation_key=f"smartme_{key}",
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
@@ -86,7 +86,7 @@ def _energy(
 ) -> SmartMeSensorEntityDescription:
     return SmartMeSensorEntityDescription(
         key=key,
-        translation_key=key,
+        translation_key=f"smartme_{key}",
         device_class=SensorDeviceClass.ENERGY,
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
@@ -106,7 +106,7 @@ def _phase(
 ) -> SmartMeSensorEntityDescription:
     return SmartMeSensorEntityDescription(
         key=key,
-        translation_key=key,
+        translation_key=f"smartme_{key}",
         device_class=device_class,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=unit,
@@ -120,7 +120,7 @@ def _volume(
 ) -> SmartMeSensorEntityDescription:
     return SmartMeSensorEntityDescription(
         key=key,
-        translation_key=key,
+        translation_key=f"smartme_{key}",
         device_class=device_class,
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
@@ -241,7 +241,7 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
     ),
     SmartMeSensorEntityDescription(
         key="frequency",
-        translation_key="frequency",
+        translation_key="smartme_frequency",
         device_class=SensorDeviceClass.FREQUENCY,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfFrequency.HERTZ,
@@ -255,7 +255,7 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
     ),
     SmartMeSensorEntityDescription(
         key="temperature",
-        translation_key="temperature",
+        translation_key="smartme_temperature",
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
@@ -265,13 +265,13 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
     ),
     SmartMeSensorEntityDescription(
         key="active_tariff",
-        translation_key="active_tariff",
+        translation_key="smartme_active_tariff",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda r: r.active_tariff,
     ),
     SmartMeSensorEntityDescription(
         key="charging_station_state",
-        translation_key="charging_station_state",
+        translation_key="smartme_charging_station_state",
         device_class=SensorDeviceClass.ENUM,
         options=[state.value for state in ChargingStationState],
         value_fn=lambda r: (
@@ -284,7 +284,7 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
     ),
     SmartMeSensorEntityDescription(
         key="last_update",
-        translation_key="last_update",
+        translation_key="smartme_last_update",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda r: r.timestamp,

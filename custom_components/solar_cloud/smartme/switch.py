@@ -37,37 +37,37 @@ class SmartMeSwitchEntityDescription(SwitchEntityDescription):
 SWITCHES: tuple[SmartMeSwitchEntityDescription, ...] = (
     SmartMeSwitchEntityDescription(
         key="switch",
-        translation_key="switch",
+        translation_key="smartme_switch",
         obis=SWITCH_MAIN,
         value_fn=lambda r: r.switch_on,
     ),
     SmartMeSwitchEntityDescription(
         key="switch_l1",
-        translation_key="switch_l1",
+        translation_key="smartme_switch_l1",
         obis=SWITCH_PHASE[0],
         value_fn=lambda r: r.switch_l1,
     ),
     SmartMeSwitchEntityDescription(
         key="switch_l2",
-        translation_key="switch_l2",
+        translation_key="smartme_switch_l2",
         obis=SWITCH_PHASE[1],
         value_fn=lambda r: r.switch_l2,
     ),
     SmartMeSwitchEntityDescription(
         key="switch_l3",
-        translation_key="switch_l3",
+        translation_key="smartme_switch_l3",
         obis=SWITCH_PHASE[2],
         value_fn=lambda r: r.switch_l3,
     ),
     SmartMeSwitchEntityDescription(
         key="digital_output_1",
-        translation_key="digital_output_1",
+        translation_key="smartme_digital_output_1",
         obis=DIGITAL_OUTPUT[0],
         value_fn=lambda r: r.digital_output_1,
     ),
     SmartMeSwitchEntityDescription(
         key="digital_output_2",
-        translation_key="digital_output_2",
+        translation_key="smartme_digital_output_2",
         obis=DIGITAL_OUTPUT[1],
         value_fn=lambda r: r.digital_output_2,
     ),
