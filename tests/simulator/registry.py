@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .core import VendorSimulator
+from .sma import demo_simulator as sma_demo_simulator
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,4 +22,6 @@ class DemoSimulator:
     """Build the simulator with its demo accounts."""
 
 
-DEMO_SIMULATORS: dict[str, DemoSimulator] = {}
+DEMO_SIMULATORS: dict[str, DemoSimulator] = {
+    "sma": DemoSimulator(port=8701, create=sma_demo_simulator),
+}
