@@ -143,6 +143,15 @@ class SmaClient:
         )
         return parse_plants(response.json())
 
+    async def plant(self, plant_id: str) -> Plant:
+        """Return one plant (following SMA when it moved the plant)."""
+        response = await self._request(
+            "GET",
+            f"{self.endpoints.monitoring}/v1/plants/{self._plant_id(plant_id)}",
+            what=f"plant {plant_id}",
+        )
+        return Plant.from_api(response.json())
+
     async def devices(self, plant_id: str) -> list[Device]:
         """Return the devices of a plant, deactivated ones included."""
         response = await self._request(

@@ -10,7 +10,9 @@ done; access tokens live 300 seconds.
 from __future__ import annotations
 
 import asyncio
+import base64
 from dataclasses import dataclass
+import json
 import time
 from typing import Any, override
 
@@ -20,7 +22,7 @@ from ..auth import TokenSource
 from ..errors import ApiAuthenticationError, ApiResponseError
 from ..transport import RawResponse, send
 from .environment import SmaEndpoints
-from .errors import api_error, token_error
+from .errors import token_error
 
 # Renew this long before the stated expiry, so that a token is never sent in
 # its last seconds (SMA: 300 s tokens).
@@ -143,11 +145,13 @@ class SmaClientCredentials(TokenSource):
             token, self._token = self._token, None
         if token is None or token.refresh_token is None:
             return
-        response = await self._async_post_form(
-            self._endpoints.logout_url, {"refresh_token": token.refresh_token}
+        await async_logout(
+            self._session,
+            self._endpoints,
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            refresh_token=token.refresh_token,
         )
-        if response.status not in (200, 204):
-            raise api_error(response, what="logout")
 
     async def _async_post_form(self, url: str, form: dict[str, str]) -> RawResponse:
         return await send(
@@ -160,3 +164,49 @@ class SmaClientCredentials(TokenSource):
                 "client_secret": self._client_secret,
             },
         )
+
+
+async def async_logout(
+    session: aiohttp.ClientSession,
+    endpoints: SmaEndpoints,
+    *,
+    client_id: str,
+    client_secret: str,
+    refresh_token: str,
+) -> None:
+    """End the session of ``refresh_token`` at SMA (HTTP 204).
+
+    Raises:
+        SolarCloudApiError: SMA refused or could not be reached.
+
+    """
+    response = await send(
+        session,
+        "POST",
+        endpoints.logout_url,
+        data={
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "refresh_token": refresh_token,
+        },
+    )
+    if response.status not in (200, 204):
+        raise token_error(response)
+
+
+def token_subject(access_token: str) -> str | None:
+    """Return the ``sub`` claim of a JWT access token (not verified).
+
+    SMA's Keycloak issues JWTs; the subject names the signed-in user, which
+    is all the code flow needs to tell accounts apart.
+    """
+    parts = access_token.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except ValueError:
+        return None
+    subject = claims.get("sub") if isinstance(claims, dict) else None
+    return subject if isinstance(subject, str) and subject else None
