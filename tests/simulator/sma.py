@@ -454,6 +454,12 @@ class SmaSimulator(VendorSimulator):
             if old in consent.scope:
                 consent.scope = (consent.scope - {old}) | {new}
 
+    def grant_consent(self, owner: str, client_id: str = CUSTOM_CLIENT[0]) -> None:
+        """Record an owner's accepted consent, as if requested and accepted."""
+        consent = self.consents.setdefault((client_id, owner), Consent())
+        consent.expires_at = self.clock.now() + self.consent_lifetime
+        self._decide(consent, owner, "accepted")
+
     def set_consent(self, owner: str, state: str, client_id: str | None = None) -> None:
         """Decide an owner's consent as the owner would (or the sandbox PUT)."""
         for (client, login_hint), consent in self.consents.items():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -22,8 +23,10 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
 )
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
+from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.selector import (
     SelectSelector,
     SelectSelectorConfig,
@@ -32,6 +35,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+from homeassistant.util import dt as dt_util
 import probatio
 
 from ..api import (
@@ -145,6 +149,7 @@ class SmaFlowMixin(SolarCloudFlowBase):
     _sma_client: SmaClient
     _sma_endpoints: SmaEndpoints
     _sma_consent_task: asyncio.Task[ConsentState] | None = None
+    _sma_consent_answer: asyncio.Future[ConsentState]
     _sma_consent: ConsentState = ConsentState.PENDING
 
     async def async_step_sma(
@@ -234,17 +239,19 @@ class SmaFlowMixin(SolarCloudFlowBase):
     ) -> ConfigFlowResult:
         """Wait for the owner to accept in SMA's portal."""
         if self._sma_consent_task is None:
-            self._sma_consent_task = self.hass.async_create_task(
-                self._async_wait_for_consent()
+            self._sma_consent_answer = self.hass.loop.create_future()
+            self._sma_consent_task = self.hass.async_create_background_task(
+                self._async_wait_for_consent(self._sma_consent_answer),
+                "SMA consent in config flow",
             )
-        if not self._sma_consent_task.done():
+        if not self._sma_consent_answer.done():
             return self.async_show_progress(
                 step_id="sma_consent",
                 progress_action="sma_consent",
                 description_placeholders={"owner": self._sma_data[CONF_LOGIN_HINT]},
                 progress_task=self._sma_consent_task,
             )
-        self._sma_consent = self._sma_consent_task.result()
+        self._sma_consent = self._sma_consent_answer.result()
         self._sma_consent_task = None
         if self._sma_consent is ConsentState.ACCEPTED:
             return self.async_show_progress_done(next_step_id="sma_consent_accepted")
@@ -252,21 +259,38 @@ class SmaFlowMixin(SolarCloudFlowBase):
             return self.async_show_progress_done(next_step_id="sma_consent_pending")
         return self.async_show_progress_done(next_step_id="sma_consent_refused")
 
-    async def _async_wait_for_consent(self) -> ConsentState:
-        """Ask for the consent's state until it is decided or time is up."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + const.CONSENT_FLOW_WAIT.total_seconds()
+    async def _async_wait_for_consent(
+        self, answer: asyncio.Future[ConsentState]
+    ) -> ConsentState:
+        """Ask for the consent's state until it is decided or time is up.
+
+        Each question is a short job on Home Assistant's clock; between them
+        nothing runs, so the wait is cheap and tests move it with the clock.
+        """
         owner = self._sma_data[CONF_LOGIN_HINT]
-        while True:
-            await asyncio.sleep(const.CONSENT_FLOW_POLL.total_seconds())
+        deadline = dt_util.utcnow() + const.CONSENT_FLOW_WAIT
+
+        async def ask(now: datetime) -> None:
             try:
                 state = (await self._sma_client.consent_status(owner)).state
             except SolarCloudApiError as err:
                 # A moment's trouble is no answer: keep waiting.
                 LOGGER.debug("SMA consent state unknown: %s", err)
                 state = ConsentState.PENDING
-            if state is not ConsentState.PENDING or loop.time() >= deadline:
-                return state
+            if (state is not ConsentState.PENDING or now >= deadline) and not (
+                answer.done()
+            ):
+                answer.set_result(state)
+
+        @callback
+        def ask_now(now: datetime) -> None:
+            self.hass.async_create_task(ask(now), "SMA consent state")
+
+        stop = async_track_time_interval(self.hass, ask_now, const.CONSENT_FLOW_POLL)
+        try:
+            return await answer
+        finally:
+            stop()
 
     async def async_step_sma_consent_accepted(
         self, user_input: dict[str, Any] | None = None

@@ -60,7 +60,7 @@ def token_error(response: RawResponse) -> SolarCloudApiError:
         return ApiAuthenticationError(
             f"SMA refused the client credentials: {text}", reason="sma_invalid_client"
         )
-    if response.status == 400 and "grant_type" in text:
+    if response.status == 400 and "missing" in text.lower() and "grant_type" in text:
         return ApiResponseError(
             f"SMA missed the grant type of the token request: {text}",
             reason="sma_missing_grant_type",
