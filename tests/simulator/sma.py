@@ -153,6 +153,8 @@ class SimPlant:
     """Eligible for FeedInLimit (classic Home Manager, ennexOS with SPOT)."""
     moved_to: str | None = None
     """The id SMA moved this plant to (answers 308)."""
+    silent_since: datetime | None = None
+    """When the plant stopped sending data (aware), e.g. a broken router."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -180,7 +182,10 @@ class SimPlant:
 
     def available_until(self, clock: Clock) -> datetime:
         """Return the end of the newest interval SMA has processed."""
-        latest = self.local_now(clock) - self.lag
+        now = clock.now()
+        if self.silent_since is not None:
+            now = min(now, self.silent_since)
+        latest = now.astimezone(self.zone).replace(tzinfo=None) - self.lag
         step = int(self.resolution.total_seconds())
         midnight = datetime.combine(latest.date(), time())
         seconds = int((latest - midnight).total_seconds()) // step * step

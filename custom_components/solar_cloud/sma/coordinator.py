@@ -80,6 +80,9 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
             name=f"{plant.plant.name} {name}",
             update_interval=update_interval,
             stale_after=expected_delay(plant.plant.kind, None),
+            # The same data grows older: its entities decide anew each time
+            # whether it is still current.
+            always_update=True,
         )
 
     @property
