@@ -100,8 +100,9 @@ async def test_logout_failure_does_not_block_unload(
 
 
 @pytest.mark.freeze_time(NOON)
-async def test_revoked_consent(  # noqa: PLR0917
+async def test_revoked_consent(
     hass: HomeAssistant,
+    *,
     loaded_custom: MockConfigEntry,
     sma_cloud: RunningSimulator,
     freezer: FrozenDateTimeFactory,

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from typing import override
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 
 from ..api import ApiAuthenticationError, SolarCloudApiError
 from ..api.sma import FEED_IN_LIMIT, ConsentState, Device, Plant, SmaClient
-from ..const import LOGGER
+from ..const import LOGGER, Vendor
 from ..coordinator import SolarCloudCoordinator
-from ..entity import async_remove_stale_devices
+from ..entity import async_remove_stale_devices, device_identifier
 from ..issues import async_create_issue, async_delete_issue
 from ..runtime import SolarCloudConfigEntry
 from .const import (
@@ -100,10 +101,15 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[Inventory]):
 
     @override
     async def _async_fetch(self) -> Inventory:
-        listed = await self.client.plants()
-        if not listed:
+        plants = {
+            key: plant
+            for key, plant in (
+                await self._async_keyed(await self.client.plants())
+            ).items()
+            if not self._shown_elsewhere(key)
+        }
+        if not plants:
             return await self._async_without_plants()
-        plants = await self._async_keyed(listed)
         devices = await asyncio.gather(*(self.client.devices(key) for key in plants))
         await self._async_read_sets(
             [device for found in devices for device in found if device.active]
@@ -156,6 +162,21 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[Inventory]):
                 plants[key] = plants.pop(listed_key)
         self._known = set(plants)
         return plants
+
+    def _shown_elsewhere(self, key: str) -> bool:
+        """Return whether another account already shows this plant.
+
+        The custom flow's token is the client's: it reads the plants of every
+        owner who consented to the client, not only this account's owner, and
+        SMA does not say whose a plant is. Each plant is shown once, by the
+        account that showed it first.
+        """
+        return any(
+            device.config_entry_id != self.config_entry.entry_id
+            for device in dr.async_get(self.hass).async_get_devices(
+                identifiers={device_identifier(Vendor.SMA, key)}
+            )
+        )
 
     async def _async_read_sets(self, devices: list[Device]) -> None:
         # Which sets a device reports changes with its hardware, not by the

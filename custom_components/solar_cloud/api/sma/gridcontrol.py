@@ -58,7 +58,7 @@ class FeedInLimitCommand:
         cls, start: datetime, duration: timedelta | None = None
     ) -> FeedInLimitCommand:
         """Return the command that lifts the limit."""
-        return cls(value=100, unit=LimitUnit.PERCENT, start=start, duration=duration)
+        return cls(value=100.0, unit=LimitUnit.PERCENT, start=start, duration=duration)
 
     def to_api(self) -> dict[str, Any]:
         """Return the schedule body that carries this command."""
