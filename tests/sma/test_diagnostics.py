@@ -41,7 +41,7 @@ async def test_custom_flow_diagnostics(
     assert {device["serial"] for device in devices} <= {REDACTED, None}
     assert SANDBOX_OWNER not in str(diagnostics)
     assert diagnostics == snapshot(
-        exclude=props("entry_id", "created_at", "modified_at")
+        exclude=props("entry_id", "created_at", "modified_at", "url")
     )
 
 
