@@ -528,3 +528,54 @@ async def test_options_of_a_code_flow_account(
     assert result["reason"] == "sma_sign_in_started"
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.parametrize(
+    ("plants", "title", "unique_id"),
+    [(["13", "24"], "Testplant 1", "code_13,24"), ([], None, None)],
+)
+async def test_code_flow_without_a_jwt(
+    hass: HomeAssistant,
+    *,
+    sma_cloud: RunningSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    plants: list[str],
+    title: str | None,
+    unique_id: str | None,
+) -> None:
+    """A token that is no JWT: the account is named by its plants, if any."""
+    sim = _sim(sma_cloud)
+    sim.oauth.token_factory = None
+    sim.owners[SANDBOX_OWNER] = plants
+    result = await _start(hass, "sma_code")
+    result = await _configure(
+        hass,
+        result,
+        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
+    )
+    result = await _authorize(hass, result, hass_client_no_auth)
+    if title is None:
+        assert result["reason"] == "sma_unknown_account"
+        return
+    assert result["title"] == title
+    assert result["result"].unique_id == unique_id
+
+
+async def test_custom_flow_reconfigure_with_a_wrong_secret(
+    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """A refused secret shows on the reconfigure form."""
+    result = await custom_entry.start_reconfigure_flow(hass)
+    result = await _configure(
+        hass,
+        result,
+        {
+            CONF_ENVIRONMENT: "custom",
+            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
+            CONF_CLIENT_SECRET: "wrong",
+            "advanced": {CONF_URL: sma_cloud.base_url},
+        },
+    )
+    assert result["errors"] == {"base": "sma_invalid_client"}

@@ -305,3 +305,80 @@ async def test_wrong_secret_in_the_custom_flow(
     assert custom_entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["step_id"] for flow in flows] == ["sma_reauth_custom"]
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_plant_no_longer_shared(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A plant the owner no longer shares goes; the user may then delete leftovers."""
+    from custom_components.solar_cloud import async_remove_config_entry_device
+
+    sim = _sim(sma_cloud)
+    plant_4 = _device(device_registry, loaded_custom, "46")
+    assert plant_4 is not None
+    assert not await async_remove_config_entry_device(hass, loaded_custom, plant_4)
+    sim.consents[("custom-client", SANDBOX_OWNER)].scope.discard("46")
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=30))
+    await hass.async_block_till_done()
+    assert _device(device_registry, loaded_custom, "46") is None
+    assert set(loaded_custom.runtime_data.plants) == {"13", "24", "35"}
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_gridcontrol_trouble_keeps_the_controls(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """An unreachable GridControl host changes nothing: the last answer holds."""
+    _sim(sma_cloud).faults.add("eligibility", status=503)
+    inventory = loaded_custom.runtime_data.inventory
+    await inventory.async_refresh()
+    assert inventory.last_update_success
+    assert inventory.data.plants["13"].feed_in_control
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_device_set_without_new_data(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """An empty answer keeps the last interval; its age decides availability."""
+    devices = loaded_custom.runtime_data.plants["13"].devices
+    before = devices.data["13_16"]["PowerAc"]
+    _sim(sma_cloud).faults.add("device_measurements", body=b'{"set": []}')
+    await devices.async_refresh()
+    assert devices.last_update_success
+    assert devices.data["13_16"]["PowerAc"] == before
+
+
+async def test_code_flow_removal_with_an_own_implementation(
+    hass: HomeAssistant, code_entry: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """An implementation that is no local credential cannot log out: removal goes on."""
+    from homeassistant.helpers.config_entry_oauth2_flow import (
+        AbstractOAuth2Implementation,
+        async_register_implementation,
+    )
+
+    class Own(AbstractOAuth2Implementation):
+        name = "own"
+        domain = "own"
+
+        async def async_generate_authorize_url(self, flow_id: str) -> str:
+            raise NotImplementedError
+
+        async def async_resolve_external_data(self, external_data: object) -> dict:
+            raise NotImplementedError
+
+        async def _async_refresh_token(self, token: dict) -> dict:
+            raise NotImplementedError
+
+    async_register_implementation(hass, DOMAIN, Own())
+    hass.config_entries.async_update_entry(
+        code_entry, data={**code_entry.data, "auth_implementation": "own"}
+    )
+    await hass.config_entries.async_remove(code_entry.entry_id)
+    assert _sim(sma_cloud).log.count("logout") == 0

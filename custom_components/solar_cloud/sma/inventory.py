@@ -208,7 +208,7 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[Inventory]):
         if status.state is ConsentState.ACCEPTED:
             async_delete_issue(self.hass, entry, ISSUE_CONSENT_PENDING)
             async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
-        elif status.state.waiting:
+        elif status.state is ConsentState.PENDING:
             if self.data is None or self.data.consent is not ConsentState.PENDING:
                 LOGGER.info("Waiting for %s to approve SMA's consent request", owner)
             async_create_issue(

@@ -17,7 +17,7 @@ from ..const import DOMAIN, LOGGER, Vendor
 from ..error_mapping import translate_action_errors
 from ..runtime import SolarCloudConfigEntry, SolarCloudData
 from .const import CONF_ENVIRONMENT, CONF_FLOW
-from .coordinator import SmaDeviceCoordinator, SmaPlantCoordinator
+from .coordinator import PlantData, SmaDeviceCoordinator, SmaPlantCoordinator
 from .feed_in import feed_in_command
 from .inventory import SmaInventoryCoordinator, SmaPlant
 
@@ -79,7 +79,7 @@ class SmaData(SolarCloudData):
                         {**asdict(device.device), "sets": sorted(device.sets)}
                         for device in plant.devices
                     ],
-                    "energy_balance": _data(self.plants[key].energy.data)
+                    "energy_balance": _energy_balance(self.plants[key].energy.data)
                     if key in self.plants
                     else None,
                 }
@@ -152,8 +152,19 @@ class SmaData(SolarCloudData):
         }
 
 
-def _data(data: Any) -> Any:
-    return asdict(data) if data is not None else None
+def _energy_balance(data: PlantData | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    latest = data.latest
+    return {
+        "latest": {"time": latest.time.isoformat(), **latest.values}
+        if latest is not None
+        else None,
+        "today_wh": dict(data.today),
+        "lifetime_wh": dict(data.lifetime),
+        "fields": sorted(data.fields),
+        "resolution_s": data.resolution.total_seconds() if data.resolution else None,
+    }
 
 
 def sma_data(entry: SolarCloudConfigEntry) -> SmaData:

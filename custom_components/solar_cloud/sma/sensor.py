@@ -347,8 +347,6 @@ def _add_as_they_appear[CoordinatorT: SmaMeasurementCoordinator[Any]](
 
     @callback
     def add_new() -> None:
-        if coordinator.data is None:
-            return
         new = [entity for entity in build(coordinator) if entity.unique_id not in known]
         known.update(entity.unique_id for entity in new)
         if new:

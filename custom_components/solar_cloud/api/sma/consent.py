@@ -21,21 +21,6 @@ class ConsentState(StrEnum):
     REVOKED = "revoked"
     EXPIRED = "expired"
 
-    @property
-    def waiting(self) -> bool:
-        """Return whether the owner may still accept without a new request."""
-        return self is ConsentState.PENDING
-
-    @property
-    def refused(self) -> bool:
-        """Return whether only a new consent request can give access."""
-        return self in (
-            ConsentState.REJECTED,
-            ConsentState.REVOKED,
-            ConsentState.EXPIRED,
-            ConsentState.NOT_REQUESTED,
-        )
-
 
 # SMA's sandbox expects the imperative ("reject") when a test sets the state,
 # and clients have seen both casings: match case-insensitively, on the stem.
