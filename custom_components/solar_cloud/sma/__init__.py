@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
@@ -15,6 +13,7 @@ from ..api.sma.token import async_logout
 from ..const import LOGGER
 from ..oauth import async_get_entry_implementation
 from ..runtime import SolarCloudConfigEntry, VendorIntegration
+from .concurrency import gather_all
 from .connection import async_token_source, create_client, endpoints_of, oauth_endpoints
 from .const import CONF_FLOW, SmaFlow
 from .coordinator import DEVICE_SETS, SmaDeviceCoordinator, SmaPlantCoordinator
@@ -44,13 +43,11 @@ async def _async_setup_entry(
         )
         for key, plant in inventory.data.plants.items()
     }
-    await asyncio.gather(
-        *(
-            coordinator.async_config_entry_first_refresh()
-            for coordinators in plants.values()
-            for coordinator in (coordinators.energy, coordinators.devices)
-            if coordinator is not None
-        )
+    await gather_all(
+        coordinator.async_config_entry_first_refresh()
+        for coordinators in plants.values()
+        for coordinator in (coordinators.energy, coordinators.devices)
+        if coordinator is not None
     )
     for plant in inventory.data.plants.values():
         async_register_plant(hass, entry, plant)

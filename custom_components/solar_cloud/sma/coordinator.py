@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,6 +13,7 @@ from homeassistant.util import dt as dt_util
 from ..api.sma import MeasurementPoint, MeasurementSet, Period, PlantKind, SmaClient
 from ..coordinator import SolarCloudCoordinator
 from ..runtime import SolarCloudConfigEntry
+from .concurrency import gather_all
 from .const import DEVICE_INTERVAL, EXPECTED_DELAY, LIFETIME_INTERVAL, PLANT_INTERVAL
 from .inventory import SmaPlant
 
@@ -229,13 +229,11 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
     async def _async_fetch(self) -> DeviceData:
         zone = self.plant.plant.zone
         reads = self.reads
-        found = await asyncio.gather(
-            *(
-                self.client.device_measurements(
-                    device_id, set_type, Period.RECENT, zone=zone
-                )
-                for _, device_id, set_type in reads
+        found = await gather_all(
+            self.client.device_measurements(
+                device_id, set_type, Period.RECENT, zone=zone
             )
+            for _, device_id, set_type in reads
         )
         data: DeviceData = {}
         for (key, _, set_type), measurements in zip(reads, found, strict=True):

@@ -7,7 +7,6 @@ consent's state decides what the user is told.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import override
@@ -22,6 +21,7 @@ from ..coordinator import SolarCloudCoordinator
 from ..entity import async_remove_stale_devices, device_identifier
 from ..issues import async_create_issue, async_delete_issue
 from ..runtime import SolarCloudConfigEntry
+from .concurrency import gather_all
 from .const import (
     CONF_FLOW,
     CONF_LOGIN_HINT,
@@ -110,7 +110,7 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[Inventory]):
         }
         if not plants:
             return await self._async_without_plants()
-        devices = await asyncio.gather(*(self.client.devices(key) for key in plants))
+        devices = await gather_all(self.client.devices(key) for key in plants)
         await self._async_read_sets(
             [device for found in devices for device in found if device.active]
         )
@@ -182,8 +182,8 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[Inventory]):
         # Which sets a device reports changes with its hardware, not by the
         # hour: each device is asked once per setup.
         missing = [device for device in devices if device.device_id not in self._sets]
-        found = await asyncio.gather(
-            *(self.client.measurement_sets(device.device_id) for device in missing)
+        found = await gather_all(
+            self.client.measurement_sets(device.device_id) for device in missing
         )
         for device, sets in zip(missing, found, strict=True):
             self._sets[device.device_id] = sets
