@@ -8,11 +8,12 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    mock_restore_cache_with_extra_data,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -249,3 +250,26 @@ async def test_sensors_appear_with_their_data(
     state = hass.states.get("sensor.testplant_1_self_consumption_rate")
     assert state is not None
     assert float(state.state) > 0
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_lifetime_counters_survive_a_restart(
+    hass: HomeAssistant, custom_entry: MockConfigEntry
+) -> None:
+    """After a restart a lifetime counter does not fall below what it showed."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("sensor.testplant_1_pv_energy", "60000.0"),
+                {"native_value": 60000.0, "native_unit_of_measurement": "kWh"},
+            ),
+            (
+                State("sensor.testplant_1_consumption_energy", "1.0"),
+                {"native_value": 1.0, "native_unit_of_measurement": "kWh"},
+            ),
+        ],
+    )
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    assert hass.states.get("sensor.testplant_1_pv_energy").state == "60000.0"
+    assert float(hass.states.get("sensor.testplant_1_consumption_energy").state) > 9000

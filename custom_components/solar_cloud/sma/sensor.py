@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, override
 
 from homeassistant.components.sensor import (
+    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -55,6 +56,8 @@ class SmaPlantSensorDescription(SensorEntityDescription):
     exists_fn: Callable[[PlantData], bool]
     current: bool = True
     """A value of the newest interval (unavailable once the plant goes quiet)."""
+    lifetime: bool = False
+    """A lifetime counter: never below the value it showed before a restart."""
 
 
 def _now(field: str, scale: float = 1.0) -> Callable[[PlantData], float | None]:
@@ -111,6 +114,7 @@ def _energy(key: str, field: str, *, lifetime: bool) -> SmaPlantSensorDescriptio
         value_fn=value,
         exists_fn=_has(field),
         current=False,
+        lifetime=lifetime,
     )
 
 
@@ -286,6 +290,32 @@ class SmaPlantSensor(SolarCloudEntity[SmaPlantCoordinator], SensorEntity):
         return self.entity_description.value_fn(self.coordinator.data)
 
 
+class SmaLifetimeSensor(SmaPlantSensor, RestoreSensor):
+    """A lifetime energy counter that never goes below what it showed.
+
+    The counter is SMA's lifetime total plus today's energy; after a restart
+    SMA's total may not yet hold what today's data had added, and a counter
+    going down would read as a meter reset in the statistics.
+    """
+
+    _floor: float | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and isinstance(last.native_value, int | float):
+            self._floor = float(last.native_value)
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        value = super().native_value
+        if value is None or self._floor is None:
+            return value
+        return max(value, self._floor)
+
+
 class SmaDeviceSensor(SolarCloudEntity[SmaDeviceCoordinator], SensorEntity):
     """A value of one of a device's measurement sets."""
 
@@ -310,7 +340,9 @@ class SmaDeviceSensor(SolarCloudEntity[SmaDeviceCoordinator], SensorEntity):
 
 def _plant_sensors(coordinator: SmaPlantCoordinator) -> list[SmaPlantSensor]:
     return [
-        SmaPlantSensor(coordinator, description, device_key=coordinator.plant.key)
+        (SmaLifetimeSensor if description.lifetime else SmaPlantSensor)(
+            coordinator, description, device_key=coordinator.plant.key
+        )
         for description in PLANT_SENSORS
         if description.exists_fn(coordinator.data)
     ]
