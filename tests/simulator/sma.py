@@ -835,6 +835,13 @@ class SmaSimulator(VendorSimulator):
             return period, latest[-1:], day
         if period == "Day":
             return period, plant.day_points(day, self.clock), day
+        if period == "Week":
+            week = (day + timedelta(days=offset) for offset in range(7))
+            return (
+                period,
+                [end for d in week for end in plant.day_points(d, self.clock)],
+                day,
+            )
         return period, [], day
 
     @staticmethod
@@ -859,16 +866,16 @@ class SmaSimulator(VendorSimulator):
         if isinstance(parsed, web.Response):
             return parsed
         _, ends, _ = parsed
-        return web.json_response(
-            {
-                "plant": plant.summary(),
-                "setType": "EnergyBalance",
-                "resolution": self._resolution(plant),
-                "set": [
-                    {"time": self._time(end), **plant.balance(end)} for end in ends
-                ],
-            }
-        )
+        items = [{"time": self._time(end), **plant.balance(end)} for end in ends]
+        body: dict[str, Any] = {
+            "plant": plant.summary(),
+            "setType": "EnergyBalance",
+            "resolution": self._resolution(plant),
+            "set": items,
+        }
+        if request.query.get("WithTotal") == "true":
+            body["total"] = _energy_total(items, plant.resolution)
+        return web.json_response(body)
 
     def _energy_periods(
         self, request: web.Request, plant: SimPlant, period: str
@@ -927,25 +934,43 @@ class SmaSimulator(VendorSimulator):
         if isinstance(parsed, web.Response):
             return parsed
         _, ends, _ = parsed
-        return web.json_response(
-            {
-                "plant": plant.summary(),
-                "device": {
-                    "deviceId": device.device_id,
-                    "name": device.name,
-                    "timezone": plant.timezone,
-                },
-                "setType": set_type,
-                "resolution": self._resolution(plant),
-                "set": [
-                    {
-                        "time": self._time(end),
-                        **device_values(plant, device, set_type, end),
-                    }
-                    for end in ends
-                ],
-            }
+        # ReturnEnergyValues: the EnergyAndPower* sets give Wh per interval.
+        hours = (
+            plant.resolution.total_seconds() / 3600
+            if request.query.get("ReturnEnergyValues") == "true"
+            and set_type.startswith("EnergyAndPower")
+            else None
         )
+        items = [
+            {
+                "time": self._time(end),
+                **{
+                    key: round(value * hours, 3)
+                    if hours is not None and key in DEVICE_ENERGY_FIELDS
+                    else value
+                    for key, value in device_values(
+                        plant, device, set_type, end
+                    ).items()
+                },
+            }
+            for end in ends
+        ]
+        body: dict[str, Any] = {
+            "plant": plant.summary(),
+            "device": {
+                "deviceId": device.device_id,
+                "name": device.name,
+                "timezone": plant.timezone,
+            },
+            "setType": set_type,
+            "resolution": self._resolution(plant),
+            "set": items,
+        }
+        if request.query.get("WithTotal") == "true":
+            body["total"] = _energy_total(
+                items, timedelta(hours=1) if hours is not None else plant.resolution
+            )
+        return web.json_response(body)
 
     # GridControl ------------------------------------------------------------
 
@@ -992,6 +1017,29 @@ class SmaSimulator(VendorSimulator):
             },
             status=201,
         )
+
+
+DEVICE_ENERGY_FIELDS = frozenset(
+    {
+        "pvGeneration",
+        "batteryCharging",
+        "batteryDischarging",
+        "gridFeedIn",
+        "gridConsumption",
+        "consumption",
+    }
+)
+
+
+def _energy_total(items: list[dict[str, Any]], step: timedelta) -> dict[str, float]:
+    """Return the Wh of each energy field over intervals of power (or of Wh, step 1 h)."""
+    hours = step.total_seconds() / 3600
+    total: dict[str, float] = {}
+    for item in items:
+        for key, value in item.items():
+            if key in ENERGY_FIELDS or key in DEVICE_ENERGY_FIELDS:
+                total[key] = total.get(key, 0.0) + value * hours
+    return {key: round(value, 3) for key, value in total.items()}
 
 
 def _schedule_problem(body: Any) -> str | None:

@@ -409,6 +409,45 @@ async def test_monitoring_reads(
 
 
 @pytest.mark.freeze_time(NOON)
+async def test_energy_values_and_totals(
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+) -> None:
+    """ReturnEnergyValues gives Wh per interval; WithTotal adds SMA's sums."""
+    sim = _sim(sma_cloud)
+    sim.grant_consent(SANDBOX_OWNER)
+    client, _ = _client(session, sma_cloud)
+    plant = (await client.plants())[0]
+    power = await client.device_measurements(
+        "16", "EnergyAndPowerPv", Period.DAY, zone=plant.zone, day=date(2026, 6, 21)
+    )
+    energy = await client.device_measurements(
+        "16",
+        "EnergyAndPowerPv",
+        Period.WEEK,
+        zone=plant.zone,
+        day=date(2026, 6, 21),
+        energy_values=True,
+        with_total=True,
+    )
+    assert sim.log.of("device_measurements")[-1].path.endswith("/Week")
+    assert energy.latest is not None
+    assert power.latest is not None
+    assert energy.latest.values["pvGeneration"] == pytest.approx(
+        power.latest.values["pvGeneration"] / 4, abs=0.01
+    )
+    assert energy.totals["pvGeneration"] == pytest.approx(
+        energy.total("pvGeneration") or 0, abs=0.1
+    )
+    balance = await client.energy_balance(
+        plant, Period.DAY, day=date(2026, 6, 21), with_total=True
+    )
+    assert balance.totals["pvGeneration"] == pytest.approx(
+        balance.energy("pvGeneration") or 0, abs=0.1
+    )
+    assert power.totals == {}
+
+
+@pytest.mark.freeze_time(NOON)
 async def test_classic_plant_data_is_late(
     session: aiohttp.ClientSession, sma_cloud: RunningSimulator
 ) -> None:

@@ -10,7 +10,10 @@ from homeassistant.const import CONF_CLIENT_SECRET, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.sma.const import CONF_PLANT_MIGRATIONS
@@ -132,6 +135,23 @@ async def test_revoked_consent(
     assert hass.states.get("sensor.testplant_1_pv_power").state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.testplant_1_pv_energy") is not None
 
+    # The reauth flow asks the owner again; accepted, the account comes back.
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
+    assert result["step_id"] == "sma_consent"
+    assert sim.consents[("custom-client", SANDBOX_OWNER)].state == "pending"
+    sim.set_consent(SANDBOX_OWNER, "accepted")
+    freezer.tick(timedelta(seconds=10))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert loaded_custom.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+    assert not issue_registry.async_get_issue(
+        DOMAIN, f"{loaded_custom.entry_id}_sma_consent_refused"
+    )
+
 
 @pytest.mark.freeze_time(NOON)
 async def test_accepted_consent_without_plants(
@@ -140,13 +160,33 @@ async def test_accepted_consent_without_plants(
     sma_cloud: RunningSimulator,
     issue_registry: ir.IssueRegistry,
 ) -> None:
-    """An owner who consented but whose plants SMA does not show: an issue."""
+    """An owner who consented but whose plants SMA does not show: ask again."""
     _sim(sma_cloud).consents[("custom-client", SANDBOX_OWNER)].scope = set()
-    assert await hass.config_entries.async_setup(custom_entry.entry_id)
-    assert custom_entry.state is ConfigEntryState.LOADED
+    await hass.config_entries.async_setup(custom_entry.entry_id)
+    assert custom_entry.state is ConfigEntryState.SETUP_ERROR
     assert issue_registry.async_get_issue(
         DOMAIN, f"{custom_entry.entry_id}_sma_no_plants"
     )
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["step_id"] for flow in flows] == ["sma_reauth_custom"]
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_code_flow_without_plants(
+    hass: HomeAssistant,
+    code_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A sign-in that sees no plant asks to sign in again."""
+    _sim(sma_cloud).owners[SANDBOX_OWNER] = []
+    await hass.config_entries.async_setup(code_entry.entry_id)
+    assert code_entry.state is ConfigEntryState.SETUP_ERROR
+    assert issue_registry.async_get_issue(
+        DOMAIN, f"{code_entry.entry_id}_sma_no_plants"
+    )
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["step_id"] for flow in flows] == ["sma_reauth_code"]
 
 
 @pytest.mark.freeze_time(NOON)

@@ -199,34 +199,40 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[Inventory]):
             LOGGER.debug("SMA GridControl eligibility unknown: %s", err)
 
     async def _async_without_plants(self) -> Inventory:
+        """Tell why SMA shows no plant: waiting for the owner, or ask again.
+
+        Nothing recorded is deleted: the devices stay, and a reauth flow asks
+        the owner again (custom flow) or signs in again (code flow).
+        """
         entry = self.config_entry
         if entry.data[CONF_FLOW] != SmaFlow.CUSTOM:
             async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
-            return Inventory()
+            raise ApiAuthenticationError(
+                "SMA shows no plant to this sign-in", reason="sma_no_plants"
+            )
         owner = entry.data[CONF_LOGIN_HINT]
         status = await self.client.consent_status(owner)
-        if status.state is ConsentState.ACCEPTED:
-            async_delete_issue(self.hass, entry, ISSUE_CONSENT_PENDING)
-            async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
-        elif status.state is ConsentState.PENDING:
+        if status.state is ConsentState.PENDING:
             if self.data is None or self.data.consent is not ConsentState.PENDING:
                 LOGGER.info("Waiting for %s to approve SMA's consent request", owner)
             async_create_issue(
                 self.hass, entry, ISSUE_CONSENT_PENDING, placeholders={"owner": owner}
             )
             self.update_interval = CONSENT_INTERVAL
-        else:
-            # Nothing recorded is deleted: the devices stay, and a reauth
-            # flow sends the owner a new request.
-            async_delete_issue(self.hass, entry, ISSUE_CONSENT_PENDING)
-            async_create_issue(
-                self.hass,
-                entry,
-                ISSUE_CONSENT_REFUSED,
-                placeholders={"owner": owner, "state": status.state.value},
-            )
+            return Inventory(consent=status.state)
+        async_delete_issue(self.hass, entry, ISSUE_CONSENT_PENDING)
+        if status.state is ConsentState.ACCEPTED:
+            async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
             raise ApiAuthenticationError(
-                f"{owner} has not given consent (state {status.state})",
-                reason="sma_consent_refused",
+                f"{owner} consented, but SMA shows no plant", reason="sma_no_plants"
             )
-        return Inventory(consent=status.state)
+        async_create_issue(
+            self.hass,
+            entry,
+            ISSUE_CONSENT_REFUSED,
+            placeholders={"owner": owner, "state": status.state.value},
+        )
+        raise ApiAuthenticationError(
+            f"{owner} has not given consent (state {status.state})",
+            reason="sma_consent_refused",
+        )

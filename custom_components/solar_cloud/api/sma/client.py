@@ -43,7 +43,12 @@ RATE_LIMIT_BACKOFF = 60.0
 RATE_LIMIT_BACKOFF_MAX = 900.0
 MAX_REDIRECTS = 3
 _PLANT_IN_PATH = re.compile(r"/plants/([^/?#]+)")
-_DATE_FORMATS = {Period.DAY: "%Y-%m-%d", Period.MONTH: "%Y-%m", Period.YEAR: "%Y"}
+_DATE_FORMATS = {
+    Period.DAY: "%Y-%m-%d",
+    Period.WEEK: "%Y-%m-%d",
+    Period.MONTH: "%Y-%m",
+    Period.YEAR: "%Y",
+}
 
 
 class SmaClient:
@@ -179,19 +184,32 @@ class SmaClient:
         *,
         zone: tzinfo,
         day: date | None = None,
+        energy_values: bool = False,
+        with_total: bool = False,
     ) -> MeasurementSet:
-        """Return one measurement set of a device; ``zone`` is the plant's."""
+        """Return one measurement set of a device; ``zone`` is the plant's.
+
+        ``energy_values`` asks for energy (Wh) per interval instead of power
+        in the ``EnergyAndPower*`` sets; ``with_total`` for SMA's totals.
+        """
         response = await self._request(
             "GET",
             f"{self.endpoints.monitoring}/v1/devices/{device_id}"
             f"/measurements/sets/{set_type}/{period}",
             what=f"{set_type} of device {device_id}",
-            params=_period_params(period, day),
+            params=_period_params(
+                period, day, energy_values=energy_values, with_total=with_total
+            ),
         )
         return MeasurementSet.from_api(response.json(), zone)
 
     async def energy_balance(
-        self, plant: Plant, period: Period, *, day: date | None = None
+        self,
+        plant: Plant,
+        period: Period,
+        *,
+        day: date | None = None,
+        with_total: bool = False,
     ) -> MeasurementSet:
         """Return the plant's EnergyBalance set over a period.
 
@@ -204,7 +222,7 @@ class SmaClient:
             f"{self.endpoints.monitoring}/v1/plants/{plant_id}"
             f"/measurements/sets/EnergyBalance/{period}",
             what=f"the energy balance of plant {plant.plant_id}",
-            params=_period_params(period, day),
+            params=_period_params(period, day, with_total=with_total),
         )
         return MeasurementSet.from_api(response.json(), plant.zone)
 
@@ -337,7 +355,18 @@ class SmaClient:
 _OWNER_ERRORS = (400, 403, 404)
 
 
-def _period_params(period: Period, day: date | None) -> dict[str, str] | None:
-    if day is None or (date_format := _DATE_FORMATS.get(period)) is None:
-        return None
-    return {"Date": day.strftime(date_format)}
+def _period_params(
+    period: Period,
+    day: date | None,
+    *,
+    energy_values: bool = False,
+    with_total: bool = False,
+) -> dict[str, str] | None:
+    params: dict[str, str] = {}
+    if day is not None and (date_format := _DATE_FORMATS.get(period)) is not None:
+        params["Date"] = day.strftime(date_format)
+    if energy_values:
+        params["ReturnEnergyValues"] = "true"
+    if with_total:
+        params["WithTotal"] = "true"
+    return params or None

@@ -222,6 +222,8 @@ class MeasurementSet:
     resolution: timedelta | None
     """The interval of Recent/Day/Week data; None for Month/Year/Total."""
     points: tuple[MeasurementPoint, ...]
+    totals: Mapping[str, float] = field(default_factory=dict)
+    """SMA's own totals over the period (only when asked ``WithTotal``)."""
 
     @classmethod
     def from_api(cls, data: Any, zone: tzinfo) -> MeasurementSet:
@@ -234,10 +236,16 @@ class MeasurementSet:
             ),
             key=lambda point: point.time,
         )
+        total = data.get("total")
         return cls(
             set_type=str(data.get("setType") or ""),
             resolution=RESOLUTIONS.get(str(data.get("resolution"))),
             points=tuple(points),
+            totals={
+                key: number
+                for key, value in (total.items() if isinstance(total, dict) else ())
+                if (number := _number(value)) is not None
+            },
         )
 
     @property
