@@ -123,6 +123,7 @@ async def test_custom_flow_owner_accepts(
     assert entry.unique_id == f"custom-client_{SANDBOX_OWNER.lower()}"
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
+    assert sim.logouts == ["custom-client"]  # the flow's own session
     assert hass.states.get("sensor.testplant_1_pv_power") is not None
 
 
@@ -232,6 +233,7 @@ async def test_custom_flow_errors(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
+    assert sim.oauth.refresh_tokens == {}  # no session left open
     sim.faults.clear()
     sim.grant_consent(SANDBOX_OWNER)
     result = await _configure(hass, result, _custom_input(sma_cloud.base_url))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, override
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
@@ -45,7 +45,13 @@ from ..api import (
     SolarCloudApiError,
 )
 from ..api.auth import StaticTokenSource
-from ..api.sma import ConsentState, SmaClient, SmaEndpoints, SmaEnvironment
+from ..api.sma import (
+    ConsentState,
+    SmaClient,
+    SmaClientCredentials,
+    SmaEndpoints,
+    SmaEnvironment,
+)
 from ..api.sma.token import token_subject
 from ..const import LOGGER, Vendor
 from ..flow_base import (
@@ -151,6 +157,7 @@ class SmaFlowMixin(SolarCloudFlowBase):
     _sma_consent_task: asyncio.Task[ConsentState] | None = None
     _sma_consent_answer: asyncio.Future[ConsentState]
     _sma_consent: ConsentState = ConsentState.PENDING
+    _sma_tokens: SmaClientCredentials | None = None
 
     async def async_step_sma(
         self, user_input: dict[str, Any] | None = None
@@ -206,11 +213,8 @@ class SmaFlowMixin(SolarCloudFlowBase):
         again. Returns the form's errors.
         """
         endpoints = endpoints_of(data)
-        client = SmaClient(
-            async_get_clientsession(self.hass),
-            endpoints,
-            client_credentials(self.hass, endpoints, data),
-        )
+        tokens = client_credentials(self.hass, endpoints, data)
+        client = SmaClient(async_get_clientsession(self.hass), endpoints, tokens)
         owner = data[CONF_LOGIN_HINT]
         try:
             status = None
@@ -220,13 +224,25 @@ class SmaFlowMixin(SolarCloudFlowBase):
                 status = await client.request_consent(owner)
         except SolarCloudApiError as err:
             LOGGER.debug("SMA custom flow sign-in failed: %s", err)
+            await _async_log_out(tokens)
             if err.reason == "sma_not_plant_owner":
                 return {CONF_LOGIN_HINT: "sma_not_plant_owner"}
             return {"base": _flow_error(err)}
         self._sma_data = data
         self._sma_client = client
+        self._sma_tokens = tokens
         self._sma_consent = status.state
         return {}
+
+    @callback
+    @override
+    def async_remove(self) -> None:
+        """End the flow's own SMA session (the entry signs in by itself)."""
+        super().async_remove()
+        if self._sma_tokens is not None:
+            self.hass.async_create_task(
+                _async_log_out(self._sma_tokens), "SMA flow logout"
+            )
 
     async def _async_after_request(self) -> ConfigFlowResult:
         """Finish if the owner already consented, else wait for the owner."""
@@ -493,3 +509,11 @@ class SmaFlowMixin(SolarCloudFlowBase):
         return await self._async_code_form(
             "sma_reconfigure_code", user_input, entry.data["auth_implementation"]
         )
+
+
+async def _async_log_out(tokens: SmaClientCredentials) -> None:
+    """End a session SMA opened for the flow; failing that is no problem."""
+    try:
+        await tokens.async_logout()
+    except SolarCloudApiError as err:
+        LOGGER.debug("SMA logout after the flow failed: %s", err)
