@@ -153,6 +153,19 @@ async def test_refused_refresh_signs_in_anew(
     assert await client.plants() == []
 
 
+async def test_secret_revoked_during_a_session(
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+) -> None:
+    """A client SMA no longer accepts fails the refresh with invalid_client."""
+    sim = _sim(sma_cloud)
+    _, tokens = _client(session, sma_cloud)
+    await tokens.async_get_access_token()
+    sim.oauth.clients["custom-client"] = "rotated"
+    with pytest.raises(ApiAuthenticationError) as err:
+        await tokens.async_renew_access_token()
+    assert err.value.reason == "sma_invalid_client"
+
+
 @pytest.mark.parametrize(
     ("fault", "error", "reason"),
     [

@@ -152,9 +152,7 @@ class SmaData(SolarCloudData):
         }
 
 
-def _energy_balance(data: PlantData | None) -> dict[str, Any] | None:
-    if data is None:
-        return None
+def _energy_balance(data: PlantData) -> dict[str, Any]:
     latest = data.latest
     return {
         "latest": {"time": latest.time.isoformat(), **latest.values}
