@@ -43,11 +43,14 @@ async def _async_setup_entry(
         )
         for key, plant in inventory.data.plants.items()
     }
-    await gather_all(
-        coordinator.async_config_entry_first_refresh()
+    measurements = [
+        coordinator
         for coordinators in plants.values()
         for coordinator in (coordinators.energy, coordinators.devices)
         if coordinator is not None
+    ]
+    await gather_all(
+        coordinator.async_config_entry_first_refresh() for coordinator in measurements
     )
     for plant in inventory.data.plants.values():
         async_register_plant(hass, entry, plant)
@@ -70,15 +73,7 @@ async def _async_setup_entry(
         tokens=tokens,
         inventory=inventory,
         plants=plants,
-        coordinators=[
-            inventory,
-            *(
-                coordinator
-                for coordinators in plants.values()
-                for coordinator in (coordinators.energy, coordinators.devices)
-                if coordinator is not None
-            ),
-        ],
+        coordinators=[inventory, *measurements],
         platforms={
             Platform.SENSOR: async_setup_sensors,
             Platform.NUMBER: async_setup_numbers,

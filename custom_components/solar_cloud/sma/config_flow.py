@@ -129,6 +129,15 @@ def _environment_fields(defaults: Mapping[str, Any]) -> dict[probatio.Marker, An
     }
 
 
+def _credential_fields(defaults: Mapping[str, Any]) -> dict[probatio.Marker, Any]:
+    """Return the environment and the custom flow's client credentials."""
+    return {
+        **_environment_fields(defaults),
+        probatio.Required(CONF_CLIENT_ID): str,
+        probatio.Required(CONF_CLIENT_SECRET): PASSWORD_SELECTOR,
+    }
+
+
 def _connection(user_input: dict[str, Any]) -> dict[str, Any] | None:
     """Return the environment settings of a submitted form; None if incomplete."""
     advanced: dict[str, Any] = user_input.pop(SECTION_ADVANCED, None) or {}
@@ -189,9 +198,7 @@ class SmaFlowMixin(SolarCloudFlowBase):
             data_schema=self.add_suggested_values_to_schema(
                 probatio.Schema(
                     {
-                        **_environment_fields({}),
-                        probatio.Required(CONF_CLIENT_ID): str,
-                        probatio.Required(CONF_CLIENT_SECRET): PASSWORD_SELECTOR,
+                        **_credential_fields({}),
                         probatio.Required(CONF_LOGIN_HINT): EMAIL_SELECTOR,
                     }
                 ),
@@ -488,13 +495,7 @@ class SmaFlowMixin(SolarCloudFlowBase):
         return self.async_show_form(
             step_id="sma_reconfigure",
             data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(
-                    {
-                        **_environment_fields(entry.data),
-                        probatio.Required(CONF_CLIENT_ID): str,
-                        probatio.Required(CONF_CLIENT_SECRET): PASSWORD_SELECTOR,
-                    }
-                ),
+                probatio.Schema(_credential_fields(entry.data)),
                 {CONF_CLIENT_ID: entry.data[CONF_CLIENT_ID]},
             ),
             description_placeholders={"owner": entry.data[CONF_LOGIN_HINT]},

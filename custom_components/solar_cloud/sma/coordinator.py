@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import override
+from typing import ClassVar, override
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -60,15 +60,17 @@ class PlantData:
 class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
     """A coordinator of one plant, knowing how late its data may be."""
 
+    kind_of_data: ClassVar[str]
+    """What the coordinator reads, for its name."""
+    slowest_interval: ClassVar[timedelta] = timedelta()
+    """Poll no more often than this, whatever the plant's cadence."""
+
     def __init__(
         self,
         hass: HomeAssistant,
         entry: SolarCloudConfigEntry,
         client: SmaClient,
         plant: SmaPlant,
-        *,
-        name: str,
-        update_interval: timedelta,
     ) -> None:
         """Read one plant at its own cadence."""
         self.client = client
@@ -77,8 +79,10 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
         super().__init__(
             hass,
             entry,
-            name=f"{plant.plant.name} {name}",
-            update_interval=update_interval,
+            name=f"{plant.plant.name} {self.kind_of_data}",
+            update_interval=max(
+                PLANT_INTERVAL[plant.plant.kind], self.slowest_interval
+            ),
             stale_after=expected_delay(plant.plant.kind, None),
             # The same data grows older: its entities decide anew each time
             # whether it is still current.
@@ -106,6 +110,10 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
     go down.
     """
 
+    kind_of_data = "energy balance"
+    _base_day: date | None = None
+    _base_read: datetime | None = None
+
     def __init__(
         self,
         hass: HomeAssistant,
@@ -114,18 +122,9 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
         plant: SmaPlant,
     ) -> None:
         """Poll at the plant kind's cadence."""
-        super().__init__(
-            hass,
-            entry,
-            client,
-            plant,
-            name="energy balance",
-            update_interval=PLANT_INTERVAL[plant.plant.kind],
-        )
+        super().__init__(hass, entry, client, plant)
         self._base: dict[str, float] = {}
         self._base_today: dict[str, float] = {}
-        self._base_day: date | None = None
-        self._base_read: datetime | None = None
 
     @override
     async def _async_fetch(self) -> PlantData:
@@ -199,22 +198,8 @@ type DeviceData = dict[str, dict[str, MeasurementPoint]]
 class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
     """The newest interval of each measurement set of a plant's devices."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SolarCloudConfigEntry,
-        client: SmaClient,
-        plant: SmaPlant,
-    ) -> None:
-        """Poll at the slower of the plant's cadence and the device cadence."""
-        super().__init__(
-            hass,
-            entry,
-            client,
-            plant,
-            name="devices",
-            update_interval=max(PLANT_INTERVAL[plant.plant.kind], DEVICE_INTERVAL),
-        )
+    kind_of_data = "devices"
+    slowest_interval = DEVICE_INTERVAL
 
     @property
     def reads(self) -> list[tuple[str, str, str]]:
