@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -15,6 +17,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
 from custom_components.solar_cloud.issues import async_create_issue
+from custom_components.solar_cloud.runtime import VendorIntegration
+from custom_components.solar_cloud.vendors import VENDORS
 
 from .common import async_advance
 from .fake_vendor import FAKE_VENDOR, removed_entries
@@ -65,9 +69,20 @@ async def test_remove_entry_undoes_vendor_registrations(
 
 async def test_vendor_without_implementation_fails_setup(hass: HomeAssistant) -> None:
     """A vendor whose slice is not built refuses setup with a clear reason."""
+
+    async def not_built(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="vendor_not_available",
+            translation_placeholders={"vendor": "SMA"},
+        )
+
     entry = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: Vendor.SMA})
     entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
+    with patch.dict(
+        VENDORS, {Vendor.SMA: VendorIntegration(async_setup_entry=not_built)}
+    ):  # type: ignore[arg-type]
+        await hass.config_entries.async_setup(entry.entry_id)
     assert entry.state is ConfigEntryState.SETUP_ERROR
     assert entry.reason is not None
 

@@ -96,9 +96,13 @@ def test_every_error_reason_is_translated() -> None:
 
 
 def test_every_translation_key_exists() -> None:
-    """Every translation_key in the code has a string (exception, issue or entity)."""
+    """Every translation_key in the code has a string (exception, issue, entity, selector)."""
     strings = _json(INTEGRATION / "strings.json")
-    known = set(strings.get("exceptions", {})) | set(strings.get("issues", {}))
+    known = (
+        set(strings.get("exceptions", {}))
+        | set(strings.get("issues", {}))
+        | set(strings.get("selector", {}))
+    )
     for platform in strings.get("entity", {}).values():
         known |= set(platform)
     used = set()

@@ -112,14 +112,22 @@ class SolarCloudFlowBase(AbstractOAuth2FlowHandler):
         self,
         endpoints: OAuthEndpoints,
         on_token: Callable[[dict[str, Any]], Awaitable[ConfigFlowResult]],
+        *,
+        implementation: str | None = None,
     ) -> ConfigFlowResult:
         """Let the user authorize at ``endpoints``; ``on_token`` gets the result.
 
         ``on_token`` receives ``{"auth_implementation": …, "token": …}``, the
-        data an OAuth2 entry keeps, and finishes the flow.
+        data an OAuth2 entry keeps, and finishes the flow. Reauth and
+        reconfigure flows pass the entry's ``implementation`` (its
+        ``auth_implementation``) to use that credential again.
         """
         self._oauth_endpoints = endpoints
         self._oauth_token_handler = on_token
+        if implementation is not None:
+            return await self.async_step_pick_implementation(
+                {"implementation": implementation}
+            )
         return await self.async_step_pick_implementation()
 
     @override

@@ -11,6 +11,7 @@ it the user declines.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import hashlib
@@ -55,6 +56,8 @@ class OAuthServer:
     """Who the simulated user signs in as."""
     user_declines: bool = False
     """Make the simulated user decline the next authorization."""
+    token_factory: Callable[[str, str], str] | None = None
+    """Build access tokens from (client_id, subject), e.g. JWT-shaped ones."""
 
     access_tokens: dict[str, IssuedToken] = field(default_factory=dict)
     refresh_tokens: dict[str, IssuedToken] = field(default_factory=dict)
@@ -210,7 +213,11 @@ class OAuthServer:
         keep_refresh: str | None = None,
     ) -> web.Response:
         now = self.clock.now()
-        access = secrets.token_urlsafe(24)
+        access = (
+            self.token_factory(client_id, subject)
+            if self.token_factory is not None
+            else secrets.token_urlsafe(24)
+        )
         self.access_tokens[access] = IssuedToken(
             client_id=client_id,
             subject=subject,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .core import VendorSimulator
+from .sma import demo_simulator as sma_demo
 from .smartme import demo_simulator as smartme_demo
 
 
@@ -23,5 +24,6 @@ class DemoSimulator:
 
 
 DEMO_SIMULATORS: dict[str, DemoSimulator] = {
+    "sma": DemoSimulator(port=8701, create=sma_demo),
     "smartme": DemoSimulator(port=8702, create=smartme_demo),
 }

@@ -1,0 +1,95 @@
+"""How an SMA entry reaches SMA: endpoints, tokens and the client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from ..api.auth import TokenSource
+from ..api.sma import SmaClient, SmaClientCredentials, SmaEndpoints, SmaEnvironment
+from ..oauth import (
+    ConfigEntryTokenSource,
+    OAuthEndpoints,
+    async_get_entry_implementation,
+)
+from ..runtime import SolarCloudConfigEntry
+from .const import (
+    CONF_ENVIRONMENT,
+    CONF_FLOW,
+    CONF_GRIDCONTROL_URL,
+    CONF_PLANT_MIGRATIONS,
+    SmaFlow,
+)
+
+# The code flow asks for a token that does not expire while it is refreshed.
+CODE_FLOW_SCOPES = ("offline_access",)
+
+
+def endpoints_of(data: Mapping[str, Any]) -> SmaEndpoints:
+    """Return the endpoints an entry's (or a flow's) data name."""
+    return SmaEndpoints.for_environment(
+        SmaEnvironment(data[CONF_ENVIRONMENT]),
+        url=data.get(CONF_URL),
+        gridcontrol_url=data.get(CONF_GRIDCONTROL_URL),
+    )
+
+
+def oauth_endpoints(endpoints: SmaEndpoints) -> OAuthEndpoints:
+    """Return where the code flow authorizes and fetches tokens."""
+    return OAuthEndpoints(
+        authorize_url=endpoints.authorize_url,
+        token_url=endpoints.token_url,
+        scopes=CODE_FLOW_SCOPES,
+    )
+
+
+def client_credentials(
+    hass: HomeAssistant, endpoints: SmaEndpoints, data: Mapping[str, Any]
+) -> SmaClientCredentials:
+    """Return the custom flow's token source for credentials in ``data``."""
+    return SmaClientCredentials(
+        async_get_clientsession(hass),
+        endpoints,
+        data[CONF_CLIENT_ID],
+        data[CONF_CLIENT_SECRET],
+    )
+
+
+async def async_token_source(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry, endpoints: SmaEndpoints
+) -> TokenSource:
+    """Return the entry's token source, by the flow it signed in with."""
+    if entry.data[CONF_FLOW] == SmaFlow.CODE:
+        implementation = await async_get_entry_implementation(
+            hass, entry, oauth_endpoints(endpoints)
+        )
+        return ConfigEntryTokenSource(hass, entry, implementation)
+    return client_credentials(hass, endpoints, entry.data)
+
+
+def create_client(
+    hass: HomeAssistant,
+    entry: SolarCloudConfigEntry,
+    endpoints: SmaEndpoints,
+    tokens: TokenSource,
+) -> SmaClient:
+    """Return the entry's client; plants SMA moves are kept in the entry."""
+
+    @callback
+    def remember_move(old: str, new: str) -> None:
+        migrations = {**entry.data.get(CONF_PLANT_MIGRATIONS, {}), old: new}
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_PLANT_MIGRATIONS: migrations}
+        )
+
+    return SmaClient(
+        async_get_clientsession(hass),
+        endpoints,
+        tokens,
+        plant_migrations=entry.data.get(CONF_PLANT_MIGRATIONS),
+        on_plant_migrated=remember_move,
+    )

@@ -1,0 +1,55 @@
+"""Constants of the SMA slice."""
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Final
+
+from ..api.sma import PlantKind
+
+CONF_FLOW: Final = "flow"
+CONF_ENVIRONMENT: Final = "environment"
+CONF_LOGIN_HINT: Final = "login_hint"
+CONF_GRIDCONTROL_URL: Final = "gridcontrol_url"
+CONF_PLANT_MIGRATIONS: Final = "plant_migrations"
+
+MANUFACTURER: Final = "SMA Solar Technology AG"
+
+
+class SmaFlow(StrEnum):
+    """How an account signs in (stored in entries: never rename)."""
+
+    CUSTOM = "custom"
+    """Client credentials plus the plant owner's consent by e-mail."""
+    CODE = "code"
+    """The owner signs in at SMA (OAuth2 code flow, application credentials)."""
+
+
+# How often new data can exist (SMA FAQ): ennexOS Data Managers upload every
+# 5 minutes and SMA processes on the fly; classic plants upload every 15
+# minutes and SMA processes for up to 2 hours. A plant whose data comes in
+# longer intervals (the sandbox: 15 minutes) is polled at that interval.
+PLANT_INTERVAL: Final = {
+    PlantKind.ENNEXOS: timedelta(minutes=5),
+    PlantKind.CLASSIC: timedelta(minutes=15),
+}
+# When the newest interval is older than this, the plant stopped reporting:
+# its current values (power, state of charge) become unavailable.
+EXPECTED_DELAY: Final = {
+    PlantKind.ENNEXOS: timedelta(minutes=30),
+    PlantKind.CLASSIC: timedelta(hours=3),
+}
+# Device details: one call per device and measurement set, so they are read
+# at the slower of the plant's interval and this one.
+DEVICE_INTERVAL: Final = timedelta(minutes=15)
+# Plants, devices, measurement-set lists and GridControl eligibility.
+INVENTORY_INTERVAL: Final = timedelta(hours=1)
+# SMA's tutorial: check a pending consent every 1800 seconds.
+CONSENT_INTERVAL: Final = timedelta(minutes=30)
+# The lifetime counters' base (EnergyBalance Total) is re-read this often and
+# at the plant's local midnight; in between, today's energy moves them.
+LIFETIME_INTERVAL: Final = timedelta(hours=1)
+
+# The config flow waits this long for the owner's consent, asking this often;
+# after it the entry is created and keeps waiting in the background.
+CONSENT_FLOW_WAIT: Final = timedelta(minutes=3)
+CONSENT_FLOW_POLL: Final = timedelta(seconds=10)

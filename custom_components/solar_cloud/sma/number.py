@@ -1,0 +1,134 @@
+"""The feed-in limit of plants that SMA GridControl may limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import override
+
+from homeassistant.components.number import (
+    NumberDeviceClass,
+    NumberEntityDescription,
+    NumberMode,
+    RestoreNumber,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
+
+from ..api.sma import FeedInLimitCommand, LimitUnit, Plant
+from ..entity import SolarCloudEntity
+from ..runtime import SolarCloudConfigEntry
+from .coordinator import SmaPlantCoordinator
+from .runtime import SmaData, sma_data
+
+# Without a nominal power from SMA the watt limit's slider needs some end.
+DEFAULT_MAX_POWER = 100_000.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmaFeedInNumberDescription(NumberEntityDescription):
+    """A feed-in limit in one unit."""
+
+    unit: LimitUnit
+    max_fn: Callable[[Plant], float]
+
+
+FEED_IN_NUMBERS = (
+    SmaFeedInNumberDescription(
+        key="feed_in_limit_power",
+        translation_key="sma_feed_in_limit_power",
+        device_class=NumberDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        native_min_value=0,
+        native_step=100,
+        mode=NumberMode.BOX,
+        entity_category=EntityCategory.CONFIG,
+        unit=LimitUnit.WATT,
+        max_fn=lambda plant: (
+            plant.ac_nominal_power or plant.peak_power or DEFAULT_MAX_POWER
+        ),
+    ),
+    SmaFeedInNumberDescription(
+        key="feed_in_limit_percent",
+        translation_key="sma_feed_in_limit_percent",
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=0,
+        native_max_value=100,
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        entity_category=EntityCategory.CONFIG,
+        unit=LimitUnit.PERCENT,
+        max_fn=lambda _: 100.0,
+    ),
+)
+
+
+class SmaFeedInLimitNumber(SolarCloudEntity[SmaPlantCoordinator], RestoreNumber):
+    """The feed-in limit last sent to a plant, in one unit.
+
+    GridControl takes commands but does not report the limit in force, so
+    the value shown is the last one sent from Home Assistant (kept across
+    restarts); a limit sent in the other unit shows as unknown here.
+    """
+
+    entity_description: SmaFeedInNumberDescription
+
+    def __init__(
+        self,
+        coordinator: SmaPlantCoordinator,
+        description: SmaFeedInNumberDescription,
+        runtime: SmaData,
+    ) -> None:
+        """Initialize the limit of the coordinator's plant."""
+        super().__init__(coordinator, description, device_key=coordinator.plant.key)
+        self._runtime = runtime
+        self._attr_native_max_value = description.max_fn(coordinator.plant.plant)
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        key = self.device_key
+        if (
+            key not in self._runtime.feed_in_limits
+            and (last := await self.async_get_last_number_data()) is not None
+            and last.native_value is not None
+        ):
+            self._runtime.feed_in_limits[key] = FeedInLimitCommand(
+                value=last.native_value,
+                unit=self.entity_description.unit,
+                start=dt_util.utcnow(),
+            )
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        command = self._runtime.feed_in_limits.get(self.device_key)
+        if command is None or command.unit is not self.entity_description.unit:
+            return None
+        return command.value
+
+    @override
+    async def async_set_native_value(self, value: float) -> None:
+        await self._runtime.async_send_feed_in_limit(
+            self.device_key,
+            FeedInLimitCommand(
+                value=value, unit=self.entity_description.unit, start=dt_util.utcnow()
+            ),
+        )
+
+
+async def async_setup_numbers(
+    hass: HomeAssistant,
+    entry: SolarCloudConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the feed-in limits of the plants GridControl accepts them for."""
+    runtime = sma_data(entry)
+    async_add_entities(
+        SmaFeedInLimitNumber(coordinators.energy, description, runtime)
+        for coordinators in runtime.plants.values()
+        if coordinators.energy.plant.feed_in_control
+        for description in FEED_IN_NUMBERS
+    )

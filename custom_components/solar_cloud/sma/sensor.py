@@ -1,0 +1,404 @@
+"""SMA sensors: a plant's energy balance and its devices' measurements.
+
+Entities exist only for what a plant or device reports: the device's
+measurement-set list and the fields its data carries decide. A field that
+shows up later (a battery's state of charge after the night) adds its sensor
+then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, override
+
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfIrradiance,
+    UnitOfPower,
+    UnitOfSpeed,
+    UnitOfTemperature,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..api.sma import MeasurementPoint
+from ..entity import SolarCloudEntity
+from ..runtime import SolarCloudConfigEntry
+from .coordinator import (
+    PlantData,
+    SmaDeviceCoordinator,
+    SmaMeasurementCoordinator,
+    SmaPlantCoordinator,
+)
+from .runtime import sma_data
+
+OHM = "Ω"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmaPlantSensorDescription(SensorEntityDescription):
+    """A sensor of a plant's EnergyBalance."""
+
+    value_fn: Callable[[PlantData], float | None]
+    exists_fn: Callable[[PlantData], bool]
+    current: bool = True
+    """A value of the newest interval (unavailable once the plant goes quiet)."""
+    lifetime: bool = False
+    """A lifetime counter: never below the value it showed before a restart."""
+
+
+def _now(field: str, scale: float = 1.0) -> Callable[[PlantData], float | None]:
+    def value(data: PlantData) -> float | None:
+        if data.latest is None or (raw := data.latest.values.get(field)) is None:
+            return None
+        return raw * scale
+
+    return value
+
+
+def _has(field: str) -> Callable[[PlantData], bool]:
+    return lambda data: field in data.fields
+
+
+def _power(key: str, field: str) -> SmaPlantSensorDescription:
+    return SmaPlantSensorDescription(
+        key=key,
+        translation_key=f"sma_{key}",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=_now(field),
+        exists_fn=_has(field),
+    )
+
+
+def _rate(key: str, field: str) -> SmaPlantSensorDescription:
+    # SMA gives rates as 0..1.
+    return SmaPlantSensorDescription(
+        key=key,
+        translation_key=f"sma_{key}",
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        value_fn=_now(field, 100.0),
+        exists_fn=_has(field),
+    )
+
+
+def _energy(key: str, field: str, *, lifetime: bool) -> SmaPlantSensorDescription:
+    def value(data: PlantData) -> float | None:
+        counters = data.lifetime if lifetime else data.today
+        return counters[field] / 1000 if field in counters else None
+
+    return SmaPlantSensorDescription(
+        key=key,
+        translation_key=f"sma_{key}",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2 if lifetime else 1,
+        value_fn=value,
+        exists_fn=_has(field),
+        current=False,
+        lifetime=lifetime,
+    )
+
+
+# (key stem, EnergyBalance field) of each energy flow.
+FLOWS = (
+    ("pv", "pvGeneration"),
+    ("consumption", "totalConsumption"),
+    ("grid_feed_in", "gridFeedIn"),
+    ("grid_consumption", "gridConsumption"),
+    ("battery_charging", "batteryCharging"),
+    ("battery_discharging", "batteryDischarging"),
+)
+
+PLANT_SENSORS: tuple[SmaPlantSensorDescription, ...] = (
+    *(_power(f"{stem}_power", field) for stem, field in FLOWS),
+    SmaPlantSensorDescription(
+        key="battery_state_of_charge",
+        translation_key="sma_battery_state_of_charge",
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        value_fn=_now("batteryStateOfCharge"),
+        exists_fn=_has("batteryStateOfCharge"),
+    ),
+    _rate("self_consumption_rate", "selfConsumptionRate"),
+    _rate("autarky_rate", "autarkyRate"),
+    *(_energy(f"{stem}_energy_today", field, lifetime=False) for stem, field in FLOWS),
+    *(_energy(f"{stem}_energy_total", field, lifetime=True) for stem, field in FLOWS),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmaDeviceSensorDescription(SensorEntityDescription):
+    """A sensor of one field of a device's measurement set."""
+
+    set_type: str
+    field: str
+    index: str | None = None
+    """The DC input (string) of an indexed field."""
+
+    def value(self, point: MeasurementPoint | None) -> float | None:
+        """Return the field's value in an interval; None if SMA omitted it."""
+        if point is None:
+            return None
+        if self.index is not None:
+            return point.indexed.get(self.field, {}).get(self.index)
+        return point.values.get(self.field)
+
+
+def _device(
+    set_type: str,
+    field: str,
+    key: str,
+    *,
+    unit: str | None,
+    device_class: SensorDeviceClass | None = None,
+    precision: int = 0,
+    enabled: bool = True,
+    category: EntityCategory | None = None,
+    placeholders: dict[str, str] | None = None,
+    translation_key: str | None = None,
+) -> SmaDeviceSensorDescription:
+    return SmaDeviceSensorDescription(
+        key=key,
+        translation_key=f"sma_{translation_key or key}",
+        translation_placeholders=placeholders,
+        set_type=set_type,
+        field=field,
+        native_unit_of_measurement=unit,
+        device_class=device_class,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=precision,
+        entity_registry_enabled_default=enabled,
+        entity_category=category,
+    )
+
+
+W = UnitOfPower.WATT
+POWER = SensorDeviceClass.POWER
+VOLT = UnitOfElectricPotential.VOLT
+AMPERE = UnitOfElectricCurrent.AMPERE
+CELSIUS = UnitOfTemperature.CELSIUS
+
+
+def _phases(
+    field: str, key: str, unit: str, device_class: SensorDeviceClass, *, enabled: bool
+) -> Iterable[SmaDeviceSensorDescription]:
+    return (
+        _device(
+            "PowerAc",
+            f"{field}{phase}",
+            f"{key}_{phase.lower()}",
+            unit=unit,
+            device_class=device_class,
+            precision=1,
+            enabled=enabled,
+            placeholders={"phase": phase},
+            translation_key=key,
+        )
+        for phase in "ABC"
+    )
+
+
+DEVICE_SENSORS: tuple[SmaDeviceSensorDescription, ...] = (
+    _device("EnergyAndPowerPv", "pvGeneration", "pv_power", unit=W, device_class=POWER),
+    _device("EnergyAndPowerBattery", "batteryCharging", "battery_charging_power", unit=W, device_class=POWER),
+    _device("EnergyAndPowerBattery", "batteryDischarging", "battery_discharging_power", unit=W, device_class=POWER),
+    _device("EnergyAndPowerBattery", "batteryStateOfCharge", "battery_state_of_charge", unit=PERCENTAGE, device_class=SensorDeviceClass.BATTERY),
+    _device("EnergyAndPowerBattery", "batteryStateOfHealth", "battery_state_of_health", unit=PERCENTAGE, category=EntityCategory.DIAGNOSTIC),
+    _device("EnergyAndPowerBattery", "batteryVoltage", "battery_voltage", unit=VOLT, device_class=SensorDeviceClass.VOLTAGE, precision=1),
+    _device("EnergyAndPowerBattery", "batteryCurrent", "battery_current", unit=AMPERE, device_class=SensorDeviceClass.CURRENT, precision=1),
+    _device("EnergyAndPowerBattery", "batteryTemperature", "battery_temperature", unit=CELSIUS, device_class=SensorDeviceClass.TEMPERATURE, precision=1),
+    _device("EnergyAndPowerInOut", "gridFeedIn", "grid_feed_in_power", unit=W, device_class=POWER),
+    _device("EnergyAndPowerInOut", "gridConsumption", "grid_consumption_power", unit=W, device_class=POWER),
+    _device("EnergyAndPowerConsumption", "consumption", "consumption_power", unit=W, device_class=POWER),
+    _device("PowerAc", "activePower", "ac_power", unit=W, device_class=POWER),
+    *_phases("activePowerPhase", "ac_power_phase", W, POWER, enabled=False),
+    *_phases("voltagePhase", "ac_voltage_phase", VOLT, SensorDeviceClass.VOLTAGE, enabled=True),
+    *_phases("currentPhase", "ac_current_phase", AMPERE, SensorDeviceClass.CURRENT, enabled=False),
+    _device("PowerAc", "gridFrequency", "grid_frequency", unit=UnitOfFrequency.HERTZ, device_class=SensorDeviceClass.FREQUENCY, precision=2),
+    _device("PowerDc", "isolationResistance", "isolation_resistance", unit=OHM, enabled=False, category=EntityCategory.DIAGNOSTIC),
+    _device("Sensor", "externalInsolation", "insolation", unit=UnitOfIrradiance.WATTS_PER_SQUARE_METER, device_class=SensorDeviceClass.IRRADIANCE),
+    _device("Sensor", "ambientTemperature", "ambient_temperature", unit=CELSIUS, device_class=SensorDeviceClass.TEMPERATURE, precision=1),
+    _device("Sensor", "moduleTemperature", "module_temperature", unit=CELSIUS, device_class=SensorDeviceClass.TEMPERATURE, precision=1),
+    _device("Sensor", "windSpeed", "wind_speed", unit=UnitOfSpeed.METERS_PER_SECOND, device_class=SensorDeviceClass.WIND_SPEED, precision=1),
+)  # fmt: skip
+
+# Indexed DC fields: one sensor per input (string) the inverter reports.
+DC_INPUTS = (
+    ("dcPowerInput", "dc_power", W, POWER, True),
+    ("dcVoltageInput", "dc_voltage", VOLT, SensorDeviceClass.VOLTAGE, False),
+    ("dcCurrentInput", "dc_current", AMPERE, SensorDeviceClass.CURRENT, False),
+)
+
+
+def _dc_inputs(point: MeasurementPoint) -> list[SmaDeviceSensorDescription]:
+    return [
+        SmaDeviceSensorDescription(
+            key=f"{key}_{index.lower()}",
+            translation_key=f"sma_{key}",
+            translation_placeholders={"input": index},
+            set_type="PowerDc",
+            field=field,
+            index=index,
+            native_unit_of_measurement=unit,
+            device_class=device_class,
+            state_class=SensorStateClass.MEASUREMENT,
+            suggested_display_precision=0 if device_class is POWER else 1,
+            entity_registry_enabled_default=enabled,
+        )
+        for field, key, unit, device_class, enabled in DC_INPUTS
+        for index in point.indexed.get(field, {})
+    ]
+
+
+class SmaPlantSensor(SolarCloudEntity[SmaPlantCoordinator], SensorEntity):
+    """A value of a plant's energy balance."""
+
+    entity_description: SmaPlantSensorDescription
+
+    @property
+    @override
+    def available(self) -> bool:
+        return super().available and (
+            not self.entity_description.current
+            or self.coordinator.is_current(self.coordinator.data.latest)
+        )
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class SmaLifetimeSensor(SmaPlantSensor, RestoreSensor):
+    """A lifetime energy counter that never goes below what it showed.
+
+    The counter is SMA's lifetime total plus today's energy; after a restart
+    SMA's total may not yet hold what today's data had added, and a counter
+    going down would read as a meter reset in the statistics.
+    """
+
+    _floor: float | None = None
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        await super().async_added_to_hass()
+        last = await self.async_get_last_sensor_data()
+        if last is not None and isinstance(last.native_value, int | float):
+            self._floor = float(last.native_value)
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        value = super().native_value
+        if value is None or self._floor is None:
+            return value
+        return max(value, self._floor)
+
+
+class SmaDeviceSensor(SolarCloudEntity[SmaDeviceCoordinator], SensorEntity):
+    """A value of one of a device's measurement sets."""
+
+    entity_description: SmaDeviceSensorDescription
+
+    @property
+    def _point(self) -> MeasurementPoint | None:
+        return self.coordinator.data.get(self.device_key, {}).get(
+            self.entity_description.set_type
+        )
+
+    @property
+    @override
+    def available(self) -> bool:
+        return super().available and self.coordinator.is_current(self._point)
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        return self.entity_description.value(self._point)
+
+
+def _plant_sensors(coordinator: SmaPlantCoordinator) -> list[SmaPlantSensor]:
+    return [
+        (SmaLifetimeSensor if description.lifetime else SmaPlantSensor)(
+            coordinator, description, device_key=coordinator.plant.key
+        )
+        for description in PLANT_SENSORS
+        if description.exists_fn(coordinator.data)
+    ]
+
+
+def _device_sensors(coordinator: SmaDeviceCoordinator) -> list[SmaDeviceSensor]:
+    sensors = []
+    for device in coordinator.plant.devices:
+        points = coordinator.data.get(device.key, {})
+        for set_type, point in points.items():
+            sensors += [
+                SmaDeviceSensor(coordinator, description, device_key=device.key)
+                for description in (
+                    *(
+                        description
+                        for description in DEVICE_SENSORS
+                        if description.set_type == set_type
+                        and description.field in point.values
+                    ),
+                    *_dc_inputs(point),
+                )
+            ]
+    return sensors
+
+
+@callback
+def _add_as_they_appear[CoordinatorT: SmaMeasurementCoordinator[Any]](
+    entry: SolarCloudConfigEntry,
+    coordinator: CoordinatorT,
+    build: Callable[[CoordinatorT], list[Any]],
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    known: set[str | None] = set()
+
+    @callback
+    def add_new() -> None:
+        new = [entity for entity in build(coordinator) if entity.unique_id not in known]
+        known.update(entity.unique_id for entity in new)
+        if new:
+            async_add_entities(new)
+
+    add_new()
+    entry.async_on_unload(coordinator.async_add_listener(add_new))
+
+
+async def async_setup_sensors(
+    hass: HomeAssistant,
+    entry: SolarCloudConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of every plant and device."""
+    for coordinators in sma_data(entry).plants.values():
+        _add_as_they_appear(
+            entry, coordinators.energy, _plant_sensors, async_add_entities
+        )
+        if coordinators.devices is not None:
+            _add_as_they_appear(
+                entry, coordinators.devices, _device_sensors, async_add_entities
+            )

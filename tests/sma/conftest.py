@@ -1,0 +1,186 @@
+"""Fixtures of the SMA tests: the simulator, entries of both flows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import time
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+import aiohttp
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+from yarl import URL
+
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.sma.const import (
+    CONF_ENVIRONMENT,
+    CONF_FLOW,
+    CONF_GRIDCONTROL_URL,
+    CONF_LOGIN_HINT,
+)
+
+from ..simulator.core import RunningSimulator, StartSimulator
+from ..simulator.sma import (
+    CODE_CLIENT,
+    CUSTOM_CLIENT,
+    DEMO_OWNER,
+    SANDBOX_OWNER,
+    SmaSimulator,
+    demo_owner_plants,
+)
+
+# Noon in Berlin on midsummer's day: the sandbox plants produce.
+NOON = "2026-06-21T10:00:00+00:00"
+REDIRECT = "https://example.com/auth/external/callback"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshot with Home Assistant's extension, into ``snapshots/``."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Enable the entities that are disabled by default."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+@pytest.fixture
+def sma_simulator() -> SmaSimulator:
+    """Return SMA's sandbox plus the demo owner's plants, nobody consented."""
+    simulator = SmaSimulator()
+    for plant in demo_owner_plants():
+        simulator.add_plant(plant, owner=DEMO_OWNER)
+    return simulator
+
+
+@pytest.fixture
+async def sma_cloud(
+    start_vendor_simulator: StartSimulator, sma_simulator: SmaSimulator
+) -> RunningSimulator:
+    """Serve the SMA simulator."""
+    return await start_vendor_simulator(sma_simulator)
+
+
+def custom_data(base_url: str, owner: str = SANDBOX_OWNER) -> dict[str, Any]:
+    """Return the data of a custom-flow entry against the simulator."""
+    return {
+        CONF_VENDOR: Vendor.SMA,
+        CONF_FLOW: "custom",
+        CONF_ENVIRONMENT: "custom",
+        CONF_URL: base_url,
+        CONF_GRIDCONTROL_URL: None,
+        CONF_CLIENT_ID: CUSTOM_CLIENT[0],
+        CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
+        CONF_LOGIN_HINT: owner,
+    }
+
+
+@pytest.fixture
+def owner() -> str:
+    """Return the plant owner the entries are for."""
+    return SANDBOX_OWNER
+
+
+@pytest.fixture
+def custom_entry(
+    hass: HomeAssistant, sma_cloud: RunningSimulator, owner: str
+) -> MockConfigEntry:
+    """Return a custom-flow entry whose owner consented."""
+    sma_cloud.simulator.grant_consent(owner)  # type: ignore[attr-defined]
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=owner,
+        unique_id=f"{CUSTOM_CLIENT[0]}_{owner.lower()}",
+        data=custom_data(sma_cloud.base_url, owner),
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def code_flow_token(base_url: str) -> dict[str, Any]:
+    """Sign in as the owner through the simulator's code flow; return the token."""
+    async with aiohttp.ClientSession() as session:
+        async with session.get(
+            f"{base_url}/oauth2/auth",
+            params={
+                "client_id": CODE_CLIENT[0],
+                "redirect_uri": REDIRECT,
+                "response_type": "code",
+                "scope": "offline_access",
+            },
+            allow_redirects=False,
+        ) as response:
+            code = URL(response.headers["Location"]).query["code"]
+        async with session.post(
+            f"{base_url}/oauth2/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "client_id": CODE_CLIENT[0],
+                "client_secret": CODE_CLIENT[1],
+            },
+        ) as response:
+            token: dict[str, Any] = await response.json()
+    token["expires_at"] = time.time() + token["expires_in"]
+    return token
+
+
+@pytest.fixture
+async def code_credential(hass: HomeAssistant) -> str:
+    """Import the code flow's application credential; return its id."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass, DOMAIN, ClientCredential(*CODE_CLIENT, name="SMA"), "sma_cred"
+    )
+    return "sma_cred"
+
+
+@pytest.fixture
+async def code_entry(
+    hass: HomeAssistant, sma_cloud: RunningSimulator, code_credential: str
+) -> MockConfigEntry:
+    """Return a code-flow entry of the sandbox owner."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=SANDBOX_OWNER,
+        unique_id=f"code_{SANDBOX_OWNER}",
+        data={
+            CONF_VENDOR: Vendor.SMA,
+            CONF_FLOW: "code",
+            CONF_ENVIRONMENT: "custom",
+            CONF_URL: sma_cloud.base_url,
+            CONF_GRIDCONTROL_URL: None,
+            "auth_implementation": code_credential,
+            "token": await code_flow_token(sma_cloud.base_url),
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+async def loaded_custom(
+    hass: HomeAssistant, custom_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the custom-flow entry."""
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    await hass.async_block_till_done()
+    return custom_entry

@@ -1,0 +1,99 @@
+"""SMA's call budget: a simulated day of two accounts on one client.
+
+SMA limits each client with a token bucket over five minutes and bills per
+plant; the integration asks each plant no more often than it has new data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from itertools import pairwise
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.solar_cloud.const import DOMAIN
+
+from ..common import async_advance
+from ..simulator.core import RunningSimulator
+from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, MIGRATING_PLANT, SmaSimulator
+from .conftest import custom_data
+
+_LOGGER = logging.getLogger(__name__)
+DAY = timedelta(days=1)
+
+
+@pytest.mark.freeze_time("2026-06-21T22:00:00+00:00")
+async def test_a_day_within_the_budget(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Sandbox owner (4 plants, 11 devices) and demo owner (3 plants): no 429."""
+    sim = sma_cloud.simulator
+    assert isinstance(sim, SmaSimulator)
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    # A second owner consents to the same client: the client's token now reads
+    # both owners' plants; each plant shows in one account.
+    sim.grant_consent(DEMO_OWNER)
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title=DEMO_OWNER,
+        unique_id=f"custom-client_{DEMO_OWNER}",
+        data=custom_data(sma_cloud.base_url, DEMO_OWNER),
+    )
+    second.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(second.entry_id)
+    await hass.async_block_till_done()
+    assert set(custom_entry.runtime_data.plants) == {"13", "24", "35", "46"}
+    assert set(second.runtime_data.plants) == {
+        "7190000",
+        CLASSIC_PLANT,
+        MIGRATING_PLANT,
+    }
+    sim.log.clear()
+
+    await async_advance(hass, freezer, DAY, step=timedelta(minutes=5))
+
+    assert custom_entry.state is second.state is ConfigEntryState.LOADED
+    assert set(custom_entry.runtime_data.plants) == {"13", "24", "35", "46"}
+    assert sim.log.count(status=429) == 0
+    assert sim.log.count(status=401) == 0
+    counts = sim.log.counts()
+    per_plant = Counter(
+        (r.path.split("/")[4], r.path.rsplit("/", 1)[1])
+        for r in sim.log.of("energy_balance")
+    )
+    _LOGGER.info("SMA calls in a day: %s", dict(sorted(counts.items())))
+    _LOGGER.info(
+        "EnergyBalance per plant and period: %s", dict(sorted(per_plant.items()))
+    )
+
+    # ennexOS with 5-minute data: every 5 minutes; the lifetime base hourly.
+    assert per_plant["7190000", "Day"] == 288
+    assert per_plant["7190000", "Total"] == 24
+    # Classic plants and the sandbox's 15-minute plants: every 15 minutes.
+    for plant in (CLASSIC_PLANT, "13", "24", "35", "46"):
+        assert per_plant[plant, "Day"] == 96, plant
+        assert per_plant[plant, "Total"] == 24, plant
+    # Never more often than new data can exist.
+    for plant, cadence in (("7190000", 5), (CLASSIC_PLANT, 15), ("13", 15)):
+        times = [
+            r.at
+            for r in sim.log.of("energy_balance")
+            if r.path.endswith(f"/plants/{plant}/measurements/sets/EnergyBalance/Day")
+        ]
+        gaps = [later - earlier for earlier, later in pairwise(times)]
+        assert min(gaps) >= timedelta(minutes=cadence) - timedelta(seconds=1), plant
+    # Plants, devices and eligibility hourly; measurement-set lists never again.
+    assert counts["plants"] == 48
+    assert counts["eligibility"] == 48
+    assert counts["device_sets"] == 0
+    # A token per 5 minutes and account at most (they live 300 s).
+    assert counts["oauth_token"] <= 2 * 288

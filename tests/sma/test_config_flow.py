@@ -1,0 +1,583 @@
+"""The SMA config flows end to end against the simulator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
+
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
+from custom_components.solar_cloud.sma.const import (
+    CONF_ENVIRONMENT,
+    CONF_FLOW,
+    CONF_GRIDCONTROL_URL,
+    CONF_LOGIN_HINT,
+)
+
+from ..common import async_advance
+from ..simulator.core import RunningSimulator
+from ..simulator.sma import CODE_CLIENT, CUSTOM_CLIENT, SANDBOX_OWNER, SmaSimulator
+from .conftest import NOON, REDIRECT
+
+
+def _sim(cloud: RunningSimulator) -> SmaSimulator:
+    simulator = cloud.simulator
+    assert isinstance(simulator, SmaSimulator)
+    return simulator
+
+
+async def _configure(
+    hass: HomeAssistant, result: ConfigFlowResult, user_input: dict[str, Any] | None
+) -> ConfigFlowResult:
+    return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
+
+
+async def _start(hass: HomeAssistant, step: str) -> ConfigFlowResult:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await _configure(hass, result, {"next_step_id": "sma"})
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["sma_custom", "sma_code"]
+    return await _configure(hass, result, {"next_step_id": step})
+
+
+def _custom_input(base_url: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        CONF_ENVIRONMENT: "custom",
+        CONF_CLIENT_ID: CUSTOM_CLIENT[0],
+        CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
+        CONF_LOGIN_HINT: SANDBOX_OWNER,
+        "advanced": {CONF_URL: f"{base_url}/"},
+        **overrides,
+    }
+
+
+async def _wait(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: int
+) -> None:
+    """Let the flow wait for the owner ``seconds`` long (it asks every 10 s).
+
+    The flow's wait is a background task that lasts until the owner decides;
+    only the questions it asks are waited for here.
+    """
+    for _ in range(seconds // 10):
+        freezer.tick(timedelta(seconds=10))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+
+# The custom flow -------------------------------------------------------------
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_custom_flow_owner_accepts(
+    hass: HomeAssistant, sma_cloud: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """Credentials, consent request, progress while the owner decides, entry."""
+    sim = _sim(sma_cloud)
+    result = await _start(hass, "sma_custom")
+    assert result["type"] is FlowResultType.FORM
+    assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
+
+    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    assert result["step_id"] == "sma_consent"
+    assert result["progress_action"] == "sma_consent"
+    assert result["description_placeholders"] == {"owner": SANDBOX_OWNER}
+    assert sim.log.count("consent_request") == 1
+
+    await _wait(hass, freezer, 20)
+    assert sim.log.count("consent_state") == 2  # asks every 10 s
+    sim.set_consent(SANDBOX_OWNER, "accepted")
+    await _wait(hass, freezer, 10)
+    result = await _configure(hass, result, None)
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == SANDBOX_OWNER
+    assert result["data"] == {
+        CONF_VENDOR: "sma",
+        CONF_FLOW: "custom",
+        CONF_ENVIRONMENT: "custom",
+        CONF_URL: sma_cloud.base_url,
+        CONF_GRIDCONTROL_URL: None,
+        CONF_CLIENT_ID: CUSTOM_CLIENT[0],
+        CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
+        CONF_LOGIN_HINT: SANDBOX_OWNER,
+    }
+    entry = result["result"]
+    assert entry.unique_id == f"custom-client_{SANDBOX_OWNER.lower()}"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert sim.logouts == ["custom-client"]  # the flow's own session
+    assert hass.states.get("sensor.testplant_1_pv_power") is not None
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_custom_flow_owner_rejects(
+    hass: HomeAssistant, sma_cloud: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A rejected request ends the flow with a clear reason."""
+    sim = _sim(sma_cloud)
+    result = await _start(hass, "sma_custom")
+    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    sim.set_consent(SANDBOX_OWNER, "reject")
+    await _wait(hass, freezer, 10)
+    result = await _configure(hass, result, None)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "sma_consent_rejected"
+    assert result["description_placeholders"] == {"owner": SANDBOX_OWNER}
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_custom_flow_request_expires(
+    hass: HomeAssistant, sma_cloud: RunningSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A request that expires while waiting ends the flow too."""
+    sim = _sim(sma_cloud)
+    sim.consent_lifetime = timedelta(seconds=15)
+    result = await _start(hass, "sma_custom")
+    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    await _wait(hass, freezer, 20)
+    result = await _configure(hass, result, None)
+    assert result["reason"] == "sma_consent_expired"
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_custom_flow_pending_then_accepted_in_the_background(
+    hass: HomeAssistant,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """No answer in a few minutes: the entry waits, checks every 30 min, then loads."""
+    sim = _sim(sma_cloud)
+    result = await _start(hass, "sma_custom")
+    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    sim.faults.add("consent_state", status=503, times=2)  # a hiccup is no answer
+    await _wait(hass, freezer, 180)
+    result = await _configure(hass, result, None)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    await hass.async_block_till_done()
+
+    # Loaded, waiting: no plants, a repair issue, no error storm.
+    assert entry.state is ConfigEntryState.LOADED
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"{entry.entry_id}_sma_consent_pending"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "entry": SANDBOX_OWNER,
+        "owner": SANDBOX_OWNER,
+    }
+    assert hass.states.async_entity_ids("sensor") == []
+    sim.log.clear()
+    await async_advance(hass, freezer, timedelta(minutes=30))
+    assert sim.log.counts() == {"plants": 1, "consent_state": 1, "oauth_token": 1}
+
+    sim.set_consent(SANDBOX_OWNER, "accepted")
+    await async_advance(hass, freezer, timedelta(minutes=30))
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.testplant_1_pv_power") is not None
+    assert (
+        issue_registry.async_get_issue(DOMAIN, f"{entry.entry_id}_sma_consent_pending")
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("user_input", "fault", "errors"),
+    [
+        ({CONF_ENVIRONMENT: "custom", "advanced": {}}, None, {"base": "sma_url_required"}),
+        ({CONF_CLIENT_ID: CODE_CLIENT[0], CONF_CLIENT_SECRET: CODE_CLIENT[1]}, None, {"base": "sma_invalid_client"}),
+        ({CONF_CLIENT_SECRET: "wrong"}, None, {"base": "sma_invalid_client"}),
+        ({CONF_LOGIN_HINT: "tenant@example.com"}, None, {CONF_LOGIN_HINT: "sma_not_plant_owner"}),
+        ({}, ("oauth_token", {"status": 415, "body": b'{"error": "invalid_request", "error_description": "Cannot consume content type"}'}), {"base": "sma_unsupported_content_type"}),
+        ({}, ("oauth_token", {"status": 429}), {"base": "sma_rate_limited"}),
+        ({}, ("consent_request", {"status": 503}), {"base": "cannot_connect"}),
+        ({}, ("consent_request", {"status": 401}), {"base": "invalid_auth"}),
+        ({}, ("consent_request", {"body": b"[]"}), {"base": "unknown"}),
+    ],
+)  # fmt: skip
+async def test_custom_flow_errors(
+    hass: HomeAssistant,
+    sma_cloud: RunningSimulator,
+    user_input: dict[str, Any],
+    fault: tuple[str, dict[str, Any]] | None,
+    errors: dict[str, str],
+) -> None:
+    """Refused credentials and owners are shown on the form; then it recovers."""
+    sim = _sim(sma_cloud)
+    if fault is not None:
+        sim.faults.add(fault[0], times=2, **fault[1])
+    result = await _start(hass, "sma_custom")
+    result = await _configure(
+        hass, result, _custom_input(sma_cloud.base_url, **user_input)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert sim.oauth.refresh_tokens == {}  # no session left open
+    sim.faults.clear()
+    sim.grant_consent(SANDBOX_OWNER)
+    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+
+
+async def test_custom_flow_account_already_added(
+    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """The same client and owner are not added twice (and the owner is not mailed)."""
+    result = await _start(hass, "sma_custom")
+    result = await _configure(
+        hass,
+        result,
+        _custom_input(sma_cloud.base_url, **{CONF_LOGIN_HINT: SANDBOX_OWNER.upper()}),
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert _sim(sma_cloud).log.count("consent_request") == 0
+
+
+# The code flow ---------------------------------------------------------------
+
+
+async def _authorize(
+    hass: HomeAssistant,
+    result: ConfigFlowResult,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> ConfigFlowResult:
+    """Play the owner at SMA's login page; return the flow's next result."""
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(result["url"], allow_redirects=False) as response,
+    ):
+        callback = URL(response.headers["Location"])
+    client = await hass_client_no_auth()
+    response = await client.get(f"/auth/external/callback?{callback.query_string}")
+    assert response.status == 200
+    return await _configure(hass, result, None)
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+async def test_code_flow(
+    hass: HomeAssistant,
+    sma_cloud: RunningSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """The owner signs in at SMA; the entry is named by the token's subject."""
+    result = await _start(hass, "sma_code")
+    assert result["type"] is FlowResultType.FORM
+    result = await _configure(
+        hass,
+        result,
+        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
+    )
+    authorize = URL(result["url"])
+    assert str(authorize.with_query(None)) == f"{sma_cloud.base_url}/oauth2/auth"
+    assert authorize.query["scope"] == "offline_access"
+    assert authorize.query["redirect_uri"] == REDIRECT
+
+    result = await _authorize(hass, result, hass_client_no_auth)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == SANDBOX_OWNER
+    entry = result["result"]
+    assert entry.unique_id == f"code_{SANDBOX_OWNER}"
+    assert entry.data[CONF_FLOW] == "code"
+    assert entry.data["auth_implementation"] == "sma_cred"
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.testplant_1_pv_power") is not None
+
+
+@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+async def test_code_flow_needs_a_url_for_custom(hass: HomeAssistant) -> None:
+    """The custom environment needs its base URL."""
+    result = await _start(hass, "sma_code")
+    result = await _configure(
+        hass, result, {CONF_ENVIRONMENT: "custom", "advanced": {}}
+    )
+    assert result["errors"] == {"base": "sma_url_required"}
+
+
+@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+async def test_code_flow_plants_unreadable(
+    hass: HomeAssistant,
+    sma_cloud: RunningSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A token that cannot read the plants ends the flow."""
+    _sim(sma_cloud).faults.add("plants", status=503)
+    result = await _start(hass, "sma_code")
+    result = await _configure(
+        hass,
+        result,
+        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
+    )
+    result = await _authorize(hass, result, hass_client_no_auth)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "cannot_connect"
+
+
+# Reauth and reconfigure --------------------------------------------------------
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_code_flow_reauth(
+    hass: HomeAssistant,
+    code_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """A dead refresh token asks the owner to sign in again with the same credential."""
+    assert await hass.config_entries.async_setup(code_entry.entry_id)
+    old_token = code_entry.data["token"]["access_token"]
+    result = await code_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "sma_reauth_code"
+    result = await _configure(hass, result, {})
+    result = await _authorize(hass, result, hass_client_no_auth)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert code_entry.data["token"]["access_token"] != old_token
+    assert code_entry.data[CONF_URL] == sma_cloud.base_url
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_code_flow_reconfigure(
+    hass: HomeAssistant,
+    code_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Reconfigure changes the environment and signs in there again."""
+    result = await code_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "sma_reconfigure_code"
+    result = await _configure(
+        hass,
+        result,
+        {
+            CONF_ENVIRONMENT: "custom",
+            "advanced": {
+                CONF_URL: sma_cloud.base_url,
+                CONF_GRIDCONTROL_URL: "http://127.0.0.1:9/gc",
+            },
+        },
+    )
+    result = await _authorize(hass, result, hass_client_no_auth)
+    assert result["reason"] == "reconfigure_successful"
+    assert code_entry.data[CONF_GRIDCONTROL_URL] == "http://127.0.0.1:9/gc"
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_custom_flow_reauth_asks_the_owner_again(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Reauth sends a new consent request; a new secret replaces the old one."""
+    sim = _sim(sma_cloud)
+    sim.set_consent(SANDBOX_OWNER, "revoked")
+    result = await custom_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "sma_reauth_custom"
+    assert result["description_placeholders"]["owner"] == SANDBOX_OWNER
+
+    result = await _configure(hass, result, {CONF_CLIENT_SECRET: "wrong"})
+    assert result["errors"] == {"base": "sma_invalid_client"}
+    result = await _configure(hass, result, {})
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    sim.set_consent(SANDBOX_OWNER, "accepted")
+    await _wait(hass, freezer, 10)
+    result = await _configure(hass, result, None)
+    assert result["reason"] == "reauth_successful"
+    assert custom_entry.data[CONF_CLIENT_SECRET] == CUSTOM_CLIENT[1]
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_custom_flow_reconfigure(
+    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """Reconfigure keeps an accepted consent and changes the settings."""
+    sim = _sim(sma_cloud)
+    result = await custom_entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == "sma_reconfigure"
+    result = await _configure(
+        hass,
+        result,
+        {
+            CONF_ENVIRONMENT: "custom",
+            CONF_CLIENT_ID: "other-client",
+            CONF_CLIENT_SECRET: "x",
+            "advanced": {CONF_URL: sma_cloud.base_url},
+        },
+    )
+    assert result["reason"] == "wrong_account"
+
+    result = await custom_entry.start_reconfigure_flow(hass)
+    result = await _configure(
+        hass,
+        result,
+        {
+            CONF_ENVIRONMENT: "custom",
+            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
+            CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
+            "advanced": {},
+        },
+    )
+    assert result["errors"] == {"base": "sma_url_required"}
+    result = await _configure(
+        hass,
+        result,
+        {
+            CONF_ENVIRONMENT: "custom",
+            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
+            CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
+            "advanced": {
+                CONF_URL: sma_cloud.base_url,
+                CONF_GRIDCONTROL_URL: "http://127.0.0.1:9",
+            },
+        },
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert custom_entry.data[CONF_GRIDCONTROL_URL] == "http://127.0.0.1:9"
+    assert sim.log.count("consent_request") == 0
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_custom_flow_reconfigure_to_unconsented_credentials(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Credentials the owner has not consented to: ask, wait, then update."""
+    sim = _sim(sma_cloud)
+    sim.consents.clear()
+    result = await custom_entry.start_reconfigure_flow(hass)
+    result = await _configure(
+        hass,
+        result,
+        {
+            CONF_ENVIRONMENT: "custom",
+            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
+            CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
+            "advanced": {CONF_URL: sma_cloud.base_url},
+        },
+    )
+    assert result["type"] is FlowResultType.SHOW_PROGRESS
+    sim.set_consent(SANDBOX_OWNER, "accepted")
+    await _wait(hass, freezer, 10)
+    result = await _configure(hass, result, None)
+    assert result["reason"] == "reconfigure_successful"
+
+
+# Options: asking for new plants ------------------------------------------------
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_options_request_access_to_new_plants(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """The options send the owner a new request (SMA's scope change)."""
+    result = await hass.config_entries.options.async_init(loaded_custom.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["description_placeholders"] == {"owner": SANDBOX_OWNER}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "sma_consent_requested"
+    assert _sim(sma_cloud).log.count("consent_request") == 1
+
+    _sim(sma_cloud).faults.add("consent_request", status=503)
+    result = await hass.config_entries.options.async_init(loaded_custom.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
+    assert result["reason"] == "cannot_connect"
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_options_of_a_code_flow_account(
+    hass: HomeAssistant, code_entry: MockConfigEntry
+) -> None:
+    """In the code flow the owner signs in again to approve new plants."""
+    result = await hass.config_entries.options.async_init(code_entry.entry_id)
+    assert result["reason"] == "sma_not_loaded"
+
+    assert await hass.config_entries.async_setup(code_entry.entry_id)
+    result = await hass.config_entries.options.async_init(code_entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "sign_in_again"}
+    )
+    assert result["reason"] == "sma_sign_in_started"
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.parametrize(
+    ("plants", "title", "unique_id"),
+    [(["13", "24"], "Testplant 1", "code_13,24"), ([], None, None)],
+)
+async def test_code_flow_without_a_jwt(
+    hass: HomeAssistant,
+    *,
+    sma_cloud: RunningSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    plants: list[str],
+    title: str | None,
+    unique_id: str | None,
+) -> None:
+    """A token that is no JWT: the account is named by its plants, if any."""
+    sim = _sim(sma_cloud)
+    sim.oauth.token_factory = None
+    sim.owners[SANDBOX_OWNER] = plants
+    result = await _start(hass, "sma_code")
+    result = await _configure(
+        hass,
+        result,
+        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
+    )
+    result = await _authorize(hass, result, hass_client_no_auth)
+    if title is None:
+        assert result["reason"] == "sma_unknown_account"
+        return
+    assert result["title"] == title
+    assert result["result"].unique_id == unique_id
+
+
+async def test_custom_flow_reconfigure_with_a_wrong_secret(
+    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """A refused secret shows on the reconfigure form."""
+    result = await custom_entry.start_reconfigure_flow(hass)
+    result = await _configure(
+        hass,
+        result,
+        {
+            CONF_ENVIRONMENT: "custom",
+            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
+            CONF_CLIENT_SECRET: "wrong",
+            "advanced": {CONF_URL: sma_cloud.base_url},
+        },
+    )
+    assert result["errors"] == {"base": "sma_invalid_client"}

@@ -1,0 +1,266 @@
+"""The SMA GridControl feed-in limit: numbers and the shared action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.number import (
+    ATTR_VALUE,
+    DOMAIN as NUMBER_DOMAIN,
+    SERVICE_SET_VALUE,
+)
+from homeassistant.const import ATTR_ENTITY_ID
+from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import device_registry as dr
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache_with_extra_data,
+)
+
+from custom_components.solar_cloud.const import DOMAIN
+
+from ..simulator.core import RunningSimulator
+from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
+from .conftest import NOON
+
+pytestmark = pytest.mark.freeze_time(NOON)
+
+
+def _sim(cloud: RunningSimulator) -> SmaSimulator:
+    simulator = cloud.simulator
+    assert isinstance(simulator, SmaSimulator)
+    return simulator
+
+
+def _device_id(
+    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, key: str
+) -> str:
+    device = device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"sma_{key}"), entry.entry_id
+    )
+    assert device is not None
+    return device.id
+
+
+async def _call(hass: HomeAssistant, data: dict[str, Any]) -> Any:
+    return await hass.services.async_call(
+        DOMAIN, "set_feed_in_limit", data, blocking=True, return_response=True
+    )
+
+
+def _commands(sim: SmaSimulator, plant: str = "13") -> list[dict[str, Any]]:
+    return [body["commands"][0] for body in sim.schedules.get(plant, [])]
+
+
+async def test_number_sends_a_schedule(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """Setting a number sends an open-ended FeedInLimit; the other unit shows unknown."""
+    sim = _sim(sma_cloud)
+    watts = "number.testplant_1_feed_in_limit"
+    percent = "number.testplant_1_feed_in_limit_percent"
+    assert hass.states.get(watts).attributes["max"] == 100_000.0
+    await hass.services.async_call(
+        NUMBER_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: watts, ATTR_VALUE: 4200},
+        blocking=True,
+    )
+    assert _commands(sim) == [
+        {
+            "commandType": "FeedInLimit",
+            "start": "2026-06-21T10:00:00Z",
+            "value": 4200.0,
+            "unit": "W",
+        }
+    ]
+    assert hass.states.get(watts).state == "4200.0"
+    assert hass.states.get(percent).state == "unknown"
+
+    await hass.services.async_call(
+        NUMBER_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: percent, ATTR_VALUE: 60},
+        blocking=True,
+    )
+    assert _commands(sim)[-1]["unit"] == "Percent"
+    assert hass.states.get(percent).state == "60.0"
+    assert hass.states.get(watts).state == "unknown"
+
+
+async def test_number_failure_keeps_the_value(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """A refused schedule is a translated error; the number does not pretend."""
+    _sim(sma_cloud).faults.add("schedules", status=503)
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            NUMBER_DOMAIN,
+            SERVICE_SET_VALUE,
+            {ATTR_ENTITY_ID: "number.testplant_1_feed_in_limit", ATTR_VALUE: 100},
+            blocking=True,
+        )
+    assert err.value.translation_key == "cannot_connect"
+    assert hass.states.get("number.testplant_1_feed_in_limit").state == "unknown"
+
+
+async def test_number_restores_the_last_limit(
+    hass: HomeAssistant, custom_entry: MockConfigEntry
+) -> None:
+    """GridControl does not report the limit: the last one sent survives restarts."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State("number.testplant_1_feed_in_limit_percent", "70"),
+                {
+                    "native_value": 70.0,
+                    "native_min_value": 0,
+                    "native_max_value": 100,
+                    "native_step": 1,
+                    "native_unit_of_measurement": "%",
+                },
+            ),
+            (State("number.testplant_1_feed_in_limit", "unknown"), {}),
+        ],
+    )
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    assert hass.states.get("number.testplant_1_feed_in_limit_percent").state == "70.0"
+    assert hass.states.get("number.testplant_1_feed_in_limit").state == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("data", "command"),
+    [
+        ({"mode": "limited", "power_limit": 3.5}, {"value": 3500.0, "unit": "W"}),
+        ({"mode": "limited", "power_limit": 0}, {"value": 0.0, "unit": "W"}),
+        ({"mode": "limited", "percent_limit": 70, "duration": {"hours": 2}}, {"value": 70.0, "unit": "Percent", "duration": 7200}),
+        ({"mode": "no_limit", "duration": "00:30:00"}, {"value": 100, "unit": "Percent", "duration": 1800}),
+    ],
+)  # fmt: skip
+async def test_action_on_a_plant(
+    hass: HomeAssistant,
+    *,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    device_registry: dr.DeviceRegistry,
+    data: dict[str, Any],
+    command: dict[str, Any],
+) -> None:
+    """kW become W, percent stays percent, a duration bounds the command."""
+    response = await _call(
+        hass, {"device_id": _device_id(device_registry, loaded_custom, "13"), **data}
+    )
+    sent = _commands(_sim(sma_cloud))
+    assert sent == [
+        {"commandType": "FeedInLimit", "start": "2026-06-21T10:00:00Z", **command}
+    ]
+    assert response == {
+        "plant": "Testplant 1",
+        "schedule_id": "schedule-1",
+        "state": "Accepted",
+        "value": command["value"],
+        "unit": command["unit"],
+        "duration": float(command["duration"]) if "duration" in command else None,
+    }
+    assert hass.states.get(
+        "number.testplant_1_feed_in_limit"
+        if command["unit"] == "W"
+        else "number.testplant_1_feed_in_limit_percent"
+    ).state == str(float(command["value"]))
+
+
+async def test_action_on_a_device_of_the_plant(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """An inverter stands for its plant."""
+    await _call(
+        hass,
+        {
+            "device_id": _device_id(device_registry, loaded_custom, "13_16"),
+            "mode": "no_limit",
+        },
+    )
+    assert len(_commands(_sim(sma_cloud))) == 1
+
+
+@pytest.mark.parametrize(
+    ("target", "data", "key"),
+    [
+        ("13", {"mode": "limited", "power_limit": 2, "scope": "single_phase"}, "sma_single_phase_not_supported"),
+        ("13", {"mode": "limited", "power_limit": -1}, "sma_feed_in_limit_negative"),
+        ("24", {"mode": "limited", "power_limit": 2}, "sma_feed_in_not_eligible"),
+        ("24_25", {"mode": "no_limit"}, "sma_feed_in_not_eligible"),
+        (None, {"mode": "no_limit"}, "sma_plant_required"),
+    ],
+)  # fmt: skip
+async def test_action_refused(
+    hass: HomeAssistant,
+    *,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    device_registry: dr.DeviceRegistry,
+    target: str | None,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    """What SMA cannot do is refused with a translated reason, before any call."""
+    targets = (
+        {"device_id": _device_id(device_registry, loaded_custom, target)}
+        if target is not None
+        else {"config_entry_id": loaded_custom.entry_id}
+    )
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, {**targets, **data})
+    assert err.value.translation_key == key
+    assert _sim(sma_cloud).log.count("schedules") == 0
+
+
+async def test_action_on_an_account_with_one_plant(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+) -> None:
+    """An account with one plant needs no device."""
+    _sim(sma_cloud).consents[("custom-client", SANDBOX_OWNER)].scope = {"13"}
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    await _call(hass, {"config_entry_id": custom_entry.entry_id, "mode": "no_limit"})
+    assert len(_commands(_sim(sma_cloud))) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "key"),
+    [
+        ({"status": 503}, "cannot_connect"),
+        ({"status": 400, "body": b'{"message": "Invalid schedule", "code": "400"}'}, "unexpected_response"),
+        ({"status": 403}, "sma_forbidden"),
+        ({"status": 401}, "sma_token_not_active"),
+    ],
+)  # fmt: skip
+async def test_action_failures(
+    hass: HomeAssistant,
+    *,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    device_registry: dr.DeviceRegistry,
+    fault: dict[str, Any],
+    key: str,
+) -> None:
+    """SMA refusing the schedule is a translated error; 401 also asks to sign in."""
+    _sim(sma_cloud).faults.add("schedules", **fault)
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(
+            hass,
+            {
+                "device_id": _device_id(device_registry, loaded_custom, "13"),
+                "mode": "no_limit",
+            },
+        )
+    assert err.value.translation_key == key
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert bool(flows) is (key == "sma_token_not_active")

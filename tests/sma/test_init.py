@@ -1,0 +1,424 @@
+"""Setting up, polling and unloading SMA accounts against the simulator."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_CLIENT_SECRET, STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.solar_cloud.const import DOMAIN
+from custom_components.solar_cloud.sma.const import CONF_PLANT_MIGRATIONS
+
+from ..common import async_advance
+from ..simulator.core import RunningSimulator
+from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
+from .conftest import NOON
+
+
+def _sim(cloud: RunningSimulator) -> SmaSimulator:
+    simulator = cloud.simulator
+    assert isinstance(simulator, SmaSimulator)
+    return simulator
+
+
+def _device(
+    registry: dr.DeviceRegistry, entry: MockConfigEntry, key: str
+) -> dr.DeviceEntry | None:
+    return registry.async_get_device_by_identifier(
+        (DOMAIN, f"sma_{key}"), entry.entry_id
+    )
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_setup_registers_plants_and_devices_and_unload_ends_the_session(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """Plants and their active devices become devices; unload logs out."""
+    sim = _sim(sma_cloud)
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    assert custom_entry.state is ConfigEntryState.LOADED
+
+    plant = _device(device_registry, custom_entry, "13")
+    assert plant is not None
+    assert plant.name == "Testplant 1"
+    assert plant.model == "Sunny Portal powered by ennexOS"
+    inverter = _device(device_registry, custom_entry, "13_16")
+    assert inverter is not None
+    assert inverter.via_device_id == plant.id
+    assert (inverter.model, inverter.serial_number) == ("STP 6000TL-20", "3421111")
+    # The deactivated inverter of TestPlant2 is no device.
+    assert _device(device_registry, custom_entry, "24_25") is not None
+    assert _device(device_registry, custom_entry, "24_26") is None
+    # Only the sets the integration shows are read, and only the newest values.
+    reads = {r.path.split("/")[-5] for r in sim.log.of("device_measurements")}
+    assert reads <= {"16", "17", "18", "19", "20", "22", "23", "14", "25"}
+    assert all(r.path.endswith("/Recent") for r in sim.log.of("device_measurements"))
+
+    assert await hass.config_entries.async_unload(custom_entry.entry_id)
+    assert sim.logouts == ["custom-client"]
+    assert sim.oauth.refresh_tokens == {}
+
+
+@pytest.mark.parametrize(
+    ("fault", "state"),
+    [
+        (("plants", {"status": 503}), ConfigEntryState.SETUP_RETRY),
+        (("energy_balance", {"status": 503}), ConfigEntryState.SETUP_RETRY),
+        (("oauth_token", {"status": 429}), ConfigEntryState.SETUP_RETRY),
+        (("oauth_token", {"status": 401, "body": b'{"error": "invalid_client"}'}), ConfigEntryState.SETUP_ERROR),
+    ],
+)  # fmt: skip
+async def test_setup_errors(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    fault: tuple[str, dict[str, object]],
+    state: ConfigEntryState,
+) -> None:
+    """Outages retry setup; refused credentials ask for new ones."""
+    _sim(sma_cloud).faults.add(fault[0], **fault[1])
+    await hass.config_entries.async_setup(custom_entry.entry_id)
+    assert custom_entry.state is state
+
+
+async def test_logout_failure_does_not_block_unload(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """SMA failing the logout is only logged."""
+    _sim(sma_cloud).faults.add("logout", status=503)
+    assert await hass.config_entries.async_unload(loaded_custom.entry_id)
+    assert loaded_custom.state is ConfigEntryState.NOT_LOADED
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_revoked_consent(
+    hass: HomeAssistant,
+    *,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Revocation: a repair issue and a reauth flow; nothing recorded is deleted."""
+    sim = _sim(sma_cloud)
+    sim.set_consent(SANDBOX_OWNER, "revoked")
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
+
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"{loaded_custom.entry_id}_sma_consent_refused"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "entry": SANDBOX_OWNER,
+        "owner": SANDBOX_OWNER,
+        "state": "revoked",
+    }
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert _device(device_registry, loaded_custom, "13") is not None
+    assert _device(device_registry, loaded_custom, "13_16") is not None
+    # The plant's data is gone from SMA too: its values go stale, not away.
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
+    assert hass.states.get("sensor.testplant_1_pv_power").state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.testplant_1_pv_energy") is not None
+
+    # The reauth flow asks the owner again; accepted, the account comes back.
+    result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
+    assert result["step_id"] == "sma_consent"
+    assert sim.consents[("custom-client", SANDBOX_OWNER)].state == "pending"
+    sim.set_consent(SANDBOX_OWNER, "accepted")
+    freezer.tick(timedelta(seconds=10))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert loaded_custom.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+    assert not issue_registry.async_get_issue(
+        DOMAIN, f"{loaded_custom.entry_id}_sma_consent_refused"
+    )
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_accepted_consent_without_plants(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """An owner who consented but whose plants SMA does not show: ask again."""
+    _sim(sma_cloud).consents[("custom-client", SANDBOX_OWNER)].scope = set()
+    await hass.config_entries.async_setup(custom_entry.entry_id)
+    assert custom_entry.state is ConfigEntryState.SETUP_ERROR
+    assert issue_registry.async_get_issue(
+        DOMAIN, f"{custom_entry.entry_id}_sma_no_plants"
+    )
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["step_id"] for flow in flows] == ["sma_reauth_custom"]
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_code_flow_without_plants(
+    hass: HomeAssistant,
+    code_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A sign-in that sees no plant asks to sign in again."""
+    _sim(sma_cloud).owners[SANDBOX_OWNER] = []
+    await hass.config_entries.async_setup(code_entry.entry_id)
+    assert code_entry.state is ConfigEntryState.SETUP_ERROR
+    assert issue_registry.async_get_issue(
+        DOMAIN, f"{code_entry.entry_id}_sma_no_plants"
+    )
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["step_id"] for flow in flows] == ["sma_reauth_code"]
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_expired_token_mid_poll(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """SMA ending the session early costs one renewal, not a failed update."""
+    sim = _sim(sma_cloud)
+    sim.end_sessions()
+    sim.log.clear()
+    coordinator = loaded_custom.runtime_data.plants["13"].energy
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert [r.status for r in sim.log.of("energy_balance")] == [401, 200]
+    assert sim.log.count("oauth_token") == 1
+    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.parametrize("owner", [DEMO_OWNER])
+async def test_moved_plant_keeps_its_device(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A plant SMA moves (308) keeps its device and history; the move is kept."""
+    sim = _sim(sma_cloud)
+    plant = _device(device_registry, loaded_custom, CLASSIC_PLANT)
+    assert plant is not None
+    sim.move_plant(CLASSIC_PLANT, "8800001")
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
+
+    assert loaded_custom.data[CONF_PLANT_MIGRATIONS] == {CLASSIC_PLANT: "8800001"}
+    assert loaded_custom.state is ConfigEntryState.LOADED
+    assert _device(device_registry, loaded_custom, CLASSIC_PLANT) == plant
+    assert _device(device_registry, loaded_custom, "8800001") is None
+    state = hass.states.get("sensor.home_manager_plant_pv_energy")
+    assert state is not None
+    assert state.state != STATE_UNAVAILABLE
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.parametrize("owner", [DEMO_OWNER])
+async def test_moved_plant_found_by_the_plant_list(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A plant listed under a new id is asked for by its old one (308) first."""
+    sim = _sim(sma_cloud)
+    sim.move_plant(CLASSIC_PLANT, "8800001")
+    inventory = loaded_custom.runtime_data.inventory
+    await inventory.async_refresh()
+    assert set(inventory.data.plants) == {
+        "7190000",
+        CLASSIC_PLANT,
+        "7c1d2e3f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
+    }
+    assert inventory.data.plants[CLASSIC_PLANT].plant.plant_id == "8800001"
+    assert loaded_custom.data[CONF_PLANT_MIGRATIONS] == {CLASSIC_PLANT: "8800001"}
+    assert _device(device_registry, loaded_custom, CLASSIC_PLANT) is not None
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_deactivated_device_is_removed(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A device SMA deactivates disappears; its plant reloads without it."""
+    sim = _sim(sma_cloud)
+    inverter = sim.plants["13"].devices[3]
+    inverter.active = False
+    inverter.deactivated_at = "2026-06-21T12:00:00"
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=30))
+    await hass.async_block_till_done()
+    assert _device(device_registry, loaded_custom, "13_17") is None
+    assert loaded_custom.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.my_inverter_2_pv_power") is None
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_code_flow_refresh_token_dies(
+    hass: HomeAssistant,
+    code_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The code flow refreshes through Home Assistant; a dead grant asks to sign in."""
+    sim = _sim(sma_cloud)
+    assert await hass.config_entries.async_setup(code_entry.entry_id)
+    first = code_entry.data["token"]["access_token"]
+    await async_advance(hass, freezer, timedelta(minutes=15))
+    assert code_entry.data["token"]["access_token"] != first
+    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+
+    sim.oauth.revoke_all()
+    await async_advance(hass, freezer, timedelta(minutes=15))
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_code_flow_session_ends_when_the_account_is_deleted(
+    hass: HomeAssistant, code_entry: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """Unloading keeps the offline session; deleting the account ends it."""
+    sim = _sim(sma_cloud)
+    assert await hass.config_entries.async_setup(code_entry.entry_id)
+    assert await hass.config_entries.async_unload(code_entry.entry_id)
+    assert sim.logouts == []
+    await hass.config_entries.async_remove(code_entry.entry_id)
+    assert sim.logouts == ["code-client"]
+
+
+async def test_code_flow_removal_without_credential_or_server(
+    hass: HomeAssistant, code_entry: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """Removal succeeds when the session cannot be ended."""
+    _sim(sma_cloud).faults.add("logout", status=503)
+    await hass.config_entries.async_remove(code_entry.entry_id)
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+    entry = MockConfigEntry(
+        domain=DOMAIN, data={**code_entry.data, "auth_implementation": "gone"}
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_remove(entry.entry_id)
+    assert _sim(sma_cloud).logouts == []
+
+
+async def test_custom_flow_removal_needs_no_logout(
+    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """A custom-flow session already ended when the entry unloaded."""
+    await hass.config_entries.async_remove(custom_entry.entry_id)
+    assert _sim(sma_cloud).log.count("logout") == 0
+
+
+async def test_wrong_secret_in_the_custom_flow(
+    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """A secret SMA no longer accepts starts the reauth flow."""
+    hass.config_entries.async_update_entry(
+        custom_entry, data={**custom_entry.data, CONF_CLIENT_SECRET: "old"}
+    )
+    await hass.config_entries.async_setup(custom_entry.entry_id)
+    assert custom_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["step_id"] for flow in flows] == ["sma_reauth_custom"]
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_plant_no_longer_shared(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A plant the owner no longer shares goes; the user may then delete leftovers."""
+    from custom_components.solar_cloud import async_remove_config_entry_device
+
+    sim = _sim(sma_cloud)
+    plant_4 = _device(device_registry, loaded_custom, "46")
+    assert plant_4 is not None
+    assert not await async_remove_config_entry_device(hass, loaded_custom, plant_4)
+    sim.consents[("custom-client", SANDBOX_OWNER)].scope.discard("46")
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=30))
+    await hass.async_block_till_done()
+    assert _device(device_registry, loaded_custom, "46") is None
+    assert set(loaded_custom.runtime_data.plants) == {"13", "24", "35"}
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_gridcontrol_trouble_keeps_the_controls(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """An unreachable GridControl host changes nothing: the last answer holds."""
+    _sim(sma_cloud).faults.add("eligibility", status=503)
+    inventory = loaded_custom.runtime_data.inventory
+    await inventory.async_refresh()
+    assert inventory.last_update_success
+    assert inventory.data.plants["13"].feed_in_control
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_device_set_without_new_data(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """An empty answer keeps the last interval; its age decides availability."""
+    devices = loaded_custom.runtime_data.plants["13"].devices
+    before = devices.data["13_16"]["PowerAc"]
+    _sim(sma_cloud).faults.add("device_measurements", body=b'{"set": []}')
+    await devices.async_refresh()
+    assert devices.last_update_success
+    assert devices.data["13_16"]["PowerAc"] == before
+
+
+async def test_code_flow_removal_with_an_own_implementation(
+    hass: HomeAssistant, code_entry: MockConfigEntry, sma_cloud: RunningSimulator
+) -> None:
+    """An implementation that is no local credential cannot log out: removal goes on."""
+    from homeassistant.helpers.config_entry_oauth2_flow import (
+        AbstractOAuth2Implementation,
+        async_register_implementation,
+    )
+
+    class Own(AbstractOAuth2Implementation):
+        name = "own"
+        domain = "own"
+
+        async def async_generate_authorize_url(self, flow_id: str) -> str:
+            raise NotImplementedError
+
+        async def async_resolve_external_data(self, external_data: object) -> dict:
+            raise NotImplementedError
+
+        async def _async_refresh_token(self, token: dict) -> dict:
+            raise NotImplementedError
+
+    async_register_implementation(hass, DOMAIN, Own())
+    hass.config_entries.async_update_entry(
+        code_entry, data={**code_entry.data, "auth_implementation": "own"}
+    )
+    await hass.config_entries.async_remove(code_entry.entry_id)
+    assert _sim(sma_cloud).log.count("logout") == 0
