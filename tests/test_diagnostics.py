@@ -28,4 +28,5 @@ async def test_diagnostics_are_redacted(
     vendor = diagnostics["vendor"]
     assert vendor["plant_secret"] == "**REDACTED**"
     assert vendor["plants"] == {"plant-1": 720.0, "plant-2": 720.0}
-    assert vendor["Fake account power"]["last_update_success"] is True
+    assert vendor["coordinators"]["power"]["last_update_success"] is True
+    assert "Fake account" not in str(diagnostics)

@@ -48,6 +48,9 @@ class SolarCloudCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):
             update_interval=update_interval,
             always_update=always_update,
         )
+        self.data_name = name
+        """What the coordinator fetches, without the entry's title (which can
+        be an e-mail address): the key diagnostics use."""
         self.stale_after = stale_after
         self._reported_fresh = False
 

@@ -98,7 +98,24 @@ class SolarCloudCredential(AbstractOAuth2Implementation):
         raise NotImplementedError("Bind the credential to a vendor first")
 
 
-class _BoundCredential(LocalOAuth2Implementation):
+class _Bound(LocalOAuth2Implementation):
+    """What a credential keeps once bound: its name and the vendor's scopes."""
+
+    _name: str
+    _endpoints: OAuthEndpoints
+
+    @property
+    @override
+    def name(self) -> str:
+        return self._name
+
+    @property
+    @override
+    def extra_authorize_data(self) -> dict[str, Any]:
+        return {**super().extra_authorize_data, **self._endpoints.extra_authorize_data}
+
+
+class _BoundCredential(_Bound):
     def __init__(
         self, unbound: SolarCloudCredential, endpoints: OAuthEndpoints
     ) -> None:
@@ -113,22 +130,13 @@ class _BoundCredential(LocalOAuth2Implementation):
         self._name = unbound.name
         self._endpoints = endpoints
 
-    @property
-    @override
-    def name(self) -> str:
-        return self._name
 
-    @property
-    @override
-    def extra_authorize_data(self) -> dict[str, Any]:
-        return {**super().extra_authorize_data, **self._endpoints.extra_authorize_data}
-
-
-class _BoundCredentialWithPkce(LocalOAuth2ImplementationWithPkce):
+class _BoundCredentialWithPkce(_Bound, LocalOAuth2ImplementationWithPkce):
     def __init__(
         self, unbound: SolarCloudCredential, endpoints: OAuthEndpoints
     ) -> None:
-        super().__init__(
+        LocalOAuth2ImplementationWithPkce.__init__(
+            self,
             unbound.hass,
             unbound.domain,
             unbound.credential.client_id,
@@ -138,16 +146,6 @@ class _BoundCredentialWithPkce(LocalOAuth2ImplementationWithPkce):
         )
         self._name = unbound.name
         self._endpoints = endpoints
-
-    @property
-    @override
-    def name(self) -> str:
-        return self._name
-
-    @property
-    @override
-    def extra_authorize_data(self) -> dict[str, Any]:
-        return {**super().extra_authorize_data, **self._endpoints.extra_authorize_data}
 
 
 async def async_get_entry_implementation(

@@ -52,11 +52,13 @@ class SolarCloudData:
     def diagnostics(self) -> dict[str, Any]:
         """Return what the vendor knows, for the diagnostics download."""
         return {
-            coordinator.name: {
-                "last_update_success": coordinator.last_update_success,
-                "last_update_success_time": coordinator.last_update_success_time,
+            "coordinators": {
+                coordinator.data_name: {
+                    "last_update_success": coordinator.last_update_success,
+                    "last_update_success_time": coordinator.last_update_success_time,
+                }
+                for coordinator in self.coordinators
             }
-            for coordinator in self.coordinators
         }
 
     async def async_unload(self) -> None:

@@ -58,14 +58,8 @@ class SmaData(SolarCloudData):
 
     @override
     def diagnostics(self) -> dict[str, Any]:
-        # The base class keys coordinators by name, which starts with the
-        # entry's title: the owner's e-mail here.
-        prefix = f"{self.entry.title} "
         return {
-            "coordinators": {
-                name.removeprefix(prefix): state
-                for name, state in super().diagnostics().items()
-            },
+            **super().diagnostics(),
             "flow": self.entry.data[CONF_FLOW],
             "environment": self.entry.data[CONF_ENVIRONMENT],
             "consent": self.inventory.data.consent,
