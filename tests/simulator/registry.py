@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .core import VendorSimulator
+from .fusionsolar import create_demo as create_fusionsolar_demo
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -21,4 +22,6 @@ class DemoSimulator:
     """Build the simulator with its demo accounts."""
 
 
-DEMO_SIMULATORS: dict[str, DemoSimulator] = {}
+DEMO_SIMULATORS: dict[str, DemoSimulator] = {
+    "fusionsolar": DemoSimulator(port=8703, create=create_fusionsolar_demo),
+}
