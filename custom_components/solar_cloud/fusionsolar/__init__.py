@@ -1,20 +1,100 @@
-"""The Huawei FusionSolar cloud in Home Assistant."""
+"""The Huawei FusionSolar (SmartPVMS Northbound API) cloud in Home Assistant."""
 
+from __future__ import annotations
+
+from homeassistant.const import CONF_URL, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError
 
-from ..const import DOMAIN
+from .. import oauth
+from ..api.fusionsolar import FusionSolarClient
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, VendorIntegration
+from .connection import (
+    client_session,
+    entry_oauth_server,
+    oauth_client,
+    oauth_endpoints,
+    password_client,
+)
+from .const import CONF_CONTROLS, CONF_PLANTS
+from .controls import ControlTasks
+from .coordinator import (
+    AlarmCoordinator,
+    ControlStateCoordinator,
+    InventoryCoordinator,
+    RealTimeCoordinator,
+)
+from .data import FusionSolarData
+from .number import async_setup_numbers
+from .options_flow import FusionSolarOptionsFlow
+from .rights import MissingRights
+from .select import async_setup_selects
+from .sensor import async_setup_sensors
+
+
+async def _async_client(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> FusionSolarClient:
+    session = client_session(hass)
+    if "token" not in entry.data:
+        return password_client(hass, session, dict(entry.data))
+    endpoints = oauth_endpoints(
+        entry_oauth_server(dict(entry.data)),
+        controls=entry.options.get(CONF_CONTROLS, True),
+    )
+    implementation = await oauth.async_get_entry_implementation(hass, entry, endpoints)
+    return oauth_client(
+        hass,
+        session,
+        entry.data[CONF_URL],
+        oauth.ConfigEntryTokenSource(hass, entry, implementation),
+        entry.unique_id or entry.entry_id,
+    )
 
 
 async def _async_setup_entry(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> SolarCloudData:
-    raise ConfigEntryError(
-        translation_domain=DOMAIN,
-        translation_key="vendor_not_available",
-        translation_placeholders={"vendor": "Huawei FusionSolar"},
+    """Read the inventory and the first data; raise to retry or reauthenticate."""
+    client = await _async_client(hass, entry)
+    rights = MissingRights(hass, entry)
+    include = entry.options.get(CONF_PLANTS)
+    controls = bool(entry.options.get(CONF_CONTROLS, True))
+    inventory = InventoryCoordinator(
+        hass, entry, client, None if include is None else set(include), rights.report
     )
+    control_state = ControlStateCoordinator(hass, entry, client, rights.report)
+    data = FusionSolarData(
+        hass=hass,
+        entry=entry,
+        client=client,
+        inventory=inventory,
+        real_time=RealTimeCoordinator(hass, entry, client, rights.report),
+        alarms=AlarmCoordinator(hass, entry, client, rights.report),
+        control_state=control_state,
+        tasks=ControlTasks(hass, entry, client, control_state),
+        rights=rights,
+        controls_enabled=controls,
+    )
+    data.coordinators = [inventory, data.real_time, data.alarms, control_state]
+    platforms = {Platform.SENSOR: async_setup_sensors}
+    if controls:
+        platforms |= {
+            Platform.SELECT: async_setup_selects,
+            Platform.NUMBER: async_setup_numbers,
+        }
+    data.platforms = platforms
+
+    await inventory.async_config_entry_first_refresh()
+    data.async_inventory_changed()
+    await data.real_time.async_config_entry_first_refresh()
+    # Alarms and control settings are extras: the account works without them.
+    await data.alarms.async_refresh()
+    if controls:
+        await control_state.async_refresh()
+    entry.async_on_unload(inventory.async_add_listener(data.async_inventory_changed))
+    return data
 
 
-INTEGRATION = VendorIntegration(async_setup_entry=_async_setup_entry)
+INTEGRATION = VendorIntegration(
+    async_setup_entry=_async_setup_entry, options_flow=FusionSolarOptionsFlow
+)

@@ -396,12 +396,12 @@ class MeterKpi:
     @property
     def import_power(self) -> float | None:
         """Return the power drawn from the grid (W, never negative)."""
-        return None if self.power is None else max(-self.power, 0.0)
+        return None if self.power is None else (-self.power if self.power < 0 else 0.0)
 
     @property
     def export_power(self) -> float | None:
         """Return the power fed into the grid (W, never negative)."""
-        return None if self.power is None else max(self.power, 0.0)
+        return None if self.power is None else (self.power if self.power > 0 else 0.0)
 
     @classmethod
     def from_api(cls, type_id: int, items: Mapping[str, Any]) -> MeterKpi:

@@ -18,7 +18,7 @@ import logging
 
 from ..errors import ApiAuthenticationError, ApiPermissionError, SolarCloudApiError
 from .client import ControlNotSupportedError, FusionSolarClient
-from .const import REAL_TIME_TYPES, Path
+from .const import REAL_TIME_TYPES, BatteryMode, Path, PowerControlMode
 from .flow_control import AccountSize, Job, batches, due_jobs, next_wake
 from .models import (
     Alarm,
@@ -38,6 +38,7 @@ ALARM_PERIOD = timedelta(minutes=30)
 CONTROL_STATE_PERIOD = timedelta(hours=6)
 """Control settings change rarely outside Home Assistant; ours are read back."""
 RETRY_AFTER_FAILURE = timedelta(minutes=1)
+NO_RIGHT_RETRY = timedelta(days=1)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,6 +140,9 @@ class Poller(ABC):
         return PollOutcome(ran=ran, errors=tuple(errors))
 
     def _retry_delay(self, job: Job, err: SolarCloudApiError) -> timedelta:
+        if isinstance(err, ApiPermissionError):
+            # Rights are granted by people, not within minutes.
+            return NO_RIGHT_RETRY
         return RETRY_AFTER_FAILURE
 
     def next_wake(self) -> datetime | None:
@@ -281,8 +285,12 @@ class ControlStatePoller(Poller):
         self._plants: dict[Hashable, str] = {}
         self.battery_modes: dict[str, Reading[BatteryModeSettings]] = {}
         self.power_controls: dict[str, Reading[PowerControlSettings]] = {}
-        self.unsupported: set[tuple[Path, str]] = set()
+        self.unsupported: set[Hashable] = set()
         self.denied: set[Path] = set()
+        self.last_time_of_use: dict[str, BatteryModeSettings] = {}
+        """The time-of-use settings each plant last had (to switch back to)."""
+        self.last_limit: dict[str, PowerControlSettings] = {}
+        """The kW feed-in limit each plant last had (to limit again)."""
 
     @property
     def jobs(self) -> Sequence[Job]:
@@ -327,7 +335,7 @@ class ControlStatePoller(Poller):
 
     def _retry_delay(self, job: Job, err: SolarCloudApiError) -> timedelta:
         if isinstance(err, ControlNotSupportedError):
-            self.unsupported.add(job.key)  # type: ignore[arg-type]
+            self.unsupported.add(job.key)
         elif isinstance(err, ApiPermissionError):
             self.denied.add(job.path)
         return super()._retry_delay(job, err)
@@ -335,11 +343,11 @@ class ControlStatePoller(Poller):
     async def _run(self, job: Job) -> None:
         code = self._plants[job.key]
         if job.path is Path.BATTERY_MODE:
-            mode = await self.client.async_get_battery_mode(code)
-            self.battery_modes[code] = Reading(value=mode, at=self.client.now())
+            self.set_battery_mode(code, await self.client.async_get_battery_mode(code))
         else:
-            control = await self.client.async_get_power_control(code)
-            self.power_controls[code] = Reading(value=control, at=self.client.now())
+            self.set_power_control(
+                code, await self.client.async_get_power_control(code)
+            )
 
     def state(self, plant_code: str) -> ControlState:
         """Return what is known of a plant's settings."""
@@ -351,14 +359,21 @@ class ControlStatePoller(Poller):
         )
 
     def set_battery_mode(self, plant_code: str, settings: BatteryModeSettings) -> None:
-        """Take a mode a task confirmed as the plant's current one."""
+        """Take a mode (read, or confirmed by a task) as the plant's current one."""
         self.battery_modes[plant_code] = Reading(value=settings, at=self.client.now())
+        if settings.mode is BatteryMode.TIME_OF_USE and settings.windows:
+            self.last_time_of_use[plant_code] = settings
 
     def set_power_control(
         self, plant_code: str, settings: PowerControlSettings
     ) -> None:
-        """Take a feed-in limit a task confirmed as the plant's current one."""
+        """Take a feed-in limit (read, or confirmed by a task) as the current one."""
         self.power_controls[plant_code] = Reading(value=settings, at=self.client.now())
+        if (
+            settings.mode is PowerControlMode.LIMITED_KW
+            and settings.max_feed_in is not None
+        ):
+            self.last_limit[plant_code] = settings
 
 
 def readings_age(
