@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from homeassistant.const import CONF_URL, Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 
 from .. import oauth
 from ..api.fusionsolar import FusionSolarClient
+from ..api.fusionsolar.polling import AlarmPoller, ControlStatePoller, RealTimePoller
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, VendorIntegration
 from .connection import (
+    account_state,
     client_session,
     entry_oauth_server,
     oauth_client,
@@ -51,25 +54,46 @@ async def _async_client(
     )
 
 
+@callback
+def _async_remove_controls(hass: HomeAssistant, entry: SolarCloudConfigEntry) -> None:
+    """Remove the control entities of an account whose controls were switched off."""
+    registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if entity.domain in (Platform.SELECT, Platform.NUMBER):
+            registry.async_remove(entity.entity_id)
+
+
 async def _async_setup_entry(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> SolarCloudData:
     """Read the inventory and the first data; raise to retry or reauthenticate."""
     client = await _async_client(hass, entry)
+    account = account_state(hass, entry.unique_id or entry.entry_id)
+    # Pollers carry their data and due times over reloads; the client is new.
+    account.real_time = account.real_time or RealTimePoller(client)
+    account.alarms = account.alarms or AlarmPoller(client)
+    account.control = account.control or ControlStatePoller(client)
+    for poller in (account.real_time, account.alarms, account.control):
+        poller.client = client
     rights = MissingRights(hass, entry)
     include = entry.options.get(CONF_PLANTS)
     controls = bool(entry.options.get(CONF_CONTROLS, True))
     inventory = InventoryCoordinator(
-        hass, entry, client, None if include is None else set(include), rights.report
+        hass,
+        entry,
+        client,
+        account=account,
+        include=include,
+        report_permission=rights.report,
     )
-    control_state = ControlStateCoordinator(hass, entry, client, rights.report)
+    control_state = ControlStateCoordinator(hass, entry, account.control, rights.report)
     data = FusionSolarData(
         hass=hass,
         entry=entry,
         client=client,
         inventory=inventory,
-        real_time=RealTimeCoordinator(hass, entry, client, rights.report),
-        alarms=AlarmCoordinator(hass, entry, client, rights.report),
+        real_time=RealTimeCoordinator(hass, entry, account.real_time, rights.report),
+        alarms=AlarmCoordinator(hass, entry, account.alarms, rights.report),
         control_state=control_state,
         tasks=ControlTasks(hass, entry, client, control_state),
         rights=rights,
@@ -82,6 +106,8 @@ async def _async_setup_entry(
             Platform.SELECT: async_setup_selects,
             Platform.NUMBER: async_setup_numbers,
         }
+    else:
+        _async_remove_controls(hass, entry)
     data.platforms = platforms
 
     await inventory.async_config_entry_first_refresh()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -19,11 +21,40 @@ from ..api.fusionsolar.const import (
     SCOPE_BASIC,
     SCOPE_CONTROL,
 )
+from ..api.fusionsolar.polling import (
+    AlarmPoller,
+    ControlStatePoller,
+    Inventory,
+    RealTimePoller,
+)
 from ..const import DOMAIN
 from ..oauth import OAuthEndpoints
 from .const import CONF_OAUTH_SERVER
 
-BUDGETS: HassKey[dict[str, CallBudget]] = HassKey(f"{DOMAIN}_fusionsolar_budgets")
+ACCOUNTS: HassKey[dict[str, AccountState]] = HassKey(f"{DOMAIN}_fusionsolar_accounts")
+
+
+@dataclass(kw_only=True)
+class AccountState:
+    """What an account's entry keeps over reloads (new options, new password).
+
+    The service counts calls per account, not per entry: the budget, the
+    inventory and the pollers (with their data and due times) carry over, so
+    that a reload does not spend calls the account cannot afford.
+    """
+
+    budget: CallBudget = field(default_factory=CallBudget)
+    inventory: Inventory | None = None
+    inventory_include: frozenset[str] | None = None
+    inventory_at: datetime | None = None
+    real_time: RealTimePoller | None = None
+    alarms: AlarmPoller | None = None
+    control: ControlStatePoller | None = None
+
+
+def account_state(hass: HomeAssistant, account: str) -> AccountState:
+    """Return what the account keeps over reloads."""
+    return hass.data.setdefault(ACCOUNTS, {}).setdefault(account, AccountState())
 
 
 def account_id(host: str, username: str) -> str:
@@ -33,13 +64,8 @@ def account_id(host: str, username: str) -> str:
 
 
 def call_budget(hass: HomeAssistant, account: str) -> CallBudget:
-    """Return the account's call budget.
-
-    It outlives the entry: the service counts the calls of an entry that is
-    reloaded (new options, new password) against the same account, and so
-    must the budget.
-    """
-    return hass.data.setdefault(BUDGETS, {}).setdefault(account, CallBudget())
+    """Return the account's call budget (config flows use it too)."""
+    return account_state(hass, account).budget
 
 
 def client_session(hass: HomeAssistant) -> aiohttp.ClientSession:

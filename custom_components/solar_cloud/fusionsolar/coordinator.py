@@ -33,6 +33,7 @@ from ..api.fusionsolar.polling import (
 )
 from ..coordinator import SolarCloudCoordinator
 from ..runtime import SolarCloudConfigEntry
+from .connection import AccountState
 from .const import ALARM_STALE_AFTER, INVENTORY_INTERVAL, STALE_AFTER
 
 type PermissionReporter = Callable[[ApiPermissionError], None]
@@ -42,13 +43,19 @@ _IDLE = timedelta(hours=1)
 
 
 class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
-    """The account's plants and the devices of the plants in scope, daily."""
+    """The account's plants and the devices of the plants in scope, daily.
+
+    After a reload it starts from the inventory the account read last, if
+    that is recent and covers the plants in scope.
+    """
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: SolarCloudConfigEntry,
         client: FusionSolarClient,
+        *,
+        account: AccountState,
         include: Collection[str] | None,
         report_permission: PermissionReporter,
     ) -> None:
@@ -61,15 +68,35 @@ class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
             stale_after=2 * INVENTORY_INTERVAL,
         )
         self.client = client
-        self.include = include
+        self.account = account
+        self.include = None if include is None else frozenset(include)
         self._report_permission = report_permission
+        self._started = False
+
+    def _kept(self) -> Inventory | None:
+        account = self.account
+        if account.inventory is None or account.inventory_at is None:
+            return None
+        if dt_util.utcnow() - account.inventory_at >= INVENTORY_INTERVAL:
+            return None
+        kept = account.inventory_include
+        if kept is not None and (self.include is None or not self.include <= kept):
+            return None
+        return account.inventory
 
     async def _async_fetch(self) -> Inventory:
+        started, self._started = self._started, True
+        if not started and (kept := self._kept()) is not None:
+            return kept
         try:
-            return await async_load_inventory(self.client, self.include)
+            inventory = await async_load_inventory(self.client, self.include)
         except ApiPermissionError as err:
             self._report_permission(err)
             raise
+        self.account.inventory = inventory
+        self.account.inventory_include = self.include
+        self.account.inventory_at = dt_util.utcnow()
+        return inventory
 
 
 class PollingCoordinator[PollerT: Poller, DataT](SolarCloudCoordinator[DataT]):
@@ -142,15 +169,15 @@ class RealTimeCoordinator(PollingCoordinator[RealTimePoller, RealTimeData]):
         self,
         hass: HomeAssistant,
         entry: SolarCloudConfigEntry,
-        client: FusionSolarClient,
+        poller: RealTimePoller,
         report_permission: PermissionReporter,
     ) -> None:
-        """Poll through ``client``."""
+        """Drive ``poller``."""
         super().__init__(
             hass,
             entry,
             name="real-time data",
-            poller=RealTimePoller(client),
+            poller=poller,
             stale_after=STALE_AFTER,
             report_permission=report_permission,
         )
@@ -171,15 +198,15 @@ class AlarmCoordinator(
         self,
         hass: HomeAssistant,
         entry: SolarCloudConfigEntry,
-        client: FusionSolarClient,
+        poller: AlarmPoller,
         report_permission: PermissionReporter,
     ) -> None:
-        """Poll through ``client``."""
+        """Drive ``poller``."""
         super().__init__(
             hass,
             entry,
             name="alarms",
-            poller=AlarmPoller(client),
+            poller=poller,
             stale_after=ALARM_STALE_AFTER,
             report_permission=report_permission,
         )
@@ -198,15 +225,15 @@ class ControlStateCoordinator(
         self,
         hass: HomeAssistant,
         entry: SolarCloudConfigEntry,
-        client: FusionSolarClient,
+        poller: ControlStatePoller,
         report_permission: PermissionReporter,
     ) -> None:
-        """Poll through ``client``."""
+        """Drive ``poller``."""
         super().__init__(
             hass,
             entry,
             name="control settings",
-            poller=ControlStatePoller(client),
+            poller=poller,
             stale_after=timedelta(days=1),
             report_permission=report_permission,
         )
