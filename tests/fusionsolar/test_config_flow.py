@@ -131,10 +131,14 @@ async def test_api_account_errors(
     user_input = {CONF_URL: cloud.base_url, **ACCOUNT}
     if "password" in setup:
         user_input[CONF_PASSWORD] = setup["password"]
-    with patch(
-        "custom_components.solar_cloud.fusionsolar.config_flow.FusionSolarClient.async_get_plants",
-        side_effect=RuntimeError("boom"),
-    ) if setup.get("crash") else _nothing():
+    with (
+        patch(
+            "custom_components.solar_cloud.fusionsolar.config_flow.FusionSolarClient.async_get_plants",
+            side_effect=RuntimeError("boom"),
+        )
+        if setup.get("crash")
+        else _nothing()
+    ):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], user_input
         )
@@ -228,11 +232,13 @@ async def test_reconfigure_errors_and_other_accounts(
     sim.accounts["other"] = scaled_account("other", "pw", plants=2)
     result = await mock_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: cloud.base_url, CONF_USERNAME: DEMO_USER, CONF_PASSWORD: "x"}
+        result["flow_id"],
+        {CONF_URL: cloud.base_url, CONF_USERNAME: DEMO_USER, CONF_PASSWORD: "x"},
     )
     assert result["errors"] == {CONF_PASSWORD: "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: cloud.base_url, CONF_USERNAME: "other", CONF_PASSWORD: "pw"}
+        result["flow_id"],
+        {CONF_URL: cloud.base_url, CONF_USERNAME: "other", CONF_PASSWORD: "pw"},
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "wrong_account"
@@ -254,7 +260,8 @@ async def test_reconfigure_onto_an_account_already_set_up(
     ).add_to_hass(hass)
     result = await mock_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: cloud.base_url, CONF_USERNAME: "twin", CONF_PASSWORD: "pw"}
+        result["flow_id"],
+        {CONF_URL: cloud.base_url, CONF_USERNAME: "twin", CONF_PASSWORD: "pw"},
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -270,7 +277,9 @@ async def credential(hass: HomeAssistant) -> None:
     await async_import_client_credential(
         hass,
         DOMAIN,
-        ClientCredential("fusionsolar-client", "fusionsolar-secret", name="FusionSolar"),
+        ClientCredential(
+            "fusionsolar-client", "fusionsolar-secret", name="FusionSolar"
+        ),
         "fusionsolar_cred",
     )
 
@@ -352,7 +361,11 @@ async def test_oauth_connect_account_without_plant_list(
     result = await _start(hass, "fusionsolar_oauth")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_URL: cloud.base_url, CONF_CONTROLS: True, "advanced": {CONF_URL: cloud.base_url}},
+        {
+            CONF_URL: cloud.base_url,
+            CONF_CONTROLS: True,
+            "advanced": {CONF_URL: cloud.base_url},
+        },
     )
     result = await _authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT

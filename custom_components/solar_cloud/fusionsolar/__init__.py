@@ -9,7 +9,12 @@ from homeassistant.helpers import entity_registry as er
 from .. import oauth
 from ..api.fusionsolar import FusionSolarClient
 from ..api.fusionsolar.polling import AlarmPoller, ControlStatePoller, RealTimePoller
-from ..runtime import SolarCloudConfigEntry, SolarCloudData, VendorIntegration
+from ..runtime import (
+    PlatformSetup,
+    SolarCloudConfigEntry,
+    SolarCloudData,
+    VendorIntegration,
+)
 from .connection import (
     account_state,
     client_session,
@@ -52,6 +57,15 @@ async def _async_client(
         oauth.ConfigEntryTokenSource(hass, entry, implementation),
         entry.unique_id or entry.entry_id,
     )
+
+
+MONITORING_PLATFORMS: dict[Platform, PlatformSetup] = {
+    Platform.SENSOR: async_setup_sensors
+}
+CONTROL_PLATFORMS: dict[Platform, PlatformSetup] = {
+    Platform.SELECT: async_setup_selects,
+    Platform.NUMBER: async_setup_numbers,
+}
 
 
 @callback
@@ -100,12 +114,9 @@ async def _async_setup_entry(
         controls_enabled=controls,
     )
     data.coordinators = [inventory, data.real_time, data.alarms, control_state]
-    platforms = {Platform.SENSOR: async_setup_sensors}
+    platforms = dict(MONITORING_PLATFORMS)
     if controls:
-        platforms |= {
-            Platform.SELECT: async_setup_selects,
-            Platform.NUMBER: async_setup_numbers,
-        }
+        platforms |= CONTROL_PLATFORMS
     else:
         _async_remove_controls(hass, entry)
     data.platforms = platforms
@@ -117,7 +128,7 @@ async def _async_setup_entry(
     await data.alarms.async_refresh()
     if controls:
         await control_state.async_refresh()
-    entry.async_on_unload(inventory.async_add_listener(data.async_inventory_changed))
+    entry.async_on_unload(inventory.async_add_listener(data.async_inventory_updated))
     return data
 
 

@@ -15,7 +15,7 @@ from datetime import timedelta
 import math
 from typing import override
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from ..api import ApiPermissionError
@@ -145,13 +145,31 @@ class PollingCoordinator[PollerT: Poller, DataT](SolarCloudCoordinator[DataT]):
         return self._snapshot()
 
     def _plan_next_refresh(self) -> None:
-        wake = self.poller.next_wake()
-        if wake is None:
+        """Wake when the poller can call next, or when some data turns stale."""
+        now = dt_util.utcnow()
+        stale_after = self.stale_after or _IDLE
+        wakes = [
+            at + stale_after
+            for at in self.poller.reading_times()
+            if at + stale_after > now
+        ]
+        if (wake := self.poller.next_wake()) is not None:
+            wakes.append(wake)
+        if not wakes:
             self.update_interval = _IDLE
             return
         # Home Assistant schedules on whole seconds of the loop clock.
-        seconds = math.ceil((wake - dt_util.utcnow()).total_seconds()) + 1
+        seconds = math.ceil((min(wakes) - now).total_seconds()) + 1
         self.update_interval = timedelta(seconds=max(1, seconds))
+
+    @callback
+    @override
+    def _async_refresh_finished(self) -> None:
+        super()._async_refresh_finished()
+        # Entities judge the age of their own data: let them after every
+        # round, failed or not (the base class tells them only once).
+        if not self.last_update_success and self.data is not None:
+            self.async_update_listeners()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -153,6 +153,17 @@ class FusionSolarData(SolarCloudData):
                 self.plants_with(BATTERY_TYPES), self.plants_with(INVERTER_TYPES)
             )
 
+    @callback
+    def async_inventory_updated(self) -> None:
+        """Follow a new inventory, and poll new plants and devices soon."""
+        self.async_inventory_changed()
+        for coordinator in (self.real_time, self.alarms, self.control_state):
+            self.entry.async_create_background_task(
+                self.hass,
+                coordinator.async_request_refresh(),
+                f"{coordinator.name} after an inventory change",
+            )
+
     # Diagnostics -----------------------------------------------------------
 
     def diagnostics(self) -> dict[str, Any]:

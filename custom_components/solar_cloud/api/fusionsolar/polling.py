@@ -124,6 +124,8 @@ class Poller(ABC):
             now = self.client.now()
             if self.client.budget.next_slot(job.path, now) > now:
                 continue
+            if job not in self.jobs:
+                continue  # the scope changed while an earlier job ran
             ran += 1
             try:
                 await self._run(job)
@@ -144,6 +146,10 @@ class Poller(ABC):
             # Rights are granted by people, not within minutes.
             return NO_RIGHT_RETRY
         return RETRY_AFTER_FAILURE
+
+    def reading_times(self) -> Iterable[datetime]:
+        """Return when each piece of data the poller holds arrived."""
+        return ()
 
     def next_wake(self) -> datetime | None:
         """Return when a job can run next (None: no jobs)."""
@@ -202,6 +208,12 @@ class RealTimePoller(Poller):
             key: due for key, due in self._next_due.items() if key in self._keys()
         }
 
+    def reading_times(self) -> Iterable[datetime]:
+        """Return when the data of each plant and device arrived."""
+        return [r.at for r in self.plants.values()] + [
+            r.at for r in self.devices.values()
+        ]
+
     def _keys(self) -> set[Hashable]:
         return {job.key for job in self._jobs}
 
@@ -250,6 +262,10 @@ class AlarmPoller(Poller):
             for key in self._batches
         ]
         self.alarms = {c: r for c, r in self.alarms.items() if c in plant_codes}
+
+    def reading_times(self) -> Iterable[datetime]:
+        """Return when the alarms of each plant arrived."""
+        return [reading.at for reading in self.alarms.values()]
 
     async def _run(self, job: Job) -> None:
         codes = self._batches[job.key]
