@@ -193,8 +193,12 @@ class BatteryParameterNumber(FusionSolarEntity[RealTimeCoordinator], RestoreNumb
 
     @override
     async def async_added_to_hass(self) -> None:
-        """Take the value last confirmed before a restart."""
+        """Take the value last confirmed before a restart; follow new ones."""
         await super().async_added_to_hass()
+        # Confirmed parameters are published with the control settings.
+        self.async_on_remove(
+            self._data.control_state.async_add_listener(self._handle_coordinator_update)
+        )
         last = await self.async_get_last_number_data()
         if (
             self.native_value is None
@@ -211,7 +215,6 @@ class BatteryParameterNumber(FusionSolarEntity[RealTimeCoordinator], RestoreNumb
             self.device_key,
             BatteryConfiguration(**{self.entity_description.field: value}),
         )
-        self.async_write_ha_state()
 
 
 async def async_setup_numbers(
