@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
@@ -110,6 +111,7 @@ async def test_single_plant_account_is_named_after_it(
 )
 async def test_api_account_errors(
     hass: HomeAssistant,
+    *,
     cloud: RunningSimulator,
     sim: FusionSolarSimulator,
     freezer: FrozenDateTimeFactory,
@@ -137,7 +139,7 @@ async def test_api_account_errors(
             side_effect=RuntimeError("boom"),
         )
         if setup.get("crash")
-        else _nothing()
+        else contextlib.nullcontext()
     ):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], user_input
@@ -155,14 +157,6 @@ async def test_api_account_errors(
             result["flow_id"], {**user_input, CONF_PASSWORD: DEMO_PASSWORD}
         )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: object) -> None:
-        return None
 
 
 async def test_same_account_twice(
@@ -313,6 +307,7 @@ async def _authorize(
 )
 async def test_oauth_connect(
     hass: HomeAssistant,
+    *,
     cloud: RunningSimulator,
     sim: FusionSolarSimulator,
     hass_client_no_auth: ClientSessionGenerator,

@@ -34,6 +34,7 @@ from .conftest import HOME, MATERNELLE, NOON, PUER
 )
 async def test_entities(
     hass: HomeAssistant,
+    *,
     mock_entry: MockConfigEntry,
     sim: FusionSolarSimulator,
     entity_registry: er.EntityRegistry,

@@ -352,6 +352,7 @@ async def test_set_battery_parameters_validation(
 )
 async def test_forced_battery(
     hass: HomeAssistant,
+    *,
     loaded_entry: MockConfigEntry,
     sim: FusionSolarSimulator,
     service: str,

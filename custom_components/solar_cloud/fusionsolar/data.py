@@ -170,7 +170,14 @@ class FusionSolarData(SolarCloudData):
         """Return the inventory, the latest data and how the budget is spent."""
         now = self.client.now()
         return {
-            **super().diagnostics(),
+            # Coordinator names carry the entry title (often a user name).
+            "coordinators": {
+                coordinator.name.removeprefix(f"{self.entry.title} "): {
+                    "last_update_success": coordinator.last_update_success,
+                    "last_update_success_time": coordinator.last_update_success_time,
+                }
+                for coordinator in self.coordinators
+            },
             "oauth": self.client.uses_oauth,
             "controls_enabled": self.controls_enabled,
             "missing_rights": sorted(self.rights.rights),
