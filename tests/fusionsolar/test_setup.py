@@ -231,3 +231,75 @@ async def test_day_in_home_assistant(
     counts = sim.log.counts()
     assert counts["getStationRealKpi"] >= 235
     assert counts["getDevRealKpi"] >= 235 * 3
+
+
+# OAuth Connect entries --------------------------------------------------------
+
+
+async def test_oauth_entry(
+    hass: HomeAssistant,
+    cloud: Any,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An OAuth entry polls with its bearer token and refreshes it when due."""
+    import time
+
+    from homeassistant.components.application_credentials import (
+        ClientCredential,
+        async_import_client_credential,
+    )
+    from homeassistant.setup import async_setup_component
+
+    from custom_components.solar_cloud.fusionsolar.const import CONF_OAUTH_SERVER
+
+    from ..simulator.oauth import IssuedToken
+
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential("fusionsolar-client", "fusionsolar-secret"),
+        "fusionsolar_cred",
+    )
+    now = sim.clock.now()
+    sim.oauth.access_tokens["access-1"] = IssuedToken(
+        client_id="fusionsolar-client",
+        subject=DEMO_USER,
+        scope="pvms.openapi.basic",
+        expires_at=now + timedelta(hours=1),
+    )
+    sim.oauth.refresh_tokens["refresh-1"] = IssuedToken(
+        client_id="fusionsolar-client",
+        subject=DEMO_USER,
+        scope="pvms.openapi.basic",
+        expires_at=now,
+    )
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="oauth:entry",
+        data={
+            CONF_VENDOR: Vendor.FUSIONSOLAR,
+            CONF_URL: cloud.base_url,
+            CONF_OAUTH_SERVER: cloud.base_url,
+            "auth_implementation": "fusionsolar_cred",
+            "token": {
+                "access_token": "access-1",
+                "refresh_token": "refresh-1",
+                "expires_at": time.time() + 3600,
+                "token_type": "Bearer",
+            },
+        },
+        options={"controls": False},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.LOADED
+    assert sim.log.count("login") == 0
+    assert sim.log.of("stations")[0].headers["Authorization"] == "Bearer access-1"
+    assert hass.states.get("select.rheinblick_battery_working_mode") is None
+
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
+    assert sim.log.count("oauth_token") == 1
+    assert entry.data["token"]["access_token"] != "access-1"
+    assert hass.states.get("sensor.inverter_1_active_power").state != STATE_UNAVAILABLE
