@@ -467,3 +467,25 @@ async def test_options_need_a_loaded_entry(
     result = await hass.config_entries.options.async_init(mock_entry.entry_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "fusionsolar_not_loaded"
+
+
+async def test_options_reload_spends_no_calls(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> None:
+    """A reload keeps the inventory and the pollers: no list or data calls."""
+    sim.log.clear()
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_PLANTS: [PUER], CONF_CONTROLS: True}
+    )
+    await hass.async_block_till_done()
+    counts = sim.log.counts()
+    assert counts["stations"] == counts["getDevList"] == 0
+    assert counts["getStationRealKpi"] == counts["getDevRealKpi"] == 0
+    poller = loaded_entry.runtime_data.real_time.poller
+    assert set(poller.plants) == {PUER}
+    assert all(
+        job.key[0] == "plants" or job.key[1] in (38, 41, 23070) for job in poller.jobs
+    )
+    assert hass.states.get("sensor.puer_energy_today") is not None
+    assert hass.states.get("sensor.rheinblick_energy_today") is None

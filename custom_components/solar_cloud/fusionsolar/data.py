@@ -146,7 +146,8 @@ class FusionSolarData(SolarCloudData):
             self.devices.values(),
         )
         async_remove_stale_devices(self.hass, self.entry, self.device_keys())
-        self.real_time.poller.set_scope(list(plants), self.inventory.data.devices)
+        # A kept inventory may still list devices of plants left out since.
+        self.real_time.poller.set_scope(list(plants), self.devices.values())
         self.alarms.poller.set_scope(list(plants))
         if self.controls_enabled:
             self.control_state.poller.set_scope(
