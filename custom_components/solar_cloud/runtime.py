@@ -20,7 +20,13 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import DOMAIN, Vendor
 
 if TYPE_CHECKING:
-    from .actions import ActionTarget, FeedInLimitRequest
+    from .actions import (
+        ActionTarget,
+        BatteryModeRequest,
+        BatteryParametersRequest,
+        FeedInLimitRequest,
+        ForcedBatteryRequest,
+    )
     from .coordinator import SolarCloudCoordinator
 
 type SolarCloudConfigEntry = ConfigEntry[SolarCloudData]
@@ -69,6 +75,28 @@ class SolarCloudData:
     ) -> ServiceResponse:
         """Limit the power fed into the grid (action ``set_feed_in_limit``)."""
         raise action_not_supported(target, "set_feed_in_limit")
+
+    async def async_set_battery_mode(
+        self, target: ActionTarget, request: BatteryModeRequest
+    ) -> ServiceResponse:
+        """Set the battery working mode (action ``set_battery_mode``)."""
+        raise action_not_supported(target, "set_battery_mode")
+
+    async def async_set_battery_parameters(
+        self, target: ActionTarget, request: BatteryParametersRequest
+    ) -> ServiceResponse:
+        """Set battery parameters (action ``set_battery_parameters``)."""
+        raise action_not_supported(target, "set_battery_parameters")
+
+    async def async_force_battery(
+        self, target: ActionTarget, request: ForcedBatteryRequest
+    ) -> ServiceResponse:
+        """Force charging or discharging (``force_battery_charge``/``_discharge``)."""
+        raise action_not_supported(target, f"force_battery_{request.direction}")
+
+    async def async_stop_forced_battery(self, target: ActionTarget) -> ServiceResponse:
+        """End a forced charge or discharge (action ``stop_forced_battery``)."""
+        raise action_not_supported(target, "stop_forced_battery")
 
 
 def action_not_supported(target: ActionTarget, action: str) -> ServiceValidationError:

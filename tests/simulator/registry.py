@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .core import VendorSimulator
+from .fusionsolar import create_demo as fusionsolar_demo
 from .sma import demo_simulator as sma_demo
 from .smartme import demo_simulator as smartme_demo
 
@@ -26,4 +27,5 @@ class DemoSimulator:
 DEMO_SIMULATORS: dict[str, DemoSimulator] = {
     "sma": DemoSimulator(port=8701, create=sma_demo),
     "smartme": DemoSimulator(port=8702, create=smartme_demo),
+    "fusionsolar": DemoSimulator(port=8703, create=fusionsolar_demo),
 }

@@ -525,7 +525,7 @@ async def test_options_of_a_code_flow_account(
     result = await hass.config_entries.options.async_init(code_entry.entry_id)
     assert result["type"] is FlowResultType.MENU
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "sign_in_again"}
+        result["flow_id"], {"next_step_id": "sma_sign_in_again"}
     )
     assert result["reason"] == "sma_sign_in_started"
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)

@@ -1,20 +1,137 @@
-"""The Huawei FusionSolar cloud in Home Assistant."""
+"""The Huawei FusionSolar (SmartPVMS Northbound API) cloud in Home Assistant."""
 
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError
+from __future__ import annotations
 
-from ..const import DOMAIN
-from ..runtime import SolarCloudConfigEntry, SolarCloudData, VendorIntegration
+from homeassistant.const import CONF_URL, Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+
+from .. import oauth
+from ..api.fusionsolar import FusionSolarClient
+from ..api.fusionsolar.polling import AlarmPoller, ControlStatePoller, RealTimePoller
+from ..runtime import (
+    PlatformSetup,
+    SolarCloudConfigEntry,
+    SolarCloudData,
+    VendorIntegration,
+)
+from .connection import (
+    account_state,
+    client_session,
+    entry_oauth_server,
+    oauth_client,
+    oauth_endpoints,
+    password_client,
+)
+from .const import CONF_CONTROLS, CONF_PLANTS
+from .controls import ControlTasks
+from .coordinator import (
+    AlarmCoordinator,
+    ControlStateCoordinator,
+    InventoryCoordinator,
+    RealTimeCoordinator,
+)
+from .data import FusionSolarData
+from .number import async_setup_numbers
+from .options_flow import FusionSolarOptionsFlow
+from .rights import MissingRights
+from .select import async_setup_selects
+from .sensor import async_setup_sensors
+
+
+async def _async_client(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> FusionSolarClient:
+    session = client_session(hass)
+    if "token" not in entry.data:
+        return password_client(hass, session, dict(entry.data))
+    endpoints = oauth_endpoints(
+        entry_oauth_server(dict(entry.data)),
+        controls=entry.options.get(CONF_CONTROLS, True),
+    )
+    implementation = await oauth.async_get_entry_implementation(hass, entry, endpoints)
+    return oauth_client(
+        hass,
+        session,
+        entry.data[CONF_URL],
+        oauth.ConfigEntryTokenSource(hass, entry, implementation),
+        entry.unique_id or entry.entry_id,
+    )
+
+
+MONITORING_PLATFORMS: dict[Platform, PlatformSetup] = {
+    Platform.SENSOR: async_setup_sensors
+}
+CONTROL_PLATFORMS: dict[Platform, PlatformSetup] = {
+    Platform.SELECT: async_setup_selects,
+    Platform.NUMBER: async_setup_numbers,
+}
+
+
+@callback
+def _async_remove_controls(hass: HomeAssistant, entry: SolarCloudConfigEntry) -> None:
+    """Remove the control entities of an account whose controls were switched off."""
+    registry = er.async_get(hass)
+    for entity in er.async_entries_for_config_entry(registry, entry.entry_id):
+        if entity.domain in (Platform.SELECT, Platform.NUMBER):
+            registry.async_remove(entity.entity_id)
 
 
 async def _async_setup_entry(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> SolarCloudData:
-    raise ConfigEntryError(
-        translation_domain=DOMAIN,
-        translation_key="vendor_not_available",
-        translation_placeholders={"vendor": "Huawei FusionSolar"},
+    """Read the inventory and the first data; raise to retry or reauthenticate."""
+    client = await _async_client(hass, entry)
+    account = account_state(hass, entry.unique_id or entry.entry_id)
+    # Pollers carry their data and due times over reloads; the client is new.
+    account.real_time = account.real_time or RealTimePoller(client)
+    account.alarms = account.alarms or AlarmPoller(client)
+    account.control = account.control or ControlStatePoller(client)
+    for poller in (account.real_time, account.alarms, account.control):
+        poller.client = client
+    rights = MissingRights(hass, entry)
+    include = entry.options.get(CONF_PLANTS)
+    controls = bool(entry.options.get(CONF_CONTROLS, True))
+    inventory = InventoryCoordinator(
+        hass,
+        entry,
+        client,
+        account=account,
+        include=include,
+        report_permission=rights.report,
     )
+    control_state = ControlStateCoordinator(hass, entry, account.control, rights.report)
+    data = FusionSolarData(
+        hass=hass,
+        entry=entry,
+        client=client,
+        inventory=inventory,
+        real_time=RealTimeCoordinator(hass, entry, account.real_time, rights.report),
+        alarms=AlarmCoordinator(hass, entry, account.alarms, rights.report),
+        control_state=control_state,
+        tasks=ControlTasks(hass, entry, client, control_state),
+        rights=rights,
+        controls_enabled=controls,
+    )
+    data.coordinators = [inventory, data.real_time, data.alarms, control_state]
+    platforms = dict(MONITORING_PLATFORMS)
+    if controls:
+        platforms |= CONTROL_PLATFORMS
+    else:
+        _async_remove_controls(hass, entry)
+    data.platforms = platforms
+
+    await inventory.async_config_entry_first_refresh()
+    data.async_inventory_changed()
+    await data.real_time.async_config_entry_first_refresh()
+    # Alarms and control settings are extras: the account works without them.
+    await data.alarms.async_refresh()
+    if controls:
+        await control_state.async_refresh()
+    entry.async_on_unload(inventory.async_add_listener(data.async_inventory_updated))
+    return data
 
 
-INTEGRATION = VendorIntegration(async_setup_entry=_async_setup_entry)
+INTEGRATION = VendorIntegration(
+    async_setup_entry=_async_setup_entry, options_flow=FusionSolarOptionsFlow
+)

@@ -23,16 +23,24 @@ class SmaOptionsFlow(OptionsFlow):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
+        """Go to SMA's own step (the vendors share the options strings)."""
+        return await self.async_step_sma_options()
+
+    async def async_step_sma_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Confirm the new request."""
         entry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="sma_not_loaded")
         if entry.data[CONF_FLOW] == SmaFlow.CODE:
-            return self.async_show_menu(step_id="init", menu_options=["sign_in_again"])
+            return self.async_show_menu(
+                step_id="sma_options", menu_options=["sma_sign_in_again"]
+            )
         owner = entry.data[CONF_LOGIN_HINT]
         if user_input is None:
             return self.async_show_form(
-                step_id="init", description_placeholders={"owner": owner}
+                step_id="sma_options", description_placeholders={"owner": owner}
             )
         try:
             await sma_data(entry).client.request_consent(owner)
@@ -44,7 +52,7 @@ class SmaOptionsFlow(OptionsFlow):
             reason="sma_consent_requested", description_placeholders={"owner": owner}
         )
 
-    async def async_step_sign_in_again(
+    async def async_step_sma_sign_in_again(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Start the reauth flow, where the owner approves the plants again."""

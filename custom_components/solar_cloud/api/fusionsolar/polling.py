@@ -1,0 +1,399 @@
+"""Pollers: which calls an account makes when, within its call budget.
+
+A poller owns a set of :class:`~.flow_control.Job` (one batch of one
+interface each, with the period it should be refreshed at), runs the jobs
+that are due and that the budget allows, keeps what they returned with the
+time it arrived, and says when it should be woken next. The Home Assistant
+coordinators drive the pollers; tests drive them directly.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+import logging
+
+from ..errors import ApiAuthenticationError, ApiPermissionError, SolarCloudApiError
+from .client import ControlNotSupportedError, FusionSolarClient
+from .const import REAL_TIME_TYPES, BatteryMode, Path, PowerControlMode
+from .flow_control import AccountSize, Job, batches, due_jobs, next_wake
+from .models import (
+    Alarm,
+    BatteryModeSettings,
+    Device,
+    DeviceKpi,
+    Plant,
+    PlantKpi,
+    PowerControlSettings,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+REAL_TIME_PERIOD = timedelta(minutes=5)
+"""How often the cloud itself refreshes real-time data."""
+ALARM_PERIOD = timedelta(minutes=30)
+CONTROL_STATE_PERIOD = timedelta(hours=6)
+"""Control settings change rarely outside Home Assistant; ours are read back."""
+RETRY_AFTER_FAILURE = timedelta(minutes=1)
+NO_RIGHT_RETRY = timedelta(days=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reading[T]:
+    """A value and when it arrived."""
+
+    value: T
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Inventory:
+    """The account's plants, and the devices of the plants in scope."""
+
+    plants: tuple[Plant, ...]
+    """Every plant of the account, in scope or not."""
+    devices: tuple[Device, ...]
+    """The devices of the plants in scope."""
+
+
+async def async_load_inventory(
+    client: FusionSolarClient, include: Collection[str] | None = None
+) -> Inventory:
+    """Read the plants and the devices of the plants in ``include`` (None: all).
+
+    Tells the account's budget its size, which the limits depend on.
+    """
+    plants = await client.async_get_plants()
+    client.budget.size = AccountSize(
+        plants=len(plants), devices=client.budget.size.devices
+    )
+    codes = [p.code for p in plants if include is None or p.code in include]
+    devices: list[Device] = []
+    for batch in batches(codes):
+        devices.extend(await client.async_get_devices(batch))
+    client.budget.size = AccountSize(
+        plants=len(plants), devices=Counter(device.type_id for device in devices)
+    )
+    return Inventory(plants=tuple(plants), devices=tuple(devices))
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollOutcome:
+    """What one round of polling did."""
+
+    ran: int
+    errors: tuple[tuple[Job, SolarCloudApiError], ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        """Return whether jobs ran and every one of them failed."""
+        return bool(self.errors) and len(self.errors) == self.ran
+
+
+class Poller(ABC):
+    """Runs its jobs as they fall due, as far as the budget allows."""
+
+    def __init__(self, client: FusionSolarClient) -> None:
+        """Poll through ``client`` (and its budget)."""
+        self.client = client
+        self._next_due: dict[Hashable, datetime] = {}
+
+    @property
+    @abstractmethod
+    def jobs(self) -> Sequence[Job]:
+        """Return the jobs in scope now."""
+
+    @abstractmethod
+    async def _run(self, job: Job) -> None:
+        """Make the job's call and keep what it returned."""
+
+    async def async_poll(self) -> PollOutcome:
+        """Run every job that is due and allowed now.
+
+        Raises:
+            ApiAuthenticationError: The account's credentials were refused;
+                nothing else will work either.
+
+        """
+        ran = 0
+        errors: list[tuple[Job, SolarCloudApiError]] = []
+        for job in due_jobs(self.jobs, self._next_due, self.client.now()):
+            now = self.client.now()
+            if self.client.budget.next_slot(job.path, now) > now:
+                continue
+            if job not in self.jobs:
+                continue  # the scope changed while an earlier job ran
+            ran += 1
+            try:
+                await self._run(job)
+            except ApiAuthenticationError:
+                raise
+            except SolarCloudApiError as err:
+                _LOGGER.debug("%s failed: %s", job.key, err)
+                errors.append((job, err))
+                self._next_due[job.key] = self.client.now() + self._retry_delay(
+                    job, err
+                )
+            else:
+                self._next_due[job.key] = now + job.period
+        return PollOutcome(ran=ran, errors=tuple(errors))
+
+    def _retry_delay(self, job: Job, err: SolarCloudApiError) -> timedelta:
+        if isinstance(err, ApiPermissionError):
+            # Rights are granted by people, not within minutes.
+            return NO_RIGHT_RETRY
+        return RETRY_AFTER_FAILURE
+
+    def reading_times(self) -> Iterable[datetime]:
+        """Return when each piece of data the poller holds arrived."""
+        return ()
+
+    def next_wake(self) -> datetime | None:
+        """Return when a job can run next (None: no jobs)."""
+        return next_wake(
+            self.jobs, self._next_due, self.client.budget, self.client.now()
+        )
+
+    def invalidate(self, keys: Iterable[Hashable] | None = None) -> None:
+        """Make jobs due now (all of them if ``keys`` is None)."""
+        for key in list(self._next_due) if keys is None else keys:
+            self._next_due.pop(key, None)
+
+
+class RealTimePoller(Poller):
+    """Real-time KPIs of plants and devices, every five minutes."""
+
+    def __init__(self, client: FusionSolarClient) -> None:
+        """Start without plants or devices."""
+        super().__init__(client)
+        self._jobs: list[Job] = []
+        self._plant_batches: dict[Hashable, tuple[str, ...]] = {}
+        self._device_batches: dict[Hashable, tuple[int, tuple[int, ...]]] = {}
+        self.plants: dict[str, Reading[PlantKpi]] = {}
+        self.devices: dict[int, Reading[DeviceKpi]] = {}
+
+    @property
+    def jobs(self) -> Sequence[Job]:
+        """Return one job per batch of plants and per batch of devices of a type."""
+        return self._jobs
+
+    def set_scope(self, plant_codes: Sequence[str], devices: Iterable[Device]) -> None:
+        """Poll these plants and devices (devices without real-time data are left out)."""
+        by_type: dict[int, list[int]] = {}
+        for device in devices:
+            if device.type_id in REAL_TIME_TYPES:
+                by_type.setdefault(device.type_id, []).append(device.id)
+        self._plant_batches = {
+            ("plants", batch): batch for batch in batches(sorted(plant_codes))
+        }
+        self._device_batches = {
+            ("devices", type_id, batch): (type_id, batch)
+            for type_id, ids in sorted(by_type.items())
+            for batch in batches(sorted(ids))
+        }
+        self._jobs = [
+            Job(key=key, path=Path.STATION_REAL_KPI, period=REAL_TIME_PERIOD)
+            for key in self._plant_batches
+        ] + [
+            Job(key=key, path=Path.DEV_REAL_KPI, period=REAL_TIME_PERIOD)
+            for key in self._device_batches
+        ]
+        wanted_ids = {i for ids in by_type.values() for i in ids}
+        self.plants = {c: r for c, r in self.plants.items() if c in plant_codes}
+        self.devices = {i: r for i, r in self.devices.items() if i in wanted_ids}
+        self._next_due = {
+            key: due for key, due in self._next_due.items() if key in self._keys()
+        }
+
+    def reading_times(self) -> Iterable[datetime]:
+        """Return when the data of each plant and device arrived."""
+        return [r.at for r in self.plants.values()] + [
+            r.at for r in self.devices.values()
+        ]
+
+    def _keys(self) -> set[Hashable]:
+        return {job.key for job in self._jobs}
+
+    async def _run(self, job: Job) -> None:
+        if job.key in self._plant_batches:
+            kpis = await self.client.async_get_plant_kpis(self._plant_batches[job.key])
+            at = self.client.now()
+            self.plants |= {
+                code: Reading(value=kpi, at=at) for code, kpi in kpis.items()
+            }
+            return
+        type_id, ids = self._device_batches[job.key]
+        device_kpis = await self.client.async_get_device_kpis(type_id, ids)
+        at = self.client.now()
+        self.devices |= {
+            device_id: Reading(value=kpi, at=at)
+            for device_id, kpi in device_kpis.items()
+            if device_id in ids
+        }
+
+
+class AlarmPoller(Poller):
+    """Alarms of plants, every 30 minutes."""
+
+    lookback = timedelta(days=30)
+
+    def __init__(self, client: FusionSolarClient) -> None:
+        """Start without plants."""
+        super().__init__(client)
+        self._batches: dict[Hashable, tuple[str, ...]] = {}
+        self._jobs: list[Job] = []
+        self.alarms: dict[str, Reading[tuple[Alarm, ...]]] = {}
+
+    @property
+    def jobs(self) -> Sequence[Job]:
+        """Return one job per batch of plants."""
+        return self._jobs
+
+    def set_scope(self, plant_codes: Sequence[str]) -> None:
+        """Poll the alarms of these plants."""
+        self._batches = {
+            ("alarms", batch): batch for batch in batches(sorted(plant_codes))
+        }
+        self._jobs = [
+            Job(key=key, path=Path.ALARM_LIST, period=ALARM_PERIOD)
+            for key in self._batches
+        ]
+        self.alarms = {c: r for c, r in self.alarms.items() if c in plant_codes}
+
+    def reading_times(self) -> Iterable[datetime]:
+        """Return when the alarms of each plant arrived."""
+        return [reading.at for reading in self.alarms.values()]
+
+    async def _run(self, job: Job) -> None:
+        codes = self._batches[job.key]
+        now = self.client.now()
+        alarms = await self.client.async_get_alarms(codes, now - self.lookback, now)
+        at = self.client.now()
+        for code in codes:
+            self.alarms[code] = Reading(
+                value=tuple(alarm for alarm in alarms if alarm.plant_code == code),
+                at=at,
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ControlState:
+    """The control settings of one plant, as far as they could be read."""
+
+    battery_mode: BatteryModeSettings | None = None
+    power_control: PowerControlSettings | None = None
+
+
+class ControlStatePoller(Poller):
+    """Battery working mode and feed-in control of plants, read on demand.
+
+    A plant whose networking cannot answer (failCode 20609) is not asked
+    again; nor is an interface the account has no right to.
+    """
+
+    def __init__(self, client: FusionSolarClient) -> None:
+        """Start without plants."""
+        super().__init__(client)
+        self._jobs: list[Job] = []
+        self._plants: dict[Hashable, str] = {}
+        self.battery_modes: dict[str, Reading[BatteryModeSettings]] = {}
+        self.power_controls: dict[str, Reading[PowerControlSettings]] = {}
+        self.unsupported: set[Hashable] = set()
+        self.denied: set[Path] = set()
+        self.last_time_of_use: dict[str, BatteryModeSettings] = {}
+        """The time-of-use settings each plant last had (to switch back to)."""
+        self.last_limit: dict[str, PowerControlSettings] = {}
+        """The kW feed-in limit each plant last had (to limit again)."""
+
+    @property
+    def jobs(self) -> Sequence[Job]:
+        """Return the queries still worth making."""
+        return [
+            job
+            for job in self._jobs
+            if job.path not in self.denied and job.key not in self.unsupported
+        ]
+
+    def set_scope(
+        self, battery_plants: Sequence[str], power_control_plants: Sequence[str]
+    ) -> None:
+        """Read the battery mode and the feed-in control of these plants."""
+        self._plants = {}
+        for path, codes in (
+            (Path.BATTERY_MODE, battery_plants),
+            (Path.POWER_CONTROL_MODE, power_control_plants),
+        ):
+            self._plants |= {(path, code): code for code in codes}
+        self._jobs = [
+            Job(
+                key=(Path.BATTERY_MODE, code),
+                path=Path.BATTERY_MODE,
+                period=CONTROL_STATE_PERIOD,
+            )
+            for code in sorted(battery_plants)
+        ] + [
+            Job(
+                key=(Path.POWER_CONTROL_MODE, code),
+                path=Path.POWER_CONTROL_MODE,
+                period=CONTROL_STATE_PERIOD,
+            )
+            for code in sorted(power_control_plants)
+        ]
+
+    def refresh_plant(self, plant_code: str) -> None:
+        """Read a plant's settings again at the next poll (after a task)."""
+        self.invalidate(
+            [(Path.BATTERY_MODE, plant_code), (Path.POWER_CONTROL_MODE, plant_code)]
+        )
+
+    def _retry_delay(self, job: Job, err: SolarCloudApiError) -> timedelta:
+        if isinstance(err, ControlNotSupportedError):
+            self.unsupported.add(job.key)
+        elif isinstance(err, ApiPermissionError):
+            self.denied.add(job.path)
+        return super()._retry_delay(job, err)
+
+    async def _run(self, job: Job) -> None:
+        code = self._plants[job.key]
+        if job.path is Path.BATTERY_MODE:
+            self.set_battery_mode(code, await self.client.async_get_battery_mode(code))
+        else:
+            self.set_power_control(
+                code, await self.client.async_get_power_control(code)
+            )
+
+    def state(self, plant_code: str) -> ControlState:
+        """Return what is known of a plant's settings."""
+        mode = self.battery_modes.get(plant_code)
+        control = self.power_controls.get(plant_code)
+        return ControlState(
+            battery_mode=None if mode is None else mode.value,
+            power_control=None if control is None else control.value,
+        )
+
+    def set_battery_mode(self, plant_code: str, settings: BatteryModeSettings) -> None:
+        """Take a mode (read, or confirmed by a task) as the plant's current one."""
+        self.battery_modes[plant_code] = Reading(value=settings, at=self.client.now())
+        if settings.mode is BatteryMode.TIME_OF_USE and settings.windows:
+            self.last_time_of_use[plant_code] = settings
+
+    def set_power_control(
+        self, plant_code: str, settings: PowerControlSettings
+    ) -> None:
+        """Take a feed-in limit (read, or confirmed by a task) as the current one."""
+        self.power_controls[plant_code] = Reading(value=settings, at=self.client.now())
+        if (
+            settings.mode is PowerControlMode.LIMITED_KW
+            and settings.max_feed_in is not None
+        ):
+            self.last_limit[plant_code] = settings
+
+
+def readings_age(
+    readings: Mapping[object, Reading[object]], now: datetime
+) -> timedelta | None:
+    """Return the age of the oldest reading (None if there are none)."""
+    return max((now - reading.at for reading in readings.values()), default=None)

@@ -1,0 +1,129 @@
+"""How an entry reaches its account: the client, its session and its budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.util.hass_dict import HassKey
+
+from ..api.auth import TokenSource
+from ..api.fusionsolar import CallBudget, FusionSolarClient
+from ..api.fusionsolar.const import (
+    OAUTH_AUTHORIZE_PATH,
+    OAUTH_SERVER,
+    OAUTH_TOKEN_PATH,
+    SCOPE_BASIC,
+    SCOPE_CONTROL,
+)
+from ..api.fusionsolar.polling import (
+    AlarmPoller,
+    ControlStatePoller,
+    Inventory,
+    RealTimePoller,
+)
+from ..const import DOMAIN
+from ..oauth import OAuthEndpoints
+from .const import CONF_OAUTH_SERVER
+
+ACCOUNTS: HassKey[dict[str, AccountState]] = HassKey(f"{DOMAIN}_fusionsolar_accounts")
+
+
+@dataclass(kw_only=True)
+class AccountState:
+    """What an account's entry keeps over reloads (new options, new password).
+
+    The service counts calls per account, not per entry: the budget, the
+    inventory and the pollers (with their data and due times) carry over, so
+    that a reload does not spend calls the account cannot afford.
+    """
+
+    budget: CallBudget = field(default_factory=CallBudget)
+    inventory: Inventory | None = None
+    inventory_include: frozenset[str] | None = None
+    inventory_at: datetime | None = None
+    real_time: RealTimePoller | None = None
+    alarms: AlarmPoller | None = None
+    control: ControlStatePoller | None = None
+
+
+def account_state(hass: HomeAssistant, account: str) -> AccountState:
+    """Return what the account keeps over reloads."""
+    return hass.data.setdefault(ACCOUNTS, {}).setdefault(account, AccountState())
+
+
+def account_id(host: str, username: str) -> str:
+    """Return the unique id of a Northbound API account: user at host."""
+    authority = host.split("://", 1)[-1].rstrip("/")
+    return f"{username}@{authority}"
+
+
+def call_budget(hass: HomeAssistant, account: str) -> CallBudget:
+    """Return the account's call budget (config flows use it too)."""
+    return account_state(hass, account).budget
+
+
+def client_session(hass: HomeAssistant) -> aiohttp.ClientSession:
+    """Return a session without cookies (the token goes in a header).
+
+    Home Assistant's shared session keeps cookies per host, which would mix
+    the sessions of two accounts on the same regional host.
+    """
+    return async_create_clientsession(hass, cookie_jar=aiohttp.DummyCookieJar())
+
+
+def password_client(
+    hass: HomeAssistant,
+    session: aiohttp.ClientSession,
+    data: dict[str, Any],
+) -> FusionSolarClient:
+    """Return the client of a Northbound API account."""
+    host: str = data[CONF_URL]
+    username: str = data[CONF_USERNAME]
+    return FusionSolarClient(
+        session,
+        host,
+        username=username,
+        password=data[CONF_PASSWORD],
+        budget=call_budget(hass, account_id(host, username)),
+    )
+
+
+def oauth_client(
+    hass: HomeAssistant,
+    session: aiohttp.ClientSession,
+    host: str,
+    token_source: TokenSource,
+    account: str,
+) -> FusionSolarClient:
+    """Return the client of an OAuth Connect account."""
+    return FusionSolarClient(
+        session,
+        host,
+        token_source=token_source,
+        budget=call_budget(hass, account),
+    )
+
+
+def oauth_endpoints(
+    server: str | None = None, *, controls: bool = True
+) -> OAuthEndpoints:
+    """Return the OAuth Connect endpoints, with the control scope if wanted."""
+    base = (server or OAUTH_SERVER).rstrip("/")
+    scopes = (SCOPE_BASIC, SCOPE_CONTROL) if controls else (SCOPE_BASIC,)
+    return OAuthEndpoints(
+        authorize_url=f"{base}{OAUTH_AUTHORIZE_PATH}",
+        token_url=f"{base}{OAUTH_TOKEN_PATH}",
+        scopes=scopes,
+    )
+
+
+def entry_oauth_server(data: dict[str, Any]) -> str:
+    """Return the OAuth server an entry authorized at."""
+    server: str = data.get(CONF_OAUTH_SERVER) or OAUTH_SERVER
+    return server

@@ -1,0 +1,271 @@
+"""The coordinators of a FusionSolar account, one per cadence.
+
+The inventory (plants and devices) is read daily. Real-time data, alarms and
+control settings are read by pollers (``api/fusionsolar/polling.py``) that
+fit their calls into the account's call budget; their coordinators run them
+when they say they can do something next, not at a fixed interval.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from datetime import timedelta
+import math
+from typing import override
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+
+from ..api import ApiPermissionError
+from ..api.fusionsolar import FusionSolarClient
+from ..api.fusionsolar.models import Alarm, DeviceKpi, PlantKpi
+from ..api.fusionsolar.polling import (
+    AlarmPoller,
+    ControlState,
+    ControlStatePoller,
+    Inventory,
+    Poller,
+    Reading,
+    RealTimePoller,
+    async_load_inventory,
+)
+from ..coordinator import SolarCloudCoordinator
+from ..runtime import SolarCloudConfigEntry
+from .connection import AccountState
+from .const import ALARM_STALE_AFTER, INVENTORY_INTERVAL, STALE_AFTER
+
+type PermissionReporter = Callable[[ApiPermissionError], None]
+
+_IDLE = timedelta(hours=1)
+"""How long to sleep when a poller has nothing in scope."""
+
+
+class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
+    """The account's plants and the devices of the plants in scope, daily.
+
+    After a reload it starts from the inventory the account read last, if
+    that is recent and covers the plants in scope.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        client: FusionSolarClient,
+        *,
+        account: AccountState,
+        include: Collection[str] | None,
+        report_permission: PermissionReporter,
+    ) -> None:
+        """Read the inventory of ``include`` (None: every plant) once a day."""
+        super().__init__(
+            hass,
+            entry,
+            name="inventory",
+            update_interval=INVENTORY_INTERVAL,
+            stale_after=2 * INVENTORY_INTERVAL,
+        )
+        self.client = client
+        self.account = account
+        self.include = None if include is None else frozenset(include)
+        self._report_permission = report_permission
+        self._started = False
+
+    def _kept(self) -> Inventory | None:
+        account = self.account
+        if account.inventory is None or account.inventory_at is None:
+            return None
+        if dt_util.utcnow() - account.inventory_at >= INVENTORY_INTERVAL:
+            return None
+        kept = account.inventory_include
+        if kept is not None and (self.include is None or not self.include <= kept):
+            return None
+        return account.inventory
+
+    async def _async_fetch(self) -> Inventory:
+        started, self._started = self._started, True
+        if not started and (kept := self._kept()) is not None:
+            return kept
+        try:
+            inventory = await async_load_inventory(self.client, self.include)
+        except ApiPermissionError as err:
+            self._report_permission(err)
+            raise
+        self.account.inventory = inventory
+        self.account.inventory_include = self.include
+        self.account.inventory_at = dt_util.utcnow()
+        return inventory
+
+
+class PollingCoordinator[PollerT: Poller, DataT](SolarCloudCoordinator[DataT]):
+    """Runs a poller whenever it can do something, and hands out what it has.
+
+    A round in which every call failed fails the refresh; data already there
+    stays, and entities judge its age themselves.
+    """
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        *,
+        name: str,
+        poller: PollerT,
+        stale_after: timedelta,
+        report_permission: PermissionReporter,
+    ) -> None:
+        """Drive ``poller``; missing rights go to ``report_permission``."""
+        super().__init__(
+            hass,
+            entry,
+            name=name,
+            update_interval=timedelta(seconds=1),
+            stale_after=stale_after,
+            always_update=True,
+        )
+        self.poller = poller
+        self._report_permission = report_permission
+
+    @abstractmethod
+    def _snapshot(self) -> DataT:
+        """Return the poller's data."""
+
+    async def _async_fetch(self) -> DataT:
+        try:
+            outcome = await self.poller.async_poll()
+        finally:
+            self._plan_next_refresh()
+        for _, error in outcome.errors:
+            if isinstance(error, ApiPermissionError):
+                self._report_permission(error)
+        if outcome.failed:
+            raise outcome.errors[0][1]
+        return self._snapshot()
+
+    def _plan_next_refresh(self) -> None:
+        """Wake when the poller can call next, or when some data turns stale."""
+        now = dt_util.utcnow()
+        stale_after = self.stale_after or _IDLE
+        wakes = [
+            at + stale_after
+            for at in self.poller.reading_times()
+            if at + stale_after > now
+        ]
+        if (wake := self.poller.next_wake()) is not None:
+            wakes.append(wake)
+        if not wakes:
+            self.update_interval = _IDLE
+            return
+        # Home Assistant schedules on whole seconds of the loop clock.
+        seconds = math.ceil((min(wakes) - now).total_seconds()) + 1
+        self.update_interval = timedelta(seconds=max(1, seconds))
+
+    @callback
+    @override
+    def _async_refresh_finished(self) -> None:
+        super()._async_refresh_finished()
+        # Entities judge the age of their own data: let them after every
+        # round, failed or not (the base class tells them only once).
+        if not self.last_update_success and self.data is not None:
+            self.async_update_listeners()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RealTimeData:
+    """Real-time KPIs of plants and devices, each with when it arrived."""
+
+    plants: dict[str, Reading[PlantKpi]] = field(default_factory=dict)
+    devices: dict[int, Reading[DeviceKpi]] = field(default_factory=dict)
+
+
+class RealTimeCoordinator(PollingCoordinator[RealTimePoller, RealTimeData]):
+    """Real-time data of every plant and device, every five minutes."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        poller: RealTimePoller,
+        report_permission: PermissionReporter,
+    ) -> None:
+        """Drive ``poller``."""
+        super().__init__(
+            hass,
+            entry,
+            name="real-time data",
+            poller=poller,
+            stale_after=STALE_AFTER,
+            report_permission=report_permission,
+        )
+
+    @override
+    def _snapshot(self) -> RealTimeData:
+        return RealTimeData(
+            plants=dict(self.poller.plants), devices=dict(self.poller.devices)
+        )
+
+
+class AlarmCoordinator(
+    PollingCoordinator[AlarmPoller, dict[str, Reading[tuple[Alarm, ...]]]]
+):
+    """Alarms of every plant, every 30 minutes."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        poller: AlarmPoller,
+        report_permission: PermissionReporter,
+    ) -> None:
+        """Drive ``poller``."""
+        super().__init__(
+            hass,
+            entry,
+            name="alarms",
+            poller=poller,
+            stale_after=ALARM_STALE_AFTER,
+            report_permission=report_permission,
+        )
+
+    @override
+    def _snapshot(self) -> dict[str, Reading[tuple[Alarm, ...]]]:
+        return dict(self.poller.alarms)
+
+
+class ControlStateCoordinator(
+    PollingCoordinator[ControlStatePoller, dict[str, ControlState]]
+):
+    """Battery working mode and feed-in control of the plants, on demand."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        poller: ControlStatePoller,
+        report_permission: PermissionReporter,
+    ) -> None:
+        """Drive ``poller``."""
+        super().__init__(
+            hass,
+            entry,
+            name="control settings",
+            poller=poller,
+            stale_after=timedelta(days=1),
+            report_permission=report_permission,
+        )
+
+    @override
+    def _snapshot(self) -> dict[str, ControlState]:
+        codes = set(self.poller.battery_modes) | set(self.poller.power_controls)
+        return {code: self.poller.state(code) for code in codes}
+
+    async def async_refresh_plant(self, plant_code: str) -> None:
+        """Read a plant's settings again now (after a task)."""
+        self.poller.refresh_plant(plant_code)
+        await self.async_refresh()
+
+    def publish(self) -> None:
+        """Hand what the poller knows to the entities (after a task)."""
+        self.async_set_updated_data(self._snapshot())

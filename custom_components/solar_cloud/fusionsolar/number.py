@@ -1,0 +1,256 @@
+"""Numbers of FusionSolar plants: feed-in limit and battery parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.components.number import (
+    NumberDeviceClass,
+    NumberEntity,
+    NumberEntityDescription,
+    NumberMode,
+    RestoreNumber,
+)
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..api.fusionsolar.const import (
+    BATTERY_TYPES,
+    INVERTER_TYPES,
+    LimitationMode,
+    PowerControlMode,
+)
+from ..api.fusionsolar.models import BatteryConfiguration, PowerControlSettings
+from ..api.fusionsolar.polling import Reading
+from ..runtime import SolarCloudConfigEntry
+from .const import STALE_AFTER
+from .coordinator import ControlStateCoordinator, RealTimeCoordinator
+from .data import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC
+from .entity import FusionSolarEntity
+from .select import CONTROL_STALE_AFTER
+
+if TYPE_CHECKING:
+    from .data import FusionSolarData
+
+PARALLEL_UPDATES = 1
+
+MAX_FEED_IN_KW = 1000.0
+"""The API's bound when the plant's capacity is not known."""
+MAX_BATTERY_POWER_W = 100_000.0
+
+FEED_IN_LIMIT = NumberEntityDescription(
+    key="feed_in_limit",
+    translation_key="fusionsolar_feed_in_limit",
+    entity_category=EntityCategory.CONFIG,
+    device_class=NumberDeviceClass.POWER,
+    native_unit_of_measurement=UnitOfPower.KILO_WATT,
+    native_min_value=0,
+    native_step=0.1,
+    mode=NumberMode.BOX,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatteryParameterDescription(NumberEntityDescription):
+    """A plant-level battery parameter (a field of BatteryConfiguration)."""
+
+    field: str
+
+
+BATTERY_PARAMETERS: tuple[BatteryParameterDescription, ...] = (
+    BatteryParameterDescription(
+        key="end_of_charge_soc",
+        translation_key="fusionsolar_end_of_charge_soc",
+        entity_category=EntityCategory.CONFIG,
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=END_OF_CHARGE_SOC[0],
+        native_max_value=END_OF_CHARGE_SOC[1],
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        field="end_of_charge_soc",
+    ),
+    BatteryParameterDescription(
+        key="end_of_discharge_soc",
+        translation_key="fusionsolar_end_of_discharge_soc",
+        entity_category=EntityCategory.CONFIG,
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=END_OF_DISCHARGE_SOC[0],
+        native_max_value=END_OF_DISCHARGE_SOC[1],
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        field="end_of_discharge_soc",
+    ),
+    BatteryParameterDescription(
+        key="max_charge_power_setting",
+        translation_key="fusionsolar_max_charge_power_setting",
+        entity_category=EntityCategory.CONFIG,
+        device_class=NumberDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        native_min_value=0,
+        native_max_value=MAX_BATTERY_POWER_W,
+        native_step=100,
+        mode=NumberMode.BOX,
+        field="max_charge_power",
+    ),
+    BatteryParameterDescription(
+        key="max_discharge_power_setting",
+        translation_key="fusionsolar_max_discharge_power_setting",
+        entity_category=EntityCategory.CONFIG,
+        device_class=NumberDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        native_min_value=0,
+        native_max_value=MAX_BATTERY_POWER_W,
+        native_step=100,
+        mode=NumberMode.BOX,
+        field="max_discharge_power",
+    ),
+)
+
+
+class FeedInLimitNumber(FusionSolarEntity[ControlStateCoordinator], NumberEntity):
+    """The most a plant may feed into the grid (kW); setting it limits the feed-in."""
+
+    stale_after = CONTROL_STALE_AFTER
+
+    def __init__(self, data: FusionSolarData, *, device_key: str) -> None:
+        """Initialize the limit of a plant, up to its capacity."""
+        super().__init__(data.control_state, FEED_IN_LIMIT, device_key=device_key)
+        self._data = data
+        capacity = data.plants[device_key].capacity_kw
+        self._attr_native_max_value = capacity or MAX_FEED_IN_KW
+
+    @override
+    def _reading(self) -> Reading[PowerControlSettings] | None:
+        return self.coordinator.poller.power_controls.get(self.device_key)
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        if (reading := self._reading()) is None:
+            return None
+        settings = reading.value
+        if settings.mode is PowerControlMode.ZERO_EXPORT:
+            return 0.0
+        if settings.mode is PowerControlMode.LIMITED_KW:
+            return settings.max_feed_in
+        return None
+
+    @override
+    async def async_set_native_value(self, value: float) -> None:
+        reading = self._reading()
+        limitation = None if reading is None else reading.value.limitation
+        await self._data.tasks.async_set_power_control(
+            self.device_key,
+            PowerControlSettings(
+                mode=PowerControlMode.LIMITED_KW,
+                limitation=limitation or LimitationMode.TOTAL,
+                max_feed_in=value,
+            ),
+        )
+
+
+class BatteryParameterNumber(FusionSolarEntity[RealTimeCoordinator], RestoreNumber):
+    """A battery parameter of a plant.
+
+    FusionSolar has no query for these: the number shows what Home Assistant
+    last set successfully (kept over restarts), unknown until then. It is
+    available while the plant's battery reports in.
+    """
+
+    entity_description: BatteryParameterDescription
+    stale_after = STALE_AFTER
+
+    def __init__(
+        self,
+        data: FusionSolarData,
+        description: BatteryParameterDescription,
+        *,
+        device_key: str,
+        battery_id: int,
+    ) -> None:
+        """Initialize a parameter of a plant with the battery ``battery_id``."""
+        super().__init__(data.real_time, description, device_key=device_key)
+        self._data = data
+        self._battery_id = battery_id
+
+    @override
+    def _reading(self) -> Reading[Any] | None:
+        return self.coordinator.data.devices.get(self._battery_id)
+
+    @property
+    def _known(self) -> BatteryConfiguration:
+        return self._data.tasks.battery_parameters.get(
+            self.device_key, BatteryConfiguration()
+        )
+
+    @property
+    @override
+    def native_value(self) -> float | None:
+        value: float | None = getattr(self._known, self.entity_description.field)
+        return value
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Take the value last confirmed before a restart; follow new ones."""
+        await super().async_added_to_hass()
+        # Confirmed parameters are published with the control settings.
+        self.async_on_remove(
+            self._data.control_state.async_add_listener(self._handle_coordinator_update)
+        )
+        last = await self.async_get_last_number_data()
+        if (
+            self.native_value is None
+            and last is not None
+            and last.native_value is not None
+        ):
+            self._data.tasks.battery_parameters[self.device_key] = replace(
+                self._known, **{self.entity_description.field: last.native_value}
+            )
+
+    @override
+    async def async_set_native_value(self, value: float) -> None:
+        await self._data.tasks.async_set_battery_parameters(
+            self.device_key,
+            BatteryConfiguration(**{self.entity_description.field: value}),
+        )
+
+
+async def async_setup_numbers(
+    hass: HomeAssistant,
+    entry: SolarCloudConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the feed-in limit and battery parameters of the plants."""
+    data: FusionSolarData = entry.runtime_data  # type: ignore[assignment]
+    added: set[tuple[str, str]] = set()
+
+    @callback
+    def add_new() -> None:
+        entities: list[NumberEntity] = []
+        for plant in data.plants_with(INVERTER_TYPES):
+            if (plant, FEED_IN_LIMIT.key) not in added:
+                added.add((plant, FEED_IN_LIMIT.key))
+                entities.append(FeedInLimitNumber(data, device_key=plant))
+        batteries = {
+            device.plant_code: device.id
+            for device in sorted(
+                data.devices.values(), key=lambda d: d.id, reverse=True
+            )
+            if device.type_id in BATTERY_TYPES
+        }
+        for plant, battery_id in sorted(batteries.items()):
+            for description in BATTERY_PARAMETERS:
+                if (plant, description.key) not in added:
+                    added.add((plant, description.key))
+                    entities.append(
+                        BatteryParameterNumber(
+                            data, description, device_key=plant, battery_id=battery_id
+                        )
+                    )
+        if entities:
+            async_add_entities(entities)
+
+    add_new()
+    entry.async_on_unload(data.inventory.async_add_listener(add_new))

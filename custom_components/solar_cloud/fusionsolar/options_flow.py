@@ -1,0 +1,84 @@
+"""Options of a FusionSolar account: which plants, and whether to control them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.helpers.selector import (
+    BooleanSelector,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+import probatio
+
+from ..api.fusionsolar.const import SCOPE_CONTROL
+from .const import CONF_CONTROLS, CONF_PLANTS
+
+if TYPE_CHECKING:
+    from .data import FusionSolarData
+
+
+class FusionSolarOptionsFlow(OptionsFlowWithReload):
+    """Pick the plants to include and switch the controls on or off."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Go to FusionSolar's own step (the vendors share the options strings)."""
+        return await self.async_step_fusionsolar_options()
+
+    async def async_step_fusionsolar_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the plants of the account (the entry must be loaded to know them)."""
+        entry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return self.async_abort(reason="fusionsolar_not_loaded")
+        data: FusionSolarData = entry.runtime_data
+        plants = {plant.code: plant.name for plant in data.inventory.data.plants}
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            selected = [code for code in user_input[CONF_PLANTS] if code in plants]
+            token = entry.data.get("token")
+            if not selected:
+                errors[CONF_PLANTS] = "fusionsolar_no_plant_selected"
+            elif (
+                user_input[CONF_CONTROLS]
+                and token is not None
+                and SCOPE_CONTROL not in str(token.get("scope", "")).split()
+            ):
+                errors[CONF_CONTROLS] = "fusionsolar_control_scope_missing"
+            else:
+                options: dict[str, Any] = {CONF_CONTROLS: user_input[CONF_CONTROLS]}
+                # All plants: also those the account gains later.
+                if set(selected) != set(plants):
+                    options[CONF_PLANTS] = selected
+                return self.async_create_entry(data=options)
+        current = entry.options.get(CONF_PLANTS) or list(plants)
+        schema = probatio.Schema(
+            {
+                probatio.Required(CONF_PLANTS, default=current): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[
+                            SelectOptionDict(value=code, label=name)
+                            for code, name in plants.items()
+                        ],
+                        multiple=True,
+                        mode=SelectSelectorMode.LIST,
+                    )
+                ),
+                probatio.Required(
+                    CONF_CONTROLS, default=entry.options.get(CONF_CONTROLS, True)
+                ): BooleanSelector(),
+            }
+        )
+        return self.async_show_form(
+            step_id="fusionsolar_options", data_schema=schema, errors=errors
+        )

@@ -1,0 +1,196 @@
+"""Selects of FusionSolar plants: battery working mode and feed-in control."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.components.select import SelectEntity, SelectEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant, ServiceResponse, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..api.fusionsolar.const import (
+    BATTERY_TYPES,
+    INVERTER_TYPES,
+    BatteryMode,
+    PowerControlMode,
+)
+from ..api.fusionsolar.models import BatteryModeSettings, PowerControlSettings
+from ..api.fusionsolar.polling import Reading
+from ..const import DOMAIN
+from ..runtime import SolarCloudConfigEntry
+from .coordinator import ControlStateCoordinator
+from .entity import FusionSolarEntity
+
+if TYPE_CHECKING:
+    from .data import FusionSolarData
+
+PARALLEL_UPDATES = 1
+CONTROL_STALE_AFTER = timedelta(hours=12)
+
+BATTERY_MODE_OPTIONS: dict[BatteryMode, str] = {
+    BatteryMode.MAXIMUM_SELF_CONSUMPTION: "maximum_self_consumption",
+    BatteryMode.TIME_OF_USE: "time_of_use",
+    BatteryMode.THIRD_PARTY_DISPATCH: "third_party_dispatch",
+    BatteryMode.FULLY_FED_TO_GRID: "fully_fed_to_grid",
+    BatteryMode.OTHER: "other",
+}
+"""Battery modes -> option keys; the last two can be shown, not set."""
+
+FEED_IN_OPTIONS: dict[PowerControlMode, str] = {
+    PowerControlMode.NO_LIMIT: "no_limit",
+    PowerControlMode.LIMITED_KW: "limited",
+    PowerControlMode.ZERO_EXPORT: "zero_export",
+    PowerControlMode.LIMITED_PERCENT: "limited_percent",
+    PowerControlMode.OTHER: "other",
+}
+"""Feed-in control modes -> option keys; only the first two can be set."""
+
+
+def _read_only(key: str, option: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders={"option": option},
+    )
+
+
+async def _set_battery_mode(
+    data: FusionSolarData, plant: str, option: str
+) -> ServiceResponse:
+    mode = next(mode for mode, key in BATTERY_MODE_OPTIONS.items() if key == option)
+    if mode in (BatteryMode.FULLY_FED_TO_GRID, BatteryMode.OTHER):
+        raise _read_only("fusionsolar_battery_mode_read_only", option)
+    settings = BatteryModeSettings(mode=mode)
+    if mode is BatteryMode.TIME_OF_USE:
+        if (known := data.control_state.poller.last_time_of_use.get(plant)) is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="fusionsolar_tou_windows_unknown",
+            )
+        settings = known
+    return await data.tasks.async_set_battery_mode(plant, settings)
+
+
+async def _set_feed_in_control(
+    data: FusionSolarData, plant: str, option: str
+) -> ServiceResponse:
+    mode = next(mode for mode, key in FEED_IN_OPTIONS.items() if key == option)
+    if mode is PowerControlMode.NO_LIMIT:
+        settings = PowerControlSettings(mode=mode)
+    elif mode is PowerControlMode.LIMITED_KW:
+        if (known := data.control_state.poller.last_limit.get(plant)) is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="fusionsolar_feed_in_limit_unknown",
+            )
+        settings = known
+    else:
+        raise _read_only("fusionsolar_feed_in_mode_read_only", option)
+    return await data.tasks.async_set_power_control(plant, settings)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ControlSelectDescription(SelectEntityDescription):
+    """A control of a plant, read from and written by control tasks."""
+
+    device_types: frozenset[int]
+    """The plant needs a device of these types for the control."""
+    reading_fn: Callable[[ControlStateCoordinator, str], Reading[Any] | None]
+    value_fn: Callable[[Any], str | None]
+    select_fn: Callable[[FusionSolarData, str, str], Awaitable[ServiceResponse]]
+
+
+SELECTS: tuple[ControlSelectDescription, ...] = (
+    ControlSelectDescription(
+        key="battery_working_mode",
+        translation_key="fusionsolar_battery_working_mode",
+        entity_category=EntityCategory.CONFIG,
+        options=list(BATTERY_MODE_OPTIONS.values()),
+        device_types=BATTERY_TYPES,
+        reading_fn=lambda state, plant: state.poller.battery_modes.get(plant),
+        value_fn=lambda settings: (
+            None if settings.mode is None else BATTERY_MODE_OPTIONS[settings.mode]
+        ),
+        select_fn=_set_battery_mode,
+    ),
+    ControlSelectDescription(
+        key="feed_in_control",
+        translation_key="fusionsolar_feed_in_control",
+        entity_category=EntityCategory.CONFIG,
+        options=list(FEED_IN_OPTIONS.values()),
+        device_types=INVERTER_TYPES,
+        reading_fn=lambda state, plant: state.poller.power_controls.get(plant),
+        value_fn=lambda settings: (
+            None if settings.mode is None else FEED_IN_OPTIONS[settings.mode]
+        ),
+        select_fn=_set_feed_in_control,
+    ),
+)
+
+
+class ControlSelect(FusionSolarEntity[ControlStateCoordinator], SelectEntity):
+    """A plant's setting, changed by a control task.
+
+    It shows a new option only once the plant confirmed it.
+    """
+
+    entity_description: ControlSelectDescription
+    stale_after = CONTROL_STALE_AFTER
+
+    def __init__(
+        self,
+        data: FusionSolarData,
+        description: ControlSelectDescription,
+        *,
+        device_key: str,
+    ) -> None:
+        """Initialize the control of a plant."""
+        super().__init__(data.control_state, description, device_key=device_key)
+        self._data = data
+
+    @override
+    def _reading(self) -> Reading[Any] | None:
+        return self.entity_description.reading_fn(self.coordinator, self.device_key)
+
+    @property
+    @override
+    def current_option(self) -> str | None:
+        if (reading := self._reading()) is None:
+            return None
+        return self.entity_description.value_fn(reading.value)
+
+    @override
+    async def async_select_option(self, option: str) -> None:
+        await self.entity_description.select_fn(self._data, self.device_key, option)
+
+
+async def async_setup_selects(
+    hass: HomeAssistant,
+    entry: SolarCloudConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the controls of the plants that have the devices for them."""
+    data: FusionSolarData = entry.runtime_data  # type: ignore[assignment]
+    added: set[tuple[str, str]] = set()
+
+    @callback
+    def add_new() -> None:
+        entities = [
+            ControlSelect(data, description, device_key=plant)
+            for description in SELECTS
+            for plant in data.plants_with(description.device_types)
+            if (plant, description.key) not in added
+        ]
+        added.update(
+            (entity.device_key, entity.entity_description.key) for entity in entities
+        )
+        if entities:
+            async_add_entities(entities)
+
+    add_new()
+    entry.async_on_unload(data.inventory.async_add_listener(add_new))

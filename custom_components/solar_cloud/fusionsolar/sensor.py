@@ -1,0 +1,573 @@
+"""Sensors of FusionSolar plants, inverters, batteries, meters and EMIs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, override
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    DEGREE,
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfFrequency,
+    UnitOfIrradiance,
+    UnitOfPower,
+    UnitOfReactivePower,
+    UnitOfSpeed,
+    UnitOfTemperature,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from ..api.fusionsolar.models import (
+    INVERTER_STATES,
+    BatteryKpi,
+    BatteryStatus,
+    BatteryWorkingMode,
+    DeviceKpi,
+    EmiKpi,
+    HealthState,
+    InverterKpi,
+    MeterKpi,
+    PlantKpi,
+)
+from ..api.fusionsolar.polling import Reading
+from ..runtime import SolarCloudConfigEntry
+from .const import ALARM_STALE_AFTER, STALE_AFTER
+from .coordinator import AlarmCoordinator, RealTimeCoordinator
+from .entity import FusionSolarEntity
+
+if TYPE_CHECKING:
+    from .data import FusionSolarData
+
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class FusionSolarSensorDescription[T](SensorEntityDescription):
+    """A sensor of one value of a plant's or device's real-time data."""
+
+    value_fn: Callable[[T], StateType]
+    exists_fn: Callable[[T], bool] | None = None
+    """Whether the device has the value; default: it reported one."""
+    monetary: bool = False
+    """The value is money, in the currency Home Assistant is set to."""
+
+    def exists(self, value: T) -> bool:
+        """Return whether to create the sensor for this data."""
+        if self.exists_fn is not None:
+            return self.exists_fn(value)
+        return self.value_fn(value) is not None
+
+
+def _energy(
+    key: str, value_fn: Callable[[Any], StateType], **kwargs: Any
+) -> FusionSolarSensorDescription[Any]:
+    return FusionSolarSensorDescription(
+        key=key,
+        translation_key=f"fusionsolar_{key}",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=value_fn,
+        **kwargs,
+    )
+
+
+def _measurement(
+    key: str,
+    value_fn: Callable[[Any], StateType],
+    device_class: SensorDeviceClass | None,
+    unit: str | None,
+    **kwargs: Any,
+) -> FusionSolarSensorDescription[Any]:
+    return FusionSolarSensorDescription(
+        key=key,
+        translation_key=f"fusionsolar_{key}",
+        device_class=device_class,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=unit,
+        value_fn=value_fn,
+        **kwargs,
+    )
+
+
+def _enum(
+    key: str, value_fn: Callable[[Any], StateType], options: list[str]
+) -> FusionSolarSensorDescription[Any]:
+    return FusionSolarSensorDescription(
+        key=key,
+        translation_key=f"fusionsolar_{key}",
+        device_class=SensorDeviceClass.ENUM,
+        options=options,
+        value_fn=value_fn,
+    )
+
+
+def _positive(value: float | None) -> float | None:
+    return None if value is None else (value if value > 0 else 0.0)
+
+
+_V = UnitOfElectricPotential.VOLT
+_A = UnitOfElectricCurrent.AMPERE
+
+PLANT_SENSORS: tuple[FusionSolarSensorDescription[PlantKpi], ...] = (
+    _energy("day_energy", lambda k: k.day_energy),
+    _energy("month_energy", lambda k: k.month_energy),
+    _energy("total_energy", lambda k: k.total_energy),
+    _energy("day_feed_in", lambda k: k.day_feed_in),
+    _energy("day_consumption", lambda k: k.day_consumption),
+    FusionSolarSensorDescription(
+        key="day_income",
+        translation_key="fusionsolar_day_income",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        monetary=True,
+        value_fn=lambda k: k.day_income,
+    ),
+    FusionSolarSensorDescription(
+        key="total_income",
+        translation_key="fusionsolar_total_income",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        monetary=True,
+        entity_registry_enabled_default=False,
+        value_fn=lambda k: k.total_income,
+    ),
+    _enum(
+        "health",
+        lambda k: None if k.health is None else k.health.value,
+        [state.value for state in HealthState],
+    ),
+)
+
+INVERTER_SENSORS: tuple[FusionSolarSensorDescription[InverterKpi], ...] = (
+    _measurement(
+        "inverter_power",
+        lambda k: k.active_power,
+        SensorDeviceClass.POWER,
+        UnitOfPower.KILO_WATT,
+        suggested_display_precision=3,
+    ),
+    _energy("inverter_day_energy", lambda k: k.day_energy),
+    _energy("inverter_total_energy", lambda k: k.total_energy),
+    _enum(
+        "inverter_state",
+        lambda k: k.state,
+        sorted(set(INVERTER_STATES.values())),
+    ),
+    _measurement("efficiency", lambda k: k.efficiency, None, PERCENTAGE),
+    _measurement(
+        "internal_temperature",
+        lambda k: k.temperature,
+        SensorDeviceClass.TEMPERATURE,
+        UnitOfTemperature.CELSIUS,
+    ),
+    _measurement(
+        "power_factor", lambda k: k.power_factor, SensorDeviceClass.POWER_FACTOR, None
+    ),
+    _measurement(
+        "grid_frequency",
+        lambda k: k.frequency,
+        SensorDeviceClass.FREQUENCY,
+        UnitOfFrequency.HERTZ,
+    ),
+    _measurement("voltage_a", lambda k: k.voltage_a, SensorDeviceClass.VOLTAGE, _V),
+    _measurement("voltage_b", lambda k: k.voltage_b, SensorDeviceClass.VOLTAGE, _V),
+    _measurement("voltage_c", lambda k: k.voltage_c, SensorDeviceClass.VOLTAGE, _V),
+    _measurement(
+        "voltage_ab",
+        lambda k: k.voltage_ab,
+        SensorDeviceClass.VOLTAGE,
+        _V,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        "voltage_bc",
+        lambda k: k.voltage_bc,
+        SensorDeviceClass.VOLTAGE,
+        _V,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        "voltage_ca",
+        lambda k: k.voltage_ca,
+        SensorDeviceClass.VOLTAGE,
+        _V,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement("current_a", lambda k: k.current_a, SensorDeviceClass.CURRENT, _A),
+    _measurement("current_b", lambda k: k.current_b, SensorDeviceClass.CURRENT, _A),
+    _measurement("current_c", lambda k: k.current_c, SensorDeviceClass.CURRENT, _A),
+    _measurement(
+        "reactive_power",
+        lambda k: k.reactive_power,
+        SensorDeviceClass.REACTIVE_POWER,
+        UnitOfReactivePower.KILO_VOLT_AMPERE_REACTIVE,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        "input_power",
+        lambda k: k.mppt_power,
+        SensorDeviceClass.POWER,
+        UnitOfPower.KILO_WATT,
+        entity_registry_enabled_default=False,
+    ),
+)
+
+BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
+    _measurement(
+        "state_of_charge", lambda k: k.soc, SensorDeviceClass.BATTERY, PERCENTAGE
+    ),
+    _measurement(
+        "state_of_health",
+        lambda k: k.soh,
+        None,
+        PERCENTAGE,
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+    _measurement(
+        "battery_power", lambda k: k.power, SensorDeviceClass.POWER, UnitOfPower.WATT
+    ),
+    _measurement(
+        "charge_power",
+        lambda k: _positive(k.power),
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+    ),
+    _measurement(
+        "discharge_power",
+        lambda k: None if k.power is None else _positive(-k.power),
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+    ),
+    _energy("day_charged", lambda k: k.day_charged),
+    _energy("day_discharged", lambda k: k.day_discharged),
+    _energy("total_charged", lambda k: k.total_charged),
+    _energy("total_discharged", lambda k: k.total_discharged),
+    _enum(
+        "battery_status",
+        lambda k: None if k.status is None else k.status.value,
+        [status.value for status in BatteryStatus],
+    ),
+    _enum(
+        "battery_working_mode",
+        lambda k: None if k.working_mode is None else k.working_mode.value,
+        [mode.value for mode in BatteryWorkingMode],
+    ),
+    _measurement(
+        "battery_voltage",
+        lambda k: k.voltage,
+        SensorDeviceClass.VOLTAGE,
+        _V,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        "max_charge_power",
+        lambda k: k.max_charge_power,
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        "max_discharge_power",
+        lambda k: k.max_discharge_power,
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        entity_registry_enabled_default=False,
+    ),
+    FusionSolarSensorDescription(
+        key="rated_capacity",
+        translation_key="fusionsolar_rated_capacity",
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda k: k.rated_capacity,
+    ),
+)
+
+METER_SENSORS: tuple[FusionSolarSensorDescription[MeterKpi], ...] = (
+    _measurement(
+        "grid_power", lambda k: k.power, SensorDeviceClass.POWER, UnitOfPower.WATT
+    ),
+    _measurement(
+        "import_power",
+        lambda k: k.import_power,
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+    ),
+    _measurement(
+        "export_power",
+        lambda k: k.export_power,
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+    ),
+    _energy("imported_energy", lambda k: k.imported_energy),
+    _energy("exported_energy", lambda k: k.exported_energy),
+    _measurement("voltage", lambda k: k.voltage, SensorDeviceClass.VOLTAGE, _V),
+    _measurement("current", lambda k: k.current, SensorDeviceClass.CURRENT, _A),
+    _measurement(
+        "voltage_b",
+        lambda k: k.voltage_b,
+        SensorDeviceClass.VOLTAGE,
+        _V,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        "voltage_c",
+        lambda k: k.voltage_c,
+        SensorDeviceClass.VOLTAGE,
+        _V,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        "current_b",
+        lambda k: k.current_b,
+        SensorDeviceClass.CURRENT,
+        _A,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        "current_c",
+        lambda k: k.current_c,
+        SensorDeviceClass.CURRENT,
+        _A,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        "grid_frequency",
+        lambda k: k.frequency,
+        SensorDeviceClass.FREQUENCY,
+        UnitOfFrequency.HERTZ,
+    ),
+    _measurement(
+        "power_factor", lambda k: k.power_factor, SensorDeviceClass.POWER_FACTOR, None
+    ),
+    _measurement(
+        "reactive_power",
+        lambda k: k.reactive_power,
+        SensorDeviceClass.REACTIVE_POWER,
+        UnitOfReactivePower.VOLT_AMPERE_REACTIVE,
+        entity_registry_enabled_default=False,
+    ),
+)
+
+EMI_SENSORS: tuple[FusionSolarSensorDescription[EmiKpi], ...] = (
+    _measurement(
+        "irradiance",
+        lambda k: k.irradiance,
+        SensorDeviceClass.IRRADIANCE,
+        UnitOfIrradiance.WATTS_PER_SQUARE_METER,
+    ),
+    _measurement(
+        "horizontal_irradiance",
+        lambda k: k.horizontal_irradiance,
+        SensorDeviceClass.IRRADIANCE,
+        UnitOfIrradiance.WATTS_PER_SQUARE_METER,
+        entity_registry_enabled_default=False,
+    ),
+    _measurement(
+        "ambient_temperature",
+        lambda k: k.temperature,
+        SensorDeviceClass.TEMPERATURE,
+        UnitOfTemperature.CELSIUS,
+    ),
+    _measurement(
+        "module_temperature",
+        lambda k: k.pv_temperature,
+        SensorDeviceClass.TEMPERATURE,
+        UnitOfTemperature.CELSIUS,
+    ),
+    _measurement(
+        "wind_speed",
+        lambda k: k.wind_speed,
+        SensorDeviceClass.WIND_SPEED,
+        UnitOfSpeed.METERS_PER_SECOND,
+    ),
+    FusionSolarSensorDescription(
+        key="wind_direction",
+        translation_key="fusionsolar_wind_direction",
+        device_class=SensorDeviceClass.WIND_DIRECTION,
+        state_class=SensorStateClass.MEASUREMENT_ANGLE,
+        native_unit_of_measurement=DEGREE,
+        value_fn=lambda k: k.wind_direction,
+    ),
+)
+
+
+_BY_MODEL: dict[type, tuple[FusionSolarSensorDescription[Any], ...]] = {
+    InverterKpi: INVERTER_SENSORS,
+    BatteryKpi: BATTERY_SENSORS,
+    MeterKpi: METER_SENSORS,
+    EmiKpi: EMI_SENSORS,
+}
+
+
+def _string_sensors(
+    number: int,
+) -> tuple[FusionSolarSensorDescription[InverterKpi], ...]:
+    """Return the voltage and current sensors of PV string ``number``."""
+    placeholders = {"string": str(number)}
+
+    def voltage(kpi: InverterKpi) -> StateType:
+        string = kpi.strings.get(number)
+        return None if string is None else string.voltage
+
+    def current(kpi: InverterKpi) -> StateType:
+        string = kpi.strings.get(number)
+        return None if string is None else string.current
+
+    return (
+        FusionSolarSensorDescription(
+            key=f"pv{number}_voltage",
+            translation_key="fusionsolar_pv_voltage",
+            translation_placeholders=placeholders,
+            device_class=SensorDeviceClass.VOLTAGE,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=_V,
+            entity_registry_enabled_default=False,
+            value_fn=voltage,
+        ),
+        FusionSolarSensorDescription(
+            key=f"pv{number}_current",
+            translation_key="fusionsolar_pv_current",
+            translation_placeholders=placeholders,
+            device_class=SensorDeviceClass.CURRENT,
+            state_class=SensorStateClass.MEASUREMENT,
+            native_unit_of_measurement=_A,
+            entity_registry_enabled_default=False,
+            value_fn=current,
+        ),
+    )
+
+
+def device_descriptions(kpi: DeviceKpi) -> Iterator[FusionSolarSensorDescription[Any]]:
+    """Return the sensors a device with this data has."""
+    descriptions: tuple[FusionSolarSensorDescription[Any], ...] = _BY_MODEL[type(kpi)]
+    yield from (d for d in descriptions if d.exists(kpi))
+    if isinstance(kpi, InverterKpi):
+        # Only strings that something is connected to: unused inputs report 0.
+        for number, string in kpi.strings.items():
+            if string.in_use:
+                yield from _string_sensors(number)
+
+
+ALARMS = SensorEntityDescription(
+    key="active_alarms",
+    translation_key="fusionsolar_active_alarms",
+    state_class=SensorStateClass.MEASUREMENT,
+)
+
+
+class _RealTimeSensor(FusionSolarEntity[RealTimeCoordinator], SensorEntity):
+    entity_description: FusionSolarSensorDescription[Any]
+    stale_after = STALE_AFTER
+
+    @property
+    @override
+    def native_value(self) -> StateType:
+        if (reading := self._reading()) is None:
+            return None
+        return self.entity_description.value_fn(reading.value)
+
+    @property
+    @override
+    def native_unit_of_measurement(self) -> str | None:
+        if self.entity_description.monetary:
+            return self.hass.config.currency
+        return super().native_unit_of_measurement
+
+
+class PlantSensor(_RealTimeSensor):
+    """A value of a plant's real-time KPIs."""
+
+    @override
+    def _reading(self) -> Reading[PlantKpi] | None:
+        return self.coordinator.data.plants.get(self.device_key)
+
+
+class DeviceSensor(_RealTimeSensor):
+    """A value of a device's real-time data."""
+
+    @override
+    def _reading(self) -> Reading[DeviceKpi] | None:
+        return self.coordinator.data.devices.get(int(self.device_key))
+
+
+class AlarmSensor(FusionSolarEntity[AlarmCoordinator], SensorEntity):
+    """The number of a plant's alarms nobody has dealt with."""
+
+    stale_after = ALARM_STALE_AFTER
+
+    @override
+    def _reading(self) -> Reading[Any] | None:
+        return self.coordinator.data.get(self.device_key)
+
+    @property
+    @override
+    def native_value(self) -> int | None:
+        if (reading := self._reading()) is None:
+            return None
+        return sum(1 for alarm in reading.value if alarm.active)
+
+
+async def async_setup_sensors(
+    hass: HomeAssistant,
+    entry: SolarCloudConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add sensors for the plants and devices, and for those that appear later."""
+    data: FusionSolarData = entry.runtime_data  # type: ignore[assignment]
+    added: set[tuple[str, str]] = set()
+
+    @callback
+    def add_new() -> None:
+        entities: list[SensorEntity] = []
+
+        def want(device_key: str, key: str) -> bool:
+            if (device_key, key) in added:
+                return False
+            added.add((device_key, key))
+            return True
+
+        real_time = data.real_time.data
+        for code in data.plants:
+            if want(code, ALARMS.key):
+                entities.append(AlarmSensor(data.alarms, ALARMS, device_key=code))
+            if (plant := real_time.plants.get(code)) is None:
+                continue
+            entities.extend(
+                PlantSensor(data.real_time, description, device_key=code)
+                for description in PLANT_SENSORS
+                if description.exists(plant.value) and want(code, description.key)
+            )
+        for device in data.devices.values():
+            if (reading := real_time.devices.get(device.id)) is None:
+                continue
+            entities.extend(
+                DeviceSensor(data.real_time, description, device_key=device.key)
+                for description in device_descriptions(reading.value)
+                if want(device.key, description.key)
+            )
+        if entities:
+            async_add_entities(entities)
+
+    add_new()
+    entry.async_on_unload(data.real_time.async_add_listener(add_new))
+    entry.async_on_unload(data.inventory.async_add_listener(add_new))

@@ -1,0 +1,130 @@
+"""Fixtures of the FusionSolar tests: the simulator, clients of it, entries."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from unittest.mock import PropertyMock, patch
+
+import aiohttp
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.fusionsolar.connection import account_id
+from custom_components.solar_cloud.fusionsolar.const import CONF_PLANT_CODES
+
+from ..simulator.core import RunningSimulator, StartSimulator
+from ..simulator.fusionsolar import (
+    DEMO_PASSWORD,
+    DEMO_USER,
+    FusionSolarSimulator,
+    demo_account,
+)
+
+HOME = "NE=35436844"
+MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
+PUER = "BA4372D08E014822AB065017416F254C"
+
+
+@pytest.fixture
+async def cloud(start_vendor_simulator: StartSimulator) -> RunningSimulator:
+    """Serve the simulator with the demo account built from the samples."""
+    return await start_vendor_simulator(FusionSolarSimulator([demo_account()]))
+
+
+@pytest.fixture
+def sim(cloud: RunningSimulator) -> FusionSolarSimulator:
+    """Return the served simulator."""
+    simulator = cloud.simulator
+    assert isinstance(simulator, FusionSolarSimulator)
+    return simulator
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """Return a session that keeps no cookies, as the integration's."""
+    async with aiohttp.ClientSession(
+        cookie_jar=aiohttp.DummyCookieJar()
+    ) as client_session:
+        yield client_session
+
+
+@pytest.fixture
+def client(
+    cloud: RunningSimulator, session: aiohttp.ClientSession
+) -> FusionSolarClient:
+    """Return a client of the demo account."""
+    return FusionSolarClient(
+        session, cloud.base_url, username=DEMO_USER, password=DEMO_PASSWORD
+    )
+
+
+# Home Assistant ---------------------------------------------------------------
+
+NOON = "2026-06-21T10:00:00+00:00"
+"""Noon in the plants' time zone (Europe/Berlin): the sun is up."""
+
+
+@pytest.fixture
+def mock_entry(hass: HomeAssistant, cloud: RunningSimulator) -> MockConfigEntry:
+    """Return the entry of the demo account, pointing at the simulator."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="FusionSolar ha_northbound",
+        unique_id=account_id(cloud.base_url, DEMO_USER),
+        data={
+            CONF_VENDOR: Vendor.FUSIONSOLAR,
+            CONF_URL: cloud.base_url,
+            CONF_USERNAME: DEMO_USER,
+            CONF_PASSWORD: DEMO_PASSWORD,
+            CONF_PLANT_CODES: [HOME, MATERNELLE, PUER],
+        },
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+@pytest.fixture
+def fast_tasks() -> Iterator[None]:
+    """Ask about control tasks without pausing."""
+    with patch(
+        "custom_components.solar_cloud.fusionsolar.controls.TASK_POLL_DELAYS",
+        (0, 0, 0),
+    ):
+        yield
+
+
+@pytest.fixture
+async def loaded_entry(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> MockConfigEntry:
+    """Set up the demo account; control tasks finish at once."""
+    sim.task_delay = timedelta()
+    assert await hass.config_entries.async_setup(mock_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_entry.state is ConfigEntryState.LOADED
+    return mock_entry
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Iterator[None]:
+    """Create the entities that are disabled by default as enabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Keep snapshots in tests/fusionsolar/snapshots, serialized as Home Assistant does."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)

@@ -1,0 +1,59 @@
+"""A simulated day of polling: no call refused, no data older than ten minutes.
+
+The client, its budget and the pollers run against the simulator (which
+enforces Huawei's documented flow control on its own) over real HTTP; the
+clock jumps from one wake-up to the next. ``test_day_in_home_assistant``
+(test_coordinators.py) runs the same through the full Home Assistant stack.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+
+import aiohttp
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+
+from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
+
+from ..simulator.core import StartSimulator
+from ..simulator.fusionsolar import FusionSolarSimulator, scaled_account
+from .budget_day import run_day
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@pytest.mark.freeze_time("2026-06-21T00:00:00+00:00")
+@pytest.mark.parametrize(
+    ("plants", "real_time_calls_per_cycle"), [(1, 4), (10, 4), (150, 8)]
+)
+async def test_a_day_without_refused_calls(
+    start_vendor_simulator: StartSimulator,
+    session: aiohttp.ClientSession,
+    freezer: FrozenDateTimeFactory,
+    plants: int,
+    real_time_calls_per_cycle: int,
+) -> None:
+    """Every plant and device refreshed about every five minutes, none refused."""
+    sim = FusionSolarSimulator([scaled_account("user", "pw", plants)])
+    cloud = await start_vendor_simulator(sim)
+
+    async def sleep(seconds: float) -> None:
+        freezer.tick(timedelta(seconds=seconds))
+
+    client = FusionSolarClient(
+        session, cloud.base_url, username="user", password="pw", sleep=sleep
+    )
+    report = await run_day(client, sim, freezer)
+    _LOGGER.warning("%d plants: %s", plants, report)
+
+    assert report.refused == 0
+    assert report.max_plant_age <= timedelta(minutes=10)
+    assert report.max_device_age <= timedelta(minutes=10)
+    assert report.devices == plants * 3  # the Dongles have no real-time data
+    # About one refresh per five minutes, every batch, all day.
+    cycles = report.calls["getStationRealKpi"] + report.calls["getDevRealKpi"]
+    assert cycles >= 280 * real_time_calls_per_cycle
+    assert report.calls["login"] <= 2
+    assert report.calls["getAlarmList"] >= 48 * max(1, plants // 100)

@@ -1,0 +1,657 @@
+"""The Northbound client against the simulator: sessions, data, every error path."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+
+from custom_components.solar_cloud.api import (
+    ApiAuthenticationError,
+    ApiConnectionError,
+    ApiPermissionError,
+    ApiRateLimitedError,
+    ApiResponseError,
+)
+from custom_components.solar_cloud.api.auth import StaticTokenSource, TokenSource
+from custom_components.solar_cloud.api.fusionsolar import (
+    ControlNotSupportedError,
+    FusionSolarClient,
+)
+from custom_components.solar_cloud.api.fusionsolar.const import (
+    BatteryMode,
+    LimitationMode,
+    PowerControlMode,
+    PvSurplus,
+    TaskStatus,
+)
+from custom_components.solar_cloud.api.fusionsolar.models import (
+    BatteryConfiguration,
+    BatteryKpi,
+    BatteryModeSettings,
+    DispatchStatus,
+    EmiKpi,
+    InverterKpi,
+    MeterKpi,
+    PowerControlSettings,
+    TimeWindow,
+)
+from custom_components.solar_cloud.api.fusionsolar.polling import async_load_inventory
+
+from ..simulator.core import RunningSimulator
+from ..simulator.fusionsolar import (
+    DEMO_PASSWORD,
+    DEMO_USER,
+    FusionSolarSimulator,
+    scaled_account,
+)
+
+HOME = "NE=35436844"
+MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
+PUER = "BA4372D08E014822AB065017416F254C"
+NOON = "2026-06-21T10:00:00+00:00"
+
+
+def _client(
+    cloud: RunningSimulator, session: aiohttp.ClientSession, **kwargs: Any
+) -> FusionSolarClient:
+    options: dict[str, Any] = {"username": DEMO_USER, "password": DEMO_PASSWORD}
+    return FusionSolarClient(session, cloud.base_url, **(options | kwargs))
+
+
+# Sessions --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("in_header", [True, False])
+async def test_login_token_from_header_or_cookie(
+    client: FusionSolarClient, sim: FusionSolarSimulator, in_header: bool
+) -> None:
+    """The token is read from the xsrf-token header, else the XSRF-TOKEN cookie."""
+    sim.token_in_header = in_header
+    await client.async_login()
+    plants = await client.async_get_plants()
+    assert [plant.code for plant in plants] == [HOME, MATERNELLE, PUER]
+    sent = sim.log.of("stations")[0].headers
+    assert sent["XSRF-TOKEN"] == sim.accounts[DEMO_USER].token
+
+
+@pytest.mark.parametrize("answer", ["empty", "20400", "20001"])
+async def test_wrong_password_is_never_tried_twice(
+    cloud: RunningSimulator,
+    session: aiohttp.ClientSession,
+    sim: FusionSolarSimulator,
+    answer: str,
+) -> None:
+    """An empty body (as the real service answers) or 20400/20001 is an auth error."""
+    sim.wrong_password_answer = answer
+    client = _client(cloud, session, password="wrong")
+    with pytest.raises(ApiAuthenticationError) as err:
+        await client.async_get_plants()
+    assert err.value.reason == "invalid_auth"
+    with pytest.raises(ApiAuthenticationError):
+        await client.async_get_plants()
+    assert sim.log.count("login") == 1
+
+
+async def test_lock_out_after_five_wrong_passwords(
+    cloud: RunningSimulator, session: aiohttp.ClientSession, sim: FusionSolarSimulator
+) -> None:
+    """The service locks the account; the client says so with its own reason."""
+    for _ in range(5):
+        with pytest.raises(ApiAuthenticationError):
+            await _client(cloud, session, password="wrong").async_login()
+    with pytest.raises(ApiAuthenticationError) as err:
+        await _client(cloud, session).async_login()
+    assert err.value.reason == "account_locked"
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [(20002, "account_disabled"), (20003, "account_expired")],
+)
+async def test_login_refused_for_the_account(
+    client: FusionSolarClient, sim: FusionSolarSimulator, code: int, reason: str
+) -> None:
+    """A disabled or expired API account is an auth error with its own reason."""
+    sim.faults.add("login", vendor_error=code)
+    with pytest.raises(ApiAuthenticationError) as err:
+        await client.async_login()
+    assert err.value.reason == reason
+
+
+async def test_login_rate_limited(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """407 on login is a rate limit; the budget then holds logins back."""
+    sim.faults.add("login", vendor_error=407, times=1)
+    with pytest.raises(ApiRateLimitedError) as err:
+        await client.async_login()
+    assert err.value.retry_after is not None
+    assert err.value.retry_after > 590
+    with pytest.raises(ApiRateLimitedError) as err:
+        await client.async_login()
+    assert err.value.reason == "call_budget_exhausted"
+    assert sim.log.count("login") == 1
+
+
+async def test_login_without_token(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """A successful login that hands out no token cannot be used."""
+    sim.faults.add("login", body=b'{"success": true, "failCode": 0}')
+    with pytest.raises(ApiResponseError):
+        await client.async_login()
+
+
+async def test_login_unknown_failure(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """Other failCodes of the login are response errors."""
+    sim.faults.add("login", vendor_error=20004)
+    with pytest.raises(ApiConnectionError):
+        await client.async_login()
+
+
+async def test_stolen_session_logs_in_once_more(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """305 (another login took the session): log in again once and retry."""
+    await client.async_get_plants()
+    sim.steal_session(DEMO_USER)
+    assert len(await client.async_get_devices([HOME])) == 4
+    assert sim.log.count("login") == 2
+
+
+async def test_session_taken_over_again_is_not_retried(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """A second 305 right after logging in means someone else uses the account."""
+    await client.async_get_plants()
+    sim.faults.add(
+        "getDevList", body=b'{"failCode": 305, "message": "USER_MUST_RELOGIN"}'
+    )
+    with pytest.raises(ApiResponseError) as err:
+        await client.async_get_devices([HOME])
+    assert err.value.reason == "session_taken_over"
+    assert sim.log.count("login") == 2
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_idle_session_is_renewed_before_it_lapses(
+    client: FusionSolarClient,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """After 30 idle minutes the client logs in first instead of meeting a 305."""
+    await client.async_get_plants()
+    freezer.tick(timedelta(minutes=31))
+    await client.async_get_devices([HOME])
+    assert sim.log.count("login") == 2
+    assert sim.log.count("getDevList", status=200) == 1
+    assert [r.endpoint for r in sim.log.requests] == [
+        "login",
+        "stations",
+        "login",
+        "getDevList",
+    ]
+
+
+async def test_logout(client: FusionSolarClient, sim: FusionSolarSimulator) -> None:
+    """Logging out ends the session at the service."""
+    await client.async_logout()  # nothing to end
+    await client.async_get_plants()
+    await client.async_logout()
+    assert sim.accounts[DEMO_USER].token is None
+    assert sim.log.count("logout") == 1
+
+
+async def test_logout_failure_is_ignored(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """A logout that fails does not matter: the token is dropped anyway."""
+    await client.async_get_plants()
+    sim.faults.add("logout", delay=0.5)
+    client._timeout = 0.05
+    await client.async_logout()
+    assert client._token is None
+
+
+# Data --------------------------------------------------------------------------
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_real_time_data_of_every_device_type(client: FusionSolarClient) -> None:
+    """Plant KPIs come as strings, device data as numbers and "N/A": all typed."""
+    inventory = await async_load_inventory(client)
+    assert client.budget.size.plants == 3
+    assert client.budget.size.devices[1] == 3
+    plants = await client.async_get_plant_kpis([HOME, MATERNELLE])
+    home = plants[HOME]
+    assert home.health is not None
+    assert home.health.value == "healthy"
+    assert plants[MATERNELLE].health is not None
+    assert plants[MATERNELLE].health.value == "faulty"
+    assert isinstance(home.total_energy, float)
+    assert home.total_energy >= 1380.5
+
+    devices = {d.id: d for d in inventory.devices}
+    by_type: dict[int, list[int]] = {}
+    for device in devices.values():
+        by_type.setdefault(device.type_id, []).append(device.id)
+    kpis = {}
+    for type_id, ids in by_type.items():
+        kpis |= await client.async_get_device_kpis(type_id, ids)
+    inverter = kpis[1000000035436846]
+    assert isinstance(inverter, InverterKpi)
+    assert inverter.state == "grid_connected"
+    assert inverter.active_power is not None
+    assert inverter.active_power > 0
+    assert sorted(n for n, s in inverter.strings.items() if s.in_use) == [1, 2]
+    battery = kpis[1000000035436848]
+    assert isinstance(battery, BatteryKpi)
+    assert battery.soh is None  # the battery reports 0
+    meter = kpis[1000000035436847]
+    assert isinstance(meter, MeterKpi)
+    assert meter.exported_energy is not None
+    emma = kpis[1000000060023070]
+    assert isinstance(emma, MeterKpi)
+    assert emma.power is not None
+    assert abs(emma.power) > 100  # kW on the wire, W in the model
+    emi = kpis[1000000050000010]
+    assert isinstance(emi, EmiKpi)
+    assert emi.horizontal_irradiance is None  # "N/A"
+    assert kpis.keys().isdisjoint({1000000035436845})  # a Dongle has no data
+    assert devices[1000000060000099].device_type is None  # unknown types are kept
+
+
+async def test_plant_list_pages(
+    session: aiohttp.ClientSession,
+    start_vendor_simulator: Any,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """150 plants come in two pages, the second a minute after the first."""
+    sim = FusionSolarSimulator([scaled_account("big", "pw", plants=150)])
+    cloud = await start_vendor_simulator(sim)
+
+    async def sleep(seconds: float) -> None:
+        freezer.tick(timedelta(seconds=seconds))
+
+    client = FusionSolarClient(
+        session, cloud.base_url, username="big", password="pw", sleep=sleep
+    )
+    plants = await client.async_get_plants()
+    assert len(plants) == 150
+    pages = sim.log.of("stations")
+    assert [r.status for r in pages] == [200, 200]
+    assert pages[1].at - pages[0].at >= timedelta(minutes=1)
+    assert sim.refused_calls() == 0
+
+
+async def test_plant_list_falls_back_to_the_old_interface(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """Without the right to "stations" the older getStationList is used (MW)."""
+    sim.accounts[DEMO_USER].denied.add("stations")
+    plants = await client.async_get_plants()
+    assert plants[0].code == HOME
+    assert plants[0].capacity_kw == 9.0
+    assert sim.log.count("getStationList") == 1
+
+
+async def test_alarms(client: FusionSolarClient) -> None:
+    """Alarms of the last days, per plant."""
+    now = client.now()
+    alarms = await client.async_get_alarms(
+        [MATERNELLE, PUER], now - timedelta(days=30), now
+    )
+    assert {(a.plant_code, a.active) for a in alarms} == {
+        (MATERNELLE, True),
+        (PUER, True),
+    }
+
+
+async def test_batches_are_limited(client: FusionSolarClient) -> None:
+    """More than 100 ids per call is a programming error, caught before sending."""
+    with pytest.raises(ValueError, match="1 to 100"):
+        await client.async_get_device_kpis(1, list(range(101)))
+
+
+# Errors ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "error", "reason"),
+    [
+        ({"vendor_error": 407}, ApiRateLimitedError, "rate_limited"),
+        ({"vendor_error": 429}, ApiRateLimitedError, "rate_limited"),
+        ({"vendor_error": 20618}, ApiRateLimitedError, "daily_quota_exceeded"),
+        ({"status": 429}, ApiRateLimitedError, "rate_limited"),
+        (
+            {
+                "status": 403,
+                "body": b'{"errorCode":"49401021002","exceptionInfo":"Request is rejected by api quotaControl."}',
+            },
+            ApiRateLimitedError,
+            "rate_limited",
+        ),
+        ({"vendor_error": 401}, ApiPermissionError, "interface_not_permitted"),
+        ({"vendor_error": 20056}, ApiPermissionError, "not_authorized_by_owner"),
+        ({"status": 403}, ApiPermissionError, "permission_denied"),
+        ({"vendor_error": 20004}, ApiConnectionError, "cannot_connect"),
+        ({"vendor_error": 20200}, ApiConnectionError, "cannot_connect"),
+        ({"status": 502}, ApiConnectionError, "cannot_connect"),
+        ({"status": 404}, ApiResponseError, "unexpected_response"),
+        ({"vendor_error": 20009}, ApiResponseError, "unexpected_response"),
+        ({"body": b"<html>"}, ApiResponseError, "unexpected_response"),
+        ({"body": b"[1, 2]"}, ApiResponseError, "unexpected_response"),
+        ({"status": 401}, ApiAuthenticationError, "invalid_auth"),
+    ],
+)
+async def test_error_answers(
+    client: FusionSolarClient,
+    sim: FusionSolarSimulator,
+    fault: dict[str, Any],
+    error: type[Exception],
+    reason: str,
+) -> None:
+    """Every kind of refusal becomes the matching client error."""
+    sim.faults.add("getDevList", **fault)
+    with pytest.raises(error) as err:
+        await client.async_get_devices([HOME])
+    assert getattr(err.value, "reason", None) == reason
+    if isinstance(err.value, ApiPermissionError):
+        assert err.value.missing_right == "getDevList"
+    if isinstance(err.value, ApiRateLimitedError):
+        assert err.value.retry_after is not None
+
+
+async def test_rate_limit_backs_the_interface_off(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """After a 407 the interface is not called again until its window reset."""
+    sim.faults.add("getStationRealKpi", vendor_error=407, times=1)
+    with pytest.raises(ApiRateLimitedError) as err:
+        await client.async_get_plant_kpis([HOME])
+    assert err.value.retry_after == pytest.approx(305, abs=1)
+    with pytest.raises(ApiRateLimitedError) as err:
+        await client.async_get_plant_kpis([HOME])
+    assert err.value.reason == "call_budget_exhausted"
+    assert sim.log.count("getStationRealKpi") == 1
+    # Other interfaces are not held back.
+    assert await client.async_get_devices([HOME])
+
+
+async def test_timeout_is_a_connection_error(
+    cloud: RunningSimulator, session: aiohttp.ClientSession, sim: FusionSolarSimulator
+) -> None:
+    """A call that takes too long fails as a connection error."""
+    client = _client(cloud, session, request_timeout=0.05)
+    await client.async_login()
+    sim.faults.add("getDevList", delay=0.5)
+    with pytest.raises(ApiConnectionError):
+        await client.async_get_devices([HOME])
+
+
+def test_credentials_or_token_source_required(session: aiohttp.ClientSession) -> None:
+    """A client needs a way to sign in."""
+    with pytest.raises(ValueError, match="username and password"):
+        FusionSolarClient(session, "https://x", username="only")
+
+
+# OAuth Connect -------------------------------------------------------------------
+
+
+class _Tokens(TokenSource):
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens = tokens
+        self.renewed = 0
+
+    async def async_get_access_token(self) -> str:
+        return self.tokens[0]
+
+    async def async_renew_access_token(self) -> str:
+        self.renewed += 1
+        self.tokens.pop(0)
+        return self.tokens[0]
+
+
+def _bearer(sim: FusionSolarSimulator, scope: str = "pvms.openapi.basic") -> str:
+    from datetime import datetime
+
+    from ..simulator.oauth import IssuedToken
+
+    token = f"token-{len(sim.oauth.access_tokens)}"
+    sim.oauth.access_tokens[token] = IssuedToken(
+        client_id="fusionsolar-client",
+        subject=DEMO_USER,
+        scope=scope,
+        expires_at=datetime.now().astimezone() + timedelta(hours=1),
+    )
+    return token
+
+
+async def test_oauth_bearer_token(
+    cloud: RunningSimulator, session: aiohttp.ClientSession, sim: FusionSolarSimulator
+) -> None:
+    """OAuth Connect: a bearer token on the same APIs, no login."""
+    client = FusionSolarClient(
+        session, cloud.base_url, token_source=StaticTokenSource(_bearer(sim))
+    )
+    assert client.uses_oauth
+    await client.async_login()
+    await client.async_logout()
+    assert len(await client.async_get_plants()) == 3
+    assert sim.log.count("login") == 0
+
+
+@pytest.mark.parametrize("refusal", [{"status": 401}, {"vendor_error": 305}])
+async def test_oauth_refused_token_is_renewed_once(
+    cloud: RunningSimulator,
+    session: aiohttp.ClientSession,
+    sim: FusionSolarSimulator,
+    refusal: dict[str, Any],
+) -> None:
+    """A refused token is renewed and the call repeated, once."""
+    tokens = _Tokens(["stale", _bearer(sim)])
+    client = FusionSolarClient(session, cloud.base_url, token_source=tokens)
+    sim.faults.add("stations", times=1, **refusal)
+    assert len(await client.async_get_plants()) == 3
+    assert tokens.renewed == 1
+
+
+async def test_oauth_token_refused_twice(
+    cloud: RunningSimulator, session: aiohttp.ClientSession, sim: FusionSolarSimulator
+) -> None:
+    """A renewed token that is refused too needs the user."""
+    tokens = _Tokens(["stale", "stale too"])
+    client = FusionSolarClient(session, cloud.base_url, token_source=tokens)
+    with pytest.raises(ApiAuthenticationError) as err:
+        await client.async_get_plants()
+    assert err.value.reason == "oauth_refresh_refused"
+
+
+async def test_oauth_without_control_scope(
+    cloud: RunningSimulator, session: aiohttp.ClientSession, sim: FusionSolarSimulator
+) -> None:
+    """Controls need the pvms.openapi.control scope."""
+    client = FusionSolarClient(
+        session, cloud.base_url, token_source=StaticTokenSource(_bearer(sim))
+    )
+    with pytest.raises(ApiPermissionError):
+        await client.async_deliver_power_control(
+            HOME, PowerControlSettings(mode=PowerControlMode.NO_LIMIT)
+        )
+
+
+# Configuration and control ---------------------------------------------------------
+
+
+async def test_control_queries(client: FusionSolarClient) -> None:
+    """Battery mode and feed-in control are read per plant; 20609 is its own error."""
+    mode = await client.async_get_battery_mode(HOME)
+    assert mode.mode is BatteryMode.MAXIMUM_SELF_CONSUMPTION
+    control = await client.async_get_power_control(HOME)
+    assert control.mode is PowerControlMode.NO_LIMIT
+    with pytest.raises(ControlNotSupportedError) as err:
+        await client.async_get_battery_mode(MATERNELLE)
+    assert err.value.reason == "control_not_supported"
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_battery_mode_task_runs_then_succeeds(
+    client: FusionSolarClient, sim: FusionSolarSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A task is RUNNING until the plant confirms, then SUCCESS with the settings."""
+    tou = BatteryModeSettings(
+        mode=BatteryMode.TIME_OF_USE,
+        pv_surplus=PvSurplus.CHARGE,
+        max_grid_charge_power=3.0,
+        windows=(
+            TimeWindow.from_api(
+                {
+                    "startTime": "00:00",
+                    "endTime": "06:00",
+                    "chargeOrDischarge": "charge",
+                    "repeat": [1, 2, 3, 4, 5],
+                }
+            )
+            or _fail(),
+        ),
+    )
+    delivery = await client.async_deliver_battery_mode(HOME, tou)
+    assert delivery.status is TaskStatus.RUNNING
+    assert len(delivery.task_id) == 16
+    info = await client.async_get_battery_mode_task(delivery.task_id, HOME)
+    assert info.status is TaskStatus.RUNNING
+    assert info.ended is None
+    freezer.tick(sim.task_delay)
+    info = await client.async_get_battery_mode_task(delivery.task_id, HOME)
+    assert info.status is TaskStatus.SUCCESS
+    assert BatteryModeSettings.from_api(info.result) == tou
+    mode = await client.async_get_battery_mode(HOME)
+    assert mode == tou
+
+
+async def test_second_task_while_one_runs_is_refused(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """The service refuses a task for a plant that still runs one (BUSY)."""
+    settings = PowerControlSettings(
+        mode=PowerControlMode.LIMITED_KW,
+        limitation=LimitationMode.TOTAL,
+        max_feed_in=2.5,
+    )
+    first = await client.async_deliver_power_control(HOME, settings)
+    assert first.status is TaskStatus.RUNNING
+    second = await client.async_deliver_power_control(HOME, settings)
+    assert second.status is TaskStatus.FAIL
+    assert second.message == "BUSY"
+
+
+@pytest.mark.parametrize("message", ["FAILURE", "TIMEOUT", "BUSY"])
+async def test_task_failure(
+    client: FusionSolarClient, sim: FusionSolarSimulator, message: str
+) -> None:
+    """A task the plant refuses ends FAIL with the reason."""
+    sim.task_delay = timedelta()
+    sim.fail_next_task(HOME, message)
+    delivery = await client.async_deliver_battery_configuration(
+        HOME, BatteryConfiguration(end_of_charge_soc=95)
+    )
+    info = await client.async_get_battery_configuration_task(delivery.task_id, HOME)
+    assert (info.status, info.message) == (TaskStatus.FAIL, message)
+
+
+async def test_feed_in_limit_task(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """A kW limit per phase is delivered as the v2 codes and read back by name."""
+    sim.task_delay = timedelta()
+    settings = PowerControlSettings(
+        mode=PowerControlMode.LIMITED_KW,
+        limitation=LimitationMode.SINGLE_PHASE,
+        max_feed_in=1.5,
+    )
+    delivery = await client.async_deliver_power_control(HOME, settings)
+    body = sim.log.of("power_control_task")[0].body
+    assert b'"controlMode": "6"' in body
+    info = await client.async_get_power_control_task(delivery.task_id, HOME)
+    assert PowerControlSettings.from_task_api(info.result) == settings
+    assert await client.async_get_power_control(HOME) == settings
+
+
+async def test_invalid_task_is_refused_at_delivery(client: FusionSolarClient) -> None:
+    """A plant without a battery refuses battery tasks (failCode 2, per plant)."""
+    delivery = await client.async_deliver_battery_configuration(
+        PUER.replace("BA", "XX"), BatteryConfiguration(end_of_charge_soc=95)
+    )
+    assert delivery.status is TaskStatus.FAIL
+
+
+async def test_task_answers_without_what_is_needed(
+    client: FusionSolarClient, sim: FusionSolarSimulator
+) -> None:
+    """A delivery without taskId or a task-info without the plant is an error."""
+    sim.faults.add(
+        "battery_config_task",
+        body=b'{"success": true, "failCode": 0, "data": {}}',
+        times=1,
+    )
+    with pytest.raises(ApiResponseError):
+        await client.async_deliver_battery_configuration(
+            HOME, BatteryConfiguration(end_of_charge_soc=95)
+        )
+    with pytest.raises(ApiResponseError):
+        await client.async_get_battery_configuration_task("nope", HOME)
+    sim.faults.add(
+        "battery_config_task",
+        body=b'{"success": true, "failCode": 0, "data": {"taskId": "1234567890123456", "result": []}}',
+    )
+    delivery = await client.async_deliver_battery_configuration(
+        HOME, BatteryConfiguration(end_of_charge_soc=95)
+    )
+    assert delivery.status is TaskStatus.RUNNING
+    sim.faults.add(
+        "battery_config_task_info",
+        body=b'{"success": true, "failCode": 0, "data": {"dispatchResult": [{"plantCode": "NE=35436844", "status": "?"}]}}',
+    )
+    with pytest.raises(ApiResponseError):
+        await client.async_get_battery_configuration_task(delivery.task_id, HOME)
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_forced_charge_and_stop(
+    client: FusionSolarClient, sim: FusionSolarSimulator, freezer: FrozenDateTimeFactory
+) -> None:
+    """A forced charge runs for its duration; stop ends it."""
+    delivery = await client.async_deliver_charge_discharge(
+        HOME, switch=1, power=3000, minutes=30
+    )
+    assert delivery.accepted
+    status = await client.async_get_charge_discharge_status(delivery.request_id, HOME)
+    assert status is not None
+    assert status.status is DispatchStatus.RUNNING
+    freezer.tick(timedelta(minutes=31))
+    status = await client.async_get_charge_discharge_status(delivery.request_id, HOME)
+    assert status is not None
+    assert status.status is DispatchStatus.DONE
+    by_soc = await client.async_deliver_charge_discharge(
+        HOME, switch=2, power=-2000, target_soc=20
+    )
+    assert by_soc.accepted
+    assert b'"controlType": 1' in sim.log.of("charge_discharge_task")[-1].body
+    stop = await client.async_deliver_charge_discharge(HOME, switch=0)
+    assert stop.accepted
+    assert sim.plant(HOME).forced is None
+    refused = await client.async_deliver_charge_discharge(PUER, switch=5)
+    assert not refused.accepted
+    assert (
+        await client.async_get_charge_discharge_status(refused.request_id, PUER) is None
+    )
+
+
+def _fail() -> TimeWindow:
+    raise AssertionError

@@ -1,0 +1,379 @@
+"""Controls: selects and numbers deliver tasks, follow them, show confirmed values."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
+from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
+from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    mock_restore_cache_with_extra_data,
+)
+
+from custom_components.solar_cloud.api.fusionsolar.const import Path
+
+from ..common import async_advance
+from ..simulator.fusionsolar import FusionSolarSimulator
+from .conftest import HOME, NOON
+
+pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks")]
+
+BATTERY_MODE = "select.rheinblick_battery_working_mode"
+FEED_IN_MODE = "select.rheinblick_feed_in_control"
+FEED_IN_LIMIT = "number.rheinblick_feed_in_limit"
+END_OF_CHARGE = "number.rheinblick_end_of_charge_soc"
+
+
+async def _select(hass: HomeAssistant, entity_id: str, option: str) -> None:
+    await hass.services.async_call(
+        "select",
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: entity_id, ATTR_OPTION: option},
+        blocking=True,
+    )
+
+
+async def _set(hass: HomeAssistant, entity_id: str, value: float) -> None:
+    await hass.services.async_call(
+        "number",
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
+        blocking=True,
+    )
+
+
+async def test_battery_mode_select(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> None:
+    """Third-party dispatch is delivered and shown once confirmed."""
+    assert hass.states.get(BATTERY_MODE).state == "maximum_self_consumption"
+    await _select(hass, BATTERY_MODE, "third_party_dispatch")
+    assert hass.states.get(BATTERY_MODE).state == "third_party_dispatch"
+    assert sim.plant(HOME).battery_mode["operationMode"] == "thirdPartyDispatch"
+    assert sim.log.count("battery_mode_task") == 1
+
+
+@pytest.mark.parametrize("option", ["fully_fed_to_grid", "other"])
+async def test_battery_modes_that_can_only_be_shown(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, option: str
+) -> None:
+    """Modes the API reports but cannot set are refused with a clear message."""
+    with pytest.raises(ServiceValidationError) as err:
+        await _select(hass, BATTERY_MODE, option)
+    assert err.value.translation_key == "fusionsolar_battery_mode_read_only"
+
+
+async def test_time_of_use_needs_known_windows(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Time of use needs windows: first through the action, then the select works."""
+    with pytest.raises(ServiceValidationError) as err:
+        await _select(hass, BATTERY_MODE, "time_of_use")
+    assert err.value.translation_key == "fusionsolar_tou_windows_unknown"
+
+    await hass.services.async_call(
+        "solar_cloud",
+        "set_battery_mode",
+        {
+            "config_entry_id": loaded_entry.entry_id,
+            "device_id": _plant_device(hass, HOME),
+            "mode": "time_of_use",
+            "windows": [{"start": "01:00", "end": "05:00", "action": "charge"}],
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert hass.states.get(BATTERY_MODE).state == "time_of_use"
+    await _select(hass, BATTERY_MODE, "maximum_self_consumption")
+    await _select(hass, BATTERY_MODE, "time_of_use")
+    assert hass.states.get(BATTERY_MODE).state == "time_of_use"
+
+
+def _plant_device(hass: HomeAssistant, code: str) -> str:
+    from homeassistant.helpers import device_registry as dr
+
+    entry = hass.config_entries.async_entries("solar_cloud")[0]
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        ("solar_cloud", f"fusionsolar_{code}"), entry.entry_id
+    )
+    assert device is not None
+    return device.id
+
+
+async def test_feed_in_limit(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> None:
+    """The number limits the feed-in; the select lifts and restores the limit."""
+    assert hass.states.get(FEED_IN_MODE).state == "no_limit"
+    assert hass.states.get(FEED_IN_LIMIT).state == STATE_UNKNOWN
+    with pytest.raises(ServiceValidationError) as err:
+        await _select(hass, FEED_IN_MODE, "limited")
+    assert err.value.translation_key == "fusionsolar_feed_in_limit_unknown"
+
+    await _set(hass, FEED_IN_LIMIT, 2.5)
+    assert hass.states.get(FEED_IN_LIMIT).state == "2.5"
+    assert hass.states.get(FEED_IN_MODE).state == "limited"
+    assert sim.plant(HOME).feed_in_limit_kw() == 2.5
+
+    await _select(hass, FEED_IN_MODE, "no_limit")
+    assert hass.states.get(FEED_IN_MODE).state == "no_limit"
+    assert sim.plant(HOME).feed_in_limit_kw() is None
+    await _select(hass, FEED_IN_MODE, "limited")
+    assert sim.plant(HOME).feed_in_limit_kw() == 2.5
+
+    with pytest.raises(ServiceValidationError) as err:
+        await _select(hass, FEED_IN_MODE, "zero_export")
+    assert err.value.translation_key == "fusionsolar_feed_in_mode_read_only"
+
+
+async def test_zero_export_and_percent_are_shown(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Modes set elsewhere (zero export, percent) are shown as they are."""
+    sim.plant(HOME).power_control = {
+        "controlMode": "zeroExportLimitation",
+        "zeroExportLimitationParam": {"limitationMode": "totalPower"},
+    }
+    data = loaded_entry.runtime_data
+    await data.control_state.async_refresh_plant(HOME)
+    assert hass.states.get(FEED_IN_MODE).state == "zero_export"
+    assert hass.states.get(FEED_IN_LIMIT).state == "0.0"
+    sim.plant(HOME).power_control = {
+        "controlMode": "limitedPowerGridPercent",
+        "limitedPowerGridPercentParam": {
+            "limitationMode": "totalPower",
+            "maxGridFeedInPowerPercent": 70,
+        },
+    }
+    await data.control_state.async_refresh_plant(HOME)
+    assert hass.states.get(FEED_IN_MODE).state == "limited_percent"
+    assert hass.states.get(FEED_IN_LIMIT).state == STATE_UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("message", "key"),
+    [
+        ("FAILURE", "fusionsolar_task_failed"),
+        ("TIMEOUT", "fusionsolar_task_timeout"),
+        ("BUSY", "fusionsolar_task_busy"),
+        ("INVALID", "fusionsolar_task_invalid"),
+        ("EXCEPTION", "fusionsolar_task_failed"),
+    ],
+)
+async def test_failed_task_shows_the_real_value(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    message: str,
+    key: str,
+) -> None:
+    """FAIL (or TIMEOUT …) raises a translated error; the select keeps the real mode."""
+    sim.fail_next_task(HOME, message)
+    queries = sim.log.count("battery_mode")
+    with pytest.raises(HomeAssistantError) as err:
+        await _select(hass, BATTERY_MODE, "third_party_dispatch")
+    assert err.value.translation_key == key
+    assert err.value.translation_placeholders == {"plant": HOME, "reason": message}
+    assert hass.states.get(BATTERY_MODE).state == "maximum_self_consumption"
+    # It was read again from the plant.
+    assert sim.log.count("battery_mode") == queries + 1
+
+
+async def test_refused_delivery(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> None:
+    """A task the plant refuses at once (a plant without battery) is an error."""
+    sim.plant(HOME).devices = [d for d in sim.plant(HOME).devices if d.type_id != 39]
+    with pytest.raises(HomeAssistantError) as err:
+        await _set(hass, END_OF_CHARGE, 95)
+    assert err.value.translation_key == "fusionsolar_task_invalid"
+
+
+@pytest.mark.parametrize(
+    ("fault", "key"),
+    [
+        ({"vendor_error": 407}, "rate_limited"),
+        ({"vendor_error": 401}, "interface_not_permitted"),
+        ({"status": 500}, "cannot_connect"),
+    ],
+)
+async def test_delivery_errors(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    fault: dict[str, Any],
+    key: str,
+) -> None:
+    """Rate limits and other refusals of the delivery become translated errors."""
+    sim.faults.add("battery_mode_task", times=1, **fault)
+    with pytest.raises(HomeAssistantError) as err:
+        await _select(hass, BATTERY_MODE, "third_party_dispatch")
+    assert err.value.translation_key == key
+    assert hass.states.get(BATTERY_MODE).state == "maximum_self_consumption"
+
+
+async def test_task_is_followed_with_backoff_and_not_delivered_twice(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """While a task runs, its state is asked with growing pauses; no second delivery."""
+    sim.task_delay = timedelta(seconds=40)
+    tasks = loaded_entry.runtime_data.tasks
+    pauses: list[float] = []
+    waiting = asyncio.Event()
+    release = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        freezer.tick(timedelta(seconds=seconds))
+        waiting.set()
+        await release.wait()
+
+    tasks.sleep = sleep
+    from unittest.mock import patch
+
+    with patch(
+        "custom_components.solar_cloud.fusionsolar.controls.TASK_POLL_DELAYS",
+        (5, 10, 15, 30, 60),
+    ):
+        first = hass.async_create_task(
+            _select(hass, BATTERY_MODE, "third_party_dispatch")
+        )
+        await waiting.wait()
+        # The entity waits for the first (PARALLEL_UPDATES); an action is refused.
+        with pytest.raises(ServiceValidationError) as err:
+            await hass.services.async_call(
+                "solar_cloud",
+                "set_battery_mode",
+                {
+                    "config_entry_id": loaded_entry.entry_id,
+                    "device_id": _plant_device(hass, HOME),
+                    "mode": "maximum_self_consumption",
+                },
+                blocking=True,
+                return_response=True,
+            )
+        assert err.value.translation_key == "fusionsolar_task_running"
+        release.set()
+        await first
+    assert pauses == [5, 10, 15, 30]
+    assert sim.log.count("battery_mode_task") == 1
+    assert sim.log.count("battery_mode_task_info") == 4
+    assert hass.states.get(BATTERY_MODE).state == "third_party_dispatch"
+
+
+async def test_task_never_confirmed(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> None:
+    """A task still running after all pauses is reported as unconfirmed."""
+    sim.task_delay = timedelta(hours=1)
+    with pytest.raises(HomeAssistantError) as err:
+        await _select(hass, BATTERY_MODE, "third_party_dispatch")
+    assert err.value.translation_key == "fusionsolar_task_unconfirmed"
+    assert hass.states.get(BATTERY_MODE).state == "maximum_self_consumption"
+
+
+async def test_battery_parameters(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> None:
+    """There is no query: the number shows what was confirmed last."""
+    assert hass.states.get(END_OF_CHARGE).state == STATE_UNKNOWN
+    await _set(hass, END_OF_CHARGE, 95)
+    assert hass.states.get(END_OF_CHARGE).state == "95.0"
+    assert sim.plant(HOME).battery_config["endOfChargeSoc"] == 95
+    await _set(hass, "number.rheinblick_maximum_charge_power", 2500)
+    assert hass.states.get(END_OF_CHARGE).state == "95.0"
+    assert sim.plant(HOME).battery_config["maximumChargePower"] == 2500
+
+
+async def test_battery_parameters_restored(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> None:
+    """After a restart the last confirmed value is shown again."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(END_OF_CHARGE, "97.0"),
+                {
+                    "native_max_value": 100.0,
+                    "native_min_value": 90.0,
+                    "native_step": 1.0,
+                    "native_unit_of_measurement": "%",
+                    "native_value": 97.0,
+                },
+            )
+        ],
+    )
+    assert await hass.config_entries.async_setup(mock_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(END_OF_CHARGE).state == "97.0"
+    assert (
+        mock_entry.runtime_data.tasks.battery_parameters[HOME].end_of_charge_soc == 97
+    )
+
+
+async def test_plant_without_control_queries(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> None:
+    """20609: the plant's controls show unavailable and are not asked again."""
+    assert (
+        hass.states.get("select.maternelle_feed_in_control").state == STATE_UNAVAILABLE
+    )
+    poller = loaded_entry.runtime_data.control_state.poller
+    assert (
+        Path.POWER_CONTROL_MODE,
+        "5D02E8B40AD342159AC8D8A2BCD4FAB5",
+    ) in poller.unsupported
+    assert all(job.key not in poller.unsupported for job in poller.jobs)
+
+
+async def test_controls_switched_off(
+    hass: HomeAssistant, mock_entry: MockConfigEntry
+) -> None:
+    """Without controls: no selects or numbers, and the actions are refused."""
+    hass.config_entries.async_update_entry(mock_entry, options={"controls": False})
+    assert await hass.config_entries.async_setup(mock_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get(BATTERY_MODE) is None
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            "solar_cloud",
+            "stop_forced_battery",
+            {"config_entry_id": mock_entry.entry_id},
+            blocking=True,
+            return_response=True,
+        )
+    assert err.value.translation_key == "fusionsolar_controls_disabled"
+
+
+async def test_rate_limited_control_query_backs_off(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 407 on a control query holds that interface back for its window."""
+    sim.faults.add("battery_mode", vendor_error=407, times=1)
+    queries = sim.log.count("battery_mode")
+    await loaded_entry.runtime_data.control_state.async_refresh_plant(HOME)
+    assert sim.log.count("battery_mode") == queries + 1
+    await loaded_entry.runtime_data.control_state.async_refresh_plant(HOME)
+    assert sim.log.count("battery_mode") == queries + 1  # backed off, not called
+    assert hass.states.get(BATTERY_MODE).state == "maximum_self_consumption"
+    # Once the window has passed, the failed query is made again.
+    await async_advance(hass, freezer, timedelta(minutes=6), step=timedelta(minutes=1))
+    assert sim.log.count("battery_mode") == queries + 2

@@ -1,0 +1,123 @@
+"""The flow-control rules and the call budget, without any I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from custom_components.solar_cloud.api.fusionsolar.const import Path
+from custom_components.solar_cloud.api.fusionsolar.flow_control import (
+    LIMITS,
+    AccountSize,
+    CallBudget,
+    Job,
+    batches,
+    due_jobs,
+    next_wake,
+)
+
+T0 = datetime(2026, 6, 21, 10, 0, tzinfo=UTC)
+MARGIN = timedelta(seconds=5)
+
+
+@pytest.mark.parametrize(
+    ("plants", "devices", "station_kpi", "dev_kpi", "dev_list"),
+    [
+        (1, {38: 1, 39: 1, 47: 1}, 1, 3, 25),
+        (20, {1: 20, 17: 20}, 1, 2, 25),
+        (120, {1: 120, 17: 120}, 2, 4, 26),
+        (150, {38: 150, 39: 150, 47: 150, 62: 150}, 2, 8, 26),
+    ],
+)
+def test_limits_follow_the_reference(
+    plants: int,
+    devices: dict[int, int],
+    station_kpi: int,
+    dev_kpi: int,
+    dev_list: int,
+) -> None:
+    """The examples of Huawei's reference: ROUNDUP per 100 plants and per type."""
+    budget = CallBudget(size=AccountSize(plants=plants, devices=devices))
+    assert budget.allowed(Path.STATION_REAL_KPI) == station_kpi
+    assert budget.allowed(Path.DEV_REAL_KPI) == dev_kpi
+    assert budget.allowed(Path.DEV_LIST) == dev_list
+    assert budget.allowed(Path.LOGIN) == 5
+    assert budget.limit(Path.LOGIN).window == timedelta(minutes=10)
+    assert budget.limit(Path.STATION_REAL_KPI).spacing == timedelta(minutes=1)
+
+
+def test_every_interface_has_a_limit() -> None:
+    """No call can go out unaccounted."""
+    assert set(LIMITS) == set(Path)
+    assert not LIMITS[Path.BATTERY_MODE].documented
+
+
+def test_window_fills_and_frees() -> None:
+    """N calls per window; the next once the oldest left it (plus the margin)."""
+    budget = CallBudget(size=AccountSize(plants=1, devices={1: 1, 39: 1}))
+    assert budget.next_slot(Path.DEV_REAL_KPI, T0) == T0
+    budget.record(Path.DEV_REAL_KPI, T0)
+    budget.record(Path.DEV_REAL_KPI, T0 + timedelta(seconds=10))
+    assert budget.calls_made(Path.DEV_REAL_KPI, T0 + timedelta(seconds=10)) == 2
+    assert budget.next_slot(Path.DEV_REAL_KPI, T0 + timedelta(seconds=20)) == (
+        T0 + timedelta(minutes=5) + MARGIN
+    )
+    later = T0 + timedelta(minutes=5, seconds=6)
+    assert budget.next_slot(Path.DEV_REAL_KPI, later) == later
+
+
+def test_spacing() -> None:
+    """ "One concurrent request per minute": a minute between calls."""
+    budget = CallBudget(size=AccountSize(plants=150))
+    budget.record(Path.STATION_REAL_KPI, T0)
+    assert (
+        budget.next_slot(Path.STATION_REAL_KPI, T0)
+        == T0 + timedelta(minutes=1) + MARGIN
+    )
+
+
+def test_refused_backs_off_a_whole_window() -> None:
+    """A 407 means calls we did not count: wait until any window has reset."""
+    budget = CallBudget()
+    until = budget.refused(Path.DEV_REAL_KPI, T0)
+    assert until == T0 + timedelta(minutes=5) + MARGIN
+    assert budget.next_slot(Path.DEV_REAL_KPI, T0 + timedelta(minutes=1)) == until
+    assert budget.next_slot(Path.DEV_LIST, T0) == T0
+
+
+def test_release_takes_a_call_back() -> None:
+    """A call the server did not count (305) does not hold the next one."""
+    budget = CallBudget()
+    budget.record(Path.DEV_LIST, T0)
+    budget.release(Path.DEV_LIST, T0)
+    budget.release(Path.DEV_LIST, T0)  # twice is harmless
+    assert budget.next_slot(Path.DEV_LIST, T0) == T0
+
+
+def test_old_calls_are_forgotten() -> None:
+    """Calls older than the window do not count (and are dropped)."""
+    budget = CallBudget()
+    budget.record(Path.LOGIN, T0)
+    budget.record(Path.LOGIN, T0 + timedelta(hours=1))
+    assert budget.calls_made(Path.LOGIN, T0 + timedelta(hours=1)) == 1
+
+
+def test_planning() -> None:
+    """Due jobs, longest overdue first; the next wake respects due time and budget."""
+    budget = CallBudget(size=AccountSize(plants=1, devices={1: 1}))
+    a = Job(key="a", path=Path.STATION_REAL_KPI, period=timedelta(minutes=5))
+    b = Job(key="b", path=Path.DEV_REAL_KPI, period=timedelta(minutes=5))
+    next_due = {"a": T0 + timedelta(minutes=2), "b": T0 - timedelta(minutes=1)}
+    assert due_jobs([a, b], next_due, T0) == [b]
+    assert due_jobs([a, b], {}, T0) == [a, b]
+    budget.record(Path.DEV_REAL_KPI, T0 - timedelta(minutes=2))
+    assert next_wake([a, b], next_due, budget, T0) == T0 + timedelta(minutes=2)
+    assert next_wake([b], next_due, budget, T0) == T0 + timedelta(minutes=3) + MARGIN
+    assert next_wake([], {}, budget, T0) is None
+
+
+def test_batches() -> None:
+    """At most 100 per call."""
+    assert [len(b) for b in batches(list(range(250)))] == [100, 100, 50]
+    assert batches([]) == []
