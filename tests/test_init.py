@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
 from custom_components.solar_cloud.issues import async_create_issue
-from custom_components.solar_cloud.runtime import VendorIntegration
-from custom_components.solar_cloud.vendors import VENDORS
 
 from .common import async_advance
 from .fake_vendor import FAKE_VENDOR, removed_entries
@@ -65,26 +61,6 @@ async def test_remove_entry_undoes_vendor_registrations(
     issues = ir.async_get(hass).issues
     assert (DOMAIN, f"{fake_entry.entry_id}_some_problem") not in issues
     assert (DOMAIN, f"{other.entry_id}_some_problem") in issues
-
-
-async def test_vendor_without_implementation_fails_setup(hass: HomeAssistant) -> None:
-    """A vendor whose slice is not built refuses setup with a clear reason."""
-
-    async def not_built(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="vendor_not_available",
-            translation_placeholders={"vendor": "SMA"},
-        )
-
-    entry = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: Vendor.SMA})
-    entry.add_to_hass(hass)
-    with patch.dict(
-        VENDORS, {Vendor.SMA: VendorIntegration(async_setup_entry=not_built)}
-    ):  # type: ignore[arg-type]
-        await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.state is ConfigEntryState.SETUP_ERROR
-    assert entry.reason is not None
 
 
 @pytest.mark.usefixtures("fake_vendor")

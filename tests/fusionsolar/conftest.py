@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
 import aiohttp
 from homeassistant.config_entries import ConfigEntryState
@@ -12,8 +12,6 @@ from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
-from syrupy.assertion import SnapshotAssertion
 
 from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
@@ -111,20 +109,3 @@ async def loaded_entry(
     await hass.async_block_till_done()
     assert mock_entry.state is ConfigEntryState.LOADED
     return mock_entry
-
-
-@pytest.fixture
-def entity_registry_enabled_by_default() -> Iterator[None]:
-    """Create the entities that are disabled by default as enabled."""
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        return_value=True,
-        new_callable=PropertyMock,
-    ):
-        yield
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Keep snapshots in tests/fusionsolar/snapshots, serialized as Home Assistant does."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import time
 from typing import Any
-from unittest.mock import PropertyMock, patch
 
 import aiohttp
 from homeassistant.components.application_credentials import (
@@ -17,8 +15,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
-from syrupy.assertion import SnapshotAssertion
 from yarl import URL
 
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
@@ -42,23 +38,6 @@ from ..simulator.sma import (
 # Noon in Berlin on midsummer's day: the sandbox plants produce.
 NOON = "2026-06-21T10:00:00+00:00"
 REDIRECT = "https://example.com/auth/external/callback"
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshot with Home Assistant's extension, into ``snapshots/``."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
-
-
-@pytest.fixture
-def entity_registry_enabled_by_default() -> Iterator[None]:
-    """Enable the entities that are disabled by default."""
-    with patch(
-        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
-        return_value=True,
-        new_callable=PropertyMock,
-    ):
-        yield
 
 
 @pytest.fixture
