@@ -13,7 +13,7 @@ from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
 )
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -55,6 +55,21 @@ async def _start(hass: HomeAssistant, step: str) -> ConfigFlowResult:
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": step}
     )
+
+
+async def test_api_account_loads_without_listing_plants_again(
+    hass: HomeAssistant, cloud: RunningSimulator, sim: FusionSolarSimulator
+) -> None:
+    """Setup right after the flow uses the flow's plant list: no second call."""
+    result = await _start(hass, "fusionsolar_account")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: cloud.base_url, **ACCOUNT}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert sim.log.count("stations") == 1
+    assert sim.refused_calls() == 0
 
 
 async def test_api_account(hass: HomeAssistant, cloud: RunningSimulator) -> None:
@@ -341,6 +356,36 @@ async def test_oauth_connect(
     assert result["options"] == {CONF_CONTROLS: controls}
     port = URL(cloud.base_url).port
     assert result["result"].unique_id == f"oauth:{MATERNELLE}@127.0.0.1:{port}"
+
+
+@pytest.mark.usefixtures("credential", "current_request_with_host")
+async def test_oauth_connect_entry_loads_within_the_budget(
+    hass: HomeAssistant,
+    cloud: RunningSimulator,
+    sim: FusionSolarSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """The flow's plant list counts against the new entry's budget.
+
+    The flow lists the plants before the account has an id; setup right
+    after must know of that call, or it lists them again within the
+    minute and Huawei refuses (407) the interface for the rest of the day.
+    """
+    sim.oauth.subject = DEMO_USER
+    result = await _start(hass, "fusionsolar_oauth")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: cloud.base_url,
+            CONF_CONTROLS: True,
+            "advanced": {CONF_URL: cloud.base_url},
+        },
+    )
+    result = await _authorize(hass, result, hass_client_no_auth)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+    assert sim.refused_calls() == 0
 
 
 @pytest.mark.usefixtures("credential", "current_request_with_host")

@@ -121,3 +121,17 @@ def test_batches() -> None:
     """At most 100 per call."""
     assert [len(b) for b in batches(list(range(250)))] == [100, 100, 50]
     assert batches([]) == []
+
+
+def test_absorb_counts_another_budgets_calls() -> None:
+    """A config flow's calls count for the account it turns out to be."""
+    flow = CallBudget()
+    flow.record(Path.STATIONS, T0)
+    flow.refused(Path.DEV_LIST, T0)
+    account = CallBudget()
+    account.record(Path.STATIONS, T0 - timedelta(hours=1))
+    account.absorb(flow)
+    account.absorb(account)  # itself: nothing changes
+    assert account.calls_made(Path.STATIONS, T0) == 2
+    assert account.next_slot(Path.STATIONS, T0) == T0 + timedelta(minutes=1) + MARGIN
+    assert account.next_slot(Path.DEV_LIST, T0) == T0 + timedelta(days=1) + MARGIN

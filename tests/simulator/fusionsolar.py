@@ -1467,4 +1467,6 @@ def create_demo() -> FusionSolarSimulator:
         ]
     )
     simulator.task_delay = timedelta(seconds=20)
+    # OAuth Connect in the demo signs in as the owner of the sample account.
+    simulator.oauth.subject = "ha_northbound"
     return simulator

@@ -35,6 +35,7 @@ from .connection import (
     client_session,
     oauth_endpoints,
     password_client,
+    remember_flow_listing,
 )
 from .const import CONF_CONTROLS, CONF_OAUTH_SERVER, CONF_PLANT_CODES, VENDOR
 
@@ -125,7 +126,11 @@ class FusionSolarFlowMixin(SolarCloudFlowBase):
         }
         client = password_client(self.hass, client_session(self.hass), data)
         plants = await self._fusionsolar_plants(client, errors)
-        return None if plants is None else (data, plants)
+        if plants is None:
+            return None
+        account = account_id(data[CONF_URL], data[CONF_USERNAME])
+        remember_flow_listing(self.hass, account, client, plants)
+        return data, plants
 
     def _fusionsolar_account_schema(
         self, defaults: Mapping[str, Any]
@@ -208,6 +213,7 @@ class FusionSolarFlowMixin(SolarCloudFlowBase):
         if plants is None:
             return self.async_abort(reason=next(iter(errors.values())))
         unique_id = _oauth_account_id(self._fusionsolar_host, plants)
+        remember_flow_listing(self.hass, unique_id, client, plants)
         entry_data = {
             **data,
             CONF_URL: self._fusionsolar_host,
@@ -300,6 +306,10 @@ class FusionSolarFlowMixin(SolarCloudFlowBase):
                 plants = await self._fusionsolar_plants(client, errors)
                 data = {CONF_URL: host}
                 unique_id = entry.unique_id
+                if plants is not None:
+                    remember_flow_listing(
+                        self.hass, entry.unique_id or entry.entry_id, client, plants
+                    )
             else:
                 checked = await self._fusionsolar_check_account(user_input, errors)
                 plants = None if checked is None else checked[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ import aiohttp
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_create_clientsession
+from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from ..api.auth import TokenSource
@@ -21,10 +23,12 @@ from ..api.fusionsolar.const import (
     SCOPE_BASIC,
     SCOPE_CONTROL,
 )
+from ..api.fusionsolar.models import Plant
 from ..api.fusionsolar.polling import (
     AlarmPoller,
     ControlStatePoller,
     Inventory,
+    Reading,
     RealTimePoller,
 )
 from ..const import DOMAIN
@@ -50,11 +54,29 @@ class AccountState:
     real_time: RealTimePoller | None = None
     alarms: AlarmPoller | None = None
     control: ControlStatePoller | None = None
+    flow_plants: Reading[tuple[Plant, ...]] | None = None
+    """The plant list a config flow just read, for the setup that follows."""
 
 
 def account_state(hass: HomeAssistant, account: str) -> AccountState:
     """Return what the account keeps over reloads."""
     return hass.data.setdefault(ACCOUNTS, {}).setdefault(account, AccountState())
+
+
+def remember_flow_listing(
+    hass: HomeAssistant,
+    account: str,
+    client: FusionSolarClient,
+    plants: Sequence[Plant],
+) -> None:
+    """Hand the account what a config flow read, before its entry is set up.
+
+    The entry's setup then lists no plants again right away: Huawei allows one
+    plant list call a minute and refuses the interface for a day after a 407.
+    """
+    state = account_state(hass, account)
+    state.budget.absorb(client.budget)
+    state.flow_plants = Reading(value=tuple(plants), at=dt_util.utcnow())
 
 
 def account_id(host: str, username: str) -> str:

@@ -36,6 +36,9 @@ from ..runtime import SolarCloudConfigEntry
 from .connection import AccountState
 from .const import ALARM_STALE_AFTER, INVENTORY_INTERVAL, STALE_AFTER
 
+# A plant list a config flow read this recently serves the setup that follows.
+FLOW_LISTING_FRESH = timedelta(minutes=10)
+
 type PermissionReporter = Callable[[ApiPermissionError], None]
 
 _IDLE = timedelta(hours=1)
@@ -88,8 +91,16 @@ class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
         started, self._started = self._started, True
         if not started and (kept := self._kept()) is not None:
             return kept
+        listed, self.account.flow_plants = self.account.flow_plants, None
+        plants = (
+            listed.value
+            if listed is not None and dt_util.utcnow() - listed.at < FLOW_LISTING_FRESH
+            else None
+        )
         try:
-            inventory = await async_load_inventory(self.client, self.include)
+            inventory = await async_load_inventory(
+                self.client, self.include, plants=plants
+            )
         except ApiPermissionError as err:
             self._report_permission(err)
             raise

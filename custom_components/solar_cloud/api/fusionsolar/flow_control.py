@@ -204,6 +204,20 @@ class CallBudget:
         self._blocked_until[path] = max(self._blocked_until.get(path, at), until)
         return until
 
+    def absorb(self, other: CallBudget) -> None:
+        """Count the calls and back-offs another budget saw.
+
+        A config flow lists the plants before it knows the account's id, so it
+        cannot use the account's budget; the entry set up right after must
+        still know of that call.
+        """
+        if other is self:
+            return
+        for path, calls in other._calls.items():
+            self._calls[path] = deque(sorted({*self._calls.get(path, ()), *calls}))
+        for path, until in other._blocked_until.items():
+            self._blocked_until[path] = max(self._blocked_until.get(path, until), until)
+
     def calls_made(self, path: Path, now: datetime) -> int:
         """Return how many calls of ``path`` count in the current window."""
         limit = self._limits[path]

@@ -60,13 +60,18 @@ class Inventory:
 
 
 async def async_load_inventory(
-    client: FusionSolarClient, include: Collection[str] | None = None
+    client: FusionSolarClient,
+    include: Collection[str] | None = None,
+    *,
+    plants: Sequence[Plant] | None = None,
 ) -> Inventory:
     """Read the plants and the devices of the plants in ``include`` (None: all).
 
+    ``plants``: the plant list, if it was just read (by a config flow).
     Tells the account's budget its size, which the limits depend on.
     """
-    plants = await client.async_get_plants()
+    if plants is None:
+        plants = await client.async_get_plants()
     client.budget.size = AccountSize(
         plants=len(plants), devices=client.budget.size.devices
     )
