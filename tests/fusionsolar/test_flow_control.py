@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import json
+from typing import Any
 
 import pytest
 
@@ -135,3 +137,92 @@ def test_absorb_counts_another_budgets_calls() -> None:
     assert account.calls_made(Path.STATIONS, T0) == 2
     assert account.next_slot(Path.STATIONS, T0) == T0 + timedelta(minutes=1) + MARGIN
     assert account.next_slot(Path.DEV_LIST, T0) == T0 + timedelta(days=1) + MARGIN
+
+
+# Kept over restarts -------------------------------------------------------------
+
+
+def _through_json(data: dict[str, Any]) -> Any:
+    return json.loads(json.dumps(data))
+
+
+def test_budget_round_trips_through_storage() -> None:
+    """A budget read back from plain data allows exactly what the original did."""
+    budget = CallBudget(size=AccountSize(plants=3, devices={1: 3, 39: 1}))
+    budget.record(Path.STATIONS, T0 - timedelta(hours=20))
+    budget.record(Path.STATIONS, T0 - timedelta(seconds=30))
+    budget.record(Path.DEV_LIST, T0 - timedelta(seconds=20))
+    # A burst: calls in the same instant each count.
+    budget.record(Path.DEV_REAL_KPI, T0 - timedelta(minutes=2))
+    budget.record(Path.DEV_REAL_KPI, T0 - timedelta(minutes=2))
+    budget.record(Path.LOGIN, T0 - timedelta(minutes=11))  # out of its window
+    budget.refused(Path.ALARM_LIST, T0 - timedelta(minutes=10))
+
+    stored = _through_json(budget.as_dict(T0))
+    assert set(stored["calls"]) == {"stations", "dev_list", "dev_real_kpi"}
+    assert set(stored["blocked_until"]) == {"alarm_list"}
+    later = T0 + timedelta(seconds=10)
+    restored = CallBudget(size=budget.size)
+    restored.absorb(CallBudget.from_dict(stored, later, limits=LIMITS))
+    assert restored.calls_made(Path.DEV_REAL_KPI, later) == 2
+    for path in Path:
+        assert restored.next_slot(path, later) == budget.next_slot(path, later)
+        assert restored.calls_made(path, later) == budget.calls_made(path, later)
+    assert restored.next_slot(Path.STATIONS, later) > later
+    assert restored.next_slot(Path.ALARM_LIST, later) == T0 + timedelta(
+        minutes=20, seconds=5
+    )
+
+
+def test_restored_budget_keeps_only_what_still_counts() -> None:
+    """Old, future and unreadable entries go; a back-off lasts a window at most."""
+    stored = {
+        "calls": {
+            "stations": [
+                (T0 - timedelta(days=2)).isoformat(),  # out of any window
+                (T0 + timedelta(hours=1)).isoformat(),  # the clock went back
+                "yesterday",
+                17,
+                None,
+                (T0 - timedelta(hours=1)).isoformat(),
+            ],
+            "dev_list": "not a list",
+            "no_such_interface": [T0.isoformat()],
+        },
+        "blocked_until": {
+            "dev_real_kpi": (T0 - timedelta(seconds=1)).isoformat(),  # over
+            "station_real_kpi": (T0 + timedelta(days=300)).isoformat(),
+            "alarm_list": ["not a time"],
+        },
+    }
+    budget = CallBudget.from_dict(stored, T0)
+    assert budget.calls_made(Path.STATIONS, T0) == 1
+    assert budget.as_dict(T0) == {
+        "calls": {"stations": [(T0 - timedelta(hours=1)).isoformat()]},
+        "blocked_until": {
+            "station_real_kpi": (T0 + timedelta(minutes=5) + MARGIN).isoformat()
+        },
+    }
+    for garbage in (None, "nonsense", [1, 2], {"calls": [], "blocked_until": 5}):
+        assert CallBudget.from_dict(garbage, T0).as_dict(T0) == {
+            "calls": {},
+            "blocked_until": {},
+        }
+
+
+def test_budget_tells_of_its_changes() -> None:
+    """Every change calls on_change (the storage saves then); a look does not."""
+    changes: list[None] = []
+    budget = CallBudget()
+    budget.on_change = lambda: changes.append(None)
+    budget.record(Path.STATIONS, T0)
+    budget.release(Path.STATIONS, T0)
+    budget.release(Path.STATIONS, T0)  # nothing to take back
+    budget.refused(Path.DEV_LIST, T0)
+    budget.absorb(CallBudget())  # nothing to absorb
+    other = CallBudget()
+    other.record(Path.LOGIN, T0)
+    budget.absorb(other)
+    budget.next_slot(Path.STATIONS, T0)
+    budget.as_dict(T0)
+    assert len(changes) == 4

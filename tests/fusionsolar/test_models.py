@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+import json
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from custom_components.solar_cloud.api.fusionsolar.models import (
     TimeWindow,
     device_kpi_from_api,
 )
+from custom_components.solar_cloud.api.fusionsolar.polling import Inventory
 from custom_components.solar_cloud.api.fusionsolar.values import (
     as_datetime_iso,
     as_datetime_ms,
@@ -191,3 +193,58 @@ def test_charge_discharge_status() -> None:
     assert ChargeDischargeStatus.from_api({"status": 2}).status is not None
     assert ChargeDischargeStatus.from_api({"status": 9}).status is None
     assert ChargeDischargeStatus.from_api({}).status is None
+
+
+# Kept over restarts -------------------------------------------------------------
+
+
+def test_inventory_round_trips_through_storage() -> None:
+    """Plants and devices come back equal from plain (JSON) data."""
+    inventory = Inventory(
+        plants=(
+            Plant(
+                code="NE=1",
+                name="Home",
+                address="Street 1",
+                capacity_kw=9.5,
+                latitude=49.9,
+                longitude=8.2,
+                grid_connected=datetime(2022, 1, 17, 8, 0, tzinfo=UTC),
+            ),
+            Plant(code="NE=2", name="Barn"),
+        ),
+        devices=(
+            Device(
+                id=-214543629611879,
+                name="Inverter",
+                plant_code="NE=1",
+                type_id=38,
+                serial="HV1",
+                model="SUN2000-10KTL-M1",
+                software_version="V100R001C00SPC141",
+            ),
+            Device(id=7, name="Meter", plant_code="NE=2", type_id=47),
+        ),
+    )
+    stored = json.loads(json.dumps(inventory.as_dict()))
+    assert Inventory.from_dict(stored) == inventory
+    assert inventory.size.plants == 2
+    assert inventory.size.devices == {38: 1, 47: 1}
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        None,
+        {"plants": []},
+        {"plants": "NE=1", "devices": []},
+        {"plants": [{"code": "NE=1"}], "devices": []},
+        {"plants": [{"code": None, "name": "x"}], "devices": []},
+        {"plants": [], "devices": [{"id": "one", "name": "x", "plant_code": "p"}]},
+        {"plants": [], "devices": [{"id": 1, "type_id": 1, "name": "x"}]},
+    ],
+)
+def test_unreadable_inventory_is_refused_whole(stored: Any) -> None:
+    """An inventory missing a plant or a device would remove it: all or nothing."""
+    with pytest.raises(ValueError):
+        Inventory.from_dict(stored)

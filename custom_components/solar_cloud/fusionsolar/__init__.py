@@ -37,6 +37,7 @@ from .options_flow import FusionSolarOptionsFlow
 from .rights import MissingRights
 from .select import async_setup_selects
 from .sensor import async_setup_sensors
+from .storage import async_load_accounts
 
 
 async def _async_client(
@@ -81,8 +82,10 @@ async def _async_setup_entry(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> SolarCloudData:
     """Read the inventory and the first data; raise to retry or reauthenticate."""
+    storage = await async_load_accounts(hass)
     client = await _async_client(hass, entry)
     account = account_state(hass, entry.unique_id or entry.entry_id)
+    storage.async_track(account)
     # Pollers carry their data and due times over reloads; the client is new.
     account.real_time = account.real_time or RealTimePoller(client)
     account.alarms = account.alarms or AlarmPoller(client)
@@ -112,6 +115,7 @@ async def _async_setup_entry(
         tasks=ControlTasks(hass, entry, client, control_state),
         rights=rights,
         controls_enabled=controls,
+        storage=storage,
     )
     data.coordinators = [inventory, data.real_time, data.alarms, control_state]
     platforms = dict(MONITORING_PLATFORMS)
@@ -132,6 +136,15 @@ async def _async_setup_entry(
     return data
 
 
+async def _async_remove_entry(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> None:
+    """Drop the removed account's plants and devices from the storage."""
+    await (await async_load_accounts(hass)).async_save()
+
+
 INTEGRATION = VendorIntegration(
-    async_setup_entry=_async_setup_entry, options_flow=FusionSolarOptionsFlow
+    async_setup_entry=_async_setup_entry,
+    async_remove_entry=_async_remove_entry,
+    options_flow=FusionSolarOptionsFlow,
 )

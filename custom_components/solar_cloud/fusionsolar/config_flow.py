@@ -38,6 +38,7 @@ from .connection import (
     remember_flow_listing,
 )
 from .const import CONF_CONTROLS, CONF_OAUTH_SERVER, CONF_PLANT_CODES, VENDOR
+from .storage import async_load_accounts
 
 HOST_SELECTOR = SelectSelector(
     SelectSelectorConfig(
@@ -92,6 +93,8 @@ class FusionSolarFlowMixin(SolarCloudFlowBase):
         self, client: FusionSolarClient, errors: dict[str, str]
     ) -> list[Plant] | None:
         """Log in and list the plants; on failure fill ``errors``."""
+        # The account may have called before a restart; its budget knows.
+        await async_load_accounts(self.hass)
         try:
             plants = await client.async_get_plants()
         except ApiAuthenticationError as err:

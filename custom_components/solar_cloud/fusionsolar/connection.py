@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -44,7 +44,8 @@ class AccountState:
 
     The service counts calls per account, not per entry: the budget, the
     inventory and the pollers (with their data and due times) carry over, so
-    that a reload does not spend calls the account cannot afford.
+    that a reload does not spend calls the account cannot afford. The budget
+    and the inventory also outlive restarts (``storage.py``).
     """
 
     budget: CallBudget = field(default_factory=CallBudget)
@@ -56,6 +57,19 @@ class AccountState:
     control: ControlStatePoller | None = None
     flow_plants: Reading[tuple[Plant, ...]] | None = None
     """The plant list a config flow just read, for the setup that follows."""
+    on_change: Callable[[], None] | None = None
+    """Called when the inventory changed (to have it saved)."""
+
+    def keep_inventory(
+        self, inventory: Inventory, include: frozenset[str] | None, at: datetime
+    ) -> None:
+        """Take ``inventory`` (of the plants ``include``, read at ``at``) as the account's."""
+        self.inventory = inventory
+        self.inventory_include = include
+        self.inventory_at = at
+        self.budget.size = inventory.size
+        if self.on_change is not None:
+            self.on_change()
 
 
 def account_state(hass: HomeAssistant, account: str) -> AccountState:

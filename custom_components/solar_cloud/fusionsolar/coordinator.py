@@ -11,14 +11,14 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 import math
 from typing import override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
-from ..api import ApiPermissionError
+from ..api import ApiPermissionError, ApiRateLimitedError
 from ..api.fusionsolar import FusionSolarClient
 from ..api.fusionsolar.models import Alarm, DeviceKpi, PlantKpi
 from ..api.fusionsolar.polling import (
@@ -38,6 +38,8 @@ from .const import ALARM_STALE_AFTER, INVENTORY_INTERVAL, STALE_AFTER
 
 # A plant list a config flow read this recently serves the setup that follows.
 FLOW_LISTING_FRESH = timedelta(minutes=10)
+# The soonest a refused inventory is asked for again.
+_INVENTORY_RETRY = timedelta(minutes=1)
 
 type PermissionReporter = Callable[[ApiPermissionError], None]
 
@@ -48,8 +50,11 @@ _IDLE = timedelta(hours=1)
 class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
     """The account's plants and the devices of the plants in scope, daily.
 
-    After a reload it starts from the inventory the account read last, if
-    that is recent and covers the plants in scope.
+    After a reload or a restart it starts from the inventory the account read
+    last, if that is recent and covers the plants in scope, and reads it
+    again when it is due. If Huawei refuses the lists at setup (a call too
+    many: it then refuses them for up to a day), it starts from the last
+    inventory of any age and reads it again when the budget allows.
     """
 
     def __init__(
@@ -76,7 +81,8 @@ class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
         self._report_permission = report_permission
         self._started = False
 
-    def _kept(self) -> Inventory | None:
+    def _kept(self) -> tuple[Inventory, datetime] | None:
+        """Return the account's inventory and when it was read, if it will do."""
         account = self.account
         if account.inventory is None or account.inventory_at is None:
             return None
@@ -85,12 +91,17 @@ class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
         kept = account.inventory_include
         if kept is not None and (self.include is None or not self.include <= kept):
             return None
-        return account.inventory
+        return account.inventory, account.inventory_at
 
     async def _async_fetch(self) -> Inventory:
         started, self._started = self._started, True
         if not started and (kept := self._kept()) is not None:
-            return kept
+            inventory, read_at = kept
+            # Read it again when it is due, not a day after the reload.
+            self.update_interval = max(
+                read_at + INVENTORY_INTERVAL - dt_util.utcnow(), _INVENTORY_RETRY
+            )
+            return inventory
         listed, self.account.flow_plants = self.account.flow_plants, None
         plants = (
             listed.value
@@ -104,9 +115,23 @@ class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
         except ApiPermissionError as err:
             self._report_permission(err)
             raise
-        self.account.inventory = inventory
-        self.account.inventory_include = self.include
-        self.account.inventory_at = dt_util.utcnow()
+        except ApiRateLimitedError as err:
+            self.update_interval = max(
+                timedelta(seconds=err.retry_after or 0), _INVENTORY_RETRY
+            )
+            if started or (last := self.account.inventory) is None:
+                raise
+            self.client.budget.size = last.size
+            self.logger.info(
+                "%s: the plant or device list was refused (%s); starting with "
+                "the last one, read %s",
+                self.name,
+                err,
+                self.account.inventory_at,
+            )
+            return last
+        self.update_interval = INVENTORY_INTERVAL
+        self.account.keep_inventory(inventory, self.include, dt_util.utcnow())
         return inventory
 
 

@@ -53,6 +53,7 @@ from .coordinator import (
 )
 from .devices import async_register_devices, exposed
 from .rights import MissingRights
+from .storage import AccountStorage
 
 MAX_GRID_CHARGE_POWER = 50.0
 """kW: the most any FusionSolar controller (EMMA) lets a battery draw."""
@@ -96,6 +97,7 @@ class FusionSolarData(SolarCloudData):
     tasks: ControlTasks
     rights: MissingRights
     controls_enabled: bool
+    storage: AccountStorage
 
     # Plants and devices ---------------------------------------------------
 
@@ -164,6 +166,10 @@ class FusionSolarData(SolarCloudData):
                 coordinator.async_request_refresh(),
                 f"{coordinator.name} after an inventory change",
             )
+
+    async def async_unload(self) -> None:
+        """Write what the account keeps over restarts."""
+        await self.storage.async_save()
 
     # Diagnostics -----------------------------------------------------------
 

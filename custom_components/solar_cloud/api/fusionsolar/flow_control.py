@@ -13,7 +13,10 @@ sequence of calls that keeps to a sliding window also keeps to any fixed
 window of the same length, and the margin absorbs the difference between
 when a call leaves here and when the server counts it.
 
-Nothing here does I/O or reads the clock: every method takes ``now``.
+Nothing here does I/O or reads the clock: every method takes ``now``. A
+budget turns into plain data and back (:meth:`CallBudget.as_dict`,
+:meth:`CallBudget.from_dict`) so that it can outlive the process: Huawei's
+windows do not restart with Home Assistant.
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import math
 from types import MappingProxyType
+from typing import Any
 
 from .const import MAX_BATCH, Path
+from .values import as_datetime_iso, as_dict, as_list
 
 SAFETY_MARGIN = timedelta(seconds=5)
 
@@ -147,6 +152,12 @@ class CallBudget:
         self.size = size or AccountSize()
         self._calls: dict[Path, deque[datetime]] = {}
         self._blocked_until: dict[Path, datetime] = {}
+        self.on_change: Callable[[], None] | None = None
+        """Called after each change (a call counted, taken back, refused)."""
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def limit(self, path: Path) -> Limit:
         """Return the limit of an interface."""
@@ -181,6 +192,7 @@ class CallBudget:
         while calls and calls[0] <= horizon:
             calls.popleft()
         calls.append(at)
+        self._changed()
 
     def release(self, path: Path, at: datetime) -> None:
         """Take back the call made at ``at``: the server did not count it.
@@ -191,6 +203,7 @@ class CallBudget:
         calls = self._calls.get(path)
         if calls is not None and at in calls:
             calls.remove(at)
+            self._changed()
 
     def refused(self, path: Path, at: datetime) -> datetime:
         """Back ``path`` off after the server refused a call at ``at``.
@@ -202,6 +215,7 @@ class CallBudget:
         """
         until = at + self._limits[path].window + self._margin
         self._blocked_until[path] = max(self._blocked_until.get(path, at), until)
+        self._changed()
         return until
 
     def absorb(self, other: CallBudget) -> None:
@@ -209,19 +223,79 @@ class CallBudget:
 
         A config flow lists the plants before it knows the account's id, so it
         cannot use the account's budget; the entry set up right after must
-        still know of that call.
+        still know of that call. After a restart, the account absorbs what
+        was stored of it. ``other`` must hold other calls than this budget.
         """
         if other is self:
             return
+        # Every call counts, even two made in the same instant.
         for path, calls in other._calls.items():
-            self._calls[path] = deque(sorted({*self._calls.get(path, ()), *calls}))
+            self._calls[path] = deque(sorted([*self._calls.get(path, ()), *calls]))
         for path, until in other._blocked_until.items():
             self._blocked_until[path] = max(self._blocked_until.get(path, until), until)
+        if other._calls or other._blocked_until:
+            self._changed()
 
     def calls_made(self, path: Path, now: datetime) -> int:
         """Return how many calls of ``path`` count in the current window."""
         limit = self._limits[path]
         return sum(1 for at in self._recent(path, now) if at > now - limit.window)
+
+    # Storage ------------------------------------------------------------------
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        """Return, as plain data, the calls that still count and the back-offs."""
+        calls = {
+            path.name.lower(): [at.isoformat() for at in recent]
+            for path in self._calls
+            if (recent := self._recent(path, now))
+        }
+        blocked = {
+            path.name.lower(): until.isoformat()
+            for path, until in self._blocked_until.items()
+            if until > now
+        }
+        return {"calls": calls, "blocked_until": blocked}
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Any,
+        now: datetime,
+        *,
+        limits: Mapping[Path, Limit] = LIMITS,
+        margin: timedelta = SAFETY_MARGIN,
+    ) -> CallBudget:
+        """Return a budget holding what :meth:`as_dict` gave, as far as it counts now.
+
+        ``data`` may be anything: what cannot be read is left out, and so are
+        calls outside their window (or after ``now``: the clock went back)
+        and back-offs that ended. A back-off ends one window from ``now`` at
+        the latest, whatever was stored.
+        """
+        budget = cls(limits, margin=margin)
+        for path, values in _by_path(as_dict(data).get("calls"), limits):
+            limit = limits[path]
+            horizon = now - max(limit.window, limit.spacing) - margin
+            calls = sorted(
+                at
+                for value in as_list(values)
+                if (at := as_datetime_iso(value)) is not None and horizon < at <= now
+            )
+            if calls:
+                budget._calls[path] = deque(calls)
+        for path, value in _by_path(as_dict(data).get("blocked_until"), limits):
+            until = as_datetime_iso(value)
+            if until is not None and until > now:
+                latest = now + limits[path].window + margin
+                budget._blocked_until[path] = min(until, latest)
+        return budget
+
+
+def _by_path(data: Any, limits: Mapping[Path, Limit]) -> list[tuple[Path, Any]]:
+    """Return the items of a stored mapping whose keys name known interfaces."""
+    names = {path.name.lower(): path for path in limits}
+    return [(names[key], value) for key, value in as_dict(data).items() if key in names]
 
 
 # Planning -------------------------------------------------------------------

@@ -3,12 +3,15 @@
 Every ``from_api`` takes the JSON of one item as the API sends it and returns
 a model with plain Python values in fixed units, or None when the item lacks
 what identifies it. Unknown or unreadable values become None.
+
+The models of the inventory (plants, devices) also turn into plain data and
+back (``as_dict``/``from_dict``), for the copy kept over restarts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
 import re
@@ -76,6 +79,35 @@ class Plant:
             name=as_str(data.get("stationName")) or code,
             address=as_str(data.get("stationAddr")),
             capacity_kw=None if capacity_mw is None else round(capacity_mw * 1000, 3),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the plant as plain data (:meth:`from_dict` reads it back)."""
+        connected = self.grid_connected
+        return asdict(self) | {
+            "grid_connected": None if connected is None else connected.isoformat()
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Plant:
+        """Read what :meth:`as_dict` returned.
+
+        Raises:
+            ValueError: ``data`` is no plant.
+
+        """
+        data = as_dict(data)
+        code, name = as_str(data.get("code")), as_str(data.get("name"))
+        if code is None or name is None:
+            raise ValueError(f"Not a plant: {data!r}")
+        return cls(
+            code=code,
+            name=name,
+            address=as_str(data.get("address")),
+            capacity_kw=as_float(data.get("capacity_kw")),
+            latitude=as_float(data.get("latitude")),
+            longitude=as_float(data.get("longitude")),
+            grid_connected=as_datetime_iso(data.get("grid_connected")),
         )
 
 
@@ -181,6 +213,33 @@ class Device:
             # "model" since 24.7.0; inverters also name theirs in invType.
             model=as_str(data.get("model")) or as_str(data.get("invType")),
             software_version=as_str(data.get("softwareVersion")),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the device as plain data (:meth:`from_dict` reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Device:
+        """Read what :meth:`as_dict` returned.
+
+        Raises:
+            ValueError: ``data`` is no device.
+
+        """
+        data = as_dict(data)
+        device_id, type_id = as_int(data.get("id")), as_int(data.get("type_id"))
+        name, plant_code = as_str(data.get("name")), as_str(data.get("plant_code"))
+        if device_id is None or type_id is None or name is None or plant_code is None:
+            raise ValueError(f"Not a device: {data!r}")
+        return cls(
+            id=device_id,
+            name=name,
+            plant_code=plant_code,
+            type_id=type_id,
+            serial=as_str(data.get("serial")),
+            model=as_str(data.get("model")),
+            software_version=as_str(data.get("software_version")),
         )
 
 

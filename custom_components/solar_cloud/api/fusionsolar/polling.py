@@ -15,6 +15,7 @@ from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
+from typing import Any
 
 from ..errors import ApiAuthenticationError, ApiPermissionError, SolarCloudApiError
 from .client import ControlNotSupportedError, FusionSolarClient
@@ -29,6 +30,7 @@ from .models import (
     PlantKpi,
     PowerControlSettings,
 )
+from .values import as_dict
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,6 +60,47 @@ class Inventory:
     devices: tuple[Device, ...]
     """The devices of the plants in scope."""
 
+    @property
+    def size(self) -> AccountSize:
+        """Return what the account's limits depend on, as far as this tells."""
+        return AccountSize(
+            plants=len(self.plants),
+            devices=Counter(device.type_id for device in self.devices),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the inventory as plain data (:meth:`from_dict` reads it back)."""
+        return {
+            "plants": [plant.as_dict() for plant in self.plants],
+            "devices": [device.as_dict() for device in self.devices],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Inventory:
+        """Read what :meth:`as_dict` returned, all of it or nothing.
+
+        An inventory missing a device would have that device removed.
+
+        Raises:
+            ValueError: ``data`` is no inventory.
+
+        """
+        return cls(
+            plants=tuple(
+                Plant.from_dict(item) for item in _stored_list(data, "plants")
+            ),
+            devices=tuple(
+                Device.from_dict(item) for item in _stored_list(data, "devices")
+            ),
+        )
+
+
+def _stored_list(data: Any, key: str) -> list[Any]:
+    """Return the list stored under ``key``; raise ValueError if there is none."""
+    if isinstance(value := as_dict(data).get(key), list):
+        return value
+    raise ValueError(f"No list of {key} in {data!r}")
+
 
 async def async_load_inventory(
     client: FusionSolarClient,
@@ -79,10 +122,9 @@ async def async_load_inventory(
     devices: list[Device] = []
     for batch in batches(codes):
         devices.extend(await client.async_get_devices(batch))
-    client.budget.size = AccountSize(
-        plants=len(plants), devices=Counter(device.type_id for device in devices)
-    )
-    return Inventory(plants=tuple(plants), devices=tuple(devices))
+    inventory = Inventory(plants=tuple(plants), devices=tuple(devices))
+    client.budget.size = inventory.size
+    return inventory
 
 
 @dataclass(frozen=True, kw_only=True)
