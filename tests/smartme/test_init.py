@@ -317,3 +317,33 @@ def test_merge_reading() -> None:
         timestamp=t0, power=6.0, frequency=50.0
     )
     assert merge_reading(None, pushed) is pushed
+
+
+def test_merge_older_poll_before_calibration() -> None:
+    """Uncalibrated, an older poll brings power and energy; counters never go back."""
+    from datetime import UTC, datetime
+
+    from custom_components.solar_cloud.api.smartme import MeterReading
+    from custom_components.solar_cloud.smartme.coordinator import merge_reading
+
+    t0 = datetime(2026, 10, 20, 12, tzinfo=UTC)
+    shown = MeterReading(
+        timestamp=t0, power=0.0, energy_import=2.0, energy_export=1.0, voltage=230.0
+    )
+    older = MeterReading(
+        timestamp=t0 - timedelta(seconds=5),
+        power=900.0,
+        energy_import=2.5,
+        energy_export=0.5,
+        voltage=100.0,
+    )
+    assert merge_reading(shown, older, calibrated=True) is None
+    assert merge_reading(shown, older, calibrated=False) == MeterReading(
+        timestamp=t0, power=900.0, energy_import=2.5, energy_export=1.0, voltage=230.0
+    )
+    assert (
+        merge_reading(
+            shown, MeterReading(timestamp=older.timestamp, power=0.0), calibrated=False
+        )
+        is None
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import json
 
 import pytest
 
@@ -47,17 +48,15 @@ def test_calibrated_against_rest_counters(
 ) -> None:
     """Energy in mWh, Wh or kWh is measured against the REST kWh; power follows."""
     scale = PushScale()
-    reading = apply_push(
-        REST,
-        push(
-            {
-                ENERGY_IMPORT: 1879.6 * per_kwh,
-                ENERGY_EXPORT: 10.0 * per_kwh,
-                POWER_IMPORT: 640 * per_watt,
-            }
-        ),
-        scale,
+    pushed = push(
+        {
+            ENERGY_IMPORT: 1879.6 * per_kwh,
+            ENERGY_EXPORT: 10.0 * per_kwh,
+            POWER_IMPORT: 640 * per_watt,
+        }
     )
+    assert scale.calibrate(pushed, REST)
+    reading = apply_push(REST, pushed, scale)
     assert scale.energy_factor == pytest.approx(1 / per_kwh)
     assert reading is not None
     assert reading.energy_import == pytest.approx(1879.6)
@@ -76,18 +75,20 @@ def test_vendor_example_is_mwh_against_a_kwh_counter() -> None:
 def test_no_factor_without_a_clear_ratio(pushed: float, rest: float) -> None:
     """Zero counters or a ratio between the candidates calibrate nothing."""
     assert energy_factor(pushed, rest) is None
+    scale = PushScale()
+    assert not scale.calibrate(
+        push({ENERGY_IMPORT: pushed}), MeterReading(timestamp=T0, energy_import=rest)
+    )
 
 
 def test_factor_is_kept() -> None:
     """Once measured, the factor stays, also when REST later disagrees."""
     scale = PushScale()
-    apply_push(REST, push({ENERGY_IMPORT: 1879600.0}), scale)
+    assert scale.calibrate(push({ENERGY_IMPORT: 1879600.0}), REST)
     assert scale.energy_factor == 1e-3
-    reading = apply_push(
-        MeterReading(timestamp=T0, energy_import=1.0),
-        push({ENERGY_IMPORT: 1880000.0}, 20),
-        scale,
-    )
+    later = push({ENERGY_IMPORT: 1880000.0}, 20)
+    assert not scale.calibrate(later, MeterReading(timestamp=T0, energy_import=1.0))
+    reading = apply_push(MeterReading(timestamp=T0, energy_import=1.0), later, scale)
     assert reading is not None
     assert reading.energy_import == pytest.approx(1880.0)
 
@@ -96,12 +97,10 @@ def test_uncalibrated_push_keeps_energy_and_power() -> None:
     """Without a REST counter to compare, pushed energy and power are left out."""
     scale = PushScale()
     rest = MeterReading(timestamp=T0, energy_import=0.0, power=0.0)
-    reading = apply_push(
-        rest,
-        push({ENERGY_IMPORT: 1000.0, POWER_IMPORT: 5.0, VOLTAGE_L[0]: 231.0}),
-        scale,
-    )
-    assert scale.energy_factor is None
+    pushed = push({ENERGY_IMPORT: 1000.0, POWER_IMPORT: 5.0, VOLTAGE_L[0]: 231.0})
+    assert not scale.calibrate(pushed, rest)
+    reading = apply_push(rest, pushed, scale)
+    assert not scale.calibrated
     assert reading is not None
     assert reading.energy_import == 0.0
     assert reading.power == 0.0
@@ -112,8 +111,77 @@ def test_export_calibrates_when_import_cannot() -> None:
     """The export counter calibrates too."""
     scale = PushScale()
     rest = MeterReading(timestamp=T0, energy_import=0.0, energy_export=2.0)
-    apply_push(rest, push({ENERGY_IMPORT: 0.0, ENERGY_EXPORT: 2000.0}), scale)
+    assert scale.calibrate(push({ENERGY_IMPORT: 0.0, ENERGY_EXPORT: 2000.0}), rest)
     assert scale.energy_factor == 1e-3
+
+
+@pytest.mark.parametrize(
+    ("rest", "reason"),
+    [
+        (MeterReading(timestamp=T0, energy_import=0.002), "counter near zero"),
+        (MeterReading(timestamp=T0, energy_import=0.0), "counter zero"),
+        (MeterReading(timestamp=T0), "no counter"),
+        (
+            MeterReading(timestamp=T0 - timedelta(hours=2), energy_import=5.0),
+            "REST reading two hours before the push",
+        ),
+    ],
+)
+def test_no_calibration_against_an_unreliable_counter(
+    rest: MeterReading, reason: str
+) -> None:
+    """A tiny, missing or distant REST counter measures nothing.
+
+    2 Wh in REST and 2,000 pushed Wh a minute later (a new 100 kW meter)
+    would otherwise read as mWh.
+    """
+    scale = PushScale()
+    assert not scale.calibrate(push({ENERGY_IMPORT: 2000.0}), rest), reason
+    assert scale.energy_factor is None
+
+
+def test_rest_reading_without_time_calibrates() -> None:
+    """A REST reading without ValueDate is taken as current."""
+    scale = PushScale()
+    assert scale.calibrate(
+        push({ENERGY_IMPORT: 5000.0}), MeterReading(energy_import=5.0)
+    )
+    assert scale.energy_factor == 1e-3
+
+
+@pytest.mark.parametrize("factor", [1.0, 1e-3, 1e-6])
+def test_stored_scale_round_trips(factor: float) -> None:
+    """A measured factor survives JSON and comes back equal."""
+    stored = PushScale(energy_factor=factor).to_stored()
+    assert stored is not None
+    assert PushScale.from_stored(json.loads(json.dumps(stored))) == PushScale(
+        energy_factor=factor
+    )
+
+
+def test_uncalibrated_scale_stores_nothing() -> None:
+    """Nothing measured, nothing to keep."""
+    assert PushScale().to_stored() is None
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        None,
+        [],
+        "0.001",
+        {},
+        {"energy_factor": None},
+        {"energy_factor": "0.001"},
+        {"energy_factor": 0.5},
+        {"energy_factor": True},
+        {"energy_factor": [0.001]},
+    ],
+)
+def test_unusable_stored_scale(raw: object) -> None:
+    """Anything but a candidate factor is refused with ValueError."""
+    with pytest.raises(ValueError, match="not a stored push scale"):
+        PushScale.from_stored(raw)
 
 
 def test_net_and_phase_power() -> None:

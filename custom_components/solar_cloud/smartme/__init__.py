@@ -15,6 +15,7 @@ from ..runtime import (
     SolarCloudData,
     VendorIntegration,
 )
+from .calibration import PushCalibration
 from .client import async_create_client
 from .const import (
     CONF_AUTH_TYPE,
@@ -46,8 +47,11 @@ async def _async_setup_entry(
     poll_interval = timedelta(
         seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
     )
+    # Stored units first: the device coordinators take them, before any push.
+    calibration = PushCalibration(hass, entry.entry_id)
+    await calibration.async_load()
     account = SmartMeAccountCoordinator(
-        hass, entry, client, poll_interval=poll_interval
+        hass, entry, client, poll_interval=poll_interval, calibration=calibration
     )
     await account.async_config_entry_first_refresh()
     account.async_watch_pushes()
@@ -87,7 +91,8 @@ async def _async_stop_pushes(
 async def _async_remove_entry(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> None:
-    """Remove the realtime registration and cloudhook of a deleted entry."""
+    """Remove the stored units, realtime registration and cloudhook of an entry."""
+    await PushCalibration(hass, entry.entry_id).async_remove()
     if CONF_REALTIME_URL not in entry.data:
         return
     try:

@@ -3,16 +3,16 @@
 The account coordinator polls ``GET /Devices`` and hands each device's values
 to that device's coordinator. Realtime pushes go straight to the device's
 coordinator, so a push wakes only that device's entities, whatever the size
-of the account. While every device pushes, the list is polled only as a
-safety net (every 15 minutes); as soon as one stops, polling resumes at the
-configured interval.
+of the account. While every device pushes (in a unit already calibrated),
+the list is polled only as a safety net (every 15 minutes); as soon as one
+stops, polling resumes at the configured interval.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
-from typing import override
+from typing import Any, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
@@ -20,11 +20,11 @@ from homeassistant.util import dt as dt_util
 
 from ..api import ApiPermissionError, ApiResponseError
 from ..api.smartme import (
+    SCALED_FIELDS,
     Device,
     DeviceAction,
     DeviceEnergyType,
     MeterReading,
-    PushScale,
     RealtimeDeviceData,
     SmartMeClient,
     apply_push,
@@ -33,6 +33,7 @@ from ..const import LOGGER
 from ..coordinator import SolarCloudCoordinator
 from ..entity import async_remove_stale_devices
 from ..runtime import SolarCloudConfigEntry
+from .calibration import PushCalibration
 from .const import PUSH_CHECK_INTERVAL, PUSH_WINDOW, SAFETY_POLL_INTERVAL
 
 # Data pushed lately keeps a device's entities available while polls fail.
@@ -48,12 +49,14 @@ class SmartMeAccount:
 
 
 def merge_reading(
-    current: MeterReading | None, polled: MeterReading
+    current: MeterReading | None, polled: MeterReading, *, calibrated: bool = True
 ) -> MeterReading | None:
     """Return the reading to show after a poll, None to keep the current one.
 
     A poll older than what pushes already showed is ignored; a newer one keeps
-    the values only pushes carry (frequency) rather than blanking them.
+    the values only pushes carry (frequency) rather than blanking them. Until
+    the device's pushes are ``calibrated`` they leave power and energy to
+    polls: an older poll still brings those (counters never going back).
     """
     if current is None:
         return polled
@@ -62,7 +65,7 @@ def merge_reading(
         and current.timestamp is not None
         and polled.timestamp < current.timestamp
     ):
-        return None
+        return None if calibrated else _polled_scaled_values(current, polled)
     kept = {
         item.name: getattr(current, item.name)
         for item in fields(MeterReading)
@@ -71,6 +74,21 @@ def merge_reading(
     }
     merged = replace(polled, **kept) if kept else polled
     return None if merged == current else merged
+
+
+def _polled_scaled_values(
+    current: MeterReading, polled: MeterReading
+) -> MeterReading | None:
+    changes: dict[str, Any] = {}
+    for name in SCALED_FIELDS:
+        value = getattr(polled, name)
+        shown = getattr(current, name)
+        if value is None or value == shown:
+            continue
+        if name.startswith("energy") and shown is not None and value < shown:
+            continue
+        changes[name] = value
+    return replace(current, **changes) if changes else None
 
 
 class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
@@ -93,7 +111,7 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
         self.client = client
         self.account = account
         self.device = device
-        self.scale = PushScale()
+        self.scale = account.calibration.scale(device.id)
         self.last_push: datetime | None = None
         self.data = device.reading
 
@@ -101,7 +119,10 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
     async def _async_fetch(self) -> MeterReading:
         device = await self.client.device(self.device.id)
         self.device = device
-        return merge_reading(self.data, device.reading) or self.data
+        return (
+            merge_reading(self.data, device.reading, calibrated=self.scale.calibrated)
+            or self.data
+        )
 
     @property
     @override
@@ -118,12 +139,24 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
     def async_apply_polled(self, device: Device) -> None:
         """Show what the device list says, unless pushes showed newer values."""
         self.device = device
-        if (reading := merge_reading(self.data, device.reading)) is not None:
+        reading = merge_reading(
+            self.data, device.reading, calibrated=self.scale.calibrated
+        )
+        if reading is not None:
             self.async_set_updated_data(reading)
 
     @callback
     def async_apply_push(self, push: RealtimeDeviceData) -> bool:
         """Show a push if it is newer than what is shown; return whether it was."""
+        # Against the last poll: the shown reading carries a push's time, not
+        # the time its counters were measured.
+        if self.scale.energy_factor is None and self.scale.calibrate(
+            push, self.device.reading
+        ):
+            LOGGER.debug(
+                "%s pushes energy x %s kWh", self.name, self.scale.energy_factor
+            )
+            self.account.calibration.async_schedule_save()
         reading = apply_push(self.data, push, self.scale)
         if reading is None:
             return False
@@ -133,9 +166,14 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
 
     @property
     def pushing(self) -> bool:
-        """Return whether pushes for this device arrive."""
+        """Return whether pushes bring this device's values.
+
+        Until its unit is calibrated, power and energy come from polls only:
+        the device does not let polling back off.
+        """
         return (
-            self.last_push is not None
+            self.scale.calibrated
+            and self.last_push is not None
             and dt_util.utcnow() - self.last_push < PUSH_WINDOW
         )
 
@@ -150,6 +188,7 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         client: SmartMeClient,
         *,
         poll_interval: timedelta,
+        calibration: PushCalibration,
     ) -> None:
         """Poll every ``poll_interval`` until pushes arrive."""
         super().__init__(
@@ -161,6 +200,7 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         )
         self.client = client
         self.poll_interval = poll_interval
+        self.calibration = calibration
         self.device_coordinators: dict[str, SmartMeDeviceCoordinator] = {}
         self._actions: dict[str, tuple[DeviceAction, ...]] = {}
         self._devices_fresh = False
@@ -190,6 +230,7 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         for device_id in set(self.device_coordinators) - set(devices):
             del self.device_coordinators[device_id]
             self._actions.pop(device_id, None)
+        self.calibration.async_keep_only(devices)
         async_remove_stale_devices(self.hass, self.config_entry, set(devices))
         self.async_check_pushing(refresh=False)
         return SmartMeAccount(

@@ -67,9 +67,10 @@ class SmartMeData(SolarCloudData):
         }
 
     async def async_unload(self) -> None:
-        """Stop receiving pushes."""
+        """Stop receiving pushes; write the units measured meanwhile."""
         if self.realtime is not None:
             self.realtime.async_stop()
+        await self.account.calibration.async_flush()
 
 
 def smartme_data(entry: SolarCloudConfigEntry) -> SmartMeData:

@@ -13,7 +13,7 @@ from .models import (
     RegistrationType,
     User,
 )
-from .push import PushScale, apply_push
+from .push import SCALED_FIELDS, PushScale, apply_push
 from .realtime import (
     RealtimeDeviceData,
     RealtimePayloadError,
@@ -23,6 +23,7 @@ from .realtime import (
 
 __all__ = [
     "DEFAULT_URL",
+    "SCALED_FIELDS",
     "ApiKeyAuth",
     "BasicAuth",
     "ChargingStationState",

@@ -4,11 +4,18 @@ smart-me does not document the units of pushed values. Its one decoded
 example labels the energy counter mWh, while REST counters are kWh and the
 values the REST history returns for the same OBIS code look like Wh. So the
 unit is measured instead of assumed: the first time a device's pushed import
-counter and its REST import counter (kWh) are both known and non-zero, their
-ratio picks the factor (1, 10⁻³ or 10⁻⁶) that turns pushed energy into kWh.
-The factor is kept per device. Pushed power is taken to use the same prefix
-(Wh goes with W, mWh with mW); voltage, current, power factor and frequency
-are SI units as sent.
+(or export) counter and its REST counter (kWh) are both known, their ratio
+picks the factor (1, 10⁻³ or 10⁻⁶) that turns pushed energy into kWh. The
+factor is kept per device (and stored, see :meth:`PushScale.to_stored`).
+Pushed power is taken to use the same prefix (Wh goes with W, mWh with mW);
+voltage, current, power factor and frequency are SI units as sent.
+
+The REST counter must be at least :data:`MIN_CALIBRATION_KWH` and measured
+within :data:`MAX_CALIBRATION_GAP` of the push: a candidate is accepted within
+half a decade, so only a counter that grew more than 300-fold between the two
+readings could pick the wrong factor - easy near zero (a new meter), not from
+1 kWh within an hour. A meter whose counters are zero (or below that) is
+calibrated by the first push after a poll showed its counter past it.
 
 Until a device is calibrated its pushed energy and power are left out (the
 REST values stay), the other quantities are applied.
@@ -16,9 +23,11 @@ REST values stay), the other quantities are applied.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 import math
-from typing import Any
+from typing import Any, Self
 
 from . import obis
 from .models import MeterReading
@@ -28,6 +37,10 @@ from .realtime import RealtimeDeviceData
 ENERGY_FACTORS = (1.0, 1e-3, 1e-6)
 # A ratio further than this (in decades) from every candidate is not trusted.
 _MAX_DECADES_OFF = 0.5
+MIN_CALIBRATION_KWH = 1.0
+"""The smallest REST counter (kWh) a device is calibrated against."""
+MAX_CALIBRATION_GAP = timedelta(hours=1)
+"""How far apart the REST reading and the push may be measured."""
 
 _SI_VALUES: dict[str, str] = {
     obis.VOLTAGE: "voltage",
@@ -48,6 +61,8 @@ _ENERGY_VALUES: dict[str, str] = {
     obis.ENERGY_IMPORT: "energy_import",
     obis.ENERGY_EXPORT: "energy_export",
 }
+SCALED_FIELDS = ("power", "power_l1", "power_l2", "power_l3", *_ENERGY_VALUES.values())
+"""The reading's fields pushes set only once their unit is calibrated."""
 
 
 def energy_factor(pushed: float, rest_kwh: float) -> float | None:
@@ -69,20 +84,53 @@ class PushScale:
 
     energy_factor: float | None = None
 
-    def calibrate(self, push: RealtimeDeviceData, reading: MeterReading) -> None:
-        """Measure the factor from a push and the REST reading, if not yet done."""
+    @property
+    def calibrated(self) -> bool:
+        """Return whether pushed energy and power can be converted."""
+        return self.energy_factor is not None
+
+    def calibrate(self, push: RealtimeDeviceData, rest: MeterReading) -> bool:
+        """Measure the factor from a push and a REST reading, if not yet done.
+
+        Return whether this push calibrated the device.
+        """
         if self.energy_factor is not None:
-            return
-        for code, rest in (
-            (obis.ENERGY_IMPORT, reading.energy_import),
-            (obis.ENERGY_EXPORT, reading.energy_export),
+            return False
+        if rest.timestamp is not None and (
+            abs(push.timestamp - rest.timestamp) > MAX_CALIBRATION_GAP
+        ):
+            return False
+        for code, rest_kwh in (
+            (obis.ENERGY_IMPORT, rest.energy_import),
+            (obis.ENERGY_EXPORT, rest.energy_export),
         ):
             pushed = push.values.get(code)
-            if pushed is not None and rest is not None:
-                factor = energy_factor(pushed, rest)
-                if factor is not None:
-                    self.energy_factor = factor
-                    return
+            if pushed is None or rest_kwh is None or rest_kwh < MIN_CALIBRATION_KWH:
+                continue
+            if (factor := energy_factor(pushed, rest_kwh)) is not None:
+                self.energy_factor = factor
+                return True
+        return False
+
+    def to_stored(self) -> dict[str, float] | None:
+        """Return the scale as JSON to keep, None while there is nothing to keep."""
+        if self.energy_factor is None:
+            return None
+        return {"energy_factor": self.energy_factor}
+
+    @classmethod
+    def from_stored(cls, raw: Any) -> Self:
+        """Return a scale kept by :meth:`to_stored`.
+
+        Raises:
+            ValueError: Not an object with one of the candidate factors.
+
+        """
+        factor = raw.get("energy_factor") if isinstance(raw, Mapping) else None
+        # bool is an int: True == 1.0 would pass as kWh.
+        if isinstance(factor, bool) or factor not in ENERGY_FACTORS:
+            raise ValueError(f"not a stored push scale: {raw!r}")
+        return cls(energy_factor=float(factor))
 
 
 def _net(
@@ -101,11 +149,11 @@ def apply_push(
     """Return the reading updated by a push, or None if the push is not newer.
 
     A push that carries nothing this integration shows is also None: it must
-    not make old values look fresh.
+    not make old values look fresh. Calibrate ``scale`` first (against the
+    latest REST reading) for pushed energy and power to be applied.
     """
     if reading.timestamp is not None and push.timestamp <= reading.timestamp:
         return None
-    scale.calibrate(push, reading)
     values = push.values
     changes: dict[str, Any] = {
         field: values[code] for code, field in _SI_VALUES.items() if code in values
