@@ -20,3 +20,11 @@ class Vendor(StrEnum):
     SMA = "sma"
     SMARTME = "smartme"
     FUSIONSOLAR = "fusionsolar"
+
+
+VENDOR_NAMES: Final[dict[Vendor, str]] = {
+    Vendor.SMA: "SMA",
+    Vendor.SMARTME: "smart-me",
+    Vendor.FUSIONSOLAR: "FusionSolar",
+}
+"""How each vendor is named to people (in logs and errors for developers)."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Iterable
 from typing import Any, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_VENDOR, DOMAIN, LOGGER
@@ -85,3 +87,46 @@ def async_remove_stale_devices(
         if device.identifiers.isdisjoint(current):
             LOGGER.info("Removing %s: the account no longer reports it", device.name)
             device_registry.async_remove_device(device.id)
+
+
+class NewEntities:
+    """Which entities a platform has added: one per device and description key."""
+
+    def __init__(self) -> None:
+        """Start with none."""
+        self._added: set[tuple[str, str]] = set()
+
+    def want(self, device_key: str, key: str) -> bool:
+        """Return True the first time an entity of ``device_key`` and ``key`` is asked for."""
+        if (device_key, key) in self._added:
+            return False
+        self._added.add((device_key, key))
+        return True
+
+    def forget_all_but(self, device_keys: Collection[str]) -> None:
+        """Forget the devices not in ``device_keys``: if they return, add them again."""
+        self._added = {pair for pair in self._added if pair[0] in device_keys}
+
+
+@callback
+def async_add_as_they_appear(
+    entry: SolarCloudConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    build: Callable[[NewEntities], Iterable[Entity]],
+    *coordinators: SolarCloudCoordinator[Any],
+) -> None:
+    """Add the entities ``build`` makes now, and again whenever a coordinator updates.
+
+    ``build`` creates only the entities ``NewEntities.want`` agrees to, so plants
+    and devices that appear later get theirs and nothing is added twice.
+    """
+    new = NewEntities()
+
+    @callback
+    def add_new() -> None:
+        if entities := list(build(new)):
+            async_add_entities(entities)
+
+    add_new()
+    for coordinator in coordinators:
+        entry.async_on_unload(coordinator.async_add_listener(add_new))

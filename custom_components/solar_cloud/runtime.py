@@ -17,7 +17,7 @@ from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN, Vendor
+from .const import DOMAIN, VENDOR_NAMES, Vendor
 
 if TYPE_CHECKING:
     from .actions import (
@@ -97,6 +97,23 @@ class SolarCloudData:
     async def async_stop_forced_battery(self, target: ActionTarget) -> ServiceResponse:
         """End a forced charge or discharge (action ``stop_forced_battery``)."""
         raise action_not_supported(target, "stop_forced_battery")
+
+
+def vendor_data[DataT: SolarCloudData](
+    entry: SolarCloudConfigEntry, kind: type[DataT]
+) -> DataT:
+    """Return a loaded entry's runtime data as its vendor's own class.
+
+    Raises:
+        TypeError: The entry is not loaded, or belongs to another vendor.
+
+    """
+    data = getattr(entry, "runtime_data", None)
+    if not isinstance(data, kind):
+        raise TypeError(
+            f"{entry.title} is not a loaded {VENDOR_NAMES[kind.vendor]} account"
+        )
+    return data
 
 
 def action_not_supported(target: ActionTarget, action: str) -> ServiceValidationError:

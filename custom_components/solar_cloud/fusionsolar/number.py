@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, override
+from typing import Any, override
 
 from homeassistant.components.number import (
     NumberDeviceClass,
@@ -13,7 +13,7 @@ from homeassistant.components.number import (
     RestoreNumber,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.fusionsolar.const import (
@@ -24,15 +24,13 @@ from ..api.fusionsolar.const import (
 )
 from ..api.fusionsolar.models import BatteryConfiguration, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
-from ..runtime import SolarCloudConfigEntry
+from ..entity import NewEntities, async_add_as_they_appear
+from ..runtime import SolarCloudConfigEntry, vendor_data
 from .const import STALE_AFTER
 from .coordinator import ControlStateCoordinator, RealTimeCoordinator
-from .data import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC
+from .data import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC, FusionSolarData
 from .entity import FusionSolarEntity
 from .select import CONTROL_STALE_AFTER
-
-if TYPE_CHECKING:
-    from .data import FusionSolarData
 
 PARALLEL_UPDATES = 1
 
@@ -223,16 +221,14 @@ async def async_setup_numbers(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the feed-in limit and battery parameters of the plants."""
-    data: FusionSolarData = entry.runtime_data  # type: ignore[assignment]
-    added: set[tuple[str, str]] = set()
+    data = vendor_data(entry, FusionSolarData)
 
-    @callback
-    def add_new() -> None:
-        entities: list[NumberEntity] = []
-        for plant in data.plants_with(INVERTER_TYPES):
-            if (plant, FEED_IN_LIMIT.key) not in added:
-                added.add((plant, FEED_IN_LIMIT.key))
-                entities.append(FeedInLimitNumber(data, device_key=plant))
+    def build(new: NewEntities) -> list[NumberEntity]:
+        entities: list[NumberEntity] = [
+            FeedInLimitNumber(data, device_key=plant)
+            for plant in data.plants_with(INVERTER_TYPES)
+            if new.want(plant, FEED_IN_LIMIT.key)
+        ]
         batteries = {
             device.plant_code: device.id
             for device in sorted(
@@ -240,17 +236,14 @@ async def async_setup_numbers(
             )
             if device.type_id in BATTERY_TYPES
         }
-        for plant, battery_id in sorted(batteries.items()):
-            for description in BATTERY_PARAMETERS:
-                if (plant, description.key) not in added:
-                    added.add((plant, description.key))
-                    entities.append(
-                        BatteryParameterNumber(
-                            data, description, device_key=plant, battery_id=battery_id
-                        )
-                    )
-        if entities:
-            async_add_entities(entities)
+        entities.extend(
+            BatteryParameterNumber(
+                data, description, device_key=plant, battery_id=battery_id
+            )
+            for plant, battery_id in sorted(batteries.items())
+            for description in BATTERY_PARAMETERS
+            if new.want(plant, description.key)
+        )
+        return entities
 
-    add_new()
-    entry.async_on_unload(data.inventory.async_add_listener(add_new))
+    async_add_as_they_appear(entry, async_add_entities, build, data.inventory)

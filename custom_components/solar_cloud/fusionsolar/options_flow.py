@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import (
     ConfigEntryState,
@@ -19,10 +19,9 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..api.fusionsolar.const import SCOPE_CONTROL
+from ..runtime import vendor_data
 from .const import CONF_CONTROLS, CONF_PLANTS
-
-if TYPE_CHECKING:
-    from .data import FusionSolarData
+from .data import FusionSolarData
 
 
 class FusionSolarOptionsFlow(OptionsFlowWithReload):
@@ -41,7 +40,7 @@ class FusionSolarOptionsFlow(OptionsFlowWithReload):
         entry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="fusionsolar_not_loaded")
-        data: FusionSolarData = entry.runtime_data
+        data = vendor_data(entry, FusionSolarData)
         plants = {plant.code: plant.name for plant in data.inventory.data.plants}
         errors: dict[str, str] = {}
         if user_input is not None:

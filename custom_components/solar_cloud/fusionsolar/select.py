@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, override
+from typing import Any, override
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant, ServiceResponse, callback
+from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -22,12 +22,11 @@ from ..api.fusionsolar.const import (
 from ..api.fusionsolar.models import BatteryModeSettings, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
 from ..const import DOMAIN
-from ..runtime import SolarCloudConfigEntry
+from ..entity import NewEntities, async_add_as_they_appear
+from ..runtime import SolarCloudConfigEntry, vendor_data
 from .coordinator import ControlStateCoordinator
+from .data import FusionSolarData
 from .entity import FusionSolarEntity
-
-if TYPE_CHECKING:
-    from .data import FusionSolarData
 
 PARALLEL_UPDATES = 1
 CONTROL_STALE_AFTER = timedelta(hours=12)
@@ -175,22 +174,14 @@ async def async_setup_selects(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the controls of the plants that have the devices for them."""
-    data: FusionSolarData = entry.runtime_data  # type: ignore[assignment]
-    added: set[tuple[str, str]] = set()
+    data = vendor_data(entry, FusionSolarData)
 
-    @callback
-    def add_new() -> None:
-        entities = [
+    def build(new: NewEntities) -> list[ControlSelect]:
+        return [
             ControlSelect(data, description, device_key=plant)
             for description in SELECTS
             for plant in data.plants_with(description.device_types)
-            if (plant, description.key) not in added
+            if new.want(plant, description.key)
         ]
-        added.update(
-            (entity.device_key, entity.entity_description.key) for entity in entities
-        )
-        if entities:
-            async_add_entities(entities)
 
-    add_new()
-    entry.async_on_unload(data.inventory.async_add_listener(add_new))
+    async_add_as_they_appear(entry, async_add_entities, build, data.inventory)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, override
+from typing import Any, override
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -26,7 +26,7 @@ from homeassistant.const import (
     UnitOfSpeed,
     UnitOfTemperature,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
@@ -43,13 +43,12 @@ from ..api.fusionsolar.models import (
     PlantKpi,
 )
 from ..api.fusionsolar.polling import Reading
-from ..runtime import SolarCloudConfigEntry
+from ..entity import NewEntities, async_add_as_they_appear
+from ..runtime import SolarCloudConfigEntry, vendor_data
 from .const import ALARM_STALE_AFTER, STALE_AFTER
 from .coordinator import AlarmCoordinator, RealTimeCoordinator
+from .data import FusionSolarData
 from .entity import FusionSolarEntity
-
-if TYPE_CHECKING:
-    from .data import FusionSolarData
 
 PARALLEL_UPDATES = 0
 
@@ -533,29 +532,20 @@ async def async_setup_sensors(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add sensors for the plants and devices, and for those that appear later."""
-    data: FusionSolarData = entry.runtime_data  # type: ignore[assignment]
-    added: set[tuple[str, str]] = set()
+    data = vendor_data(entry, FusionSolarData)
 
-    @callback
-    def add_new() -> None:
+    def build(new: NewEntities) -> list[SensorEntity]:
         entities: list[SensorEntity] = []
-
-        def want(device_key: str, key: str) -> bool:
-            if (device_key, key) in added:
-                return False
-            added.add((device_key, key))
-            return True
-
         real_time = data.real_time.data
         for code in data.plants:
-            if want(code, ALARMS.key):
+            if new.want(code, ALARMS.key):
                 entities.append(AlarmSensor(data.alarms, ALARMS, device_key=code))
             if (plant := real_time.plants.get(code)) is None:
                 continue
             entities.extend(
                 PlantSensor(data.real_time, description, device_key=code)
                 for description in PLANT_SENSORS
-                if description.exists(plant.value) and want(code, description.key)
+                if description.exists(plant.value) and new.want(code, description.key)
             )
         for device in data.devices.values():
             if (reading := real_time.devices.get(device.id)) is None:
@@ -563,11 +553,10 @@ async def async_setup_sensors(
             entities.extend(
                 DeviceSensor(data.real_time, description, device_key=device.key)
                 for description in device_descriptions(reading.value)
-                if want(device.key, description.key)
+                if new.want(device.key, description.key)
             )
-        if entities:
-            async_add_entities(entities)
+        return entities
 
-    add_new()
-    entry.async_on_unload(data.real_time.async_add_listener(add_new))
-    entry.async_on_unload(data.inventory.async_add_listener(add_new))
+    async_add_as_they_appear(
+        entry, async_add_entities, build, data.real_time, data.inventory
+    )

@@ -15,7 +15,7 @@ from ..api.auth import TokenSource
 from ..api.sma import FeedInLimitCommand, SmaClient, SmaClientCredentials
 from ..const import DOMAIN, LOGGER, Vendor
 from ..error_mapping import translate_action_errors
-from ..runtime import SolarCloudConfigEntry, SolarCloudData
+from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .const import CONF_ENVIRONMENT, CONF_FLOW
 from .coordinator import PlantData, SmaDeviceCoordinator, SmaPlantCoordinator
 from .feed_in import feed_in_command
@@ -161,7 +161,4 @@ def _energy_balance(data: PlantData) -> dict[str, Any]:
 
 def sma_data(entry: SolarCloudConfigEntry) -> SmaData:
     """Return the runtime data of a loaded SMA entry."""
-    data = entry.runtime_data
-    if not isinstance(data, SmaData):
-        raise TypeError(f"{entry.title} is not a loaded SMA account")
-    return data
+    return vendor_data(entry, SmaData)

@@ -8,7 +8,7 @@ then.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, override
 
@@ -31,11 +31,11 @@ from homeassistant.const import (
     UnitOfSpeed,
     UnitOfTemperature,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.sma import MeasurementPoint
-from ..entity import SolarCloudEntity
+from ..entity import SolarCloudEntity, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import (
     PlantData,
@@ -368,26 +368,6 @@ def _device_sensors(coordinator: SmaDeviceCoordinator) -> list[SmaDeviceSensor]:
     return sensors
 
 
-@callback
-def _add_as_they_appear[CoordinatorT: SmaMeasurementCoordinator[Any]](
-    entry: SolarCloudConfigEntry,
-    coordinator: CoordinatorT,
-    build: Callable[[CoordinatorT], list[Any]],
-    async_add_entities: AddConfigEntryEntitiesCallback,
-) -> None:
-    known: set[str | None] = set()
-
-    @callback
-    def add_new() -> None:
-        new = [entity for entity in build(coordinator) if entity.unique_id not in known]
-        known.update(entity.unique_id for entity in new)
-        if new:
-            async_add_entities(new)
-
-    add_new()
-    entry.async_on_unload(coordinator.async_add_listener(add_new))
-
-
 async def async_setup_sensors(
     hass: HomeAssistant,
     entry: SolarCloudConfigEntry,
@@ -396,9 +376,28 @@ async def async_setup_sensors(
     """Add the sensors of every plant and device."""
     for coordinators in sma_data(entry).plants.values():
         _add_as_they_appear(
-            entry, coordinators.energy, _plant_sensors, async_add_entities
+            entry, async_add_entities, coordinators.energy, _plant_sensors
         )
         if coordinators.devices is not None:
             _add_as_they_appear(
-                entry, coordinators.devices, _device_sensors, async_add_entities
+                entry, async_add_entities, coordinators.devices, _device_sensors
             )
+
+
+def _add_as_they_appear[CoordinatorT: SmaMeasurementCoordinator[Any]](
+    entry: SolarCloudConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    coordinator: CoordinatorT,
+    build: Callable[[CoordinatorT], Sequence[SolarCloudEntity[Any]]],
+) -> None:
+    """Add a coordinator's sensors as values for them show up."""
+    async_add_as_they_appear(
+        entry,
+        async_add_entities,
+        lambda new: [
+            entity
+            for entity in build(coordinator)
+            if new.want(entity.device_key, entity.entity_description.key)
+        ],
+        coordinator,
+    )

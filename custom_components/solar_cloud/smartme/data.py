@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..api.smartme import SmartMeClient
 from ..const import Vendor
-from ..runtime import SolarCloudConfigEntry, SolarCloudData
+from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .coordinator import SmartMeAccountCoordinator
 
 if TYPE_CHECKING:
@@ -74,8 +74,5 @@ class SmartMeData(SolarCloudData):
 
 
 def smartme_data(entry: SolarCloudConfigEntry) -> SmartMeData:
-    """Return the runtime data of a smart-me entry."""
-    data = entry.runtime_data
-    if not isinstance(data, SmartMeData):
-        raise TypeError(f"{entry.title} is not a smart-me account")
-    return data
+    """Return the runtime data of a loaded smart-me entry."""
+    return vendor_data(entry, SmartMeData)

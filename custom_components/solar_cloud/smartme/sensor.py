@@ -24,7 +24,7 @@ from homeassistant.const import (
     UnitOfVolume,
     UnitOfVolumeFlowRate,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.smartme import (
@@ -34,8 +34,8 @@ from ..api.smartme import (
     MeterReading,
     MeterSubType,
 )
+from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
-from .coordinator import SmartMeDeviceCoordinator
 from .data import smartme_data
 from .entity import SmartMeEntity
 
@@ -316,20 +316,16 @@ async def async_setup_sensors(
 ) -> None:
     """Add the sensors of every device, and of devices that appear later."""
     account = smartme_data(entry).account
-    known: set[str] = set()
 
-    @callback
-    def _add_new_devices() -> None:
-        coordinators: dict[str, SmartMeDeviceCoordinator] = account.device_coordinators
-        known.intersection_update(coordinators)
-        new = [coordinators[key] for key in coordinators if key not in known]
-        known.update(coordinator.device.id for coordinator in new)
-        async_add_entities(
+    def build(new: NewEntities) -> list[SmartMeSensor]:
+        coordinators = account.device_coordinators
+        new.forget_all_but(coordinators)
+        return [
             SmartMeSensor(coordinator, description)
-            for coordinator in new
+            for coordinator in coordinators.values()
             for description in SENSORS
             if description.exists(coordinator.device)
-        )
+            and new.want(coordinator.device.id, description.key)
+        ]
 
-    _add_new_devices()
-    entry.async_on_unload(account.async_add_listener(_add_new_devices))
+    async_add_as_they_appear(entry, async_add_entities, build, account)

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from ..api.smartme import DeviceAction, MeterReading
 from ..api.smartme.obis import DIGITAL_OUTPUT, SWITCH_MAIN, SWITCH_PHASE
+from ..entity import NewEntities, async_add_as_they_appear
 from ..error_mapping import translate_action_errors
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import SmartMeDeviceCoordinator
@@ -141,24 +142,20 @@ async def async_setup_switches(
 ) -> None:
     """Add the switches of every device, and of devices that appear later."""
     account = smartme_data(entry).account
-    known: set[str] = set()
 
-    @callback
-    def _add_new_devices() -> None:
+    def build(new: NewEntities) -> list[SmartMeSwitch]:
         coordinators = account.device_coordinators
-        known.intersection_update(coordinators)
-        new = [coordinators[key] for key in coordinators if key not in known]
-        known.update(coordinator.device.id for coordinator in new)
-        async_add_entities(
+        new.forget_all_but(coordinators)
+        return [
             SmartMeSwitch(coordinator, description)
-            for coordinator in new
+            for coordinator in coordinators.values()
             for description in SWITCHES
             if switch_exists(
                 description,
                 coordinator.data,
                 account.data.actions.get(coordinator.device.id, ()),
             )
-        )
+            and new.want(coordinator.device.id, description.key)
+        ]
 
-    _add_new_devices()
-    entry.async_on_unload(account.async_add_listener(_add_new_devices))
+    async_add_as_they_appear(entry, async_add_entities, build, account)
