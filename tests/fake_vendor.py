@@ -7,13 +7,19 @@ actions) without depending on any of them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import aiohttp
 from aiohttp import web
-from homeassistant.components.sensor import SensorEntity, SensorEntityDescription
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
 from homeassistant.const import CONF_URL, Platform
 from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -31,14 +37,21 @@ from custom_components.solar_cloud.api import (
 from custom_components.solar_cloud.api.transport import send
 from custom_components.solar_cloud.const import CONF_VENDOR, Vendor
 from custom_components.solar_cloud.coordinator import SolarCloudCoordinator
+from custom_components.solar_cloud.counter import CounterSensor
 from custom_components.solar_cloud.entity import (
     SolarCloudEntity,
     async_remove_stale_devices,
 )
+from custom_components.solar_cloud.history import HistoryChunk, HistorySource
 from custom_components.solar_cloud.runtime import (
     SolarCloudConfigEntry,
     SolarCloudData,
     VendorIntegration,
+)
+from custom_components.solar_cloud.statistics import (
+    EnergyFlow,
+    HistorySeries,
+    SeriesEnergy,
 )
 
 from .simulator.core import VendorSimulator
@@ -56,19 +69,57 @@ class FakeCloud(VendorSimulator):
         super().__init__()
         self.plants = ["plant-1", "plant-2"]
         self.feed_in_limits: dict[str, dict[str, Any]] = {}
+        self.energy: dict[str, Any] = {}
+        """Lifetime energy (kWh) per plant; a plant without reports none."""
+        self.history_from = datetime(2000, 1, 1, tzinfo=UTC)
+        """The oldest hour the cloud keeps."""
+        self.revised: dict[tuple[str, datetime], float] = {}
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
         """Add the routes."""
         router.add_get("/plants", self.get_plants, name="plants")
         router.add_post("/plants/{plant}/limit", self.post_limit, name="limit")
+        router.add_get("/plants/{plant}/history", self.get_history, name="history")
+        router.add_get("/first", self.get_first, name="first")
 
     async def get_plants(self, request: web.Request) -> web.Response:
         """Return every plant with its power (W): the minute of the day."""
         now = self.clock.now()
         power = now.hour * 60 + now.minute
         return web.json_response(
-            {"plants": [{"id": p, "power": power} for p in self.plants]}
+            {
+                "plants": [
+                    {"id": p, "power": power}
+                    | ({"energy": self.energy[p]} if p in self.energy else {})
+                    for p in self.plants
+                ]
+            }
         )
+
+    def truth(self, plant: str, hour: datetime) -> float:
+        """Return the energy (kWh) of a plant in the hour starting at ``hour``."""
+        if (plant, hour) in self.revised:
+            return self.revised[plant, hour]
+        index = int(hour.timestamp() // 3600)
+        return round((index % 7) * 0.25 + 0.5 * self.plants.index(plant), 3)
+
+    async def get_history(self, request: web.Request) -> web.Response:
+        """Return a plant's complete hours in [start, end) that the cloud keeps."""
+        plant = request.match_info["plant"]
+        start = datetime.fromisoformat(request.query["start"])
+        end = datetime.fromisoformat(request.query["end"])
+        now = self.clock.now()
+        until = min(end, now.replace(minute=0, second=0, microsecond=0))
+        hours = []
+        hour = max(start, self.history_from)
+        while hour < until:
+            hours.append({"start": hour.isoformat(), "kwh": self.truth(plant, hour)})
+            hour += timedelta(hours=1)
+        return web.json_response({"hours": hours, "until": until.isoformat()})
+
+    async def get_first(self, request: web.Request) -> web.Response:
+        """Return the oldest hour the cloud keeps."""
+        return web.json_response({"first": self.history_from.isoformat()})
 
     async def post_limit(self, request: web.Request) -> web.Response:
         """Store a feed-in limit."""
@@ -90,6 +141,10 @@ class FakeClient:
 
     async def plants(self) -> dict[str, float]:
         """Return power per plant."""
+        return {plant: data["power"] for plant, data in (await self.readings()).items()}
+
+    async def readings(self) -> dict[str, dict[str, Any]]:
+        """Return what the cloud says of each plant (power, maybe energy)."""
         response = await send(
             self._session, "GET", f"{self._base_url}/plants", timeout=2
         )
@@ -104,7 +159,45 @@ class FakeClient:
         body = response.json()
         if "code" in body:
             raise ApiResponseError(f"Vendor error {body['code']}")
-        return {plant["id"]: float(plant["power"]) for plant in body["plants"]}
+        return {plant["id"]: plant for plant in body["plants"]}
+
+    async def history(
+        self, plant: str, start: datetime, end: datetime
+    ) -> tuple[dict[datetime, float], datetime]:
+        """Return kWh per hour of a plant in [start, end), and how far it goes."""
+        response = await send(
+            self._session,
+            "GET",
+            f"{self._base_url}/plants/{plant}/history",
+            params={"start": start.isoformat(), "end": end.isoformat()},
+            timeout=2,
+        )
+        self._raise_for(response.status)
+        body = response.json()
+        return (
+            {
+                datetime.fromisoformat(item["start"]): item["kwh"]
+                for item in body["hours"]
+            },
+            datetime.fromisoformat(body["until"]),
+        )
+
+    async def first(self) -> datetime:
+        """Return the oldest hour the cloud keeps."""
+        response = await send(self._session, "GET", f"{self._base_url}/first")
+        self._raise_for(response.status)
+        return datetime.fromisoformat(response.json()["first"])
+
+    @staticmethod
+    def _raise_for(status: int) -> None:
+        if status == 401:
+            raise ApiAuthenticationError("Wrong key")
+        if status == 403:
+            raise ApiPermissionError("No right", missing_right="history")
+        if status == 429:
+            raise ApiRateLimitedError("Slow down", retry_after=120)
+        if status >= 400:
+            raise ApiConnectionError(f"HTTP {status}")
 
     async def set_limit(self, plant: str, kw: float) -> None:
         """Set a feed-in limit."""
@@ -119,8 +212,8 @@ class FakeClient:
         response.json()
 
 
-class FakeCoordinator(SolarCloudCoordinator[dict[str, float]]):
-    """Power per plant, every minute."""
+class FakeCoordinator(SolarCloudCoordinator[dict[str, dict[str, Any]]]):
+    """Power (and maybe energy) per plant, every minute."""
 
     def __init__(
         self, hass: HomeAssistant, entry: SolarCloudConfigEntry, client: FakeClient
@@ -135,10 +228,67 @@ class FakeCoordinator(SolarCloudCoordinator[dict[str, float]]):
         )
         self.client = client
 
-    async def _async_fetch(self) -> dict[str, float]:
-        plants = await self.client.plants()
+    async def _async_fetch(self) -> dict[str, dict[str, Any]]:
+        plants = await self.client.readings()
         async_remove_stale_devices(self.hass, self.config_entry, set(plants))
         return plants
+
+
+class FakeHistory(HistorySource):
+    """One solar production series per plant, in daily requests, newest first."""
+
+    vendor = FAKE_VENDOR
+    call_spacing = timedelta(seconds=10)
+
+    def __init__(self, client: FakeClient, plants: Sequence[str]) -> None:
+        """Serve the history of ``plants``."""
+        self.client = client
+        self.plants = plants
+
+    def _series(self, plant: str) -> HistorySeries:
+        return HistorySeries(
+            vendor=self.vendor,
+            device_key=plant,
+            device_name=plant,
+            flow=EnergyFlow.SOLAR,
+        )
+
+    def series(self) -> list[HistorySeries]:
+        """Return a series per plant."""
+        return [self._series(plant) for plant in self.plants]
+
+    def plan(self, start: datetime, end: datetime) -> list[HistoryChunk]:
+        """Return a request per plant and UTC day, newest first."""
+        chunks = []
+        day = end
+        while day > start:
+            begin = max(
+                start,
+                (day - timedelta(seconds=1)).replace(
+                    hour=0, minute=0, second=0, microsecond=0
+                ),
+            )
+            chunks += [
+                HistoryChunk(unit=plant, start=begin, end=day) for plant in self.plants
+            ]
+            day = begin
+        return chunks
+
+    async def async_fetch(self, chunk: HistoryChunk) -> list[SeriesEnergy]:
+        """Fetch one plant's hours."""
+        energy, until = await self.client.history(chunk.unit, chunk.start, chunk.end)
+        return [
+            SeriesEnergy(
+                series=self._series(chunk.unit),
+                start=chunk.start,
+                end=min(chunk.end, until),
+                energy=energy,
+            )
+        ]
+
+    async def async_first_data(self) -> datetime | None:
+        """Ask the cloud."""
+        return await self.client.first()
 
 
 @dataclass(kw_only=True)
@@ -155,11 +305,15 @@ class FakeData(SolarCloudData):
         """Return the plants the cloud reports."""
         return set(self.power.data)
 
+    def history_source(self) -> HistorySource | None:
+        """Serve the fake cloud's history."""
+        return FakeHistory(self.client, sorted(self.power.data))
+
     def diagnostics(self) -> dict[str, Any]:
         """Return the coordinator states and the plants."""
         return {
             **super().diagnostics(),
-            "plants": self.power.data,
+            "plants": {p: float(d["power"]) for p, d in self.power.data.items()},
             "plant_secret": "s3cret",
         }
 
@@ -182,11 +336,35 @@ class FakePowerSensor(SolarCloudEntity[FakeCoordinator], SensorEntity):
     @property
     def native_value(self) -> float:
         """Return the plant's power."""
-        return self.coordinator.data[self.device_key]
+        return float(self.coordinator.data[self.device_key]["power"])
+
+
+class FakeEnergySensor(SolarCloudEntity[FakeCoordinator], SensorEntity):
+    """The raw lifetime energy of one plant."""
+
+    @property
+    def native_value(self) -> Any:
+        """Return the plant's energy as the cloud sent it."""
+        return self.coordinator.data.get(self.device_key, {}).get("energy")
+
+
+class FakeCounterSensor(CounterSensor, FakeEnergySensor):
+    """The lifetime energy of one plant, through the counter policy."""
+
+    def counter_max_power_kw(self) -> float | None:
+        """Say that the plant has 10 kW."""
+        return 10.0
 
 
 POWER = SensorEntityDescription(
     key="power", name="Power", native_unit_of_measurement="W"
+)
+ENERGY = SensorEntityDescription(
+    key="energy",
+    name="Energy",
+    native_unit_of_measurement="kWh",
+    device_class=SensorDeviceClass.ENERGY,
+    state_class=SensorStateClass.TOTAL_INCREASING,
 )
 
 
@@ -208,6 +386,11 @@ async def _async_setup_sensors(
             ),
         )
         for plant in coordinator.data
+    )
+    async_add_entities(
+        FakeCounterSensor(coordinator, ENERGY, device_key=plant)
+        for plant, reading in coordinator.data.items()
+        if "energy" in reading
     )
 
 

@@ -159,7 +159,8 @@ def test_manifest() -> None:
         "http",
         "webhook",
     }
-    assert manifest["after_dependencies"] == ["cloud"]
+    # Home Assistant Cloud for cloudhooks; the recorder for history statistics.
+    assert manifest["after_dependencies"] == ["cloud", "recorder"]
     assert all(" " not in requirement for requirement in manifest["requirements"])
 
 

@@ -7,7 +7,13 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_VENDOR, DOMAIN, Vendor
-from .entity import device_identifier
+from .entity import account_device_key, device_identifier
+from .history import (
+    CONF_HISTORY_DAYS,
+    DEFAULT_HISTORY_DAYS,
+    HistoryImporter,
+    async_remove_history,
+)
 from .issues import async_delete_entry_issues
 from .runtime import SolarCloudConfigEntry
 from .services import async_setup_services
@@ -25,7 +31,18 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: SolarCloudConfigEntry) -> bool:
     """Set up one vendor account."""
     vendor = VENDORS[Vendor(entry.data[CONF_VENDOR])]
-    entry.runtime_data = await vendor.async_setup_entry(hass, entry)
+    entry.runtime_data = runtime_data = await vendor.async_setup_entry(hass, entry)
+    # Statistics need the recorder; without it there is nothing to import into.
+    if "recorder" in hass.config.components and (
+        source := runtime_data.history_source()
+    ):
+        runtime_data.history = HistoryImporter(
+            hass,
+            entry,
+            source,
+            days=entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
+        )
+        await runtime_data.history.async_start()
     await hass.config_entries.async_forward_entry_setups(
         entry, list(entry.runtime_data.platforms)
     )
@@ -45,6 +62,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: SolarCloudConfigEntry) 
 async def async_remove_entry(hass: HomeAssistant, entry: SolarCloudConfigEntry) -> None:
     """Undo at the vendor what the account registered, and its repair issues."""
     async_delete_entry_issues(hass, entry)
+    await async_remove_history(hass, entry)
     vendor = VENDORS[Vendor(entry.data[CONF_VENDOR])]
     if vendor.async_remove_entry is not None:
         await vendor.async_remove_entry(hass, entry)
@@ -56,6 +74,7 @@ async def async_remove_config_entry_device(
     """Let the user delete a device only once the account stopped reporting it."""
     vendor = entry.data[CONF_VENDOR]
     reported = {
-        device_identifier(vendor, key) for key in entry.runtime_data.device_keys()
+        device_identifier(vendor, key)
+        for key in (*entry.runtime_data.device_keys(), account_device_key(entry))
     }
     return device.identifiers.isdisjoint(reported)

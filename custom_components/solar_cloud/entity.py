@@ -7,14 +7,31 @@ from typing import Any, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_VENDOR, DOMAIN, LOGGER
+from .const import CONF_VENDOR, DOMAIN, LOGGER, VENDOR_NAMES, Vendor
 from .coordinator import SolarCloudCoordinator
 from .runtime import SolarCloudConfigEntry
+
+
+def account_device_key(entry: SolarCloudConfigEntry) -> str:
+    """Return the device key of the account itself (its service device)."""
+    return f"account_{entry.entry_id}"
+
+
+def account_device_info(entry: SolarCloudConfigEntry) -> DeviceInfo:
+    """Return the device of the account: what belongs to no plant or meter."""
+    vendor = Vendor(entry.data[CONF_VENDOR])
+    return DeviceInfo(
+        identifiers={device_identifier(vendor, account_device_key(entry))},
+        name=f"{VENDOR_NAMES[vendor]} {entry.title}",
+        manufacturer=VENDOR_NAMES[vendor],
+        model="Cloud account",
+        entry_type=DeviceEntryType.SERVICE,
+    )
 
 
 def device_identifier(vendor: str, device_key: str) -> tuple[str, str]:
@@ -81,7 +98,10 @@ def async_remove_stale_devices(
 ) -> None:
     """Remove the entry's devices whose vendor key is no longer reported."""
     vendor = entry.data[CONF_VENDOR]
-    current = {device_identifier(vendor, key) for key in device_keys}
+    current = {
+        device_identifier(vendor, key)
+        for key in (*device_keys, account_device_key(entry))
+    }
     device_registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
         if device.identifiers.isdisjoint(current):

@@ -9,9 +9,13 @@ from .const import DOMAIN
 from .runtime import SolarCloudConfigEntry
 
 
-def issue_id(entry: SolarCloudConfigEntry, key: str) -> str:
-    """Return the id of the entry's issue ``key``."""
-    return f"{entry.entry_id}_{key}"
+def issue_id(
+    entry: SolarCloudConfigEntry, key: str, instance: str | None = None
+) -> str:
+    """Return the id of the entry's issue ``key`` (about ``instance``, if given)."""
+    if instance is None:
+        return f"{entry.entry_id}_{key}"
+    return f"{entry.entry_id}_{key}_{instance}"
 
 
 @callback
@@ -20,18 +24,24 @@ def async_create_issue(
     entry: SolarCloudConfigEntry,
     key: str,
     *,
+    instance: str | None = None,
     placeholders: dict[str, str] | None = None,
     severity: ir.IssueSeverity = ir.IssueSeverity.WARNING,
     is_fixable: bool = False,
+    is_persistent: bool = False,
     learn_more_url: str | None = None,
 ) -> None:
-    """Raise (or update) the entry's issue ``key``, translated by ``key``."""
+    """Raise (or update) the entry's issue ``key``, translated by ``key``.
+
+    ``instance`` tells apart several issues of one kind (one per sensor, say);
+    a persistent issue outlives restarts until the user dismisses it.
+    """
     ir.async_create_issue(
         hass,
         DOMAIN,
-        issue_id(entry, key),
+        issue_id(entry, key, instance),
         is_fixable=is_fixable,
-        is_persistent=False,
+        is_persistent=is_persistent,
         severity=severity,
         translation_key=key,
         translation_placeholders={"entry": entry.title, **(placeholders or {})},

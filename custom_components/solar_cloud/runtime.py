@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         ForcedBatteryRequest,
     )
     from .coordinator import SolarCloudCoordinator
+    from .history import HistoryImporter, HistorySource
 
 type SolarCloudConfigEntry = ConfigEntry[SolarCloudData]
 type PlatformSetup = Callable[
@@ -47,6 +48,12 @@ class SolarCloudData:
     coordinators: Sequence[SolarCloudCoordinator[Any]] = field(default_factory=list)
     platforms: Mapping[Platform, PlatformSetup] = field(default_factory=dict)
     """The entity platforms this account uses, and how each adds its entities."""
+    history: HistoryImporter | None = None
+    """Imports the energy history into statistics (set up after the vendor)."""
+
+    def history_source(self) -> HistorySource | None:
+        """Return the account's energy history, if the vendor serves one."""
+        return None
 
     def device_keys(self) -> set[str]:
         """Return the vendor keys of the devices the account still reports.
@@ -64,7 +71,8 @@ class SolarCloudData:
                     "last_update_success_time": coordinator.last_update_success_time,
                 }
                 for coordinator in self.coordinators
-            }
+            },
+            "history": self.history.diagnostics() if self.history else None,
         }
 
     async def async_unload(self) -> None:

@@ -8,6 +8,7 @@ of the target's entry, which knows its vendor.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_DEVICE_ID
@@ -21,6 +22,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.service import async_get_config_entry
+from homeassistant.util import dt as dt_util
 import probatio
 
 from .actions import (
@@ -38,6 +40,7 @@ from .actions import (
     Weekday,
 )
 from .const import CONF_VENDOR, DOMAIN
+from .history import MAX_HISTORY_DAYS
 from .runtime import SolarCloudConfigEntry
 
 SERVICE_SET_FEED_IN_LIMIT = "set_feed_in_limit"
@@ -46,6 +49,7 @@ SERVICE_SET_BATTERY_PARAMETERS = "set_battery_parameters"
 SERVICE_FORCE_BATTERY_CHARGE = "force_battery_charge"
 SERVICE_FORCE_BATTERY_DISCHARGE = "force_battery_discharge"
 SERVICE_STOP_FORCED_BATTERY = "stop_forced_battery"
+SERVICE_IMPORT_HISTORY = "import_history"
 
 ATTR_MODE = "mode"
 ATTR_POWER_LIMIT = "power_limit"
@@ -65,6 +69,8 @@ ATTR_MAX_CHARGE_POWER = "max_charge_power"
 ATTR_MAX_DISCHARGE_POWER = "max_discharge_power"
 ATTR_POWER = "power"
 ATTR_TARGET_SOC = "target_soc"
+ATTR_START_DATE = "start_date"
+ATTR_END_DATE = "end_date"
 
 MAX_TOU_WINDOWS = 14
 
@@ -139,6 +145,14 @@ FORCE_BATTERY_SCHEMA = probatio.Schema(
 )
 
 STOP_FORCED_BATTERY_SCHEMA = probatio.Schema(TARGET_FIELDS)
+
+IMPORT_HISTORY_SCHEMA = probatio.Schema(
+    {
+        **TARGET_FIELDS,
+        probatio.Required(ATTR_START_DATE): cv.date,
+        probatio.Optional(ATTR_END_DATE): cv.date,
+    }
+)
 
 
 def _device_key(
@@ -313,6 +327,27 @@ async def _async_stop_forced_battery(call: ServiceCall) -> ServiceResponse:
     return await target.entry.runtime_data.async_stop_forced_battery(target)
 
 
+async def _async_import_history(call: ServiceCall) -> ServiceResponse:
+    target = async_resolve_target(call.hass, call)
+    if (history := target.entry.runtime_data.history) is None:
+        raise _invalid("history_not_available", entry=target.entry.title)
+    today = dt_util.now().date()
+    start: date = call.data[ATTR_START_DATE]
+    end: date = call.data.get(ATTR_END_DATE, today)
+    if not start <= end <= today:
+        raise _invalid(
+            "history_range_invalid", start=str(start), end=str(end), today=str(today)
+        )
+    if (today - start).days > MAX_HISTORY_DAYS:
+        raise _invalid("history_range_too_long", days=str(MAX_HISTORY_DAYS))
+    zone = dt_util.get_default_time_zone()
+    requests = history.request(
+        datetime.combine(start, time(), zone),
+        datetime.combine(end + timedelta(days=1), time(), zone),
+    )
+    return {"start_date": str(start), "end_date": str(end), "requests": requests}
+
+
 SERVICES: dict[
     str,
     tuple[
@@ -334,6 +369,7 @@ SERVICES: dict[
         STOP_FORCED_BATTERY_SCHEMA,
         _async_stop_forced_battery,
     ),
+    SERVICE_IMPORT_HISTORY: (IMPORT_HISTORY_SCHEMA, _async_import_history),
 }
 
 

@@ -1,0 +1,483 @@
+"""Importing each cloud's energy history into the long-term statistics.
+
+A vendor describes its history as a :class:`HistorySource`: which series it
+has, how to split a period into requests (:class:`HistoryChunk`, one call or a
+few each), and how to fetch one. The :class:`HistoryImporter` of an account
+does the rest, one request at a time, in the background:
+
+- **Backfill**: once, the configured period before setup (or what the cloud
+  keeps, if less), in the order the vendor plans it (newest first, or coarse
+  days first and hours later where the call budget is tight). Progress is kept
+  in storage, so a restart carries on where it stopped.
+- **Newest hours**: every ``live_interval``, from the newest hour imported (or
+  the last ``live_interval``) to now. After Home Assistant was down, this
+  fills the hours it missed.
+- **Trailing window**: every ``trailing_interval``, the last
+  ``trailing_window`` again, for data the cloud delivered late or corrected.
+- **On request** (action ``solar_cloud.import_history``): a range of days.
+
+Requests of the newest hours go first, then those asked for by the action, the
+trailing window, and the backfill last; there is at least ``call_spacing``
+between two, and a rate-limited cloud is waited for. Writing goes through
+:func:`statistics.async_replace`, which makes every import idempotent.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, Final
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
+
+from .api import (
+    ApiAuthenticationError,
+    ApiPermissionError,
+    ApiRateLimitedError,
+    SolarCloudApiError,
+)
+from .const import DOMAIN, LOGGER, VENDOR_NAMES, Vendor
+from .runtime import SolarCloudConfigEntry
+from .statistics import HOUR, HistorySeries, SeriesEnergy, async_replace, floor_hour
+
+CONF_HISTORY_DAYS: Final = "history_days"
+DEFAULT_HISTORY_DAYS: Final = 365
+MAX_HISTORY_DAYS: Final = 3650
+
+STORAGE_VERSION: Final = 1
+_RETRY: Final = timedelta(minutes=5)
+_RETRY_MAX: Final = timedelta(hours=1)
+_MAX_FAILURES: Final = 5
+"""Failed attempts after which a request is given up (and logged)."""
+
+
+def history_store_key(entry_id: str) -> str:
+    """Return the storage key of an account's import progress."""
+    return f"{DOMAIN}.history.{entry_id}"
+
+
+async def async_remove_history(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> None:
+    """Forget a deleted account's import progress (its statistics stay)."""
+    await Store[dict[str, Any]](
+        hass, STORAGE_VERSION, history_store_key(entry.entry_id)
+    ).async_remove()
+
+
+@dataclass(frozen=True, kw_only=True)
+class HistoryChunk:
+    """One request for history: a vendor's unit (plant, meter) over a range."""
+
+    unit: str
+    start: datetime
+    end: datetime
+    kind: str = ""
+    """Which of the vendor's requests (e.g. hourly or daily data)."""
+
+    def as_list(self) -> list[str]:
+        """Return the chunk as JSON-able data."""
+        return [self.unit, self.start.isoformat(), self.end.isoformat(), self.kind]
+
+    @classmethod
+    def from_list(cls, data: Any) -> HistoryChunk | None:
+        """Return a stored chunk; None for what does not parse."""
+        if not isinstance(data, list) or len(data) != 4:
+            return None
+        unit, start, end, kind = data
+        try:
+            start_at = datetime.fromisoformat(start)
+            end_at = datetime.fromisoformat(end)
+        except TypeError, ValueError:
+            return None
+        if start_at.tzinfo is None or end_at.tzinfo is None:
+            return None
+        return cls(unit=str(unit), start=start_at, end=end_at, kind=str(kind))
+
+
+class HistorySource(ABC):
+    """A vendor's energy history: what it has, and how to fetch it."""
+
+    vendor: Vendor
+
+    call_spacing: timedelta = timedelta(seconds=15)
+    """Least time between two history requests (keeps clear of rate limits)."""
+    live_interval: timedelta = timedelta(hours=1)
+    trailing_window: timedelta = timedelta(hours=48)
+    trailing_interval: timedelta = timedelta(hours=6)
+    live_delay: timedelta = timedelta(minutes=5)
+    """How long after the hour the newest hours are asked for."""
+
+    @abstractmethod
+    def series(self) -> Sequence[HistorySeries]:
+        """Return every series the account has now."""
+
+    @abstractmethod
+    def plan(self, start: datetime, end: datetime) -> list[HistoryChunk]:
+        """Return the requests that cover ``[start, end)``, in the order to run."""
+
+    @abstractmethod
+    async def async_fetch(self, chunk: HistoryChunk) -> list[SeriesEnergy]:
+        """Fetch one request.
+
+        Raises:
+            SolarCloudApiError: As the client does; ApiRateLimitedError with
+                ``retry_after`` when the budget says wait.
+
+        """
+
+    async def async_first_data(self) -> datetime | None:
+        """Return the oldest time the cloud keeps data of, if one call can tell."""
+        return None
+
+
+class ImportState(StrEnum):
+    """What the importer is doing (diagnostics)."""
+
+    WAITING = "waiting"
+    BACKFILLING = "backfilling"
+    UP_TO_DATE = "up_to_date"
+    PAUSED = "paused"
+    """Authentication failed: nothing is fetched until the account reloads."""
+
+
+class HistoryImporter:
+    """Keep one account's statistics filled from its cloud's history."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        source: HistorySource,
+        *,
+        days: int,
+    ) -> None:
+        """Import ``days`` before setup from ``source``, and keep up."""
+        self.hass = hass
+        self.entry = entry
+        self.source = source
+        self.days = days
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, history_store_key(entry.entry_id)
+        )
+        self._backfill: deque[HistoryChunk] = deque()
+        self._requests: deque[HistoryChunk] = deque()
+        self._recent: deque[HistoryChunk] = deque()
+        self.backfill_total = 0
+        self.period_start: datetime | None = None
+        """Where the backfill starts (None until it is planned)."""
+        self.newest: datetime | None = None
+        """The end of the newest hour imported."""
+        self.calls = 0
+        self.last_error: str | None = None
+        self.paused = False
+        self._needs_plan = True
+        self._next_live: datetime = dt_util.utcnow()
+        self._next_trailing: datetime = dt_util.utcnow()
+        self._not_before: datetime = dt_util.utcnow()
+        self._failures = 0
+        self._running = False
+        self._unsub_timer: CALLBACK_TYPE | None = None
+        self._listeners: list[CALLBACK_TYPE] = []
+
+    # Life cycle --------------------------------------------------------------
+
+    async def async_start(self) -> None:
+        """Load the progress kept in storage and start working in the background."""
+        stored = await self._store.async_load() or {}
+        self._restore(stored)
+        now = dt_util.utcnow()
+        self._next_live = now
+        self._next_trailing = now + self.source.trailing_interval
+        self._not_before = now
+        self.entry.async_on_unload(self._async_stop)
+        self._schedule(now)
+
+    async def _async_stop(self) -> None:
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+            self._unsub_timer = None
+        # Written now: the next setup (a reload) reads it at once.
+        await self._store.async_save(self._stored())
+
+    def _restore(self, stored: dict[str, Any]) -> None:
+        def chunks(key: str) -> deque[HistoryChunk]:
+            items = stored.get(key)
+            return deque(
+                chunk
+                for item in (items if isinstance(items, list) else [])
+                if (chunk := HistoryChunk.from_list(item)) is not None
+            )
+
+        self._backfill = chunks("backfill")
+        self._requests = chunks("requests")
+        total = stored.get("backfill_total")
+        self.backfill_total = total if isinstance(total, int) else len(self._backfill)
+        self.period_start = _time(stored.get("period_start"))
+        self.newest = _time(stored.get("newest"))
+        desired = self._desired_start(dt_util.utcnow())
+        self._needs_plan = self.period_start is None or (
+            desired is not None and desired < self.period_start
+        )
+
+    def _stored(self) -> dict[str, Any]:
+        return {
+            "period_start": self.period_start.isoformat()
+            if self.period_start
+            else None,
+            "newest": self.newest.isoformat() if self.newest else None,
+            "backfill": [chunk.as_list() for chunk in self._backfill],
+            "backfill_total": self.backfill_total,
+            "requests": [chunk.as_list() for chunk in self._requests],
+        }
+
+    # What others see ---------------------------------------------------------
+
+    @property
+    def state(self) -> ImportState:
+        """Return what the importer is doing."""
+        if self.paused:
+            return ImportState.PAUSED
+        if self._needs_plan:
+            return ImportState.WAITING
+        if self._backfill:
+            return ImportState.BACKFILLING
+        return ImportState.UP_TO_DATE
+
+    @property
+    def progress(self) -> float | None:
+        """Return how much of the backfill is done (%), None before it is planned."""
+        if self._needs_plan:
+            return None
+        if not self.backfill_total:
+            return 100.0
+        done = self.backfill_total - len(self._backfill)
+        return round(100 * done / self.backfill_total, 1)
+
+    @property
+    def last_hour(self) -> datetime | None:
+        """Return the start of the newest hour imported."""
+        return self.newest - HOUR if self.newest is not None else None
+
+    @callback
+    def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``update`` after each import; return how to stop."""
+        self._listeners.append(update)
+        return lambda: self._listeners.remove(update)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """Return the import progress for the diagnostics download."""
+        return {
+            "state": self.state,
+            "days": self.days,
+            "period_start": self.period_start,
+            "progress": self.progress,
+            "backfill_left": len(self._backfill),
+            "backfill_total": self.backfill_total,
+            "requests_left": len(self._requests),
+            "last_hour": self.last_hour,
+            "calls": self.calls,
+            "last_error": self.last_error,
+            "series": [series.statistic_id for series in self.source.series()],
+        }
+
+    # Asking ---------------------------------------------------------------------
+
+    def request(self, start: datetime, end: datetime) -> int:
+        """Queue an import of ``[start, end)``; return how many requests it takes."""
+        chunks = self.source.plan(floor_hour(start), floor_hour(end))
+        self._requests.extend(c for c in chunks if c not in self._requests)
+        self._store.async_delay_save(self._stored, 0)
+        self._schedule(dt_util.utcnow())
+        return len(chunks)
+
+    def _desired_start(self, now: datetime) -> datetime | None:
+        if self.days <= 0:
+            return None
+        return floor_hour(now - timedelta(days=self.days))
+
+    # Working ------------------------------------------------------------------
+
+    @callback
+    def _schedule(self, when: datetime) -> None:
+        if self._unsub_timer is not None:
+            self._unsub_timer()
+        self._unsub_timer = async_track_point_in_utc_time(self.hass, self._wake, when)
+
+    @callback
+    def _wake(self, _now: datetime) -> None:
+        self._unsub_timer = None
+        if self._running:
+            return
+        self._running = True
+        self.entry.async_create_background_task(
+            self.hass, self._async_step(), f"{DOMAIN} history import"
+        )
+
+    async def _async_step(self) -> None:
+        try:
+            await self._async_work()
+        except Exception:  # noqa: BLE001
+            # A bug must not end the import for good: drop what failed.
+            LOGGER.exception("Importing the history of %s failed", self._name)
+            for queue in (self._recent, self._requests, self._backfill):
+                if queue:
+                    queue.popleft()
+                    break
+        finally:
+            self._running = False
+        if not self.paused:
+            self._schedule(self._next_wake())
+        for update in list(self._listeners):
+            update()
+
+    def _next_wake(self) -> datetime:
+        if self._needs_plan or self._recent or self._requests or self._backfill:
+            return self._not_before
+        return min(self._next_live, self._next_trailing)
+
+    async def _async_work(self) -> None:
+        now = dt_util.utcnow()
+        if now < self._not_before:
+            return
+        if self._needs_plan:
+            await self._async_plan(now)
+            return
+        self._add_recent(now)
+        queue = next(
+            (q for q in (self._recent, self._requests, self._backfill) if q), None
+        )
+        if queue is None:
+            return
+        chunk = queue[0]
+        try:
+            self.calls += 1
+            parts = await self.source.async_fetch(chunk)
+            written = await async_replace(self.hass, parts, now=now)
+        except ApiAuthenticationError as err:
+            self._fail(err, pause=True)
+            return
+        except ApiRateLimitedError as err:
+            wait = timedelta(seconds=err.retry_after or _RETRY.total_seconds())
+            self._not_before = dt_util.utcnow() + wait
+            LOGGER.debug("History of %s waits %s: %s", self._name, wait, err)
+            return
+        except ApiPermissionError as err:
+            self._fail(err)
+            queue.popleft()
+            return
+        except SolarCloudApiError as err:
+            self._fail(err)
+            self._failures += 1
+            if self._failures >= _MAX_FAILURES:
+                LOGGER.warning(
+                    "Gave up importing the history of %s from %s to %s: %s",
+                    self._name,
+                    chunk.start,
+                    chunk.end,
+                    err,
+                )
+                queue.popleft()
+                self._failures = 0
+            return
+        queue.popleft()
+        self._failures = 0
+        self.last_error = None
+        ends = [part.end for part in written]
+        if ends:
+            newest = min(max(ends), floor_hour(now) + HOUR)
+            self.newest = max(newest, self.newest) if self.newest else newest
+        self._not_before = dt_util.utcnow() + self.source.call_spacing
+        self._store.async_delay_save(self._stored, 60)
+
+    def _fail(self, err: SolarCloudApiError, *, pause: bool = False) -> None:
+        self.last_error = str(err)
+        if pause:
+            self.paused = True
+            LOGGER.warning(
+                "Importing the history of %s stopped until the account is set up "
+                "again: %s",
+                self._name,
+                err,
+            )
+            return
+        wait = min(_RETRY * 2**self._failures, _RETRY_MAX)
+        self._not_before = dt_util.utcnow() + wait
+        LOGGER.debug("History of %s failed, next try in %s: %s", self._name, wait, err)
+
+    async def _async_plan(self, now: datetime) -> None:
+        """Plan the backfill, or its extension to an earlier start.
+
+        ``period_start`` is the start the user asked for (days before the
+        first setup); the cloud may keep less, which one call may tell.
+        """
+        desired = self._desired_start(now)
+        end = self.period_start or floor_hour(now)
+        chunks: list[HistoryChunk] = []
+        if desired is not None and desired < end:
+            try:
+                first = await self.source.async_first_data()
+            except SolarCloudApiError as err:
+                self._fail(err, pause=isinstance(err, ApiAuthenticationError))
+                return
+            start = max(desired, floor_hour(first)) if first is not None else desired
+            if start < end:
+                chunks = self.source.plan(start, end)
+        self._backfill.extend(chunks)
+        self.backfill_total += len(chunks)
+        self.period_start = min(desired, end) if desired is not None else end
+        self._needs_plan = False
+        self._store.async_delay_save(self._stored, 0)
+        LOGGER.debug(
+            "History of %s: %d requests back to %s", self._name, len(chunks), desired
+        )
+
+    def _add_recent(self, now: datetime) -> None:
+        """Queue the newest hours and the trailing window when they are due."""
+        end = floor_hour(now) + HOUR
+        ranges = []
+        if now >= self._next_live:
+            live = self.source.live_interval
+            start = floor_hour(now) - live
+            if self.newest is not None:
+                start = min(start, self.newest - HOUR)
+            ranges.append((start, end))
+            self._next_live = _next_slot(now, live, self.source.live_delay)
+        if now >= self._next_trailing:
+            ranges.append((floor_hour(now) - self.source.trailing_window, end))
+            self._next_trailing = now + self.source.trailing_interval
+        for start, stop in ranges:
+            self._recent.extend(
+                chunk
+                for chunk in self.source.plan(start, stop)
+                if chunk not in self._recent
+            )
+
+    @property
+    def _name(self) -> str:
+        # Not the title: it can be an e-mail address.
+        return f"{VENDOR_NAMES[self.source.vendor]} account {self.entry.entry_id}"
+
+
+def _next_slot(now: datetime, interval: timedelta, delay: timedelta) -> datetime:
+    """Return the next time on the grid of ``interval`` (from midnight UTC) + delay."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    slots = (now - delay - midnight) // interval + 1
+    return midnight + slots * interval + delay
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

@@ -1,0 +1,514 @@
+"""The history importer and the statistics writer, with the fake vendor's cloud."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_URL
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.recorder import get_instance
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
+from custom_components.solar_cloud.history import (
+    CONF_HISTORY_DAYS,
+    HistoryChunk,
+    ImportState,
+)
+from custom_components.solar_cloud.statistics import (
+    EnergyFlow,
+    HistorySeries,
+    SeriesEnergy,
+    async_replace,
+    hourly,
+)
+
+from .common import async_advance
+from .fake_vendor import FAKE_VENDOR, FakeCloud
+from .simulator.core import RunningSimulator
+
+NOW = "2026-06-21T12:20:00+00:00"
+PLANT_1 = f"{DOMAIN}:{FAKE_VENDOR}_plant_1_solar_production"
+PLANT_2 = f"{DOMAIN}:{FAKE_VENDOR}_plant_2_solar_production"
+STEP = timedelta(seconds=10)
+
+pytestmark = [pytest.mark.usefixtures("fake_vendor"), pytest.mark.freeze_time(NOW)]
+
+
+@pytest.fixture(autouse=True)
+async def auto_enable_custom_integrations(
+    recorder_mock: Recorder, enable_custom_integrations: None, hass: HomeAssistant
+) -> None:
+    """Start the recorder before Home Assistant (the plugin insists on it).
+
+    Days are UTC days here, as the fake cloud's are.
+    """
+    await hass.config.async_set_time_zone("UTC")
+
+
+def _entry(hass: HomeAssistant, cloud: RunningSimulator, days: int) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Fake account",
+        unique_id="fake-account",
+        data={CONF_VENDOR: FAKE_VENDOR, CONF_URL: cloud.base_url},
+        options={CONF_HISTORY_DAYS: days},
+    )
+    entry.add_to_hass(hass)
+    return entry
+
+
+async def _energy(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
+    """Return kWh per hour as the statistics hold it (differences of sums)."""
+    await async_wait_recording_done(hass)
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        datetime(2000, 1, 1, tzinfo=UTC),
+        None,
+        {statistic_id},
+        "hour",
+        None,
+        {"sum"},
+    )
+    energy: dict[datetime, float] = {}
+    previous = 0.0
+    for row in rows.get(statistic_id, []):
+        energy[datetime.fromtimestamp(row["start"], UTC)] = round(
+            row["sum"] - previous, 6
+        )
+        previous = row["sum"]
+    return energy
+
+
+def _truth(
+    cloud: FakeCloud, plant: str, start: datetime, end: datetime
+) -> dict[datetime, float]:
+    hours = {}
+    hour = start
+    while hour < end:
+        hours[hour] = cloud.truth(plant, hour)
+        hour += timedelta(hours=1)
+    return hours
+
+
+def _now() -> datetime:
+    return datetime.fromisoformat(NOW)
+
+
+async def test_backfill_matches_the_cloud_hour_by_hour(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """Three days before setup are imported, every hour as the cloud has it."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    entry = _entry(hass, fake_cloud, days=3)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    # Setup does not wait for the import: nothing is imported yet.
+    assert hass.states.get("sensor.fusionsolar_fake_account_history_import").state in (
+        "unknown",
+        "0",
+        "0.0",
+    )
+    await async_advance(hass, freezer, timedelta(minutes=3), step=STEP)
+
+    start = datetime(2026, 6, 18, 12, tzinfo=UTC)
+    end = datetime(2026, 6, 21, 12, tzinfo=UTC)
+    for plant, statistic_id in (("plant-1", PLANT_1), ("plant-2", PLANT_2)):
+        assert await _energy(hass, statistic_id) == _truth(cloud, plant, start, end)
+    assert (
+        hass.states.get("sensor.fusionsolar_fake_account_history_import").state
+        == "100.0"
+    )
+    assert (
+        hass.states.get("sensor.fusionsolar_fake_account_last_hour_imported").state
+        == "2026-06-21T11:00:00+00:00"
+    )
+    history = entry.runtime_data.history
+    assert history is not None
+    assert history.state is ImportState.UP_TO_DATE
+    # A request per plant and day (4 days touched), and the newest hours.
+    assert cloud.log.count("history") == history.calls <= 12
+
+
+async def test_importing_again_changes_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """Re-importing a range that is already there leaves every sum as it was."""
+    entry = _entry(hass, fake_cloud, days=2)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+    before = await _energy(hass, PLANT_1)
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "import_history",
+        {"config_entry_id": entry.entry_id, "start_date": "2026-06-20"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response == {
+        "start_date": "2026-06-20",
+        "end_date": "2026-06-21",
+        "requests": 4,
+    }
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+    assert await _energy(hass, PLANT_1) == before
+
+
+async def test_older_days_imported_later_keep_the_newer_ones(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """Days before the first import slot in: the newer hours keep their energy."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    entry = _entry(hass, fake_cloud, days=1)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+    await hass.services.async_call(
+        DOMAIN,
+        "import_history",
+        {
+            "config_entry_id": entry.entry_id,
+            "start_date": "2026-06-15",
+            "end_date": "2026-06-17",
+        },
+        blocking=True,
+    )
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+
+    energy = await _energy(hass, PLANT_1)
+    older = _truth(
+        cloud,
+        "plant-1",
+        datetime(2026, 6, 15, tzinfo=UTC),
+        datetime(2026, 6, 18, tzinfo=UTC),
+    )
+    newer = _truth(
+        cloud,
+        "plant-1",
+        datetime(2026, 6, 20, 12, tzinfo=UTC),
+        datetime(2026, 6, 21, 12, tzinfo=UTC),
+    )
+    assert {hour: energy[hour] for hour in older} == older
+    # The day between the two ranges was not imported: its hours are missing,
+    # and the first newer hour's sum steps over nothing.
+    assert datetime(2026, 6, 19, tzinfo=UTC) not in energy
+    assert {hour: energy[hour] for hour in newer} == newer
+
+
+async def test_a_late_correction_lands_in_its_hour(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """The trailing window picks up an hour the cloud corrected afterwards."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    entry = _entry(hass, fake_cloud, days=2)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+    before = await _energy(hass, PLANT_1)
+
+    corrected = datetime(2026, 6, 20, 9, tzinfo=UTC)
+    cloud.revised["plant-1", corrected] = 9.875
+    await async_advance(hass, freezer, timedelta(hours=6), step=timedelta(minutes=5))
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+
+    after = await _energy(hass, PLANT_1)
+    assert after[corrected] == 9.875
+    assert {hour: after[hour] for hour in before if hour != corrected} == {
+        hour: energy for hour, energy in before.items() if hour != corrected
+    }
+
+
+async def test_hours_missed_while_home_assistant_was_down_are_filled(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """After three hours down, the newest-hours import brings those hours."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    entry = _entry(hass, fake_cloud, days=1)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+
+    freezer.tick(timedelta(hours=3))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+
+    energy = await _energy(hass, PLANT_1)
+    missed = _truth(
+        cloud,
+        "plant-1",
+        datetime(2026, 6, 21, 11, tzinfo=UTC),
+        datetime(2026, 6, 21, 15, tzinfo=UTC),
+    )
+    assert {hour: energy.get(hour) for hour in missed} == missed
+
+
+async def test_no_more_than_the_cloud_keeps(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """A cloud that keeps one day: the backfill asks for that day only."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    cloud.history_from = datetime(2026, 6, 20, 12, tzinfo=UTC)
+    entry = _entry(hass, fake_cloud, days=365)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+
+    energy = await _energy(hass, PLANT_1)
+    assert min(energy) == datetime(2026, 6, 20, 12, tzinfo=UTC)
+    assert cloud.log.count("history") <= 6
+    assert (
+        hass.states.get("sensor.fusionsolar_fake_account_history_import").state
+        == "100.0"
+    )
+
+
+async def test_a_rate_limit_is_waited_for(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """A 429 makes the importer wait its Retry-After (120 s), then carry on."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    cloud.faults.add("history", status=429, times=1)
+    entry = _entry(hass, fake_cloud, days=1)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(seconds=100), step=STEP)
+    assert cloud.log.count("history") == 1
+    await async_advance(hass, freezer, timedelta(minutes=3), step=STEP)
+    assert cloud.log.count("history", status=429) == 1
+    assert len(await _energy(hass, PLANT_1)) == 24
+
+
+async def test_failures_are_retried_then_given_up(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A request that keeps failing is tried five times, then left out."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    cloud.faults.add("history", status=500, times=5)
+    entry = _entry(hass, fake_cloud, days=1)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(hours=3), step=timedelta(minutes=1))
+    assert "Gave up importing the history" in caplog.text
+    assert cloud.log.count("history", status=500) == 5
+    history = entry.runtime_data.history
+    assert history is not None
+    assert history.last_error is None
+    # The newest hours came in with later requests.
+    assert datetime(2026, 6, 21, 14, tzinfo=UTC) in await _energy(hass, PLANT_1)
+
+
+async def test_refused_sign_in_pauses_the_import(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """An authentication error stops the import until the account is set up again."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    cloud.faults.add("first", status=401)
+    entry = _entry(hass, fake_cloud, days=1)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=5), step=STEP)
+    history = entry.runtime_data.history
+    assert history is not None
+    assert history.state is ImportState.PAUSED
+    assert cloud.log.count("history") == 0
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["vendor"]["history"]["state"] == "paused"
+    assert diagnostics["vendor"]["history"]["last_error"] == "Wrong key"
+
+
+async def test_a_restart_carries_on_with_the_backfill(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """Progress is kept: after a reload, no day is asked for twice."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    entry = _entry(hass, fake_cloud, days=10)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(seconds=60), step=STEP)
+    history = entry.runtime_data.history
+    assert history is not None
+    assert history.state is ImportState.BACKFILLING
+    progress = history.progress
+    assert progress is not None
+    assert 0 < progress < 100
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert entry.state is ConfigEntryState.NOT_LOADED
+
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=6), step=STEP)
+    history = entry.runtime_data.history
+    assert history is not None
+    assert history.progress == 100.0
+    # 11 days x 2 plants for the backfill, plus the newest hours at each start.
+    assert cloud.log.count("history") <= 22 + 4
+    energy = await _energy(hass, PLANT_2)
+    start = datetime(2026, 6, 11, 12, tzinfo=UTC)
+    end = datetime(2026, 6, 21, 12, tzinfo=UTC)
+    assert energy == _truth(cloud, "plant-2", start, end)
+
+
+async def test_a_longer_period_in_the_options_imports_the_difference(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """From 1 to 3 days: the two days before are imported, the rest stays."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    entry = _entry(hass, fake_cloud, days=1)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    hass.config_entries.async_update_entry(entry, options={CONF_HISTORY_DAYS: 3})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=3), step=STEP)
+
+    start = datetime(2026, 6, 18, 12, tzinfo=UTC)
+    end = datetime(2026, 6, 21, 12, tzinfo=UTC)
+    energy = await _energy(hass, PLANT_1)
+    assert {hour: energy[hour] for hour in _truth(cloud, "plant-1", start, end)} == (
+        _truth(cloud, "plant-1", start, end)
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [
+        (
+            {"start_date": "2026-06-20", "end_date": "2026-06-19"},
+            "history_range_invalid",
+        ),
+        (
+            {"start_date": "2026-06-20", "end_date": "2026-06-22"},
+            "history_range_invalid",
+        ),
+        ({"start_date": "2010-01-01"}, "history_range_too_long"),
+    ],
+)
+async def test_import_history_refuses_bad_ranges(
+    hass: HomeAssistant,
+    fake_cloud: RunningSimulator,
+    data: dict[str, Any],
+    key: str,
+) -> None:
+    """Bad ranges get a translated error; nothing is queued."""
+    entry = _entry(hass, fake_cloud, days=0)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "import_history",
+            {"config_entry_id": entry.entry_id, **data},
+            blocking=True,
+        )
+    assert err.value.translation_key == key
+
+
+async def test_the_statistics_are_named_and_typed_for_the_energy_dashboard(
+    hass: HomeAssistant,
+) -> None:
+    """Metadata carries mean type, unit class and unit (HA 2026.11 requires them)."""
+    series = HistorySeries(
+        vendor="sma", device_key="Plant-1", device_name="Home", flow=EnergyFlow.SOLAR
+    )
+    assert series.statistic_id == "solar_cloud:sma_plant_1_solar_production"
+    metadata = series.metadata()
+    assert metadata["unit_class"] == "energy"
+    assert metadata["unit_of_measurement"] == "kWh"
+    assert metadata["mean_type"] == 0
+    assert metadata["has_sum"] is True
+    assert metadata["name"] == "Home solar production"
+
+
+def test_hourly_counts_bad_values_as_nothing() -> None:
+    """Negative, NaN and non-numbers count as zero; values outside are dropped."""
+    series = HistorySeries(
+        vendor="sma", device_key="p", device_name="P", flow=EnergyFlow.SOLAR
+    )
+    start = datetime(2026, 6, 21, tzinfo=UTC)
+    part = SeriesEnergy(
+        series=series,
+        start=start,
+        end=start + timedelta(hours=4),
+        energy={
+            start: 1.5,
+            start + timedelta(minutes=30): 0.5,
+            start + timedelta(hours=1): -1.0,
+            start + timedelta(hours=2): float("nan"),
+            start + timedelta(hours=3): "2",  # type: ignore[dict-item]
+            start + timedelta(hours=9): 7.0,
+        },
+    )
+    assert hourly(part, until=start + timedelta(hours=3)) == [
+        (start, 2.0),
+        (start + timedelta(hours=1), 0.0),
+        (start + timedelta(hours=2), 0.0),
+    ]
+
+
+async def test_replacing_in_any_order_gives_the_same_sums(
+    hass: HomeAssistant,
+) -> None:
+    """Three days written newest first, then the middle again with a change."""
+    series = HistorySeries(
+        vendor="fusionsolar",
+        device_key="order",
+        device_name="Order",
+        flow=EnergyFlow.GRID_EXPORT,
+    )
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+
+    def day(index: int, kwh: float) -> SeriesEnergy:
+        first = start + timedelta(days=index)
+        return SeriesEnergy(
+            series=series,
+            start=first,
+            end=first + timedelta(days=1),
+            energy={first + timedelta(hours=hour): kwh for hour in range(24)},
+        )
+
+    now = datetime(2026, 6, 10, tzinfo=UTC)
+    for index in (2, 1, 0):
+        await async_replace(hass, [day(index, index + 1.0)], now=now)
+    await async_replace(hass, [day(1, 5.0)], now=now)
+    energy = await _energy(hass, series.statistic_id)
+    assert [energy[start + timedelta(days=d, hours=5)] for d in range(3)] == [
+        1.0,
+        5.0,
+        3.0,
+    ]
+    assert sum(energy.values()) == 24 * (1 + 5 + 3)
+    assert not [
+        chunk
+        for chunk in [HistoryChunk.from_list(["u", "x", "y", ""])]
+        if chunk is not None
+    ]
