@@ -172,7 +172,7 @@ async def async_replace(
     await instance.async_block_till_done()
     written = []
     for part in parts:
-        hours = hourly(part, until=now + HOUR)
+        hours = hourly(part, until=now)
         if not hours:
             continue
         start, end = hours[0][0], hours[-1][0] + HOUR
