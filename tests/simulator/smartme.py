@@ -1,11 +1,15 @@
-"""A smart-me cloud: REST API, OAuth2 and the Realtime API pusher.
+"""A smart-me cloud: REST API, history, OAuth2 and the Realtime API pusher.
 
 Devices are built from the real samples in ``samples/smartme`` (integer
 enums, null properties left out, negative serials); redacted ids are replaced
-by fixed GUIDs. Counters grow and power moves with the simulator clock. The
-Realtime API keeps registrations, and :meth:`SmartMeSimulator.push` POSTs
-protobuf ``DeviceDataArray`` messages to the registered URLs, as smart-me does
-whenever a device uploads.
+by fixed GUIDs. Each device's import and export power is a function of time
+(:class:`Profile`), and its counters are the exact integrals of that power:
+the device list, the realtime pushes and the history (``ValuesInPast``,
+``ValuesInPastMultiple``) all read the same functions, and :meth:`truth`
+gives the hourly energy straight from them. The Realtime API keeps
+registrations, and :meth:`SmartMeSimulator.push` POSTs protobuf
+``DeviceDataArray`` messages to the registered URLs, as smart-me does whenever
+a device uploads.
 """
 
 from __future__ import annotations
@@ -15,16 +19,19 @@ import base64
 from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 import uuid
+from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
 
+from custom_components.solar_cloud.api.smartme.models import as_datetime
 from custom_components.solar_cloud.api.smartme.obis import (
     DIGITAL_OUTPUT,
     ENERGY_EXPORT,
@@ -73,23 +80,200 @@ def _sample(name: str) -> Any:
     return json.loads((SAMPLES / name).read_text("utf-8"))
 
 
+# The truth model ---------------------------------------------------------------
+
+ZONE = ZoneInfo("Europe/Zurich")
+"""Where the simulated households live: their load follows local time."""
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+"""The integrals of power count from here (a whole hour, UTC)."""
+HOUR = timedelta(hours=1)
+DEFAULT_HISTORY = timedelta(days=730)
+"""How far back the cloud keeps a device's values, unless the device says."""
+HISTORY_MAX_VALUES = 1000
+"""The most value sets one ``ValuesInPastMultiple`` answer holds."""
+SOLAR_NOON_UTC = 11.5
+"""Solar noon in Zurich (8.5° E), hours UTC: the sun does not keep summer time."""
+
+
+class Profile(StrEnum):
+    """How a device's import and export power move with time."""
+
+    STEADY = "steady"
+    """The sample meters: ``import_kw`` drawn and ``export_kw`` fed at once,
+    both waving ±20 % over every hour (the wave integrates to zero per hour)."""
+    HOUSEHOLD = "household"
+    """A household with PV: ``import_kw`` is its mean load, ``export_kw`` the
+    PV peak. The meter sees load minus PV, linear between the full hours:
+    import while the load is larger, export while the sun is."""
+
+
+class HourEnergy(NamedTuple):
+    """The energy of one hour, kWh."""
+
+    energy_import: float
+    energy_export: float
+
+
+def _steady_wave(at: datetime) -> float:
+    """Return the share of the mean a steady device draws at a time."""
+    seconds = (at - EPOCH).total_seconds() % 3600
+    return 1 + 0.2 * math.sin(2 * math.pi * seconds / 3600)
+
+
+def _steady_hours(at: datetime) -> float:
+    """Return the integral of :func:`_steady_wave` from EPOCH to ``at``, hours."""
+    elapsed = (at - EPOCH).total_seconds()
+    phase = 2 * math.pi * (elapsed % 3600) / 3600
+    return elapsed / 3600 + 0.2 / (2 * math.pi) * (1 - math.cos(phase))
+
+
+def _load_shape(hour: int) -> float:
+    """Return a household's load at a local hour, relative: night, morning, evening."""
+    morning = 0.9 * math.exp(-(((hour - 7) / 1.2) ** 2))
+    noon = 0.4 * math.exp(-(((hour - 12) / 1.5) ** 2))
+    evening = 1.5 * math.exp(-(((hour - 19) / 2.0) ** 2))
+    return 0.45 + morning + noon + evening
+
+
+# Load per local hour, averaging 1 over a day.
+_LOAD = [_load_shape(hour) for hour in range(24)]
+_LOAD = [share * 24 / sum(_LOAD) for share in _LOAD]
+
+
+def _day_factor(day: date) -> float:
+    """Return how much a household uses on a local day: more on weekends."""
+    weekend = 1.15 if day.weekday() >= 5 else 1.0
+    return weekend * (0.9, 1.0, 1.1)[(day.toordinal() * 7919) % 3]
+
+
+def _weather(day: date) -> float:
+    """Return the day's share of clear-sky PV: one of four, stable per date."""
+    return (1.0, 0.8, 0.55, 0.25)[(day.toordinal() * 7919) % 4]
+
+
+def _sun(at: datetime) -> float:
+    """Return the share of the PV peak at a time: season, day length, weather."""
+    day = at.date()
+    season = math.sin(2 * math.pi * (day.timetuple().tm_yday - 80) / 365.25)
+    day_length = 12 + 3.7 * season
+    position = (at.hour + at.minute / 60 - SOLAR_NOON_UTC) / day_length + 0.5
+    if not 0 < position < 1:
+        return 0.0
+    return (0.6 + 0.4 * season) * math.sin(math.pi * position) * _weather(day)
+
+
+def _positive_area(start: float, end: float, share: float) -> float:
+    """Return the integral over ``0..share`` of ``max(0, start + (end - start) u)``."""
+    stop = start + (end - start) * share
+    if start >= 0 and stop >= 0:
+        return (start + stop) / 2 * share
+    if start <= 0 and stop <= 0:
+        return 0.0
+    root = start / (start - stop) * share
+    return start * root / 2 if start > 0 else stop * (share - root) / 2
+
+
+class _Household:
+    """One household's power and its integrals from EPOCH, kept by the hour."""
+
+    def __init__(self, load_kw: float, pv_kwp: float) -> None:
+        self.load_kw = load_kw
+        self.pv_kwp = pv_kwp
+        self._net: dict[int, float] = {}
+        # Import and export from EPOCH to EPOCH + k hours, and from EPOCH - k
+        # hours to EPOCH: summed once, read many times.
+        self._ahead: list[tuple[float, float]] = [(0.0, 0.0)]
+        self._behind: list[tuple[float, float]] = [(0.0, 0.0)]
+
+    def net(self, hour: int) -> float:
+        """Return the net power (kW, positive import) at ``EPOCH + hour``."""
+        if (value := self._net.get(hour)) is None:
+            at = EPOCH + hour * HOUR
+            local = at.astimezone(ZONE)
+            load = self.load_kw * _LOAD[local.hour] * _day_factor(local.date())
+            value = self._net[hour] = load - self.pv_kwp * _sun(at)
+        return value
+
+    def _segment(self, hour: int, share: float = 1.0) -> tuple[float, float]:
+        start, end = self.net(hour), self.net(hour + 1)
+        return _positive_area(start, end, share), _positive_area(-start, -end, share)
+
+    def _until_hour(self, hour: int) -> tuple[float, float]:
+        """Return the import and export from EPOCH to ``EPOCH + hour`` (kWh)."""
+        sums = self._ahead if hour >= 0 else self._behind
+        while len(sums) <= abs(hour):
+            # The next hour away from EPOCH: k..k+1 ahead, -k-1..-k behind.
+            step = len(sums) - 1 if hour >= 0 else -len(sums)
+            imported, exported = self._segment(step)
+            last_import, last_export = sums[-1]
+            sums.append((last_import + imported, last_export + exported))
+        imported, exported = sums[abs(hour)]
+        return (imported, exported) if hour >= 0 else (-imported, -exported)
+
+    def energy(self, at: datetime) -> tuple[float, float]:
+        """Return the import and export (kWh) from EPOCH to ``at``."""
+        hours = (at - EPOCH) / HOUR
+        hour = math.floor(hours)
+        imported, exported = self._until_hour(hour)
+        part_import, part_export = self._segment(hour, hours - hour)
+        return imported + part_import, exported + part_export
+
+    def power(self, at: datetime) -> tuple[float, float]:
+        """Return the import and export power (kW) at ``at``."""
+        hours = (at - EPOCH) / HOUR
+        hour = math.floor(hours)
+        start, end = self.net(hour), self.net(hour + 1)
+        net = start + (end - start) * (hours - hour)
+        return max(net, 0.0), max(-net, 0.0)
+
+
+_HOUSEHOLDS: dict[tuple[float, float], _Household] = {}
+
+
+def _household(load_kw: float, pv_kwp: float) -> _Household:
+    """Return the household of these sizes (shared: its sums are the slow part)."""
+    key = (load_kw, pv_kwp)
+    if (household := _HOUSEHOLDS.get(key)) is None:
+        if len(_HOUSEHOLDS) >= 8:
+            _HOUSEHOLDS.clear()
+        household = _HOUSEHOLDS[key] = _Household(load_kw, pv_kwp)
+    return household
+
+
+def _share_of_hour(at: datetime, hour: datetime) -> float:
+    """Return how much of the hour from ``hour`` lies before ``at`` (0..1)."""
+    return min(max((at - hour) / HOUR, 0.0), 1.0)
+
+
+def utc_text(moment: datetime) -> str:
+    """Return a time as smart-me writes it in history (``2023-11-16T12:00:00Z``)."""
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 @dataclass(kw_only=True)
 class SimDevice:
     """One device: its REST object and a model of how its values move.
 
-    ``import_kw``/``export_kw`` are the mean power drawn from and fed into the
-    grid; the counters grow with them from the values of the sample.
+    ``profile`` says what ``import_kw``/``export_kw`` mean; the counters grow
+    from the values of the sample by the integral of the power.
     """
 
     raw: dict[str, Any]
     import_kw: float = 0.0
     export_kw: float = 0.0
+    profile: Profile = Profile.STEADY
     push_unit: str = "Wh"
     actions: list[dict[str, Any]] = field(default_factory=list)
     switches: dict[str, bool] = field(default_factory=dict)
     """OBIS code -> state of the device's switches and outputs."""
     pushes_realtime: bool = True
     upload_interval: timedelta = timedelta(minutes=1)
+    history_start: datetime | None = None
+    """The oldest values the cloud keeps of the device (None: ``DEFAULT_HISTORY``
+    before the simulator started); never before its counters were zero."""
+    revisions: dict[datetime, HourEnergy] = field(default_factory=dict)
+    """Hour (UTC) -> energy the cloud moved into it from the next hour, see
+    :meth:`SmartMeSimulator.revise`."""
 
     @property
     def id(self) -> str:
@@ -100,6 +284,36 @@ class SimDevice:
     def electric(self) -> bool:
         """Return whether the device is an electricity meter."""
         return self.raw.get("DeviceEnergyType") == 1
+
+    def power(self, at: datetime) -> tuple[float, float]:
+        """Return the import and export power (kW) at a time."""
+        if self.profile is Profile.HOUSEHOLD:
+            imported, exported = _household(self.import_kw, self.export_kw).power(at)
+        else:
+            wave = _steady_wave(at)
+            imported, exported = self.import_kw * wave, self.export_kw * wave
+        for hour, moved in self.revisions.items():
+            # The moved energy flows in the hour and is missing in the next.
+            sign = (hour <= at < hour + HOUR) - (hour + HOUR <= at < hour + 2 * HOUR)
+            imported += sign * moved.energy_import
+            exported += sign * moved.energy_export
+        return imported, exported
+
+    def energy(self, at: datetime) -> tuple[float, float]:
+        """Return the import and export (kWh) from EPOCH to a time.
+
+        The exact integral of :meth:`power`, revisions included.
+        """
+        if self.profile is Profile.HOUSEHOLD:
+            imported, exported = _household(self.import_kw, self.export_kw).energy(at)
+        else:
+            hours = _steady_hours(at)
+            imported, exported = self.import_kw * hours, self.export_kw * hours
+        for hour, moved in self.revisions.items():
+            share = _share_of_hour(at, hour) - _share_of_hour(at, hour + HOUR)
+            imported += share * moved.energy_import
+            exported += share * moved.energy_export
+        return imported, exported
 
 
 @dataclass(kw_only=True)
@@ -112,6 +326,8 @@ class Account:
     api_keys: set[str] = field(default_factory=lambda: {"key-123"})
     realtime_licence: bool = True
     """Whether the account may register for the Realtime API (Professional)."""
+    history_licence: bool = True
+    """Whether the account may read ``ValuesInPastMultiple`` (Professional)."""
 
 
 class SmartMeSimulator(VendorSimulator):
@@ -162,6 +378,7 @@ class SmartMeSimulator(VendorSimulator):
             ("GET", "/Actions/{id}", self.get_actions, "actions"),
             ("POST", "/Actions", self.post_actions, "set_actions"),
             ("GET", "/MeterValues/{id}", self.get_meter_values, "meter_values"),
+            ("GET", "/ValuesInPast/{id}", self.get_values_in_past, "values_in_past"),
             (
                 "GET",
                 "/ValuesInPastMultiple/{id}",
@@ -248,27 +465,43 @@ class SmartMeSimulator(VendorSimulator):
 
     # The model ----------------------------------------------------------------
 
-    def hours(self) -> float:
-        """Return the hours since the simulator started."""
-        return (self.clock.now() - self.started).total_seconds() / 3600
+    def _grown(self, device: SimDevice, at: datetime) -> tuple[float, float]:
+        """Return the energy (kWh) imported and exported since the simulator started."""
+        now_import, now_export = device.energy(at)
+        start_import, start_export = device.energy(self.started)
+        return now_import - start_import, now_export - start_export
 
-    def power_kw(self, device: SimDevice) -> float:
-        """Return the device's net power now: its mean, waving over the hour."""
-        minutes = self.clock.now().minute + self.clock.now().second / 60
-        wave = 1 + 0.2 * math.sin(2 * math.pi * minutes / 60)
-        return round((device.import_kw - device.export_kw) * wave, 3)
+    def counter_values(
+        self, device: SimDevice, at: datetime | None = None
+    ) -> tuple[float | None, float | None]:
+        """Return the import and export counters (kWh, unrounded) at a time.
 
-    def counters(self, device: SimDevice) -> tuple[float | None, float | None]:
-        """Return the import and export counters (kWh) now."""
+        They read as the sample when the simulator started and move by the
+        device's energy: exact integrals of its power, back and forth.
+        """
         raw = device.raw
-        hours = self.hours()
         imported = raw.get("CounterReadingImport", raw.get("CounterReading"))
         exported = raw.get("CounterReadingExport")
-        if imported is not None:
-            imported = round(imported + device.import_kw * hours, 3)
-        if exported is not None:
-            exported = round(exported + device.export_kw * hours, 3)
-        return imported, exported
+        grown_import, grown_export = self._grown(device, at or self.clock.now())
+        return (
+            None if imported is None else imported + grown_import,
+            None if exported is None else exported + grown_export,
+        )
+
+    def counters(
+        self, device: SimDevice, at: datetime | None = None
+    ) -> tuple[float | None, float | None]:
+        """Return the import and export counters (kWh) as the device list shows them."""
+        imported, exported = self.counter_values(device, at)
+        return (
+            None if imported is None else round(imported, 3),
+            None if exported is None else round(exported, 3),
+        )
+
+    def power_kw(self, device: SimDevice) -> float:
+        """Return the device's net power now (kW, positive import)."""
+        imported, exported = device.power(self.clock.now())
+        return round(imported - exported, 3)
 
     def value_date(self, device: SimDevice) -> datetime:
         """Return when the device last uploaded (on its upload interval)."""
@@ -299,8 +532,9 @@ class SmartMeSimulator(VendorSimulator):
         if imported is not None:
             body["CounterReadingImport"] = imported
             if "CounterReadingT1" in device.raw:
+                grown_import, _ = self._grown(device, self.clock.now())
                 body["CounterReadingT1"] = round(
-                    device.raw["CounterReadingT1"] + device.import_kw * self.hours(), 3
+                    device.raw["CounterReadingT1"] + grown_import, 3
                 )
         if exported is not None:
             body["CounterReadingExport"] = exported
@@ -341,6 +575,134 @@ class SmartMeSimulator(VendorSimulator):
         return RealtimeDeviceData(
             device_id=device.id, timestamp=self.clock.now(), values=values
         )
+
+    # History -------------------------------------------------------------------
+
+    def _counters_valid(self, device: SimDevice, at: datetime) -> bool:
+        return all(
+            counter is None or counter >= 0
+            for counter in self.counter_values(device, at)
+        )
+
+    def history_begins(self, device: SimDevice) -> datetime:
+        """Return the oldest time the cloud has values of the device for.
+
+        ``device.history_start``, by default :data:`DEFAULT_HISTORY` before
+        the simulator started, but not before the meter's counters were zero:
+        the sample's counters integrated back reach zero where it was installed.
+        """
+        begins = device.history_start or self.started - DEFAULT_HISTORY
+        if self._counters_valid(device, begins):
+            return begins
+        # Counters only grow: the last time one was below zero is found by halving.
+        before, after = begins, self.started
+        while after - before > timedelta(seconds=1):
+            middle = before + (after - before) / 2
+            if self._counters_valid(device, middle):
+                after = middle
+            else:
+                before = middle
+        minute = after.replace(second=0, microsecond=0)
+        return minute if minute == after else minute + timedelta(minutes=1)
+
+    def history_times(
+        self, device: SimDevice, start: datetime, end: datetime, step: timedelta
+    ) -> list[datetime]:
+        """Return when ``ValuesInPastMultiple`` answers values: ``start + k * step``.
+
+        Up to ``end`` and the device's last upload (no future values), from
+        :meth:`history_begins` on, at most :data:`HISTORY_MAX_VALUES`.
+        """
+        if not device.electric:
+            return []
+        last = min(end, self.value_date(device))
+        skipped = max(0, -((start - self.history_begins(device)) // step))
+        times: list[datetime] = []
+        moment = start + skipped * step
+        while moment <= last and len(times) < HISTORY_MAX_VALUES:
+            times.append(moment)
+            moment += step
+        return times
+
+    def history_entry(self, device: SimDevice, at: datetime) -> dict[str, Any]:
+        """Return the ``ValuesData`` of a device at a time: its counters in Wh.
+
+        Wh, not the device list's kWh, as the real capture shows; an export
+        counter the meter lacks reads 0, as there too.
+        """
+        imported, exported = self.counter_values(device, at)
+        values = []
+        if imported is not None:
+            values.append({"Obis": ENERGY_IMPORT, "Value": round(imported * 1000, 2)})
+        values.append(
+            {"Obis": ENERGY_EXPORT, "Value": round((exported or 0.0) * 1000, 2)}
+        )
+        return {"DeviceId": device.id, "Date": utc_text(at), "Values": values}
+
+    def last_upload_before(self, device: SimDevice, moment: datetime) -> datetime:
+        """Return the device's last upload before ``moment`` (and not after now)."""
+        latest = self.value_date(device)
+        if moment > latest:
+            return latest
+        since = moment - datetime.fromtimestamp(0, UTC)
+        # The upload strictly before: one interval before the ceiling.
+        uploads = -(-since // device.upload_interval) - 1
+        return datetime.fromtimestamp(0, UTC) + uploads * device.upload_interval
+
+    # Test hooks ----------------------------------------------------------------
+
+    def truth(
+        self, device_id: str, start: datetime, end: datetime
+    ) -> dict[datetime, HourEnergy]:
+        """Return the energy (kWh) of every hour from ``start`` to ``end``.
+
+        Straight from the model, by hour start (UTC): what the history's
+        counters must add up to, late corrections (:meth:`revise`) included.
+        ``start`` is taken back to its full hour; ``end`` is exclusive.
+        """
+        device = self.devices[device_id]
+        hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+        hours: dict[datetime, HourEnergy] = {}
+        while hour < end:
+            first, last = device.energy(hour), device.energy(hour + HOUR)
+            hours[hour] = HourEnergy(last[0] - first[0], last[1] - first[1])
+            hour += HOUR
+        return hours
+
+    def revise(
+        self,
+        device_id: str,
+        hour: datetime,
+        *,
+        energy_import: float | None = None,
+        energy_export: float | None = None,
+    ) -> HourEnergy:
+        """Correct the energy (kWh) of one past hour, as late values do in the cloud.
+
+        The next hour gives or takes the difference, so the counters up to
+        ``hour`` and from two hours later stay as they were: live values do
+        not change, the history and :meth:`truth` of the two hours do. Returns
+        the hour's energy before the correction.
+
+        Raises:
+            ValueError: ``hour`` is not a full hour with a zone.
+
+        """
+        if hour.tzinfo is None:
+            raise ValueError(f"Not the start of an hour: {hour}")
+        hour = hour.astimezone(UTC)
+        if hour != hour.replace(minute=0, second=0, microsecond=0):
+            raise ValueError(f"Not the start of an hour: {hour}")
+        device = self.devices[device_id]
+        before = self.truth(device_id, hour, hour + HOUR)[hour]
+        moved = device.revisions.get(hour, HourEnergy(0.0, 0.0))
+        device.revisions[hour] = HourEnergy(
+            moved.energy_import
+            + (0.0 if energy_import is None else energy_import - before.energy_import),
+            moved.energy_export
+            + (0.0 if energy_export is None else energy_export - before.energy_export),
+        )
+        return before
 
     # Routes --------------------------------------------------------------------
 
@@ -395,14 +757,16 @@ class SmartMeSimulator(VendorSimulator):
         return web.Response(status=204)
 
     async def get_meter_values(self, request: web.Request) -> web.Response:
-        """Return the counters now (the simulator keeps no history of them)."""
+        """Return the counters at ``date`` (now if later or not given)."""
         self._check(request)
         device = self._device(request)
-        imported, exported = self.counters(device)
+        now = self.clock.now()
+        date = as_datetime(request.query.get("date")) or now
+        imported, exported = self.counters(device, min(date, now))
         body: dict[str, Any] = {
             "Id": device.id,
             "Serial": device.raw.get("Serial"),
-            "Date": request.query.get("date", self.clock.now().isoformat()),
+            "Date": request.query.get("date", now.isoformat()),
             "CounterReadingUnit": device.raw.get("CounterReadingUnit", "kWh"),
         }
         if imported is not None:
@@ -411,28 +775,42 @@ class SmartMeSimulator(VendorSimulator):
             body["CounterReadingExport"] = exported
         return web.json_response(body)
 
-    async def get_values_in_past_multiple(self, request: web.Request) -> web.Response:
-        """Return value sets between two dates (counters in Wh, as observed)."""
+    async def get_values_in_past(self, request: web.Request) -> web.Response:
+        """Return the last value set before ``date``; 204 if there is none."""
         self._check(request)
         device = self._device(request)
-        start = datetime.fromisoformat(request.query["startDate"])
-        end = datetime.fromisoformat(request.query["endDate"])
-        step = timedelta(minutes=int(request.query.get("interval", "60")))
-        base = device.raw.get("CounterReadingImport", device.raw.get("CounterReading"))
-        entries = []
-        moment = start
-        while moment <= end and len(entries) < 1000:
-            hours = (moment - self.started).total_seconds() / 3600
-            value = (base or 0.0) + device.import_kw * hours
-            entries.append(
-                {
-                    "DeviceId": device.id,
-                    "Date": moment.isoformat(),
-                    "Values": [{"Obis": "1-0:1.8.0*255", "Value": round(value * 1000)}],
-                }
+        upload = self.last_upload_before(device, _query_time(request, "date"))
+        if not device.electric or upload < self.history_begins(device):
+            return web.Response(status=204)
+        return web.json_response(self.history_entry(device, upload))
+
+    async def get_values_in_past_multiple(self, request: web.Request) -> web.Response:
+        """Return the value sets from ``startDate`` to ``endDate`` (Professional).
+
+        ``interval`` 0 ("as fast as possible") is the device's upload interval.
+        """
+        self._check(request)
+        if not self.account.history_licence:
+            return web.json_response(
+                {"Message": "This call needs a smart-me professional licence."},
+                status=403,
             )
-            moment += step
-        return web.json_response(entries)
+        device = self._device(request)
+        start = _query_time(request, "startDate")
+        end = _query_time(request, "endDate")
+        try:
+            minutes = int(request.query["interval"])
+        except KeyError, ValueError:
+            raise _invalid("interval") from None
+        if minutes < 0:
+            raise _invalid("interval")
+        step = timedelta(minutes=minutes) if minutes else device.upload_interval
+        return web.json_response(
+            [
+                self.history_entry(device, moment)
+                for moment in self.history_times(device, start, end, step)
+            ]
+        )
 
     async def get_registrations(self, request: web.Request) -> web.Response:
         """Return the Realtime API registrations."""
@@ -522,10 +900,26 @@ class SmartMeSimulator(VendorSimulator):
         return statuses
 
 
+def _invalid(name: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(
+        text=json.dumps({"Message": f"The request is invalid: {name}"}),
+        content_type="application/json",
+    )
+
+
+def _query_time(request: web.Request, name: str) -> datetime:
+    """Return a time from the query (ISO 8601; without zone it is UTC)."""
+    moment = as_datetime(request.query.get(name))
+    if moment is None:
+        raise _invalid(name)
+    return moment
+
+
 # Fixed GUIDs for the samples whose ids their authors redacted.
 PLUG_ID = "6f1d2c3b-4a59-4e8d-9c7b-1a2b3c4d5e6f"
 BILANZ_ID = "40a1b2c3-d4e5-4f60-8172-8394a5b6c712"
 WATER_ID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+HOUSE_ID = "3b1e7a52-6f0d-4c8e-9a51-7d2f4e8c1a90"
 
 
 def sample_devices() -> list[SimDevice]:
@@ -576,6 +970,45 @@ def sample_devices() -> list[SimDevice]:
     ]
 
 
+def household_device(
+    *,
+    device_id: str = HOUSE_ID,
+    load_kw: float = 0.6,
+    pv_kwp: float = 8.0,
+    history_start: datetime | None = None,
+) -> SimDevice:
+    """Return a household's 3-phase meter with PV (:attr:`Profile.HOUSEHOLD`).
+
+    Not from a capture: the device object follows the sample meters. Its
+    counters are large enough to go two years back.
+    """
+    imported, exported = 14250.0, 17830.0
+    raw = {
+        "Id": device_id,
+        "Name": "House",
+        "Serial": 9300145,
+        "DeviceEnergyType": 1,
+        "MeterSubType": 4,
+        "FamilyType": 7,
+        "ActivePower": 0.0,
+        "ActivePowerUnit": "kW",
+        "CounterReading": imported - exported,
+        "CounterReadingUnit": "kWh",
+        "CounterReadingImport": imported,
+        "CounterReadingExport": exported,
+        "VoltageL1": 231.0,
+        "VoltageL2": 230.0,
+        "VoltageL3": 229.0,
+    }
+    return SimDevice(
+        raw=raw,
+        import_kw=load_kw,
+        export_kw=pv_kwp,
+        profile=Profile.HOUSEHOLD,
+        history_start=history_start,
+    )
+
+
 def bench_devices(count: int) -> list[SimDevice]:
     """Return ``count`` 3-phase meters for the benchmark."""
     template = _pascal(_sample("smecli_reserialized_device.json"))
@@ -592,10 +1025,11 @@ def bench_devices(count: int) -> list[SimDevice]:
 
 
 def demo_simulator() -> SmartMeSimulator:
-    """Return the demo account (credentials in the README)."""
+    """Return the demo account (credentials in the README), with a household."""
     return SmartMeSimulator(
         account=Account(
             username="demo@smart-me.example", password="demo", api_keys={"demo-key"}
         ),
+        devices=[*sample_devices(), household_device()],
         auto_push=timedelta(seconds=10),
     )

@@ -2,6 +2,16 @@
 
 from .auth import ApiKeyAuth, BasicAuth, OAuthAuth, SmartMeAuth
 from .client import DEFAULT_URL, SmartMeClient
+from .history import (
+    HISTORY_ENERGY_FACTOR,
+    HISTORY_MAX_VALUES,
+    HistoryReading,
+    IntervalEnergy,
+    history_energy_factor,
+    history_windows,
+    interval_energies,
+    merge_readings,
+)
 from .models import (
     ChargingStationState,
     Device,
@@ -23,6 +33,8 @@ from .realtime import (
 
 __all__ = [
     "DEFAULT_URL",
+    "HISTORY_ENERGY_FACTOR",
+    "HISTORY_MAX_VALUES",
     "SCALED_FIELDS",
     "ApiKeyAuth",
     "BasicAuth",
@@ -30,6 +42,8 @@ __all__ = [
     "Device",
     "DeviceAction",
     "DeviceEnergyType",
+    "HistoryReading",
+    "IntervalEnergy",
     "MeterReading",
     "MeterSubType",
     "OAuthAuth",
@@ -44,4 +58,8 @@ __all__ = [
     "apply_push",
     "decode_realtime",
     "encode_realtime",
+    "history_energy_factor",
+    "history_windows",
+    "interval_energies",
+    "merge_readings",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -17,6 +17,7 @@ from ..errors import (
 )
 from ..transport import RawResponse, send
 from .auth import SmartMeAuth
+from .history import HISTORY_MAX_VALUES, HistoryReading, history_count, parse_history
 from .models import Device, DeviceAction, RealtimeRegistration, User, as_float
 from .obis import obis_to_hex
 
@@ -35,6 +36,13 @@ def _message(response: RawResponse) -> str:
             if key.lower() in ("message", "error_description", "error"):
                 return str(value)[:200]
     return response.text[:200]
+
+
+def _utc_text(moment: datetime) -> str:
+    """Return an aware time as smart-me's UTC text (``2026-10-20T12:00:00Z``)."""
+    if moment.tzinfo is None:
+        raise ValueError("smart-me times must be timezone-aware")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 class SmartMeClient:
@@ -182,21 +190,61 @@ class SmartMeClient:
 
     async def values_in_past_multiple(
         self, device_id: str, start: datetime, end: datetime, interval_minutes: int
-    ) -> list[dict[str, Any]]:
-        """Return the value sets of a device between two times (Professional licence)."""
+    ) -> list[HistoryReading]:
+        """Return a device's value sets from ``start`` to ``end`` (Professional licence).
+
+        smart-me answers at most :data:`HISTORY_MAX_VALUES` per call: plan
+        longer ranges with :func:`history_windows`, one call per window, and
+        join the answers with :func:`merge_readings`. ``interval_minutes`` 0
+        asks for every value smart-me has.
+
+        Raises:
+            ValueError: Naive times, a negative interval, or more than
+                :data:`HISTORY_MAX_VALUES` readings in the range.
+            ApiPermissionError: No licence for it (``missing_right``
+                ``ValuesInPastMultiple``).
+
+        """
+        if interval_minutes < 0:
+            raise ValueError("interval_minutes must not be negative")
+        if interval_minutes and (
+            history_count(start, end, interval_minutes) > HISTORY_MAX_VALUES
+        ):
+            raise ValueError(
+                f"More than {HISTORY_MAX_VALUES} values in one call: use history_windows"
+            )
         response = await self._request(
             "GET",
             f"/ValuesInPastMultiple/{device_id}",
             params={
-                "startDate": start.isoformat(),
-                "endDate": end.isoformat(),
+                "startDate": _utc_text(start),
+                "endDate": _utc_text(end),
                 "interval": str(interval_minutes),
             },
         )
+        return parse_history(response.json())
+
+    async def values_in_past(
+        self, device_id: str, date: datetime
+    ) -> HistoryReading | None:
+        """Return the last value set of a device before ``date``.
+
+        None when smart-me has none (an empty answer, or one without values).
+
+        Raises:
+            ValueError: A naive time.
+
+        """
+        response = await self._request(
+            "GET", f"/ValuesInPast/{device_id}", params={"date": _utc_text(date)}
+        )
+        if response.status == 204 or not response.body.strip():
+            return None
         body = response.json()
-        if not isinstance(body, list):
-            raise ApiResponseError("ValuesInPastMultiple is not a list")
-        return [item for item in body if isinstance(item, dict)]
+        if body is None:
+            return None
+        reading = HistoryReading.from_api(body)
+        return reading if reading.values else None
 
     async def realtime_registrations(self) -> list[RealtimeRegistration]:
         """Return the account's Realtime API registrations."""

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 import math
 from typing import Any, Self
 
@@ -78,6 +78,30 @@ def energy_factor(pushed: float, rest_kwh: float) -> float | None:
     return best
 
 
+def measure_energy_factor(
+    values: Mapping[str, float], at: datetime, rest: MeterReading
+) -> float | None:
+    """Return the factor that turns counters measured at ``at`` into REST kWh.
+
+    ``values`` are by OBIS code (a push's, or a history reading's); the import
+    counter is compared first, then the export counter. None while the REST
+    counter is below :data:`MIN_CALIBRATION_KWH`, measured more than
+    :data:`MAX_CALIBRATION_GAP` away, or no candidate fits.
+    """
+    if rest.timestamp is not None and abs(at - rest.timestamp) > MAX_CALIBRATION_GAP:
+        return None
+    for code, rest_kwh in (
+        (obis.ENERGY_IMPORT, rest.energy_import),
+        (obis.ENERGY_EXPORT, rest.energy_export),
+    ):
+        counted = values.get(code)
+        if counted is None or rest_kwh is None or rest_kwh < MIN_CALIBRATION_KWH:
+            continue
+        if (factor := energy_factor(counted, rest_kwh)) is not None:
+            return factor
+    return None
+
+
 @dataclass(kw_only=True, slots=True)
 class PushScale:
     """The unit of one device's pushed energy, once measured."""
@@ -96,21 +120,8 @@ class PushScale:
         """
         if self.energy_factor is not None:
             return False
-        if rest.timestamp is not None and (
-            abs(push.timestamp - rest.timestamp) > MAX_CALIBRATION_GAP
-        ):
-            return False
-        for code, rest_kwh in (
-            (obis.ENERGY_IMPORT, rest.energy_import),
-            (obis.ENERGY_EXPORT, rest.energy_export),
-        ):
-            pushed = push.values.get(code)
-            if pushed is None or rest_kwh is None or rest_kwh < MIN_CALIBRATION_KWH:
-                continue
-            if (factor := energy_factor(pushed, rest_kwh)) is not None:
-                self.energy_factor = factor
-                return True
-        return False
+        self.energy_factor = measure_energy_factor(push.values, push.timestamp, rest)
+        return self.energy_factor is not None
 
     def to_stored(self) -> dict[str, float] | None:
         """Return the scale as JSON to keep, None while there is nothing to keep."""
