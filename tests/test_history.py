@@ -345,6 +345,23 @@ async def test_refused_sign_in_pauses_the_import(
     assert diagnostics["vendor"]["history"]["last_error"] == "Wrong key"
 
 
+async def test_no_right_to_history_stops_the_import(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """A licence or right missing: one refused call, then nothing until reload."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    cloud.faults.add("history", status=403)
+    entry = _entry(hass, fake_cloud, days=0)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(hours=2), step=timedelta(minutes=5))
+    history = entry.runtime_data.history
+    assert history is not None
+    assert history.state is ImportState.NOT_PERMITTED
+    assert cloud.log.count("history") == 1
+
+
 async def test_a_restart_carries_on_with_the_backfill(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -146,6 +146,8 @@ class ImportState(StrEnum):
     UP_TO_DATE = "up_to_date"
     PAUSED = "paused"
     """Authentication failed: nothing is fetched until the account reloads."""
+    NOT_PERMITTED = "not_permitted"
+    """The account may not read history (licence, rights): stopped until reload."""
 
 
 class HistoryImporter:
@@ -178,6 +180,7 @@ class HistoryImporter:
         self.calls = 0
         self.last_error: str | None = None
         self.paused = False
+        self.not_permitted = False
         self._needs_plan = True
         self._next_live: datetime = dt_util.utcnow()
         self._next_trailing: datetime = dt_util.utcnow()
@@ -243,6 +246,8 @@ class HistoryImporter:
     @property
     def state(self) -> ImportState:
         """Return what the importer is doing."""
+        if self.not_permitted:
+            return ImportState.NOT_PERMITTED
         if self.paused:
             return ImportState.PAUSED
         if self._needs_plan:
@@ -370,8 +375,7 @@ class HistoryImporter:
             LOGGER.debug("History of %s waits %s: %s", self._name, wait, err)
             return
         except ApiPermissionError as err:
-            self._fail(err)
-            queue.popleft()
+            self._fail(err, pause=True)
             return
         except SolarCloudApiError as err:
             self._fail(err)
@@ -400,7 +404,10 @@ class HistoryImporter:
     def _fail(self, err: SolarCloudApiError, *, pause: bool = False) -> None:
         self.last_error = str(err)
         if pause:
+            # Sign-in and rights are the account's, not the request's: asking
+            # again before the user did something only fails again.
             self.paused = True
+            self.not_permitted = isinstance(err, ApiPermissionError)
             LOGGER.warning(
                 "Importing the history of %s stopped until the account is set up "
                 "again: %s",
@@ -425,7 +432,10 @@ class HistoryImporter:
             try:
                 first = await self.source.async_first_data()
             except SolarCloudApiError as err:
-                self._fail(err, pause=isinstance(err, ApiAuthenticationError))
+                self._fail(
+                    err,
+                    pause=isinstance(err, ApiAuthenticationError | ApiPermissionError),
+                )
                 return
             start = max(desired, floor_hour(first)) if first is not None else desired
             if start < end:
