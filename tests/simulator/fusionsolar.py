@@ -10,7 +10,9 @@ implemented here from Huawei's reference), a lock-out after five wrong
 passwords, 20609 for plants whose networking cannot answer configuration
 queries, and control tasks that run for a while before they succeed, or fail
 when a test says so. OAuth Connect tokens of the mounted authorization server
-are accepted as bearer tokens.
+are accepted as bearer tokens. The history interfaces answer from a ledger of
+what the plants integrate, their past before the simulator started included
+(``fusionsolar_history``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 import itertools
 import math
 import secrets
@@ -28,12 +30,28 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from .core import VendorSimulator
+from .fusionsolar_history import (
+    STEP,
+    UNCOMMISSIONED_HISTORY,
+    Flow,
+    Ledger,
+    PastSettings,
+    Period,
+    buckets,
+    device_item,
+    fill_past,
+    hourly_truth,
+    local_midnight,
+    plant_item,
+    revise_hour,
+)
 from .oauth import OAuthServer
 
 SESSION_IDLE = timedelta(minutes=30)
 LOGIN_WINDOW = timedelta(minutes=10)
 LOCK_OUT = timedelta(minutes=30)
-INTEGRATION_STEP = timedelta(minutes=5)
+INTEGRATION_STEP = STEP
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 CONTROL_ROUTES = {
     "battery_mode_task",
@@ -98,6 +116,22 @@ RULES: dict[str, Rule] = {
         spacing=timedelta(minutes=1),
     ),
     "getDevRealKpi": Rule(window=timedelta(minutes=5), calls=_device_calls),
+    **{
+        f"getKpiStation{period}": Rule(
+            window=timedelta(days=1),
+            calls=lambda a: _per_100(len(a.plants)) + 24,
+            spacing=timedelta(minutes=1),
+        )
+        for period in Period
+    },
+    **{
+        f"getDevKpi{period}": Rule(
+            window=timedelta(days=1),
+            calls=lambda a: _device_calls(a) + 24,
+            spacing=timedelta(minutes=1),
+        )
+        for period in (Period.DAY, Period.MONTH, Period.YEAR)
+    },
     "getAlarmList": Rule(
         window=timedelta(minutes=30),
         calls=lambda a: max(_per_100(len(a.plants)), _device_calls(a)),
@@ -170,6 +204,20 @@ class SimPlant:
     forced: tuple[int, float, datetime] | None = None
     """(switch 1 charge / 2 discharge, W, until) of a forced battery task."""
 
+    # History (fusionsolar_history).
+    commissioned: datetime | None = None
+    """Where the generated past starts; None: ``grid_connected``, else a year
+    before the first advance."""
+    history_start: datetime | None = None
+    """The cloud keeps no data of hours that start before this."""
+    totals_include_history: bool = False
+    """True: the lifetime and daily counters start from the generated past
+    (lifetime = initial value + the whole ledger), not from the initial
+    values alone."""
+    advanced_since: datetime | None = None
+    past_settings: PastSettings | None = None
+    ledger: Ledger = field(init=False, repr=False, compare=False)
+
     # Energy state.
     soc: float = 60.0
     pv_total: float = 1380.5
@@ -189,6 +237,10 @@ class SimPlant:
     battery_power: float = 0.0
     last: datetime | None = None
 
+    def __post_init__(self) -> None:
+        """Start with an empty ledger."""
+        self.ledger = Ledger(tz=self.tz)
+
     def of_types(self, types: Iterable[int]) -> list[SimDevice]:
         """Return the plant's devices of these types."""
         wanted = set(types)
@@ -198,6 +250,20 @@ class SimPlant:
     def has_battery(self) -> bool:
         """Return whether the plant has a battery."""
         return bool(self.of_types(BATTERIES))
+
+    @property
+    def has_meter(self) -> bool:
+        """Return whether the plant measures what goes to and from the grid."""
+        return bool(self.of_types(METERS))
+
+    def commissioning(self) -> datetime:
+        """Return where the generated past starts (after the first advance)."""
+        if self.commissioned is not None:
+            return self.commissioned
+        if self.grid_connected is not None:
+            return datetime.fromisoformat(self.grid_connected)
+        assert self.advanced_since is not None
+        return self.advanced_since - UNCOMMISSIONED_HISTORY
 
     def feed_in_limit_kw(self) -> float | None:
         """Return the limit on export (kW), if any."""
@@ -217,9 +283,19 @@ class SimPlant:
         return None
 
     def _powers(
-        self, at: datetime, offset: timedelta | None = None
+        self,
+        at: datetime,
+        offset: timedelta | None = None,
+        *,
+        soc: float | None = None,
+        past: PastSettings | None = None,
     ) -> tuple[float, float, float, float]:
-        """Return PV, load, battery (+ charge) and grid (+ export) power in kW."""
+        """Return PV, load, battery (+ charge) and grid (+ export) power in kW.
+
+        With ``past``: as the plant ran before the simulator first advanced
+        it, at the state of charge ``soc``, without forced tasks.
+        """
+        soc = self.soc if soc is None else soc
         local = at + offset if offset is not None else at.astimezone(self.tz)
         hour = local.hour + local.minute / 60 + local.second / 3600
         sun = max(0.0, math.sin(math.pi * (hour - 6) / 14)) if 6 < hour < 20 else 0.0
@@ -228,7 +304,7 @@ class SimPlant:
         load = self.load_kw + 0.6 * math.exp(-((hour - 19) ** 2) / 3)
         battery = 0.0
         if self.has_battery:
-            config = self.battery_config
+            config = self.battery_config if past is None else past.battery_config
             top = float(config.get("endOfChargeSoc", 100))
             bottom = float(config.get("endOfDischargeSoc", 5))
             max_charge = (
@@ -237,26 +313,31 @@ class SimPlant:
             max_discharge = (
                 float(config.get("maximumDischargePower", self.battery_max_w)) / 1000
             )
-            if self.forced is not None and at < self.forced[2]:
+            if past is None and self.forced is not None and at < self.forced[2]:
                 switch, watts, _ = self.forced
                 battery = watts / 1000 if switch == 1 else -abs(watts) / 1000
             else:
                 battery = max(-max_discharge, min(max_charge, pv - load))
-            if (battery > 0 and self.soc >= top) or (
-                battery < 0 and self.soc <= bottom
-            ):
+            if (battery > 0 and soc >= top) or (battery < 0 and soc <= bottom):
                 battery = 0.0
         grid = pv - load - battery
-        limit = self.feed_in_limit_kw()
+        limit = self.feed_in_limit_kw() if past is None else past.feed_in_limit
         if limit is not None and grid > limit:
             pv -= grid - limit
             grid = limit
         return pv, load, battery, grid
 
     def advance(self, now: datetime) -> None:
-        """Integrate the energy flows up to ``now``."""
+        """Integrate the energy flows up to ``now``, into the ledger too."""
         if self.last is None:
-            self.last = now
+            self.last = self.advanced_since = now
+            self.ledger.tz = self.tz
+            self.past_settings = PastSettings(
+                battery_config=dict(self.battery_config),
+                feed_in_limit=self.feed_in_limit_kw(),
+            )
+            if self.totals_include_history:
+                self._count_past(now)
             _, _, self.battery_power, self.grid_power = self._powers(now)
             self.pv_power = self._powers(now)[0]
         # One UTC offset per call: a simulator may be an hour off on DST days.
@@ -291,7 +372,39 @@ class SimPlant:
                 0.0, min(100.0, self.soc + battery * hours / self.battery_kwh * 100)
             )
             self.pv_power, self.grid_power, self.battery_power = pv, grid, battery
+            self.ledger.add(
+                self.last,
+                step_end,
+                (
+                    pv * hours,
+                    max(grid, 0.0) * hours,
+                    max(-grid, 0.0) * hours,
+                    load * hours,
+                    max(battery, 0.0) * hours,
+                    max(-battery, 0.0) * hours,
+                ),
+            )
             self.last = step_end
+
+    def _count_past(self, now: datetime) -> None:
+        """Add the generated past to the counters (``totals_include_history``)."""
+        fill_past(self)
+        local = now.astimezone(self.tz).date()
+        today = local_midnight(self.tz, local)
+        month = local_midnight(self.tz, local.replace(day=1))
+        pv, export, imported, _, charged, discharged = (
+            self.ledger.total(EPOCH, now) or [0.0] * 6
+        )
+        self.pv_total += pv
+        self.export_total += export
+        self.import_total += imported
+        self.charged_total += charged
+        self.discharged_total += discharged
+        self.income_total += pv * self.price
+        day = self.ledger.total(today, now) or [0.0] * 6
+        self.pv_day, self.export_day, self.use_day = day[0], day[1], day[3]
+        self.charged_day, self.discharged_day = day[4], day[5]
+        self.pv_month = (self.ledger.total(month, now) or [0.0])[0]
 
 
 # Accounts and tasks -----------------------------------------------------------------
@@ -379,6 +492,8 @@ class FusionSolarSimulator(VendorSimulator):
         self.token_in_header = True
         """False: the token comes only as the XSRF-TOKEN cookie."""
         self.enforce_flow_control = True
+        self.pv_yield_fields = True
+        """False: history answers lack PVYield and inverterYield (before 24.5.0)."""
         self.task_delay = timedelta(seconds=30)
         """How long a control task runs before it finishes."""
         self.task_outcomes: dict[str, deque[tuple[str, str | None]]] = {}
@@ -407,6 +522,66 @@ class FusionSolarSimulator(VendorSimulator):
                 return plant
         raise KeyError(code)
 
+    # History test hooks ---------------------------------------------------------
+
+    def _history_of(self, plant: SimPlant, now: datetime | None = None) -> SimPlant:
+        """Bring a plant's ledger up to now, its generated past included."""
+        plant.advance(now or self.clock.now())
+        fill_past(plant)
+        return plant
+
+    def truth(
+        self, plant_code: str, start: datetime, end: datetime
+    ) -> dict[datetime, dict[Flow, float]]:
+        """Return kWh per flow of each hour with data from ``start`` to ``end``.
+
+        Straight from the plant's ledger, up to now, corrections included,
+        rounded as the hourly interface answers them.
+        """
+        return hourly_truth(self._history_of(self.plant(plant_code)), start, end)
+
+    def device_truth(
+        self, device_id: int, start: datetime, end: datetime
+    ) -> dict[datetime, dict[Flow, float]]:
+        """Return the hours of a battery or ESS (charge, discharge) or inverter (pv).
+
+        Each device of a kind has an equal share of the plant's flows.
+        """
+        plant, device = self._device(device_id)
+        if device.type_id in INVERTERS:
+            kinds, flows = INVERTERS, {Flow.PV}
+        elif device.type_id in BATTERIES:
+            kinds, flows = BATTERIES, {Flow.CHARGE, Flow.DISCHARGE}
+        else:
+            raise ValueError(f"Device type {device.type_id} keeps no history")
+        share = 1 / len(plant.of_types(kinds))
+        hours = hourly_truth(self._history_of(plant), start, end, share=share)
+        return {
+            hour: {flow: kwh for flow, kwh in values.items() if flow in flows}
+            for hour, values in hours.items()
+        }
+
+    def revise(
+        self, plant_code: str, hour: datetime, flow: Flow | str, kwh: float
+    ) -> None:
+        """Correct a past hour: the cloud reports ``kwh`` for ``flow`` from now on.
+
+        Only the history changes (and :meth:`truth`), not the live counters.
+        """
+        revise_hour(self._history_of(self.plant(plant_code)), hour, Flow(flow), kwh)
+
+    def keep_history_from(self, plant_code: str, start: datetime | None) -> None:
+        """Make the cloud keep no data of the plant's hours that start before ``start``."""
+        self.plant(plant_code).history_start = start
+
+    def _device(self, device_id: int) -> tuple[SimPlant, SimDevice]:
+        for account in self.accounts.values():
+            for plant in account.plants:
+                for device in plant.devices:
+                    if device.id == device_id:
+                        return plant, device
+        raise KeyError(device_id)
+
     # Routes -------------------------------------------------------------------
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
@@ -422,6 +597,14 @@ class FusionSolarSimulator(VendorSimulator):
             ("getDevList", self.dev_list),
             ("getDevRealKpi", self.dev_real_kpi),
             ("getAlarmList", self.alarm_list),
+            *(
+                (f"getKpiStation{period}", self._plant_history(period))
+                for period in Period
+            ),
+            *(
+                (f"getDevKpi{period}", self._device_history(period))
+                for period in (Period.DAY, Period.MONTH, Period.YEAR)
+            ),
         ):
             router.add_post(f"{third}/{name}", self._authed(name, handler), name=name)
         for path, name, handler in (
@@ -743,10 +926,10 @@ class FusionSolarSimulator(VendorSimulator):
             for device in plant.devices
         ]
 
-    def dev_real_kpi(
+    def _devices_of(
         self, account: SimAccount, body: dict[str, Any], now: datetime
-    ) -> Any:
-        """Real-time data of up to 100 devices of one type."""
+    ) -> list[tuple[SimPlant, SimDevice]] | web.Response:
+        """Return the account's devices of ``devIds``, all of type ``devTypeId``."""
         ids = [i for i in str(body.get("devIds", "")).split(",") if i]
         type_id = int(body.get("devTypeId", 0))
         if not ids:
@@ -758,14 +941,21 @@ class FusionSolarSimulator(VendorSimulator):
             for plant in account.plants
             for device in plant.devices
         }
+        devices = [found[device_id] for device_id in ids if device_id in found]
+        if any(device.type_id != type_id for _, device in devices):
+            return web.json_response(envelope(fail_code=20006, now=now))
+        return devices
+
+    def dev_real_kpi(
+        self, account: SimAccount, body: dict[str, Any], now: datetime
+    ) -> Any:
+        """Real-time data of up to 100 devices of one type."""
+        devices = self._devices_of(account, body, now)
+        if isinstance(devices, web.Response):
+            return devices
         result = []
-        for device_id in ids:
-            if device_id not in found:
-                continue
-            plant, device = found[device_id]
-            if device.type_id != type_id:
-                return web.json_response(envelope(fail_code=20006, now=now))
-            if type_id == 62:
+        for plant, device in devices:
+            if device.type_id == 62:
                 result.append({"devId": device.id, "dataItemMap": {}})
                 continue
             plant.advance(now)
@@ -897,6 +1087,54 @@ class FusionSolarSimulator(VendorSimulator):
             "horiz_radiant_line": "N/A",
             "run_state": 1,
         }
+
+    def _plant_history(
+        self, period: Period
+    ) -> Callable[[SimAccount, dict[str, Any], datetime], Any]:
+        def answer(account: SimAccount, body: dict[str, Any], now: datetime) -> Any:
+            """Plant energy per bucket of ``period``; only buckets with data."""
+            plants = self._plants_of(account, body, now)
+            if isinstance(plants, web.Response):
+                return plants
+            if (collect := _collect_time(body)) is None:
+                return web.json_response(envelope(fail_code=20012, now=now))
+            return [
+                plant_item(
+                    plant, period, start, total, pv_yield_fields=self.pv_yield_fields
+                )
+                for plant in plants
+                for start, total in buckets(
+                    self._history_of(plant, now), period, collect
+                )
+            ]
+
+        return answer
+
+    def _device_history(
+        self, period: Period
+    ) -> Callable[[SimAccount, dict[str, Any], datetime], Any]:
+        def answer(account: SimAccount, body: dict[str, Any], now: datetime) -> Any:
+            """Energy of inverters, batteries or ESS per bucket of ``period``."""
+            devices = self._devices_of(account, body, now)
+            if isinstance(devices, web.Response):
+                return devices
+            if int(body.get("devTypeId", 0)) not in INVERTERS | BATTERIES:
+                return web.json_response(envelope(fail_code=20013, now=now))
+            if (collect := _collect_time(body)) is None:
+                return web.json_response(envelope(fail_code=20012, now=now))
+            result = []
+            for plant, device in devices:
+                kinds = INVERTERS if device.type_id in INVERTERS else BATTERIES
+                share = 1 / len(plant.of_types(kinds))
+                result.extend(
+                    device_item(plant, device, start, total, share=share)
+                    for start, total in buckets(
+                        self._history_of(plant, now), period, collect
+                    )
+                )
+            return result
+
+        return answer
 
     def alarm_list(
         self, account: SimAccount, body: dict[str, Any], now: datetime
@@ -1270,6 +1508,14 @@ def _invalid_battery_mode(item: dict[str, Any]) -> str | None:
             return "INVALID"
         taken |= minutes
     return None
+
+
+def _collect_time(body: dict[str, Any]) -> datetime | None:
+    try:
+        milliseconds = int(body["collectTime"])
+    except KeyError, TypeError, ValueError:
+        return None
+    return datetime.fromtimestamp(milliseconds / 1000, UTC)
 
 
 def _params(body: dict[str, Any]) -> dict[str, Any]:

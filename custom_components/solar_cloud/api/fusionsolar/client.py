@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
 import logging
 from typing import Any
@@ -36,6 +36,16 @@ from .const import (
     TaskStatus,
 )
 from .flow_control import CallBudget
+from .history import (
+    DEVICE_HISTORY_PATHS,
+    PLANT_HISTORY_PATHS,
+    DeviceEnergy,
+    Period,
+    PlantEnergy,
+    collect_time,
+    device_history_from_api,
+    plant_history_from_api,
+)
 from .models import (
     Alarm,
     BatteryConfiguration,
@@ -499,6 +509,48 @@ class FusionSolarClient:
             for item in as_list(data)
             if (alarm := Alarm.from_api(as_dict(item))) is not None
         ]
+
+    # History ----------------------------------------------------------------
+
+    async def async_get_plant_history(
+        self, plant_codes: Sequence[str], period: Period, when: date | datetime
+    ) -> dict[str, tuple[PlantEnergy, ...]]:
+        """Return the energy of up to 100 plants per bucket, oldest first.
+
+        The hours of the plant-local day that contains ``when``, the days of
+        its month, the months of its year, or (``Period.YEAR``) every year;
+        only buckets that hold data (see :func:`history.collect_time`).
+        """
+        _check_batch(plant_codes)
+        data = await self._call(
+            PLANT_HISTORY_PATHS[period],
+            {"stationCodes": ",".join(plant_codes), "collectTime": collect_time(when)},
+        )
+        return plant_history_from_api(data, period)
+
+    async def async_get_device_history(
+        self,
+        type_id: int,
+        device_ids: Sequence[int],
+        period: Period,
+        when: date | datetime,
+    ) -> dict[int, tuple[DeviceEnergy, ...]]:
+        """Return the energy of up to 100 devices of one type per bucket, oldest first.
+
+        Days, months or years, as :meth:`async_get_plant_history` (no hours).
+        """
+        if (path := DEVICE_HISTORY_PATHS.get(period)) is None:
+            raise ValueError(f"Devices keep no {period} buckets")
+        _check_batch(device_ids)
+        data = await self._call(
+            path,
+            {
+                "devIds": ",".join(str(i) for i in device_ids),
+                "devTypeId": type_id,
+                "collectTime": collect_time(when),
+            },
+        )
+        return device_history_from_api(data, period)
 
     # Configuration ----------------------------------------------------------
 

@@ -141,6 +141,13 @@ class Path(StrEnum):
     STATION_REAL_KPI = "/thirdData/getStationRealKpi"
     DEV_LIST = "/thirdData/getDevList"
     DEV_REAL_KPI = "/thirdData/getDevRealKpi"
+    STATION_KPI_HOUR = "/thirdData/getKpiStationHour"
+    STATION_KPI_DAY = "/thirdData/getKpiStationDay"
+    STATION_KPI_MONTH = "/thirdData/getKpiStationMonth"
+    STATION_KPI_YEAR = "/thirdData/getKpiStationYear"
+    DEV_KPI_DAY = "/thirdData/getDevKpiDay"
+    DEV_KPI_MONTH = "/thirdData/getDevKpiMonth"
+    DEV_KPI_YEAR = "/thirdData/getDevKpiYear"
     ALARM_LIST = "/thirdData/getAlarmList"
     BATTERY_MODE = "/rest/openapi/pvms/nbi/v1/configuration/battery-mode"
     POWER_CONTROL_MODE = (

@@ -92,6 +92,22 @@ LIMITS: Mapping[Path, Limit] = MappingProxyType(
         Path.DEV_REAL_KPI: Limit(
             window=_FIVE_MINUTES, calls=lambda s: s.device_batches
         ),
+        # History: "Roundup(plants/100) + 24" and "Σ Roundup(devices of a
+        # type/100) + 24" per day, one call per minute, each interface counted
+        # on its own.
+        **dict.fromkeys(
+            (
+                Path.STATION_KPI_HOUR,
+                Path.STATION_KPI_DAY,
+                Path.STATION_KPI_MONTH,
+                Path.STATION_KPI_YEAR,
+            ),
+            Limit(window=_DAY, calls=lambda s: s.plant_batches + 24, spacing=_MINUTE),
+        ),
+        **dict.fromkeys(
+            (Path.DEV_KPI_DAY, Path.DEV_KPI_MONTH, Path.DEV_KPI_YEAR),
+            Limit(window=_DAY, calls=lambda s: s.device_batches + 24, spacing=_MINUTE),
+        ),
         # Newer references: the larger of the plant- and the device-based count.
         Path.ALARM_LIST: Limit(
             window=timedelta(minutes=30),
