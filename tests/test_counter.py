@@ -189,6 +189,18 @@ def test_daily_counter_waits_for_a_cloud_that_resets_late() -> None:
     assert other.update(0.1, late, now=late) is Verdict.HELD
 
 
+def test_monthly_counter_resets_only_when_the_month_starts() -> None:
+    """A month's counter falls on the 1st, not at another midnight."""
+    counter = EnergyCounter(kind=CounterKind.MONTHLY, zone=BERLIN)
+    day = datetime(2026, 6, 29, 21, tzinfo=UTC)
+    counter.update(700.0, day, now=day)
+    next_day = datetime(2026, 6, 29, 22, 30, tzinfo=UTC)
+    assert counter.update(0.0, next_day, now=next_day) is Verdict.HELD
+    counter.update(712.0, next_day, now=next_day)
+    july = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)
+    assert counter.update(0.4, july, now=july) is Verdict.DAY_RESET
+
+
 def test_daily_counter_refuses_an_impossible_rise() -> None:
     """A daily counter of a 6 kW plant cannot gain 500 kWh in five minutes."""
     counter = EnergyCounter(kind=CounterKind.DAILY, zone=UTC, max_power_kw=6.0)
@@ -233,7 +245,7 @@ def test_what_does_not_parse_is_not_restored(stored: object) -> None:
         ),
         max_size=60,
     ),
-    st.sampled_from([CounterKind.LIFETIME, CounterKind.DAILY]),
+    st.sampled_from(list(CounterKind)),
     st.sampled_from([None, 6.0]),
 )
 def test_the_value_shown_only_falls_at_a_documented_reset(

@@ -18,7 +18,8 @@ counter, polled or pushed, passes its readings through :class:`EnergyCounter`:
   above the one before (a replaced or reset meter counts up again). Then the
   counter shows the new value, logs a warning and raises a repair issue that
   says what it does to the statistics.
-- **Daily counters** (``today``) only ever fall at the plant's local midnight:
+- **Daily counters** (``today``) only ever fall at the plant's local midnight
+  (monthly ones at the midnight that starts a month):
   the first reading of a new local day may be lower, and so may one reading in
   the first :data:`DAY_RESET_GRACE` of the day (clouds reset a few minutes
   late); any other drop is held back until the next day.
@@ -32,7 +33,7 @@ lifetime ones), Home Assistant's reset detection is exactly right, with no
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 import math
 from typing import Any, Self, override
@@ -64,6 +65,8 @@ class CounterKind(StrEnum):
 
     LIFETIME = "lifetime"
     DAILY = "daily"
+    MONTHLY = "monthly"
+    """Resets at the plant's midnight starting a month (as daily ones do)."""
 
 
 class Verdict(StrEnum):
@@ -131,26 +134,31 @@ class EnergyCounter:
         if at < self.at:
             # Older than what is shown (a late push, a slow poll): not news.
             return Verdict.STALE
-        if self.kind is CounterKind.DAILY:
-            return self._daily(self.value, self.at, reading, at)
+        if self.kind is not CounterKind.LIFETIME:
+            return self._periodic(self.value, self.at, reading, at)
         if self.value <= reading <= self.value + self._rise_limit(self.at, at):
             return self._accept(reading, at, Verdict.ACCEPTED)
         return self._out_of_line(reading, at)
 
-    def _daily(
+    def _period_start(self, at: datetime) -> date:
+        """Return the local day (or first of the month) a reading counts in."""
+        day = at.astimezone(self.zone).date()
+        return day.replace(day=1) if self.kind is CounterKind.MONTHLY else day
+
+    def _periodic(
         self, shown: float, shown_at: datetime, reading: float, at: datetime
     ) -> Verdict:
-        day = at.astimezone(self.zone).date()
+        period = self._period_start(at)
         if reading > shown + self._rise_limit(shown_at, at):
             return Verdict.HELD
-        if day > shown_at.astimezone(self.zone).date():
-            # The first reading of a new day may still be yesterday's total.
+        if period > self._period_start(shown_at):
+            # The first reading of a new period may still be the old total.
             self.day_reset_done = reading < shown
             verdict = Verdict.DAY_RESET if reading < shown else Verdict.ACCEPTED
             return self._accept(reading, at, verdict, keep_reset=True)
         if reading >= shown:
             return self._accept(reading, at, Verdict.ACCEPTED, keep_reset=True)
-        midnight = datetime.combine(day, time(), self.zone)
+        midnight = datetime.combine(period, time(), self.zone)
         if self.day_reset_done or at - midnight >= DAY_RESET_GRACE:
             return Verdict.HELD
         self.day_reset_done = True
