@@ -362,6 +362,8 @@ class SmartMeSimulator(VendorSimulator):
         )
         self.registrations: dict[str, dict[str, Any]] = {}
         self.push_responses: list[int] = []
+        self.history_requests: list[tuple[str, datetime, datetime, int]] = []
+        """(device id, startDate, endDate, interval) of each history answered."""
         self._session: aiohttp.ClientSession | None = None
 
     # Serving -----------------------------------------------------------------
@@ -805,6 +807,7 @@ class SmartMeSimulator(VendorSimulator):
         if minutes < 0:
             raise _invalid("interval")
         step = timedelta(minutes=minutes) if minutes else device.upload_interval
+        self.history_requests.append((device.id, start, end, minutes))
         return web.json_response(
             [
                 self.history_entry(device, moment)

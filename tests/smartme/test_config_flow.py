@@ -22,7 +22,7 @@ from homeassistant.const import (
     CONF_WEBHOOK_ID,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -30,6 +30,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.history import (
+    CONF_HISTORY_DAYS,
+    DEFAULT_HISTORY_DAYS,
+    MAX_HISTORY_DAYS,
+)
 from custom_components.solar_cloud.smartme.const import (
     CONF_AUTH_TYPE,
     CONF_REALTIME,
@@ -383,15 +388,61 @@ async def test_reconfigure_the_url(
 
 
 async def test_options(hass: HomeAssistant, smartme_entry: MockConfigEntry) -> None:
-    """Realtime and the poll interval are options; saving them reloads."""
+    """Realtime, the poll interval and the history are options; saving reloads."""
     assert await hass.config_entries.async_setup(smartme_entry.entry_id)
     result = await hass.config_entries.options.async_init(smartme_entry.entry_id)
     assert result["step_id"] == "smartme_options"
+    schema = result["data_schema"].schema
+    defaults = {str(key): key.default() for key in schema}
+    assert defaults == {
+        CONF_REALTIME: False,
+        CONF_SCAN_INTERVAL: 60,
+        CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
+    }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_REALTIME: True, CONF_SCAN_INTERVAL: 120.0}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert smartme_entry.options == {CONF_REALTIME: True, CONF_SCAN_INTERVAL: 120}
+    assert smartme_entry.options == {
+        CONF_REALTIME: True,
+        CONF_SCAN_INTERVAL: 120,
+        CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
+    }
     runtime = smartme_entry.runtime_data
     assert runtime.account.update_interval.total_seconds() == 120  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("days", [0.0, 30.0, float(MAX_HISTORY_DAYS)])
+async def test_history_days_option(
+    hass: HomeAssistant, smartme_entry: MockConfigEntry, days: float
+) -> None:
+    """How many days of history to import: 0 (none) up to the most allowed."""
+    assert await hass.config_entries.async_setup(smartme_entry.entry_id)
+    result = await hass.config_entries.options.async_init(smartme_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_REALTIME: False, CONF_SCAN_INTERVAL: 60, CONF_HISTORY_DAYS: days},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert smartme_entry.options[CONF_HISTORY_DAYS] == int(days)
+    assert isinstance(smartme_entry.options[CONF_HISTORY_DAYS], int)
+    # Shown again as the default the next time.
+    result = await hass.config_entries.options.async_init(smartme_entry.entry_id)
+    defaults = {str(key): key.default() for key in result["data_schema"].schema}
+    assert defaults[CONF_HISTORY_DAYS] == int(days)
+
+
+@pytest.mark.parametrize("days", [-1, MAX_HISTORY_DAYS + 1])
+async def test_history_days_out_of_range(
+    hass: HomeAssistant, smartme_entry: MockConfigEntry, days: int
+) -> None:
+    """Fewer than 0 or more than the most allowed days are refused."""
+    assert await hass.config_entries.async_setup(smartme_entry.entry_id)
+    result = await hass.config_entries.options.async_init(smartme_entry.entry_id)
+    with pytest.raises(InvalidData):
+        await hass.config_entries.options.async_configure(
+            result["flow_id"],
+            {CONF_REALTIME: False, CONF_SCAN_INTERVAL: 60, CONF_HISTORY_DAYS: days},
+        )

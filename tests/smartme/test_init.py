@@ -29,7 +29,14 @@ from custom_components.solar_cloud.smartme.sensor import async_setup_sensors
 from custom_components.solar_cloud.smartme.switch import async_setup_switches
 
 from ..common import async_advance
-from ..simulator.smartme import BILANZ_ID, PLUG_ID, SimDevice, SmartMeSimulator
+from ..simulator.smartme import (
+    BILANZ_ID,
+    HOUSE_ID,
+    PLUG_ID,
+    SimDevice,
+    SmartMeSimulator,
+    household_device,
+)
 from .conftest import SetUp
 
 CHARGER_ID = "2acd74e0-ab66-6c37-17bf-a734f3b4a034"
@@ -85,6 +92,31 @@ async def test_energy_sensors_suit_the_energy_dashboard(
         assert state.attributes["state_class"] == "total_increasing"
         assert state.attributes["unit_of_measurement"] == "kWh"
         assert state.attributes["device_class"] == "energy"
+
+
+async def test_power_is_positive_for_import(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """The Energy dashboard's sign: positive imports, negative exports (PV at noon)."""
+    simulator.devices[HOUSE_ID] = household_device()
+    await setup_entry()
+    house = simulator.devices[HOUSE_ID]
+    imported, exported = house.power(simulator.clock.now())
+    assert exported > imported
+    power = hass.states.get("sensor.house_power")
+    assert power is not None
+    assert float(power.state) == pytest.approx((imported - exported) * 1000, abs=1)
+    assert float(power.state) < 0
+    # In the evening the house draws from the grid.
+    await async_advance(hass, frozen, timedelta(hours=7), step=timedelta(hours=1))
+    imported, exported = house.power(simulator.clock.now())
+    assert imported > exported
+    power = hass.states.get("sensor.house_power")
+    assert power is not None
+    assert float(power.state) > 0
 
 
 async def test_values_follow_the_cloud(

@@ -225,3 +225,13 @@ def test_push_to_a_reading_without_time() -> None:
     reading = apply_push(MeterReading(), push({VOLTAGE_L[2]: 229.0}), PushScale())
     assert reading is not None
     assert reading.voltage_l3 == 229.0
+
+
+@pytest.mark.parametrize(("minutes", "applied"), [(4, True), (6, False)])
+def test_push_from_the_future_is_ignored(minutes: int, applied: bool) -> None:
+    """Clock skew of a few minutes is fine; a push further ahead is refused."""
+    ahead = push({VOLTAGE_L[0]: 231.0}, seconds=minutes * 60)
+    reading = apply_push(REST, ahead, PushScale(), now=T0)
+    assert (reading is not None) is applied
+    # Without ``now`` the wall clock decides: T0 is long past.
+    assert apply_push(REST, ahead, PushScale()) is not None

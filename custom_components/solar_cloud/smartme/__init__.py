@@ -27,6 +27,7 @@ from .const import (
 )
 from .coordinator import SmartMeAccountCoordinator
 from .data import SmartMeData
+from .history import SmartMeHistory
 from .options_flow import SmartMeOptionsFlow
 from .realtime import SmartMeRealtime, async_unregister
 from .sensor import async_setup_sensors
@@ -67,6 +68,7 @@ async def _async_setup_entry(
         account=account,
         coordinators=[account],
         platforms=dict(PLATFORMS),
+        energy_history=SmartMeHistory(client, account),
     )
     if entry.options.get(CONF_REALTIME, True):
         data.realtime = SmartMeRealtime(hass, entry, client, account)

@@ -157,7 +157,7 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
                 "%s pushes energy x %s kWh", self.name, self.scale.energy_factor
             )
             self.account.calibration.async_schedule_save()
-        reading = apply_push(self.data, push, self.scale)
+        reading = apply_push(self.data, push, self.scale, now=dt_util.utcnow())
         if reading is None:
             return False
         self.last_push = dt_util.utcnow()

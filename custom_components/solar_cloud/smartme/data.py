@@ -11,6 +11,8 @@ from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .coordinator import SmartMeAccountCoordinator
 
 if TYPE_CHECKING:
+    from ..history import HistorySource
+    from .history import SmartMeHistory
     from .realtime import SmartMeRealtime
 
 
@@ -33,6 +35,12 @@ class SmartMeData(SolarCloudData):
     client: SmartMeClient
     account: SmartMeAccountCoordinator
     realtime: SmartMeRealtime | None = None
+    energy_history: SmartMeHistory | None = None
+    """The meters' energy history (imported where the recorder runs)."""
+
+    def history_source(self) -> HistorySource | None:
+        """Return the import and export history of the meters."""
+        return self.energy_history
 
     def device_keys(self) -> set[str]:
         """Return the devices the account reports."""
@@ -55,6 +63,9 @@ class SmartMeData(SolarCloudData):
                 ],
                 "reading": asdict(coordinator.data),
                 "push_energy_factor": coordinator.scale.energy_factor,
+                "history_energy_factor": self.energy_history.factors.get(device_id)
+                if self.energy_history is not None
+                else None,
                 "last_push": coordinator.last_push,
             }
         return {

@@ -1,4 +1,4 @@
-"""Options of a smart-me account: realtime push and the poll interval."""
+"""Options of a smart-me account: realtime push, the poll interval, the history."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
+from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 from .const import (
     CONF_REALTIME,
     CONF_SCAN_INTERVAL,
@@ -30,6 +31,15 @@ SCAN_INTERVAL_SELECTOR = NumberSelector(
         mode=NumberSelectorMode.BOX,
     )
 )
+HISTORY_DAYS_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=0,
+        max=MAX_HISTORY_DAYS,
+        step=1,
+        # No unit: the label says days, in the user's language.
+        mode=NumberSelectorMode.BOX,
+    )
+)
 
 
 class SmartMeOptionsFlow(OptionsFlowWithReload):
@@ -44,12 +54,13 @@ class SmartMeOptionsFlow(OptionsFlowWithReload):
     async def async_step_smartme_options(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for realtime on/off and the poll interval."""
+        """Ask for realtime on/off, the poll interval and the history to import."""
         if user_input is not None:
             return self.async_create_entry(
                 data={
                     CONF_REALTIME: user_input[CONF_REALTIME],
                     CONF_SCAN_INTERVAL: int(user_input[CONF_SCAN_INTERVAL]),
+                    CONF_HISTORY_DAYS: int(user_input[CONF_HISTORY_DAYS]),
                 }
             )
         options = self.config_entry.options
@@ -64,6 +75,10 @@ class SmartMeOptionsFlow(OptionsFlowWithReload):
                         CONF_SCAN_INTERVAL,
                         default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
                     ): SCAN_INTERVAL_SELECTOR,
+                    probatio.Required(
+                        CONF_HISTORY_DAYS,
+                        default=options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
+                    ): HISTORY_DAYS_SELECTOR,
                 }
             ),
         )

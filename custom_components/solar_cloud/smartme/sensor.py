@@ -1,4 +1,12 @@
-"""smart-me sensors: what each meter measures, by energy type."""
+"""smart-me sensors: what each meter measures, by energy type.
+
+The counters (energy import and export, the tariff registers, water, gas and
+volume) show what the shared counter policy lets through (``counter.py``):
+polled or pushed, a reading that falls, is negative or not a number, or is
+dated in the future is not shown, and a meter that really starts over is
+taken after it kept counting for an hour. A reading is dated by smart-me's
+value date (``ValueDate`` of the device list, the time of a push).
+"""
 
 from __future__ import annotations
 
@@ -34,6 +42,7 @@ from ..api.smartme import (
     MeterReading,
     MeterSubType,
 )
+from ..counter import CounterSensor
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .data import smartme_data
@@ -55,6 +64,8 @@ class SmartMeSensorEntityDescription(SensorEntityDescription):
     value_fn: Callable[[MeterReading], SensorValue]
     exists_fn: Callable[[Device], bool] | None = None
     """Whether the device has the sensor; default: the list shows a value."""
+    lifetime_counter: bool = False
+    """A meter register that only counts up: shown through the counter policy."""
 
     def exists(self, device: Device) -> bool:
         """Return whether ``device`` gets this sensor."""
@@ -93,6 +104,7 @@ def _energy(
         suggested_display_precision=3,
         entity_registry_enabled_default=enabled,
         value_fn=value_fn,
+        lifetime_counter=True,
     )
 
 
@@ -126,6 +138,7 @@ def _volume(
         native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
         suggested_display_precision=3,
         value_fn=lambda reading: reading.volume,
+        lifetime_counter=True,
         exists_fn=lambda device: (
             device.reading.volume is not None
             and (
@@ -309,6 +322,20 @@ class SmartMeSensor(SmartMeEntity, SensorEntity):
         return self.native_value
 
 
+class SmartMeCounterSensor(CounterSensor, SmartMeSensor):
+    """A register of one smart-me meter, through the counter policy.
+
+    Lifetime registers, with no known most power: a smart-me meter does not
+    tell the size of the connection it measures.
+    """
+
+    @override
+    def counter_time(self) -> datetime | None:
+        """Return smart-me's value date of the reading shown."""
+        reading: MeterReading = self.coordinator.data
+        return reading.timestamp
+
+
 async def async_setup_sensors(
     hass: HomeAssistant,
     entry: SolarCloudConfigEntry,
@@ -321,7 +348,9 @@ async def async_setup_sensors(
         coordinators = account.device_coordinators
         new.forget_all_but(coordinators)
         return [
-            SmartMeSensor(coordinator, description)
+            (SmartMeCounterSensor if description.lifetime_counter else SmartMeSensor)(
+                coordinator, description
+            )
             for coordinator in coordinators.values()
             for description in SENSORS
             if description.exists(coordinator.device)

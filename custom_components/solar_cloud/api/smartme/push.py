@@ -19,19 +19,26 @@ calibrated by the first push after a poll showed its counter past it.
 
 Until a device is calibrated its pushed energy and power are left out (the
 REST values stay), the other quantities are applied.
+
+A push dated more than :data:`MAX_PUSH_AHEAD` after the clock is refused: it
+would make every later (correctly dated) push look older than what is shown,
+and freeze the meter until that date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+import logging
 import math
 from typing import Any, Self
 
 from . import obis
 from .models import MeterReading
 from .realtime import RealtimeDeviceData
+
+_LOGGER = logging.getLogger(__name__)
 
 # Candidate factors pushed energy -> kWh: kWh, Wh, mWh.
 ENERGY_FACTORS = (1.0, 1e-3, 1e-6)
@@ -41,6 +48,9 @@ MIN_CALIBRATION_KWH = 1.0
 """The smallest REST counter (kWh) a device is calibrated against."""
 MAX_CALIBRATION_GAP = timedelta(hours=1)
 """How far apart the REST reading and the push may be measured."""
+MAX_PUSH_AHEAD = timedelta(minutes=5)
+"""How far ahead of the clock a push may be dated (clock skew); the counter
+policy allows the same."""
 
 _SI_VALUES: dict[str, str] = {
     obis.VOLTAGE: "voltage",
@@ -155,14 +165,27 @@ def _net(
 
 
 def apply_push(
-    reading: MeterReading, push: RealtimeDeviceData, scale: PushScale
+    reading: MeterReading,
+    push: RealtimeDeviceData,
+    scale: PushScale,
+    *,
+    now: datetime | None = None,
 ) -> MeterReading | None:
     """Return the reading updated by a push, or None if the push is not newer.
 
     A push that carries nothing this integration shows is also None: it must
-    not make old values look fresh. Calibrate ``scale`` first (against the
-    latest REST reading) for pushed energy and power to be applied.
+    not make old values look fresh; so is a push dated more than
+    :data:`MAX_PUSH_AHEAD` after ``now`` (default: the clock). Calibrate
+    ``scale`` first (against the latest REST reading) for pushed energy and
+    power to be applied.
     """
+    if push.timestamp - (now or datetime.now(UTC)) > MAX_PUSH_AHEAD:
+        _LOGGER.debug(
+            "Ignoring a push of %s dated %s, in the future",
+            push.device_id,
+            push.timestamp.isoformat(),
+        )
+        return None
     if reading.timestamp is not None and push.timestamp <= reading.timestamp:
         return None
     values = push.values
