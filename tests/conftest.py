@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import logging
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import CONF_URL
@@ -28,6 +29,16 @@ pytest_plugins = ["tests.simulator.fixtures"]
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> Iterator[None]:
     """Let Home Assistant load custom_components/solar_cloud in every test."""
     return
+
+
+@pytest.fixture(autouse=True)
+def quiet_database() -> Iterator[None]:
+    """Do not log every SQL statement of the recorder (a third of a year's import)."""
+    logger = logging.getLogger("sqlalchemy.engine")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    yield
+    logger.setLevel(level)
 
 
 @pytest.fixture

@@ -114,6 +114,17 @@ class HistorySource(ABC):
     trailing_interval: timedelta = timedelta(hours=6)
     live_delay: timedelta = timedelta(minutes=5)
     """How long after the hour the newest hours are asked for."""
+    calls: int | None = None
+    """The calls the source made, if it counts them (None: one per fetch).
+
+    A fetch that made no call (nothing to ask for) then costs no spacing."""
+
+    def stored(self) -> dict[str, Any]:
+        """Return what the source learned and wants kept over restarts."""
+        return {}
+
+    def restore(self, data: dict[str, Any]) -> None:  # noqa: B027 (optional hook)
+        """Take back what :meth:`stored` returned before a restart."""
 
     @abstractmethod
     def series(self) -> Sequence[HistorySeries]:
@@ -196,11 +207,14 @@ class HistoryImporter:
         """Load the progress kept in storage and start working in the background."""
         stored = await self._store.async_load() or {}
         self._restore(stored)
+        if isinstance(learned := stored.get("source"), dict):
+            self.source.restore(learned)
         now = dt_util.utcnow()
         self._next_live = now
         self._next_trailing = now + self.source.trailing_interval
         self._not_before = now
         self.entry.async_on_unload(self._async_stop)
+        # The first step runs on Home Assistant's clock, after setup.
         self._schedule(now)
 
     async def _async_stop(self) -> None:
@@ -239,6 +253,7 @@ class HistoryImporter:
             "backfill": [chunk.as_list() for chunk in self._backfill],
             "backfill_total": self.backfill_total,
             "requests": [chunk.as_list() for chunk in self._requests],
+            "source": self.source.stored(),
         }
 
     # What others see ---------------------------------------------------------
@@ -362,44 +377,53 @@ class HistoryImporter:
         if queue is None:
             return
         chunk = queue[0]
+        counted = self.source.calls
         try:
-            self.calls += 1
+            done = await self._async_import(chunk, now)
+        except (ApiAuthenticationError, ApiPermissionError) as err:
+            self._fail(err, pause=True)
+            done = False
+        finally:
+            made = 1 if counted is None else (self.source.calls or 0) - counted
+            self.calls += made
+        if done:
+            queue.popleft()
+        if made and done:
+            self._not_before = dt_util.utcnow() + self.source.call_spacing
+        self._store.async_delay_save(self._stored, 60)
+
+    async def _async_import(self, chunk: HistoryChunk, now: datetime) -> bool:
+        """Fetch and write one request; return whether it is done with."""
+        try:
             parts = await self.source.async_fetch(chunk)
             written = await async_replace(self.hass, parts, now=now)
-        except ApiAuthenticationError as err:
-            self._fail(err, pause=True)
-            return
+        except ApiAuthenticationError, ApiPermissionError:
+            raise
         except ApiRateLimitedError as err:
             wait = timedelta(seconds=err.retry_after or _RETRY.total_seconds())
             self._not_before = dt_util.utcnow() + wait
             LOGGER.debug("History of %s waits %s: %s", self._name, wait, err)
-            return
-        except ApiPermissionError as err:
-            self._fail(err, pause=True)
-            return
+            return False
         except SolarCloudApiError as err:
             self._fail(err)
             self._failures += 1
-            if self._failures >= _MAX_FAILURES:
-                LOGGER.warning(
-                    "Gave up importing the history of %s from %s to %s: %s",
-                    self._name,
-                    chunk.start,
-                    chunk.end,
-                    err,
-                )
-                queue.popleft()
-                self._failures = 0
-            return
-        queue.popleft()
+            if self._failures < _MAX_FAILURES:
+                return False
+            LOGGER.warning(
+                "Gave up importing the history of %s from %s to %s: %s",
+                self._name,
+                chunk.start,
+                chunk.end,
+                err,
+            )
+            self._failures = 0
+            return True
         self._failures = 0
         self.last_error = None
-        ends = [part.end for part in written]
-        if ends:
+        if ends := [part.end for part in written]:
             newest = min(max(ends), floor_hour(now) + HOUR)
             self.newest = max(newest, self.newest) if self.newest else newest
-        self._not_before = dt_util.utcnow() + self.source.call_spacing
-        self._store.async_delay_save(self._stored, 60)
+        return True
 
     def _fail(self, err: SolarCloudApiError, *, pause: bool = False) -> None:
         self.last_error = str(err)

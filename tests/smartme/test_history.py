@@ -53,14 +53,8 @@ async def auto_enable_custom_integrations(
     recorder_mock: Recorder,
     enable_custom_integrations: None,
     hass: HomeAssistant,
-    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Start the recorder before Home Assistant (the plugin insists on it).
-
-    A year of statistics is some 35,000 statements: the plugin logs each
-    one (sqlalchemy.engine at INFO), which would take a third of the time.
-    """
-    caplog.set_level(logging.WARNING, logger="sqlalchemy.engine")
+    """Start the recorder before Home Assistant (the plugin insists on it)."""
 
 
 @pytest.fixture

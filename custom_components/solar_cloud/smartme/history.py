@@ -44,9 +44,10 @@ device list's (counters only grow, and the device list is newer).
 from __future__ import annotations
 
 from collections.abc import Sequence
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Final, override
+from typing import Any, Final, override
 
 from ..api.smartme import (
     HISTORY_ENERGY_FACTOR,
@@ -169,6 +170,7 @@ class SmartMeHistory(HistorySource):
     live_interval = timedelta(hours=1)
     trailing_window = timedelta(hours=48)
     trailing_interval = timedelta(hours=6)
+    calls: int = 0
 
     def __init__(
         self, client: SmartMeClient, account: SmartMeAccountCoordinator
@@ -182,6 +184,31 @@ class SmartMeHistory(HistorySource):
         """Meter id -> the time smart-me's history of it begins, once found."""
         self._asked: set[str] = set()
         self._assumed: set[str] = set()
+
+    @override
+    def stored(self) -> dict[str, Any]:
+        """Keep the confirmed factors and where each meter's history begins."""
+        return {
+            "factors": dict(self.factors),
+            "begins": {key: at.isoformat() for key, at in self.begins.items()},
+        }
+
+    @override
+    def restore(self, data: dict[str, Any]) -> None:
+        """Take back what was learned before a restart; skip what does not parse."""
+        factors, begins = data.get("factors"), data.get("begins")
+        if isinstance(factors, dict):
+            self.factors.update(
+                (str(key), float(value))
+                for key, value in factors.items()
+                if isinstance(value, int | float) and value > 0
+            )
+        if isinstance(begins, dict):
+            for key, value in begins.items():
+                with contextlib.suppress(TypeError, ValueError):
+                    at = datetime.fromisoformat(value)
+                    if at.tzinfo is not None:
+                        self.begins[str(key)] = at
 
     def _meters(self) -> dict[str, Device]:
         """Return the meters with energy counters, by id."""
@@ -230,6 +257,7 @@ class SmartMeHistory(HistorySource):
         device = self._meters().get(chunk.unit)
         if device is None or self._before_history(device.id, chunk.end):
             return []
+        self.calls += 1
         readings = await self.client.values_in_past_multiple(
             device.id, chunk.start, chunk.end, INTERVAL_MINUTES
         )
@@ -281,6 +309,7 @@ class SmartMeHistory(HistorySource):
         self, device: Device, moment: datetime
     ) -> HistoryReading | None:
         """Return the reading before ``moment``; none: the history begins there."""
+        self.calls += 1
         before = await self.client.values_in_past(device.id, moment)
         if before is None:
             LOGGER.debug("smart-me's history of %s begins at %s", device.name, moment)
@@ -308,6 +337,7 @@ class SmartMeHistory(HistorySource):
             ):
                 # One reading at the device list's time settles it for good.
                 self._asked.add(device.id)
+                self.calls += 1
                 if (
                     at := await self.client.values_in_past(
                         device.id, rest_time + timedelta(seconds=1)
