@@ -256,20 +256,34 @@ async def test_sensors_appear_with_their_data(
 async def test_lifetime_counters_survive_a_restart(
     hass: HomeAssistant, custom_entry: MockConfigEntry
 ) -> None:
-    """After a restart a lifetime counter does not fall below what it showed."""
+    """After a restart a lifetime counter does not fall below what it showed.
+
+    What it showed comes back with the counter policy's state; a higher
+    reading than stored is simply newer (consumption has no power bound).
+    """
+    shown_at = "2026-06-21T09:55:00+00:00"
     mock_restore_cache_with_extra_data(
         hass,
         [
             (
-                State("sensor.testplant_1_pv_energy", "60000.0"),
-                {"native_value": 60000.0, "native_unit_of_measurement": "kWh"},
+                State("sensor.testplant_1_pv_energy", "50000.0"),
+                {
+                    "native_value": 50000.0,
+                    "native_unit_of_measurement": "kWh",
+                    "counter": {"value": 50000.0, "at": shown_at},
+                },
             ),
             (
                 State("sensor.testplant_1_consumption_energy", "1.0"),
-                {"native_value": 1.0, "native_unit_of_measurement": "kWh"},
+                {
+                    "native_value": 1.0,
+                    "native_unit_of_measurement": "kWh",
+                    "counter": {"value": 1.0, "at": shown_at},
+                },
             ),
         ],
     )
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
-    assert hass.states.get("sensor.testplant_1_pv_energy").state == "60000.0"
+    # SMA's lifetime PV is just below 50000 kWh: held at what was shown.
+    assert hass.states.get("sensor.testplant_1_pv_energy").state == "50000.0"
     assert float(hass.states.get("sensor.testplant_1_consumption_energy").state) > 9000

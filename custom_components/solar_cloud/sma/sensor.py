@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, override
 
 from homeassistant.components.sensor import (
-    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -35,6 +35,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.sma import MeasurementPoint
+from ..counter import CounterKind, CounterSensor
 from ..entity import SolarCloudEntity, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import (
@@ -56,8 +57,10 @@ class SmaPlantSensorDescription(SensorEntityDescription):
     exists_fn: Callable[[PlantData], bool]
     current: bool = True
     """A value of the newest interval (unavailable once the plant goes quiet)."""
-    lifetime: bool = False
-    """A lifetime counter: never below the value it showed before a restart."""
+    counter: CounterKind | None = None
+    """An energy counter: what it shows passes the counter policy."""
+    peak_bound: bool = False
+    """The counter counts PV energy: it cannot grow faster than the peak power."""
 
 
 def _now(field: str, scale: float = 1.0) -> Callable[[PlantData], float | None]:
@@ -114,7 +117,8 @@ def _energy(key: str, field: str, *, lifetime: bool) -> SmaPlantSensorDescriptio
         value_fn=value,
         exists_fn=_has(field),
         current=False,
-        lifetime=lifetime,
+        counter=CounterKind.LIFETIME if lifetime else CounterKind.DAILY,
+        peak_bound=field == "pvGeneration",
     )
 
 
@@ -290,30 +294,33 @@ class SmaPlantSensor(SolarCloudEntity[SmaPlantCoordinator], SensorEntity):
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-class SmaLifetimeSensor(SmaPlantSensor, RestoreSensor):
-    """A lifetime energy counter that never goes below what it showed.
+class SmaEnergySensor(CounterSensor, SmaPlantSensor):
+    """An energy counter of a plant (lifetime or today), through the counter policy.
 
-    The counter is SMA's lifetime total plus today's energy; after a restart
-    SMA's total may not yet hold what today's data had added, and a counter
-    going down would read as a meter reset in the statistics.
+    The lifetime counters are SMA's Total plus today's growth since it was
+    read: a bad Total (0, a tenth, an absurd spike) is held back, a lasting
+    new series is believed (``counter.py``). Today's counters reset at the
+    plant's local midnight; PV counters cannot grow faster than the plant's
+    peak power allows, where SMA gives it.
     """
 
-    _floor: float | None = None
+    entity_description: SmaPlantSensorDescription
+    coordinator: SmaPlantCoordinator
 
     @override
-    async def async_added_to_hass(self) -> None:
-        await super().async_added_to_hass()
-        last = await self.async_get_last_sensor_data()
-        if last is not None and isinstance(last.native_value, int | float):
-            self._floor = float(last.native_value)
+    def counter_kind(self) -> CounterKind:
+        return self.entity_description.counter or CounterKind.LIFETIME
 
-    @property
     @override
-    def native_value(self) -> float | None:
-        value = super().native_value
-        if value is None or self._floor is None:
-            return value
-        return max(value, self._floor)
+    def counter_zone(self) -> tzinfo:
+        return self.coordinator.plant.plant.zone
+
+    @override
+    def counter_max_power_kw(self) -> float | None:
+        peak = self.coordinator.plant.plant.peak_power
+        if not self.entity_description.peak_bound or peak is None:
+            return None
+        return peak / 1000
 
 
 class SmaDeviceSensor(SolarCloudEntity[SmaDeviceCoordinator], SensorEntity):
@@ -340,7 +347,7 @@ class SmaDeviceSensor(SolarCloudEntity[SmaDeviceCoordinator], SensorEntity):
 
 def _plant_sensors(coordinator: SmaPlantCoordinator) -> list[SmaPlantSensor]:
     return [
-        (SmaLifetimeSensor if description.lifetime else SmaPlantSensor)(
+        (SmaEnergySensor if description.counter else SmaPlantSensor)(
             coordinator, description, device_key=coordinator.plant.key
         )
         for description in PLANT_SENSORS
