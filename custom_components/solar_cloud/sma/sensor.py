@@ -72,8 +72,22 @@ def _now(field: str, scale: float = 1.0) -> Callable[[PlantData], float | None]:
     return value
 
 
-def _has(field: str) -> Callable[[PlantData], bool]:
-    return lambda data: field in data.fields
+def _has(*fields: str) -> Callable[[PlantData], bool]:
+    return lambda data: all(field in data.fields for field in fields)
+
+
+def _net(positive: str, negative: str) -> Callable[[PlantData], float | None]:
+    """Return ``positive`` minus ``negative`` of the newest interval."""
+
+    def value(data: PlantData) -> float | None:
+        if data.latest is None:
+            return None
+        values = data.latest.values
+        if positive not in values or negative not in values:
+            return None
+        return values[positive] - values[negative]
+
+    return value
 
 
 def _power(key: str, field: str) -> SmaPlantSensorDescription:
@@ -134,6 +148,28 @@ FLOWS = (
 
 PLANT_SENSORS: tuple[SmaPlantSensorDescription, ...] = (
     *(_power(f"{stem}_power", field) for stem, field in FLOWS),
+    # Signed as Home Assistant's Energy dashboard takes them: grid power is
+    # positive when importing, battery power positive when discharging.
+    SmaPlantSensorDescription(
+        key="grid_power",
+        translation_key="sma_grid_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=_net("gridConsumption", "gridFeedIn"),
+        exists_fn=_has("gridConsumption", "gridFeedIn"),
+    ),
+    SmaPlantSensorDescription(
+        key="battery_power",
+        translation_key="sma_battery_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=_net("batteryDischarging", "batteryCharging"),
+        exists_fn=_has("batteryDischarging", "batteryCharging"),
+    ),
     SmaPlantSensorDescription(
         key="battery_state_of_charge",
         translation_key="sma_battery_state_of_charge",
