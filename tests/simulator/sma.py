@@ -289,8 +289,9 @@ def truth_hourly(
             slot = begin.replace(minute=0, second=0, microsecond=0)
             for key, value in plant.balance(local_end).items():
                 if key in ENERGY_FIELDS:
-                    series = truth.setdefault(key, dict.fromkeys(slots, 0.0))
-                    series[slot] += value * hours / 1000
+                    if key not in truth:
+                        truth[key] = dict.fromkeys(slots, 0.0)
+                    truth[key][slot] += value * hours / 1000
         begin += step
     return truth
 
@@ -451,6 +452,8 @@ class TokenBucket:
     window: timedelta
     level: float
     updated: datetime
+    lowest: float = math.inf
+    """The lowest level a call left (how close the client came to a 429)."""
 
     def take(self, now: datetime) -> bool:
         """Take one call from the bucket; False when it is empty."""
@@ -460,6 +463,7 @@ class TokenBucket:
         if self.level < 1:
             return False
         self.level -= 1
+        self.lowest = min(self.lowest, self.level)
         return True
 
 
@@ -512,6 +516,8 @@ class SmaSimulator(VendorSimulator):
         self.rate_window = timedelta(minutes=5)
         self.buckets: dict[str, TokenBucket] = {}
         self.logouts: list[str] = []
+        self.balance_requests: list[tuple[datetime, str, str, str | None]] = []
+        """(time, plant id, period, Date) of every EnergyBalance answered."""
         for plant in sandbox_plants():
             self.add_plant(plant, owner=SANDBOX_OWNER)
 
@@ -935,6 +941,9 @@ class SmaSimulator(VendorSimulator):
             return found
         _, plant = found
         period = request.match_info["period"]
+        self.balance_requests.append(
+            (self.clock.now(), plant.plant_id, period, request.query.get("Date"))
+        )
         if period in ("Month", "Year", "Total"):
             return self._energy_periods(request, plant, period)
         parsed = self._period(request, plant)
