@@ -154,6 +154,23 @@ async def test_an_absurd_stored_value_is_released(
     assert issue.translation_placeholders["old"] == f"{ABSURD:g}"
 
 
+async def test_the_old_floor_is_not_restored(
+    hass: HomeAssistant, testplant_1: MockConfigEntry
+) -> None:
+    """A value the old floor stored (no policy state) is no floor after the update."""
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(PV, str(ABSURD)),
+                {"native_value": ABSURD, "native_unit_of_measurement": "kWh"},
+            )
+        ],
+    )
+    assert await hass.config_entries.async_setup(testplant_1.entry_id)
+    assert _value(hass, PV) < 100_000
+
+
 async def test_a_restart_in_the_middle_of_a_release(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -157,9 +157,11 @@ class SmaHistory(HistorySource):
         day = chunk.start.astimezone(zone).date()
         now = dt_util.utcnow()
         day_start, day_end = _bounds(day, zone)
-        answer = self._reusable(coordinator, day, now) or await self._async_day(
-            chunk.unit, plant, day, now
-        )
+        answer = self._reusable(coordinator, day, now)
+        if answer is None:
+            answer = await self._async_day(chunk.unit, plant, day, now)
+        else:
+            self.reused += 1
         step = answer.step
         if answer.latest is None or step is None:
             return []
@@ -206,10 +208,7 @@ class SmaHistory(HistorySource):
         plant = coordinator.plant.plant
         _, day_end = _bounds(day, plant.zone)
         expected = min(floor_hour(now) - LATE_DATA[plant.kind], day_end)
-        if latest.time < expected:
-            return None
-        self.reused += 1
-        return data.answer
+        return data.answer if latest.time >= expected else None
 
     async def _async_day(
         self, key: str, plant: Plant, day: date, now: datetime
