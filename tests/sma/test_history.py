@@ -63,7 +63,7 @@ async def auto_enable_custom_integrations(
 
 @pytest.fixture(autouse=True)
 def quiet_sql() -> Iterator[None]:
-    """Do not log every SQL statement (the test plugin does): a year is 50,000 rows."""
+    """Do not log every SQL statement (the test plugin does): a year is 35,000 rows."""
     engine = logging.getLogger("sqlalchemy.engine")
     level = engine.level
     engine.setLevel(logging.WARNING)
@@ -180,7 +180,7 @@ def _assert_matches(
 ) -> None:
     """Assert the imported hours of [start, end) are the truth, to 2 mWh.
 
-    Both sides are rounded to the Wh/1000: they may differ in the last digit.
+    Both sides are rounded to the mWh: they may differ in the last digit.
     """
     truth = _truth(plant, start, end, tuple(imported))
     for field, hours in imported.items():
