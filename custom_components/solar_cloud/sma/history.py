@@ -77,6 +77,8 @@ class SmaHistory(HistorySource):
 
     vendor = Vendor.SMA
     call_spacing = CALL_SPACING
+    calls: int = 0
+    """Calls made to SMA for history (first data included)."""
 
     def __init__(
         self,
@@ -102,7 +104,6 @@ class SmaHistory(HistorySource):
         self._answers: dict[tuple[str, date], _Answer] = {}
         """Answers kept for the next chunk (zones off the whole hour only)."""
         self.calls = 0
-        """Calls made to SMA for history (first data included)."""
         self.reused = 0
         """Days taken from the plant coordinator's answer instead of a call."""
 
