@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 import json
 import math
@@ -155,6 +155,10 @@ class SimPlant:
     """The id SMA moved this plant to (answers 308)."""
     silent_since: datetime | None = None
     """When the plant stopped sending data (aware), e.g. a broken router."""
+    revisions: dict[datetime, dict[str, float]] = field(default_factory=dict)
+    """Fields SMA corrected afterwards, per interval end (UTC): see ``revise``."""
+    total_factor: float = 1.0
+    """A glitching cloud: Total answers are scaled by this (0: all zero)."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -175,58 +179,130 @@ class SimPlant:
         return data
 
     # Values -----------------------------------------------------------------
+    #
+    # Interval ends are real instants (aware, in the plant's zone, with the
+    # fold of a repeated hour set), so a day the clocks change on has 23 or
+    # 25 hours of intervals; answers write them in local time without an
+    # offset, as SMA does, so the repeated hour's times appear twice.
 
     def local_now(self, clock: Clock) -> datetime:
         """Return the plant's local time now, naive (as SMA writes times)."""
         return clock.now().astimezone(self.zone).replace(tzinfo=None)
 
     def available_until(self, clock: Clock) -> datetime:
-        """Return the end of the newest interval SMA has processed."""
+        """Return the end of the newest interval SMA has processed (aware, UTC)."""
         now = clock.now()
         if self.silent_since is not None:
             now = min(now, self.silent_since)
-        latest = now.astimezone(self.zone).replace(tzinfo=None) - self.lag
         step = int(self.resolution.total_seconds())
-        midnight = datetime.combine(latest.date(), time())
-        seconds = int((latest - midnight).total_seconds()) // step * step
-        return midnight + timedelta(seconds=seconds)
+        latest = int((now - self.lag).timestamp()) // step * step
+        return datetime.fromtimestamp(latest, UTC)
+
+    def revise(self, end: datetime, **values: float) -> None:
+        """Correct fields of the interval ending at ``end`` (aware), as SMA may later."""
+        self.revisions.setdefault(end.astimezone(UTC), {}).update(values)
+
+    def local_middle(self, end: datetime) -> datetime:
+        """Return the local wall time in the middle of the interval ending at ``end``."""
+        if end.tzinfo is None:
+            return end - self.resolution / 2
+        return (end.astimezone(UTC) - self.resolution / 2).astimezone(self.zone)
 
     def balance(self, end: datetime) -> dict[str, float]:
         """Return the EnergyBalance of the interval ending at ``end`` (W, %)."""
-        middle = end - self.resolution / 2
-        return _balance(
+        middle = self.local_middle(end)
+        values = _balance(
             self.peak_power,
             self.battery,
             middle.hour + middle.minute / 60,
             weather(middle.date()),
         )
+        if self.revisions and end.tzinfo is not None:
+            values.update(self.revisions.get(end.astimezone(UTC), {}))
+        return values
+
+    def day_bounds(self, day: date) -> tuple[datetime, datetime]:
+        """Return the start and end (aware, UTC) of a local day."""
+        return (
+            datetime.combine(day, time(), self.zone).astimezone(UTC),
+            datetime.combine(day + timedelta(days=1), time(), self.zone).astimezone(
+                UTC
+            ),
+        )
+
+    def all_day_points(self, day: date) -> list[datetime]:
+        """Return every interval end of a local day (aware, local)."""
+        start, end = self.day_bounds(day)
+        count = int((end - start) / self.resolution)
+        return [
+            (start + self.resolution * index).astimezone(self.zone)
+            for index in range(1, count + 1)
+        ]
 
     def day_points(self, day: date, clock: Clock) -> list[datetime]:
-        """Return the interval ends of a day SMA has data for."""
+        """Return the interval ends of a day SMA has data for (aware, local)."""
         if day < self.commissioned:
             return []
         until = self.available_until(clock)
-        start = datetime.combine(day, time())
-        count = int(timedelta(days=1) / self.resolution)
-        ends = (start + self.resolution * index for index in range(1, count + 1))
-        return [end for end in ends if end <= until]
+        return [end for end in self.all_day_points(day) if end <= until]
 
     def day_energy(self, day: date, clock: Clock) -> dict[str, float]:
         """Return the energy (Wh) of a day as far as SMA has it."""
         if day < self.commissioned:
             return {}
-        until = self.available_until(clock)
-        if until >= datetime.combine(day + timedelta(days=1), time()):
+        start, end = self.day_bounds(day)
+        if (
+            self.available_until(clock) >= end
+            and end - start == timedelta(days=1)
+            and not any(start < moment <= end for moment in self.revisions)
+        ):
             return dict(
                 _full_day(self.peak_power, self.battery, weather(day), self.resolution)
             )
         hours = self.resolution.total_seconds() / 3600
         energy: dict[str, float] = {}
-        for end in self.day_points(day, clock):
-            for key, value in self.balance(end).items():
+        for point in self.day_points(day, clock):
+            for key, value in self.balance(point).items():
                 if key in ENERGY_FIELDS:
                     energy[key] = energy.get(key, 0.0) + value * hours
         return energy
+
+
+def truth_hourly(
+    plant: SimPlant, start: datetime, end: datetime
+) -> dict[str, dict[datetime, float]]:
+    """Return the energy (kWh) per field and UTC hour in ``[start, end)``.
+
+    Computed from the same :meth:`SimPlant.balance` as the answers, interval
+    by interval: an interval counts in the hour it starts in. Intervals before
+    the plant's commissioning hold nothing; fields the plant lacks are left
+    out. ``start`` is a whole hour.
+    """
+    step = plant.resolution
+    hours = step / timedelta(hours=1)
+    slots = _hours(start, end)
+    truth: dict[str, dict[datetime, float]] = {}
+    begin = start.astimezone(UTC)
+    while begin + step <= end:
+        local_end = (begin + step).astimezone(plant.zone)
+        if plant.local_middle(local_end).date() >= plant.commissioned:
+            slot = begin.replace(minute=0, second=0, microsecond=0)
+            for key, value in plant.balance(local_end).items():
+                if key in ENERGY_FIELDS:
+                    if key not in truth:
+                        truth[key] = dict.fromkeys(slots, 0.0)
+                    truth[key][slot] += value * hours / 1000
+        begin += step
+    return truth
+
+
+def _hours(start: datetime, end: datetime) -> list[datetime]:
+    hours = []
+    hour = start.astimezone(UTC)
+    while hour < end:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    return hours
 
 
 def _balance(
@@ -285,7 +361,7 @@ def device_values(
 ) -> dict[str, Any]:
     """Return one device set's values for the interval ending at ``end``."""
     balance = plant.balance(end)
-    middle = end - plant.resolution / 2
+    middle = plant.local_middle(end)
     hour = middle.hour + middle.minute / 60
     inverters = [
         other.generator_power or 0.0
@@ -376,6 +452,8 @@ class TokenBucket:
     window: timedelta
     level: float
     updated: datetime
+    lowest: float = math.inf
+    """The lowest level a call left (how close the client came to a 429)."""
 
     def take(self, now: datetime) -> bool:
         """Take one call from the bucket; False when it is empty."""
@@ -385,6 +463,7 @@ class TokenBucket:
         if self.level < 1:
             return False
         self.level -= 1
+        self.lowest = min(self.lowest, self.level)
         return True
 
 
@@ -437,6 +516,8 @@ class SmaSimulator(VendorSimulator):
         self.rate_window = timedelta(minutes=5)
         self.buckets: dict[str, TokenBucket] = {}
         self.logouts: list[str] = []
+        self.balance_requests: list[tuple[datetime, str, str, str | None]] = []
+        """(time, plant id, period, Date) of every EnergyBalance answered."""
         for plant in sandbox_plants():
             self.add_plant(plant, owner=SANDBOX_OWNER)
 
@@ -860,6 +941,9 @@ class SmaSimulator(VendorSimulator):
             return found
         _, plant = found
         period = request.match_info["period"]
+        self.balance_requests.append(
+            (self.clock.now(), plant.plant_id, period, request.query.get("Date"))
+        )
         if period in ("Month", "Year", "Total"):
             return self._energy_periods(request, plant, period)
         parsed = self._period(request, plant)
@@ -897,8 +981,9 @@ class SmaSimulator(VendorSimulator):
                 "Total": day.replace(month=1, day=1),
             }[period]
             bucket = buckets.setdefault(key, {})
+            factor = plant.total_factor if period == "Total" else 1.0
             for name, value in plant.day_energy(day, self.clock).items():
-                bucket[name] = bucket.get(name, 0.0) + value
+                bucket[name] = bucket.get(name, 0.0) + value * factor
             day += timedelta(days=1)
         return web.json_response(
             {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
@@ -491,7 +492,17 @@ async def test_custom_flow_reconfigure_to_unconsented_credentials(
     assert result["reason"] == "reconfigure_successful"
 
 
-# Options: asking for new plants ------------------------------------------------
+# Options: asking for new plants, the energy history ------------------------------
+
+
+async def _menu(hass: HomeAssistant, entry: MockConfigEntry, choice: str) -> Any:
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "sma_options"
+    assert choice in result["menu_options"]
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": choice}
+    )
 
 
 @pytest.mark.freeze_time(NOON)
@@ -499,7 +510,7 @@ async def test_options_request_access_to_new_plants(
     hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
 ) -> None:
     """The options send the owner a new request (SMA's scope change)."""
-    result = await hass.config_entries.options.async_init(loaded_custom.entry_id)
+    result = await _menu(hass, loaded_custom, "sma_request_consent")
     assert result["type"] is FlowResultType.FORM
     assert result["description_placeholders"] == {"owner": SANDBOX_OWNER}
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
@@ -508,9 +519,11 @@ async def test_options_request_access_to_new_plants(
     assert _sim(sma_cloud).log.count("consent_request") == 1
 
     _sim(sma_cloud).faults.add("consent_request", status=503)
-    result = await hass.config_entries.options.async_init(loaded_custom.entry_id)
+    result = await _menu(hass, loaded_custom, "sma_request_consent")
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     assert result["reason"] == "cannot_connect"
+    # Asking sends no options: the account is not reloaded.
+    assert loaded_custom.options == {}
 
 
 @pytest.mark.freeze_time(NOON)
@@ -522,14 +535,50 @@ async def test_options_of_a_code_flow_account(
     assert result["reason"] == "sma_not_loaded"
 
     assert await hass.config_entries.async_setup(code_entry.entry_id)
-    result = await hass.config_entries.options.async_init(code_entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "sma_sign_in_again"}
-    )
+    result = await _menu(hass, code_entry, "sma_sign_in_again")
     assert result["reason"] == "sma_sign_in_started"
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_options_set_the_history_period(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry
+) -> None:
+    """The days of history to import; the account reloads to import them."""
+    await _set_history_period(hass, loaded_custom)
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_options_set_the_history_period_in_the_code_flow(
+    hass: HomeAssistant, code_entry: MockConfigEntry
+) -> None:
+    """The code flow's menu has the history period too."""
+    assert await hass.config_entries.async_setup(code_entry.entry_id)
+    await _set_history_period(hass, code_entry)
+
+
+async def _set_history_period(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    result = await _menu(hass, entry, "history_options")
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "history_options"
+    schema = result["data_schema"].schema
+    assert {str(key): key.default() for key in schema} == {"history_days": 365}
+    selector = next(iter(schema.values())).config
+    assert (selector["min"], selector["max"]) == (0, 3650)
+
+    with patch.object(
+        hass.config_entries,
+        "async_schedule_reload",
+        wraps=hass.config_entries.async_schedule_reload,
+    ) as reload:
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"history_days": 30.0}
+        )
+        await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {"history_days": 30}
+    reload.assert_called_once_with(entry.entry_id)
 
 
 @pytest.mark.freeze_time(NOON)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from multidict import CIMultiDict, CIMultiDictProxy
 import pytest
@@ -14,7 +16,11 @@ from custom_components.solar_cloud.api.sma.errors import (
     error_text,
     token_error,
 )
-from custom_components.solar_cloud.api.sma.models import MeasurementPoint
+from custom_components.solar_cloud.api.sma.models import (
+    MeasurementPoint,
+    MeasurementSet,
+    Plant,
+)
 from custom_components.solar_cloud.api.sma.times import parse_time, plant_zone
 from custom_components.solar_cloud.api.sma.token import RENEW_MARGIN, SmaToken
 from custom_components.solar_cloud.api.transport import RawResponse
@@ -106,3 +112,51 @@ def test_runtime_data_of_another_vendor() -> None:
 
     with pytest.raises(TypeError, match="not a loaded SMA account"):
         sma_data(Entry())  # type: ignore[arg-type]
+
+
+def _day_set(times: list[str], zone: str = "Europe/Berlin") -> MeasurementSet:
+    return MeasurementSet.from_api(
+        {
+            "setType": "EnergyBalance",
+            "resolution": "FifteenMinutes",
+            "set": [{"time": time, "pvGeneration": 1.0} for time in times],
+        },
+        ZoneInfo(zone),
+    )
+
+
+def test_the_repeated_hour_in_october_is_read_by_its_order() -> None:
+    """02:00-03:00 happens twice when the clocks go back: the order tells which."""
+    times = [
+        f"2026-10-25T{hour:02d}:{minute:02d}:00"
+        for hour, minute in [(1, 45), (2, 0), (2, 15), (2, 30), (2, 45)]
+    ]
+    times += [
+        f"2026-10-25T{hour:02d}:{minute:02d}:00"
+        for hour, minute in [(2, 0), (2, 15), (2, 30), (2, 45), (3, 0)]
+    ]
+    answer = _day_set(times)
+    instants = [point.time.astimezone(UTC) for point in answer.points]
+    start = datetime(2026, 10, 24, 23, 45, tzinfo=UTC)
+    assert instants == [start + timedelta(minutes=15 * i) for i in range(10)]
+    assert answer.step == timedelta(minutes=15)
+    # Without intervals there is no step to tell.
+    assert MeasurementSet.from_api({"set": []}, UTC).step is None
+
+
+def test_the_missing_hour_in_march_leaves_no_gap() -> None:
+    """02:00 is followed by 03:15 when the clocks go forward: 15 minutes apart."""
+    answer = _day_set(
+        ["2026-03-29T01:45:00", "2026-03-29T02:00:00", "2026-03-29T03:15:00"]
+    )
+    instants = [point.time.astimezone(UTC) for point in answer.points]
+    assert [b - a for a, b in pairwise(instants)] == [timedelta(minutes=15)] * 2
+
+
+def test_plant_start_up() -> None:
+    """The installation's start-up time is UTC; none without installation details."""
+    plant = Plant.from_api(
+        {"plantId": "1", "installation": {"startUpUtc": "2021-11-03T00:00:00"}}
+    )
+    assert plant.start_up == datetime(2021, 11, 3, tzinfo=UTC)
+    assert Plant.from_api({"plantId": "2"}).start_up is None

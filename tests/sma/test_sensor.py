@@ -18,8 +18,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.solar_cloud.api.sma import PlantKind
+from custom_components.solar_cloud.api.sma import MeasurementPoint, PlantKind
 from custom_components.solar_cloud.sma.const import PLANT_INTERVAL
+from custom_components.solar_cloud.sma.coordinator import PlantData
+from custom_components.solar_cloud.sma.sensor import PLANT_SENSORS
 
 from ..common import async_advance
 from ..simulator.core import RunningSimulator
@@ -256,20 +258,65 @@ async def test_sensors_appear_with_their_data(
 async def test_lifetime_counters_survive_a_restart(
     hass: HomeAssistant, custom_entry: MockConfigEntry
 ) -> None:
-    """After a restart a lifetime counter does not fall below what it showed."""
+    """After a restart a lifetime counter does not fall below what it showed.
+
+    What it showed comes back with the counter policy's state; a higher
+    reading than stored is simply newer (consumption has no power bound).
+    """
+    shown_at = "2026-06-21T09:55:00+00:00"
     mock_restore_cache_with_extra_data(
         hass,
         [
             (
-                State("sensor.testplant_1_pv_energy", "60000.0"),
-                {"native_value": 60000.0, "native_unit_of_measurement": "kWh"},
+                State("sensor.testplant_1_pv_energy", "50000.0"),
+                {
+                    "native_value": 50000.0,
+                    "native_unit_of_measurement": "kWh",
+                    "counter": {"value": 50000.0, "at": shown_at},
+                },
             ),
             (
                 State("sensor.testplant_1_consumption_energy", "1.0"),
-                {"native_value": 1.0, "native_unit_of_measurement": "kWh"},
+                {
+                    "native_value": 1.0,
+                    "native_unit_of_measurement": "kWh",
+                    "counter": {"value": 1.0, "at": shown_at},
+                },
             ),
         ],
     )
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
-    assert hass.states.get("sensor.testplant_1_pv_energy").state == "60000.0"
+    # SMA's lifetime PV is just below 50000 kWh: held at what was shown.
+    assert hass.states.get("sensor.testplant_1_pv_energy").state == "50000.0"
     assert float(hass.states.get("sensor.testplant_1_consumption_energy").state) > 9000
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_signed_grid_and_battery_power(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Grid power is positive importing, battery power positive discharging."""
+    data = loaded_custom.runtime_data.plants["13"].energy.data
+    assert data.latest is not None
+    values = data.latest.values
+    assert float(hass.states.get("sensor.testplant_1_grid_power").state) == (
+        pytest.approx(values["gridConsumption"] - values["gridFeedIn"])
+    )
+    assert float(hass.states.get("sensor.testplant_1_grid_power").state) < 0
+    assert float(hass.states.get("sensor.testplant_1_battery_power").state) < 0
+    # In the evening the house takes from the battery, or from the grid.
+    await async_advance(hass, freezer, timedelta(hours=9), step=timedelta(minutes=15))
+    assert float(hass.states.get("sensor.testplant_1_battery_power").state) > 0
+    assert float(hass.states.get("sensor.testplant2_grid_power").state) > 0
+    # A plant without a battery has no battery power; one without a meter no grid.
+    assert hass.states.get("sensor.testplant2_battery_power") is None
+
+
+def test_net_power_needs_both_fields() -> None:
+    """An interval that omits one of the two fields has no signed power."""
+    description = next(d for d in PLANT_SENSORS if d.key == "grid_power")
+    point = MeasurementPoint(
+        time=datetime(2026, 6, 21, 12, tzinfo=UTC), values={"gridFeedIn": 5.0}
+    )
+    assert description.value_fn(PlantData(latest=point)) is None
+    assert description.value_fn(PlantData(latest=None)) is None

@@ -38,6 +38,12 @@ EXPECTED_DELAY: Final = {
     PlantKind.ENNEXOS: timedelta(minutes=30),
     PlantKind.CLASSIC: timedelta(hours=3),
 }
+# How late a plant's data may still come in: a history range reaches back by
+# this much, so that yesterday is asked for again until its last hours are in.
+LATE_DATA: Final = {
+    PlantKind.ENNEXOS: timedelta(),
+    PlantKind.CLASSIC: timedelta(hours=3),
+}
 # Device details: one call per device and measurement set, so they are read
 # at the slower of the plant's interval and this one.
 DEVICE_INTERVAL: Final = timedelta(minutes=15)

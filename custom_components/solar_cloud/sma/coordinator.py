@@ -55,6 +55,10 @@ class PlantData:
     fields: frozenset[str] = frozenset()
     """Every field the plant reports (today or over its lifetime)."""
     resolution: timedelta | None = None
+    day: date | None = None
+    """The plant-local day of ``answer``."""
+    answer: MeasurementSet | None = None
+    """The day's EnergyBalance as read (the history import reuses it)."""
 
 
 class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
@@ -106,8 +110,8 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
 
     One call per poll (the day's intervals), plus the lifetime totals hourly
     and at the plant's midnight. The lifetime counters are the Total period's
-    sum when it was read plus what today's energy grew since, and they never
-    go down.
+    sum when it was read plus what today's energy grew since; what the
+    sensors show of them is the counter policy's to decide (``counter.py``).
     """
 
     kind_of_data = "energy balance"
@@ -153,12 +157,8 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
             self._base_today = energy_today
             self._base_day = today
             self._base_read = now
-        previous = self.data.lifetime if self.data else {}
         lifetime = {
-            key: max(
-                previous.get(key, 0.0),
-                value + energy_today.get(key, 0.0) - self._base_today.get(key, 0.0),
-            )
+            key: value + energy_today.get(key, 0.0) - self._base_today.get(key, 0.0)
             for key, value in self._base.items()
         }
         self._adapt(day.resolution)
@@ -174,6 +174,8 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
             lifetime=lifetime,
             fields=day.fields | frozenset(lifetime),
             resolution=day.resolution,
+            day=today,
+            answer=day,
         )
 
     def _adapt(self, resolution: timedelta | None) -> None:

@@ -1,23 +1,46 @@
-"""Options of an SMA account: ask the owner for access to new plants."""
+"""Options of an SMA account: access to new plants, and the energy history."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import UnitOfTime
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
+import probatio
 
 from ..api import SolarCloudApiError
 from ..const import LOGGER
+from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 from .const import CONF_FLOW, CONF_LOGIN_HINT, SmaFlow
 from .runtime import sma_data
 
+HISTORY_DAYS_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=0,
+        max=MAX_HISTORY_DAYS,
+        step=1,
+        mode=NumberSelectorMode.BOX,
+        unit_of_measurement=UnitOfTime.DAYS,
+    )
+)
 
-class SmaOptionsFlow(OptionsFlow):
-    """Request access to plants the owner added after consenting.
+
+class SmaOptionsFlow(OptionsFlowWithReload):
+    """A menu: ask for access to plants added since, or set the history period.
 
     SMA's consent covers the plants the owner had when accepting; new ones
     need a new request (a "permission scope change" in SMA's FAQ). In the
-    code flow the owner signs in again instead.
+    code flow the owner signs in again instead. A changed history period
+    reloads the account, whose import then fetches what is missing.
     """
 
     async def async_step_init(
@@ -29,21 +52,33 @@ class SmaOptionsFlow(OptionsFlow):
     async def async_step_sma_options(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Confirm the new request."""
+        """Offer the choices of the account's sign-in flow."""
         entry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="sma_not_loaded")
-        if entry.data[CONF_FLOW] == SmaFlow.CODE:
-            return self.async_show_menu(
-                step_id="sma_options", menu_options=["sma_sign_in_again"]
-            )
-        owner = entry.data[CONF_LOGIN_HINT]
+        access = (
+            "sma_sign_in_again"
+            if entry.data[CONF_FLOW] == SmaFlow.CODE
+            else "sma_request_consent"
+        )
+        return self.async_show_menu(
+            step_id="sma_options",
+            menu_options=[access, "history_options"],
+            description_placeholders={"owner": entry.data.get(CONF_LOGIN_HINT, "")},
+        )
+
+    async def async_step_sma_request_consent(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm, then send the owner a new consent request."""
+        owner = self.config_entry.data[CONF_LOGIN_HINT]
         if user_input is None:
             return self.async_show_form(
-                step_id="sma_options", description_placeholders={"owner": owner}
+                step_id="sma_request_consent",
+                description_placeholders={"owner": owner},
             )
         try:
-            await sma_data(entry).client.request_consent(owner)
+            await sma_data(self.config_entry).client.request_consent(owner)
         except SolarCloudApiError as err:
             LOGGER.debug("SMA consent request failed: %s", err)
             return self.async_abort(reason="cannot_connect")
@@ -58,3 +93,22 @@ class SmaOptionsFlow(OptionsFlow):
         """Start the reauth flow, where the owner approves the plants again."""
         self.config_entry.async_start_reauth(self.hass)
         return self.async_abort(reason="sma_sign_in_started")
+
+    async def async_step_history_options(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Set how many days before the account was added to import."""
+        options = self.config_entry.options
+        if user_input is not None:
+            return self.async_create_entry(
+                data={**options, CONF_HISTORY_DAYS: int(user_input[CONF_HISTORY_DAYS])}
+            )
+        schema = probatio.Schema(
+            {
+                probatio.Required(
+                    CONF_HISTORY_DAYS,
+                    default=options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
+                ): HISTORY_DAYS_SELECTOR
+            }
+        )
+        return self.async_show_form(step_id="history_options", data_schema=schema)

@@ -15,10 +15,12 @@ from ..api.auth import TokenSource
 from ..api.sma import FeedInLimitCommand, SmaClient, SmaClientCredentials
 from ..const import DOMAIN, LOGGER, Vendor
 from ..error_mapping import translate_action_errors
+from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, HistorySource
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .const import CONF_ENVIRONMENT, CONF_FLOW
 from .coordinator import PlantData, SmaDeviceCoordinator, SmaPlantCoordinator
 from .feed_in import feed_in_command
+from .history import SmaHistory
 from .inventory import SmaInventoryCoordinator, SmaPlant
 
 
@@ -55,6 +57,16 @@ class SmaData(SolarCloudData):
     @override
     def device_keys(self) -> set[str]:
         return self.inventory.data.device_keys()
+
+    @override
+    def history_source(self) -> HistorySource | None:
+        return SmaHistory(
+            self.hass,
+            self.entry,
+            self.client,
+            {key: plant.energy for key, plant in self.plants.items()},
+            days=self.entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
+        )
 
     @override
     def diagnostics(self) -> dict[str, Any]:

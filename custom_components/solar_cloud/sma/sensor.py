@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import tzinfo
 from typing import Any, override
 
 from homeassistant.components.sensor import (
-    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -35,6 +35,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.sma import MeasurementPoint
+from ..counter import CounterKind, CounterSensor
 from ..entity import SolarCloudEntity, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import (
@@ -56,8 +57,10 @@ class SmaPlantSensorDescription(SensorEntityDescription):
     exists_fn: Callable[[PlantData], bool]
     current: bool = True
     """A value of the newest interval (unavailable once the plant goes quiet)."""
-    lifetime: bool = False
-    """A lifetime counter: never below the value it showed before a restart."""
+    counter: CounterKind | None = None
+    """An energy counter: what it shows passes the counter policy."""
+    peak_bound: bool = False
+    """The counter counts PV energy: it cannot grow faster than the peak power."""
 
 
 def _now(field: str, scale: float = 1.0) -> Callable[[PlantData], float | None]:
@@ -69,8 +72,22 @@ def _now(field: str, scale: float = 1.0) -> Callable[[PlantData], float | None]:
     return value
 
 
-def _has(field: str) -> Callable[[PlantData], bool]:
-    return lambda data: field in data.fields
+def _has(*fields: str) -> Callable[[PlantData], bool]:
+    return lambda data: all(field in data.fields for field in fields)
+
+
+def _net(positive: str, negative: str) -> Callable[[PlantData], float | None]:
+    """Return ``positive`` minus ``negative`` of the newest interval."""
+
+    def value(data: PlantData) -> float | None:
+        if data.latest is None:
+            return None
+        values = data.latest.values
+        if positive not in values or negative not in values:
+            return None
+        return values[positive] - values[negative]
+
+    return value
 
 
 def _power(key: str, field: str) -> SmaPlantSensorDescription:
@@ -114,7 +131,8 @@ def _energy(key: str, field: str, *, lifetime: bool) -> SmaPlantSensorDescriptio
         value_fn=value,
         exists_fn=_has(field),
         current=False,
-        lifetime=lifetime,
+        counter=CounterKind.LIFETIME if lifetime else CounterKind.DAILY,
+        peak_bound=field == "pvGeneration",
     )
 
 
@@ -130,6 +148,28 @@ FLOWS = (
 
 PLANT_SENSORS: tuple[SmaPlantSensorDescription, ...] = (
     *(_power(f"{stem}_power", field) for stem, field in FLOWS),
+    # Signed as Home Assistant's Energy dashboard takes them: grid power is
+    # positive when importing, battery power positive when discharging.
+    SmaPlantSensorDescription(
+        key="grid_power",
+        translation_key="sma_grid_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=_net("gridConsumption", "gridFeedIn"),
+        exists_fn=_has("gridConsumption", "gridFeedIn"),
+    ),
+    SmaPlantSensorDescription(
+        key="battery_power",
+        translation_key="sma_battery_power",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=0,
+        value_fn=_net("batteryDischarging", "batteryCharging"),
+        exists_fn=_has("batteryDischarging", "batteryCharging"),
+    ),
     SmaPlantSensorDescription(
         key="battery_state_of_charge",
         translation_key="sma_battery_state_of_charge",
@@ -290,30 +330,33 @@ class SmaPlantSensor(SolarCloudEntity[SmaPlantCoordinator], SensorEntity):
         return self.entity_description.value_fn(self.coordinator.data)
 
 
-class SmaLifetimeSensor(SmaPlantSensor, RestoreSensor):
-    """A lifetime energy counter that never goes below what it showed.
+class SmaEnergySensor(CounterSensor, SmaPlantSensor):
+    """An energy counter of a plant (lifetime or today), through the counter policy.
 
-    The counter is SMA's lifetime total plus today's energy; after a restart
-    SMA's total may not yet hold what today's data had added, and a counter
-    going down would read as a meter reset in the statistics.
+    The lifetime counters are SMA's Total plus today's growth since it was
+    read: a bad Total (0, a tenth, an absurd spike) is held back, a lasting
+    new series is believed (``counter.py``). Today's counters reset at the
+    plant's local midnight; PV counters cannot grow faster than the plant's
+    peak power allows, where SMA gives it.
     """
 
-    _floor: float | None = None
+    entity_description: SmaPlantSensorDescription
+    coordinator: SmaPlantCoordinator
 
     @override
-    async def async_added_to_hass(self) -> None:
-        await super().async_added_to_hass()
-        last = await self.async_get_last_sensor_data()
-        if last is not None and isinstance(last.native_value, int | float):
-            self._floor = float(last.native_value)
+    def counter_kind(self) -> CounterKind:
+        return self.entity_description.counter or CounterKind.LIFETIME
 
-    @property
     @override
-    def native_value(self) -> float | None:
-        value = super().native_value
-        if value is None or self._floor is None:
-            return value
-        return max(value, self._floor)
+    def counter_zone(self) -> tzinfo:
+        return self.coordinator.plant.plant.zone
+
+    @override
+    def counter_max_power_kw(self) -> float | None:
+        peak = self.coordinator.plant.plant.peak_power
+        if not self.entity_description.peak_bound or peak is None:
+            return None
+        return peak / 1000
 
 
 class SmaDeviceSensor(SolarCloudEntity[SmaDeviceCoordinator], SensorEntity):
@@ -340,7 +383,7 @@ class SmaDeviceSensor(SolarCloudEntity[SmaDeviceCoordinator], SensorEntity):
 
 def _plant_sensors(coordinator: SmaPlantCoordinator) -> list[SmaPlantSensor]:
     return [
-        (SmaLifetimeSensor if description.lifetime else SmaPlantSensor)(
+        (SmaEnergySensor if description.counter else SmaPlantSensor)(
             coordinator, description, device_key=coordinator.plant.key
         )
         for description in PLANT_SENSORS

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
 import re
 from typing import Any
 
 from ..errors import ApiResponseError
-from .times import parse_time, plant_zone
+from .times import in_order, parse_time, plant_zone
 
 _GUID = re.compile(
     r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE
@@ -80,6 +80,8 @@ class Plant:
     """Installed PV power, W (only with installation details)."""
     ac_nominal_power: float | None = None
     """Nominal AC power, W (only with installation details)."""
+    start_up: datetime | None = None
+    """When the plant started up (only with installation details)."""
 
     @classmethod
     def from_api(cls, data: Any) -> Plant:
@@ -99,6 +101,7 @@ class Plant:
                 or _number(installation.get("calcAcNominalPower"))
                 or None
             ),
+            start_up=parse_time(installation.get("startUpUtc"), UTC),
         )
 
     @property
@@ -227,15 +230,23 @@ class MeasurementSet:
 
     @classmethod
     def from_api(cls, data: Any, zone: tzinfo) -> MeasurementSet:
-        """Parse a measurement answer; points oldest first."""
-        points = sorted(
-            (
-                point
-                for item in _list(data, "set")
-                if (point := MeasurementPoint.from_api(item, zone)) is not None
-            ),
-            key=lambda point: point.time,
-        )
+        """Parse a measurement answer; points oldest first.
+
+        The answer lists its intervals oldest first: that order tells the two
+        passes of a local hour the clocks go back over apart.
+        """
+        parsed: list[MeasurementPoint] = []
+        for item in _list(data, "set"):
+            if (point := MeasurementPoint.from_api(item, zone)) is None:
+                continue
+            moment = in_order(point.time, parsed[-1].time if parsed else None)
+            if moment is not point.time:
+                point = MeasurementPoint(
+                    time=moment, values=point.values, indexed=point.indexed
+                )
+            parsed.append(point)
+        # By the instant: times of one zone compare by the clock, not by fold.
+        points = sorted(parsed, key=lambda point: point.time.timestamp())
         total = data.get("total")
         return cls(
             set_type=str(data.get("setType") or ""),
@@ -263,6 +274,11 @@ class MeasurementSet:
         values = [point.values[key] for point in self.points if key in point.values]
         return sum(values) if values else None
 
+    @property
+    def step(self) -> timedelta | None:
+        """Return the length of one interval (as SMA says, or as the times show)."""
+        return self.resolution or self._inferred_resolution()
+
     def energy(self, key: str, *, ceiling: float | None = None) -> float | None:
         """Return the energy (Wh) of a power field over the period.
 
@@ -271,7 +287,7 @@ class MeasurementSet:
         ``ceiling`` (W) are dropped: SMA's data occasionally holds absurd
         spikes, and one of them would stay in a lifetime counter forever.
         """
-        if (step := self.resolution or self._inferred_resolution()) is None:
+        if (step := self.step) is None:
             return None
         hours = step.total_seconds() / 3600
         values = [
@@ -284,8 +300,8 @@ class MeasurementSet:
 
     def _inferred_resolution(self) -> timedelta | None:
         steps = [
-            later.time - earlier.time
+            seconds
             for earlier, later in zip(self.points, self.points[1:], strict=False)
-            if later.time > earlier.time
+            if (seconds := later.time.timestamp() - earlier.time.timestamp()) > 0
         ]
-        return min(steps) if steps else None
+        return timedelta(seconds=min(steps)) if steps else None

@@ -1,0 +1,679 @@
+"""SMA's energy history in the long-term statistics, against the simulator's truth.
+
+The recorder runs; every import goes through EnergyBalance Day answers over
+HTTP, and the statistics are compared hour by hour with ``truth_hourly``,
+which the simulator computes from the same balance() its answers use.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+import logging
+import os
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.solar_cloud.api.sma import MeasurementSet, Period, Plant
+from custom_components.solar_cloud.const import DOMAIN
+from custom_components.solar_cloud.history import (
+    CONF_HISTORY_DAYS,
+    HistoryChunk,
+    HistoryImporter,
+    ImportState,
+)
+from custom_components.solar_cloud.sma.history import FLOWS, SmaHistory, _hourly_energy
+from custom_components.solar_cloud.statistics import HistorySeries
+
+from ..common import async_advance
+from ..simulator.core import RunningSimulator
+from ..simulator.sma import (
+    CLASSIC_PLANT,
+    DEMO_OWNER,
+    SANDBOX_OWNER,
+    SimPlant,
+    SmaSimulator,
+    truth_hourly,
+)
+from .conftest import NOON, custom_data
+
+_LOGGER = logging.getLogger(__name__)
+SPACING = timedelta(seconds=10)
+
+
+@pytest.fixture(autouse=True)
+async def auto_enable_custom_integrations(
+    recorder_mock: Recorder, enable_custom_integrations: None, hass: HomeAssistant
+) -> None:
+    """Start the recorder before Home Assistant (the plugin insists on it)."""
+    await hass.config.async_set_time_zone("Europe/Berlin")
+
+
+@pytest.fixture(autouse=True)
+def quiet_sql() -> Iterator[None]:
+    """Do not log every SQL statement (the test plugin does): a year is 35,000 rows."""
+    engine = logging.getLogger("sqlalchemy.engine")
+    level = engine.level
+    engine.setLevel(logging.WARNING)
+    yield
+    engine.setLevel(level)
+
+
+def _sim(cloud: RunningSimulator) -> SmaSimulator:
+    simulator = cloud.simulator
+    assert isinstance(simulator, SmaSimulator)
+    return simulator
+
+
+def _only(
+    hass: HomeAssistant,
+    cloud: RunningSimulator,
+    entry: MockConfigEntry,
+    owner: str,
+    plants: set[str],
+    *,
+    days: int,
+) -> MockConfigEntry:
+    """Let the consent cover ``plants`` and import ``days`` of history."""
+    _sim(cloud).consents["custom-client", owner].scope = plants
+    hass.config_entries.async_update_entry(entry, options={CONF_HISTORY_DAYS: days})
+    return entry
+
+
+def _history(entry: MockConfigEntry) -> tuple[HistoryImporter, SmaHistory]:
+    history = entry.runtime_data.history
+    assert history is not None
+    assert isinstance(history.source, SmaHistory)
+    return history, history.source
+
+
+async def _until_up_to_date(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entries: list[MockConfigEntry],
+    *,
+    step: timedelta = SPACING,
+    limit: timedelta = timedelta(hours=2),
+) -> timedelta:
+    """Move the clock until every entry's backfill is done; return how long it took."""
+    moved = timedelta()
+    while any(
+        _history(entry)[0].state is not ImportState.UP_TO_DATE for entry in entries
+    ):
+        assert moved < limit, [_history(entry)[0].diagnostics() for entry in entries]
+        await async_advance(hass, freezer, step)
+        moved += step
+    return moved
+
+
+async def _sums(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
+    """Return the sum (kWh) of every hour's row."""
+    await async_wait_recording_done(hass)
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        datetime(2000, 1, 1, tzinfo=UTC),
+        None,
+        {statistic_id},
+        "hour",
+        None,
+        {"sum"},
+    )
+    return {
+        datetime.fromtimestamp(row["start"], UTC): row["sum"]
+        for row in rows.get(statistic_id, [])
+    }
+
+
+async def _energy(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
+    """Return kWh per hour as the statistics hold it (differences of sums)."""
+    energy: dict[datetime, float] = {}
+    previous = 0.0
+    for hour, total in (await _sums(hass, statistic_id)).items():
+        energy[hour] = round(total - previous, 6)
+        previous = total
+    return energy
+
+
+def _statistic(key: str, field: str) -> str:
+    return HistorySeries(
+        vendor="sma", device_key=key, device_name="", flow=FLOWS[field]
+    ).statistic_id
+
+
+async def _imported(
+    hass: HomeAssistant, plant: SimPlant, fields: tuple[str, ...] = tuple(FLOWS)
+) -> dict[str, dict[datetime, float]]:
+    return {
+        field: await _energy(hass, _statistic(plant.plant_id, field))
+        for field in fields
+    }
+
+
+def _truth(
+    plant: SimPlant, start: datetime, end: datetime, fields: tuple[str, ...]
+) -> dict[str, dict[datetime, float]]:
+    truth = truth_hourly(plant, start, end)
+    return {
+        field: {hour: round(kwh, 6) for hour, kwh in truth[field].items()}
+        for field in fields
+    }
+
+
+def _assert_matches(
+    imported: dict[str, dict[datetime, float]],
+    plant: SimPlant,
+    start: datetime,
+    end: datetime,
+) -> None:
+    """Assert the imported hours of [start, end) are the truth, to 2 mWh.
+
+    Both sides are rounded to the mWh: they may differ in the last digit.
+    """
+    truth = _truth(plant, start, end, tuple(imported))
+    for field, hours in imported.items():
+        got = {hour: kwh for hour, kwh in hours.items() if start <= hour < end}
+        assert got.keys() == truth[field].keys(), field
+        wrong = {
+            hour: (kwh, truth[field][hour])
+            for hour, kwh in got.items()
+            if abs(kwh - truth[field][hour]) > 2e-6
+        }
+        assert not wrong, (field, dict(list(wrong.items())[:5]))
+
+
+def _local_midnight(plant: SimPlant, day: date) -> datetime:
+    return plant.day_bounds(day)[0]
+
+
+def _history_days(sim: SmaSimulator, plant: str) -> Counter[str | None]:
+    """Return how often each day was asked for, leaving out today's polls."""
+    return Counter(
+        day
+        for at, plant_id, period, day in sim.balance_requests
+        if plant_id == plant
+        and period == "Day"
+        and day != at.astimezone(sim.plants[plant].zone).date().isoformat()
+    )
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_a_year_matches_the_truth_hour_by_hour(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """A year before setup, every flow of "TestPlant2"; no 429 with the live polling.
+
+    TestPlant2 has no battery: its four flows make 35,000 statistics rows,
+    which the recorder takes about 0.7 ms each to write. The battery flows
+    are compared hour by hour in the shorter tests below.
+    """
+    sim = _sim(sma_cloud)
+    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"24"}, days=365)
+    started = os.times().elapsed
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    took = await _until_up_to_date(hass, freezer, [entry])
+    seconds = os.times().elapsed - started
+    history, source = _history(entry)
+
+    plant = sim.plants["24"]
+    fields = ("pvGeneration", "totalConsumption", "gridConsumption", "gridFeedIn")
+    assert {series.flow for series in source.series()} == {FLOWS[f] for f in fields}
+    start = _local_midnight(plant, date(2025, 6, 21))
+    imported = await _imported(hass, plant, fields)
+    # The year before setup, and today up to the hour of setup.
+    assert min(imported["pvGeneration"]) == start
+    assert max(imported["pvGeneration"]) == datetime(2026, 6, 21, 9, tzinfo=UTC)
+    _assert_matches(imported, plant, start, datetime(2026, 6, 21, 10, tzinfo=UTC))
+    assert sim.log.count(status=429) == 0
+    # Total says the data starts before the year; a call per day, today from
+    # the plant coordinator.
+    assert source.calls == 1 + 365
+    lowest = sim.buckets["custom-client"].lowest
+    _LOGGER.info(
+        "SMA 1-year backfill of one plant: %d history calls (%d days from the "
+        "coordinator), %d chunks, %s simulated, %.1f s real, %d x 429, %d calls "
+        "in all, bucket never below %.0f of 100",
+        source.calls,
+        source.reused,
+        history.calls,
+        took,
+        seconds,
+        sim.log.count(status=429),
+        len(sim.log.requests),
+        lowest,
+    )
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_two_accounts_on_one_client_share_the_budget(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """Seven plants of two owners backfill three days at once, polled live: no 429.
+
+    Both accounts use one client, whose bucket SMA counts: each account then
+    spaces its history calls twice as far apart.
+    """
+    sim = _sim(sma_cloud)
+    hass.config_entries.async_update_entry(custom_entry, options={CONF_HISTORY_DAYS: 3})
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    # As in test_budget: the second owner consents to the same client later.
+    sim.grant_consent(DEMO_OWNER)
+    second = MockConfigEntry(
+        domain=DOMAIN,
+        title=DEMO_OWNER,
+        unique_id=f"custom-client_{DEMO_OWNER}",
+        data=custom_data(sma_cloud.base_url, DEMO_OWNER),
+        options={CONF_HISTORY_DAYS: 3},
+    )
+    second.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(second.entry_id)
+    took = await _until_up_to_date(hass, freezer, [custom_entry, second])
+
+    assert sim.log.count(status=429) == 0
+    for entry in (custom_entry, second):
+        history, source = _history(entry)
+        assert source.call_spacing == 2 * SPACING
+        assert history.progress == 100.0
+    # Each account's calls for past days are 20 s apart: 15 per five minutes.
+    for plants in ({"13", "24", "35", "46"}, {"7190000", CLASSIC_PLANT}):
+        past = [
+            at
+            for at, plant, period, day in sim.balance_requests
+            if plant in plants
+            and period == "Day"
+            and day != at.astimezone(sim.plants[plant].zone).date().isoformat()
+        ]
+        assert min(b - a for a, b in pairwise(past)) >= 2 * SPACING
+    # What SMA's bucket saw: every call, both setups and live polling included.
+    lowest = sim.buckets["custom-client"].lowest
+    assert lowest > 25
+    _LOGGER.info(
+        "Two accounts, 7 plants, three days each: %s simulated, %d calls in all, "
+        "the client's bucket never below %.0f of 100",
+        took,
+        len(sim.log.requests),
+        lowest,
+    )
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_hours_missed_while_home_assistant_was_down_are_filled(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """Down from 10:00 to 13:00 UTC: after the restart those hours are there."""
+    plant = _sim(sma_cloud).plants["13"]
+    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"13"}, days=1)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry])
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    freezer.tick(timedelta(hours=3))
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=1), step=SPACING)
+
+    imported = await _imported(hass, plant)
+    down = datetime(2026, 6, 21, 10, tzinfo=UTC)
+    assert max(imported["pvGeneration"]) == down + timedelta(hours=2)
+    _assert_matches(imported, plant, down, down + timedelta(hours=3))
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_a_late_correction_is_picked_up(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """SMA corrects yesterday's 14:00 interval: the trailing window brings it in."""
+    plant = _sim(sma_cloud).plants["13"]
+    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry])
+    before = await _imported(hass, plant, ("pvGeneration",))
+
+    corrected = datetime(2026, 6, 20, 12, 15, tzinfo=UTC)  # 14:15 in Berlin
+    plant.revise(corrected, pvGeneration=0.0)
+    await async_advance(hass, freezer, timedelta(hours=6), step=timedelta(minutes=30))
+    await async_advance(hass, freezer, timedelta(minutes=1), step=SPACING)
+    after = await _imported(hass, plant, ("pvGeneration",))
+
+    hour = datetime(2026, 6, 20, 12, tzinfo=UTC)
+    assert after["pvGeneration"][hour] < before["pvGeneration"][hour]
+    _assert_matches(after, plant, hour - timedelta(days=1), hour + timedelta(hours=1))
+    assert {h: e for h, e in after["pvGeneration"].items() if h != hour} == {
+        h: e for h, e in before["pvGeneration"].items() if h != hour
+    } | {
+        h: e
+        for h, e in after["pvGeneration"].items()
+        if h not in before["pvGeneration"]
+    }
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_importing_again_changes_nothing(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """The action re-imports two days: one call per day, every sum as it was."""
+    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry])
+    ids = [_statistic("13", field) for field in FLOWS]
+    before = {statistic_id: await _sums(hass, statistic_id) for statistic_id in ids}
+
+    response = await hass.services.async_call(
+        DOMAIN,
+        "import_history",
+        {"config_entry_id": entry.entry_id, "start_date": "2026-06-19"},
+        blocking=True,
+        return_response=True,
+    )
+    assert response == {
+        "start_date": "2026-06-19",
+        "end_date": "2026-06-21",
+        "requests": 3,
+    }
+    await async_advance(hass, freezer, timedelta(minutes=1), step=SPACING)
+    after = {statistic_id: await _sums(hass, statistic_id) for statistic_id in ids}
+    # The same rows and sums (to float rounding: the sums were moved before).
+    assert {key: sums.keys() for key, sums in after.items()} == {
+        key: sums.keys() for key, sums in before.items()
+    }
+    assert (
+        max(
+            abs(total - before[key][hour])
+            for key, sums in after.items()
+            for hour, total in sums.items()
+        )
+        < 1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    ("now", "day", "hours"),
+    [
+        ("2026-03-30T10:00:00+00:00", date(2026, 3, 29), 23),
+        ("2026-10-26T10:00:00+00:00", date(2026, 10, 25), 25),
+    ],
+)
+async def test_days_the_clocks_change_on(
+    hass: HomeAssistant,
+    *,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+    now: str,
+    day: date,
+    hours: int,
+) -> None:
+    """Berlin's last Sundays of March and October: 23 and 25 hours, each right."""
+    freezer.move_to(now)
+    plant = _sim(sma_cloud).plants["13"]
+    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry])
+
+    imported = await _imported(hass, plant)
+    start, end = plant.day_bounds(day)
+    assert end - start == timedelta(hours=hours)
+    assert len([h for h in imported["totalConsumption"] if start <= h < end]) == hours
+    _assert_matches(imported, plant, start - timedelta(days=1), end)
+
+
+@pytest.mark.parametrize("owner", [DEMO_OWNER])
+@pytest.mark.freeze_time("2026-11-02T15:00:00+00:00")
+async def test_a_plant_in_new_york(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """ "Site 1" keeps New York's days, the US change of clocks included."""
+    plant = _sim(sma_cloud).plants["7190000"]
+    entry = _only(hass, sma_cloud, custom_entry, DEMO_OWNER, {"7190000"}, days=2)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry])
+    _, source = _history(entry)
+    # SMA gives the installation's start-up: no call to find where data starts;
+    # today comes from the plant coordinator's answer.
+    assert source.calls == 2
+    assert source.reused >= 1
+
+    imported = await _imported(hass, plant)
+    start, end = plant.day_bounds(date(2026, 11, 1))
+    assert start == datetime(2026, 11, 1, 4, tzinfo=UTC)
+    assert end - start == timedelta(hours=25)
+    assert min(imported["pvGeneration"]) == plant.day_bounds(date(2026, 10, 31))[0]
+    _assert_matches(imported, plant, min(imported["pvGeneration"]), end)
+
+
+@pytest.mark.parametrize("owner", [DEMO_OWNER])
+@pytest.mark.freeze_time("2026-06-21T21:30:00+00:00")  # 23:30 in Berlin
+async def test_a_classic_plants_last_hours_arrive_after_midnight(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """Two hours late: 22:00-24:00 come after midnight, with the newest hours."""
+    plant = _sim(sma_cloud).plants[CLASSIC_PLANT]
+    entry = _only(hass, sma_cloud, custom_entry, DEMO_OWNER, {CLASSIC_PLANT}, days=1)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry])
+    start, end = plant.day_bounds(date(2026, 6, 21))
+    imported = await _imported(hass, plant, ("totalConsumption",))
+    assert max(imported["totalConsumption"]) == end - timedelta(hours=4)
+
+    # 03:10 in Berlin: before the trailing window (every 6 hours) comes round.
+    await async_advance(
+        hass, freezer, timedelta(hours=3, minutes=40), step=timedelta(minutes=5)
+    )
+    imported = await _imported(hass, plant, ("totalConsumption",))
+    _assert_matches(imported, plant, start, end)
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_a_restart_in_the_middle_of_the_backfill_carries_on(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """Stopped after a few days of six, the backfill asks no day twice."""
+    sim = _sim(sma_cloud)
+    plant = sim.plants["13"]
+    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"13"}, days=6)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(seconds=40), step=SPACING)
+    history, _ = _history(entry)
+    assert history.state is ImportState.BACKFILLING
+    assert 0 < (history.progress or 0) < 100
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry])
+
+    asked = _history_days(sim, "13")
+    assert set(asked.values()) == {1}
+    assert len(asked) == 6
+    imported = await _imported(hass, plant)
+    start = _local_midnight(plant, date(2026, 6, 15))
+    _assert_matches(imported, plant, start, datetime(2026, 6, 21, 10, tzinfo=UTC))
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_a_plant_commissioned_three_weeks_ago(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """A year asked for, three weeks there: three weeks of calls, not a year's."""
+    sim = _sim(sma_cloud)
+    plant = sim.plants["24"]
+    plant.commissioned = date(2026, 5, 31)
+    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"24"}, days=365)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry], limit=timedelta(minutes=20))
+    _, source = _history(entry)
+    # Total, Year and Month find the first day; then a call per day but today.
+    assert source.calls == 3 + 21
+    assert min(_history_days(sim, "24")) == "2026-05-31"
+    imported = await _imported(hass, plant, ("pvGeneration",))
+    assert min(imported["pvGeneration"]) == _local_midnight(plant, date(2026, 5, 31))
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_a_plant_half_an_hour_off_utc(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """Kolkata's midnight splits a UTC hour: it gets both days' halves."""
+    sim = _sim(sma_cloud)
+    plant = sim.plants["35"]
+    plant.timezone = "Asia/Kolkata"
+    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"35"}, days=2)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry])
+    _, source = _history(entry)
+    # Three days, each call serving the day after's split hour too; the
+    # first-data lookup (Total, Year) and one more for the oldest day's.
+    assert source.calls <= 3 + 1 + 3
+
+    imported = await _imported(hass, plant, ("totalConsumption",))
+    start, _ = plant.day_bounds(date(2026, 6, 19))
+    assert start == datetime(2026, 6, 18, 18, 30, tzinfo=UTC)
+    _assert_matches(
+        imported,
+        plant,
+        start + timedelta(minutes=30),
+        datetime(2026, 6, 21, 10, tzinfo=UTC),
+    )
+
+
+@pytest.mark.freeze_time("2026-06-21T22:02:00+00:00")  # 00:02 in Berlin
+async def test_a_plant_without_data_yet(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sma_cloud: RunningSimulator,
+    custom_entry: MockConfigEntry,
+) -> None:
+    """Commissioned today: nothing before; no hour is written until one is whole."""
+    sim = _sim(sma_cloud)
+    plant = sim.plants["24"]
+    plant.commissioned = date(2026, 6, 22)
+    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"24"}, days=30)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry])
+    _, source = _history(entry)
+    # Total has no energy: history starts today, and today has no interval.
+    assert _history_days(sim, "24") == Counter()
+    assert not await _energy(hass, _statistic("24", "pvGeneration"))
+
+    await async_advance(hass, freezer, timedelta(minutes=20), step=SPACING)
+    today = source.plan(plant.day_bounds(date(2026, 6, 22))[0], dt_util.utcnow())
+    assert len(today) == 1
+    # 00:15 is in, but the first hour is not whole yet.
+    assert await source.async_fetch(today[0]) == []
+    gone = HistoryChunk(unit="gone", start=today[0].start, end=today[0].end)
+    assert await source.async_fetch(gone) == []
+
+
+def _answer(*items: tuple[str, float]) -> MeasurementSet:
+    return MeasurementSet.from_api(
+        {"set": [{"time": time, "pvGeneration": wh} for time, wh in items]}, UTC
+    )
+
+
+class _Answers:
+    """A client that answers Total, Year and Month from a table."""
+
+    def __init__(self, answers: dict[Period, MeasurementSet]) -> None:
+        self.answers = answers
+
+    async def energy_balance(
+        self, plant: Plant, period: Period, *, day: date | None = None
+    ) -> MeasurementSet:
+        return self.answers.get(period, _answer())
+
+
+@pytest.mark.parametrize(
+    ("answers", "first"),
+    [
+        ({}, None),
+        ({Period.TOTAL: _answer(("2026-01-01T00:00:00", 5.0))}, date(2026, 1, 1)),
+        (
+            {
+                Period.TOTAL: _answer(
+                    ("2025-01-01T00:00:00", 0.0), ("2026-01-01T00:00:00", 5.0)
+                ),
+                Period.YEAR: _answer(("2026-03-01T00:00:00", 5.0)),
+            },
+            date(2026, 3, 1),
+        ),
+        (
+            {
+                Period.TOTAL: _answer(("2026-01-01T00:00:00", 5.0)),
+                Period.YEAR: _answer(("2026-06-01T00:00:00", 5.0)),
+            },
+            date(2026, 6, 1),
+        ),
+        (
+            {
+                Period.TOTAL: _answer(("2026-01-01T00:00:00", 5.0)),
+                Period.YEAR: _answer(("2026-06-01T00:00:00", 5.0)),
+                Period.MONTH: _answer(("2026-06-09T00:00:00", 5.0)),
+            },
+            date(2026, 6, 9),
+        ),
+    ],
+)
+async def test_where_history_starts(
+    hass: HomeAssistant, answers: dict[Period, MeasurementSet], first: date | None
+) -> None:
+    """Total, then Year, then Month, each only while it matters for the period."""
+    source = SmaHistory(
+        hass,
+        MockConfigEntry(domain=DOMAIN),  # type: ignore[arg-type]
+        _Answers(answers),  # type: ignore[arg-type]
+        {},
+        days=20,
+    )
+    plant = Plant(plant_id="1", name="Plant", timezone=None)
+    wanted = datetime(2026, 6, 1, tzinfo=UTC)
+    assert await source._async_first_day(plant, wanted) == first
+
+
+def test_bad_intervals_count_as_nothing() -> None:
+    """Negative power, PV above twice the peak power, a missing field: no energy."""
+    plant = Plant(plant_id="1", name="Plant", timezone=None, peak_power=5000.0)
+    points = _answer(
+        ("2026-06-21T12:15:00", 4000.0),
+        ("2026-06-21T12:30:00", -20.0),
+        ("2026-06-21T12:45:00", 1_024_843.0),
+    ).points
+    energy = _hourly_energy(list(points), timedelta(minutes=15), plant)
+    assert energy == {"pvGeneration": {datetime(2026, 6, 21, 12, tzinfo=UTC): 1.0}}
