@@ -26,16 +26,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
+from homeassistant.const import UnitOfTime
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+)
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+import probatio
 
 from .api import (
     ApiAuthenticationError,
@@ -50,6 +57,27 @@ from .statistics import HOUR, HistorySeries, SeriesEnergy, async_replace, floor_
 CONF_HISTORY_DAYS: Final = "history_days"
 DEFAULT_HISTORY_DAYS: Final = 365
 MAX_HISTORY_DAYS: Final = 3650
+
+HISTORY_DAYS_SELECTOR: Final = NumberSelector(
+    NumberSelectorConfig(
+        min=0,
+        max=MAX_HISTORY_DAYS,
+        step=1,
+        mode=NumberSelectorMode.BOX,
+        unit_of_measurement=UnitOfTime.DAYS,
+    )
+)
+
+
+def history_days_field(options: Mapping[str, Any]) -> dict[probatio.Marker, Any]:
+    """Return the options form field of the history period, as the account has it."""
+    return {
+        probatio.Required(
+            CONF_HISTORY_DAYS,
+            default=options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
+        ): HISTORY_DAYS_SELECTOR
+    }
+
 
 STORAGE_VERSION: Final = 1
 _RETRY: Final = timedelta(minutes=5)

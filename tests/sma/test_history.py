@@ -8,7 +8,6 @@ which the simulator computes from the same balance() its answers use.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 import logging
@@ -59,16 +58,6 @@ async def auto_enable_custom_integrations(
 ) -> None:
     """Start the recorder before Home Assistant (the plugin insists on it)."""
     await hass.config.async_set_time_zone("Europe/Berlin")
-
-
-@pytest.fixture(autouse=True)
-def quiet_sql() -> Iterator[None]:
-    """Do not log every SQL statement (the test plugin does): a year is 35,000 rows."""
-    engine = logging.getLogger("sqlalchemy.engine")
-    level = engine.level
-    engine.setLevel(logging.WARNING)
-    yield
-    engine.setLevel(level)
 
 
 def _sim(cloud: RunningSimulator) -> SmaSimulator:

@@ -9,29 +9,13 @@ from homeassistant.config_entries import (
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
-from homeassistant.const import UnitOfTime
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-)
 import probatio
 
 from ..api import SolarCloudApiError
 from ..const import LOGGER
-from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
+from ..history import CONF_HISTORY_DAYS, history_days_field
 from .const import CONF_FLOW, CONF_LOGIN_HINT, SmaFlow
 from .runtime import sma_data
-
-HISTORY_DAYS_SELECTOR = NumberSelector(
-    NumberSelectorConfig(
-        min=0,
-        max=MAX_HISTORY_DAYS,
-        step=1,
-        mode=NumberSelectorMode.BOX,
-        unit_of_measurement=UnitOfTime.DAYS,
-    )
-)
 
 
 class SmaOptionsFlow(OptionsFlowWithReload):
@@ -103,12 +87,5 @@ class SmaOptionsFlow(OptionsFlowWithReload):
             return self.async_create_entry(
                 data={**options, CONF_HISTORY_DAYS: int(user_input[CONF_HISTORY_DAYS])}
             )
-        schema = probatio.Schema(
-            {
-                probatio.Required(
-                    CONF_HISTORY_DAYS,
-                    default=options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
-                ): HISTORY_DAYS_SELECTOR
-            }
-        )
+        schema = probatio.Schema(history_days_field(options))
         return self.async_show_form(step_id="history_options", data_schema=schema)

@@ -13,7 +13,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
-from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
+from ..history import CONF_HISTORY_DAYS, history_days_field
 from .const import (
     CONF_REALTIME,
     CONF_SCAN_INTERVAL,
@@ -28,15 +28,6 @@ SCAN_INTERVAL_SELECTOR = NumberSelector(
         max=MAX_SCAN_INTERVAL,
         step=1,
         unit_of_measurement="s",
-        mode=NumberSelectorMode.BOX,
-    )
-)
-HISTORY_DAYS_SELECTOR = NumberSelector(
-    NumberSelectorConfig(
-        min=0,
-        max=MAX_HISTORY_DAYS,
-        step=1,
-        # No unit: the label says days, in the user's language.
         mode=NumberSelectorMode.BOX,
     )
 )
@@ -75,10 +66,7 @@ class SmartMeOptionsFlow(OptionsFlowWithReload):
                         CONF_SCAN_INTERVAL,
                         default=options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL),
                     ): SCAN_INTERVAL_SELECTOR,
-                    probatio.Required(
-                        CONF_HISTORY_DAYS,
-                        default=options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
-                    ): HISTORY_DAYS_SELECTOR,
+                    **history_days_field(options),
                 }
             ),
         )
