@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 
 
 async def async_advance(
@@ -30,3 +35,38 @@ async def async_advance(
         moved += tick
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def async_statistic_energy(
+    hass: HomeAssistant, statistic_id: str, *, digits: int = 6
+) -> dict[datetime, float]:
+    """Return kWh per hour as a statistic holds it: the differences of its sums.
+
+    The sum before the first row is that row's sum less its own energy (the
+    row's ``state``). Every row's ``state`` must agree with the sums.
+    """
+    await async_wait_recording_done(hass)
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        datetime(2000, 1, 1, tzinfo=UTC),
+        None,
+        {statistic_id},
+        "hour",
+        None,
+        {"sum", "state"},
+    )
+    energy: dict[datetime, float] = {}
+    previous: float | None = None
+    for row in rows.get(statistic_id, []):
+        total, state = row["sum"], row["state"]
+        assert total is not None
+        assert state is not None
+        if previous is None:
+            previous = total - state
+        energy[datetime.fromtimestamp(row["start"], UTC)] = round(
+            total - previous, digits
+        )
+        assert abs(total - previous - state) < 1e-6, row
+        previous = total
+    return energy

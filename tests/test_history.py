@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers.recorder import get_instance
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
-)
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -37,7 +33,7 @@ from custom_components.solar_cloud.statistics import (
     hourly,
 )
 
-from .common import async_advance
+from .common import async_advance, async_statistic_energy
 from .fake_vendor import FAKE_VENDOR, FakeCloud
 from .simulator.core import RunningSimulator
 
@@ -73,26 +69,8 @@ def _entry(hass: HomeAssistant, cloud: RunningSimulator, days: int) -> MockConfi
 
 
 async def _energy(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
-    """Return kWh per hour as the statistics hold it (differences of sums)."""
-    await async_wait_recording_done(hass)
-    rows = await get_instance(hass).async_add_executor_job(
-        statistics_during_period,
-        hass,
-        datetime(2000, 1, 1, tzinfo=UTC),
-        None,
-        {statistic_id},
-        "hour",
-        None,
-        {"sum"},
-    )
-    energy: dict[datetime, float] = {}
-    previous = 0.0
-    for row in rows.get(statistic_id, []):
-        energy[datetime.fromtimestamp(row["start"], UTC)] = round(
-            row["sum"] - previous, 6
-        )
-        previous = row["sum"]
-    return energy
+    """Return kWh per hour as the statistics hold it."""
+    return await async_statistic_energy(hass, statistic_id)
 
 
 def _truth(
@@ -144,6 +122,26 @@ async def test_backfill_matches_the_cloud_hour_by_hour(
     assert history.state is ImportState.UP_TO_DATE
     # A request per plant and day (4 days touched), and the newest hours.
     assert cloud.log.count("history") == history.calls <= 12
+
+
+async def test_a_newest_first_backfill_moves_no_rows(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """Each older day ends its sums where the newer rows begin: no row moves.
+
+    (Moving every later row for each older day would cost the square of the
+    period: a year of days times a year of rows.)
+    """
+    entry = _entry(hass, fake_cloud, days=5)
+    with patch.object(Recorder, "async_adjust_statistics", autospec=True) as adjust:
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await async_advance(hass, freezer, timedelta(minutes=4), step=STEP)
+    history = entry.runtime_data.history
+    assert history is not None
+    assert history.state is ImportState.UP_TO_DATE
+    adjust.assert_not_called()
 
 
 async def test_importing_again_changes_nothing(

@@ -165,7 +165,10 @@ async def async_replace(
 ) -> list[SeriesEnergy]:
     """Write what the parts say into the statistics; return those written.
 
-    Nothing after the hour ``now`` is in is written.
+    Nothing after the hour ``now`` is in is written. Each row's ``state`` is
+    its hour's energy, so the sum before any row is known: a range imported
+    before the rows there already are (a newest-first backfill) ends its sums
+    where theirs begin, and nothing after it is touched.
     """
     instance = get_instance(hass)
     # Rows queued earlier must be in the database before the sums are read.
@@ -177,18 +180,28 @@ async def async_replace(
             continue
         start, end = hours[0][0], hours[-1][0] + HOUR
         statistic_id = part.series.statistic_id
-        rows = await _async_sums(hass, statistic_id, start - _LOOKBACK, end)
-        if not any(row_start < start for row_start, _ in rows):
-            rows = await _async_sums(hass, statistic_id, _EPOCH, end)
-        before = [total for row_start, total in rows if row_start < start]
-        old_end = rows[-1][1] if rows else 0.0
-        running = before[-1] if before else 0.0
+        rows = await _async_rows(hass, statistic_id, start - _LOOKBACK, end + _LOOKBACK)
+        before = [row for row in rows if row.start < start]
+        after = [row for row in rows if row.start >= end]
+        if not before:
+            before = await _async_rows(hass, statistic_id, _EPOCH, start)
+        if not after:
+            after = await _async_rows(hass, statistic_id, end, None)
+        total = sum(kwh for _, kwh in hours)
+        if before:
+            running = before[-1].sum
+        elif after:
+            # Nothing before: end where the next row begins.
+            running = after[0].sum_before - total
+        else:
+            running = 0.0
         statistics = []
         for hour, kwh in hours:
             running += kwh
-            statistics.append(StatisticData(start=hour, sum=running))
+            statistics.append(StatisticData(start=hour, state=kwh, sum=running))
         async_add_external_statistics(hass, part.series.metadata(), statistics)
-        if abs(delta := running - old_end) > _TOLERANCE:
+        delta = running - after[0].sum_before if after else 0.0
+        if abs(delta) > _TOLERANCE:
             # Later rows keep their own energy: their sums move by the change.
             instance.async_adjust_statistics(
                 statistic_id, end, delta, UnitOfEnergy.KILO_WATT_HOUR
@@ -198,17 +211,29 @@ async def async_replace(
             statistic_id,
             start,
             end,
-            sum(kwh for _, kwh in hours),
+            total,
             delta,
         )
         written.append(part)
     return written
 
 
-async def _async_sums(
-    hass: HomeAssistant, statistic_id: str, start: datetime, end: datetime
-) -> list[tuple[datetime, float]]:
-    """Return (hour start, sum) of the rows in ``[start, end)``, oldest first."""
+@dataclass(frozen=True, kw_only=True)
+class _Row:
+    start: datetime
+    sum: float
+    state: float
+
+    @property
+    def sum_before(self) -> float:
+        """Return the sum before this row's hour."""
+        return self.sum - self.state
+
+
+async def _async_rows(
+    hass: HomeAssistant, statistic_id: str, start: datetime, end: datetime | None
+) -> list[_Row]:
+    """Return the rows in ``[start, end)``, oldest first."""
     found = await get_instance(hass).async_add_executor_job(
         statistics_during_period,
         hass,
@@ -217,10 +242,14 @@ async def _async_sums(
         {statistic_id},
         "hour",
         None,
-        {"sum"},
+        {"sum", "state"},
     )
     return [
-        (datetime.fromtimestamp(row["start"], UTC), total)
+        _Row(
+            start=datetime.fromtimestamp(row["start"], UTC),
+            sum=total,
+            state=row.get("state") or 0.0,
+        )
         for row in found.get(statistic_id, [])
         if (total := row.get("sum")) is not None
     ]

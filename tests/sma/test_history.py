@@ -36,7 +36,7 @@ from custom_components.solar_cloud.history import (
 from custom_components.solar_cloud.sma.history import FLOWS, SmaHistory, _hourly_energy
 from custom_components.solar_cloud.statistics import HistorySeries
 
-from ..common import async_advance
+from ..common import async_advance, async_statistic_energy
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import (
     CLASSIC_PLANT,
@@ -127,13 +127,8 @@ async def _sums(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]
 
 
 async def _energy(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
-    """Return kWh per hour as the statistics hold it (differences of sums)."""
-    energy: dict[datetime, float] = {}
-    previous = 0.0
-    for hour, total in (await _sums(hass, statistic_id)).items():
-        energy[hour] = round(total - previous, 6)
-        previous = total
-    return energy
+    """Return kWh per hour as the statistics hold it."""
+    return await async_statistic_energy(hass, statistic_id)
 
 
 def _statistic(key: str, field: str) -> str:

@@ -7,16 +7,11 @@ import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
 
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.history import (
@@ -26,7 +21,7 @@ from custom_components.solar_cloud.history import (
 )
 from custom_components.solar_cloud.smartme.data import smartme_data
 
-from ..common import async_advance
+from ..common import async_advance, async_statistic_energy
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.smartme import (
     HOUSE_ID,
@@ -99,24 +94,8 @@ def _importer(entry: MockConfigEntry) -> HistoryImporter:
 
 
 async def _energy(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
-    """Return kWh per hour as the statistics hold it (differences of sums)."""
-    await async_wait_recording_done(hass)
-    rows = await get_instance(hass).async_add_executor_job(
-        statistics_during_period,
-        hass,
-        datetime(2000, 1, 1, tzinfo=UTC),
-        None,
-        {statistic_id},
-        "hour",
-        None,
-        {"sum"},
-    )
-    energy: dict[datetime, float] = {}
-    previous = 0.0
-    for row in rows.get(statistic_id, []):
-        energy[datetime.fromtimestamp(row["start"], UTC)] = row["sum"] - previous
-        previous = row["sum"]
-    return energy
+    """Return kWh per hour as the statistics hold it."""
+    return await async_statistic_energy(hass, statistic_id)
 
 
 async def _assert_truth(hass: HomeAssistant, truth: dict[datetime, HourEnergy]) -> None:
