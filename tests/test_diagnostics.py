@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -9,6 +10,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from .simulator.core import RunningSimulator
 
 
 @pytest.mark.usefixtures("fake_vendor")
@@ -30,3 +33,20 @@ async def test_diagnostics_are_redacted(
     assert vendor["plants"] == {"plant-1": 720.0, "plant-2": 720.0}
     assert vendor["coordinators"]["power"]["last_update_success"] is True
     assert "Fake account" not in str(diagnostics)
+
+
+@pytest.mark.usefixtures("fake_vendor")
+async def test_diagnostics_of_an_account_that_failed_to_set_up(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    fake_entry: MockConfigEntry,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """An account that could not be set up still gives its diagnostics."""
+    fake_cloud.simulator.faults.add("plants", status=500)
+    await hass.config_entries.async_setup(fake_entry.entry_id)
+    assert fake_entry.state is ConfigEntryState.SETUP_RETRY
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, fake_entry)
+    assert diagnostics["state"] == "setup_retry"
+    assert diagnostics["vendor"] is None
+    assert diagnostics["entry"]["title"] == "**REDACTED**"

@@ -415,6 +415,29 @@ async def test_a_longer_period_in_the_options_imports_the_difference(
     )
 
 
+async def test_a_shorter_period_drops_what_is_not_imported_yet(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """From 30 days to 2 while importing: the older days are not asked for."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    entry = _entry(hass, fake_cloud, days=30)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(seconds=40), step=STEP)
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    hass.config_entries.async_update_entry(entry, options={CONF_HISTORY_DAYS: 2})
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=3), step=STEP)
+
+    history = entry.runtime_data.history
+    assert history is not None
+    assert history.progress == 100.0
+    assert history.period_start == datetime(2026, 6, 19, 12, tzinfo=UTC)
+    assert cloud.log.count("history") <= 12
+    assert min(await _energy(hass, PLANT_1)) == datetime(2026, 6, 19, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
     ("data", "key"),
     [

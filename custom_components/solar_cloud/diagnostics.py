@@ -50,8 +50,18 @@ TO_REDACT = frozenset(
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> dict[str, Any]:
-    """Return the diagnostics of one account."""
-    runtime_data = entry.runtime_data
+    """Return the diagnostics of one account, in whatever state it is.
+
+    An account that failed to set up (or is reloading) has no runtime data:
+    its diagnostics say so, with the entry, which is when users need them.
+    """
+    if (runtime_data := getattr(entry, "runtime_data", None)) is None:
+        return {
+            "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+            "state": entry.state.value,
+            "reason": entry.reason,
+            "vendor": None,
+        }
     redact = TO_REDACT | runtime_data.redact_keys
     return {
         "entry": async_redact_data(entry.as_dict(), redact),

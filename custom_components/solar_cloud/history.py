@@ -268,12 +268,21 @@ class HistoryImporter:
         self.period_start = _time(stored.get("period_start"))
         self.newest = _time(stored.get("newest"))
         desired = self._desired_start(dt_util.utcnow())
+        days = stored.get("days")
+        if isinstance(days, int) and self.days < days and self.period_start:
+            # A shorter period: what is imported stays, what is not is dropped.
+            start = desired or floor_hour(dt_util.utcnow())
+            kept = deque(chunk for chunk in self._backfill if chunk.end > start)
+            self.backfill_total -= len(self._backfill) - len(kept)
+            self._backfill = kept
+            self.period_start = max(self.period_start, start)
         self._needs_plan = self.period_start is None or (
             desired is not None and desired < self.period_start
         )
 
     def _stored(self) -> dict[str, Any]:
         return {
+            "days": self.days,
             "period_start": self.period_start.isoformat()
             if self.period_start
             else None,
@@ -362,7 +371,7 @@ class HistoryImporter:
     @callback
     def _wake(self, _now: datetime) -> None:
         self._unsub_timer = None
-        if self._running:
+        if self._running or self.hass.is_stopping:
             return
         self._running = True
         self.entry.async_create_background_task(
@@ -373,6 +382,9 @@ class HistoryImporter:
         try:
             await self._async_work()
         except Exception:  # noqa: BLE001
+            if self.hass.is_stopping:
+                # The recorder may be gone already: nothing was lost.
+                return
             # A bug must not end the import for good: drop what failed.
             LOGGER.exception("Importing the history of %s failed", self._name)
             for queue in (self._recent, self._requests, self._backfill):
