@@ -3,11 +3,12 @@
 Huawei counts an account's calls over windows of up to a day, whether Home
 Assistant restarted or not, and answers one call too many with 407 - after
 which the plant list stays refused for a day. So each account's call budget
-(the calls that still count, and running back-offs) and its inventory (plants
-and devices, when they were read, for which plants) go into one store for
-all FusionSolar accounts. It is read before an account's first call, written
-at most once a minute while calls go out, when an entry unloads, and when
-Home Assistant stops.
+(the calls that still count, and running back-offs), its inventory (plants
+and devices, when they were read, for which plants) and what the history
+answers told of each plant's local days go into one store for all
+FusionSolar accounts. It is read before an account's first call, written at
+most once a minute while calls go out, when an entry unloads, and when Home
+Assistant stops.
 
 The store is a cache: whatever in it cannot be read is left out (and logged
 at debug level); the next write replaces it.
@@ -31,6 +32,7 @@ from ..api.fusionsolar.values import as_datetime_iso, as_dict
 from ..const import CONF_VENDOR, DOMAIN
 from .connection import ACCOUNTS, AccountState, account_state
 from .const import VENDOR
+from .plant_time import PlantCalendar
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -145,12 +147,21 @@ def _account_data(
             "at": state.inventory_at.isoformat(),
             "include": None if include is None else sorted(include),
         }
+    calendars = {
+        code: calendar.as_dict()
+        for code, calendar in state.calendars.items()
+        if calendar.learned
+    }
+    if with_inventory and calendars:
+        data["calendars"] = calendars
     return data
 
 
 def _restore(state: AccountState, data: dict[str, Any], now: datetime) -> None:
     """Give an account what was stored of it (merged with what it has)."""
     state.budget.absorb(CallBudget.from_dict(data.get("budget"), now))
+    for code, calendar in as_dict(data.get("calendars")).items():
+        state.calendars.setdefault(code, PlantCalendar.from_dict(calendar))
     if state.inventory is not None or "inventory" not in data:
         return
     try:
