@@ -4,6 +4,10 @@ Energy counters go through the counter policy (``counter.py``): lifetime
 counters never fall but at a replaced meter, daily (and monthly) ones only at
 the plant's midnight, as the history answers tell it (``plant_time.py``);
 PV counters cannot rise faster than the plant's capacity allows.
+
+Signed power follows the Energy dashboard: grid power is positive while
+importing, battery power positive while discharging. (Huawei's meters count
+feed-in as positive, its batteries charging.)
 """
 
 from __future__ import annotations
@@ -136,6 +140,10 @@ def _positive(value: float | None) -> float | None:
     return None if value is None else (value if value > 0 else 0.0)
 
 
+def _negated(value: float | None) -> float | None:
+    return None if value is None else 0.0 - value
+
+
 _LIFETIME = CounterKind.LIFETIME
 _DAILY = CounterKind.DAILY
 
@@ -264,8 +272,12 @@ BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
         PERCENTAGE,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
+    # Positive while discharging (Huawei: while charging).
     _measurement(
-        "battery_power", lambda k: k.power, SensorDeviceClass.POWER, UnitOfPower.WATT
+        "battery_power",
+        lambda k: _negated(k.power),
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
     ),
     _measurement(
         "charge_power",
@@ -327,8 +339,12 @@ BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
 )
 
 METER_SENSORS: tuple[FusionSolarSensorDescription[MeterKpi], ...] = (
+    # Positive while importing (Huawei: while exporting).
     _measurement(
-        "grid_power", lambda k: k.power, SensorDeviceClass.POWER, UnitOfPower.WATT
+        "grid_power",
+        lambda k: _negated(k.power),
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
     ),
     _measurement(
         "import_power",
