@@ -34,6 +34,7 @@ from ..api.fusionsolar.polling import (
 from ..const import DOMAIN
 from ..oauth import OAuthEndpoints
 from .const import CONF_OAUTH_SERVER
+from .history_budget import backlog_budget
 from .plant_time import PlantCalendar
 
 ACCOUNTS: HassKey[dict[str, AccountState]] = HassKey(f"{DOMAIN}_fusionsolar_accounts")
@@ -58,6 +59,8 @@ class AccountState:
     control: ControlStatePoller | None = None
     flow_plants: Reading[tuple[Plant, ...]] | None = None
     """The plant list a config flow just read, for the setup that follows."""
+    history_budget: CallBudget = field(default_factory=backlog_budget)
+    """The history calls for days before the newest three (``history_budget.py``)."""
     calendars: dict[str, PlantCalendar] = field(default_factory=dict)
     """What the history answers told of each plant's local days."""
     on_change: Callable[[], None] | None = None
@@ -79,7 +82,7 @@ class AccountState:
         self.inventory = inventory
         self.inventory_include = include
         self.inventory_at = at
-        self.budget.size = inventory.size
+        self.budget.size = self.history_budget.size = inventory.size
         self.changed()
 
 

@@ -54,6 +54,7 @@ from .coordinator import (
     RealTimeCoordinator,
 )
 from .devices import async_register_devices, exposed
+from .history import FusionSolarHistory
 from .plant_time import PlantTimeZone
 from .rights import MissingRights
 from .storage import AccountStorage
@@ -143,6 +144,10 @@ class FusionSolarData(SolarCloudData):
     def plant_zone(self, plant_code: str) -> tzinfo:
         """Return the plant's time zone, as far as the history answers told it."""
         return PlantTimeZone(self.account.calendar(plant_code))
+
+    def history_source(self) -> FusionSolarHistory:
+        """Return the history of the plants in scope."""
+        return FusionSolarHistory(self.hass, self)
 
     @callback
     def async_inventory_changed(self) -> None:
@@ -239,6 +244,7 @@ class FusionSolarData(SolarCloudData):
             "plant_time": {
                 code: self.account.calendar(code).diagnostics() for code in self.plants
             },
+            "history": self.history.diagnostics() if self.history else None,
         }
 
     # Actions ---------------------------------------------------------------
