@@ -30,6 +30,11 @@ from custom_components.solar_cloud.fusionsolar.const import (
     CONF_PLANT_CODES,
     CONF_PLANTS,
 )
+from custom_components.solar_cloud.history import (
+    CONF_HISTORY_DAYS,
+    DEFAULT_HISTORY_DAYS,
+    MAX_HISTORY_DAYS,
+)
 
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.fusionsolar import (
@@ -493,7 +498,11 @@ async def test_options_choose_plants_and_controls(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert loaded_entry.options == {CONF_PLANTS: [HOME], CONF_CONTROLS: False}
+    assert loaded_entry.options == {
+        CONF_PLANTS: [HOME],
+        CONF_CONTROLS: False,
+        CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
+    }
     assert loaded_entry.runtime_data.plants.keys() == {HOME}
     assert hass.states.get("select.rheinblick_battery_working_mode") is None
 
@@ -502,7 +511,31 @@ async def test_options_choose_plants_and_controls(
         result["flow_id"], {CONF_PLANTS: [HOME, MATERNELLE, PUER], CONF_CONTROLS: True}
     )
     await hass.async_block_till_done()
-    assert loaded_entry.options == {CONF_CONTROLS: True}
+    assert loaded_entry.options == {
+        CONF_CONTROLS: True,
+        CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
+    }
+
+
+async def test_options_set_the_history_to_import(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """Days of history: 0 to the maximum, kept as a whole number, shown next time."""
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    schema = result["data_schema"].schema
+    key = next(key for key in schema if key == CONF_HISTORY_DAYS)
+    assert key.default() == DEFAULT_HISTORY_DAYS
+    assert schema[key].config["max"] == MAX_HISTORY_DAYS
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {CONF_PLANTS: [HOME], CONF_CONTROLS: True, CONF_HISTORY_DAYS: 30.0},
+    )
+    await hass.async_block_till_done()
+    assert loaded_entry.options[CONF_HISTORY_DAYS] == 30
+
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    key = next(key for key in result["data_schema"].schema if key == CONF_HISTORY_DAYS)
+    assert key.default() == 30
 
 
 async def test_options_need_a_loaded_entry(

@@ -86,15 +86,23 @@ async def test_values_follow_the_vendor(
     loaded_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Power follows the sun; lifetime counters only grow; the meter's sign is export."""
+    """Power follows the sun; lifetime counters only grow.
+
+    Signed power as the Energy dashboard takes it: grid power positive while
+    importing, battery power positive while discharging.
+    """
     power = float(hass.states.get("sensor.inverter_1_active_power").state)
     total = float(hass.states.get("sensor.rheinblick_lifetime_energy").state)
     assert power > 0
     exported = float(hass.states.get("sensor.meter_1_energy_exported").state)
     grid = float(hass.states.get("sensor.meter_1_grid_power").state)
-    assert grid > 0  # midday surplus: exporting
-    assert float(hass.states.get("sensor.meter_1_grid_export_power").state) == grid
+    assert grid < 0  # midday surplus: exporting
+    assert float(hass.states.get("sensor.meter_1_grid_export_power").state) == -grid
     assert float(hass.states.get("sensor.meter_1_grid_import_power").state) == 0
+    battery = float(hass.states.get("sensor.ess_charge_discharge_power").state)
+    assert battery < 0  # charging from the surplus
+    assert float(hass.states.get("sensor.ess_charge_power").state) == -battery
+    assert float(hass.states.get("sensor.ess_discharge_power").state) == 0
 
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
     assert float(hass.states.get("sensor.rheinblick_lifetime_energy").state) > total
@@ -105,12 +113,18 @@ async def test_values_follow_the_vendor(
 
 @pytest.mark.freeze_time("2026-06-21T21:00:00+00:00")
 async def test_night(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
-    """At night the inverter waits for the sun and the meter imports."""
+    """At night the inverter waits for the sun, the meter imports, batteries discharge."""
     assert hass.states.get("sensor.inverter_1_inverter_state").state == (
         "standby_no_irradiation"
     )
-    assert float(hass.states.get("sensor.grid_meter_grid_import_power").state) > 0
-    assert float(hass.states.get("sensor.grid_meter_grid_power").state) < 0
+    imported = float(hass.states.get("sensor.grid_meter_grid_import_power").state)
+    assert imported > 0
+    assert float(hass.states.get("sensor.grid_meter_grid_power").state) == imported
+    discharging = float(hass.states.get("sensor.battery_1_discharge_power").state)
+    assert discharging > 0
+    assert float(hass.states.get("sensor.battery_1_charge_discharge_power").state) == (
+        discharging
+    )
     # Strings report nothing at night, so no string sensors are made.
     assert hass.states.get("sensor.inverter_1_pv_string_1_voltage") is None
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 import itertools
 import math
 import secrets
@@ -38,6 +38,7 @@ from .fusionsolar_history import (
     PastSettings,
     Period,
     buckets,
+    daily_truth,
     device_item,
     fill_past,
     hourly_truth,
@@ -539,6 +540,15 @@ class FusionSolarSimulator(VendorSimulator):
         rounded as the hourly interface answers them.
         """
         return hourly_truth(self._history_of(self.plant(plant_code)), start, end)
+
+    def daily_truth(
+        self, plant_code: str, start: date, end: date
+    ) -> dict[date, dict[Flow, float]]:
+        """Return kWh per flow of each plant-local day with data, start to before end.
+
+        As the daily interface answers them (each day's sum, rounded).
+        """
+        return daily_truth(self._history_of(self.plant(plant_code)), start, end)
 
     def device_truth(
         self, device_id: int, start: datetime, end: datetime

@@ -379,6 +379,30 @@ def hourly_truth(
     }
 
 
+def daily_truth(
+    plant: SimPlant, start: date, end: date
+) -> dict[date, dict[Flow, float]]:
+    """Return kWh per flow of the plant-local days from ``start`` to before ``end``.
+
+    Rounded as the daily interface answers; days without data are left out.
+    """
+    days: dict[date, dict[Flow, float]] = {}
+    day = start
+    while day < end:
+        begin = local_midnight(plant.tz, day)
+        if plant.history_start is not None:
+            begin = max(begin, plant.history_start)
+        total = plant.ledger.total(
+            begin, local_midnight(plant.tz, day + timedelta(days=1))
+        )
+        if total is not None:
+            days[day] = {
+                flow: _kwh(value) for flow, value in zip(FLOWS, total, strict=True)
+            }
+        day += timedelta(days=1)
+    return days
+
+
 def revise_hour(plant: SimPlant, hour: datetime, flow: Flow, kwh: float) -> None:
     """Make the cloud report ``kwh`` for ``flow`` in ``hour`` from now on.
 

@@ -116,6 +116,7 @@ async def _async_setup_entry(
         rights=rights,
         controls_enabled=controls,
         storage=storage,
+        account=account,
     )
     data.coordinators = [inventory, data.real_time, data.alarms, control_state]
     platforms = dict(MONITORING_PLATFORMS)

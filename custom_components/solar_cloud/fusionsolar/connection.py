@@ -34,6 +34,8 @@ from ..api.fusionsolar.polling import (
 from ..const import DOMAIN
 from ..oauth import OAuthEndpoints
 from .const import CONF_OAUTH_SERVER
+from .history_budget import backlog_budget
+from .plant_time import PlantCalendar
 
 ACCOUNTS: HassKey[dict[str, AccountState]] = HassKey(f"{DOMAIN}_fusionsolar_accounts")
 
@@ -57,8 +59,21 @@ class AccountState:
     control: ControlStatePoller | None = None
     flow_plants: Reading[tuple[Plant, ...]] | None = None
     """The plant list a config flow just read, for the setup that follows."""
+    history_budget: CallBudget = field(default_factory=backlog_budget)
+    """The history calls for days before the newest three (``history_budget.py``)."""
+    calendars: dict[str, PlantCalendar] = field(default_factory=dict)
+    """What the history answers told of each plant's local days."""
     on_change: Callable[[], None] | None = None
-    """Called when the inventory changed (to have it saved)."""
+    """Called when the inventory or a calendar changed (to have it saved)."""
+
+    def changed(self) -> None:
+        """Have what the account keeps saved (a calendar learned something)."""
+        if self.on_change is not None:
+            self.on_change()
+
+    def calendar(self, plant_code: str) -> PlantCalendar:
+        """Return what is known of a plant's local days."""
+        return self.calendars.setdefault(plant_code, PlantCalendar())
 
     def keep_inventory(
         self, inventory: Inventory, include: frozenset[str] | None, at: datetime
@@ -67,9 +82,8 @@ class AccountState:
         self.inventory = inventory
         self.inventory_include = include
         self.inventory_at = at
-        self.budget.size = inventory.size
-        if self.on_change is not None:
-            self.on_change()
+        self.budget.size = self.history_budget.size = inventory.size
+        self.changed()
 
 
 def account_state(hass: HomeAssistant, account: str) -> AccountState:

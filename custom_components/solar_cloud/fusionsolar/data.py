@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timezone, tzinfo
 import math
 from typing import Any, ClassVar
 
@@ -43,6 +44,7 @@ from ..api.fusionsolar.models import (
 from ..const import DOMAIN, Vendor
 from ..entity import async_remove_stale_devices
 from ..runtime import SolarCloudConfigEntry, SolarCloudData
+from .connection import AccountState
 from .const import VENDOR
 from .controls import ControlTasks
 from .coordinator import (
@@ -52,6 +54,8 @@ from .coordinator import (
     RealTimeCoordinator,
 )
 from .devices import async_register_devices, exposed
+from .history import FusionSolarHistory
+from .plant_time import PlantTimeZone
 from .rights import MissingRights
 from .storage import AccountStorage
 
@@ -98,6 +102,7 @@ class FusionSolarData(SolarCloudData):
     rights: MissingRights
     controls_enabled: bool
     storage: AccountStorage
+    account: AccountState
 
     # Plants and devices ---------------------------------------------------
 
@@ -136,10 +141,24 @@ class FusionSolarData(SolarCloudData):
         """Return the keys of the plants and devices the account reports."""
         return set(self.plants) | {device.key for device in self.devices.values()}
 
+    def plant_zone(self, plant_code: str) -> tzinfo:
+        """Return the plant's time zone, as far as the history answers told it."""
+        return PlantTimeZone(self.account.calendar(plant_code))
+
+    def history_source(self) -> FusionSolarHistory:
+        """Return the history of the plants in scope."""
+        return FusionSolarHistory(self.hass, self)
+
     @callback
     def async_inventory_changed(self) -> None:
         """Follow the inventory: devices, the pollers' scope, vanished devices."""
         plants = self.plants
+        for plant in plants.values():
+            # Until a history answer tells the plant's offset.
+            connected = plant.grid_connected
+            offset = connected.utcoffset() if connected is not None else None
+            calendar = self.account.calendar(plant.code)
+            calendar.fallback = timezone(offset) if offset is not None else None
         async_register_devices(
             self.hass,
             self.entry,
@@ -222,6 +241,10 @@ class FusionSolarData(SolarCloudData):
             "unsupported_control_queries": sorted(
                 str(key) for key in self.control_state.poller.unsupported
             ),
+            "plant_time": {
+                code: self.account.calendar(code).diagnostics() for code in self.plants
+            },
+            "history": self.history.diagnostics() if self.history else None,
         }
 
     # Actions ---------------------------------------------------------------

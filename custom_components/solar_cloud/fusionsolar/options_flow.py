@@ -1,4 +1,4 @@
-"""Options of a FusionSolar account: which plants, and whether to control them."""
+"""Options of a FusionSolar account: which plants, controls, history to import."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from homeassistant.config_entries import (
 )
 from homeassistant.helpers.selector import (
     BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -19,13 +22,24 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..api.fusionsolar.const import SCOPE_CONTROL
+from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 from ..runtime import vendor_data
 from .const import CONF_CONTROLS, CONF_PLANTS
 from .data import FusionSolarData
 
+HISTORY_DAYS_SELECTOR = NumberSelector(
+    NumberSelectorConfig(
+        min=0,
+        max=MAX_HISTORY_DAYS,
+        step=1,
+        # No unit: the label says days, in the user's language.
+        mode=NumberSelectorMode.BOX,
+    )
+)
+
 
 class FusionSolarOptionsFlow(OptionsFlowWithReload):
-    """Pick the plants to include and switch the controls on or off."""
+    """Pick the plants, switch the controls, set the history to import (reloads)."""
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -55,7 +69,10 @@ class FusionSolarOptionsFlow(OptionsFlowWithReload):
             ):
                 errors[CONF_CONTROLS] = "fusionsolar_control_scope_missing"
             else:
-                options: dict[str, Any] = {CONF_CONTROLS: user_input[CONF_CONTROLS]}
+                options: dict[str, Any] = {
+                    CONF_CONTROLS: user_input[CONF_CONTROLS],
+                    CONF_HISTORY_DAYS: int(user_input[CONF_HISTORY_DAYS]),
+                }
                 # All plants: also those the account gains later.
                 if set(selected) != set(plants):
                     options[CONF_PLANTS] = selected
@@ -76,6 +93,10 @@ class FusionSolarOptionsFlow(OptionsFlowWithReload):
                 probatio.Required(
                     CONF_CONTROLS, default=entry.options.get(CONF_CONTROLS, True)
                 ): BooleanSelector(),
+                probatio.Required(
+                    CONF_HISTORY_DAYS,
+                    default=entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
+                ): HISTORY_DAYS_SELECTOR,
             }
         )
         return self.async_show_form(

@@ -1,9 +1,20 @@
-"""Sensors of FusionSolar plants, inverters, batteries, meters and EMIs."""
+"""Sensors of FusionSolar plants, inverters, batteries, meters and EMIs.
+
+Energy counters go through the counter policy (``counter.py``): lifetime
+counters never fall but at a replaced meter, daily (and monthly) ones only at
+the plant's midnight, as the history answers tell it (``plant_time.py``);
+PV counters cannot rise faster than the plant's capacity allows.
+
+Signed power follows the Energy dashboard: grid power is positive while
+importing, battery power positive while discharging. (Huawei's meters count
+feed-in as positive, its batteries charging.)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -43,6 +54,7 @@ from ..api.fusionsolar.models import (
     PlantKpi,
 )
 from ..api.fusionsolar.polling import Reading
+from ..counter import CounterKind, CounterSensor
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry, vendor_data
 from .const import ALARM_STALE_AFTER, STALE_AFTER
@@ -62,6 +74,10 @@ class FusionSolarSensorDescription[T](SensorEntityDescription):
     """Whether the device has the value; default: it reported one."""
     monetary: bool = False
     """The value is money, in the currency Home Assistant is set to."""
+    counter: CounterKind | None = None
+    """An energy counter of this kind: shown as the counter policy lets it."""
+    produced: bool = False
+    """The counter counts PV production: it rises no faster than the plant's capacity."""
 
     def exists(self, value: T) -> bool:
         """Return whether to create the sensor for this data."""
@@ -71,7 +87,11 @@ class FusionSolarSensorDescription[T](SensorEntityDescription):
 
 
 def _energy(
-    key: str, value_fn: Callable[[Any], StateType], **kwargs: Any
+    key: str,
+    value_fn: Callable[[Any], StateType],
+    counter: CounterKind,
+    *,
+    produced: bool = False,
 ) -> FusionSolarSensorDescription[Any]:
     return FusionSolarSensorDescription(
         key=key,
@@ -81,7 +101,8 @@ def _energy(
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=2,
         value_fn=value_fn,
-        **kwargs,
+        counter=counter,
+        produced=produced,
     )
 
 
@@ -119,15 +140,25 @@ def _positive(value: float | None) -> float | None:
     return None if value is None else (value if value > 0 else 0.0)
 
 
+def _negated(value: float | None) -> float | None:
+    return None if value is None else 0.0 - value
+
+
+_LIFETIME = CounterKind.LIFETIME
+_DAILY = CounterKind.DAILY
+
+
 _V = UnitOfElectricPotential.VOLT
 _A = UnitOfElectricCurrent.AMPERE
 
 PLANT_SENSORS: tuple[FusionSolarSensorDescription[PlantKpi], ...] = (
-    _energy("day_energy", lambda k: k.day_energy),
-    _energy("month_energy", lambda k: k.month_energy),
-    _energy("total_energy", lambda k: k.total_energy),
-    _energy("day_feed_in", lambda k: k.day_feed_in),
-    _energy("day_consumption", lambda k: k.day_consumption),
+    _energy("day_energy", lambda k: k.day_energy, _DAILY, produced=True),
+    _energy(
+        "month_energy", lambda k: k.month_energy, CounterKind.MONTHLY, produced=True
+    ),
+    _energy("total_energy", lambda k: k.total_energy, _LIFETIME, produced=True),
+    _energy("day_feed_in", lambda k: k.day_feed_in, _DAILY),
+    _energy("day_consumption", lambda k: k.day_consumption, _DAILY),
     FusionSolarSensorDescription(
         key="day_income",
         translation_key="fusionsolar_day_income",
@@ -162,8 +193,10 @@ INVERTER_SENSORS: tuple[FusionSolarSensorDescription[InverterKpi], ...] = (
         UnitOfPower.KILO_WATT,
         suggested_display_precision=3,
     ),
-    _energy("inverter_day_energy", lambda k: k.day_energy),
-    _energy("inverter_total_energy", lambda k: k.total_energy),
+    _energy("inverter_day_energy", lambda k: k.day_energy, _DAILY, produced=True),
+    _energy(
+        "inverter_total_energy", lambda k: k.total_energy, _LIFETIME, produced=True
+    ),
     _enum(
         "inverter_state",
         lambda k: k.state,
@@ -239,8 +272,12 @@ BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
         PERCENTAGE,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
+    # Positive while discharging (Huawei: while charging).
     _measurement(
-        "battery_power", lambda k: k.power, SensorDeviceClass.POWER, UnitOfPower.WATT
+        "battery_power",
+        lambda k: _negated(k.power),
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
     ),
     _measurement(
         "charge_power",
@@ -254,10 +291,10 @@ BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
         SensorDeviceClass.POWER,
         UnitOfPower.WATT,
     ),
-    _energy("day_charged", lambda k: k.day_charged),
-    _energy("day_discharged", lambda k: k.day_discharged),
-    _energy("total_charged", lambda k: k.total_charged),
-    _energy("total_discharged", lambda k: k.total_discharged),
+    _energy("day_charged", lambda k: k.day_charged, _DAILY),
+    _energy("day_discharged", lambda k: k.day_discharged, _DAILY),
+    _energy("total_charged", lambda k: k.total_charged, _LIFETIME),
+    _energy("total_discharged", lambda k: k.total_discharged, _LIFETIME),
     _enum(
         "battery_status",
         lambda k: None if k.status is None else k.status.value,
@@ -302,8 +339,12 @@ BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
 )
 
 METER_SENSORS: tuple[FusionSolarSensorDescription[MeterKpi], ...] = (
+    # Positive while importing (Huawei: while exporting).
     _measurement(
-        "grid_power", lambda k: k.power, SensorDeviceClass.POWER, UnitOfPower.WATT
+        "grid_power",
+        lambda k: _negated(k.power),
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
     ),
     _measurement(
         "import_power",
@@ -317,8 +358,8 @@ METER_SENSORS: tuple[FusionSolarSensorDescription[MeterKpi], ...] = (
         SensorDeviceClass.POWER,
         UnitOfPower.WATT,
     ),
-    _energy("imported_energy", lambda k: k.imported_energy),
-    _energy("exported_energy", lambda k: k.exported_energy),
+    _energy("imported_energy", lambda k: k.imported_energy, _LIFETIME),
+    _energy("exported_energy", lambda k: k.exported_energy, _LIFETIME),
     _measurement("voltage", lambda k: k.voltage, SensorDeviceClass.VOLTAGE, _V),
     _measurement("current", lambda k: k.current, SensorDeviceClass.CURRENT, _A),
     _measurement(
@@ -509,6 +550,52 @@ class DeviceSensor(_RealTimeSensor):
         return self.coordinator.data.devices.get(int(self.device_key))
 
 
+class _CounterSensor(CounterSensor, _RealTimeSensor):
+    """An energy counter of a plant or of one of its devices."""
+
+    def __init__(
+        self,
+        coordinator: RealTimeCoordinator,
+        description: FusionSolarSensorDescription[Any],
+        *,
+        device_key: str,
+        zone: tzinfo,
+        capacity_kw: float | None,
+    ) -> None:
+        """Count in the plant's zone; PV counters know the plant's capacity."""
+        super().__init__(coordinator, description, device_key=device_key)
+        self._zone = zone
+        self._capacity_kw = capacity_kw
+
+    @override
+    def counter_kind(self) -> CounterKind:
+        return self.entity_description.counter or CounterKind.LIFETIME
+
+    @override
+    def counter_zone(self) -> tzinfo:
+        return self._zone
+
+    @override
+    def counter_max_power_kw(self) -> float | None:
+        capacity = self._capacity_kw
+        if not self.entity_description.produced or not capacity or capacity <= 0:
+            return None
+        return capacity
+
+    @override
+    def counter_time(self) -> datetime | None:
+        reading = self._reading()
+        return reading.at if reading is not None else None
+
+
+class PlantCounterSensor(_CounterSensor, PlantSensor):
+    """An energy counter of a plant."""
+
+
+class DeviceCounterSensor(_CounterSensor, DeviceSensor):
+    """An energy counter of an inverter, battery or meter."""
+
+
 class AlarmSensor(FusionSolarEntity[AlarmCoordinator], SensorEntity):
     """The number of a plant's alarms nobody has dealt with."""
 
@@ -543,7 +630,7 @@ async def async_setup_sensors(
             if (plant := real_time.plants.get(code)) is None:
                 continue
             entities.extend(
-                PlantSensor(data.real_time, description, device_key=code)
+                sensor(PlantSensor, PlantCounterSensor, description, code, code)
                 for description in PLANT_SENSORS
                 if description.exists(plant.value) and new.want(code, description.key)
             )
@@ -551,11 +638,35 @@ async def async_setup_sensors(
             if (reading := real_time.devices.get(device.id)) is None:
                 continue
             entities.extend(
-                DeviceSensor(data.real_time, description, device_key=device.key)
+                sensor(
+                    DeviceSensor,
+                    DeviceCounterSensor,
+                    description,
+                    device.key,
+                    device.plant_code,
+                )
                 for description in device_descriptions(reading.value)
                 if new.want(device.key, description.key)
             )
         return entities
+
+    def sensor(
+        plain: type[_RealTimeSensor],
+        counter: type[_CounterSensor],
+        description: FusionSolarSensorDescription[Any],
+        device_key: str,
+        plant_code: str,
+    ) -> SensorEntity:
+        if description.counter is None:
+            return plain(data.real_time, description, device_key=device_key)
+        plant = data.plants.get(plant_code)
+        return counter(
+            data.real_time,
+            description,
+            device_key=device_key,
+            zone=data.plant_zone(plant_code),
+            capacity_kw=plant.capacity_kw if plant is not None else None,
+        )
 
     async_add_as_they_appear(
         entry, async_add_entities, build, data.real_time, data.inventory

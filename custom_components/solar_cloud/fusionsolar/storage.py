@@ -3,11 +3,12 @@
 Huawei counts an account's calls over windows of up to a day, whether Home
 Assistant restarted or not, and answers one call too many with 407 - after
 which the plant list stays refused for a day. So each account's call budget
-(the calls that still count, and running back-offs) and its inventory (plants
-and devices, when they were read, for which plants) go into one store for
-all FusionSolar accounts. It is read before an account's first call, written
-at most once a minute while calls go out, when an entry unloads, and when
-Home Assistant stops.
+(the calls that still count, and running back-offs), the history import's
+share of it, its inventory (plants and devices, when they were read, for
+which plants) and what the history answers told of each plant's local days
+go into one store for all FusionSolar accounts. It is read before an
+account's first call, written at most once a minute while calls go out, when
+an entry unloads, and when Home Assistant stops.
 
 The store is a cache: whatever in it cannot be read is left out (and logged
 at debug level); the next write replaces it.
@@ -31,6 +32,8 @@ from ..api.fusionsolar.values import as_datetime_iso, as_dict
 from ..const import CONF_VENDOR, DOMAIN
 from .connection import ACCOUNTS, AccountState, account_state
 from .const import VENDOR
+from .history_budget import BACKLOG_LIMITS
+from .plant_time import PlantCalendar
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -93,6 +96,7 @@ class AccountStorage:
     def async_track(self, state: AccountState) -> None:
         """Save the account whenever its budget or inventory changes."""
         state.on_change = state.budget.on_change = self.async_schedule_save
+        state.history_budget.on_change = self.async_schedule_save
 
     @callback
     def async_schedule_save(self) -> None:
@@ -139,18 +143,33 @@ def _account_data(
     budget = state.budget.as_dict(now)
     if budget["calls"] or budget["blocked_until"]:
         data["budget"] = budget
+    backlog = state.history_budget.as_dict(now)
+    if backlog["calls"]:
+        data["history_budget"] = backlog
     if with_inventory and state.inventory is not None and state.inventory_at:
         include = state.inventory_include
         data["inventory"] = state.inventory.as_dict() | {
             "at": state.inventory_at.isoformat(),
             "include": None if include is None else sorted(include),
         }
+    calendars = {
+        code: calendar.as_dict()
+        for code, calendar in state.calendars.items()
+        if calendar.learned
+    }
+    if with_inventory and calendars:
+        data["calendars"] = calendars
     return data
 
 
 def _restore(state: AccountState, data: dict[str, Any], now: datetime) -> None:
     """Give an account what was stored of it (merged with what it has)."""
     state.budget.absorb(CallBudget.from_dict(data.get("budget"), now))
+    state.history_budget.absorb(
+        CallBudget.from_dict(data.get("history_budget"), now, limits=BACKLOG_LIMITS)
+    )
+    for code, calendar in as_dict(data.get("calendars")).items():
+        state.calendars.setdefault(code, PlantCalendar.from_dict(calendar))
     if state.inventory is not None or "inventory" not in data:
         return
     try:
