@@ -342,6 +342,8 @@ class CounterSensor(SolarCloudEntity[Any], RestoreSensor):
             return
         raw = super().native_value
         now = dt_util.utcnow()
+        # A vendor may learn the plant's zone later (from its data).
+        counter.zone = self.counter_zone()
         shown = counter.value
         verdict = counter.update(raw, self.counter_time() or now, now=now)
         if verdict is Verdict.NEW_SERIES:

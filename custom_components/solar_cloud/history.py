@@ -225,6 +225,8 @@ class HistoryImporter:
         self._next_trailing: datetime = dt_util.utcnow()
         self._not_before: datetime = dt_util.utcnow()
         self._failures = 0
+        self._waits: dict[int, datetime] = {}
+        """Queue -> until when it waits for a rate limit."""
         self._running = False
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
@@ -385,9 +387,11 @@ class HistoryImporter:
             if self.hass.is_stopping:
                 # The recorder may be gone already: nothing was lost.
                 return
-            # A bug must not end the import for good: drop what failed.
+            # A bug must not end the import for good: drop what failed, and
+            # give it time (a plan that failed would be tried again at once).
             LOGGER.exception("Importing the history of %s failed", self._name)
-            for queue in (self._recent, self._requests, self._backfill):
+            self._not_before = dt_util.utcnow() + _RETRY
+            for queue in self._queues():
                 if queue:
                     queue.popleft()
                     break
@@ -398,10 +402,21 @@ class HistoryImporter:
         for update in list(self._listeners):
             update()
 
+    def _queues(self) -> tuple[deque[HistoryChunk], ...]:
+        """Return the queues, first served first."""
+        return (self._recent, self._requests, self._backfill)
+
     def _next_wake(self) -> datetime:
-        if self._needs_plan or self._recent or self._requests or self._backfill:
-            return self._not_before
-        return min(self._next_live, self._next_trailing)
+        due = [
+            max(self._not_before, self._waits.get(index, self._not_before))
+            for index, queue in enumerate(self._queues())
+            if queue
+        ]
+        if self._needs_plan:
+            due.append(self._not_before)
+        return min(
+            [*due, max(self._not_before, min(self._next_live, self._next_trailing))]
+        )
 
     async def _async_work(self) -> None:
         now = dt_util.utcnow()
@@ -411,15 +426,21 @@ class HistoryImporter:
             await self._async_plan(now)
             return
         self._add_recent(now)
-        queue = next(
-            (q for q in (self._recent, self._requests, self._backfill) if q), None
+        # A queue waiting for a rate limit does not hold back the others.
+        index, queue = next(
+            (
+                (index, queue)
+                for index, queue in enumerate(self._queues())
+                if queue and self._waits.get(index, now) <= now
+            ),
+            (None, None),
         )
-        if queue is None:
+        if index is None or queue is None:
             return
         chunk = queue[0]
         counted = self.source.calls
         try:
-            done = await self._async_import(chunk, now)
+            done = await self._async_import(chunk, now, index)
         except (ApiAuthenticationError, ApiPermissionError) as err:
             self._fail(err, pause=True)
             done = False
@@ -432,7 +453,9 @@ class HistoryImporter:
             self._not_before = dt_util.utcnow() + self.source.call_spacing
         self._store.async_delay_save(self._stored, 60)
 
-    async def _async_import(self, chunk: HistoryChunk, now: datetime) -> bool:
+    async def _async_import(
+        self, chunk: HistoryChunk, now: datetime, queue: int
+    ) -> bool:
         """Fetch and write one request; return whether it is done with."""
         try:
             parts = await self.source.async_fetch(chunk)
@@ -441,7 +464,7 @@ class HistoryImporter:
             raise
         except ApiRateLimitedError as err:
             wait = timedelta(seconds=err.retry_after or _RETRY.total_seconds())
-            self._not_before = dt_util.utcnow() + wait
+            self._waits[queue] = dt_util.utcnow() + wait
             LOGGER.debug("History of %s waits %s: %s", self._name, wait, err)
             return False
         except SolarCloudApiError as err:

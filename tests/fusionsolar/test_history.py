@@ -18,15 +18,10 @@ from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.recorder import get_instance
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
 
 from custom_components.solar_cloud.api.fusionsolar.const import Path
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
@@ -43,7 +38,7 @@ from custom_components.solar_cloud.fusionsolar.storage import STORAGE
 from custom_components.solar_cloud.history import CONF_HISTORY_DAYS, HistoryImporter
 from custom_components.solar_cloud.statistics import EnergyFlow, HistorySeries
 
-from ..common import async_advance
+from ..common import async_advance, async_statistic_energy
 from ..simulator.core import StartSimulator
 from ..simulator.fusionsolar import (
     FusionSolarSimulator,
@@ -183,29 +178,11 @@ def _importer(entry: MockConfigEntry) -> HistoryImporter:
 async def _energy(
     hass: HomeAssistant, code: str, flow: EnergyFlow
 ) -> dict[datetime, float]:
-    """Return kWh per hour as the statistics hold it (differences of sums)."""
+    """Return kWh per hour as the statistics hold it."""
     statistic_id = HistorySeries(
         vendor=Vendor.FUSIONSOLAR, device_key=code, device_name="", flow=flow
     ).statistic_id
-    await async_wait_recording_done(hass)
-    rows = await get_instance(hass).async_add_executor_job(
-        statistics_during_period,
-        hass,
-        datetime(2000, 1, 1, tzinfo=UTC),
-        None,
-        {statistic_id},
-        "hour",
-        None,
-        {"sum"},
-    )
-    energy: dict[datetime, float] = {}
-    previous = 0.0
-    for row in rows.get(statistic_id, []):
-        energy[datetime.fromtimestamp(row["start"], UTC)] = round(
-            row["sum"] - previous, 6
-        )
-        previous = row["sum"]
-    return energy
+    return await async_statistic_energy(hass, statistic_id)
 
 
 def _midnight(day: date, tz: ZoneInfo = BERLIN) -> datetime:
