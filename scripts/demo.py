@@ -37,21 +37,19 @@ sys.path.insert(0, str(ROOT))
 
 from tests.simulator.core import RunningSimulator, start_simulator  # noqa: E402
 from tests.simulator.fusionsolar import create_demo as fusionsolar_demo  # noqa: E402
-from tests.simulator.sma import CUSTOM_CLIENT, DEMO_OWNER, demo_simulator as sma_demo  # noqa: E402
+from tests.simulator.sma import CUSTOM_CLIENT, SANDBOX_OWNER, demo_simulator as sma_demo  # noqa: E402
 from tests.simulator.smartme import demo_simulator as smartme_demo  # noqa: E402
 
 USERNAME = "demo"
 PASSWORD = "demo-password"
-SMA_PLANT = "7190000"
+SMA_PLANT = "13"
+"""The sandbox's "Testplant 1": a house with 14.6 kWp and a battery."""
 CONFIGURATION = """\
 homeassistant:
   name: Solar Cloud demo
   time_zone: Europe/Berlin
   external_url: {url}
   internal_url: {url}
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
 frontend:
 onboarding:
 config:
@@ -106,12 +104,15 @@ class Demo:
             ROOT / "custom_components" / "solar_cloud"
         )
         (self.config / "configuration.yaml").write_text(
-            CONFIGURATION.format(url=self.url, port=self.port)
+            CONFIGURATION.format(url=self.url)
         )
         self.hass = subprocess.Popen(
             [str(Path(sys.executable).parent / "hass"), "-c", str(self.config)],
             stdout=(self.config / "hass.out").open("wb"),
             stderr=subprocess.STDOUT,
+            # Since 2026.10 the HTTP settings live in storage, confirmed in the
+            # UI; the port of a fresh instance comes from SETUP_PORT.
+            env={**os.environ, "SETUP_PORT": str(self.port)},
         )
 
     async def wait_for_hass(self) -> None:
@@ -204,7 +205,7 @@ class Demo:
                     "advanced": {"url": sma, "gridcontrol_url": f"{sma}/gridcontrol"},
                     "client_id": CUSTOM_CLIENT[0],
                     "client_secret": CUSTOM_CLIENT[1],
-                    "login_hint": DEMO_OWNER,
+                    "login_hint": SANDBOX_OWNER,
                 },
             ]
         )
@@ -358,14 +359,14 @@ class Demo:
             await page.add_init_script(
                 f"window.localStorage.setItem('hassTokens', {json.dumps(json.dumps(tokens))});"
             )
-            for name, path in (
-                ("energy-dashboard-day", "/energy?historyBack=1"),
-                ("energy-dashboard", "/energy"),
-            ):
-                await page.goto(f"{self.url}{path}")
-                await page.wait_for_timeout(8000)
-                await page.screenshot(path=str(directory / f"{name}.png"))
-                print(f"saved {directory / name}.png")
+            await page.goto(f"{self.url}/energy")
+            await page.wait_for_timeout(8000)
+            await page.screenshot(path=str(directory / "energy-today.png"))
+            # Yesterday: a whole day of the imported history.
+            await page.get_by_role("button", name="Previous").click()
+            await page.wait_for_timeout(5000)
+            await page.screenshot(path=str(directory / "energy-yesterday.png"))
+            print(f"saved the screenshots in {directory}")
             await browser.close()
 
     async def stop(self) -> None:

@@ -99,7 +99,7 @@ async def test_values_follow_the_vendor(
     assert grid < 0  # midday surplus: exporting
     assert float(hass.states.get("sensor.meter_1_grid_export_power").state) == -grid
     assert float(hass.states.get("sensor.meter_1_grid_import_power").state) == 0
-    battery = float(hass.states.get("sensor.ess_charge_discharge_power").state)
+    battery = float(hass.states.get("sensor.ess_battery_power").state)
     assert battery < 0  # charging from the surplus
     assert float(hass.states.get("sensor.ess_charge_power").state) == -battery
     assert float(hass.states.get("sensor.ess_discharge_power").state) == 0
@@ -122,7 +122,7 @@ async def test_night(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None
     assert float(hass.states.get("sensor.grid_meter_grid_power").state) == imported
     discharging = float(hass.states.get("sensor.battery_1_discharge_power").state)
     assert discharging > 0
-    assert float(hass.states.get("sensor.battery_1_charge_discharge_power").state) == (
+    assert float(hass.states.get("sensor.battery_1_battery_power").state) == (
         discharging
     )
     # Strings report nothing at night, so no string sensors are made.
