@@ -45,6 +45,7 @@ from homeassistant.util import dt as dt_util, slugify
 from .const import LOGGER
 from .entity import SolarCloudEntity
 from .issues import async_create_issue
+from .stored import stored_time
 
 RESET_READINGS = 3
 """Readings a lower (or impossibly higher) series needs before it is believed."""
@@ -227,7 +228,7 @@ class EnergyCounter:
         """Take back what :meth:`as_dict` stored; ignore what does not parse."""
         if not isinstance(data, dict):
             return self
-        value, at = data.get("value"), _time(data.get("at"))
+        value, at = data.get("value"), stored_time(data.get("at"))
         if (
             isinstance(value, int | float)
             and not isinstance(value, bool)
@@ -241,8 +242,8 @@ class EnergyCounter:
         if (
             self.value is not None
             and isinstance(candidate, dict)
-            and (first_at := _time(candidate.get("first_at"))) is not None
-            and (last_at := _time(candidate.get("last_at"))) is not None
+            and (first_at := stored_time(candidate.get("first_at"))) is not None
+            and (last_at := stored_time(candidate.get("last_at"))) is not None
             and isinstance(last := candidate.get("last_value"), int | float)
             and isinstance(readings := candidate.get("readings"), int)
         ):
@@ -253,16 +254,6 @@ class EnergyCounter:
                 readings=readings,
             )
         return self
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
 
 
 @dataclass(kw_only=True)

@@ -53,6 +53,7 @@ from .api import (
 from .const import DOMAIN, LOGGER, VENDOR_NAMES, Vendor
 from .runtime import SolarCloudConfigEntry
 from .statistics import HOUR, HistorySeries, SeriesEnergy, async_replace, floor_hour
+from .stored import stored_time
 
 CONF_HISTORY_DAYS: Final = "history_days"
 DEFAULT_HISTORY_DAYS: Final = 365
@@ -120,12 +121,8 @@ class HistoryChunk:
         if not isinstance(data, list) or len(data) != 4:
             return None
         unit, start, end, kind = data
-        try:
-            start_at = datetime.fromisoformat(start)
-            end_at = datetime.fromisoformat(end)
-        except TypeError, ValueError:
-            return None
-        if start_at.tzinfo is None or end_at.tzinfo is None:
+        start_at, end_at = stored_time(start), stored_time(end)
+        if start_at is None or end_at is None:
             return None
         return cls(unit=str(unit), start=start_at, end=end_at, kind=str(kind))
 
@@ -267,8 +264,8 @@ class HistoryImporter:
         self._requests = chunks("requests")
         total = stored.get("backfill_total")
         self.backfill_total = total if isinstance(total, int) else len(self._backfill)
-        self.period_start = _time(stored.get("period_start"))
-        self.newest = _time(stored.get("newest"))
+        self.period_start = stored_time(stored.get("period_start"))
+        self.newest = stored_time(stored.get("newest"))
         desired = self._desired_start(dt_util.utcnow())
         days = stored.get("days")
         if isinstance(days, int) and self.days < days and self.period_start:
@@ -568,13 +565,3 @@ def _next_slot(now: datetime, interval: timedelta, delay: timedelta) -> datetime
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     slots = (now - delay - midnight) // interval + 1
     return midnight + slots * interval + delay
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None

@@ -122,6 +122,9 @@ class SeriesEnergy:
     start: datetime
     end: datetime
     energy: Mapping[datetime, float]
+    sparse: bool = False
+    """Write rows only for hours with energy (and where rows are already):
+    daily values, whose other 23 hours would only repeat the sum."""
 
 
 def floor_hour(moment: datetime) -> datetime:
@@ -195,9 +198,12 @@ async def async_replace(
             running = after[0].sum_before - total
         else:
             running = 0.0
+        existing = {row.start for row in rows if start <= row.start < end}
         statistics = []
         for hour, kwh in hours:
             running += kwh
+            if part.sparse and not kwh and hour not in existing:
+                continue
             statistics.append(StatisticData(start=hour, state=kwh, sum=running))
         async_add_external_statistics(hass, part.series.metadata(), statistics)
         delta = running - after[0].sum_before if after else 0.0

@@ -283,7 +283,9 @@ def _assert_import_balances(
     """Grid import follows from the daily balance: right to the rounding of 5 terms."""
     truth = sim.daily_truth(code, first, end)
     for day in _days(first, end):
-        assert by_day[day] == pytest.approx(truth[day][Flow.IMPORT], abs=0.003), day
+        assert by_day.get(day, 0.0) == pytest.approx(
+            truth[day][Flow.IMPORT], abs=0.003
+        ), day
 
 
 async def test_a_backfill_is_daily_within_minutes_then_hourly_newest_first(
@@ -329,6 +331,39 @@ async def test_a_backfill_is_daily_within_minutes_then_hourly_newest_first(
     assert counts["getKpiStationHour"] == 3 + 8
     print(  # noqa: T201 - figures for the closing note
         f"\n21 days: daily after {daily_after}; calls {_history_calls(counts)}"
+    )
+
+
+async def test_a_year_is_daily_within_half_an_hour(
+    hass: HomeAssistant,
+    start_vendor_simulator: StartSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A year: every flow of every day equals the truth, then the newest days hourly.
+
+    Daily values take one row a day (the other hours would only repeat the
+    sum), so a year's daily pass writes about 2,200 rows, not 52,000.
+    """
+    sim, entry = await _setup(hass, start_vendor_simulator, days=365, plants=[_east()])
+    history = _importer(entry)
+    waited = timedelta()
+    while history.progress is None or history.diagnostics()["backfill_left"] > 366:
+        await async_advance(hass, freezer, STEP)
+        waited += STEP
+        assert waited < timedelta(minutes=40)
+    daily_after, daily_calls = waited, _history_calls(sim.log.counts())
+    await async_advance(hass, freezer, timedelta(minutes=20), step=STEP)
+    assert sim.refused_calls() == 0
+
+    first, refined, today = date(2025, 11, 3), date(2026, 10, 23), date(2026, 11, 2)
+    await _assert_daily(hass, sim, EAST, DAILY_ONLY, (first, today))
+    await _assert_daily(hass, sim, EAST, HOURLY, (first, refined))
+    await _assert_hourly(hass, sim, EAST, HOURLY, _span(refined, today))
+    imported = _by_day(await _energy(hass, EAST, EnergyFlow.GRID_IMPORT))
+    _assert_import_balances(sim, EAST, imported, first, today)
+    print(  # noqa: T201 - figures for the closing note
+        f"\nyear: daily after {daily_after} ({daily_calls});"
+        f" then {_history_calls(sim.log.counts())}; refused {sim.refused_calls()}"
     )
 
 

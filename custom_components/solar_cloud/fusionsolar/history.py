@@ -581,6 +581,7 @@ class FusionSolarHistory(HistorySource):
                     start=calendar.midnight(first),
                     end=calendar.midnight(last + DAY),
                     energy=energy,
+                    sparse=True,
                 )
             )
         return parts
