@@ -109,6 +109,19 @@ def test_a_replaced_meter_is_accepted_after_an_hour_of_readings() -> None:
     assert counter.value == 3.5
 
 
+def test_a_run_of_zeros_is_not_a_new_meter() -> None:
+    """A cloud that lost its data answers 0 for hours: held, never accepted."""
+    counter = _lifetime()
+    verdicts = _feed(
+        counter, [0.0] * 8, every=timedelta(minutes=20), start=T0 + timedelta(minutes=5)
+    )
+    assert set(verdicts) == {Verdict.HELD}
+    assert counter.value == 1380.5
+    # When the real value returns, nothing was counted twice.
+    at = T0 + timedelta(hours=3)
+    assert counter.update(1381.0, at, now=at) is Verdict.ACCEPTED
+
+
 def test_a_lower_series_that_does_not_count_on_is_never_accepted() -> None:
     """Alternating bad values never make a series."""
     counter = _lifetime()

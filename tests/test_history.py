@@ -490,6 +490,24 @@ async def test_the_statistics_are_named_and_typed_for_the_energy_dashboard(
     assert metadata["name"] == "Home solar production"
 
 
+def test_a_range_off_the_whole_hour_leaves_the_next_its_first_hour() -> None:
+    """A day from 18:30 to 18:30 UTC (India) owns 18:00 to 18:00, not 19:00."""
+    series = HistorySeries(
+        vendor="fusionsolar", device_key="p", device_name="P", flow=EnergyFlow.SOLAR
+    )
+    start = datetime(2026, 6, 20, 18, 30, tzinfo=UTC)
+    part = SeriesEnergy(
+        series=series,
+        start=start,
+        end=start + timedelta(days=1),
+        energy={start: 1.0, start + timedelta(hours=23): 2.0},
+    )
+    hours = hourly(part, until=start + timedelta(days=3))
+    assert hours[0] == (datetime(2026, 6, 20, 18, tzinfo=UTC), 1.0)
+    assert hours[-1] == (datetime(2026, 6, 21, 17, tzinfo=UTC), 2.0)
+    assert len(hours) == 24
+
+
 def test_hourly_counts_bad_values_as_nothing() -> None:
     """Negative, NaN and non-numbers count as zero; values outside are dropped."""
     series = HistorySeries(

@@ -8,14 +8,15 @@ one absurd value is as bad: everything after it is lost. So every energy
 counter, polled or pushed, passes its readings through :class:`EnergyCounter`:
 
 - **Rejected** (never shown): a missing value, NaN, infinity, a negative value,
-  a reading dated more than :data:`FUTURE_TOLERANCE` ahead of the clock, and a
-  rise of more energy than the plant's nominal power could produce in the time
-  since the last reading (where the vendor knows that power).
-- **Held back** (the last good value stays): a drop. Logged once at debug level
-  with both values; a reading back at or above the last good value ends it.
+  a reading dated more than :data:`FUTURE_TOLERANCE` ahead of the clock.
+- **Held back** (the last good value stays): a drop, and a rise of more energy
+  than the plant's nominal power could produce in the time since the last
+  reading (where the vendor knows that power). Logged once at debug level with
+  both values; a reading back in line ends it.
 - **Accepted as a new series**: a drop or an impossible rise that persists for
   :data:`RESET_READINGS` readings over at least :data:`RESET_AFTER`, each at or
-  above the one before (a replaced or reset meter counts up again). Then the
+  above the one before, and that has grown (a replaced or reset meter counts
+  up again; a run of zeros from a cloud that lost its data does not). Then the
   counter shows the new value, logs a warning and raises a repair issue that
   says what it does to the statistics.
 - **Daily counters** (``today``) only ever fall at the plant's local midnight
@@ -92,6 +93,7 @@ class _Candidate:
     """A lower (or impossibly higher) series that may be a replaced meter."""
 
     first_at: datetime
+    first_value: float
     last_at: datetime
     last_value: float
     readings: int = 1
@@ -180,7 +182,9 @@ class EnergyCounter:
             or reading > candidate.last_value + self._rise_limit(candidate.last_at, at)
         ):
             # A new series starts, or the last one did not count on steadily.
-            self.candidate = _Candidate(first_at=at, last_at=at, last_value=reading)
+            self.candidate = _Candidate(
+                first_at=at, first_value=reading, last_at=at, last_value=reading
+            )
             return Verdict.HELD
         candidate.readings += 1
         candidate.last_value = reading
@@ -188,6 +192,7 @@ class EnergyCounter:
         if (
             candidate.readings >= RESET_READINGS
             and at - candidate.first_at >= RESET_AFTER
+            and candidate.last_value > candidate.first_value
         ):
             return self._accept(reading, at, Verdict.NEW_SERIES)
         return Verdict.HELD
@@ -216,6 +221,7 @@ class EnergyCounter:
             "day_reset_done": self.day_reset_done,
             "candidate": {
                 "first_at": self.candidate.first_at.isoformat(),
+                "first_value": self.candidate.first_value,
                 "last_at": self.candidate.last_at.isoformat(),
                 "last_value": self.candidate.last_value,
                 "readings": self.candidate.readings,
@@ -245,10 +251,12 @@ class EnergyCounter:
             and (first_at := stored_time(candidate.get("first_at"))) is not None
             and (last_at := stored_time(candidate.get("last_at"))) is not None
             and isinstance(last := candidate.get("last_value"), int | float)
+            and isinstance(first := candidate.get("first_value", last), int | float)
             and isinstance(readings := candidate.get("readings"), int)
         ):
             self.candidate = _Candidate(
                 first_at=first_at,
+                first_value=float(first),
                 last_at=last_at,
                 last_value=float(last),
                 readings=readings,

@@ -1,17 +1,22 @@
 """Energy history in Home Assistant's long-term statistics (external statistics).
 
 Each series (a plant's solar production, a meter's import, ...) is one
-external statistic ``solar_cloud:<vendor>_<device>_<flow>`` in kWh, with one
-row per hour. A row's ``sum`` is the energy counted up to the end of its hour;
-the Energy dashboard only ever uses differences of sums.
+external statistic ``solar_cloud:<vendor>_<device>_<flow>`` in kWh, with a row
+per hour (daily values: a row per day, in the day's first hour). A row's
+``sum`` is the energy counted up to the end of its hour, its ``state`` the
+energy of the hour itself; the Energy dashboard only ever uses differences of
+sums, which may start anywhere (below zero too).
 
 Everything is written by one operation, :func:`async_replace`: "this range of
-hours holds this energy". It writes a row for every hour of the range (hours
-without energy hold 0), continues the sum from the last row before the range,
-and moves every later row by what the range's total changed. So importing is
+hours holds this energy". It writes the range's rows (hours without energy
+hold 0, or have no row where a part is ``sparse``), continues the sum from the
+last row before the range -- or, with none before, ends it where the next row
+begins (its sum less its state) -- and moves the later rows by what the
+range's total changed, which only a correction does. So importing is
 idempotent (the same data again changes nothing), order does not matter (the
-newest days can be imported before older ones), a late correction of a past
-hour lands in that hour, and nothing is ever counted twice.
+newest days can be imported before older ones, and moving nothing), a late
+correction of a past hour lands in that hour, and nothing is ever counted
+twice.
 """
 
 from __future__ import annotations
@@ -42,8 +47,8 @@ from .const import DOMAIN, LOGGER
 
 HOUR: Final = timedelta(hours=1)
 _LOOKBACK = timedelta(days=2)
-"""How far before a range to look for the row the sum continues from (rows
-are written for every hour, so the row before is normally one hour back)."""
+"""How far around a range to look first for the rows before and after it
+(normally an hour or a day away); beyond it, a second query looks further."""
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _TOLERANCE = 1e-9
 
@@ -143,8 +148,11 @@ def hourly(part: SeriesEnergy, *, until: datetime) -> list[tuple[datetime, float
 
     Bad values (negative, NaN, not a number) count as nothing; energy dated
     outside the range or between hour starts goes to the hour it falls in.
+    A range bounded off the whole hour (a plant-local midnight at :30, in
+    India) owns the hour its start falls in, not the hour its end falls in:
+    that one is the next range's first.
     """
-    start, end = floor_hour(part.start), min(ceil_hour(part.end), ceil_hour(until))
+    start, end = floor_hour(part.start), min(floor_hour(part.end), ceil_hour(until))
     energy: dict[datetime, float] = {}
     for moment, value in part.energy.items():
         hour = floor_hour(moment)
@@ -174,54 +182,63 @@ async def async_replace(
     where theirs begin, and nothing after it is touched.
     """
     instance = get_instance(hass)
-    # Rows queued earlier must be in the database before the sums are read.
-    await instance.async_block_till_done()
-    written = []
+    written: list[SeriesEnergy] = []
     for part in parts:
         hours = hourly(part, until=now)
         if not hours:
             continue
-        start, end = hours[0][0], hours[-1][0] + HOUR
-        statistic_id = part.series.statistic_id
-        rows = await _async_rows(hass, statistic_id, start - _LOOKBACK, end + _LOOKBACK)
-        before = [row for row in rows if row.start < start]
-        after = [row for row in rows if row.start >= end]
-        if not before:
-            before = await _async_rows(hass, statistic_id, _EPOCH, start)
-        if not after:
-            after = await _async_rows(hass, statistic_id, end, None)
-        total = sum(kwh for _, kwh in hours)
-        if before:
-            running = before[-1].sum
-        elif after:
-            # Nothing before: end where the next row begins.
-            running = after[0].sum_before - total
-        else:
-            running = 0.0
-        existing = {row.start for row in rows if start <= row.start < end}
-        statistics = []
-        for hour, kwh in hours:
-            running += kwh
-            if part.sparse and not kwh and hour not in existing:
-                continue
-            statistics.append(StatisticData(start=hour, state=kwh, sum=running))
-        async_add_external_statistics(hass, part.series.metadata(), statistics)
-        delta = running - after[0].sum_before if after else 0.0
-        if abs(delta) > _TOLERANCE:
-            # Later rows keep their own energy: their sums move by the change.
-            instance.async_adjust_statistics(
-                statistic_id, end, delta, UnitOfEnergy.KILO_WATT_HOUR
-            )
-        LOGGER.debug(
-            "Imported %s from %s to %s (%.3f kWh, later rows moved by %.3f kWh)",
-            statistic_id,
-            start,
-            end,
-            total,
-            delta,
-        )
+        if not written or part.series in {done.series for done in written}:
+            # Rows queued earlier (by this call too) must be in the database
+            # before the sums are read.
+            await instance.async_block_till_done()
+        await _async_replace_part(hass, part, hours)
         written.append(part)
     return written
+
+
+async def _async_replace_part(
+    hass: HomeAssistant, part: SeriesEnergy, hours: list[tuple[datetime, float]]
+) -> None:
+    """Write one part's hours; move the later rows if its total changed."""
+    start, end = hours[0][0], hours[-1][0] + HOUR
+    statistic_id = part.series.statistic_id
+    rows = await _async_rows(hass, statistic_id, start - _LOOKBACK, end + _LOOKBACK)
+    before = [row for row in rows if row.start < start]
+    after = [row for row in rows if row.start >= end]
+    if not before:
+        before = await _async_rows(hass, statistic_id, _EPOCH, start)
+    if not after:
+        after = await _async_rows(hass, statistic_id, end, None)
+    total = sum(kwh for _, kwh in hours)
+    if before:
+        running = before[-1].sum
+    elif after:
+        # Nothing before: end where the next row begins.
+        running = after[0].sum_before - total
+    else:
+        running = 0.0
+    existing = {row.start for row in rows if start <= row.start < end}
+    statistics = []
+    for hour, kwh in hours:
+        running += kwh
+        if part.sparse and not kwh and hour not in existing:
+            continue
+        statistics.append(StatisticData(start=hour, state=kwh, sum=running))
+    async_add_external_statistics(hass, part.series.metadata(), statistics)
+    delta = running - after[0].sum_before if after else 0.0
+    if abs(delta) > _TOLERANCE:
+        # Later rows keep their own energy: their sums move by the change.
+        get_instance(hass).async_adjust_statistics(
+            statistic_id, end, delta, UnitOfEnergy.KILO_WATT_HOUR
+        )
+    LOGGER.debug(
+        "Imported %s from %s to %s (%.3f kWh, later rows moved by %.3f kWh)",
+        statistic_id,
+        start,
+        end,
+        total,
+        delta,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
