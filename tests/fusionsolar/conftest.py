@@ -66,7 +66,6 @@ def client(
 
 # Home Assistant ---------------------------------------------------------------
 
-NOON = "2026-06-21T10:00:00+00:00"
 """Noon in the plants' time zone (Europe/Berlin): the sun is up."""
 
 

@@ -21,8 +21,9 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.solar_cloud.api.fusionsolar.const import Path
 
 from ..common import async_advance
+from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
-from .conftest import HOME, NOON
+from .conftest import HOME
 
 pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks")]
 

@@ -24,6 +24,7 @@ from custom_components.solar_cloud.fusionsolar.sensor import (
 )
 
 from ..common import async_advance
+from ..const import NOON
 from ..simulator.core import StartSimulator
 from ..simulator.fusionsolar import (
     FusionSolarSimulator,
@@ -31,7 +32,7 @@ from ..simulator.fusionsolar import (
     SimDevice,
     SimPlant,
 )
-from .conftest import HOME, NOON
+from .conftest import HOME
 
 TOTAL = "sensor.rheinblick_lifetime_energy"
 TODAY = "sensor.rheinblick_energy_today"

@@ -23,8 +23,9 @@ from custom_components.solar_cloud.fusionsolar import (
 )
 
 from ..common import async_advance
+from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator, SimDevice
-from .conftest import HOME, MATERNELLE, NOON, PUER
+from .conftest import HOME, MATERNELLE, PUER
 
 
 @pytest.mark.freeze_time(NOON)

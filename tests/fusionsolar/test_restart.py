@@ -36,9 +36,10 @@ from custom_components.solar_cloud.fusionsolar.storage import (
 )
 
 from ..common import async_advance
+from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator
-from .conftest import HOME, MATERNELLE, NOON, PUER
+from .conftest import HOME, MATERNELLE, PUER
 from .test_config_flow import ACCOUNT, _start
 
 pytestmark = pytest.mark.freeze_time(NOON)

@@ -13,8 +13,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.const import DOMAIN
 
+from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
-from .conftest import HOME, MATERNELLE, NOON, PUER
+from .conftest import HOME, MATERNELLE, PUER
 
 pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks")]
 

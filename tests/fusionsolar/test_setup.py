@@ -23,9 +23,9 @@ from custom_components.solar_cloud.fusionsolar.connection import account_id
 from custom_components.solar_cloud.fusionsolar.rights import ISSUE_MISSING_RIGHTS
 
 from ..common import async_advance
+from ..const import NOON
 from ..simulator.core import StartSimulator
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator, scaled_account
-from .conftest import NOON
 
 pytestmark = pytest.mark.freeze_time(NOON)
 

@@ -35,8 +35,6 @@ from ..simulator.sma import (
     demo_owner_plants,
 )
 
-# Noon in Berlin on midsummer's day: the sandbox plants produce.
-NOON = "2026-06-21T10:00:00+00:00"
 REDIRECT = "https://example.com/auth/external/callback"
 
 

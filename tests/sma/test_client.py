@@ -33,6 +33,7 @@ from custom_components.solar_cloud.api.sma import (
 from custom_components.solar_cloud.api.sma.models import MeasurementSet
 from custom_components.solar_cloud.api.sma.token import token_subject
 
+from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import (
     CLASSIC_PLANT,
@@ -42,7 +43,6 @@ from ..simulator.sma import (
     SANDBOX_OWNER,
     SmaSimulator,
 )
-from .conftest import NOON
 
 
 @pytest.fixture

@@ -30,9 +30,10 @@ from custom_components.solar_cloud.sma.const import (
 )
 
 from ..common import async_advance
+from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CODE_CLIENT, CUSTOM_CLIENT, SANDBOX_OWNER, SmaSimulator
-from .conftest import NOON, REDIRECT
+from .conftest import REDIRECT
 
 
 def _sim(cloud: RunningSimulator) -> SmaSimulator:

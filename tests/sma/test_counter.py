@@ -21,9 +21,9 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.solar_cloud.const import DOMAIN
 
 from ..common import async_advance
+from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
-from .conftest import NOON
 
 PV = "sensor.testplant_1_pv_energy"
 CONSUMPTION = "sensor.testplant_1_consumption_energy"

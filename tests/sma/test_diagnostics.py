@@ -12,9 +12,9 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import SANDBOX_OWNER
-from .conftest import NOON
 
 REDACTED = "**REDACTED**"
 

@@ -21,9 +21,9 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.solar_cloud.const import DOMAIN
 
+from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
-from .conftest import NOON
 
 pytestmark = pytest.mark.freeze_time(NOON)
 

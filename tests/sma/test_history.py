@@ -37,6 +37,7 @@ from custom_components.solar_cloud.sma.history import FLOWS, SmaHistory, _hourly
 from custom_components.solar_cloud.statistics import HistorySeries
 
 from ..common import async_advance, async_statistic_energy
+from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import (
     CLASSIC_PLANT,
@@ -46,7 +47,7 @@ from ..simulator.sma import (
     SmaSimulator,
     truth_hourly,
 )
-from .conftest import NOON, custom_data
+from .conftest import custom_data
 
 _LOGGER = logging.getLogger(__name__)
 SPACING = timedelta(seconds=10)

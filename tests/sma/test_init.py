@@ -19,9 +19,9 @@ from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.sma.const import CONF_PLANT_MIGRATIONS
 
 from ..common import async_advance
+from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
-from .conftest import NOON
 
 
 def _sim(cloud: RunningSimulator) -> SmaSimulator:

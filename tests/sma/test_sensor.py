@@ -24,9 +24,9 @@ from custom_components.solar_cloud.sma.coordinator import PlantData
 from custom_components.solar_cloud.sma.sensor import PLANT_SENSORS
 
 from ..common import async_advance
+from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
-from .conftest import NOON
 
 
 def _sim(cloud: RunningSimulator) -> SmaSimulator:
