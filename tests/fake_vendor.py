@@ -26,7 +26,11 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from custom_components.solar_cloud.actions import ActionTarget, FeedInLimitRequest
+from custom_components.solar_cloud.actions import (
+    SET_FEED_IN_LIMIT,
+    ActionTarget,
+    FeedInLimitRequest,
+)
 from custom_components.solar_cloud.api import (
     ApiAuthenticationError,
     ApiConnectionError,
@@ -321,14 +325,6 @@ class FakeData(SolarCloudData):
         """Remember that the account was released."""
         self.unloaded = True
 
-    async def async_set_feed_in_limit(
-        self, target: ActionTarget, request: FeedInLimitRequest
-    ) -> ServiceResponse:
-        """Send the limit of the target plant."""
-        plant = target.device_key or next(iter(self.power.data))
-        await self.client.set_limit(plant, request.power_limit or 0.0)
-        return {"plant": plant, "mode": request.mode}
-
 
 class FakePowerSensor(SolarCloudEntity[FakeCoordinator], SensorEntity):
     """The power of one plant."""
@@ -417,6 +413,17 @@ async def _async_remove_entry(
     removed_entries.append(entry.entry_id)
 
 
+async def _async_set_feed_in_limit(
+    data: FakeData, target: ActionTarget, request: FeedInLimitRequest
+) -> ServiceResponse:
+    """Send the limit of the target plant."""
+    plant = target.device_key or next(iter(data.power.data))
+    await data.client.set_limit(plant, request.power_limit or 0.0)
+    return {"plant": plant, "mode": request.mode}
+
+
 FAKE_INTEGRATION = VendorIntegration(
-    async_setup_entry=_async_setup_entry, async_remove_entry=_async_remove_entry
+    async_setup_entry=_async_setup_entry,
+    async_remove_entry=_async_remove_entry,
+    actions=(SET_FEED_IN_LIMIT.handled_by(_async_set_feed_in_limit),),
 )
