@@ -7,7 +7,7 @@ actions) without depending on any of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -43,7 +43,9 @@ from custom_components.solar_cloud.const import CONF_VENDOR, Vendor
 from custom_components.solar_cloud.coordinator import SolarCloudCoordinator
 from custom_components.solar_cloud.counter import CounterSensor
 from custom_components.solar_cloud.entity import (
+    NewEntities,
     SolarCloudEntity,
+    async_add_as_they_appear,
     async_remove_stale_devices,
 )
 from custom_components.solar_cloud.history import HistoryChunk, HistorySource
@@ -370,24 +372,26 @@ async def _async_setup_sensors(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data.power  # type: ignore[attr-defined]
-    async_add_entities(
-        FakePowerSensor(
-            coordinator,
-            POWER,
-            device_key=plant,
-            device_info=DeviceInfo(
-                identifiers={("solar_cloud", f"{entry.data[CONF_VENDOR]}_{plant}")},
-                name=plant,
-                manufacturer="Fake",
-            ),
-        )
-        for plant in coordinator.data
-    )
-    async_add_entities(
-        FakeCounterSensor(coordinator, ENERGY, device_key=plant)
-        for plant, reading in coordinator.data.items()
-        if "energy" in reading
-    )
+
+    def build(new: NewEntities) -> Iterator[SensorEntity]:
+        for plant, reading in coordinator.data.items():
+            if new.want(plant, POWER.key):
+                yield FakePowerSensor(
+                    coordinator,
+                    POWER,
+                    device_key=plant,
+                    device_info=DeviceInfo(
+                        identifiers={
+                            ("solar_cloud", f"{entry.data[CONF_VENDOR]}_{plant}")
+                        },
+                        name=plant,
+                        manufacturer="Fake",
+                    ),
+                )
+            if "energy" in reading and new.want(plant, ENERGY.key):
+                yield FakeCounterSensor(coordinator, ENERGY, device_key=plant)
+
+    async_add_as_they_appear(entry, async_add_entities, build, coordinator)
 
 
 async def _async_setup_entry(
