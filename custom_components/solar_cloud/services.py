@@ -89,6 +89,8 @@ async def _async_import_history(call: ServiceCall) -> ServiceResponse:
     target = async_resolve_target(call.hass, call)
     if (history := target.entry.runtime_data.history) is None:
         raise invalid("history_not_available", entry=target.entry.title)
+    if history.paused:
+        raise invalid("history_import_paused", entry=target.entry.title)
     today = dt_util.now().date()
     start: date = call.data[ATTR_START_DATE]
     end: date = call.data.get(ATTR_END_DATE, today)
