@@ -16,7 +16,7 @@ from ..runtime import (
     VendorIntegration,
 )
 from .calibration import PushCalibration
-from .client import async_create_client
+from .connection import async_create_client
 from .const import (
     CONF_AUTH_TYPE,
     CONF_REALTIME,

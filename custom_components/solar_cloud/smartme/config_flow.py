@@ -23,7 +23,6 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_WEBHOOK_ID,
 )
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     TextSelector,
@@ -45,12 +44,11 @@ from ..api.smartme import (
     BasicAuth,
     OAuthAuth,
     SmartMeAuth,
-    SmartMeClient,
     User,
 )
 from ..const import LOGGER, Vendor
 from ..flow_base import PASSWORD_SELECTOR, SolarCloudFlowBase
-from .client import oauth_endpoints
+from .connection import create_client, oauth_endpoints
 from .const import (
     CONF_AUTH_TYPE,
     CONF_REALTIME,
@@ -214,7 +212,7 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
         self, auth: SmartMeAuth, url: str, errors: dict[str, str], field: str
     ) -> User | None:
         """Return the account the credentials open; else fill ``errors``."""
-        client = SmartMeClient(async_get_clientsession(self.hass), auth, base_url=url)
+        client = create_client(self.hass, auth, url)
         try:
             return await client.user()
         except ApiAuthenticationError:

@@ -1,4 +1,4 @@
-"""Build an entry's smart-me client from what the entry stores."""
+"""Building the smart-me client of an entry or a flow: credentials, OAuth endpoints."""
 
 from __future__ import annotations
 
@@ -39,6 +39,11 @@ def static_auth(data: Mapping[str, Any]) -> SmartMeAuth | None:
     return None
 
 
+def create_client(hass: HomeAssistant, auth: SmartMeAuth, url: str) -> SmartMeClient:
+    """Return a client that signs in with ``auth`` at ``url``."""
+    return SmartMeClient(async_get_clientsession(hass), auth, base_url=url)
+
+
 async def async_create_client(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> SmartMeClient:
@@ -55,4 +60,4 @@ async def async_create_client(
             hass, entry, oauth_endpoints(url)
         )
         auth = OAuthAuth(ConfigEntryTokenSource(hass, entry, implementation))
-    return SmartMeClient(async_get_clientsession(hass), auth, base_url=url)
+    return create_client(hass, auth, url)
