@@ -30,6 +30,7 @@ from custom_components.solar_cloud.api.smartme import (
     RealtimeRegistration,
     RegistrationType,
     SmartMeClient,
+    SwitchOutput,
     User,
 )
 from custom_components.solar_cloud.api.smartme.models import as_bool, as_datetime
@@ -388,6 +389,11 @@ def test_other_models() -> None:
         }
     )
     assert (analog.on_off, analog.min_value, analog.max_value) == (False, 0.0, 32183.0)
+    assert analog.switch_output is None
+    unknown = DeviceAction.from_api({"ObisCode": "63000C0201FF", "ActionType": 0})
+    assert (unknown.on_off, unknown.switch_output) == (True, None)
+    relay = DeviceAction.from_api({"ObisCode": "63000C0000FF", "ActionType": 0})
+    assert relay.switch_output is SwitchOutput.SWITCH
     assert (
         RealtimeRegistration.from_api(
             {"ApiUrl": "u", "RegistrationType": 1}

@@ -54,11 +54,11 @@ from ..api.smartme import (
     Device,
     DeviceEnergyType,
     HistoryReading,
+    MeterReading,
     SmartMeClient,
     history_energy_factor,
     history_windows,
 )
-from ..api.smartme.obis import ENERGY_EXPORT, ENERGY_IMPORT
 from ..api.smartme.push import MAX_CALIBRATION_GAP, MIN_CALIBRATION_KWH
 from ..const import LOGGER, Vendor
 from ..history import HistoryChunk, HistorySource
@@ -73,27 +73,22 @@ transformer station delivers (1,600 A at 400 V, the largest low-voltage
 connection). Direct meters pass 80 A (55 kW); transformer (CT) meters and
 modules read bigger connections (a sample meter sees 110 kW). An hour with
 more energy is a glitch, or a unit taken 1,000 times too large."""
-_COUNTERS: Final = {EnergyFlow.IMPORT: ENERGY_IMPORT, EnergyFlow.EXPORT: ENERGY_EXPORT}
+
+
+def _counter(reading: HistoryReading | MeterReading, flow: EnergyFlow) -> float | None:
+    """Return the import or export counter of a history or device list reading."""
+    return reading.energy_import if flow is EnergyFlow.IMPORT else reading.energy_export
 
 
 def _flows(device: Device) -> tuple[EnergyFlow, ...]:
     """Return the flows of a meter whose device list shows that counter."""
     if device.energy_type is not DeviceEnergyType.ELECTRICITY:
         return ()
-    reading = device.reading
     return tuple(
         flow
-        for flow, counter in (
-            (EnergyFlow.IMPORT, reading.energy_import),
-            (EnergyFlow.EXPORT, reading.energy_export),
-        )
-        if counter is not None
+        for flow in (EnergyFlow.IMPORT, EnergyFlow.EXPORT)
+        if _counter(device.reading, flow) is not None
     )
-
-
-def _rest_kwh(device: Device, flow: EnergyFlow) -> float | None:
-    reading = device.reading
-    return reading.energy_import if flow is EnergyFlow.IMPORT else reading.energy_export
 
 
 def _hour_of(moment: datetime) -> datetime:
@@ -271,19 +266,18 @@ class SmartMeHistory(HistorySource):
         factor, confirmed = await self._async_factor(device, readings)
         parts = []
         for flow in _flows(device):
-            code = _COUNTERS[flow]
             counted = counter_energy(
                 [
-                    (item.time, item.values[code])
+                    (item.time, counter)
                     for item in points
-                    if code in item.values
+                    if (counter := _counter(item, flow)) is not None
                 ],
                 factor,
             )
             if counted is None:
                 continue
             if not confirmed and not _plausible(
-                counted, factor, _rest_kwh(device, flow)
+                counted, factor, _counter(device.reading, flow)
             ):
                 LOGGER.warning(
                     "Not importing the smart-me history of %s from %s to %s: its "

@@ -23,6 +23,7 @@ from .models import (
     RegistrationType,
     User,
 )
+from .obis import SwitchOutput
 from .push import SCALED_FIELDS, PushScale, apply_push
 from .realtime import (
     RealtimeDeviceData,
@@ -54,6 +55,7 @@ __all__ = [
     "RegistrationType",
     "SmartMeAuth",
     "SmartMeClient",
+    "SwitchOutput",
     "User",
     "apply_push",
     "decode_realtime",
