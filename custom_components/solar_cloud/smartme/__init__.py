@@ -29,7 +29,7 @@ from .coordinator import SmartMeAccountCoordinator
 from .data import SmartMeData
 from .history import SmartMeHistory
 from .options_flow import SmartMeOptionsFlow
-from .realtime import SmartMeRealtime, async_unregister
+from .realtime import SmartMeRealtime, async_stop_pushes, async_unregister
 from .sensor import async_setup_sensors
 from .switch import async_setup_switches
 
@@ -75,19 +75,9 @@ async def _async_setup_entry(
         data.realtime.async_start()
     elif CONF_REALTIME_URL in entry.data:
         entry.async_create_background_task(
-            hass, _async_stop_pushes(hass, entry, data), "smart-me stop realtime"
+            hass, async_stop_pushes(hass, entry, client), "smart-me stop realtime"
         )
     return data
-
-
-async def _async_stop_pushes(
-    hass: HomeAssistant, entry: SolarCloudConfigEntry, data: SmartMeData
-) -> None:
-    """Unregister at smart-me after the user switched realtime off."""
-    await async_unregister(hass, entry, data.client)
-    hass.config_entries.async_update_entry(
-        entry, data={k: v for k, v in entry.data.items() if k != CONF_REALTIME_URL}
-    )
 
 
 async def _async_remove_entry(

@@ -55,6 +55,7 @@ from ..const import LOGGER, Vendor
 from ..flow_base import PASSWORD_SELECTOR, SolarCloudFlowBase
 from .connection import create_client, oauth_endpoints
 from .const import (
+    CONF_AUTH_IMPLEMENTATION,
     CONF_AUTH_TYPE,
     CONF_REALTIME,
     CONF_SCAN_INTERVAL,
@@ -73,7 +74,7 @@ AUTH_KEYS = {
     CONF_API_KEY,
     CONF_URL,
     CONF_TOKEN,
-    "auth_implementation",
+    CONF_AUTH_IMPLEMENTATION,
 }
 WEBHOOK_USERNAME = "solar_cloud"
 USERNAME_SELECTOR = TextSelector(

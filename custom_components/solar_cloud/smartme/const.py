@@ -5,6 +5,8 @@ from enum import StrEnum
 from typing import Final
 
 CONF_AUTH_TYPE: Final = "auth_type"
+CONF_AUTH_IMPLEMENTATION: Final = "auth_implementation"
+"""Where Home Assistant's OAuth2 entries keep their application credential."""
 CONF_REALTIME: Final = "realtime"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_WEBHOOK_USERNAME: Final = "webhook_username"

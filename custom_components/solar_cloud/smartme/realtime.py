@@ -246,3 +246,13 @@ async def async_unregister(
         LOGGER.warning("Could not remove the smart-me realtime registration: %s", err)
     if CONF_CLOUDHOOK_URL in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+
+
+async def async_stop_pushes(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry, client: SmartMeClient
+) -> None:
+    """Unregister at smart-me after the user switched realtime off."""
+    await async_unregister(hass, entry, client)
+    hass.config_entries.async_update_entry(
+        entry, data={k: v for k, v in entry.data.items() if k != CONF_REALTIME_URL}
+    )
