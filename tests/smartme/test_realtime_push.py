@@ -41,12 +41,16 @@ from ..simulator.smartme import (
     SimDevice,
     SmartMeSimulator,
 )
-from .conftest import WEBHOOK_ID, SetUp
-
-CHARGER_ID = "2acd74e0-ab66-6c37-17bf-a734f3b4a034"
-ZERO_CHARGER_ID = "be4ba20f-1a01-cb3a-8ce9-f1a56238ba4f"
-HOOK_PATH = f"/api/webhook/{WEBHOOK_ID}"
-AUTH = {"Authorization": basic_auth_header("solar_cloud", "push-secret")}
+from . import SetUp
+from .const import (
+    CHARGER_ID,
+    HOOK_PATH,
+    PUSH_AUTH,
+    WEBHOOK_ID,
+    WEBHOOK_PASSWORD,
+    WEBHOOK_USERNAME,
+    ZERO_CHARGER_ID,
+)
 
 
 @pytest.fixture
@@ -77,8 +81,8 @@ async def test_push_reaches_state(
     await setup_entry()
     [registration] = simulator.registrations.values()
     assert registration["ApiUrl"] == f"{external_url}{HOOK_PATH}"
-    assert registration["BasicAuthUsername"] == "solar_cloud"
-    assert registration["BasicAuthPassword"] == "push-secret"
+    assert registration["BasicAuthUsername"] == WEBHOOK_USERNAME
+    assert registration["BasicAuthPassword"] == WEBHOOK_PASSWORD
     before = float(state(hass, "sensor.bilanz_vk_energy_import"))
     assert state(hass, "sensor.bilanz_vk_frequency") == "unknown"
 
@@ -127,7 +131,7 @@ async def test_push_units_are_calibrated_per_device(
     "headers",
     [
         {},
-        {"Authorization": basic_auth_header("solar_cloud", "wrong")},
+        {"Authorization": basic_auth_header(WEBHOOK_USERNAME, "wrong")},
         {"Authorization": "Bearer x"},
         {"Authorization": "Basic é"},
     ],
@@ -158,7 +162,7 @@ async def test_only_post(
 ) -> None:
     """The webhook takes POST only."""
     await setup_entry()
-    response = await ha_client.put(HOOK_PATH, data=b"", headers=AUTH)
+    response = await ha_client.put(HOOK_PATH, data=b"", headers=PUSH_AUTH)
     assert response.status == 405
 
 
@@ -176,7 +180,7 @@ async def test_push_too_large(
         yield body[100_000:]
 
     response = await ha_client.post(
-        HOOK_PATH, data=stream() if chunked else body, headers=AUTH
+        HOOK_PATH, data=stream() if chunked else body, headers=PUSH_AUTH
     )
     assert response.status == 413
     realtime = data_of(hass, entry).realtime
@@ -194,7 +198,9 @@ async def test_garbage_is_400(
     """A body that is not a DeviceDataArray is refused, nothing changes."""
     entry = await setup_entry()
     before = state(hass, "sensor.bilanz_vk_power")
-    response = await ha_client.post(HOOK_PATH, data=b"\xff\xfe garbage", headers=AUTH)
+    response = await ha_client.post(
+        HOOK_PATH, data=b"\xff\xfe garbage", headers=PUSH_AUTH
+    )
     assert response.status == 400
     assert state(hass, "sensor.bilanz_vk_power") == before
     realtime = data_of(hass, entry).realtime
@@ -261,7 +267,7 @@ async def test_out_of_order_pushes(
     )
     for item in (newer, older):
         response = await ha_client.post(
-            HOOK_PATH, data=encode_realtime([item]), headers=AUTH
+            HOOK_PATH, data=encode_realtime([item]), headers=PUSH_AUTH
         )
         assert response.status == 200
     assert state(hass, "sensor.bilanz_vk_voltage_l1") == "230.0"
@@ -299,7 +305,7 @@ async def test_burst_of_1000_pushes(
         for n in range(1000)
     ]
     for body in bodies:
-        response = await ha_client.post(HOOK_PATH, data=body, headers=AUTH)
+        response = await ha_client.post(HOOK_PATH, data=body, headers=PUSH_AUTH)
         assert response.status == 200
     realtime = data_of(hass, entry).realtime
     assert realtime is not None
@@ -382,15 +388,15 @@ async def test_registration_refused_shows_instructions(
     assert issue is not None
     placeholders = issue.translation_placeholders or {}
     assert placeholders["url"] == f"{external_url}{HOOK_PATH}"
-    assert placeholders["username"] == "solar_cloud"
-    assert placeholders["password"] == "push-secret"
+    assert placeholders["username"] == WEBHOOK_USERNAME
+    assert placeholders["password"] == WEBHOOK_PASSWORD
     assert "professional licence" in placeholders["error"]
     # Registered by hand in the portal, pushes are accepted.
     simulator.registrations["manual"] = {
         "Id": "manual",
         "ApiUrl": placeholders["url"],
-        "BasicAuthUsername": "solar_cloud",
-        "BasicAuthPassword": "push-secret",
+        "BasicAuthUsername": WEBHOOK_USERNAME,
+        "BasicAuthPassword": WEBHOOK_PASSWORD,
     }
     assert await simulator.push([BILANZ_ID]) == [200]
 
@@ -427,14 +433,14 @@ async def test_registration_reused_and_old_ones_dropped(
         "same": {
             "Id": "same",
             "ApiUrl": url,
-            "BasicAuthUsername": "solar_cloud",
-            "BasicAuthPassword": "push-secret",
+            "BasicAuthUsername": WEBHOOK_USERNAME,
+            "BasicAuthPassword": WEBHOOK_PASSWORD,
         },
         "twin": {
             "Id": "twin",
             "ApiUrl": url,
-            "BasicAuthUsername": "solar_cloud",
-            "BasicAuthPassword": "push-secret",
+            "BasicAuthUsername": WEBHOOK_USERNAME,
+            "BasicAuthPassword": WEBHOOK_PASSWORD,
         },
         "old": {"Id": "old", "ApiUrl": f"https://old.example{HOOK_PATH}"},
         "other": {"Id": "other", "ApiUrl": "https://someone.else/hook"},
@@ -585,12 +591,12 @@ async def test_handler_answers_anything(
     bodies += [valid[: rng.randrange(len(valid))] for _ in range(100)]
     for body in bodies:
         request = MockRequest(
-            content=body, mock_source="cloudhook", method="POST", headers=AUTH
+            content=body, mock_source="cloudhook", method="POST", headers=PUSH_AUTH
         )
         response = await realtime.webhook.async_handle(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
         assert response.status in (200, 400)
     request = MockRequest(
-        content=b"", mock_source="test", headers={**AUTH, "Content-Length": "x"}
+        content=b"", mock_source="test", headers={**PUSH_AUTH, "Content-Length": "x"}
     )
     response = await realtime.webhook.async_handle(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
     assert response.status == 200
@@ -650,7 +656,7 @@ async def test_unload_stops_the_webhook(
     realtime = data_of(hass, entry).realtime
     assert realtime is not None
     assert await hass.config_entries.async_unload(entry.entry_id)
-    response = await ha_client.post(HOOK_PATH, data=b"\xff", headers=AUTH)
+    response = await ha_client.post(HOOK_PATH, data=b"\xff", headers=PUSH_AUTH)
     assert response.status == 200
     assert realtime.webhook.stats.received == 0
     assert entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
@@ -667,7 +673,7 @@ async def test_body_lost_midway(hass: HomeAssistant, setup_entry: SetUp) -> None
         async def read(self, count: int = -1) -> bytes:
             raise OSError("connection reset")
 
-    request = types.SimpleNamespace(headers=AUTH, content=Broken())
+    request = types.SimpleNamespace(headers=PUSH_AUTH, content=Broken())
     response = await realtime.webhook.async_handle(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
     assert response.status == 400
 
