@@ -51,6 +51,8 @@ from typing import Any, Final, override
 
 from ..api.smartme import (
     HISTORY_ENERGY_FACTOR,
+    MAX_CALIBRATION_GAP,
+    MIN_CALIBRATION_KWH,
     Device,
     DeviceEnergyType,
     HistoryReading,
@@ -59,7 +61,6 @@ from ..api.smartme import (
     history_energy_factor,
     history_windows,
 )
-from ..api.smartme.push import MAX_CALIBRATION_GAP, MIN_CALIBRATION_KWH
 from ..const import LOGGER, Vendor
 from ..history import HistoryChunk, HistorySource
 from ..statistics import HOUR, EnergyFlow, HistorySeries, SeriesEnergy, ceil_hour

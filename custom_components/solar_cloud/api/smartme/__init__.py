@@ -24,7 +24,13 @@ from .models import (
     User,
 )
 from .obis import SwitchOutput
-from .push import SCALED_FIELDS, PushScale, apply_push
+from .push import (
+    MAX_CALIBRATION_GAP,
+    MIN_CALIBRATION_KWH,
+    SCALED_FIELDS,
+    PushScale,
+    apply_push,
+)
 from .realtime import (
     RealtimeDeviceData,
     RealtimePayloadError,
@@ -36,6 +42,8 @@ __all__ = [
     "DEFAULT_URL",
     "HISTORY_ENERGY_FACTOR",
     "HISTORY_MAX_VALUES",
+    "MAX_CALIBRATION_GAP",
+    "MIN_CALIBRATION_KWH",
     "SCALED_FIELDS",
     "ApiKeyAuth",
     "BasicAuth",
