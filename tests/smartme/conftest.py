@@ -33,7 +33,7 @@ from custom_components.solar_cloud.smartme.const import (
     CONF_SCAN_INTERVAL,
     CONF_WEBHOOK_PASSWORD,
     CONF_WEBHOOK_USERNAME,
-    AuthType,
+    SmartMeAuthType,
 )
 
 from ..simulator.core import RunningSimulator, StartSimulator
@@ -115,7 +115,7 @@ def entry_data(smartme_cloud: RunningSimulator) -> dict[str, Any]:
     return {
         CONF_VENDOR: Vendor.SMARTME,
         CONF_URL: smartme_cloud.base_url,
-        CONF_AUTH_TYPE: AuthType.API_KEY,
+        CONF_AUTH_TYPE: SmartMeAuthType.API_KEY,
         CONF_API_KEY: API_KEY,
         CONF_WEBHOOK_ID: WEBHOOK_ID,
         CONF_WEBHOOK_USERNAME: WEBHOOK_USERNAME,
@@ -145,7 +145,7 @@ def basic_entry(hass: HomeAssistant, smartme_entry: MockConfigEntry) -> MockConf
     data = {k: v for k, v in smartme_entry.data.items() if k != CONF_API_KEY}
     data.update(
         {
-            CONF_AUTH_TYPE: AuthType.BASIC,
+            CONF_AUTH_TYPE: SmartMeAuthType.BASIC,
             CONF_USERNAME: USERNAME,
             CONF_PASSWORD: PASSWORD,
         }

@@ -36,7 +36,7 @@ from custom_components.solar_cloud.smartme.const import (
     CONF_SCAN_INTERVAL,
     CONF_WEBHOOK_PASSWORD,
     CONF_WEBHOOK_USERNAME,
-    AuthType,
+    SmartMeAuthType,
 )
 
 from ..common import async_advance
@@ -95,7 +95,7 @@ async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) 
     assert result["result"].unique_id == USER_ID
     data = result["data"]
     assert data[CONF_VENDOR] == Vendor.SMARTME
-    assert data[CONF_AUTH_TYPE] == AuthType.BASIC
+    assert data[CONF_AUTH_TYPE] == SmartMeAuthType.BASIC
     assert data[CONF_URL] == smartme_cloud.base_url
     assert (data[CONF_USERNAME], data[CONF_PASSWORD]) == (USERNAME, PASSWORD)
     assert len(data[CONF_WEBHOOK_ID]) == 64
@@ -251,7 +251,7 @@ async def test_oauth(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     data = result["data"]
     assert data["auth_implementation"] == "smartme_cred"
-    assert data[CONF_AUTH_TYPE] == AuthType.OAUTH
+    assert data[CONF_AUTH_TYPE] == SmartMeAuthType.OAUTH
     assert data["token"]["access_token"] in simulator.oauth.access_tokens
     await hass.async_block_till_done()
     # The entry set up with that token: the devices are there.
@@ -305,7 +305,7 @@ async def test_reauth_moves_basic_to_api_key(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert basic_entry.data[CONF_AUTH_TYPE] == AuthType.API_KEY
+    assert basic_entry.data[CONF_AUTH_TYPE] == SmartMeAuthType.API_KEY
     assert basic_entry.data[CONF_API_KEY] == API_KEY
     assert CONF_PASSWORD not in basic_entry.data
     assert basic_entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
@@ -369,7 +369,7 @@ async def test_reconfigure_to_oauth(
     result = await _authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert basic_entry.data[CONF_AUTH_TYPE] == AuthType.OAUTH
+    assert basic_entry.data[CONF_AUTH_TYPE] == SmartMeAuthType.OAUTH
     assert basic_entry.data["auth_implementation"] == "smartme_cred"
     assert CONF_USERNAME not in basic_entry.data
 

@@ -15,7 +15,7 @@ from ..runtime import (
     SolarCloudData,
     VendorIntegration,
 )
-from .calibration import PushCalibration
+from .calibration import SmartMePushCalibration
 from .connection import async_create_client
 from .const import (
     CONF_AUTH_TYPE,
@@ -23,7 +23,7 @@ from .const import (
     CONF_REALTIME_URL,
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
-    AuthType,
+    SmartMeAuthType,
 )
 from .coordinator import SmartMeAccountCoordinator
 from .data import SmartMeData
@@ -49,7 +49,7 @@ async def _async_setup_entry(
         seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
     )
     # Stored units first: the device coordinators take them, before any push.
-    calibration = PushCalibration(hass, entry.entry_id)
+    calibration = SmartMePushCalibration(hass, entry.entry_id)
     await calibration.async_load()
     account = SmartMeAccountCoordinator(
         hass, entry, client, poll_interval=poll_interval, calibration=calibration
@@ -58,7 +58,7 @@ async def _async_setup_entry(
     account.async_watch_pushes()
 
     # smart-me removes Basic auth after November 2026.
-    if entry.data[CONF_AUTH_TYPE] == AuthType.BASIC:
+    if entry.data[CONF_AUTH_TYPE] == SmartMeAuthType.BASIC:
         async_create_issue(hass, entry, ISSUE_BASIC_AUTH)
     else:
         async_delete_issue(hass, entry, ISSUE_BASIC_AUTH)
@@ -84,7 +84,7 @@ async def _async_remove_entry(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> None:
     """Remove the stored units, realtime registration and cloudhook of an entry."""
-    await PushCalibration(hass, entry.entry_id).async_remove()
+    await SmartMePushCalibration(hass, entry.entry_id).async_remove()
     if CONF_REALTIME_URL not in entry.data:
         return
     try:

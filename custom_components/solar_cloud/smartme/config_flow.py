@@ -62,7 +62,7 @@ from .const import (
     CONF_WEBHOOK_PASSWORD,
     CONF_WEBHOOK_USERNAME,
     DEFAULT_SCAN_INTERVAL,
-    AuthType,
+    SmartMeAuthType,
 )
 
 AUTH_METHODS = ["smartme_basic", "smartme_apikey", "smartme_oauth"]
@@ -137,7 +137,7 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
             result = await self._async_smartme_sign_in(
                 BasicAuth(user_input[CONF_USERNAME], user_input[CONF_PASSWORD]),
                 {
-                    CONF_AUTH_TYPE: AuthType.BASIC,
+                    CONF_AUTH_TYPE: SmartMeAuthType.BASIC,
                     CONF_USERNAME: user_input[CONF_USERNAME],
                     CONF_PASSWORD: user_input[CONF_PASSWORD],
                     CONF_URL: self.pop_url(user_input, self._smartme_current_url()),
@@ -171,7 +171,7 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
             result = await self._async_smartme_sign_in(
                 ApiKeyAuth(user_input[CONF_API_KEY]),
                 {
-                    CONF_AUTH_TYPE: AuthType.API_KEY,
+                    CONF_AUTH_TYPE: SmartMeAuthType.API_KEY,
                     CONF_API_KEY: user_input[CONF_API_KEY],
                     CONF_URL: self.pop_url(user_input, self._smartme_current_url()),
                 },
@@ -214,7 +214,12 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
         if user is None:
             return self.async_abort(reason="smartme_oauth_account_unreadable")
         return await self._async_smartme_signed_in(
-            user, {**data, CONF_AUTH_TYPE: AuthType.OAUTH, CONF_URL: self._smartme_url}
+            user,
+            {
+                **data,
+                CONF_AUTH_TYPE: SmartMeAuthType.OAUTH,
+                CONF_URL: self._smartme_url,
+            },
         )
 
     async def _async_smartme_sign_in(

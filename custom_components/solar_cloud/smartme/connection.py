@@ -16,7 +16,7 @@ from ..oauth import (
     async_get_entry_implementation,
 )
 from ..runtime import SolarCloudConfigEntry
-from .const import CONF_AUTH_TYPE, OAUTH_SCOPES, AuthType
+from .const import CONF_AUTH_TYPE, OAUTH_SCOPES, SmartMeAuthType
 
 
 def oauth_endpoints(url: str) -> OAuthEndpoints:
@@ -32,9 +32,9 @@ def oauth_endpoints(url: str) -> OAuthEndpoints:
 def static_auth(data: Mapping[str, Any]) -> SmartMeAuth | None:
     """Return the Basic or API key credentials of entry data, None for OAuth."""
     match data[CONF_AUTH_TYPE]:
-        case AuthType.BASIC:
+        case SmartMeAuthType.BASIC:
             return BasicAuth(data[CONF_USERNAME], data[CONF_PASSWORD])
-        case AuthType.API_KEY:
+        case SmartMeAuthType.API_KEY:
             return ApiKeyAuth(data[CONF_API_KEY])
     return None
 

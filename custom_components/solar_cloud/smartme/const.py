@@ -16,7 +16,7 @@ CONF_REALTIME_URL: Final = "realtime_url"
 """The URL registered at smart-me, to unregister it later."""
 
 
-class AuthType(StrEnum):
+class SmartMeAuthType(StrEnum):
     """How an entry signs in (stored in entries: never rename)."""
 
     BASIC = "basic"

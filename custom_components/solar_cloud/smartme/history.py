@@ -98,7 +98,7 @@ def _hour_of(moment: datetime) -> datetime:
 
 
 @dataclass(kw_only=True)
-class CounterEnergy:
+class SmartMeCounterEnergy:
     """The energy per hour of one counter, from consecutive readings."""
 
     energy: dict[datetime, float] = field(default_factory=dict)
@@ -124,7 +124,7 @@ def _in_line(
 
 def counter_energy(
     points: Sequence[tuple[datetime, float]], factor: float
-) -> CounterEnergy | None:
+) -> SmartMeCounterEnergy | None:
     """Return the energy per hour of a counter's readings (time, value), in time order.
 
     None with fewer than two readings. ``factor`` turns the counter into kWh.
@@ -133,7 +133,7 @@ def counter_energy(
         return None
     base = points[0]
     held: tuple[datetime, float] | None = None
-    result = CounterEnergy(
+    result = SmartMeCounterEnergy(
         start=_hour_of(points[1][0]),
         end=ceil_hour(base[0]),
         highest=max(value for _, value in points),
@@ -358,7 +358,9 @@ class SmartMeHistory(HistorySource):
         return HISTORY_ENERGY_FACTOR, False
 
 
-def _plausible(counted: CounterEnergy, factor: float, rest_kwh: float | None) -> bool:
+def _plausible(
+    counted: SmartMeCounterEnergy, factor: float, rest_kwh: float | None
+) -> bool:
     """Return whether readings in an unconfirmed unit can be believed.
 
     None held back as out of line, and no counter above the device list's

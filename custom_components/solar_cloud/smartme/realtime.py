@@ -40,13 +40,13 @@ from .const import (
     WEBHOOK_NAME,
 )
 from .coordinator import SmartMeAccountCoordinator
-from .webhook import RealtimeWebhook
+from .webhook import SmartMeRealtimeWebhook
 
 ISSUE_NO_URL = "smartme_realtime_no_url"
 ISSUE_MANUAL = "smartme_realtime_manual"
 
 
-class CloudNotConnectedError(Exception):
+class SmartMeCloudNotConnectedError(Exception):
     """Home Assistant Cloud is subscribed but not connected yet."""
 
 
@@ -56,14 +56,14 @@ async def async_webhook_url(
     """Return the URL smart-me can reach the entry's webhook at, if any.
 
     Raises:
-        CloudNotConnectedError: Cloud will give the URL once it is connected.
+        SmartMeCloudNotConnectedError: Cloud will give the URL once it is connected.
 
     """
     webhook_id = entry.data[CONF_WEBHOOK_ID]
     if cloud_subscribed(hass):
         if (url := entry.data.get(CONF_CLOUDHOOK_URL)) is None:
             if (url := await async_create_cloudhook(hass, webhook_id)) is None:
-                raise CloudNotConnectedError
+                raise SmartMeCloudNotConnectedError
             hass.config_entries.async_update_entry(
                 entry, data={**entry.data, CONF_CLOUDHOOK_URL: url}
             )
@@ -90,7 +90,7 @@ class SmartMeRealtime:
         self.hass = hass
         self.entry = entry
         self.client = client
-        self.webhook = RealtimeWebhook(
+        self.webhook = SmartMeRealtimeWebhook(
             account,
             username=entry.data[CONF_WEBHOOK_USERNAME],
             password=entry.data[CONF_WEBHOOK_PASSWORD],
@@ -139,7 +139,7 @@ class SmartMeRealtime:
         """Make sure smart-me pushes to the current URL of the webhook."""
         try:
             url = await async_webhook_url(self.hass, self.entry)
-        except CloudNotConnectedError:
+        except SmartMeCloudNotConnectedError:
             self.state = "waiting_for_cloud"
             LOGGER.debug("Home Assistant Cloud not connected yet; registering later")
             return
