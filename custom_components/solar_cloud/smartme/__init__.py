@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
 
 from ..issues import async_create_issue, async_delete_issue
 from ..runtime import (
@@ -23,17 +22,16 @@ from .const import (
     CONF_REALTIME_URL,
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
+    ISSUE_BASIC_AUTH,
     SmartMeAuthType,
 )
 from .coordinator import SmartMeAccountCoordinator
 from .data import SmartMeData
 from .history import SmartMeHistory
 from .options_flow import SmartMeOptionsFlow
-from .realtime import SmartMeRealtime, async_stop_pushes, async_unregister
+from .realtime import SmartMeRealtime, async_remove_push_data, async_stop_pushes
 from .sensor import async_setup_sensors
 from .switch import async_setup_switches
-
-ISSUE_BASIC_AUTH = "smartme_basic_auth_deprecated"
 
 PLATFORMS: dict[Platform, PlatformSetup] = {
     Platform.SENSOR: async_setup_sensors,
@@ -80,22 +78,8 @@ async def _async_setup_entry(
     return data
 
 
-async def _async_remove_entry(
-    hass: HomeAssistant, entry: SolarCloudConfigEntry
-) -> None:
-    """Remove the stored units, realtime registration and cloudhook of an entry."""
-    await SmartMePushCalibration(hass, entry.entry_id).async_remove()
-    if CONF_REALTIME_URL not in entry.data:
-        return
-    try:
-        client = await async_create_client(hass, entry)
-    except ConfigEntryNotReady:
-        return
-    await async_unregister(hass, entry, client)
-
-
 INTEGRATION = VendorIntegration(
     async_setup_entry=_async_setup_entry,
-    async_remove_entry=_async_remove_entry,
+    async_remove_entry=async_remove_push_data,
     options_flow=SmartMeOptionsFlow,
 )

@@ -39,6 +39,9 @@ PUSH_CHECK_INTERVAL: Final = timedelta(minutes=1)
 REALTIME_RETRY: Final = timedelta(minutes=5)
 """Retry a failed Realtime API registration after this long."""
 
+ISSUE_BASIC_AUTH: Final = "smartme_basic_auth_deprecated"
+"""The repair issue of an entry that still signs in with Basic auth."""
+
 MAX_PUSH_BYTES: Final = 256 * 1024
 WEBHOOK_NAME: Final = "Solar Cloud smart-me"
 MANUFACTURER: Final = "smart-me"

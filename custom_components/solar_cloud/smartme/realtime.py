@@ -17,6 +17,7 @@ from aiohttp.hdrs import METH_POST
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError
 
@@ -25,12 +26,14 @@ from ..api.smartme import RealtimeRegistration, RegistrationType, SmartMeClient
 from ..const import DOMAIN, LOGGER
 from ..issues import async_create_issue, async_delete_issue
 from ..runtime import SolarCloudConfigEntry
+from .calibration import SmartMePushCalibration
 from .cloudhook import (
     async_create_cloudhook,
     async_delete_cloudhook,
     async_listen_connected,
     cloud_subscribed,
 )
+from .connection import async_create_client
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_REALTIME_URL,
@@ -256,3 +259,17 @@ async def async_stop_pushes(
     hass.config_entries.async_update_entry(
         entry, data={k: v for k, v in entry.data.items() if k != CONF_REALTIME_URL}
     )
+
+
+async def async_remove_push_data(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> None:
+    """Remove the stored units, realtime registration and cloudhook of an entry."""
+    await SmartMePushCalibration(hass, entry.entry_id).async_remove()
+    if CONF_REALTIME_URL not in entry.data:
+        return
+    try:
+        client = await async_create_client(hass, entry)
+    except ConfigEntryNotReady:
+        return
+    await async_unregister(hass, entry, client)
