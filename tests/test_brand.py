@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from types import ModuleType
 
+from awesomeversion import AwesomeVersion
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from PIL import Image
@@ -70,6 +72,12 @@ def test_dark_logo_differs() -> None:
     ):
         assert light.size == dark.size
         assert light.tobytes() != dark.tobytes()
+
+
+def test_home_assistant_minimum_shows_them() -> None:
+    """hacs.json requires a Home Assistant that serves brand/ (2026.3 and newer)."""
+    minimum = json.loads((ROOT / "hacs.json").read_text("utf-8"))["homeassistant"]
+    assert AwesomeVersion(minimum) >= AwesomeVersion("2026.3.0")
 
 
 def test_images_are_the_scripts_drawing() -> None:

@@ -1,4 +1,4 @@
-"""The rules of scripts/demo --check that need no running demo."""
+"""The rules of scripts/demo --check and scripts/smoke that need no running demo."""
 
 from __future__ import annotations
 
@@ -99,3 +99,10 @@ def test_log_errors(tmp_path: Path) -> None:
     problems = check.log(log)
     assert len(problems) == 1
     assert "broken" in problems[0]
+
+
+def test_smoke_minimum_is_hacs_minimum() -> None:
+    """scripts/smoke minimum checks the version hacs.json promises."""
+    smoke = _script("smoke")
+    hacs = json.loads((ROOT / "hacs.json").read_text("utf-8"))
+    assert smoke.minimum() == hacs["homeassistant"]
