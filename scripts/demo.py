@@ -1,6 +1,7 @@
 """The demo: the vendor simulators and a real Home Assistant, accounts added for you.
 
     scripts/demo [--port PORT] [--history-days DAYS] [--screenshot DIR]
+    scripts/demo --check [--hass PATH]
 
 Starts the three vendor simulators on free ports (two demos on one machine
 share nothing), a Home Assistant with this integration on a free port (or
@@ -13,6 +14,13 @@ prints the URL and the login. Ctrl-C stops everything it started.
 ``--screenshot DIR`` waits until the SMA history is imported, saves
 screenshots of the Energy dashboard into DIR (with Playwright's Python package
 driving Debian's Chromium, no browser download) and stops.
+
+``--check`` starts the same demo headless, checks it as a new user would
+find it (entities with states, a control round trip per vendor, diagnostics,
+the brand icon, the log: see scripts/demo_check.py), stops everything and
+exits 0 when all passed, 1 with the list of what failed. ``--hass PATH`` runs
+another installation's ``hass`` (scripts/smoke: another Home Assistant
+version); the simulators and the checks stay in this Python.
 """
 
 from __future__ import annotations
@@ -24,16 +32,20 @@ import json
 import os
 from pathlib import Path
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from typing import Any
 
 import aiohttp
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from demo_check import Check  # noqa: E402
 
 from tests.simulator.core import RunningSimulator, start_simulator  # noqa: E402
 from tests.simulator.fusionsolar import create_demo as fusionsolar_demo  # noqa: E402
@@ -76,8 +88,9 @@ def free_port() -> int:
 class Demo:
     """One demo: its simulators, its Home Assistant and its session with it."""
 
-    def __init__(self, port: int, history_days: int) -> None:
-        """Prepare a demo on ``port`` importing ``history_days`` of history."""
+    def __init__(self, port: int, history_days: int, hass: Path) -> None:
+        """Prepare a demo of ``hass`` on ``port`` importing ``history_days``."""
+        self.hass_bin = hass
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.history_days = history_days
@@ -86,6 +99,7 @@ class Demo:
         self.hass: subprocess.Popen[bytes] | None = None
         self.token = ""
         self.session: aiohttp.ClientSession | None = None
+        self.passed = False
 
     async def start_simulators(self) -> None:
         """Serve the three simulators on free ports."""
@@ -107,7 +121,7 @@ class Demo:
             CONFIGURATION.format(url=self.url)
         )
         self.hass = subprocess.Popen(
-            [str(Path(sys.executable).parent / "hass"), "-c", str(self.config)],
+            [str(self.hass_bin), "-c", str(self.config)],
             stdout=(self.config / "hass.out").open("wb"),
             stderr=subprocess.STDOUT,
             # Since 2026.10 the HTTP settings live in storage, confirmed in the
@@ -373,37 +387,73 @@ class Demo:
         """Stop Home Assistant and the simulators."""
         if self.hass is not None and self.hass.poll() is None:
             self.hass.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.hass.wait(timeout=30)
+            try:
+                await asyncio.to_thread(self.hass.wait, timeout=60)
+            except subprocess.TimeoutExpired:
+                self.hass.kill()
+                self.hass.wait()
         for served in self.simulators.values():
             await served.stop()
         if self.session is not None:
             await self.session.close()
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace) -> int:
     """Run the demo until interrupted (or until the screenshots are taken)."""
-    demo = Demo(args.port or free_port(), args.history_days)
+    demo = Demo(args.port or free_port(), args.history_days, Path(args.hass))
     demo.session = aiohttp.ClientSession()
+    # A stopped CI job sends SIGTERM: stop what the demo started, as on Ctrl-C.
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    started = time.monotonic()
     try:
-        await demo.start_simulators()
-        demo.start_hass()
-        print(f"Home Assistant starts in {demo.config} (the first start takes a while)")
-        async with asyncio.timeout(900):
-            await demo.wait_for_hass()
-        await demo.onboard()
-        entries = await demo.add_accounts()
-        await demo.set_energy_dashboard()
-        print(f"\nOpen {demo.url} and sign in as {USERNAME} / {PASSWORD}\n")
-        if args.screenshot:
-            async with asyncio.timeout(3600):
-                await demo.wait_for_history(entries["sma"])
-            await asyncio.sleep(30)
-            await demo.screenshot(Path(args.screenshot))
-            return
-        await asyncio.Event().wait()
+        return await _run(demo, args, started)
+    except (RuntimeError, TimeoutError, aiohttp.ClientError) as err:
+        if not args.check:
+            raise
+        print(f"\ndemo check FAILED: {err!r}", file=sys.stderr)
+        print(f"Home Assistant's log: {demo.config}/home-assistant.log")
+        return 1
     finally:
         await demo.stop()
+        if demo.passed:
+            shutil.rmtree(demo.config, ignore_errors=True)
+
+
+async def _run(demo: Demo, args: argparse.Namespace, started: float) -> int:
+    """Start the demo, then check it, take screenshots or wait for Ctrl-C."""
+    await demo.start_simulators()
+    demo.start_hass()
+    print(f"Home Assistant starts in {demo.config} (the first start takes a while)")
+    async with asyncio.timeout(900):
+        await demo.wait_for_hass()
+    print(f"Home Assistant answers after {time.monotonic() - started:.0f} s")
+    await demo.onboard()
+    entries = await demo.add_accounts()
+    await demo.set_energy_dashboard()
+    if args.check:
+        async with asyncio.timeout(1200):
+            problems = await Check(demo, entries).run()
+        took = time.monotonic() - started
+        if problems:
+            print(f"\ndemo check FAILED after {took:.0f} s:", file=sys.stderr)
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
+            print(f"Home Assistant's log: {demo.config}/home-assistant.log")
+            return 1
+        print(f"\ndemo check passed in {took:.0f} s")
+        demo.passed = True
+        return 0
+    print(f"\nOpen {demo.url} and sign in as {USERNAME} / {PASSWORD}\n")
+    if args.screenshot:
+        async with asyncio.timeout(3600):
+            await demo.wait_for_history(entries["sma"])
+        await asyncio.sleep(30)
+        await demo.screenshot(Path(args.screenshot))
+        return 0
+    await asyncio.Event().wait()
+    return 0
 
 
 def main() -> None:
@@ -411,15 +461,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="Home Assistant's port")
     parser.add_argument(
-        "--history-days", type=int, default=14, help="history to import per account"
+        "--history-days",
+        type=int,
+        help="history to import per account (default 14, with --check 1)",
     )
     parser.add_argument("--screenshot", help="save Energy dashboard screenshots here")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="check the demo headless, stop, exit 0 (passed) or 1",
+    )
+    parser.add_argument(
+        "--hass",
+        default=str(Path(sys.executable).parent / "hass"),
+        help="the hass program to run (default: this Python's)",
+    )
     args = parser.parse_args()
+    if args.history_days is None:
+        args.history_days = 1 if args.check else 14
     os.chdir(ROOT)
     if args.screenshot:
         Path(args.screenshot).mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run(args))
+    code = 130
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        code = asyncio.run(run(args))
+    sys.exit(code)
 
 
 if __name__ == "__main__":
