@@ -23,6 +23,7 @@ from custom_components.solar_cloud.api.fusionsolar import (
 )
 from custom_components.solar_cloud.api.fusionsolar.const import (
     BatteryMode,
+    ChargeDischargeSwitch,
     LimitationMode,
     PowerControlMode,
     PvSurplus,
@@ -628,7 +629,7 @@ async def test_forced_charge_and_stop(
 ) -> None:
     """A forced charge runs for its duration; stop ends it."""
     delivery = await client.async_deliver_charge_discharge(
-        HOME, switch=1, power=3000, minutes=30
+        HOME, switch=ChargeDischargeSwitch.CHARGE, power=3000, minutes=30
     )
     assert delivery.accepted
     status = await client.async_get_charge_discharge_status(delivery.request_id, HOME)
@@ -639,17 +640,23 @@ async def test_forced_charge_and_stop(
     assert status is not None
     assert status.status is DispatchStatus.DONE
     by_soc = await client.async_deliver_charge_discharge(
-        HOME, switch=2, power=-2000, target_soc=20
+        HOME, switch=ChargeDischargeSwitch.DISCHARGE, power=-2000, target_soc=20
     )
     assert by_soc.accepted
     assert b'"controlType": 1' in sim.log.of("charge_discharge_task")[-1].body
-    stop = await client.async_deliver_charge_discharge(HOME, switch=0)
+    stop = await client.async_deliver_charge_discharge(
+        HOME, switch=ChargeDischargeSwitch.STOP
+    )
     assert stop.accepted
     assert sim.plant(HOME).forced is None
-    refused = await client.async_deliver_charge_discharge(PUER, switch=5)
+    # Maternelle has no battery.
+    refused = await client.async_deliver_charge_discharge(
+        MATERNELLE, switch=ChargeDischargeSwitch.CHARGE, power=1000, minutes=10
+    )
     assert not refused.accepted
     assert (
-        await client.async_get_charge_discharge_status(refused.request_id, PUER) is None
+        await client.async_get_charge_discharge_status(refused.request_id, MATERNELLE)
+        is None
     )
 
 

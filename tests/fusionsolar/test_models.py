@@ -24,11 +24,11 @@ from custom_components.solar_cloud.api.fusionsolar.models import (
     MeterKpi,
     Plant,
     PlantKpi,
+    PlantsAndDevices,
     PowerControlSettings,
     TimeWindow,
     device_kpi_from_api,
 )
-from custom_components.solar_cloud.api.fusionsolar.polling import Inventory
 from custom_components.solar_cloud.api.fusionsolar.values import (
     as_datetime_iso,
     as_datetime_ms,
@@ -200,7 +200,7 @@ def test_charge_discharge_status() -> None:
 
 def test_inventory_round_trips_through_storage() -> None:
     """Plants and devices come back equal from plain (JSON) data."""
-    inventory = Inventory(
+    inventory = PlantsAndDevices(
         plants=(
             Plant(
                 code="NE=1",
@@ -227,7 +227,7 @@ def test_inventory_round_trips_through_storage() -> None:
         ),
     )
     stored = json.loads(json.dumps(inventory.as_dict()))
-    assert Inventory.from_dict(stored) == inventory
+    assert PlantsAndDevices.from_dict(stored) == inventory
     assert inventory.size.plants == 2
     assert inventory.size.devices == {38: 1, 47: 1}
 
@@ -247,4 +247,4 @@ def test_inventory_round_trips_through_storage() -> None:
 def test_unreadable_inventory_is_refused_whole(stored: Any) -> None:
     """An inventory missing a plant or a device would remove it: all or nothing."""
     with pytest.raises(ValueError):
-        Inventory.from_dict(stored)
+        PlantsAndDevices.from_dict(stored)
