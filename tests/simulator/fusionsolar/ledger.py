@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from .fusionsolar import SimDevice, SimPlant
+    from .plant import SimDevice, SimPlant
 
 HOUR: Final = timedelta(hours=1)
 STEP: Final = timedelta(minutes=5)
