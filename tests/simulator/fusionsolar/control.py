@@ -15,23 +15,19 @@ from typing import Any
 from aiohttp import web
 
 from .plant import INVERTERS, SimAccount, SimPlant, SimTask
-from .protocol import envelope
+from .protocol import Refusal, envelope
 from .state import SimulatorState
 
 
 class ControlRoutes(SimulatorState):
     """What the Northbound API lets an account change."""
 
-    def _control_plant(
-        self, account: SimAccount, code: Any, now: datetime
-    ) -> SimPlant | web.Response:
+    def _control_plant(self, account: SimAccount, code: Any, now: datetime) -> SimPlant:
         plant = account.plant(str(code))
         if plant is None:
-            return web.json_response(envelope(fail_code=20007, now=now))
+            raise Refusal(20007, now)
         if not plant.control_supported:
-            return web.json_response(
-                envelope(fail_code=20609, message="NETWORKING_NOT_SUPPORTED", now=now)
-            )
+            raise Refusal(20609, now, "NETWORKING_NOT_SUPPORTED")
         return plant
 
     def battery_mode(
@@ -39,8 +35,6 @@ class ControlRoutes(SimulatorState):
     ) -> Any:
         """The battery working mode of a plant."""
         plant = self._control_plant(account, body.get("plantCode"), now)
-        if isinstance(plant, web.Response):
-            return plant
         self._settle(now)
         mode = dict(plant.battery_mode)
         details = None
@@ -63,8 +57,6 @@ class ControlRoutes(SimulatorState):
     ) -> Any:
         """How a plant limits its feed-in."""
         plant = self._control_plant(account, body.get("plantCode"), now)
-        if isinstance(plant, web.Response):
-            return plant
         self._settle(now)
         return {
             "plantCode": plant.code,

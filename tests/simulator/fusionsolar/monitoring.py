@@ -11,7 +11,7 @@ from aiohttp import web
 
 from .ledger import Period, buckets, device_item, plant_item
 from .plant import BATTERIES, INVERTERS, METERS, SimAccount, SimDevice, SimPlant
-from .protocol import collect_time, envelope
+from .protocol import Refusal, collect_time, envelope
 from .state import SimulatorState
 
 
@@ -78,15 +78,15 @@ class MonitoringRoutes(SimulatorState):
 
     def _plants_of(
         self, account: SimAccount, body: dict[str, Any], now: datetime
-    ) -> list[SimPlant] | web.Response:
+    ) -> list[SimPlant]:
         codes = [c for c in str(body.get("stationCodes", "")).split(",") if c]
         if not codes:
-            return web.json_response(envelope(fail_code=20010, now=now))
+            raise Refusal(20010, now)
         if len(codes) > 100:
-            return web.json_response(envelope(fail_code=20015, now=now))
+            raise Refusal(20015, now)
         plants = [p for code in codes if (p := account.plant(code)) is not None]
         if not plants:
-            return web.json_response(envelope(fail_code=20007, now=now))
+            raise Refusal(20007, now)
         return plants
 
     def station_real_kpi(
@@ -94,8 +94,6 @@ class MonitoringRoutes(SimulatorState):
     ) -> Any:
         """Plant KPIs; numbers as strings, as in Huawei's examples."""
         plants = self._plants_of(account, body, now)
-        if isinstance(plants, web.Response):
-            return plants
         result = []
         for plant in plants:
             plant.advance(now)
@@ -120,8 +118,6 @@ class MonitoringRoutes(SimulatorState):
     def dev_list(self, account: SimAccount, body: dict[str, Any], now: datetime) -> Any:
         """The devices of plants."""
         plants = self._plants_of(account, body, now)
-        if isinstance(plants, web.Response):
-            return plants
         return [
             {
                 "id": device.id,
@@ -142,14 +138,14 @@ class MonitoringRoutes(SimulatorState):
 
     def _devices_of(
         self, account: SimAccount, body: dict[str, Any], now: datetime
-    ) -> list[tuple[SimPlant, SimDevice]] | web.Response:
+    ) -> list[tuple[SimPlant, SimDevice]]:
         """Return the account's devices of ``devIds``, all of type ``devTypeId``."""
         ids = [i for i in str(body.get("devIds", "")).split(",") if i]
         type_id = int(body.get("devTypeId", 0))
         if not ids:
-            return web.json_response(envelope(fail_code=20005, now=now))
+            raise Refusal(20005, now)
         if len(ids) > 100:
-            return web.json_response(envelope(fail_code=20017, now=now))
+            raise Refusal(20017, now)
         found = {
             str(device.id): (plant, device)
             for plant in account.plants
@@ -157,7 +153,7 @@ class MonitoringRoutes(SimulatorState):
         }
         devices = [found[device_id] for device_id in ids if device_id in found]
         if any(device.type_id != type_id for _, device in devices):
-            return web.json_response(envelope(fail_code=20006, now=now))
+            raise Refusal(20006, now)
         return devices
 
     def dev_real_kpi(
@@ -165,8 +161,6 @@ class MonitoringRoutes(SimulatorState):
     ) -> Any:
         """Real-time data of up to 100 devices of one type."""
         devices = self._devices_of(account, body, now)
-        if isinstance(devices, web.Response):
-            return devices
         result = []
         for plant, device in devices:
             if device.type_id == 62:
@@ -308,8 +302,6 @@ class MonitoringRoutes(SimulatorState):
         def answer(account: SimAccount, body: dict[str, Any], now: datetime) -> Any:
             """Plant energy per bucket of ``period``; only buckets with data."""
             plants = self._plants_of(account, body, now)
-            if isinstance(plants, web.Response):
-                return plants
             if (collect := collect_time(body)) is None:
                 return web.json_response(envelope(fail_code=20012, now=now))
             return [
@@ -330,8 +322,6 @@ class MonitoringRoutes(SimulatorState):
         def answer(account: SimAccount, body: dict[str, Any], now: datetime) -> Any:
             """Energy of inverters, batteries or ESS per bucket of ``period``."""
             devices = self._devices_of(account, body, now)
-            if isinstance(devices, web.Response):
-                return devices
             if int(body.get("devTypeId", 0)) not in INVERTERS | BATTERIES:
                 return web.json_response(envelope(fail_code=20013, now=now))
             if (collect := collect_time(body)) is None:
@@ -355,8 +345,6 @@ class MonitoringRoutes(SimulatorState):
     ) -> Any:
         """Alarms raised between beginTime and endTime."""
         plants = self._plants_of(account, body, now)
-        if isinstance(plants, web.Response):
-            return plants
         begin = int(body.get("beginTime", 0))
         end = int(body.get("endTime", 0))
         if begin >= end:

@@ -33,6 +33,19 @@ def envelope(
     return body
 
 
+class Refusal(Exception):  # noqa: N818 (an answer, not an error of the simulator)
+    """A failCode answer (HTTP 200, as the service sends them), raised by a handler."""
+
+    def __init__(
+        self, fail_code: int, now: datetime, message: str | None = None
+    ) -> None:
+        """Answer with ``fail_code`` and ``message``."""
+        super().__init__(fail_code)
+        self.response = web.json_response(
+            envelope(fail_code=fail_code, message=message, now=now)
+        )
+
+
 def collect_time(body: dict[str, Any]) -> datetime | None:
     try:
         milliseconds = int(body["collectTime"])

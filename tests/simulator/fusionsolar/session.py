@@ -15,7 +15,7 @@ from aiohttp import web
 
 from .flow_control import LOGIN_WINDOW, RULES
 from .plant import SimAccount
-from .protocol import envelope, json_body, request_params
+from .protocol import Refusal, envelope, json_body, request_params
 from .state import SimulatorState
 
 SESSION_IDLE = timedelta(minutes=30)
@@ -123,7 +123,10 @@ class SessionRoutes(SimulatorState):
             if not self._allow(account, name, now):
                 return self._too_frequent(now)
             body = await json_body(request)
-            result = handler(account, body, now)
+            try:
+                result = handler(account, body, now)
+            except Refusal as refusal:
+                return refusal.response
             if isinstance(result, web.Response):
                 return result
             return web.json_response(
