@@ -262,17 +262,8 @@ class SimPlant:
                 0.0, min(100.0, self.soc + battery * hours / self.battery_kwh * 100)
             )
             self.pv_power, self.grid_power, self.battery_power = pv, grid, battery
-            self.ledger.add(
-                self.last,
-                step_end,
-                (
-                    pv * hours,
-                    max(grid, 0.0) * hours,
-                    max(-grid, 0.0) * hours,
-                    load * hours,
-                    max(battery, 0.0) * hours,
-                    max(-battery, 0.0) * hours,
-                ),
+            self.ledger.add_powers(
+                self.last, step_end, pv=pv, load=load, battery=battery, grid=grid
             )
             self.last = step_end
 
