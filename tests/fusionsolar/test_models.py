@@ -12,12 +12,14 @@ from custom_components.solar_cloud.api.fusionsolar.const import (
     BatteryMode,
     LimitationMode,
     PowerControlMode,
+    TaskStatus,
 )
 from custom_components.solar_cloud.api.fusionsolar.models import (
     Alarm,
     BatteryConfiguration,
     BatteryKpi,
     BatteryModeSettings,
+    ChargeDischargeDelivery,
     ChargeDischargeStatus,
     Device,
     InverterKpi,
@@ -26,6 +28,8 @@ from custom_components.solar_cloud.api.fusionsolar.models import (
     PlantKpi,
     PlantsAndDevices,
     PowerControlSettings,
+    TaskDelivery,
+    TaskInfo,
     TimeWindow,
     device_kpi_from_api,
 )
@@ -193,6 +197,50 @@ def test_charge_discharge_status() -> None:
     assert ChargeDischargeStatus.from_api({"status": 2}).status is not None
     assert ChargeDischargeStatus.from_api({"status": 9}).status is None
     assert ChargeDischargeStatus.from_api({}).status is None
+
+
+def test_task_answers() -> None:
+    """A plant's share of a task answer; a plant the answer leaves out is still running."""
+    delivered = {"taskId": "t1", "result": [{"plantCode": "NE=1", "status": "fail"}]}
+    assert TaskDelivery.from_api(delivered, "NE=1") == TaskDelivery(
+        task_id="t1", status=TaskStatus.FAIL
+    )
+    assert TaskDelivery.from_api(delivered, "NE=2") == TaskDelivery(
+        task_id="t1", status=TaskStatus.RUNNING
+    )
+    assert TaskDelivery.from_api({"result": []}, "NE=1") is None
+
+    info = {
+        "startTime": "2026-06-21T12:00:00+02:00",
+        "dispatchResult": [
+            {"plantCode": "NE=2", "status": "SUCCESS"},
+            {"plantCode": "NE=1", "status": "SUCCESS", "controlMode": "0"},
+        ],
+    }
+    task = TaskInfo.from_api(info, "t1", "NE=1")
+    assert task is not None
+    assert task.started == datetime(2026, 6, 21, 10, tzinfo=UTC)
+    assert task.confirmed_power_control == PowerControlSettings(
+        mode=PowerControlMode.NO_LIMIT
+    )
+    other = TaskInfo.from_api(info, "t1", "NE=2")
+    assert other is not None
+    assert other.confirmed_power_control is None
+    unknown = {"dispatchResult": [{"plantCode": "NE=1", "status": "queued"}]}
+    assert TaskInfo.from_api(unknown, "t1", "NE=1") is None
+    assert TaskInfo.from_api({}, "t1", "NE=1") is None
+
+    dispatched = {
+        "requestID": 7,
+        "result": [{"plantCode": "NE=1", "dispatchResult": 1}],
+    }
+    assert ChargeDischargeDelivery.from_api(dispatched, "NE=1") == (
+        ChargeDischargeDelivery(request_id=7, accepted=False)
+    )
+    assert ChargeDischargeDelivery.from_api(dispatched, "NE=2") == (
+        ChargeDischargeDelivery(request_id=7, accepted=True)
+    )
+    assert ChargeDischargeDelivery.from_api({}, "NE=1") is None
 
 
 # Kept over restarts -------------------------------------------------------------
