@@ -455,7 +455,7 @@ async def test_reconfigure_oauth_host(
     hass: HomeAssistant, cloud: RunningSimulator, sim: FusionSolarSimulator
 ) -> None:
     """An OAuth entry can move to another host; the token must still work there."""
-    from .test_client import _bearer
+    from .test_session import _bearer
 
     entry = MockConfigEntry(
         domain=DOMAIN,

@@ -41,12 +41,12 @@ from custom_components.solar_cloud.statistics import EnergyFlow, HistorySeries
 from ..common import async_advance, async_statistic_energy
 from ..simulator.core import StartSimulator
 from ..simulator.fusionsolar import (
+    Flow,
     FusionSolarSimulator,
     SimAccount,
     SimDevice,
     SimPlant,
 )
-from ..simulator.fusionsolar_history import Flow
 
 NOW = "2026-11-02T10:00:00+00:00"
 """11:00 in Berlin, a week after the autumn change of daylight saving time."""

@@ -12,23 +12,27 @@ from custom_components.solar_cloud.api.fusionsolar.const import (
     BatteryMode,
     LimitationMode,
     PowerControlMode,
+    TaskStatus,
 )
 from custom_components.solar_cloud.api.fusionsolar.models import (
     Alarm,
     BatteryConfiguration,
     BatteryKpi,
     BatteryModeSettings,
+    ChargeDischargeDelivery,
     ChargeDischargeStatus,
     Device,
     InverterKpi,
     MeterKpi,
     Plant,
     PlantKpi,
+    PlantsAndDevices,
     PowerControlSettings,
+    TaskDelivery,
+    TaskInfo,
     TimeWindow,
     device_kpi_from_api,
 )
-from custom_components.solar_cloud.api.fusionsolar.polling import Inventory
 from custom_components.solar_cloud.api.fusionsolar.values import (
     as_datetime_iso,
     as_datetime_ms,
@@ -195,12 +199,56 @@ def test_charge_discharge_status() -> None:
     assert ChargeDischargeStatus.from_api({}).status is None
 
 
+def test_task_answers() -> None:
+    """A plant's share of a task answer; a plant the answer leaves out is still running."""
+    delivered = {"taskId": "t1", "result": [{"plantCode": "NE=1", "status": "fail"}]}
+    assert TaskDelivery.from_api(delivered, "NE=1") == TaskDelivery(
+        task_id="t1", status=TaskStatus.FAIL
+    )
+    assert TaskDelivery.from_api(delivered, "NE=2") == TaskDelivery(
+        task_id="t1", status=TaskStatus.RUNNING
+    )
+    assert TaskDelivery.from_api({"result": []}, "NE=1") is None
+
+    info = {
+        "startTime": "2026-06-21T12:00:00+02:00",
+        "dispatchResult": [
+            {"plantCode": "NE=2", "status": "SUCCESS"},
+            {"plantCode": "NE=1", "status": "SUCCESS", "controlMode": "0"},
+        ],
+    }
+    task = TaskInfo.from_api(info, "t1", "NE=1")
+    assert task is not None
+    assert task.started == datetime(2026, 6, 21, 10, tzinfo=UTC)
+    assert task.confirmed_power_control == PowerControlSettings(
+        mode=PowerControlMode.NO_LIMIT
+    )
+    other = TaskInfo.from_api(info, "t1", "NE=2")
+    assert other is not None
+    assert other.confirmed_power_control is None
+    unknown = {"dispatchResult": [{"plantCode": "NE=1", "status": "queued"}]}
+    assert TaskInfo.from_api(unknown, "t1", "NE=1") is None
+    assert TaskInfo.from_api({}, "t1", "NE=1") is None
+
+    dispatched = {
+        "requestID": 7,
+        "result": [{"plantCode": "NE=1", "dispatchResult": 1}],
+    }
+    assert ChargeDischargeDelivery.from_api(dispatched, "NE=1") == (
+        ChargeDischargeDelivery(request_id=7, accepted=False)
+    )
+    assert ChargeDischargeDelivery.from_api(dispatched, "NE=2") == (
+        ChargeDischargeDelivery(request_id=7, accepted=True)
+    )
+    assert ChargeDischargeDelivery.from_api({}, "NE=1") is None
+
+
 # Kept over restarts -------------------------------------------------------------
 
 
 def test_inventory_round_trips_through_storage() -> None:
     """Plants and devices come back equal from plain (JSON) data."""
-    inventory = Inventory(
+    inventory = PlantsAndDevices(
         plants=(
             Plant(
                 code="NE=1",
@@ -227,7 +275,7 @@ def test_inventory_round_trips_through_storage() -> None:
         ),
     )
     stored = json.loads(json.dumps(inventory.as_dict()))
-    assert Inventory.from_dict(stored) == inventory
+    assert PlantsAndDevices.from_dict(stored) == inventory
     assert inventory.size.plants == 2
     assert inventory.size.devices == {38: 1, 47: 1}
 
@@ -247,4 +295,4 @@ def test_inventory_round_trips_through_storage() -> None:
 def test_unreadable_inventory_is_refused_whole(stored: Any) -> None:
     """An inventory missing a plant or a device would remove it: all or nothing."""
     with pytest.raises(ValueError):
-        Inventory.from_dict(stored)
+        PlantsAndDevices.from_dict(stored)

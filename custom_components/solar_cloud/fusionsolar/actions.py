@@ -33,6 +33,7 @@ from ..api.fusionsolar.const import (
     BATTERY_TYPES,
     MAX_TOU_WINDOWS,
     BatteryMode,
+    ChargeDischargeSwitch,
     LimitationMode,
     PowerControlMode,
     PvSurplus,
@@ -420,7 +421,9 @@ async def _async_force_battery(
     power = round(request.power)
     return await data.tasks.async_force_battery(
         plant,
-        switch=1 if charge else 2,
+        switch=ChargeDischargeSwitch.CHARGE
+        if charge
+        else ChargeDischargeSwitch.DISCHARGE,
         power=power if charge else -power,
         target_soc=request.target_soc,
         minutes=minutes,
@@ -432,7 +435,9 @@ async def _async_stop_forced_battery(
 ) -> ServiceResponse:
     """End a forced charge or discharge."""
     plant = _battery_plant(data, target)
-    return await data.tasks.async_force_battery(plant, switch=0)
+    return await data.tasks.async_force_battery(
+        plant, switch=ChargeDischargeSwitch.STOP
+    )
 
 
 ACTIONS = (

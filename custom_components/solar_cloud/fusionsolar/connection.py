@@ -23,11 +23,10 @@ from ..api.fusionsolar.const import (
     SCOPE_BASIC,
     SCOPE_CONTROL,
 )
-from ..api.fusionsolar.models import Plant
+from ..api.fusionsolar.models import Plant, PlantsAndDevices
 from ..api.fusionsolar.polling import (
     AlarmPoller,
     ControlStatePoller,
-    Inventory,
     Reading,
     RealTimePoller,
 )
@@ -51,7 +50,7 @@ class AccountState:
     """
 
     budget: CallBudget = field(default_factory=CallBudget)
-    inventory: Inventory | None = None
+    inventory: PlantsAndDevices | None = None
     inventory_include: frozenset[str] | None = None
     inventory_at: datetime | None = None
     real_time: RealTimePoller | None = None
@@ -76,7 +75,7 @@ class AccountState:
         return self.calendars.setdefault(plant_code, PlantCalendar())
 
     def keep_inventory(
-        self, inventory: Inventory, include: frozenset[str] | None, at: datetime
+        self, inventory: PlantsAndDevices, include: frozenset[str] | None, at: datetime
     ) -> None:
         """Take ``inventory`` (of the plants ``include``, read at ``at``) as the account's."""
         self.inventory = inventory

@@ -19,7 +19,7 @@ from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from ..api.fusionsolar import FusionSolarClient
-from ..api.fusionsolar.const import TaskStatus
+from ..api.fusionsolar.const import ChargeDischargeSwitch, TaskStatus
 from ..api.fusionsolar.models import (
     BatteryConfiguration,
     BatteryModeSettings,
@@ -121,11 +121,7 @@ class ControlTasks:
             lambda: self._client.async_deliver_power_control(plant, settings),
             lambda task: self._client.async_get_power_control_task(task, plant),
         )
-        confirmed = (
-            PowerControlSettings.from_task_api(info.result)
-            if "controlMode" in info.result
-            else settings
-        )
+        confirmed = info.confirmed_power_control or settings
         self._state.poller.set_power_control(plant, confirmed)
         self._state.publish()
         return _response(plant, info, settings.to_task_api(plant))
@@ -156,7 +152,7 @@ class ControlTasks:
         self,
         plant: str,
         *,
-        switch: int,
+        switch: ChargeDischargeSwitch,
         power: int | None = None,
         target_soc: float | None = None,
         minutes: int | None = None,

@@ -20,12 +20,11 @@ from homeassistant.util import dt as dt_util
 
 from ..api import ApiPermissionError, ApiRateLimitedError
 from ..api.fusionsolar import FusionSolarClient
-from ..api.fusionsolar.models import Alarm, DeviceKpi, PlantKpi
+from ..api.fusionsolar.models import Alarm, DeviceKpi, PlantKpi, PlantsAndDevices
 from ..api.fusionsolar.polling import (
     AlarmPoller,
     ControlState,
     ControlStatePoller,
-    Inventory,
     Poller,
     Reading,
     RealTimePoller,
@@ -47,7 +46,7 @@ _IDLE = timedelta(hours=1)
 """How long to sleep when a poller has nothing in scope."""
 
 
-class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
+class InventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
     """The account's plants and the devices of the plants in scope, daily.
 
     After a reload or a restart it starts from the inventory the account read
@@ -81,7 +80,7 @@ class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
         self._report_permission = report_permission
         self._started = False
 
-    def _kept(self) -> tuple[Inventory, datetime] | None:
+    def _kept(self) -> tuple[PlantsAndDevices, datetime] | None:
         """Return the account's inventory and when it was read, if it will do."""
         account = self.account
         if account.inventory is None or account.inventory_at is None:
@@ -93,7 +92,7 @@ class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
             return None
         return account.inventory, account.inventory_at
 
-    async def _async_fetch(self) -> Inventory:
+    async def _async_fetch(self) -> PlantsAndDevices:
         started, self._started = self._started, True
         if not started and (kept := self._kept()) is not None:
             inventory, read_at = kept

@@ -27,7 +27,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from ..api.fusionsolar import CallBudget
-from ..api.fusionsolar.polling import Inventory
+from ..api.fusionsolar.models import PlantsAndDevices
 from ..api.fusionsolar.values import as_datetime_iso, as_dict
 from ..const import CONF_VENDOR, DOMAIN
 from .connection import ACCOUNTS, AccountState, account_state
@@ -182,7 +182,7 @@ def _restore(state: AccountState, data: dict[str, Any], now: datetime) -> None:
 
 def _stored_inventory(
     data: dict[str, Any], now: datetime
-) -> tuple[Inventory, frozenset[str] | None, datetime]:
+) -> tuple[PlantsAndDevices, frozenset[str] | None, datetime]:
     """Return a stored inventory, its plants in scope and when it was read.
 
     Raises:
@@ -194,7 +194,7 @@ def _stored_inventory(
         raise ValueError(f"Not a time it was read at: {data.get('at')!r}")
     include = data.get("include")
     if include is None:
-        return Inventory.from_dict(data), None, at
+        return PlantsAndDevices.from_dict(data), None, at
     if isinstance(include, list) and all(isinstance(code, str) for code in include):
-        return Inventory.from_dict(data), frozenset(include), at
+        return PlantsAndDevices.from_dict(data), frozenset(include), at
     raise ValueError(f"Not a list of plant codes: {include!r}")

@@ -1,6 +1,7 @@
 """Client of the Huawei SmartPVMS (FusionSolar) Northbound API."""
 
-from .client import ControlNotSupportedError, FusionSolarClient
+from .client import FusionSolarClient
+from .errors import ControlNotSupportedError
 from .flow_control import AccountSize, CallBudget
 
 __all__ = [

@@ -88,6 +88,14 @@ class TaskStatus(StrEnum):
     FAIL = "FAIL"
 
 
+class ChargeDischargeSwitch(IntEnum):
+    """``dispatchSwitch`` of the charge-and-discharge task."""
+
+    STOP = 0
+    CHARGE = 1
+    DISCHARGE = 2
+
+
 class BatteryMode(StrEnum):
     """``operationMode`` of the battery-mode query and task."""
 

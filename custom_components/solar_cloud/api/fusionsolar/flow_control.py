@@ -115,35 +115,30 @@ LIMITS: Mapping[Path, Limit] = MappingProxyType(
         ),
         # Huawei documents no numbers for the configuration and control
         # interfaces, only "do not call repeatedly before a task is complete".
-        Path.BATTERY_MODE: Limit(
-            window=_FIVE_MINUTES, calls=lambda _: 10, documented=False
+        **dict.fromkeys(
+            (
+                Path.BATTERY_MODE,
+                Path.POWER_CONTROL_MODE,
+                Path.CHARGE_DISCHARGE_STATUS,
+            ),
+            Limit(window=_FIVE_MINUTES, calls=lambda _: 10, documented=False),
         ),
-        Path.POWER_CONTROL_MODE: Limit(
-            window=_FIVE_MINUTES, calls=lambda _: 10, documented=False
+        **dict.fromkeys(
+            (
+                Path.BATTERY_MODE_TASK,
+                Path.BATTERY_CONFIG_TASK,
+                Path.POWER_CONTROL_TASK,
+                Path.CHARGE_DISCHARGE_TASK,
+            ),
+            Limit(window=_FIVE_MINUTES, calls=lambda _: 5, documented=False),
         ),
-        Path.BATTERY_MODE_TASK: Limit(
-            window=_FIVE_MINUTES, calls=lambda _: 5, documented=False
-        ),
-        Path.BATTERY_MODE_TASK_INFO: Limit(
-            window=_FIVE_MINUTES, calls=lambda _: 30, documented=False
-        ),
-        Path.BATTERY_CONFIG_TASK: Limit(
-            window=_FIVE_MINUTES, calls=lambda _: 5, documented=False
-        ),
-        Path.BATTERY_CONFIG_TASK_INFO: Limit(
-            window=_FIVE_MINUTES, calls=lambda _: 30, documented=False
-        ),
-        Path.POWER_CONTROL_TASK: Limit(
-            window=_FIVE_MINUTES, calls=lambda _: 5, documented=False
-        ),
-        Path.POWER_CONTROL_TASK_INFO: Limit(
-            window=_FIVE_MINUTES, calls=lambda _: 30, documented=False
-        ),
-        Path.CHARGE_DISCHARGE_TASK: Limit(
-            window=_FIVE_MINUTES, calls=lambda _: 5, documented=False
-        ),
-        Path.CHARGE_DISCHARGE_STATUS: Limit(
-            window=_FIVE_MINUTES, calls=lambda _: 10, documented=False
+        **dict.fromkeys(
+            (
+                Path.BATTERY_MODE_TASK_INFO,
+                Path.BATTERY_CONFIG_TASK_INFO,
+                Path.POWER_CONTROL_TASK_INFO,
+            ),
+            Limit(window=_FIVE_MINUTES, calls=lambda _: 30, documented=False),
         ),
     }
 )

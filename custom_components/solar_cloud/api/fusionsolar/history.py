@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from .const import Path
 from .values import as_datetime_ms, as_dict, as_float, as_int, as_list, as_str
@@ -97,13 +97,19 @@ def _first(items: Mapping[str, Any], *keys: str) -> float | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class PlantEnergy:
-    """Energy of one plant in one bucket (kWh); None where not reported."""
+class EnergyBucket:
+    """Energy in one bucket of a history answer (kWh); None where not reported."""
 
-    plant_code: str
     period: Period
     start: datetime
     """The plant-local start of the bucket, as an aware UTC datetime."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlantEnergy(EnergyBucket):
+    """Energy of one plant in one bucket."""
+
+    plant_code: str
     pv_yield: float | None = None
     """``PVYield``: what the PV modules produced (24.5.0 and later)."""
     inverter_yield: float | None = None
@@ -147,13 +153,10 @@ class PlantEnergy:
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeviceEnergy:
-    """Energy of one device in one bucket (kWh); None where not reported."""
+class DeviceEnergy(EnergyBucket):
+    """Energy of one device in one bucket."""
 
     device_id: int
-    period: Period
-    start: datetime
-    """The plant-local start of the bucket, as an aware UTC datetime."""
     charge: float | None = None
     """``charge_cap`` of a battery or ESS."""
     discharge: float | None = None
@@ -179,12 +182,7 @@ class DeviceEnergy:
         )
 
 
-class _Bucket(Protocol):
-    @property
-    def start(self) -> datetime: ...
-
-
-def _by_key[K, T: _Bucket](
+def _by_key[K, T: EnergyBucket](
     data: Any, read: Callable[[Mapping[str, Any]], T | None], key: Callable[[T], K]
 ) -> dict[K, tuple[T, ...]]:
     """Group the items read from ``data`` by ``key``, one per start, oldest first.

@@ -10,16 +10,15 @@ coordinators drive the pollers; tests drive them directly.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
-from typing import Any
 
 from ..errors import ApiAuthenticationError, ApiPermissionError, SolarCloudApiError
-from .client import ControlNotSupportedError, FusionSolarClient
+from .client import FusionSolarClient
 from .const import REAL_TIME_TYPES, BatteryMode, Path, PowerControlMode
+from .errors import ControlNotSupportedError
 from .flow_control import AccountSize, Job, batches, due_jobs, next_wake
 from .models import (
     Alarm,
@@ -28,9 +27,9 @@ from .models import (
     DeviceKpi,
     Plant,
     PlantKpi,
+    PlantsAndDevices,
     PowerControlSettings,
 )
-from .values import as_dict
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,63 +50,12 @@ class Reading[T]:
     at: datetime
 
 
-@dataclass(frozen=True, kw_only=True)
-class Inventory:
-    """The account's plants, and the devices of the plants in scope."""
-
-    plants: tuple[Plant, ...]
-    """Every plant of the account, in scope or not."""
-    devices: tuple[Device, ...]
-    """The devices of the plants in scope."""
-
-    @property
-    def size(self) -> AccountSize:
-        """Return what the account's limits depend on, as far as this tells."""
-        return AccountSize(
-            plants=len(self.plants),
-            devices=Counter(device.type_id for device in self.devices),
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the inventory as plain data (:meth:`from_dict` reads it back)."""
-        return {
-            "plants": [plant.as_dict() for plant in self.plants],
-            "devices": [device.as_dict() for device in self.devices],
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Inventory:
-        """Read what :meth:`as_dict` returned, all of it or nothing.
-
-        An inventory missing a device would have that device removed.
-
-        Raises:
-            ValueError: ``data`` is no inventory.
-
-        """
-        return cls(
-            plants=tuple(
-                Plant.from_dict(item) for item in _stored_list(data, "plants")
-            ),
-            devices=tuple(
-                Device.from_dict(item) for item in _stored_list(data, "devices")
-            ),
-        )
-
-
-def _stored_list(data: Any, key: str) -> list[Any]:
-    """Return the list stored under ``key``; raise ValueError if there is none."""
-    if isinstance(value := as_dict(data).get(key), list):
-        return value
-    raise ValueError(f"No list of {key} in {data!r}")
-
-
 async def async_load_inventory(
     client: FusionSolarClient,
     include: Collection[str] | None = None,
     *,
     plants: Sequence[Plant] | None = None,
-) -> Inventory:
+) -> PlantsAndDevices:
     """Read the plants and the devices of the plants in ``include`` (None: all).
 
     ``plants``: the plant list, if it was just read (by a config flow).
@@ -122,7 +70,7 @@ async def async_load_inventory(
     devices: list[Device] = []
     for batch in batches(codes):
         devices.extend(await client.async_get_devices(batch))
-    inventory = Inventory(plants=tuple(plants), devices=tuple(devices))
+    inventory = PlantsAndDevices(plants=tuple(plants), devices=tuple(devices))
     client.budget.size = inventory.size
     return inventory
 

@@ -8,7 +8,9 @@ so that no such quirk reaches a model, let alone an entity.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from enum import StrEnum
 import math
 from typing import Any
 
@@ -75,3 +77,24 @@ def as_dict(value: Any) -> dict[str, Any]:
 def as_list(value: Any) -> list[Any]:
     """Return ``value`` if it is a JSON array, else an empty one."""
     return value if isinstance(value, list) else []
+
+
+def as_code[T](value: Any, codes: Mapping[int, T]) -> T | None:
+    """Return what the integer code ``value`` stands for in ``codes``, or None."""
+    number = as_int(value)
+    return None if number is None else codes.get(number)
+
+
+def as_enum[E: StrEnum](kind: type[E], value: Any) -> E | None:
+    """Return ``value`` as a member of ``kind``, or None."""
+    try:
+        return kind(value)
+    except ValueError:
+        return None
+
+
+def read_items[T](value: Any, read: Callable[[dict[str, Any]], T | None]) -> list[T]:
+    """Return what ``read`` makes of each object of a JSON array, leaving out None."""
+    return [
+        item for entry in as_list(value) if (item := read(as_dict(entry))) is not None
+    ]

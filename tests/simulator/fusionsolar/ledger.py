@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from .fusionsolar import SimDevice, SimPlant
+    from .plant import SimDevice, SimPlant
 
 HOUR: Final = timedelta(hours=1)
 STEP: Final = timedelta(minutes=5)
@@ -115,6 +115,31 @@ class Ledger:
             self.hours.update(hours)
             self._sorted = None
 
+    def add_powers(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        pv: float,
+        load: float,
+        battery: float,
+        grid: float,
+    ) -> None:
+        """Add the flows of constant powers (kW; battery + charge, grid + export)."""
+        hours = (end - start).total_seconds() / 3600
+        self.add(
+            start,
+            end,
+            (
+                pv * hours,
+                max(grid, 0.0) * hours,
+                max(-grid, 0.0) * hours,
+                load * hours,
+                max(battery, 0.0) * hours,
+                max(-battery, 0.0) * hours,
+            ),
+        )
+
     def add(self, start: datetime, end: datetime, energies: Sequence[float]) -> None:
         """Add what flowed at a constant power from ``start`` to ``end`` (kWh).
 
@@ -182,18 +207,7 @@ def _integrate(
         step_end = min(end, at + STEP)
         hours = (step_end - at).total_seconds() / 3600
         pv, load, battery, grid = plant._powers(step_end, soc=soc, past=past)
-        ledger.add(
-            at,
-            step_end,
-            (
-                pv * hours,
-                max(grid, 0.0) * hours,
-                max(-grid, 0.0) * hours,
-                load * hours,
-                max(battery, 0.0) * hours,
-                max(-battery, 0.0) * hours,
-            ),
-        )
+        ledger.add_powers(at, step_end, pv=pv, load=load, battery=battery, grid=grid)
         soc = max(0.0, min(100.0, soc + battery * hours / plant.battery_kwh * 100))
         at = step_end
 

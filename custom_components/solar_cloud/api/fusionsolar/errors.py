@@ -1,0 +1,128 @@
+"""How the Northbound API says no: HTTP statuses and failCodes as client errors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ..errors import (
+    ApiAuthenticationError,
+    ApiConnectionError,
+    ApiPermissionError,
+    ApiRateLimitedError,
+    ApiResponseError,
+    SolarCloudApiError,
+)
+from ..transport import RawResponse
+from .const import FailCode, Path
+from .flow_control import CallBudget
+
+SYSTEM_LIMIT_RETRY = 60.0
+_DAILY_QUOTA_RETRY = 3600.0
+
+_INTERFACE_NAMES: Mapping[Path, str] = {
+    path: path.rsplit("/", 2)[-1] if "thirdData" in path else path.split("nbi/", 1)[-1]
+    for path in Path
+}
+
+
+def interface_name(path: Path) -> str:
+    """Return the name Huawei's portal gives an interface (for messages)."""
+    return _INTERFACE_NAMES.get(path, path)
+
+
+class ControlNotSupportedError(ApiResponseError):
+    """The plant's networking does not support this configuration query (20609)."""
+
+    default_reason = "control_not_supported"
+
+
+def envelope(response: RawResponse) -> dict[str, Any]:
+    """Return the JSON object every answer comes in.
+
+    Raises:
+        ApiResponseError: The answer is no JSON object.
+
+    """
+    body = response.json()
+    if not isinstance(body, dict):
+        raise ApiResponseError(f"Unexpected answer from {response.url.path}: {body!r}")
+    return body
+
+
+def fail_text(body: Mapping[str, Any]) -> str:
+    """Return the text of a failed answer."""
+    # Some errors carry their text in "data" (ACCESS_FREQUENCY_IS_TOO_HIGH),
+    # others in "message".
+    for key in ("message", "data"):
+        if isinstance(text := body.get(key), str | int) and str(text):
+            return str(text)
+    return ""
+
+
+def http_error(
+    path: Path,
+    response: RawResponse,
+    budget: CallBudget,
+    now: datetime,
+    *,
+    uses_oauth: bool,
+) -> SolarCloudApiError:
+    """Return the error an HTTP status other than 200 means.
+
+    A quota refusal backs ``path`` off in ``budget``.
+    """
+    status = response.status
+    name = interface_name(path)
+    if status == 429 or (status == 403 and b"quotaControl" in response.body):
+        retry = response.headers.get("Retry-After")
+        retry_after = float(retry) if retry and retry.isdigit() else None
+        if retry_after is None and status == 403:
+            retry_after = (budget.refused(path, now) - now).total_seconds()
+        return ApiRateLimitedError(
+            f"{name}: HTTP {status} {response.text[:200]}",
+            retry_after=retry_after or SYSTEM_LIMIT_RETRY,
+        )
+    if status == 401:
+        return ApiAuthenticationError(
+            f"{name}: the access token was refused (HTTP 401)",
+            reason="oauth_refresh_refused" if uses_oauth else None,
+        )
+    if status == 403:
+        return ApiPermissionError(
+            f"{name}: HTTP 403 {response.text[:200]}", missing_right=name
+        )
+    if status >= 500:
+        return ApiConnectionError(f"{name}: HTTP {status}")
+    return ApiResponseError(f"{name}: HTTP {status} {response.text[:200]}")
+
+
+def fail_code_error(
+    path: Path, code: int | None, text: str, budget: CallBudget, now: datetime
+) -> SolarCloudApiError:
+    """Return the error a failCode means; 407 backs ``path`` off in ``budget``."""
+    name = interface_name(path)
+    message = f"{name}: failCode {code} {text}".strip()
+    if code == FailCode.TOO_FREQUENT:
+        until = budget.refused(path, now)
+        return ApiRateLimitedError(message, retry_after=(until - now).total_seconds())
+    if code == FailCode.SYSTEM_LIMIT:
+        return ApiRateLimitedError(message, retry_after=SYSTEM_LIMIT_RETRY)
+    if code == FailCode.DAILY_QUOTA:
+        return ApiRateLimitedError(
+            message, reason="daily_quota_exceeded", retry_after=_DAILY_QUOTA_RETRY
+        )
+    if code == FailCode.NO_PERMISSION:
+        return ApiPermissionError(
+            message, reason="interface_not_permitted", missing_right=name
+        )
+    if code == FailCode.NOT_AUTHORIZED_BY_OWNER:
+        return ApiPermissionError(
+            message, reason="not_authorized_by_owner", missing_right=name
+        )
+    if code in (FailCode.SERVER_ABNORMAL, FailCode.SYSTEM_BUSY):
+        return ApiConnectionError(message)
+    if code == FailCode.NETWORKING_NOT_SUPPORTED:
+        return ControlNotSupportedError(message)
+    return ApiResponseError(message)
