@@ -24,7 +24,7 @@ from custom_components.solar_cloud.api.sma.models import (
 from custom_components.solar_cloud.api.sma.times import parse_time, plant_zone
 from custom_components.solar_cloud.api.sma.token import RENEW_MARGIN, SmaToken
 from custom_components.solar_cloud.api.transport import RawResponse
-from custom_components.solar_cloud.sma.runtime import sma_data
+from custom_components.solar_cloud.sma.data import sma_data
 from custom_components.solar_cloud.sma.sensor import DEVICE_SENSORS
 
 

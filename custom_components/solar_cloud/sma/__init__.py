@@ -17,11 +17,11 @@ from .concurrency import gather_all
 from .connection import async_token_source, create_client, endpoints_of, oauth_endpoints
 from .const import CONF_FLOW, SmaFlow
 from .coordinator import DEVICE_SETS, SmaDeviceCoordinator, SmaPlantCoordinator
+from .data import SmaData, SmaPlantCoordinators
 from .devices import async_register_plant
 from .inventory import SmaInventoryCoordinator
 from .number import async_setup_numbers
 from .options_flow import SmaOptionsFlow
-from .runtime import SmaData, SmaPlantCoordinators
 from .sensor import async_setup_sensors
 
 

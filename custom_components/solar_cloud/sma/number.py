@@ -20,8 +20,9 @@ from homeassistant.util import dt as dt_util
 from ..api.sma import FeedInLimitCommand, LimitUnit, Plant
 from ..entity import SolarCloudEntity
 from ..runtime import SolarCloudConfigEntry
+from .controls import async_send_feed_in_limit
 from .coordinator import SmaPlantCoordinator
-from .runtime import SmaData, sma_data
+from .data import SmaData, sma_data
 
 # Without a nominal power from SMA the watt limit's slider needs some end.
 DEFAULT_MAX_POWER = 100_000.0
@@ -111,7 +112,8 @@ class SmaFeedInLimitNumber(SolarCloudEntity[SmaPlantCoordinator], RestoreNumber)
 
     @override
     async def async_set_native_value(self, value: float) -> None:
-        await self._runtime.async_send_feed_in_limit(
+        await async_send_feed_in_limit(
+            self._runtime,
             self.device_key,
             FeedInLimitCommand(
                 value=value, unit=self.entity_description.unit, start=dt_util.utcnow()

@@ -44,7 +44,7 @@ from .coordinator import (
     SmaMeasurementCoordinator,
     SmaPlantCoordinator,
 )
-from .runtime import sma_data
+from .data import sma_data
 
 OHM = "Ω"
 

@@ -1,4 +1,4 @@
-"""The runtime data of an SMA account."""
+"""The runtime data of an SMA account (``entry.runtime_data``)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,11 @@ from ..api import SolarCloudApiError
 from ..api.auth import TokenSource
 from ..api.sma import FeedInLimitCommand, SmaClient, SmaClientCredentials
 from ..const import DOMAIN, LOGGER, Vendor
-from ..error_mapping import translate_action_errors
 from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, HistorySource
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .const import CONF_ENVIRONMENT, CONF_FLOW
+from .controls import async_send_feed_in_limit, feed_in_command
 from .coordinator import PlantData, SmaDeviceCoordinator, SmaPlantCoordinator
-from .feed_in import feed_in_command
 from .history import SmaHistory
 from .inventory import SmaInventoryCoordinator, SmaPlant
 
@@ -106,7 +105,9 @@ class SmaData(SolarCloudData):
         self, target: ActionTarget, request: FeedInLimitRequest
     ) -> ServiceResponse:
         command = feed_in_command(request, dt_util.utcnow())
-        return await self.async_send_feed_in_limit(self._feed_in_plant(target), command)
+        return await async_send_feed_in_limit(
+            self, self._feed_in_plant(target), command
+        )
 
     def _feed_in_plant(self, target: ActionTarget) -> str:
         """Return the plant an action is for; a device stands for its plant."""
@@ -139,23 +140,6 @@ class SmaData(SolarCloudData):
                 },
             )
         return key
-
-    async def async_send_feed_in_limit(
-        self, key: str, command: FeedInLimitCommand
-    ) -> ServiceResponse:
-        """Send a FeedInLimit schedule to a plant; return SMA's answer."""
-        async with translate_action_errors(self.hass, self.entry):
-            result = await self.client.set_feed_in_limit(key, command)
-        self.feed_in_limits[key] = command
-        self.plants[key].energy.async_update_listeners()
-        return {
-            "plant": self.plant(key).plant.name,
-            "schedule_id": result.schedule_id,
-            "state": result.state,
-            "value": command.value,
-            "unit": command.unit.value,
-            "duration": command.duration.total_seconds() if command.duration else None,
-        }
 
 
 def _energy_balance(data: PlantData) -> dict[str, Any]:
