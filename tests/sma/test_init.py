@@ -251,7 +251,7 @@ async def test_moved_plant_found_by_the_plant_list(
         CLASSIC_PLANT,
         "7c1d2e3f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
     }
-    assert inventory.data.plants[CLASSIC_PLANT].plant.plant_id == "8800001"
+    assert inventory.data.plants[CLASSIC_PLANT].details.plant_id == "8800001"
     assert loaded_custom.data[CONF_PLANT_MIGRATIONS] == {CLASSIC_PLANT: "8800001"}
     assert _device(device_registry, loaded_custom, CLASSIC_PLANT) is not None
 

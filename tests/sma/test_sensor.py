@@ -148,7 +148,7 @@ async def test_sandbox_plants_follow_their_data(
 ) -> None:
     """A numeric (ennexOS) plant with 15-minute data is asked every 15 minutes."""
     energy = loaded_custom.runtime_data.plants["13"].energy
-    assert energy.plant.plant.kind is PlantKind.ENNEXOS
+    assert energy.plant.kind is PlantKind.ENNEXOS
     assert energy.update_interval == timedelta(minutes=15)
     assert energy.expected_delay == timedelta(minutes=45)
 

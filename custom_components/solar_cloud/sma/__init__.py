@@ -13,13 +13,17 @@ from ..api.sma.token import async_logout
 from ..const import LOGGER
 from ..oauth import async_get_entry_implementation
 from ..runtime import SolarCloudConfigEntry, VendorIntegration
-from .concurrency import gather_all
 from .connection import async_token_source, create_client, endpoints_of, oauth_endpoints
 from .const import CONF_FLOW, SmaFlow
-from .coordinator import DEVICE_SETS, SmaDeviceCoordinator, SmaPlantCoordinator
+from .coordinator import (
+    DEVICE_SETS,
+    SmaDeviceCoordinator,
+    SmaInventoryCoordinator,
+    SmaPlantCoordinator,
+    gather_all,
+)
 from .data import SmaData, SmaPlantCoordinators
 from .devices import async_register_plant
-from .inventory import SmaInventoryCoordinator
 from .number import async_setup_numbers
 from .options_flow import SmaOptionsFlow
 from .sensor import async_setup_sensors

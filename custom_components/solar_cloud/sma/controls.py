@@ -64,7 +64,7 @@ async def async_send_feed_in_limit(
     data.feed_in_limits[key] = command
     data.plants[key].energy.async_update_listeners()
     return {
-        "plant": data.plant(key).plant.name,
+        "plant": data.plant(key).name,
         "schedule_id": result.schedule_id,
         "state": result.state,
         "value": command.value,

@@ -18,9 +18,14 @@ from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, HistorySource
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .const import CONF_ENVIRONMENT, CONF_FLOW
 from .controls import async_send_feed_in_limit, feed_in_command
-from .coordinator import PlantData, SmaDeviceCoordinator, SmaPlantCoordinator
+from .coordinator import (
+    PlantData,
+    SmaDeviceCoordinator,
+    SmaInventoryCoordinator,
+    SmaPlant,
+    SmaPlantCoordinator,
+)
 from .history import SmaHistory
-from .inventory import SmaInventoryCoordinator, SmaPlant
 
 
 @dataclass(kw_only=True)
@@ -77,11 +82,11 @@ class SmaData(SolarCloudData):
             "plant_migrations": self.client.plant_migrations,
             "plants": {
                 key: {
-                    "plant": asdict(plant.plant),
-                    "kind": plant.plant.kind,
+                    "plant": asdict(plant.details),
+                    "kind": plant.kind,
                     "feed_in_control": plant.feed_in_control,
                     "devices": [
-                        {**asdict(device.device), "sets": sorted(device.sets)}
+                        {**asdict(device.details), "sets": sorted(device.sets)}
                         for device in plant.devices
                     ],
                     "energy_balance": _energy_balance(self.plants[key].energy.data)
@@ -134,7 +139,7 @@ class SmaData(SolarCloudData):
                 translation_domain=DOMAIN,
                 translation_key="sma_feed_in_not_eligible",
                 translation_placeholders={
-                    "plant": self.plant(key).plant.name
+                    "plant": self.plant(key).name
                     if key is not None
                     else str(target.device_key)
                 },

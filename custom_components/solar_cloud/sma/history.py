@@ -123,7 +123,7 @@ class SmaHistory(HistorySource):
         return HistorySeries(
             vendor=Vendor.SMA,
             device_key=coordinator.plant.key,
-            device_name=coordinator.plant.plant.name,
+            device_name=coordinator.plant.name,
             flow=flow,
         )
 
@@ -131,7 +131,7 @@ class SmaHistory(HistorySource):
         """Return a Day call per plant and local day touching the range, newest first."""
         planned: list[tuple[float, int, HistoryChunk]] = []
         for order, (key, coordinator) in enumerate(self._plants.items()):
-            plant = coordinator.plant.plant
+            plant = coordinator.plant.details
             zone = plant.zone
             first = (start - LATE_DATA[plant.kind]).astimezone(zone).date()
             if key in self._first:
@@ -153,7 +153,7 @@ class SmaHistory(HistorySource):
         if coordinator is None:
             # A plant the account no longer has (a chunk kept over a restart).
             return []
-        plant = coordinator.plant.plant
+        plant = coordinator.plant.details
         zone = plant.zone
         day = chunk.start.astimezone(zone).date()
         now = dt_util.utcnow()
@@ -206,7 +206,7 @@ class SmaHistory(HistorySource):
             or (latest := data.answer.latest) is None
         ):
             return None
-        plant = coordinator.plant.plant
+        plant = coordinator.plant.details
         _, day_end = _bounds(day, plant.zone)
         expected = min(floor_hour(now) - LATE_DATA[plant.kind], day_end)
         return data.answer if latest.time >= expected else None
@@ -250,7 +250,7 @@ class SmaHistory(HistorySource):
         wanted = now - timedelta(days=self._days)
         firsts = []
         for key, coordinator in self._plants.items():
-            plant = coordinator.plant.plant
+            plant = coordinator.plant.details
             first = await self._async_first_day(plant, wanted.astimezone(plant.zone))
             # Without data yet, the plant's history starts today.
             self._first[key] = first or now.astimezone(plant.zone).date()

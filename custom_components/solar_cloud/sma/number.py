@@ -85,7 +85,7 @@ class SmaFeedInLimitNumber(SolarCloudEntity[SmaPlantCoordinator], RestoreNumber)
         """Initialize the limit of the coordinator's plant."""
         super().__init__(coordinator, description, device_key=coordinator.plant.key)
         self._runtime = runtime
-        self._attr_native_max_value = description.max_fn(coordinator.plant.plant)
+        self._attr_native_max_value = description.max_fn(coordinator.plant.details)
 
     @override
     async def async_added_to_hass(self) -> None:

@@ -349,11 +349,11 @@ class SmaEnergySensor(CounterSensor, SmaPlantSensor):
 
     @override
     def counter_zone(self) -> tzinfo:
-        return self.coordinator.plant.plant.zone
+        return self.coordinator.plant.zone
 
     @override
     def counter_max_power_kw(self) -> float | None:
-        peak = self.coordinator.plant.plant.peak_power
+        peak = self.coordinator.plant.details.peak_power
         if not self.entity_description.peak_bound or peak is None:
             return None
         return peak / 1000
