@@ -23,14 +23,17 @@ from homeassistant.util import dt as dt_util
 
 from ..api import ApiAuthenticationError, SolarCloudApiError
 from ..api.sma import (
+    ENERGY_FLOWS,
     FEED_IN_LIMIT,
     ConsentState,
     Device,
+    MeasurementField,
     MeasurementPoint,
     MeasurementSet,
     Period,
     Plant,
     PlantKind,
+    SetType,
     SmaClient,
 )
 from ..const import LOGGER, Vendor
@@ -291,27 +294,8 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
 
 # The measurements of one plant -----------------------------------------------
 
-# The EnergyBalance fields that are energy flows (W per interval, Wh per day).
-ENERGY_FIELDS = (
-    "pvGeneration",
-    "totalConsumption",
-    "gridFeedIn",
-    "gridConsumption",
-    "batteryCharging",
-    "batteryDischarging",
-)
-# The device sets that become sensors; the others are not read.
-DEVICE_SETS = frozenset(
-    {
-        "EnergyAndPowerPv",
-        "EnergyAndPowerBattery",
-        "EnergyAndPowerInOut",
-        "EnergyAndPowerConsumption",
-        "PowerAc",
-        "PowerDc",
-        "Sensor",
-    }
-)
+DEVICE_SETS = frozenset(SetType)
+"""The device sets that become sensors; the others are not read."""
 
 
 def expected_delay(kind: PlantKind, resolution: timedelta | None) -> timedelta:
@@ -324,8 +308,8 @@ class PlantData:
     """A plant's newest interval and its energy counters (Wh)."""
 
     latest: MeasurementPoint | None
-    today: Mapping[str, float] = field(default_factory=dict)
-    lifetime: Mapping[str, float] = field(default_factory=dict)
+    today: Mapping[MeasurementField, float] = field(default_factory=dict)
+    lifetime: Mapping[MeasurementField, float] = field(default_factory=dict)
     fields: frozenset[str] = frozenset()
     """Every field the plant reports (today or over its lifetime)."""
     resolution: timedelta | None = None
@@ -399,8 +383,8 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
     ) -> None:
         """Poll at the plant kind's cadence."""
         super().__init__(hass, entry, client, plant)
-        self._base: dict[str, float] = {}
-        self._base_today: dict[str, float] = {}
+        self._base: dict[MeasurementField, float] = {}
+        self._base_today: dict[MeasurementField, float] = {}
 
     @override
     async def _async_fetch(self) -> PlantData:
@@ -411,10 +395,11 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
         ceiling = 2 * plant.peak_power if plant.peak_power else None
         energy_today = {
             key: energy
-            for key in ENERGY_FIELDS
+            for key in ENERGY_FLOWS
             if (
                 energy := day.energy(
-                    key, ceiling=ceiling if key == "pvGeneration" else None
+                    key,
+                    ceiling=ceiling if key is MeasurementField.PV_GENERATION else None,
                 )
             )
             is not None
@@ -440,7 +425,7 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
             latest=day.latest or (self.data.latest if self.data else None),
             today={
                 key: energy_today.get(key, 0.0)
-                for key in ENERGY_FIELDS
+                for key in ENERGY_FLOWS
                 if key in lifetime or key in energy_today
             },
             lifetime=lifetime,
@@ -459,9 +444,9 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
         self.stale_after = self.expected_delay
 
 
-def _totals(total: MeasurementSet) -> dict[str, float]:
+def _totals(total: MeasurementSet) -> dict[MeasurementField, float]:
     return {
-        key: value for key in ENERGY_FIELDS if (value := total.total(key)) is not None
+        key: value for key in ENERGY_FLOWS if (value := total.total(key)) is not None
     }
 
 
