@@ -34,8 +34,7 @@ from ..simulator.sma import (
     SmaSimulator,
     demo_owner_plants,
 )
-
-REDIRECT = "https://example.com/auth/external/callback"
+from .const import REDIRECT
 
 
 @pytest.fixture
@@ -55,7 +54,15 @@ async def sma_cloud(
     return await start_vendor_simulator(sma_simulator)
 
 
-def custom_data(base_url: str, owner: str = SANDBOX_OWNER) -> dict[str, Any]:
+@pytest.fixture
+def sim(sma_cloud: RunningSimulator) -> SmaSimulator:
+    """Return the served simulator."""
+    simulator = sma_cloud.simulator
+    assert isinstance(simulator, SmaSimulator)
+    return simulator
+
+
+def _custom_data(base_url: str, owner: str = SANDBOX_OWNER) -> dict[str, Any]:
     """Return the data of a custom-flow entry against the simulator."""
     return {
         CONF_VENDOR: Vendor.SMA,
@@ -77,18 +84,29 @@ def owner() -> str:
 
 @pytest.fixture
 def custom_entry(
-    hass: HomeAssistant, sma_cloud: RunningSimulator, owner: str
+    hass: HomeAssistant, sma_cloud: RunningSimulator, sim: SmaSimulator, owner: str
 ) -> MockConfigEntry:
     """Return a custom-flow entry whose owner consented."""
-    sma_cloud.simulator.grant_consent(owner)  # type: ignore[attr-defined]
+    sim.grant_consent(owner)
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=owner,
         unique_id=f"{CUSTOM_CLIENT[0]}_{owner.lower()}",
-        data=custom_data(sma_cloud.base_url, owner),
+        data=_custom_data(sma_cloud.base_url, owner),
     )
     entry.add_to_hass(hass)
     return entry
+
+
+@pytest.fixture
+def demo_owner_entry(sma_cloud: RunningSimulator) -> MockConfigEntry:
+    """Return a custom-flow entry of the demo owner, for a test to add later."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=DEMO_OWNER,
+        unique_id=f"{CUSTOM_CLIENT[0]}_{DEMO_OWNER}",
+        data=_custom_data(sma_cloud.base_url, DEMO_OWNER),
+    )
 
 
 async def code_flow_token(base_url: str) -> dict[str, Any]:

@@ -65,12 +65,6 @@ def _client(
     return SmaClient(session, endpoints, tokens, **kwargs), tokens
 
 
-def _sim(cloud: RunningSimulator) -> SmaSimulator:
-    simulator = cloud.simulator
-    assert isinstance(simulator, SmaSimulator)
-    return simulator
-
-
 # Environments --------------------------------------------------------------
 
 
@@ -100,10 +94,10 @@ def test_environments() -> None:
 async def test_token_renewed_ahead_of_expiry(
     session: aiohttp.ClientSession,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A 300 s token is reused, then renewed with the refresh token before it expires."""
-    sim = _sim(sma_cloud)
     client, _ = _client(session, sma_cloud)
     await client.plants()
     freezer.tick(timedelta(seconds=200))
@@ -121,10 +115,9 @@ async def test_token_renewed_ahead_of_expiry(
 
 
 async def test_inactive_token_is_renewed_once(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """401 "Token is not active": one renewal and a retry, then an auth error."""
-    sim = _sim(sma_cloud)
     client, _ = _client(session, sma_cloud)
     await client.plants()
     sim.end_sessions()
@@ -140,9 +133,9 @@ async def test_inactive_token_is_renewed_once(
 async def test_refused_refresh_signs_in_anew(
     session: aiohttp.ClientSession,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
 ) -> None:
     """A session SMA ended (refresh token not active) is replaced by a new sign-in."""
-    sim = _sim(sma_cloud)
     client, tokens = _client(session, sma_cloud)
     await tokens.async_get_access_token()
     sim.oauth.revoke_all()
@@ -154,10 +147,9 @@ async def test_refused_refresh_signs_in_anew(
 
 
 async def test_secret_revoked_during_a_session(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """A client SMA no longer accepts fails the refresh with invalid_client."""
-    sim = _sim(sma_cloud)
     _, tokens = _client(session, sma_cloud)
     await tokens.async_get_access_token()
     sim.oauth.clients["custom-client"] = "rotated"
@@ -196,13 +188,15 @@ async def test_secret_revoked_during_a_session(
 )
 async def test_token_errors(
     session: aiohttp.ClientSession,
+    *,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     fault: dict[str, Any],
     error: type[Exception],
     reason: str,
 ) -> None:
     """The documented token errors become clear, translated reasons."""
-    _sim(sma_cloud).faults.add("oauth_token", **fault)
+    sim.faults.add("oauth_token", **fault)
     client, _ = _client(session, sma_cloud)
     with pytest.raises(error) as err:
         await client.plants()
@@ -225,10 +219,9 @@ async def test_invalid_client(
 
 
 async def test_logout(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """Logout ends the session (204); without a session there is nothing to end."""
-    sim = _sim(sma_cloud)
     client, tokens = _client(session, sma_cloud)
     await tokens.async_logout()
     assert sim.log.count("logout") == 0
@@ -255,10 +248,9 @@ def test_token_subject() -> None:
 
 
 async def test_consent_lifecycle(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """Never requested, pending, accepted (plants appear), revoked (plants go)."""
-    sim = _sim(sma_cloud)
     client, _ = _client(session, sma_cloud)
     status = await client.consent_status(SANDBOX_OWNER)
     assert status.state is ConsentState.NOT_REQUESTED
@@ -301,11 +293,12 @@ async def test_consent_lifecycle(
 async def test_consent_states_are_parsed_tolerantly(
     session: aiohttp.ClientSession,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     body: dict[str, Any],
     state: ConsentState,
 ) -> None:
     """States in any casing; .NET's default date means "never requested"."""
-    _sim(sma_cloud).faults.add(
+    sim.faults.add(
         "consent_state", body=json.dumps({"loginHint": SANDBOX_OWNER, **body}).encode()
     )
     client, _ = _client(session, sma_cloud)
@@ -324,21 +317,21 @@ async def test_consent_states_are_parsed_tolerantly(
 async def test_consent_errors(
     session: aiohttp.ClientSession,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     fault: dict[str, Any],
     error: type[Exception],
 ) -> None:
     """Unknown states and failures are errors, not guesses."""
-    _sim(sma_cloud).faults.add("consent_state", **fault)
+    sim.faults.add("consent_state", **fault)
     client, _ = _client(session, sma_cloud)
     with pytest.raises(error):
         await client.consent_status(SANDBOX_OWNER)
 
 
 async def test_not_a_plant_owner(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """SMA refuses a login hint that owns no plant, on request and on status."""
-    sim = _sim(sma_cloud)
     client, _ = _client(session, sma_cloud)
     for call in (client.request_consent, client.consent_status):
         with pytest.raises(ApiPermissionError) as err:
@@ -353,10 +346,9 @@ async def test_not_a_plant_owner(
 
 
 async def test_consent_request_already_waiting(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """409 (a request already waits) answers with the current state; 404 is none."""
-    sim = _sim(sma_cloud)
     client, _ = _client(session, sma_cloud)
     sim.grant_consent(SANDBOX_OWNER)
     sim.faults.add("consent_request", status=409, times=1)
@@ -372,10 +364,9 @@ async def test_consent_request_already_waiting(
 
 @pytest.mark.freeze_time(NOON)
 async def test_monitoring_reads(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """Plants, devices (deactivated ones flagged), sets and measurements."""
-    sim = _sim(sma_cloud)
     sim.grant_consent(SANDBOX_OWNER)
     sim.grant_consent(DEMO_OWNER)
     client, _ = _client(session, sma_cloud)
@@ -423,10 +414,9 @@ async def test_monitoring_reads(
 
 @pytest.mark.freeze_time(NOON)
 async def test_energy_values_and_totals(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """ReturnEnergyValues gives Wh per interval; WithTotal adds SMA's sums."""
-    sim = _sim(sma_cloud)
     sim.grant_consent(SANDBOX_OWNER)
     client, _ = _client(session, sma_cloud)
     plant = (await client.plants())[0]
@@ -462,10 +452,9 @@ async def test_energy_values_and_totals(
 
 @pytest.mark.freeze_time(NOON)
 async def test_classic_plant_data_is_late(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """A classic plant's newest interval is two hours old."""
-    sim = _sim(sma_cloud)
     sim.grant_consent(DEMO_OWNER)
     client, _ = _client(session, sma_cloud)
     plant = next(p for p in await client.plants() if p.plant_id == CLASSIC_PLANT)
@@ -477,10 +466,9 @@ async def test_classic_plant_data_is_late(
 
 @pytest.mark.freeze_time(NOON)
 async def test_moved_plant_is_followed_and_remembered(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """308 is followed; the new id is used from then on and reported once."""
-    sim = _sim(sma_cloud)
     sim.grant_consent(DEMO_OWNER)
     moves: list[tuple[str, str]] = []
     client, _ = _client(
@@ -504,10 +492,9 @@ async def test_moved_plant_is_followed_and_remembered(
 
 
 async def test_redirect_loop_is_an_error(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """A redirect that never ends is not followed forever."""
-    sim = _sim(sma_cloud)
     sim.grant_consent(SANDBOX_OWNER)
     plants = sim.plants
     plants["13"].moved_to = "13"
@@ -519,10 +506,10 @@ async def test_redirect_loop_is_an_error(
 async def test_rate_limit_backs_off(
     session: aiohttp.ClientSession,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """429 without Retry-After: back off a minute, doubling; calls wait meanwhile."""
-    sim = _sim(sma_cloud)
     sim.rate_limit = 3
     client, _ = _client(session, sma_cloud)
     await client.plants()  # token + plants
@@ -560,11 +547,12 @@ async def test_rate_limit_backs_off(
 async def test_monitoring_errors(
     session: aiohttp.ClientSession,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     fault: dict[str, Any],
     error: type[Exception],
 ) -> None:
     """Failures and unusable answers raise the client's errors."""
-    _sim(sma_cloud).faults.add("plants", **fault)
+    sim.faults.add("plants", **fault)
     client, _ = _client(session, sma_cloud)
     with pytest.raises(error):
         await client.plants()
@@ -614,10 +602,9 @@ def test_measurements_are_parsed_tolerantly() -> None:
 
 @pytest.mark.freeze_time(NOON)
 async def test_feed_in_limit_schedule(
-    session: aiohttp.ClientSession, sma_cloud: RunningSimulator
+    session: aiohttp.ClientSession, sma_cloud: RunningSimulator, sim: SmaSimulator
 ) -> None:
     """Eligibility per plant, and the modelled FeedInLimit schedule body."""
-    sim = _sim(sma_cloud)
     sim.grant_consent(SANDBOX_OWNER)
     client, _ = _client(session, sma_cloud)
     assert await client.eligible_commands(["13", "24"]) == {

@@ -33,13 +33,7 @@ from ..common import async_advance
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CODE_CLIENT, CUSTOM_CLIENT, SANDBOX_OWNER, SmaSimulator
-from .conftest import REDIRECT
-
-
-def _sim(cloud: RunningSimulator) -> SmaSimulator:
-    simulator = cloud.simulator
-    assert isinstance(simulator, SmaSimulator)
-    return simulator
+from .const import REDIRECT
 
 
 async def _configure(
@@ -88,10 +82,12 @@ async def _wait(
 
 @pytest.mark.freeze_time(NOON)
 async def test_custom_flow_owner_accepts(
-    hass: HomeAssistant, sma_cloud: RunningSimulator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Credentials, consent request, progress while the owner decides, entry."""
-    sim = _sim(sma_cloud)
     result = await _start(hass, "sma_custom")
     assert result["type"] is FlowResultType.FORM
     assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
@@ -130,45 +126,42 @@ async def test_custom_flow_owner_accepts(
 
 
 @pytest.mark.freeze_time(NOON)
-async def test_custom_flow_owner_rejects(
-    hass: HomeAssistant, sma_cloud: RunningSimulator, freezer: FrozenDateTimeFactory
+@pytest.mark.parametrize(
+    ("decision", "reason"),
+    [("reject", "sma_consent_rejected"), (None, "sma_consent_expired")],
+)
+async def test_custom_flow_consent_not_given(
+    hass: HomeAssistant,
+    *,
+    sim: SmaSimulator,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+    decision: str | None,
+    reason: str,
 ) -> None:
-    """A rejected request ends the flow with a clear reason."""
-    sim = _sim(sma_cloud)
-    result = await _start(hass, "sma_custom")
-    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
-    sim.set_consent(SANDBOX_OWNER, "reject")
-    await _wait(hass, freezer, 10)
-    result = await _configure(hass, result, None)
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "sma_consent_rejected"
-    assert result["description_placeholders"] == {"owner": SANDBOX_OWNER}
-    assert not hass.config_entries.async_entries(DOMAIN)
-
-
-@pytest.mark.freeze_time(NOON)
-async def test_custom_flow_request_expires(
-    hass: HomeAssistant, sma_cloud: RunningSimulator, freezer: FrozenDateTimeFactory
-) -> None:
-    """A request that expires while waiting ends the flow too."""
-    sim = _sim(sma_cloud)
+    """A rejected request, or one that expires while waiting, ends the flow."""
     sim.consent_lifetime = timedelta(seconds=15)
     result = await _start(hass, "sma_custom")
     result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    if decision is not None:
+        sim.set_consent(SANDBOX_OWNER, decision)
     await _wait(hass, freezer, 20)
     result = await _configure(hass, result, None)
-    assert result["reason"] == "sma_consent_expired"
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+    assert result["description_placeholders"] == {"owner": SANDBOX_OWNER}
+    assert not hass.config_entries.async_entries(DOMAIN)
 
 
 @pytest.mark.freeze_time(NOON)
 async def test_custom_flow_pending_then_accepted_in_the_background(
     hass: HomeAssistant,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """No answer in a few minutes: the entry waits, checks every 30 min, then loads."""
-    sim = _sim(sma_cloud)
     result = await _start(hass, "sma_custom")
     result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
     sim.faults.add("consent_state", status=503, times=2)  # a hiccup is no answer
@@ -220,13 +213,14 @@ async def test_custom_flow_pending_then_accepted_in_the_background(
 )  # fmt: skip
 async def test_custom_flow_errors(
     hass: HomeAssistant,
+    *,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     user_input: dict[str, Any],
     fault: tuple[str, dict[str, Any]] | None,
     errors: dict[str, str],
 ) -> None:
     """Refused credentials and owners are shown on the form; then it recovers."""
-    sim = _sim(sma_cloud)
     if fault is not None:
         sim.faults.add(fault[0], times=2, **fault[1])
     result = await _start(hass, "sma_custom")
@@ -243,7 +237,10 @@ async def test_custom_flow_errors(
 
 
 async def test_custom_flow_account_already_added(
-    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
 ) -> None:
     """The same client and owner are not added twice (and the owner is not mailed)."""
     result = await _start(hass, "sma_custom")
@@ -254,7 +251,7 @@ async def test_custom_flow_account_already_added(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-    assert _sim(sma_cloud).log.count("consent_request") == 0
+    assert sim.log.count("consent_request") == 0
 
 
 # The code flow ---------------------------------------------------------------
@@ -324,10 +321,11 @@ async def test_code_flow_needs_a_url_for_custom(hass: HomeAssistant) -> None:
 async def test_code_flow_plants_unreadable(
     hass: HomeAssistant,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """A token that cannot read the plants ends the flow."""
-    _sim(sma_cloud).faults.add("plants", status=503)
+    sim.faults.add("plants", status=503)
     result = await _start(hass, "sma_code")
     result = await _configure(
         hass,
@@ -394,11 +392,10 @@ async def test_code_flow_reconfigure(
 async def test_custom_flow_reauth_asks_the_owner_again(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Reauth sends a new consent request; a new secret replaces the old one."""
-    sim = _sim(sma_cloud)
     sim.set_consent(SANDBOX_OWNER, "revoked")
     result = await custom_entry.start_reauth_flow(hass)
     assert result["step_id"] == "sma_reauth_custom"
@@ -417,10 +414,12 @@ async def test_custom_flow_reauth_asks_the_owner_again(
 
 @pytest.mark.freeze_time(NOON)
 async def test_custom_flow_reconfigure(
-    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
 ) -> None:
     """Reconfigure keeps an accepted consent and changes the settings."""
-    sim = _sim(sma_cloud)
     result = await custom_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "sma_reconfigure"
     result = await _configure(
@@ -436,17 +435,6 @@ async def test_custom_flow_reconfigure(
     assert result["reason"] == "wrong_account"
 
     result = await custom_entry.start_reconfigure_flow(hass)
-    result = await _configure(
-        hass,
-        result,
-        {
-            CONF_ENVIRONMENT: "custom",
-            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
-            CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
-            "advanced": {},
-        },
-    )
-    assert result["errors"] == {"base": "sma_url_required"}
     result = await _configure(
         hass,
         result,
@@ -470,10 +458,10 @@ async def test_custom_flow_reconfigure_to_unconsented_credentials(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Credentials the owner has not consented to: ask, wait, then update."""
-    sim = _sim(sma_cloud)
     sim.consents.clear()
     result = await custom_entry.start_reconfigure_flow(hass)
     result = await _configure(
@@ -508,7 +496,7 @@ async def _menu(hass: HomeAssistant, entry: MockConfigEntry, choice: str) -> Any
 
 @pytest.mark.freeze_time(NOON)
 async def test_options_request_access_to_new_plants(
-    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """The options send the owner a new request (SMA's scope change)."""
     result = await _menu(hass, loaded_custom, "sma_request_consent")
@@ -517,9 +505,9 @@ async def test_options_request_access_to_new_plants(
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "sma_consent_requested"
-    assert _sim(sma_cloud).log.count("consent_request") == 1
+    assert sim.log.count("consent_request") == 1
 
-    _sim(sma_cloud).faults.add("consent_request", status=503)
+    sim.faults.add("consent_request", status=503)
     result = await _menu(hass, loaded_custom, "sma_request_consent")
     result = await hass.config_entries.options.async_configure(result["flow_id"], {})
     assert result["reason"] == "cannot_connect"
@@ -592,13 +580,13 @@ async def test_code_flow_without_a_jwt(
     hass: HomeAssistant,
     *,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     hass_client_no_auth: ClientSessionGenerator,
     plants: list[str],
     title: str | None,
     unique_id: str | None,
 ) -> None:
     """A token that is no JWT: the account is named by its plants, if any."""
-    sim = _sim(sma_cloud)
     sim.oauth.token_factory = None
     sim.owners[SANDBOX_OWNER] = plants
     result = await _start(hass, "sma_code")
@@ -615,19 +603,32 @@ async def test_code_flow_without_a_jwt(
     assert result["result"].unique_id == unique_id
 
 
-async def test_custom_flow_reconfigure_with_a_wrong_secret(
-    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.parametrize(
+    ("user_input", "errors"),
+    [
+        ({"advanced": {}}, {"base": "sma_url_required"}),
+        ({CONF_CLIENT_SECRET: "wrong"}, {"base": "sma_invalid_client"}),
+    ],
+)
+async def test_custom_flow_reconfigure_errors(
+    hass: HomeAssistant,
+    *,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    user_input: dict[str, Any],
+    errors: dict[str, str],
 ) -> None:
-    """A refused secret shows on the reconfigure form."""
+    """A missing URL or a refused secret shows on the reconfigure form; then it recovers."""
+    settings = {
+        CONF_ENVIRONMENT: "custom",
+        CONF_CLIENT_ID: CUSTOM_CLIENT[0],
+        CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
+        "advanced": {CONF_URL: sma_cloud.base_url},
+    }
     result = await custom_entry.start_reconfigure_flow(hass)
-    result = await _configure(
-        hass,
-        result,
-        {
-            CONF_ENVIRONMENT: "custom",
-            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
-            CONF_CLIENT_SECRET: "wrong",
-            "advanced": {CONF_URL: sma_cloud.base_url},
-        },
-    )
-    assert result["errors"] == {"base": "sma_invalid_client"}
+    result = await _configure(hass, result, {**settings, **user_input})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    result = await _configure(hass, result, settings)
+    assert result["reason"] == "reconfigure_successful"
