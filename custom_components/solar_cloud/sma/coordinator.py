@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from types import MappingProxyType
 from typing import ClassVar, override
 
 from homeassistant.core import HomeAssistant
@@ -371,20 +372,12 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
     """
 
     kind_of_data = "energy balance"
+    _base: Mapping[MeasurementField, float] = MappingProxyType({})
+    """The lifetime totals (Wh) as the Total period last gave them."""
+    _base_today: Mapping[MeasurementField, float] = MappingProxyType({})
+    """Today's energy (Wh) when the Total period was last read."""
     _base_day: date | None = None
     _base_read: datetime | None = None
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SolarCloudConfigEntry,
-        client: SmaClient,
-        plant: SmaPlant,
-    ) -> None:
-        """Poll at the plant kind's cadence."""
-        super().__init__(hass, entry, client, plant)
-        self._base: dict[MeasurementField, float] = {}
-        self._base_today: dict[MeasurementField, float] = {}
 
     @override
     async def _async_fetch(self) -> PlantData:

@@ -87,7 +87,10 @@ def _net(
     return value
 
 
-def _power(key: str, field: MeasurementField) -> SmaPlantSensorDescription:
+def _power(
+    key: str, field: MeasurementField, *, minus: MeasurementField | None = None
+) -> SmaPlantSensorDescription:
+    """Return a power of the newest interval; with ``minus``, the difference."""
     return SmaPlantSensorDescription(
         key=key,
         translation_key=f"sma_{key}",
@@ -95,8 +98,8 @@ def _power(key: str, field: MeasurementField) -> SmaPlantSensorDescription:
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfPower.WATT,
         suggested_display_precision=0,
-        value_fn=_now(field),
-        exists_fn=_has(field),
+        value_fn=_now(field) if minus is None else _net(field, minus),
+        exists_fn=_has(field) if minus is None else _has(field, minus),
     )
 
 
@@ -150,26 +153,8 @@ PLANT_SENSORS: tuple[SmaPlantSensorDescription, ...] = (
     *(_power(f"{stem}_power", field) for stem, field in FLOWS),
     # Signed as Home Assistant's Energy dashboard takes them: grid power is
     # positive when importing, battery power positive when discharging.
-    SmaPlantSensorDescription(
-        key="grid_power",
-        translation_key="sma_grid_power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-        value_fn=_net(F.GRID_CONSUMPTION, F.GRID_FEED_IN),
-        exists_fn=_has(F.GRID_CONSUMPTION, F.GRID_FEED_IN),
-    ),
-    SmaPlantSensorDescription(
-        key="battery_power",
-        translation_key="sma_battery_power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-        value_fn=_net(F.BATTERY_DISCHARGING, F.BATTERY_CHARGING),
-        exists_fn=_has(F.BATTERY_DISCHARGING, F.BATTERY_CHARGING),
-    ),
+    _power("grid_power", F.GRID_CONSUMPTION, minus=F.GRID_FEED_IN),
+    _power("battery_power", F.BATTERY_DISCHARGING, minus=F.BATTERY_CHARGING),
     SmaPlantSensorDescription(
         key="battery_state_of_charge",
         translation_key="sma_battery_state_of_charge",
