@@ -1,7 +1,8 @@
-"""Fixtures of the SMA tests: the simulator, entries of both flows."""
+"""Fixtures of the SMA tests: the simulator, clients of it, entries of both flows."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 import time
 from typing import Any
 
@@ -17,6 +18,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
+from custom_components.solar_cloud.api.sma import (
+    SmaClient,
+    SmaClientCredentials,
+    SmaEndpoints,
+    SmaEnvironment,
+)
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
 from custom_components.solar_cloud.sma.const import (
     CONF_ENVIRONMENT,
@@ -60,6 +67,39 @@ def sim(sma_cloud: RunningSimulator) -> SmaSimulator:
     simulator = sma_cloud.simulator
     assert isinstance(simulator, SmaSimulator)
     return simulator
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """Return a plain aiohttp session."""
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.fixture
+def endpoints(sma_cloud: RunningSimulator) -> SmaEndpoints:
+    """Return the simulator's endpoints."""
+    return SmaEndpoints.for_environment(
+        SmaEnvironment.CUSTOM, url=f"{sma_cloud.base_url}/"
+    )
+
+
+@pytest.fixture
+def tokens(
+    session: aiohttp.ClientSession, endpoints: SmaEndpoints
+) -> SmaClientCredentials:
+    """Return the custom flow's token source, with the integration's client."""
+    return SmaClientCredentials(session, endpoints, *CUSTOM_CLIENT)
+
+
+@pytest.fixture
+def client(
+    session: aiohttp.ClientSession,
+    endpoints: SmaEndpoints,
+    tokens: SmaClientCredentials,
+) -> SmaClient:
+    """Return a client of the simulator signed in with the custom flow."""
+    return SmaClient(session, endpoints, tokens)
 
 
 def _custom_data(base_url: str, owner: str = SANDBOX_OWNER) -> dict[str, Any]:

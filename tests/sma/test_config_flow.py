@@ -1,10 +1,13 @@
-"""The SMA config flows end to end against the simulator."""
+"""The SMA config flows end to end against the simulator.
+
+Longer than 500 lines: every branch of the two sign-in flows, their reauth and
+reconfigure, share the helpers at the top (the options flow has its own file).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from unittest.mock import patch
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
@@ -337,6 +340,39 @@ async def test_code_flow_plants_unreadable(
     assert result["reason"] == "cannot_connect"
 
 
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.parametrize(
+    ("plants", "title", "unique_id"),
+    [(["13", "24"], "Testplant 1", "code_13,24"), ([], None, None)],
+)
+async def test_code_flow_without_a_jwt(
+    hass: HomeAssistant,
+    *,
+    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    plants: list[str],
+    title: str | None,
+    unique_id: str | None,
+) -> None:
+    """A token that is no JWT: the account is named by its plants, if any."""
+    sim.oauth.token_factory = None
+    sim.owners[SANDBOX_OWNER] = plants
+    result = await _start(hass, "sma_code")
+    result = await _configure(
+        hass,
+        result,
+        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
+    )
+    result = await _authorize(hass, result, hass_client_no_auth)
+    if title is None:
+        assert result["reason"] == "sma_unknown_account"
+        return
+    assert result["title"] == title
+    assert result["result"].unique_id == unique_id
+
+
 # Reauth and reconfigure --------------------------------------------------------
 
 
@@ -479,128 +515,6 @@ async def test_custom_flow_reconfigure_to_unconsented_credentials(
     await _wait(hass, freezer, 10)
     result = await _configure(hass, result, None)
     assert result["reason"] == "reconfigure_successful"
-
-
-# Options: asking for new plants, the energy history ------------------------------
-
-
-async def _menu(hass: HomeAssistant, entry: MockConfigEntry, choice: str) -> Any:
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "sma_options"
-    assert choice in result["menu_options"]
-    return await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": choice}
-    )
-
-
-@pytest.mark.freeze_time(NOON)
-async def test_options_request_access_to_new_plants(
-    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
-) -> None:
-    """The options send the owner a new request (SMA's scope change)."""
-    result = await _menu(hass, loaded_custom, "sma_request_consent")
-    assert result["type"] is FlowResultType.FORM
-    assert result["description_placeholders"] == {"owner": SANDBOX_OWNER}
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "sma_consent_requested"
-    assert sim.log.count("consent_request") == 1
-
-    sim.faults.add("consent_request", status=503)
-    result = await _menu(hass, loaded_custom, "sma_request_consent")
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
-    assert result["reason"] == "cannot_connect"
-    # Asking sends no options: the account is not reloaded.
-    assert loaded_custom.options == {}
-
-
-@pytest.mark.freeze_time(NOON)
-async def test_options_of_a_code_flow_account(
-    hass: HomeAssistant, code_entry: MockConfigEntry
-) -> None:
-    """In the code flow the owner signs in again to approve new plants."""
-    result = await hass.config_entries.options.async_init(code_entry.entry_id)
-    assert result["reason"] == "sma_not_loaded"
-
-    assert await hass.config_entries.async_setup(code_entry.entry_id)
-    result = await _menu(hass, code_entry, "sma_sign_in_again")
-    assert result["reason"] == "sma_sign_in_started"
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-
-
-@pytest.mark.freeze_time(NOON)
-async def test_options_set_the_history_period(
-    hass: HomeAssistant, loaded_custom: MockConfigEntry
-) -> None:
-    """The days of history to import; the account reloads to import them."""
-    await _set_history_period(hass, loaded_custom)
-
-
-@pytest.mark.freeze_time(NOON)
-async def test_options_set_the_history_period_in_the_code_flow(
-    hass: HomeAssistant, code_entry: MockConfigEntry
-) -> None:
-    """The code flow's menu has the history period too."""
-    assert await hass.config_entries.async_setup(code_entry.entry_id)
-    await _set_history_period(hass, code_entry)
-
-
-async def _set_history_period(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    result = await _menu(hass, entry, "history_options")
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "history_options"
-    schema = result["data_schema"].schema
-    assert {str(key): key.default() for key in schema} == {"history_days": 365}
-    selector = next(iter(schema.values())).config
-    assert (selector["min"], selector["max"]) == (0, 3650)
-
-    with patch.object(
-        hass.config_entries,
-        "async_schedule_reload",
-        wraps=hass.config_entries.async_schedule_reload,
-    ) as reload:
-        result = await hass.config_entries.options.async_configure(
-            result["flow_id"], {"history_days": 30.0}
-        )
-        await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {"history_days": 30}
-    reload.assert_called_once_with(entry.entry_id)
-
-
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("current_request_with_host", "code_credential")
-@pytest.mark.parametrize(
-    ("plants", "title", "unique_id"),
-    [(["13", "24"], "Testplant 1", "code_13,24"), ([], None, None)],
-)
-async def test_code_flow_without_a_jwt(
-    hass: HomeAssistant,
-    *,
-    sma_cloud: RunningSimulator,
-    sim: SmaSimulator,
-    hass_client_no_auth: ClientSessionGenerator,
-    plants: list[str],
-    title: str | None,
-    unique_id: str | None,
-) -> None:
-    """A token that is no JWT: the account is named by its plants, if any."""
-    sim.oauth.token_factory = None
-    sim.owners[SANDBOX_OWNER] = plants
-    result = await _start(hass, "sma_code")
-    result = await _configure(
-        hass,
-        result,
-        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
-    )
-    result = await _authorize(hass, result, hass_client_no_auth)
-    if title is None:
-        assert result["reason"] == "sma_unknown_account"
-        return
-    assert result["title"] == title
-    assert result["result"].unique_id == unique_id
 
 
 @pytest.mark.freeze_time(NOON)
