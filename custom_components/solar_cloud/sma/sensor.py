@@ -45,6 +45,7 @@ from .coordinator import (
     SmaPlantCoordinator,
 )
 from .data import sma_data
+from .entity import SmaPlantEntity
 
 OHM = "Ω"
 
@@ -301,7 +302,7 @@ def _dc_inputs(point: MeasurementPoint) -> list[SmaDeviceSensorDescription]:
     ]
 
 
-class SmaPlantSensor(SolarCloudEntity[SmaPlantCoordinator], SensorEntity):
+class SmaPlantSensor(SmaPlantEntity, SensorEntity):
     """A value of a plant's energy balance."""
 
     entity_description: SmaPlantSensorDescription
@@ -374,7 +375,7 @@ class SmaDeviceSensor(SolarCloudEntity[SmaDeviceCoordinator], SensorEntity):
 def _plant_sensors(coordinator: SmaPlantCoordinator) -> list[SmaPlantSensor]:
     return [
         (SmaEnergySensor if description.counter else SmaPlantSensor)(
-            coordinator, description, device_key=coordinator.plant.key
+            coordinator, description
         )
         for description in PLANT_SENSORS
         if description.exists_fn(coordinator.data)
