@@ -48,6 +48,7 @@ from .data import sma_data
 from .entity import SmaPlantEntity
 
 OHM = "Ω"
+POWER = SensorDeviceClass.POWER
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,32 +89,31 @@ def _net(
     return value
 
 
-def _power(
-    key: str, field: MeasurementField, *, minus: MeasurementField | None = None
+def _latest(
+    key: str,
+    field: MeasurementField,
+    *,
+    unit: str,
+    device_class: SensorDeviceClass | None = None,
+    minus: MeasurementField | None = None,
 ) -> SmaPlantSensorDescription:
-    """Return a power of the newest interval; with ``minus``, the difference."""
+    """Return a value of the newest interval; with ``minus``, the difference."""
     return SmaPlantSensorDescription(
         key=key,
         translation_key=f"sma_{key}",
-        device_class=SensorDeviceClass.POWER,
+        device_class=device_class,
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
+        native_unit_of_measurement=unit,
         suggested_display_precision=0,
         value_fn=_now(field) if minus is None else _net(field, minus),
         exists_fn=_has(field) if minus is None else _has(field, minus),
     )
 
 
-def _rate(key: str, field: MeasurementField) -> SmaPlantSensorDescription:
-    return SmaPlantSensorDescription(
-        key=key,
-        translation_key=f"sma_{key}",
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=0,
-        value_fn=_now(field),
-        exists_fn=_has(field),
-    )
+def _power(
+    key: str, field: MeasurementField, *, minus: MeasurementField | None = None
+) -> SmaPlantSensorDescription:
+    return _latest(key, field, unit=UnitOfPower.WATT, device_class=POWER, minus=minus)
 
 
 def _energy(
@@ -156,18 +156,14 @@ PLANT_SENSORS: tuple[SmaPlantSensorDescription, ...] = (
     # positive when importing, battery power positive when discharging.
     _power("grid_power", F.GRID_CONSUMPTION, minus=F.GRID_FEED_IN),
     _power("battery_power", F.BATTERY_DISCHARGING, minus=F.BATTERY_CHARGING),
-    SmaPlantSensorDescription(
-        key="battery_state_of_charge",
-        translation_key="sma_battery_state_of_charge",
+    _latest(
+        "battery_state_of_charge",
+        F.BATTERY_STATE_OF_CHARGE,
+        unit=PERCENTAGE,
         device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=0,
-        value_fn=_now(F.BATTERY_STATE_OF_CHARGE),
-        exists_fn=_has(F.BATTERY_STATE_OF_CHARGE),
     ),
-    _rate("self_consumption_rate", F.SELF_CONSUMPTION_RATE),
-    _rate("autarky_rate", F.AUTARKY_RATE),
+    _latest("self_consumption_rate", F.SELF_CONSUMPTION_RATE, unit=PERCENTAGE),
+    _latest("autarky_rate", F.AUTARKY_RATE, unit=PERCENTAGE),
     *(_energy(f"{stem}_energy_today", field, lifetime=False) for stem, field in FLOWS),
     *(_energy(f"{stem}_energy_total", field, lifetime=True) for stem, field in FLOWS),
 )
@@ -220,7 +216,6 @@ def _device(
 
 
 W = UnitOfPower.WATT
-POWER = SensorDeviceClass.POWER
 VOLT = UnitOfElectricPotential.VOLT
 AMPERE = UnitOfElectricCurrent.AMPERE
 CELSIUS = UnitOfTemperature.CELSIUS
