@@ -26,9 +26,9 @@ from ..api.fusionsolar.models import BatteryConfiguration, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry, vendor_data
-from .const import STALE_AFTER
+from .const import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC, STALE_AFTER
 from .coordinator import ControlStateCoordinator, RealTimeCoordinator
-from .data import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC, FusionSolarData
+from .data import FusionSolarData
 from .entity import FusionSolarEntity
 from .select import CONTROL_STALE_AFTER
 

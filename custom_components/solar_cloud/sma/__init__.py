@@ -7,6 +7,7 @@ from homeassistant.core import HomeAssistant, callback
 
 from ..const import LOGGER
 from ..runtime import SolarCloudConfigEntry, VendorIntegration
+from .actions import ACTIONS
 from .connection import (
     async_end_code_flow_session,
     async_token_source,
@@ -87,4 +88,5 @@ INTEGRATION = VendorIntegration(
     async_setup_entry=_async_setup_entry,
     async_remove_entry=async_end_code_flow_session,
     options_flow=SmaOptionsFlow,
+    actions=ACTIONS,
 )
