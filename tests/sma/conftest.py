@@ -1,7 +1,8 @@
-"""Fixtures of the SMA tests: the simulator, entries of both flows."""
+"""Fixtures of the SMA tests: the simulator, clients of it, entries of both flows."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 import time
 from typing import Any
 
@@ -17,6 +18,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
 
+from custom_components.solar_cloud.api.sma import (
+    SmaClient,
+    SmaClientCredentials,
+    SmaEndpoints,
+    SmaEnvironment,
+)
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
 from custom_components.solar_cloud.sma.const import (
     CONF_ENVIRONMENT,
@@ -34,8 +41,7 @@ from ..simulator.sma import (
     SmaSimulator,
     demo_owner_plants,
 )
-
-REDIRECT = "https://example.com/auth/external/callback"
+from .const import REDIRECT
 
 
 @pytest.fixture
@@ -55,7 +61,48 @@ async def sma_cloud(
     return await start_vendor_simulator(sma_simulator)
 
 
-def custom_data(base_url: str, owner: str = SANDBOX_OWNER) -> dict[str, Any]:
+@pytest.fixture
+def sim(sma_cloud: RunningSimulator) -> SmaSimulator:
+    """Return the served simulator."""
+    simulator = sma_cloud.simulator
+    assert isinstance(simulator, SmaSimulator)
+    return simulator
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """Return a plain aiohttp session."""
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session
+
+
+@pytest.fixture
+def endpoints(sma_cloud: RunningSimulator) -> SmaEndpoints:
+    """Return the simulator's endpoints."""
+    return SmaEndpoints.for_environment(
+        SmaEnvironment.CUSTOM, url=f"{sma_cloud.base_url}/"
+    )
+
+
+@pytest.fixture
+def tokens(
+    session: aiohttp.ClientSession, endpoints: SmaEndpoints
+) -> SmaClientCredentials:
+    """Return the custom flow's token source, with the integration's client."""
+    return SmaClientCredentials(session, endpoints, *CUSTOM_CLIENT)
+
+
+@pytest.fixture
+def client(
+    session: aiohttp.ClientSession,
+    endpoints: SmaEndpoints,
+    tokens: SmaClientCredentials,
+) -> SmaClient:
+    """Return a client of the simulator signed in with the custom flow."""
+    return SmaClient(session, endpoints, tokens)
+
+
+def _custom_data(base_url: str, owner: str = SANDBOX_OWNER) -> dict[str, Any]:
     """Return the data of a custom-flow entry against the simulator."""
     return {
         CONF_VENDOR: Vendor.SMA,
@@ -77,18 +124,29 @@ def owner() -> str:
 
 @pytest.fixture
 def custom_entry(
-    hass: HomeAssistant, sma_cloud: RunningSimulator, owner: str
+    hass: HomeAssistant, sma_cloud: RunningSimulator, sim: SmaSimulator, owner: str
 ) -> MockConfigEntry:
     """Return a custom-flow entry whose owner consented."""
-    sma_cloud.simulator.grant_consent(owner)  # type: ignore[attr-defined]
+    sim.grant_consent(owner)
     entry = MockConfigEntry(
         domain=DOMAIN,
         title=owner,
         unique_id=f"{CUSTOM_CLIENT[0]}_{owner.lower()}",
-        data=custom_data(sma_cloud.base_url, owner),
+        data=_custom_data(sma_cloud.base_url, owner),
     )
     entry.add_to_hass(hass)
     return entry
+
+
+@pytest.fixture
+def demo_owner_entry(sma_cloud: RunningSimulator) -> MockConfigEntry:
+    """Return a custom-flow entry of the demo owner, for a test to add later."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=DEMO_OWNER,
+        unique_id=f"{CUSTOM_CLIENT[0]}_{DEMO_OWNER}",
+        data=_custom_data(sma_cloud.base_url, DEMO_OWNER),
+    )
 
 
 async def code_flow_token(base_url: str) -> dict[str, Any]:

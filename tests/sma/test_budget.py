@@ -17,12 +17,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.solar_cloud.const import DOMAIN
-
 from ..common import async_advance
-from ..simulator.core import RunningSimulator
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, MIGRATING_PLANT, SmaSimulator
-from .conftest import custom_data
 
 _LOGGER = logging.getLogger(__name__)
 DAY = timedelta(days=1)
@@ -32,22 +28,16 @@ DAY = timedelta(days=1)
 async def test_a_day_within_the_budget(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    demo_owner_entry: MockConfigEntry,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Sandbox owner (4 plants, 11 devices) and demo owner (3 plants): no 429."""
-    sim = sma_cloud.simulator
-    assert isinstance(sim, SmaSimulator)
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     # A second owner consents to the same client: the client's token now reads
     # both owners' plants; each plant shows in one account.
     sim.grant_consent(DEMO_OWNER)
-    second = MockConfigEntry(
-        domain=DOMAIN,
-        title=DEMO_OWNER,
-        unique_id=f"custom-client_{DEMO_OWNER}",
-        data=custom_data(sma_cloud.base_url, DEMO_OWNER),
-    )
+    second = demo_owner_entry
     second.add_to_hass(hass)
     assert await hass.config_entries.async_setup(second.entry_id)
     await hass.async_block_till_done()

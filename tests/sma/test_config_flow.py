@@ -1,10 +1,13 @@
-"""The SMA config flows end to end against the simulator."""
+"""The SMA config flows end to end against the simulator.
+
+Longer than 500 lines: every branch of the two sign-in flows, their reauth and
+reconfigure, share the helpers at the top (the options flow has its own file).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from unittest.mock import patch
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
@@ -33,13 +36,7 @@ from ..common import async_advance
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CODE_CLIENT, CUSTOM_CLIENT, SANDBOX_OWNER, SmaSimulator
-from .conftest import REDIRECT
-
-
-def _sim(cloud: RunningSimulator) -> SmaSimulator:
-    simulator = cloud.simulator
-    assert isinstance(simulator, SmaSimulator)
-    return simulator
+from .const import REDIRECT
 
 
 async def _configure(
@@ -88,10 +85,12 @@ async def _wait(
 
 @pytest.mark.freeze_time(NOON)
 async def test_custom_flow_owner_accepts(
-    hass: HomeAssistant, sma_cloud: RunningSimulator, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Credentials, consent request, progress while the owner decides, entry."""
-    sim = _sim(sma_cloud)
     result = await _start(hass, "sma_custom")
     assert result["type"] is FlowResultType.FORM
     assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
@@ -130,45 +129,42 @@ async def test_custom_flow_owner_accepts(
 
 
 @pytest.mark.freeze_time(NOON)
-async def test_custom_flow_owner_rejects(
-    hass: HomeAssistant, sma_cloud: RunningSimulator, freezer: FrozenDateTimeFactory
+@pytest.mark.parametrize(
+    ("decision", "reason"),
+    [("reject", "sma_consent_rejected"), (None, "sma_consent_expired")],
+)
+async def test_custom_flow_consent_not_given(
+    hass: HomeAssistant,
+    *,
+    sim: SmaSimulator,
+    sma_cloud: RunningSimulator,
+    freezer: FrozenDateTimeFactory,
+    decision: str | None,
+    reason: str,
 ) -> None:
-    """A rejected request ends the flow with a clear reason."""
-    sim = _sim(sma_cloud)
-    result = await _start(hass, "sma_custom")
-    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
-    sim.set_consent(SANDBOX_OWNER, "reject")
-    await _wait(hass, freezer, 10)
-    result = await _configure(hass, result, None)
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "sma_consent_rejected"
-    assert result["description_placeholders"] == {"owner": SANDBOX_OWNER}
-    assert not hass.config_entries.async_entries(DOMAIN)
-
-
-@pytest.mark.freeze_time(NOON)
-async def test_custom_flow_request_expires(
-    hass: HomeAssistant, sma_cloud: RunningSimulator, freezer: FrozenDateTimeFactory
-) -> None:
-    """A request that expires while waiting ends the flow too."""
-    sim = _sim(sma_cloud)
+    """A rejected request, or one that expires while waiting, ends the flow."""
     sim.consent_lifetime = timedelta(seconds=15)
     result = await _start(hass, "sma_custom")
     result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    if decision is not None:
+        sim.set_consent(SANDBOX_OWNER, decision)
     await _wait(hass, freezer, 20)
     result = await _configure(hass, result, None)
-    assert result["reason"] == "sma_consent_expired"
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == reason
+    assert result["description_placeholders"] == {"owner": SANDBOX_OWNER}
+    assert not hass.config_entries.async_entries(DOMAIN)
 
 
 @pytest.mark.freeze_time(NOON)
 async def test_custom_flow_pending_then_accepted_in_the_background(
     hass: HomeAssistant,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """No answer in a few minutes: the entry waits, checks every 30 min, then loads."""
-    sim = _sim(sma_cloud)
     result = await _start(hass, "sma_custom")
     result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
     sim.faults.add("consent_state", status=503, times=2)  # a hiccup is no answer
@@ -220,13 +216,14 @@ async def test_custom_flow_pending_then_accepted_in_the_background(
 )  # fmt: skip
 async def test_custom_flow_errors(
     hass: HomeAssistant,
+    *,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     user_input: dict[str, Any],
     fault: tuple[str, dict[str, Any]] | None,
     errors: dict[str, str],
 ) -> None:
     """Refused credentials and owners are shown on the form; then it recovers."""
-    sim = _sim(sma_cloud)
     if fault is not None:
         sim.faults.add(fault[0], times=2, **fault[1])
     result = await _start(hass, "sma_custom")
@@ -243,7 +240,10 @@ async def test_custom_flow_errors(
 
 
 async def test_custom_flow_account_already_added(
-    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
 ) -> None:
     """The same client and owner are not added twice (and the owner is not mailed)."""
     result = await _start(hass, "sma_custom")
@@ -254,7 +254,7 @@ async def test_custom_flow_account_already_added(
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-    assert _sim(sma_cloud).log.count("consent_request") == 0
+    assert sim.log.count("consent_request") == 0
 
 
 # The code flow ---------------------------------------------------------------
@@ -324,10 +324,11 @@ async def test_code_flow_needs_a_url_for_custom(hass: HomeAssistant) -> None:
 async def test_code_flow_plants_unreadable(
     hass: HomeAssistant,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """A token that cannot read the plants ends the flow."""
-    _sim(sma_cloud).faults.add("plants", status=503)
+    sim.faults.add("plants", status=503)
     result = await _start(hass, "sma_code")
     result = await _configure(
         hass,
@@ -337,6 +338,39 @@ async def test_code_flow_plants_unreadable(
     result = await _authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "cannot_connect"
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.parametrize(
+    ("plants", "title", "unique_id"),
+    [(["13", "24"], "Testplant 1", "code_13,24"), ([], None, None)],
+)
+async def test_code_flow_without_a_jwt(
+    hass: HomeAssistant,
+    *,
+    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
+    hass_client_no_auth: ClientSessionGenerator,
+    plants: list[str],
+    title: str | None,
+    unique_id: str | None,
+) -> None:
+    """A token that is no JWT: the account is named by its plants, if any."""
+    sim.oauth.token_factory = None
+    sim.owners[SANDBOX_OWNER] = plants
+    result = await _start(hass, "sma_code")
+    result = await _configure(
+        hass,
+        result,
+        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
+    )
+    result = await _authorize(hass, result, hass_client_no_auth)
+    if title is None:
+        assert result["reason"] == "sma_unknown_account"
+        return
+    assert result["title"] == title
+    assert result["result"].unique_id == unique_id
 
 
 # Reauth and reconfigure --------------------------------------------------------
@@ -394,11 +428,10 @@ async def test_code_flow_reconfigure(
 async def test_custom_flow_reauth_asks_the_owner_again(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Reauth sends a new consent request; a new secret replaces the old one."""
-    sim = _sim(sma_cloud)
     sim.set_consent(SANDBOX_OWNER, "revoked")
     result = await custom_entry.start_reauth_flow(hass)
     assert result["step_id"] == "sma_reauth_custom"
@@ -417,10 +450,12 @@ async def test_custom_flow_reauth_asks_the_owner_again(
 
 @pytest.mark.freeze_time(NOON)
 async def test_custom_flow_reconfigure(
-    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
 ) -> None:
     """Reconfigure keeps an accepted consent and changes the settings."""
-    sim = _sim(sma_cloud)
     result = await custom_entry.start_reconfigure_flow(hass)
     assert result["step_id"] == "sma_reconfigure"
     result = await _configure(
@@ -436,17 +471,6 @@ async def test_custom_flow_reconfigure(
     assert result["reason"] == "wrong_account"
 
     result = await custom_entry.start_reconfigure_flow(hass)
-    result = await _configure(
-        hass,
-        result,
-        {
-            CONF_ENVIRONMENT: "custom",
-            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
-            CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
-            "advanced": {},
-        },
-    )
-    assert result["errors"] == {"base": "sma_url_required"}
     result = await _configure(
         hass,
         result,
@@ -470,10 +494,10 @@ async def test_custom_flow_reconfigure_to_unconsented_credentials(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
     sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Credentials the owner has not consented to: ask, wait, then update."""
-    sim = _sim(sma_cloud)
     sim.consents.clear()
     result = await custom_entry.start_reconfigure_flow(hass)
     result = await _configure(
@@ -493,141 +517,32 @@ async def test_custom_flow_reconfigure_to_unconsented_credentials(
     assert result["reason"] == "reconfigure_successful"
 
 
-# Options: asking for new plants, the energy history ------------------------------
-
-
-async def _menu(hass: HomeAssistant, entry: MockConfigEntry, choice: str) -> Any:
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "sma_options"
-    assert choice in result["menu_options"]
-    return await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": choice}
-    )
-
-
 @pytest.mark.freeze_time(NOON)
-async def test_options_request_access_to_new_plants(
-    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
-) -> None:
-    """The options send the owner a new request (SMA's scope change)."""
-    result = await _menu(hass, loaded_custom, "sma_request_consent")
-    assert result["type"] is FlowResultType.FORM
-    assert result["description_placeholders"] == {"owner": SANDBOX_OWNER}
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "sma_consent_requested"
-    assert _sim(sma_cloud).log.count("consent_request") == 1
-
-    _sim(sma_cloud).faults.add("consent_request", status=503)
-    result = await _menu(hass, loaded_custom, "sma_request_consent")
-    result = await hass.config_entries.options.async_configure(result["flow_id"], {})
-    assert result["reason"] == "cannot_connect"
-    # Asking sends no options: the account is not reloaded.
-    assert loaded_custom.options == {}
-
-
-@pytest.mark.freeze_time(NOON)
-async def test_options_of_a_code_flow_account(
-    hass: HomeAssistant, code_entry: MockConfigEntry
-) -> None:
-    """In the code flow the owner signs in again to approve new plants."""
-    result = await hass.config_entries.options.async_init(code_entry.entry_id)
-    assert result["reason"] == "sma_not_loaded"
-
-    assert await hass.config_entries.async_setup(code_entry.entry_id)
-    result = await _menu(hass, code_entry, "sma_sign_in_again")
-    assert result["reason"] == "sma_sign_in_started"
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-
-
-@pytest.mark.freeze_time(NOON)
-async def test_options_set_the_history_period(
-    hass: HomeAssistant, loaded_custom: MockConfigEntry
-) -> None:
-    """The days of history to import; the account reloads to import them."""
-    await _set_history_period(hass, loaded_custom)
-
-
-@pytest.mark.freeze_time(NOON)
-async def test_options_set_the_history_period_in_the_code_flow(
-    hass: HomeAssistant, code_entry: MockConfigEntry
-) -> None:
-    """The code flow's menu has the history period too."""
-    assert await hass.config_entries.async_setup(code_entry.entry_id)
-    await _set_history_period(hass, code_entry)
-
-
-async def _set_history_period(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    result = await _menu(hass, entry, "history_options")
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "history_options"
-    schema = result["data_schema"].schema
-    assert {str(key): key.default() for key in schema} == {"history_days": 365}
-    selector = next(iter(schema.values())).config
-    assert (selector["min"], selector["max"]) == (0, 3650)
-
-    with patch.object(
-        hass.config_entries,
-        "async_schedule_reload",
-        wraps=hass.config_entries.async_schedule_reload,
-    ) as reload:
-        result = await hass.config_entries.options.async_configure(
-            result["flow_id"], {"history_days": 30.0}
-        )
-        await hass.async_block_till_done()
-    assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {"history_days": 30}
-    reload.assert_called_once_with(entry.entry_id)
-
-
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("current_request_with_host", "code_credential")
 @pytest.mark.parametrize(
-    ("plants", "title", "unique_id"),
-    [(["13", "24"], "Testplant 1", "code_13,24"), ([], None, None)],
+    ("user_input", "errors"),
+    [
+        ({"advanced": {}}, {"base": "sma_url_required"}),
+        ({CONF_CLIENT_SECRET: "wrong"}, {"base": "sma_invalid_client"}),
+    ],
 )
-async def test_code_flow_without_a_jwt(
+async def test_custom_flow_reconfigure_errors(
     hass: HomeAssistant,
     *,
+    custom_entry: MockConfigEntry,
     sma_cloud: RunningSimulator,
-    hass_client_no_auth: ClientSessionGenerator,
-    plants: list[str],
-    title: str | None,
-    unique_id: str | None,
+    user_input: dict[str, Any],
+    errors: dict[str, str],
 ) -> None:
-    """A token that is no JWT: the account is named by its plants, if any."""
-    sim = _sim(sma_cloud)
-    sim.oauth.token_factory = None
-    sim.owners[SANDBOX_OWNER] = plants
-    result = await _start(hass, "sma_code")
-    result = await _configure(
-        hass,
-        result,
-        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
-    )
-    result = await _authorize(hass, result, hass_client_no_auth)
-    if title is None:
-        assert result["reason"] == "sma_unknown_account"
-        return
-    assert result["title"] == title
-    assert result["result"].unique_id == unique_id
-
-
-async def test_custom_flow_reconfigure_with_a_wrong_secret(
-    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
-) -> None:
-    """A refused secret shows on the reconfigure form."""
+    """A missing URL or a refused secret shows on the reconfigure form; then it recovers."""
+    settings = {
+        CONF_ENVIRONMENT: "custom",
+        CONF_CLIENT_ID: CUSTOM_CLIENT[0],
+        CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
+        "advanced": {CONF_URL: sma_cloud.base_url},
+    }
     result = await custom_entry.start_reconfigure_flow(hass)
-    result = await _configure(
-        hass,
-        result,
-        {
-            CONF_ENVIRONMENT: "custom",
-            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
-            CONF_CLIENT_SECRET: "wrong",
-            "advanced": {CONF_URL: sma_cloud.base_url},
-        },
-    )
-    assert result["errors"] == {"base": "sma_invalid_client"}
+    result = await _configure(hass, result, {**settings, **user_input})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    result = await _configure(hass, result, settings)
+    assert result["reason"] == "reconfigure_successful"

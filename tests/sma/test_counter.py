@@ -22,7 +22,6 @@ from custom_components.solar_cloud.const import DOMAIN
 
 from ..common import async_advance
 from ..const import NOON
-from ..simulator.core import RunningSimulator
 from ..simulator.sma import DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
 
 PV = "sensor.testplant_1_pv_energy"
@@ -34,18 +33,10 @@ ABSURD = 9_999_999.0
 pytestmark = pytest.mark.freeze_time(NOON)
 
 
-def _sim(cloud: RunningSimulator) -> SmaSimulator:
-    simulator = cloud.simulator
-    assert isinstance(simulator, SmaSimulator)
-    return simulator
-
-
 @pytest.fixture
-def testplant_1(
-    sma_cloud: RunningSimulator, custom_entry: MockConfigEntry
-) -> MockConfigEntry:
+def testplant_1(sim: SmaSimulator, custom_entry: MockConfigEntry) -> MockConfigEntry:
     """Let the owner's consent cover "Testplant 1" only."""
-    _sim(sma_cloud).consents["custom-client", SANDBOX_OWNER].scope = {"13"}
+    sim.consents["custom-client", SANDBOX_OWNER].scope = {"13"}
     return custom_entry
 
 
@@ -83,7 +74,7 @@ async def test_a_bad_total_is_held_back(
     hass: HomeAssistant,
     *,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     testplant_1: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
     factor: float,
@@ -91,7 +82,7 @@ async def test_a_bad_total_is_held_back(
     """SMA's Total at 0 or at a tenth for an hour: the counters keep counting on."""
     assert await hass.config_entries.async_setup(testplant_1.entry_id)
     shown = _value(hass, CONSUMPTION)
-    plant = _sim(sma_cloud).plants["13"]
+    plant = sim.plants["13"]
     plant.total_factor = factor
     # The Total is read again at 11:00 (hourly): bad until 12:00.
     seen = await _watch(hass, freezer, CONSUMPTION, timedelta(hours=1))
@@ -108,14 +99,14 @@ async def test_a_bad_total_is_held_back(
 async def test_an_empty_day_answer_is_held_back(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     testplant_1: MockConfigEntry,
 ) -> None:
     """A Day answer without intervals at noon does not reset today's counters."""
     assert await hass.config_entries.async_setup(testplant_1.entry_id)
     today, lifetime = _value(hass, PV_TODAY), _value(hass, PV)
     assert today > 10
-    _sim(sma_cloud).faults.add(
+    sim.faults.add(
         "energy_balance", body=b'{"setType": "EnergyBalance", "set": []}', times=1
     )
     await async_advance(hass, freezer, QUARTER)
@@ -193,12 +184,11 @@ async def test_a_restart_in_the_middle_of_a_release(
 async def test_pv_cannot_grow_faster_than_the_peak_power(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """A Total 200 times too high for an hour: "Site 1" (184 kWp) does not show it."""
-    sim = _sim(sma_cloud)
     sim.consents["custom-client", DEMO_OWNER].scope = {"7190000"}
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     entity_id = "sensor.site_1_pv_energy"

@@ -13,8 +13,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from ..const import NOON
-from ..simulator.core import RunningSimulator
-from ..simulator.sma import SANDBOX_OWNER
+from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
 
 REDACTED = "**REDACTED**"
 
@@ -24,11 +23,11 @@ async def test_custom_flow_diagnostics(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     snapshot: SnapshotAssertion,
 ) -> None:
     """Plants, devices and the energy balance; owner, secret and serials redacted."""
-    sma_cloud.simulator.consents[("custom-client", SANDBOX_OWNER)].scope = {"13"}  # type: ignore[attr-defined]
+    sim.consents[("custom-client", SANDBOX_OWNER)].scope = {"13"}
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     diagnostics = await get_diagnostics_for_config_entry(
         hass, hass_client, custom_entry

@@ -22,16 +22,9 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.solar_cloud.const import DOMAIN
 
 from ..const import NOON
-from ..simulator.core import RunningSimulator
 from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
 
 pytestmark = pytest.mark.freeze_time(NOON)
-
-
-def _sim(cloud: RunningSimulator) -> SmaSimulator:
-    simulator = cloud.simulator
-    assert isinstance(simulator, SmaSimulator)
-    return simulator
 
 
 def _device_id(
@@ -55,10 +48,9 @@ def _commands(sim: SmaSimulator, plant: str = "13") -> list[dict[str, Any]]:
 
 
 async def test_number_sends_a_schedule(
-    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """Setting a number sends an open-ended FeedInLimit; the other unit shows unknown."""
-    sim = _sim(sma_cloud)
     watts = "number.testplant_1_feed_in_limit"
     percent = "number.testplant_1_feed_in_limit_percent"
     assert hass.states.get(watts).attributes["max"] == 100_000.0
@@ -91,10 +83,10 @@ async def test_number_sends_a_schedule(
 
 
 async def test_number_failure_keeps_the_value(
-    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """A refused schedule is a translated error; the number does not pretend."""
-    _sim(sma_cloud).faults.add("schedules", status=503)
+    sim.faults.add("schedules", status=503)
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
             NUMBER_DOMAIN,
@@ -144,7 +136,7 @@ async def test_action_on_a_plant(
     hass: HomeAssistant,
     *,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     device_registry: dr.DeviceRegistry,
     data: dict[str, Any],
     command: dict[str, Any],
@@ -153,7 +145,7 @@ async def test_action_on_a_plant(
     response = await _call(
         hass, {"device_id": _device_id(device_registry, loaded_custom, "13"), **data}
     )
-    sent = _commands(_sim(sma_cloud))
+    sent = _commands(sim)
     assert sent == [
         {"commandType": "FeedInLimit", "start": "2026-06-21T10:00:00Z", **command}
     ]
@@ -175,7 +167,7 @@ async def test_action_on_a_plant(
 async def test_action_on_a_device_of_the_plant(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """An inverter stands for its plant."""
@@ -186,7 +178,7 @@ async def test_action_on_a_device_of_the_plant(
             "mode": "no_limit",
         },
     )
-    assert len(_commands(_sim(sma_cloud))) == 1
+    assert len(_commands(sim)) == 1
 
 
 @pytest.mark.parametrize(
@@ -203,7 +195,7 @@ async def test_action_refused(
     hass: HomeAssistant,
     *,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     device_registry: dr.DeviceRegistry,
     target: str | None,
     data: dict[str, Any],
@@ -218,19 +210,19 @@ async def test_action_refused(
     with pytest.raises(ServiceValidationError) as err:
         await _call(hass, {**targets, **data})
     assert err.value.translation_key == key
-    assert _sim(sma_cloud).log.count("schedules") == 0
+    assert sim.log.count("schedules") == 0
 
 
 async def test_action_on_an_account_with_one_plant(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
 ) -> None:
     """An account with one plant needs no device."""
-    _sim(sma_cloud).consents[("custom-client", SANDBOX_OWNER)].scope = {"13"}
+    sim.consents[("custom-client", SANDBOX_OWNER)].scope = {"13"}
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     await _call(hass, {"config_entry_id": custom_entry.entry_id, "mode": "no_limit"})
-    assert len(_commands(_sim(sma_cloud))) == 1
+    assert len(_commands(sim)) == 1
 
 
 @pytest.mark.parametrize(
@@ -246,13 +238,13 @@ async def test_action_failures(
     hass: HomeAssistant,
     *,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     device_registry: dr.DeviceRegistry,
     fault: dict[str, Any],
     key: str,
 ) -> None:
     """SMA refusing the schedule is a translated error; 401 also asks to sign in."""
-    _sim(sma_cloud).faults.add("schedules", **fault)
+    sim.faults.add("schedules", **fault)
     with pytest.raises(HomeAssistantError) as err:
         await _call(
             hass,

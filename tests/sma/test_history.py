@@ -3,6 +3,9 @@
 The recorder runs; every import goes through EnergyBalance Day answers over
 HTTP, and the statistics are compared hour by hour with ``truth_hourly``,
 which the simulator computes from the same balance() its answers use.
+(Longer than 500 lines: each test is one scenario against the same truth
+helpers above them; the parts that need no recorder are in
+``test_history_source.py``.)
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.solar_cloud.api.sma import MeasurementSet, Period, Plant
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.history import (
     CONF_HISTORY_DAYS,
@@ -33,12 +35,11 @@ from custom_components.solar_cloud.history import (
     HistoryImporter,
     ImportState,
 )
-from custom_components.solar_cloud.sma.history import FLOWS, SmaHistory, _hourly_energy
+from custom_components.solar_cloud.sma.history import FLOWS, SmaHistory
 from custom_components.solar_cloud.statistics import HistorySeries
 
 from ..common import async_advance, async_statistic_energy
 from ..const import NOON
-from ..simulator.core import RunningSimulator
 from ..simulator.sma import (
     CLASSIC_PLANT,
     DEMO_OWNER,
@@ -47,7 +48,6 @@ from ..simulator.sma import (
     SmaSimulator,
     truth_hourly,
 )
-from .conftest import custom_data
 
 _LOGGER = logging.getLogger(__name__)
 SPACING = timedelta(seconds=10)
@@ -61,15 +61,9 @@ async def auto_enable_custom_integrations(
     await hass.config.async_set_time_zone("Europe/Berlin")
 
 
-def _sim(cloud: RunningSimulator) -> SmaSimulator:
-    simulator = cloud.simulator
-    assert isinstance(simulator, SmaSimulator)
-    return simulator
-
-
 def _only(
     hass: HomeAssistant,
-    cloud: RunningSimulator,
+    sim: SmaSimulator,
     entry: MockConfigEntry,
     owner: str,
     plants: set[str],
@@ -77,7 +71,7 @@ def _only(
     days: int,
 ) -> MockConfigEntry:
     """Let the consent cover ``plants`` and import ``days`` of history."""
-    _sim(cloud).consents["custom-client", owner].scope = plants
+    sim.consents["custom-client", owner].scope = plants
     hass.config_entries.async_update_entry(entry, options={CONF_HISTORY_DAYS: days})
     return entry
 
@@ -198,7 +192,7 @@ def _history_days(sim: SmaSimulator, plant: str) -> Counter[str | None]:
 async def test_a_year_matches_the_truth_hour_by_hour(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
 ) -> None:
     """A year before setup, every flow of "TestPlant2"; no 429 with the live polling.
@@ -207,8 +201,7 @@ async def test_a_year_matches_the_truth_hour_by_hour(
     which the recorder takes about 0.7 ms each to write. The battery flows
     are compared hour by hour in the shorter tests below.
     """
-    sim = _sim(sma_cloud)
-    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"24"}, days=365)
+    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"24"}, days=365)
     started = os.times().elapsed
     assert await hass.config_entries.async_setup(entry.entry_id)
     took = await _until_up_to_date(hass, freezer, [entry])
@@ -248,27 +241,22 @@ async def test_a_year_matches_the_truth_hour_by_hour(
 async def test_two_accounts_on_one_client_share_the_budget(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
+    demo_owner_entry: MockConfigEntry,
 ) -> None:
     """Seven plants of two owners backfill three days at once, polled live: no 429.
 
     Both accounts use one client, whose bucket SMA counts: each account then
     spaces its history calls twice as far apart.
     """
-    sim = _sim(sma_cloud)
     hass.config_entries.async_update_entry(custom_entry, options={CONF_HISTORY_DAYS: 3})
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     # As in test_budget: the second owner consents to the same client later.
     sim.grant_consent(DEMO_OWNER)
-    second = MockConfigEntry(
-        domain=DOMAIN,
-        title=DEMO_OWNER,
-        unique_id=f"custom-client_{DEMO_OWNER}",
-        data=custom_data(sma_cloud.base_url, DEMO_OWNER),
-        options={CONF_HISTORY_DAYS: 3},
-    )
+    second = demo_owner_entry
     second.add_to_hass(hass)
+    hass.config_entries.async_update_entry(second, options={CONF_HISTORY_DAYS: 3})
     assert await hass.config_entries.async_setup(second.entry_id)
     took = await _until_up_to_date(hass, freezer, [custom_entry, second])
 
@@ -303,12 +291,12 @@ async def test_two_accounts_on_one_client_share_the_budget(
 async def test_hours_missed_while_home_assistant_was_down_are_filled(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
 ) -> None:
     """Down from 10:00 to 13:00 UTC: after the restart those hours are there."""
-    plant = _sim(sma_cloud).plants["13"]
-    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"13"}, days=1)
+    plant = sim.plants["13"]
+    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"13"}, days=1)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await _until_up_to_date(hass, freezer, [entry])
     assert await hass.config_entries.async_unload(entry.entry_id)
@@ -326,12 +314,12 @@ async def test_hours_missed_while_home_assistant_was_down_are_filled(
 async def test_a_late_correction_is_picked_up(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
 ) -> None:
     """SMA corrects yesterday's 14:00 interval: the trailing window brings it in."""
-    plant = _sim(sma_cloud).plants["13"]
-    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
+    plant = sim.plants["13"]
+    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await _until_up_to_date(hass, freezer, [entry])
     before = await _imported(hass, plant, ("pvGeneration",))
@@ -358,11 +346,11 @@ async def test_a_late_correction_is_picked_up(
 async def test_importing_again_changes_nothing(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
 ) -> None:
     """The action re-imports two days: one call per day, every sum as it was."""
-    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
+    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await _until_up_to_date(hass, freezer, [entry])
     ids = [_statistic("13", field) for field in FLOWS]
@@ -407,7 +395,7 @@ async def test_days_the_clocks_change_on(
     hass: HomeAssistant,
     *,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
     now: str,
     day: date,
@@ -415,8 +403,8 @@ async def test_days_the_clocks_change_on(
 ) -> None:
     """Berlin's last Sundays of March and October: 23 and 25 hours, each right."""
     freezer.move_to(now)
-    plant = _sim(sma_cloud).plants["13"]
-    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
+    plant = sim.plants["13"]
+    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await _until_up_to_date(hass, freezer, [entry])
 
@@ -432,12 +420,12 @@ async def test_days_the_clocks_change_on(
 async def test_a_plant_in_new_york(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
 ) -> None:
     """ "Site 1" keeps New York's days, the US change of clocks included."""
-    plant = _sim(sma_cloud).plants["7190000"]
-    entry = _only(hass, sma_cloud, custom_entry, DEMO_OWNER, {"7190000"}, days=2)
+    plant = sim.plants["7190000"]
+    entry = _only(hass, sim, custom_entry, DEMO_OWNER, {"7190000"}, days=2)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await _until_up_to_date(hass, freezer, [entry])
     _, source = _history(entry)
@@ -459,12 +447,12 @@ async def test_a_plant_in_new_york(
 async def test_a_classic_plants_last_hours_arrive_after_midnight(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
 ) -> None:
     """Two hours late: 22:00-24:00 come after midnight, with the newest hours."""
-    plant = _sim(sma_cloud).plants[CLASSIC_PLANT]
-    entry = _only(hass, sma_cloud, custom_entry, DEMO_OWNER, {CLASSIC_PLANT}, days=1)
+    plant = sim.plants[CLASSIC_PLANT]
+    entry = _only(hass, sim, custom_entry, DEMO_OWNER, {CLASSIC_PLANT}, days=1)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await _until_up_to_date(hass, freezer, [entry])
     start, end = plant.day_bounds(date(2026, 6, 21))
@@ -483,13 +471,12 @@ async def test_a_classic_plants_last_hours_arrive_after_midnight(
 async def test_a_restart_in_the_middle_of_the_backfill_carries_on(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
 ) -> None:
     """Stopped after a few days of six, the backfill asks no day twice."""
-    sim = _sim(sma_cloud)
     plant = sim.plants["13"]
-    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"13"}, days=6)
+    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"13"}, days=6)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await async_advance(hass, freezer, timedelta(seconds=40), step=SPACING)
     history, _ = _history(entry)
@@ -511,14 +498,13 @@ async def test_a_restart_in_the_middle_of_the_backfill_carries_on(
 async def test_a_plant_commissioned_three_weeks_ago(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
 ) -> None:
     """A year asked for, three weeks there: three weeks of calls, not a year's."""
-    sim = _sim(sma_cloud)
     plant = sim.plants["24"]
     plant.commissioned = date(2026, 5, 31)
-    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"24"}, days=365)
+    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"24"}, days=365)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await _until_up_to_date(hass, freezer, [entry], limit=timedelta(minutes=20))
     _, source = _history(entry)
@@ -533,14 +519,13 @@ async def test_a_plant_commissioned_three_weeks_ago(
 async def test_a_plant_half_an_hour_off_utc(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
 ) -> None:
     """Kolkata's midnight splits a UTC hour: it gets both days' halves."""
-    sim = _sim(sma_cloud)
     plant = sim.plants["35"]
     plant.timezone = "Asia/Kolkata"
-    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"35"}, days=2)
+    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"35"}, days=2)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await _until_up_to_date(hass, freezer, [entry])
     _, source = _history(entry)
@@ -563,14 +548,13 @@ async def test_a_plant_half_an_hour_off_utc(
 async def test_a_plant_without_data_yet(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     custom_entry: MockConfigEntry,
 ) -> None:
     """Commissioned today: nothing before; no hour is written until one is whole."""
-    sim = _sim(sma_cloud)
     plant = sim.plants["24"]
     plant.commissioned = date(2026, 6, 22)
-    entry = _only(hass, sma_cloud, custom_entry, SANDBOX_OWNER, {"24"}, days=30)
+    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"24"}, days=30)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await _until_up_to_date(hass, freezer, [entry])
     _, source = _history(entry)
@@ -585,80 +569,3 @@ async def test_a_plant_without_data_yet(
     assert await source.async_fetch(today[0]) == []
     gone = HistoryChunk(unit="gone", start=today[0].start, end=today[0].end)
     assert await source.async_fetch(gone) == []
-
-
-def _answer(*items: tuple[str, float]) -> MeasurementSet:
-    return MeasurementSet.from_api(
-        {"set": [{"time": time, "pvGeneration": wh} for time, wh in items]}, UTC
-    )
-
-
-class _Answers:
-    """A client that answers Total, Year and Month from a table."""
-
-    def __init__(self, answers: dict[Period, MeasurementSet]) -> None:
-        self.answers = answers
-
-    async def energy_balance(
-        self, plant: Plant, period: Period, *, day: date | None = None
-    ) -> MeasurementSet:
-        return self.answers.get(period, _answer())
-
-
-@pytest.mark.parametrize(
-    ("answers", "first"),
-    [
-        ({}, None),
-        ({Period.TOTAL: _answer(("2026-01-01T00:00:00", 5.0))}, date(2026, 1, 1)),
-        (
-            {
-                Period.TOTAL: _answer(
-                    ("2025-01-01T00:00:00", 0.0), ("2026-01-01T00:00:00", 5.0)
-                ),
-                Period.YEAR: _answer(("2026-03-01T00:00:00", 5.0)),
-            },
-            date(2026, 3, 1),
-        ),
-        (
-            {
-                Period.TOTAL: _answer(("2026-01-01T00:00:00", 5.0)),
-                Period.YEAR: _answer(("2026-06-01T00:00:00", 5.0)),
-            },
-            date(2026, 6, 1),
-        ),
-        (
-            {
-                Period.TOTAL: _answer(("2026-01-01T00:00:00", 5.0)),
-                Period.YEAR: _answer(("2026-06-01T00:00:00", 5.0)),
-                Period.MONTH: _answer(("2026-06-09T00:00:00", 5.0)),
-            },
-            date(2026, 6, 9),
-        ),
-    ],
-)
-async def test_where_history_starts(
-    hass: HomeAssistant, answers: dict[Period, MeasurementSet], first: date | None
-) -> None:
-    """Total, then Year, then Month, each only while it matters for the period."""
-    source = SmaHistory(
-        hass,
-        MockConfigEntry(domain=DOMAIN),  # type: ignore[arg-type]
-        _Answers(answers),  # type: ignore[arg-type]
-        {},
-        days=20,
-    )
-    plant = Plant(plant_id="1", name="Plant", timezone=None)
-    wanted = datetime(2026, 6, 1, tzinfo=UTC)
-    assert await source._async_first_day(plant, wanted) == first
-
-
-def test_bad_intervals_count_as_nothing() -> None:
-    """Negative power, PV above twice the peak power, a missing field: no energy."""
-    plant = Plant(plant_id="1", name="Plant", timezone=None, peak_power=5000.0)
-    points = _answer(
-        ("2026-06-21T12:15:00", 4000.0),
-        ("2026-06-21T12:30:00", -20.0),
-        ("2026-06-21T12:45:00", 1_024_843.0),
-    ).points
-    energy = _hourly_energy(list(points), timedelta(minutes=15), plant)
-    assert energy == {"pvGeneration": {datetime(2026, 6, 21, 12, tzinfo=UTC): 1.0}}

@@ -24,12 +24,6 @@ from ..simulator.core import RunningSimulator
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
 
 
-def _sim(cloud: RunningSimulator) -> SmaSimulator:
-    simulator = cloud.simulator
-    assert isinstance(simulator, SmaSimulator)
-    return simulator
-
-
 def _device(
     registry: dr.DeviceRegistry, entry: MockConfigEntry, key: str
 ) -> dr.DeviceEntry | None:
@@ -42,11 +36,10 @@ def _device(
 async def test_setup_registers_plants_and_devices_and_unload_ends_the_session(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """Plants and their active devices become devices; unload logs out."""
-    sim = _sim(sma_cloud)
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     assert custom_entry.state is ConfigEntryState.LOADED
 
@@ -83,21 +76,21 @@ async def test_setup_registers_plants_and_devices_and_unload_ends_the_session(
 async def test_setup_errors(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     fault: tuple[str, dict[str, object]],
     state: ConfigEntryState,
 ) -> None:
     """Outages retry setup; refused credentials ask for new ones."""
-    _sim(sma_cloud).faults.add(fault[0], **fault[1])
+    sim.faults.add(fault[0], **fault[1])
     await hass.config_entries.async_setup(custom_entry.entry_id)
     assert custom_entry.state is state
 
 
 async def test_logout_failure_does_not_block_unload(
-    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """SMA failing the logout is only logged."""
-    _sim(sma_cloud).faults.add("logout", status=503)
+    sim.faults.add("logout", status=503)
     assert await hass.config_entries.async_unload(loaded_custom.entry_id)
     assert loaded_custom.state is ConfigEntryState.NOT_LOADED
 
@@ -107,13 +100,12 @@ async def test_revoked_consent(
     hass: HomeAssistant,
     *,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
     device_registry: dr.DeviceRegistry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Revocation: a repair issue and a reauth flow; nothing recorded is deleted."""
-    sim = _sim(sma_cloud)
     sim.set_consent(SANDBOX_OWNER, "revoked")
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
 
@@ -157,11 +149,11 @@ async def test_revoked_consent(
 async def test_accepted_consent_without_plants(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """An owner who consented but whose plants SMA does not show: ask again."""
-    _sim(sma_cloud).consents[("custom-client", SANDBOX_OWNER)].scope = set()
+    sim.consents[("custom-client", SANDBOX_OWNER)].scope = set()
     await hass.config_entries.async_setup(custom_entry.entry_id)
     assert custom_entry.state is ConfigEntryState.SETUP_ERROR
     assert issue_registry.async_get_issue(
@@ -175,11 +167,11 @@ async def test_accepted_consent_without_plants(
 async def test_code_flow_without_plants(
     hass: HomeAssistant,
     code_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """A sign-in that sees no plant asks to sign in again."""
-    _sim(sma_cloud).owners[SANDBOX_OWNER] = []
+    sim.owners[SANDBOX_OWNER] = []
     await hass.config_entries.async_setup(code_entry.entry_id)
     assert code_entry.state is ConfigEntryState.SETUP_ERROR
     assert issue_registry.async_get_issue(
@@ -193,11 +185,10 @@ async def test_code_flow_without_plants(
 async def test_expired_token_mid_poll(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """SMA ending the session early costs one renewal, not a failed update."""
-    sim = _sim(sma_cloud)
     sim.end_sessions()
     sim.log.clear()
     coordinator = loaded_custom.runtime_data.plants["13"].energy
@@ -213,12 +204,11 @@ async def test_expired_token_mid_poll(
 async def test_moved_plant_keeps_its_device(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """A plant SMA moves (308) keeps its device and history; the move is kept."""
-    sim = _sim(sma_cloud)
     plant = _device(device_registry, loaded_custom, CLASSIC_PLANT)
     assert plant is not None
     sim.move_plant(CLASSIC_PLANT, "8800001")
@@ -238,11 +228,10 @@ async def test_moved_plant_keeps_its_device(
 async def test_moved_plant_found_by_the_plant_list(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """A plant listed under a new id is asked for by its old one (308) first."""
-    sim = _sim(sma_cloud)
     sim.move_plant(CLASSIC_PLANT, "8800001")
     inventory = loaded_custom.runtime_data.inventory
     await inventory.async_refresh()
@@ -251,7 +240,7 @@ async def test_moved_plant_found_by_the_plant_list(
         CLASSIC_PLANT,
         "7c1d2e3f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
     }
-    assert inventory.data.plants[CLASSIC_PLANT].plant.plant_id == "8800001"
+    assert inventory.data.plants[CLASSIC_PLANT].details.plant_id == "8800001"
     assert loaded_custom.data[CONF_PLANT_MIGRATIONS] == {CLASSIC_PLANT: "8800001"}
     assert _device(device_registry, loaded_custom, CLASSIC_PLANT) is not None
 
@@ -260,12 +249,11 @@ async def test_moved_plant_found_by_the_plant_list(
 async def test_deactivated_device_is_removed(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """A device SMA deactivates disappears; its plant reloads without it."""
-    sim = _sim(sma_cloud)
     inverter = sim.plants["13"].devices[3]
     inverter.active = False
     inverter.deactivated_at = "2026-06-21T12:00:00"
@@ -280,11 +268,10 @@ async def test_deactivated_device_is_removed(
 async def test_code_flow_refresh_token_dies(
     hass: HomeAssistant,
     code_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The code flow refreshes through Home Assistant; a dead grant asks to sign in."""
-    sim = _sim(sma_cloud)
     assert await hass.config_entries.async_setup(code_entry.entry_id)
     first = code_entry.data["token"]["access_token"]
     await async_advance(hass, freezer, timedelta(minutes=15))
@@ -299,10 +286,9 @@ async def test_code_flow_refresh_token_dies(
 
 @pytest.mark.freeze_time(NOON)
 async def test_code_flow_session_ends_when_the_account_is_deleted(
-    hass: HomeAssistant, code_entry: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, code_entry: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """Unloading keeps the offline session; deleting the account ends it."""
-    sim = _sim(sma_cloud)
     assert await hass.config_entries.async_setup(code_entry.entry_id)
     assert await hass.config_entries.async_unload(code_entry.entry_id)
     assert sim.logouts == []
@@ -311,10 +297,10 @@ async def test_code_flow_session_ends_when_the_account_is_deleted(
 
 
 async def test_code_flow_removal_without_credential_or_server(
-    hass: HomeAssistant, code_entry: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, code_entry: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """Removal succeeds when the session cannot be ended."""
-    _sim(sma_cloud).faults.add("logout", status=503)
+    sim.faults.add("logout", status=503)
     await hass.config_entries.async_remove(code_entry.entry_id)
     assert not hass.config_entries.async_entries(DOMAIN)
 
@@ -323,15 +309,15 @@ async def test_code_flow_removal_without_credential_or_server(
     )
     entry.add_to_hass(hass)
     await hass.config_entries.async_remove(entry.entry_id)
-    assert _sim(sma_cloud).logouts == []
+    assert sim.logouts == []
 
 
 async def test_custom_flow_removal_needs_no_logout(
-    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, custom_entry: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """A custom-flow session already ended when the entry unloaded."""
     await hass.config_entries.async_remove(custom_entry.entry_id)
-    assert _sim(sma_cloud).log.count("logout") == 0
+    assert sim.log.count("logout") == 0
 
 
 async def test_wrong_secret_in_the_custom_flow(
@@ -351,14 +337,13 @@ async def test_wrong_secret_in_the_custom_flow(
 async def test_plant_no_longer_shared(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """A plant the owner no longer shares goes; the user may then delete leftovers."""
     from custom_components.solar_cloud import async_remove_config_entry_device
 
-    sim = _sim(sma_cloud)
     plant_4 = _device(device_registry, loaded_custom, "46")
     assert plant_4 is not None
     assert not await async_remove_config_entry_device(hass, loaded_custom, plant_4)
@@ -371,10 +356,10 @@ async def test_plant_no_longer_shared(
 
 @pytest.mark.freeze_time(NOON)
 async def test_gridcontrol_trouble_keeps_the_controls(
-    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """An unreachable GridControl host changes nothing: the last answer holds."""
-    _sim(sma_cloud).faults.add("eligibility", status=503)
+    sim.faults.add("eligibility", status=503)
     inventory = loaded_custom.runtime_data.inventory
     await inventory.async_refresh()
     assert inventory.last_update_success
@@ -383,19 +368,19 @@ async def test_gridcontrol_trouble_keeps_the_controls(
 
 @pytest.mark.freeze_time(NOON)
 async def test_device_set_without_new_data(
-    hass: HomeAssistant, loaded_custom: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """An empty answer keeps the last interval; its age decides availability."""
     devices = loaded_custom.runtime_data.plants["13"].devices
     before = devices.data["13_16"]["PowerAc"]
-    _sim(sma_cloud).faults.add("device_measurements", body=b'{"set": []}')
+    sim.faults.add("device_measurements", body=b'{"set": []}')
     await devices.async_refresh()
     assert devices.last_update_success
     assert devices.data["13_16"]["PowerAc"] == before
 
 
 async def test_code_flow_removal_with_an_own_implementation(
-    hass: HomeAssistant, code_entry: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, code_entry: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """An implementation that is no local credential cannot log out: removal goes on."""
     from homeassistant.helpers.config_entry_oauth2_flow import (
@@ -421,4 +406,4 @@ async def test_code_flow_removal_with_an_own_implementation(
         code_entry, data={**code_entry.data, "auth_implementation": "own"}
     )
     await hass.config_entries.async_remove(code_entry.entry_id)
-    assert _sim(sma_cloud).log.count("logout") == 0
+    assert sim.log.count("logout") == 0

@@ -11,6 +11,7 @@ import pytest
 from yarl import URL
 
 from custom_components.solar_cloud.api import ApiAuthenticationError, ApiResponseError
+from custom_components.solar_cloud.api.sma import MeasurementField
 from custom_components.solar_cloud.api.sma.errors import (
     error_code,
     error_text,
@@ -24,7 +25,7 @@ from custom_components.solar_cloud.api.sma.models import (
 from custom_components.solar_cloud.api.sma.times import parse_time, plant_zone
 from custom_components.solar_cloud.api.sma.token import RENEW_MARGIN, SmaToken
 from custom_components.solar_cloud.api.transport import RawResponse
-from custom_components.solar_cloud.sma.runtime import sma_data
+from custom_components.solar_cloud.sma.data import sma_data
 from custom_components.solar_cloud.sma.sensor import DEVICE_SENSORS
 
 
@@ -160,3 +161,14 @@ def test_plant_start_up() -> None:
     )
     assert plant.start_up == datetime(2021, 11, 3, tzinfo=UTC)
     assert Plant.from_api({"plantId": "2"}).start_up is None
+
+
+def test_rates_are_read_in_percent() -> None:
+    """SMA gives the rates as 0..1; the model reads them in percent."""
+    point = MeasurementPoint(
+        time=datetime(2026, 6, 21, 12, tzinfo=UTC),
+        values={"selfConsumptionRate": 0.231, "pvGeneration": 5.0},
+    )
+    assert point.value(MeasurementField.SELF_CONSUMPTION_RATE) == pytest.approx(23.1)
+    assert point.value(MeasurementField.PV_GENERATION) == 5.0
+    assert point.value(MeasurementField.AUTARKY_RATE) is None

@@ -25,14 +25,7 @@ from custom_components.solar_cloud.sma.sensor import PLANT_SENSORS
 
 from ..common import async_advance
 from ..const import NOON
-from ..simulator.core import RunningSimulator
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
-
-
-def _sim(cloud: RunningSimulator) -> SmaSimulator:
-    simulator = cloud.simulator
-    assert isinstance(simulator, SmaSimulator)
-    return simulator
 
 
 async def _no_entities(*args: object) -> None:
@@ -40,11 +33,9 @@ async def _no_entities(*args: object) -> None:
 
 
 @pytest.fixture
-def only_testplant_1(
-    sma_cloud: RunningSimulator, custom_entry: MockConfigEntry
-) -> None:
+def only_testplant_1(sim: SmaSimulator, custom_entry: MockConfigEntry) -> None:
     """Let the owner's consent cover "Testplant 1" only."""
-    _sim(sma_cloud).consents[("custom-client", SANDBOX_OWNER)].scope = {"13"}
+    sim.consents[("custom-client", SANDBOX_OWNER)].scope = {"13"}
 
 
 @pytest.fixture
@@ -148,7 +139,7 @@ async def test_sandbox_plants_follow_their_data(
 ) -> None:
     """A numeric (ennexOS) plant with 15-minute data is asked every 15 minutes."""
     energy = loaded_custom.runtime_data.plants["13"].energy
-    assert energy.plant.plant.kind is PlantKind.ENNEXOS
+    assert energy.plant.kind is PlantKind.ENNEXOS
     assert energy.update_interval == timedelta(minutes=15)
     assert energy.expected_delay == timedelta(minutes=45)
 
@@ -168,11 +159,11 @@ async def test_late_classic_data_is_current(
 async def test_plant_that_stops_reporting(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Current values go unavailable once the data is older than expected; energy stays."""
-    plant = _sim(sma_cloud).plants["13"]
+    plant = sim.plants["13"]
     plant.silent_since = datetime(2026, 6, 21, 10, 0, tzinfo=UTC)
     await async_advance(
         hass, freezer, timedelta(minutes=30), step=timedelta(minutes=15)
@@ -203,11 +194,10 @@ async def test_plant_that_stops_reporting(
 async def test_energy_counters_across_midnight(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Lifetime counters never go down; today's reset at the plant's midnight."""
-    sim = _sim(sma_cloud)
     lifetime = "sensor.testplant_1_consumption_energy"
     today = "sensor.testplant_1_consumption_today"
     before = float(hass.states.get(lifetime).state)

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from homeassistant.helpers.config_entry_oauth2_flow import LocalOAuth2Implementation
 
-from ..api import SolarCloudApiError
-from ..api.sma.token import async_logout
 from ..const import LOGGER
-from ..oauth import async_get_entry_implementation
 from ..runtime import SolarCloudConfigEntry, VendorIntegration
 from .actions import ACTIONS
-from .concurrency import gather_all
-from .connection import async_token_source, create_client, endpoints_of, oauth_endpoints
-from .const import CONF_FLOW, SmaFlow
-from .coordinator import DEVICE_SETS, SmaDeviceCoordinator, SmaPlantCoordinator
+from .connection import (
+    async_end_code_flow_session,
+    async_token_source,
+    create_client,
+    endpoints_of,
+)
+from .coordinator import (
+    DEVICE_SETS,
+    SmaDeviceCoordinator,
+    SmaInventoryCoordinator,
+    SmaPlantCoordinator,
+    gather_all,
+)
+from .data import SmaData, SmaPlantCoordinators
 from .devices import async_register_plant
-from .inventory import SmaInventoryCoordinator
 from .number import async_setup_numbers
 from .options_flow import SmaOptionsFlow
-from .runtime import SmaData, SmaPlantCoordinators
 from .sensor import async_setup_sensors
 
 
@@ -82,40 +84,9 @@ async def _async_setup_entry(
     )
 
 
-async def _async_remove_entry(
-    hass: HomeAssistant, entry: SolarCloudConfigEntry
-) -> None:
-    """End the code flow's session at SMA when the account is deleted.
-
-    The custom flow ends its session at every unload. The code flow keeps
-    its (offline) session across restarts, so it ends only here.
-    """
-    if entry.data[CONF_FLOW] != SmaFlow.CODE:
-        return
-    endpoints = endpoints_of(entry.data)
-    try:
-        implementation = await async_get_entry_implementation(
-            hass, entry, oauth_endpoints(endpoints)
-        )
-    except ConfigEntryNotReady:
-        return
-    if not isinstance(implementation, LocalOAuth2Implementation):
-        return
-    try:
-        await async_logout(
-            async_get_clientsession(hass),
-            endpoints,
-            client_id=implementation.client_id,
-            client_secret=implementation.client_secret,
-            refresh_token=entry.data["token"]["refresh_token"],
-        )
-    except SolarCloudApiError as err:
-        LOGGER.debug("SMA logout failed: %s", err)
-
-
 INTEGRATION = VendorIntegration(
     async_setup_entry=_async_setup_entry,
-    async_remove_entry=_async_remove_entry,
+    async_remove_entry=async_end_code_flow_session,
     options_flow=SmaOptionsFlow,
     actions=ACTIONS,
 )

@@ -6,8 +6,8 @@ from homeassistant.core import ServiceResponse
 from homeassistant.util import dt as dt_util
 
 from ..actions import SET_FEED_IN_LIMIT, ActionTarget, FeedInLimitRequest, invalid
-from .feed_in import feed_in_command
-from .runtime import SmaData
+from .controls import async_send_feed_in_limit, feed_in_command
+from .data import SmaData
 
 
 def _feed_in_plant(data: SmaData, target: ActionTarget) -> str:
@@ -29,9 +29,7 @@ def _feed_in_plant(data: SmaData, target: ActionTarget) -> str:
     if key is None or not data.plant(key).feed_in_control:
         raise invalid(
             "sma_feed_in_not_eligible",
-            plant=data.plant(key).plant.name
-            if key is not None
-            else str(target.device_key),
+            plant=data.plant(key).name if key is not None else str(target.device_key),
         )
     return key
 
@@ -40,7 +38,7 @@ async def _async_set_feed_in_limit(
     data: SmaData, target: ActionTarget, request: FeedInLimitRequest
 ) -> ServiceResponse:
     command = feed_in_command(request, dt_util.utcnow())
-    return await data.async_send_feed_in_limit(_feed_in_plant(data, target), command)
+    return await async_send_feed_in_limit(data, _feed_in_plant(data, target), command)
 
 
 ACTIONS = (SET_FEED_IN_LIMIT.handled_by(_async_set_feed_in_limit),)

@@ -1,4 +1,4 @@
-"""How an SMA entry reaches SMA: endpoints, tokens and the client."""
+"""How an SMA entry reaches SMA: endpoints, tokens, the client, the last logout."""
 
 from __future__ import annotations
 
@@ -7,10 +7,15 @@ from typing import Any
 
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.config_entry_oauth2_flow import LocalOAuth2Implementation
 
+from ..api import SolarCloudApiError
 from ..api.auth import TokenSource
 from ..api.sma import SmaClient, SmaClientCredentials, SmaEndpoints, SmaEnvironment
+from ..api.sma.token import async_logout
+from ..const import LOGGER
 from ..oauth import (
     ConfigEntryTokenSource,
     OAuthEndpoints,
@@ -93,3 +98,34 @@ def create_client(
         plant_migrations=entry.data.get(CONF_PLANT_MIGRATIONS),
         on_plant_migrated=remember_move,
     )
+
+
+async def async_end_code_flow_session(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> None:
+    """End the code flow's session at SMA when the account is deleted.
+
+    The custom flow ends its session at every unload. The code flow keeps
+    its (offline) session across restarts, so it ends only here.
+    """
+    if entry.data[CONF_FLOW] != SmaFlow.CODE:
+        return
+    endpoints = endpoints_of(entry.data)
+    try:
+        implementation = await async_get_entry_implementation(
+            hass, entry, oauth_endpoints(endpoints)
+        )
+    except ConfigEntryNotReady:
+        return
+    if not isinstance(implementation, LocalOAuth2Implementation):
+        return
+    try:
+        await async_logout(
+            async_get_clientsession(hass),
+            endpoints,
+            client_id=implementation.client_id,
+            client_secret=implementation.client_secret,
+            refresh_token=entry.data["token"]["refresh_token"],
+        )
+    except SolarCloudApiError as err:
+        LOGGER.debug("SMA logout failed: %s", err)

@@ -1,43 +1,302 @@
-"""The measurements of one plant: its EnergyBalance, and its devices' sets."""
+"""The coordinators of an SMA account.
+
+- ``SmaInventoryCoordinator``: what the account can see (plants, their
+  devices, consent and control), read hourly (every 30 minutes while the
+  owner's consent is pending). An empty plant list is how SMA says that no
+  owner consented (yet), so then the consent's state decides what the user
+  is told.
+- ``SmaPlantCoordinator``: a plant's EnergyBalance.
+- ``SmaDeviceCoordinator``: the measurement sets of a plant's devices.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
+from types import MappingProxyType
 from typing import ClassVar, override
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
-from ..api.sma import MeasurementPoint, MeasurementSet, Period, PlantKind, SmaClient
+from ..api import ApiAuthenticationError, SolarCloudApiError
+from ..api.sma import (
+    ENERGY_FLOWS,
+    FEED_IN_LIMIT,
+    ConsentState,
+    Device,
+    MeasurementField,
+    MeasurementPoint,
+    MeasurementSet,
+    Period,
+    Plant,
+    PlantKind,
+    SetType,
+    SmaClient,
+)
+from ..const import LOGGER, Vendor
 from ..coordinator import SolarCloudCoordinator
+from ..entity import async_remove_stale_devices, device_identifier
+from ..issues import async_create_issue, async_delete_issue
 from ..runtime import SolarCloudConfigEntry
-from .concurrency import gather_all
-from .const import DEVICE_INTERVAL, EXPECTED_DELAY, LIFETIME_INTERVAL, PLANT_INTERVAL
-from .inventory import SmaPlant
+from .const import (
+    CONF_FLOW,
+    CONF_LOGIN_HINT,
+    CONSENT_INTERVAL,
+    DEVICE_INTERVAL,
+    EXPECTED_DELAY,
+    INVENTORY_INTERVAL,
+    LIFETIME_INTERVAL,
+    PLANT_INTERVAL,
+    SmaFlow,
+)
 
-# The EnergyBalance fields that are energy flows (W per interval, Wh per day).
-ENERGY_FIELDS = (
-    "pvGeneration",
-    "totalConsumption",
-    "gridFeedIn",
-    "gridConsumption",
-    "batteryCharging",
-    "batteryDischarging",
-)
-# The device sets that become sensors; the others are not read.
-DEVICE_SETS = frozenset(
-    {
-        "EnergyAndPowerPv",
-        "EnergyAndPowerBattery",
-        "EnergyAndPowerInOut",
-        "EnergyAndPowerConsumption",
-        "PowerAc",
-        "PowerDc",
-        "Sensor",
-    }
-)
+
+async def gather_all[T](calls: Iterable[Awaitable[T]]) -> list[T]:
+    """Return the results of ``calls``, run concurrently, in order.
+
+    Unlike a plain gather, a failing call leaves no sibling running behind:
+    all finish first, then the first error is raised.
+    """
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results  # type: ignore[return-value]
+
+
+# What the account sees -------------------------------------------------------
+
+ISSUE_CONSENT_PENDING = "sma_consent_pending"
+ISSUE_CONSENT_REFUSED = "sma_consent_refused"
+ISSUE_NO_PLANTS = "sma_no_plants"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmaDevice:
+    """A device of a plant and the measurement sets it reports."""
+
+    key: str
+    """The device's key in Home Assistant: plant key and SMA device id."""
+    details: Device
+    sets: frozenset[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmaPlant:
+    """A plant, its active devices and whether it takes a feed-in limit."""
+
+    key: str
+    """The plant's key in Home Assistant: its first SMA id, kept when moved."""
+    details: Plant
+    devices: tuple[SmaDevice, ...] = ()
+    feed_in_control: bool = False
+
+    @property
+    def name(self) -> str:
+        """Return the plant's name at SMA."""
+        return self.details.name
+
+    @property
+    def kind(self) -> PlantKind:
+        """Return the plant's portal backend."""
+        return self.details.kind
+
+    @property
+    def zone(self) -> tzinfo:
+        """Return the plant's time zone."""
+        return self.details.zone
+
+
+@dataclass(frozen=True, kw_only=True)
+class SmaAccountPlants:
+    """The plants an account sees, and its consent state when it sees none."""
+
+    plants: Mapping[str, SmaPlant] = field(default_factory=dict)
+    consent: ConsentState | None = None
+
+    @property
+    def shape(
+        self,
+    ) -> frozenset[tuple[str, bool, frozenset[tuple[str, frozenset[str]]]]]:
+        """Return what decides the entities: plants, devices, sets, control."""
+        return frozenset(
+            (
+                plant.key,
+                plant.feed_in_control,
+                frozenset((device.key, device.sets) for device in plant.devices),
+            )
+            for plant in self.plants.values()
+        )
+
+    def device_keys(self) -> set[str]:
+        """Return the keys of every plant and device."""
+        return {
+            key
+            for plant in self.plants.values()
+            for key in (plant.key, *(device.key for device in plant.devices))
+        }
+
+
+class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
+    """Read the account's plants, devices, consent and GridControl eligibility."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry: SolarCloudConfigEntry, client: SmaClient
+    ) -> None:
+        """Read hourly."""
+        super().__init__(hass, entry, name="plants", update_interval=INVENTORY_INTERVAL)
+        self.client = client
+        self._sets: dict[str, frozenset[str]] = {}
+        self._eligible: dict[str, frozenset[str]] = {}
+        self._known: set[str] = set()
+
+    @override
+    async def _async_fetch(self) -> SmaAccountPlants:
+        plants = {
+            key: plant
+            for key, plant in (
+                await self._async_keyed(await self.client.plants())
+            ).items()
+            if not self._shown_elsewhere(key)
+        }
+        if not plants:
+            return await self._async_without_plants()
+        devices = await gather_all(self.client.devices(key) for key in plants)
+        await self._async_read_sets(
+            [device for found in devices for device in found if device.active]
+        )
+        await self._async_read_eligibility(plants)
+        inventory = SmaAccountPlants(
+            plants={
+                key: SmaPlant(
+                    key=key,
+                    details=plant,
+                    devices=tuple(
+                        SmaDevice(
+                            key=f"{key}_{device.device_id}",
+                            details=device,
+                            sets=self._sets[device.device_id],
+                        )
+                        for device in found
+                        if device.active
+                    ),
+                    feed_in_control=FEED_IN_LIMIT
+                    in self._eligible.get(plant.plant_id, frozenset()),
+                )
+                for (key, plant), found in zip(plants.items(), devices, strict=True)
+            }
+        )
+        for issue in (ISSUE_CONSENT_PENDING, ISSUE_CONSENT_REFUSED, ISSUE_NO_PLANTS):
+            async_delete_issue(self.hass, self.config_entry, issue)
+        async_remove_stale_devices(
+            self.hass, self.config_entry, inventory.device_keys()
+        )
+        self.update_interval = INVENTORY_INTERVAL
+        return inventory
+
+    async def _async_keyed(self, listed: list[Plant]) -> dict[str, Plant]:
+        """Return the plants by key: the id Home Assistant first knew them by."""
+        moved_from = {new: old for old, new in self.client.plant_migrations.items()}
+        plants = {
+            moved_from.get(plant.plant_id, plant.plant_id): plant for plant in listed
+        }
+        by_id = {plant.plant_id: key for key, plant in plants.items()}
+        for key in self._known - plants.keys():
+            # SMA may list a moved plant under its new id only; asking for the
+            # old id answers 308, which teaches the client the move.
+            try:
+                await self.client.plant(key)
+            except SolarCloudApiError:
+                continue
+            new_id = self.client.plant_migrations.get(key)
+            if new_id is not None and (listed_key := by_id.get(new_id)) in plants:
+                plants[key] = plants.pop(listed_key)
+        self._known = set(plants)
+        return plants
+
+    def _shown_elsewhere(self, key: str) -> bool:
+        """Return whether another account already shows this plant.
+
+        The custom flow's token is the client's: it reads the plants of every
+        owner who consented to the client, not only this account's owner, and
+        SMA does not say whose a plant is. Each plant is shown once, by the
+        account that showed it first.
+        """
+        return any(
+            device.config_entry_id != self.config_entry.entry_id
+            for device in dr.async_get(self.hass).async_get_devices(
+                identifiers={device_identifier(Vendor.SMA, key)}
+            )
+        )
+
+    async def _async_read_sets(self, devices: list[Device]) -> None:
+        # Which sets a device reports changes with its hardware, not by the
+        # hour: each device is asked once per setup.
+        missing = [device for device in devices if device.device_id not in self._sets]
+        found = await gather_all(
+            self.client.measurement_sets(device.device_id) for device in missing
+        )
+        for device, sets in zip(missing, found, strict=True):
+            self._sets[device.device_id] = sets
+
+    async def _async_read_eligibility(self, plants: Mapping[str, Plant]) -> None:
+        try:
+            self._eligible = await self.client.eligible_commands(
+                [plant.plant_id for plant in plants.values()]
+            )
+        except SolarCloudApiError as err:
+            # GridControl is a separate licence with a host SMA does not
+            # publish: without it, plants simply get no feed-in control.
+            LOGGER.debug("SMA GridControl eligibility unknown: %s", err)
+
+    async def _async_without_plants(self) -> SmaAccountPlants:
+        """Tell why SMA shows no plant: waiting for the owner, or ask again.
+
+        Nothing recorded is deleted: the devices stay, and a reauth flow asks
+        the owner again (custom flow) or signs in again (code flow).
+        """
+        entry = self.config_entry
+        if entry.data[CONF_FLOW] != SmaFlow.CUSTOM:
+            async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
+            raise ApiAuthenticationError(
+                "SMA shows no plant to this sign-in", reason="sma_no_plants"
+            )
+        owner = entry.data[CONF_LOGIN_HINT]
+        status = await self.client.consent_status(owner)
+        if status.state is ConsentState.PENDING:
+            if self.data is None or self.data.consent is not ConsentState.PENDING:
+                LOGGER.info("Waiting for %s to approve SMA's consent request", owner)
+            async_create_issue(
+                self.hass, entry, ISSUE_CONSENT_PENDING, placeholders={"owner": owner}
+            )
+            self.update_interval = CONSENT_INTERVAL
+            return SmaAccountPlants(consent=status.state)
+        async_delete_issue(self.hass, entry, ISSUE_CONSENT_PENDING)
+        if status.state is ConsentState.ACCEPTED:
+            async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
+            raise ApiAuthenticationError(
+                f"{owner} consented, but SMA shows no plant", reason="sma_no_plants"
+            )
+        async_create_issue(
+            self.hass,
+            entry,
+            ISSUE_CONSENT_REFUSED,
+            placeholders={"owner": owner, "state": status.state.value},
+        )
+        raise ApiAuthenticationError(
+            f"{owner} has not given consent (state {status.state})",
+            reason="sma_consent_refused",
+        )
+
+
+# The measurements of one plant -----------------------------------------------
+
+DEVICE_SETS = frozenset(SetType)
+"""The device sets that become sensors; the others are not read."""
 
 
 def expected_delay(kind: PlantKind, resolution: timedelta | None) -> timedelta:
@@ -50,8 +309,8 @@ class PlantData:
     """A plant's newest interval and its energy counters (Wh)."""
 
     latest: MeasurementPoint | None
-    today: Mapping[str, float] = field(default_factory=dict)
-    lifetime: Mapping[str, float] = field(default_factory=dict)
+    today: Mapping[MeasurementField, float] = field(default_factory=dict)
+    lifetime: Mapping[MeasurementField, float] = field(default_factory=dict)
     fields: frozenset[str] = frozenset()
     """Every field the plant reports (today or over its lifetime)."""
     resolution: timedelta | None = None
@@ -83,11 +342,9 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
         super().__init__(
             hass,
             entry,
-            name=f"{plant.plant.name} {self.kind_of_data}",
-            update_interval=max(
-                PLANT_INTERVAL[plant.plant.kind], self.slowest_interval
-            ),
-            stale_after=expected_delay(plant.plant.kind, None),
+            name=f"{plant.name} {self.kind_of_data}",
+            update_interval=max(PLANT_INTERVAL[plant.kind], self.slowest_interval),
+            stale_after=expected_delay(plant.kind, None),
             # The same data grows older: its entities decide anew each time
             # whether it is still current.
             always_update=True,
@@ -96,7 +353,7 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
     @property
     def expected_delay(self) -> timedelta:
         """Return how old the newest interval may be."""
-        return expected_delay(self.plant.plant.kind, self.resolution)
+        return expected_delay(self.plant.kind, self.resolution)
 
     def is_current(self, point: MeasurementPoint | None) -> bool:
         """Return whether an interval is recent enough to show as now."""
@@ -115,34 +372,27 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
     """
 
     kind_of_data = "energy balance"
+    _base: Mapping[MeasurementField, float] = MappingProxyType({})
+    """The lifetime totals (Wh) as the Total period last gave them."""
+    _base_today: Mapping[MeasurementField, float] = MappingProxyType({})
+    """Today's energy (Wh) when the Total period was last read."""
     _base_day: date | None = None
     _base_read: datetime | None = None
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SolarCloudConfigEntry,
-        client: SmaClient,
-        plant: SmaPlant,
-    ) -> None:
-        """Poll at the plant kind's cadence."""
-        super().__init__(hass, entry, client, plant)
-        self._base: dict[str, float] = {}
-        self._base_today: dict[str, float] = {}
-
     @override
     async def _async_fetch(self) -> PlantData:
-        plant = self.plant.plant
+        plant = self.plant.details
         now = dt_util.utcnow()
         today = now.astimezone(plant.zone).date()
         day = await self.client.energy_balance(plant, Period.DAY, day=today)
         ceiling = 2 * plant.peak_power if plant.peak_power else None
         energy_today = {
             key: energy
-            for key in ENERGY_FIELDS
+            for key in ENERGY_FLOWS
             if (
                 energy := day.energy(
-                    key, ceiling=ceiling if key == "pvGeneration" else None
+                    key,
+                    ceiling=ceiling if key is MeasurementField.PV_GENERATION else None,
                 )
             )
             is not None
@@ -168,7 +418,7 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
             latest=day.latest or (self.data.latest if self.data else None),
             today={
                 key: energy_today.get(key, 0.0)
-                for key in ENERGY_FIELDS
+                for key in ENERGY_FLOWS
                 if key in lifetime or key in energy_today
             },
             lifetime=lifetime,
@@ -182,14 +432,14 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
         """Never poll more often than the plant's data has new intervals."""
         self.resolution = resolution
         self.update_interval = max(
-            PLANT_INTERVAL[self.plant.plant.kind], resolution or timedelta()
+            PLANT_INTERVAL[self.plant.kind], resolution or timedelta()
         )
         self.stale_after = self.expected_delay
 
 
-def _totals(total: MeasurementSet) -> dict[str, float]:
+def _totals(total: MeasurementSet) -> dict[MeasurementField, float]:
     return {
-        key: value for key in ENERGY_FIELDS if (value := total.total(key)) is not None
+        key: value for key in ENERGY_FLOWS if (value := total.total(key)) is not None
     }
 
 
@@ -207,14 +457,14 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
     def reads(self) -> list[tuple[str, str, str]]:
         """Return (device key, SMA device id, set) of every set to read."""
         return [
-            (device.key, device.device.device_id, set_type)
+            (device.key, device.details.device_id, set_type)
             for device in self.plant.devices
             for set_type in sorted(device.sets & DEVICE_SETS)
         ]
 
     @override
     async def _async_fetch(self) -> DeviceData:
-        zone = self.plant.plant.zone
+        zone = self.plant.zone
         reads = self.reads
         found = await gather_all(
             self.client.device_measurements(

@@ -10,7 +10,7 @@ from ..const import Vendor
 from ..entity import async_register_device, device_identifier
 from ..runtime import SolarCloudConfigEntry
 from .const import MANUFACTURER
-from .inventory import SmaPlant
+from .coordinator import SmaPlant
 
 PORTALS = {
     PlantKind.ENNEXOS: "Sunny Portal powered by ennexOS",
@@ -28,9 +28,9 @@ def async_register_plant(
         entry,
         DeviceInfo(
             identifiers={device_identifier(Vendor.SMA, plant.key)},
-            name=plant.plant.name,
+            name=plant.name,
             manufacturer=MANUFACTURER,
-            model=PORTALS[plant.plant.kind],
+            model=PORTALS[plant.kind],
         ),
     )
     for device in plant.devices:
@@ -39,10 +39,10 @@ def async_register_plant(
             entry,
             DeviceInfo(
                 identifiers={device_identifier(Vendor.SMA, device.key)},
-                name=device.device.name,
-                manufacturer=device.device.vendor or MANUFACTURER,
-                model=device.device.product,
-                serial_number=device.device.serial,
+                name=device.details.name,
+                manufacturer=device.details.vendor or MANUFACTURER,
+                model=device.details.product,
+                serial_number=device.details.serial,
                 via_device_id=parent.id,
             ),
         )

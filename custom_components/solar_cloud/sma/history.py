@@ -40,7 +40,14 @@ from homeassistant.const import CONF_CLIENT_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from ..api.sma import MeasurementPoint, MeasurementSet, Period, Plant, SmaClient
+from ..api.sma import (
+    MeasurementField,
+    MeasurementPoint,
+    MeasurementSet,
+    Period,
+    Plant,
+    SmaClient,
+)
 from ..const import CONF_VENDOR, DOMAIN, Vendor
 from ..history import HistoryChunk, HistorySource
 from ..runtime import SolarCloudConfigEntry
@@ -48,13 +55,13 @@ from ..statistics import HOUR, EnergyFlow, HistorySeries, SeriesEnergy, floor_ho
 from .const import LATE_DATA
 from .coordinator import SmaPlantCoordinator
 
-FLOWS: Final[Mapping[str, EnergyFlow]] = {
-    "pvGeneration": EnergyFlow.SOLAR,
-    "totalConsumption": EnergyFlow.CONSUMPTION,
-    "gridConsumption": EnergyFlow.GRID_IMPORT,
-    "gridFeedIn": EnergyFlow.GRID_EXPORT,
-    "batteryCharging": EnergyFlow.BATTERY_CHARGE,
-    "batteryDischarging": EnergyFlow.BATTERY_DISCHARGE,
+FLOWS: Final[Mapping[MeasurementField, EnergyFlow]] = {
+    MeasurementField.PV_GENERATION: EnergyFlow.SOLAR,
+    MeasurementField.TOTAL_CONSUMPTION: EnergyFlow.CONSUMPTION,
+    MeasurementField.GRID_CONSUMPTION: EnergyFlow.GRID_IMPORT,
+    MeasurementField.GRID_FEED_IN: EnergyFlow.GRID_EXPORT,
+    MeasurementField.BATTERY_CHARGING: EnergyFlow.BATTERY_CHARGE,
+    MeasurementField.BATTERY_DISCHARGING: EnergyFlow.BATTERY_DISCHARGE,
 }
 """The EnergyBalance fields imported, and the flow each one is."""
 
@@ -123,7 +130,7 @@ class SmaHistory(HistorySource):
         return HistorySeries(
             vendor=Vendor.SMA,
             device_key=coordinator.plant.key,
-            device_name=coordinator.plant.plant.name,
+            device_name=coordinator.plant.name,
             flow=flow,
         )
 
@@ -131,7 +138,7 @@ class SmaHistory(HistorySource):
         """Return a Day call per plant and local day touching the range, newest first."""
         planned: list[tuple[float, int, HistoryChunk]] = []
         for order, (key, coordinator) in enumerate(self._plants.items()):
-            plant = coordinator.plant.plant
+            plant = coordinator.plant.details
             zone = plant.zone
             first = (start - LATE_DATA[plant.kind]).astimezone(zone).date()
             if key in self._first:
@@ -153,7 +160,7 @@ class SmaHistory(HistorySource):
         if coordinator is None:
             # A plant the account no longer has (a chunk kept over a restart).
             return []
-        plant = coordinator.plant.plant
+        plant = coordinator.plant.details
         zone = plant.zone
         day = chunk.start.astimezone(zone).date()
         now = dt_util.utcnow()
@@ -206,7 +213,7 @@ class SmaHistory(HistorySource):
             or (latest := data.answer.latest) is None
         ):
             return None
-        plant = coordinator.plant.plant
+        plant = coordinator.plant.details
         _, day_end = _bounds(day, plant.zone)
         expected = min(floor_hour(now) - LATE_DATA[plant.kind], day_end)
         return data.answer if latest.time >= expected else None
@@ -250,7 +257,7 @@ class SmaHistory(HistorySource):
         wanted = now - timedelta(days=self._days)
         firsts = []
         for key, coordinator in self._plants.items():
-            plant = coordinator.plant.plant
+            plant = coordinator.plant.details
             first = await self._async_first_day(plant, wanted.astimezone(plant.zone))
             # Without data yet, the plant's history starts today.
             self._first[key] = first or now.astimezone(plant.zone).date()
@@ -311,7 +318,7 @@ def _first_energy(answer: MeasurementSet) -> date | None:
 
 def _hourly_energy(
     points: list[MeasurementPoint], step: timedelta, plant: Plant
-) -> dict[str, dict[datetime, float]]:
+) -> dict[MeasurementField, dict[datetime, float]]:
     """Return kWh per field and UTC hour: mean power times interval length.
 
     An interval counts in the hour it starts in. Negative power and PV above
@@ -320,7 +327,7 @@ def _hourly_energy(
     """
     hours = step / HOUR
     ceiling = 2 * plant.peak_power if plant.peak_power else math.inf
-    energy: dict[str, dict[datetime, float]] = {}
+    energy: dict[MeasurementField, dict[datetime, float]] = {}
     for point in points:
         # In UTC: local times step by the wall clock, which jumps at DST.
         hour = floor_hour(point.time.astimezone(UTC) - step)
@@ -328,7 +335,7 @@ def _hourly_energy(
             value = point.values.get(field)
             if value is None or value < 0:
                 continue
-            if field == "pvGeneration" and value > ceiling:
+            if field is MeasurementField.PV_GENERATION and value > ceiling:
                 continue
             per_hour = energy.setdefault(field, {})
             per_hour[hour] = per_hour.get(hour, 0.0) + value * hours / 1000

@@ -18,10 +18,11 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from ..api.sma import FeedInLimitCommand, LimitUnit, Plant
-from ..entity import SolarCloudEntity
 from ..runtime import SolarCloudConfigEntry
+from .controls import async_send_feed_in_limit
 from .coordinator import SmaPlantCoordinator
-from .runtime import SmaData, sma_data
+from .data import SmaData, sma_data
+from .entity import SmaPlantEntity
 
 # Without a nominal power from SMA the watt limit's slider needs some end.
 DEFAULT_MAX_POWER = 100_000.0
@@ -65,7 +66,7 @@ FEED_IN_NUMBERS = (
 )
 
 
-class SmaFeedInLimitNumber(SolarCloudEntity[SmaPlantCoordinator], RestoreNumber):
+class SmaFeedInLimitNumber(SmaPlantEntity, RestoreNumber):
     """The feed-in limit last sent to a plant, in one unit.
 
     GridControl takes commands but does not report the limit in force, so
@@ -82,9 +83,9 @@ class SmaFeedInLimitNumber(SolarCloudEntity[SmaPlantCoordinator], RestoreNumber)
         runtime: SmaData,
     ) -> None:
         """Initialize the limit of the coordinator's plant."""
-        super().__init__(coordinator, description, device_key=coordinator.plant.key)
+        super().__init__(coordinator, description)
         self._runtime = runtime
-        self._attr_native_max_value = description.max_fn(coordinator.plant.plant)
+        self._attr_native_max_value = description.max_fn(coordinator.plant.details)
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -111,7 +112,8 @@ class SmaFeedInLimitNumber(SolarCloudEntity[SmaPlantCoordinator], RestoreNumber)
 
     @override
     async def async_set_native_value(self, value: float) -> None:
-        await self._runtime.async_send_feed_in_limit(
+        await async_send_feed_in_limit(
+            self._runtime,
             self.device_key,
             FeedInLimitCommand(
                 value=value, unit=self.entity_description.unit, start=dt_util.utcnow()

@@ -15,7 +15,7 @@ from ..api import SolarCloudApiError
 from ..const import LOGGER
 from ..history import CONF_HISTORY_DAYS, history_days_field
 from .const import CONF_FLOW, CONF_LOGIN_HINT, SmaFlow
-from .runtime import sma_data
+from .data import sma_data
 
 
 class SmaOptionsFlow(OptionsFlowWithReload):

@@ -34,7 +34,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..api.sma import MeasurementPoint
+from ..api.sma import MeasurementField, MeasurementPoint, SetType
 from ..counter import CounterKind, CounterSensor
 from ..entity import SolarCloudEntity, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
@@ -44,9 +44,11 @@ from .coordinator import (
     SmaMeasurementCoordinator,
     SmaPlantCoordinator,
 )
-from .runtime import sma_data
+from .data import sma_data
+from .entity import SmaPlantEntity
 
 OHM = "Ω"
+POWER = SensorDeviceClass.POWER
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,60 +65,60 @@ class SmaPlantSensorDescription(SensorEntityDescription):
     """The counter counts PV energy: it cannot grow faster than the peak power."""
 
 
-def _now(field: str, scale: float = 1.0) -> Callable[[PlantData], float | None]:
-    def value(data: PlantData) -> float | None:
-        if data.latest is None or (raw := data.latest.values.get(field)) is None:
-            return None
-        return raw * scale
-
-    return value
+def _now(field: MeasurementField) -> Callable[[PlantData], float | None]:
+    return lambda data: None if data.latest is None else data.latest.value(field)
 
 
-def _has(*fields: str) -> Callable[[PlantData], bool]:
+def _has(*fields: MeasurementField) -> Callable[[PlantData], bool]:
     return lambda data: all(field in data.fields for field in fields)
 
 
-def _net(positive: str, negative: str) -> Callable[[PlantData], float | None]:
+def _net(
+    positive: MeasurementField, negative: MeasurementField
+) -> Callable[[PlantData], float | None]:
     """Return ``positive`` minus ``negative`` of the newest interval."""
 
     def value(data: PlantData) -> float | None:
         if data.latest is None:
             return None
-        values = data.latest.values
-        if positive not in values or negative not in values:
+        plus, minus = data.latest.value(positive), data.latest.value(negative)
+        if plus is None or minus is None:
             return None
-        return values[positive] - values[negative]
+        return plus - minus
 
     return value
 
 
-def _power(key: str, field: str) -> SmaPlantSensorDescription:
+def _latest(
+    key: str,
+    field: MeasurementField,
+    *,
+    unit: str,
+    device_class: SensorDeviceClass | None = None,
+    minus: MeasurementField | None = None,
+) -> SmaPlantSensorDescription:
+    """Return a value of the newest interval; with ``minus``, the difference."""
     return SmaPlantSensorDescription(
         key=key,
         translation_key=f"sma_{key}",
-        device_class=SensorDeviceClass.POWER,
+        device_class=device_class,
         state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
+        native_unit_of_measurement=unit,
         suggested_display_precision=0,
-        value_fn=_now(field),
-        exists_fn=_has(field),
+        value_fn=_now(field) if minus is None else _net(field, minus),
+        exists_fn=_has(field) if minus is None else _has(field, minus),
     )
 
 
-def _rate(key: str, field: str) -> SmaPlantSensorDescription:
-    # SMA gives rates as 0..1.
-    return SmaPlantSensorDescription(
-        key=key,
-        translation_key=f"sma_{key}",
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=0,
-        value_fn=_now(field, 100.0),
-        exists_fn=_has(field),
-    )
+def _power(
+    key: str, field: MeasurementField, *, minus: MeasurementField | None = None
+) -> SmaPlantSensorDescription:
+    return _latest(key, field, unit=UnitOfPower.WATT, device_class=POWER, minus=minus)
 
 
-def _energy(key: str, field: str, *, lifetime: bool) -> SmaPlantSensorDescription:
+def _energy(
+    key: str, field: MeasurementField, *, lifetime: bool
+) -> SmaPlantSensorDescription:
     def value(data: PlantData) -> float | None:
         counters = data.lifetime if lifetime else data.today
         return counters[field] / 1000 if field in counters else None
@@ -132,56 +134,36 @@ def _energy(key: str, field: str, *, lifetime: bool) -> SmaPlantSensorDescriptio
         exists_fn=_has(field),
         current=False,
         counter=CounterKind.LIFETIME if lifetime else CounterKind.DAILY,
-        peak_bound=field == "pvGeneration",
+        peak_bound=field is MeasurementField.PV_GENERATION,
     )
 
 
+F = MeasurementField
+
 # (key stem, EnergyBalance field) of each energy flow.
 FLOWS = (
-    ("pv", "pvGeneration"),
-    ("consumption", "totalConsumption"),
-    ("grid_feed_in", "gridFeedIn"),
-    ("grid_consumption", "gridConsumption"),
-    ("battery_charging", "batteryCharging"),
-    ("battery_discharging", "batteryDischarging"),
+    ("pv", F.PV_GENERATION),
+    ("consumption", F.TOTAL_CONSUMPTION),
+    ("grid_feed_in", F.GRID_FEED_IN),
+    ("grid_consumption", F.GRID_CONSUMPTION),
+    ("battery_charging", F.BATTERY_CHARGING),
+    ("battery_discharging", F.BATTERY_DISCHARGING),
 )
 
 PLANT_SENSORS: tuple[SmaPlantSensorDescription, ...] = (
     *(_power(f"{stem}_power", field) for stem, field in FLOWS),
     # Signed as Home Assistant's Energy dashboard takes them: grid power is
     # positive when importing, battery power positive when discharging.
-    SmaPlantSensorDescription(
-        key="grid_power",
-        translation_key="sma_grid_power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-        value_fn=_net("gridConsumption", "gridFeedIn"),
-        exists_fn=_has("gridConsumption", "gridFeedIn"),
-    ),
-    SmaPlantSensorDescription(
-        key="battery_power",
-        translation_key="sma_battery_power",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-        value_fn=_net("batteryDischarging", "batteryCharging"),
-        exists_fn=_has("batteryDischarging", "batteryCharging"),
-    ),
-    SmaPlantSensorDescription(
-        key="battery_state_of_charge",
-        translation_key="sma_battery_state_of_charge",
+    _power("grid_power", F.GRID_CONSUMPTION, minus=F.GRID_FEED_IN),
+    _power("battery_power", F.BATTERY_DISCHARGING, minus=F.BATTERY_CHARGING),
+    _latest(
+        "battery_state_of_charge",
+        F.BATTERY_STATE_OF_CHARGE,
+        unit=PERCENTAGE,
         device_class=SensorDeviceClass.BATTERY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=PERCENTAGE,
-        suggested_display_precision=0,
-        value_fn=_now("batteryStateOfCharge"),
-        exists_fn=_has("batteryStateOfCharge"),
     ),
-    _rate("self_consumption_rate", "selfConsumptionRate"),
-    _rate("autarky_rate", "autarkyRate"),
+    _latest("self_consumption_rate", F.SELF_CONSUMPTION_RATE, unit=PERCENTAGE),
+    _latest("autarky_rate", F.AUTARKY_RATE, unit=PERCENTAGE),
     *(_energy(f"{stem}_energy_today", field, lifetime=False) for stem, field in FLOWS),
     *(_energy(f"{stem}_energy_total", field, lifetime=True) for stem, field in FLOWS),
 )
@@ -191,8 +173,8 @@ PLANT_SENSORS: tuple[SmaPlantSensorDescription, ...] = (
 class SmaDeviceSensorDescription(SensorEntityDescription):
     """A sensor of one field of a device's measurement set."""
 
-    set_type: str
-    field: str
+    set_type: SetType
+    field: MeasurementField
     index: str | None = None
     """The DC input (string) of an indexed field."""
 
@@ -202,12 +184,12 @@ class SmaDeviceSensorDescription(SensorEntityDescription):
             return None
         if self.index is not None:
             return point.indexed.get(self.field, {}).get(self.index)
-        return point.values.get(self.field)
+        return point.value(self.field)
 
 
 def _device(
-    set_type: str,
-    field: str,
+    set_type: SetType,
+    field: MeasurementField,
     key: str,
     *,
     unit: str | None,
@@ -234,19 +216,23 @@ def _device(
 
 
 W = UnitOfPower.WATT
-POWER = SensorDeviceClass.POWER
 VOLT = UnitOfElectricPotential.VOLT
 AMPERE = UnitOfElectricCurrent.AMPERE
 CELSIUS = UnitOfTemperature.CELSIUS
 
 
 def _phases(
-    field: str, key: str, unit: str, device_class: SensorDeviceClass, *, enabled: bool
+    fields: tuple[MeasurementField, MeasurementField, MeasurementField],
+    key: str,
+    unit: str,
+    device_class: SensorDeviceClass,
+    *,
+    enabled: bool,
 ) -> Iterable[SmaDeviceSensorDescription]:
     return (
         _device(
-            "PowerAc",
-            f"{field}{phase}",
+            SetType.POWER_AC,
+            field,
             f"{key}_{phase.lower()}",
             unit=unit,
             device_class=device_class,
@@ -255,39 +241,39 @@ def _phases(
             placeholders={"phase": phase},
             translation_key=key,
         )
-        for phase in "ABC"
+        for phase, field in zip("ABC", fields, strict=True)
     )
 
 
 DEVICE_SENSORS: tuple[SmaDeviceSensorDescription, ...] = (
-    _device("EnergyAndPowerPv", "pvGeneration", "pv_power", unit=W, device_class=POWER),
-    _device("EnergyAndPowerBattery", "batteryCharging", "battery_charging_power", unit=W, device_class=POWER),
-    _device("EnergyAndPowerBattery", "batteryDischarging", "battery_discharging_power", unit=W, device_class=POWER),
-    _device("EnergyAndPowerBattery", "batteryStateOfCharge", "battery_state_of_charge", unit=PERCENTAGE, device_class=SensorDeviceClass.BATTERY),
-    _device("EnergyAndPowerBattery", "batteryStateOfHealth", "battery_state_of_health", unit=PERCENTAGE, category=EntityCategory.DIAGNOSTIC),
-    _device("EnergyAndPowerBattery", "batteryVoltage", "battery_voltage", unit=VOLT, device_class=SensorDeviceClass.VOLTAGE, precision=1),
-    _device("EnergyAndPowerBattery", "batteryCurrent", "battery_current", unit=AMPERE, device_class=SensorDeviceClass.CURRENT, precision=1),
-    _device("EnergyAndPowerBattery", "batteryTemperature", "battery_temperature", unit=CELSIUS, device_class=SensorDeviceClass.TEMPERATURE, precision=1),
-    _device("EnergyAndPowerInOut", "gridFeedIn", "grid_feed_in_power", unit=W, device_class=POWER),
-    _device("EnergyAndPowerInOut", "gridConsumption", "grid_consumption_power", unit=W, device_class=POWER),
-    _device("EnergyAndPowerConsumption", "consumption", "consumption_power", unit=W, device_class=POWER),
-    _device("PowerAc", "activePower", "ac_power", unit=W, device_class=POWER),
-    *_phases("activePowerPhase", "ac_power_phase", W, POWER, enabled=False),
-    *_phases("voltagePhase", "ac_voltage_phase", VOLT, SensorDeviceClass.VOLTAGE, enabled=True),
-    *_phases("currentPhase", "ac_current_phase", AMPERE, SensorDeviceClass.CURRENT, enabled=False),
-    _device("PowerAc", "gridFrequency", "grid_frequency", unit=UnitOfFrequency.HERTZ, device_class=SensorDeviceClass.FREQUENCY, precision=2),
-    _device("PowerDc", "isolationResistance", "isolation_resistance", unit=OHM, enabled=False, category=EntityCategory.DIAGNOSTIC),
-    _device("Sensor", "externalInsolation", "insolation", unit=UnitOfIrradiance.WATTS_PER_SQUARE_METER, device_class=SensorDeviceClass.IRRADIANCE),
-    _device("Sensor", "ambientTemperature", "ambient_temperature", unit=CELSIUS, device_class=SensorDeviceClass.TEMPERATURE, precision=1),
-    _device("Sensor", "moduleTemperature", "module_temperature", unit=CELSIUS, device_class=SensorDeviceClass.TEMPERATURE, precision=1),
-    _device("Sensor", "windSpeed", "wind_speed", unit=UnitOfSpeed.METERS_PER_SECOND, device_class=SensorDeviceClass.WIND_SPEED, precision=1),
+    _device(SetType.ENERGY_AND_POWER_PV, F.PV_GENERATION, "pv_power", unit=W, device_class=POWER),
+    _device(SetType.ENERGY_AND_POWER_BATTERY, F.BATTERY_CHARGING, "battery_charging_power", unit=W, device_class=POWER),
+    _device(SetType.ENERGY_AND_POWER_BATTERY, F.BATTERY_DISCHARGING, "battery_discharging_power", unit=W, device_class=POWER),
+    _device(SetType.ENERGY_AND_POWER_BATTERY, F.BATTERY_STATE_OF_CHARGE, "battery_state_of_charge", unit=PERCENTAGE, device_class=SensorDeviceClass.BATTERY),
+    _device(SetType.ENERGY_AND_POWER_BATTERY, F.BATTERY_STATE_OF_HEALTH, "battery_state_of_health", unit=PERCENTAGE, category=EntityCategory.DIAGNOSTIC),
+    _device(SetType.ENERGY_AND_POWER_BATTERY, F.BATTERY_VOLTAGE, "battery_voltage", unit=VOLT, device_class=SensorDeviceClass.VOLTAGE, precision=1),
+    _device(SetType.ENERGY_AND_POWER_BATTERY, F.BATTERY_CURRENT, "battery_current", unit=AMPERE, device_class=SensorDeviceClass.CURRENT, precision=1),
+    _device(SetType.ENERGY_AND_POWER_BATTERY, F.BATTERY_TEMPERATURE, "battery_temperature", unit=CELSIUS, device_class=SensorDeviceClass.TEMPERATURE, precision=1),
+    _device(SetType.ENERGY_AND_POWER_IN_OUT, F.GRID_FEED_IN, "grid_feed_in_power", unit=W, device_class=POWER),
+    _device(SetType.ENERGY_AND_POWER_IN_OUT, F.GRID_CONSUMPTION, "grid_consumption_power", unit=W, device_class=POWER),
+    _device(SetType.ENERGY_AND_POWER_CONSUMPTION, F.CONSUMPTION, "consumption_power", unit=W, device_class=POWER),
+    _device(SetType.POWER_AC, F.ACTIVE_POWER, "ac_power", unit=W, device_class=POWER),
+    *_phases((F.ACTIVE_POWER_PHASE_A, F.ACTIVE_POWER_PHASE_B, F.ACTIVE_POWER_PHASE_C), "ac_power_phase", W, POWER, enabled=False),
+    *_phases((F.VOLTAGE_PHASE_A, F.VOLTAGE_PHASE_B, F.VOLTAGE_PHASE_C), "ac_voltage_phase", VOLT, SensorDeviceClass.VOLTAGE, enabled=True),
+    *_phases((F.CURRENT_PHASE_A, F.CURRENT_PHASE_B, F.CURRENT_PHASE_C), "ac_current_phase", AMPERE, SensorDeviceClass.CURRENT, enabled=False),
+    _device(SetType.POWER_AC, F.GRID_FREQUENCY, "grid_frequency", unit=UnitOfFrequency.HERTZ, device_class=SensorDeviceClass.FREQUENCY, precision=2),
+    _device(SetType.POWER_DC, F.ISOLATION_RESISTANCE, "isolation_resistance", unit=OHM, enabled=False, category=EntityCategory.DIAGNOSTIC),
+    _device(SetType.SENSOR, F.EXTERNAL_INSOLATION, "insolation", unit=UnitOfIrradiance.WATTS_PER_SQUARE_METER, device_class=SensorDeviceClass.IRRADIANCE),
+    _device(SetType.SENSOR, F.AMBIENT_TEMPERATURE, "ambient_temperature", unit=CELSIUS, device_class=SensorDeviceClass.TEMPERATURE, precision=1),
+    _device(SetType.SENSOR, F.MODULE_TEMPERATURE, "module_temperature", unit=CELSIUS, device_class=SensorDeviceClass.TEMPERATURE, precision=1),
+    _device(SetType.SENSOR, F.WIND_SPEED, "wind_speed", unit=UnitOfSpeed.METERS_PER_SECOND, device_class=SensorDeviceClass.WIND_SPEED, precision=1),
 )  # fmt: skip
 
 # Indexed DC fields: one sensor per input (string) the inverter reports.
 DC_INPUTS = (
-    ("dcPowerInput", "dc_power", W, POWER, True),
-    ("dcVoltageInput", "dc_voltage", VOLT, SensorDeviceClass.VOLTAGE, False),
-    ("dcCurrentInput", "dc_current", AMPERE, SensorDeviceClass.CURRENT, False),
+    (F.DC_POWER_INPUT, "dc_power", W, POWER, True),
+    (F.DC_VOLTAGE_INPUT, "dc_voltage", VOLT, SensorDeviceClass.VOLTAGE, False),
+    (F.DC_CURRENT_INPUT, "dc_current", AMPERE, SensorDeviceClass.CURRENT, False),
 )
 
 
@@ -297,7 +283,7 @@ def _dc_inputs(point: MeasurementPoint) -> list[SmaDeviceSensorDescription]:
             key=f"{key}_{index.lower()}",
             translation_key=f"sma_{key}",
             translation_placeholders={"input": index},
-            set_type="PowerDc",
+            set_type=SetType.POWER_DC,
             field=field,
             index=index,
             native_unit_of_measurement=unit,
@@ -311,7 +297,7 @@ def _dc_inputs(point: MeasurementPoint) -> list[SmaDeviceSensorDescription]:
     ]
 
 
-class SmaPlantSensor(SolarCloudEntity[SmaPlantCoordinator], SensorEntity):
+class SmaPlantSensor(SmaPlantEntity, SensorEntity):
     """A value of a plant's energy balance."""
 
     entity_description: SmaPlantSensorDescription
@@ -349,11 +335,11 @@ class SmaEnergySensor(CounterSensor, SmaPlantSensor):
 
     @override
     def counter_zone(self) -> tzinfo:
-        return self.coordinator.plant.plant.zone
+        return self.coordinator.plant.zone
 
     @override
     def counter_max_power_kw(self) -> float | None:
-        peak = self.coordinator.plant.plant.peak_power
+        peak = self.coordinator.plant.details.peak_power
         if not self.entity_description.peak_bound or peak is None:
             return None
         return peak / 1000
@@ -384,7 +370,7 @@ class SmaDeviceSensor(SolarCloudEntity[SmaDeviceCoordinator], SensorEntity):
 def _plant_sensors(coordinator: SmaPlantCoordinator) -> list[SmaPlantSensor]:
     return [
         (SmaEnergySensor if description.counter else SmaPlantSensor)(
-            coordinator, description, device_key=coordinator.plant.key
+            coordinator, description
         )
         for description in PLANT_SENSORS
         if description.exists_fn(coordinator.data)

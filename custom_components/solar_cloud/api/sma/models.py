@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from ..errors import ApiResponseError
+from .fields import RATES, MeasurementField
 from .times import in_order, parse_time, plant_zone
 
 _GUID = re.compile(
@@ -191,6 +192,12 @@ class MeasurementPoint:
     indexed: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     """Indexed fields (DC strings): field -> index -> value."""
 
+    def value(self, key: MeasurementField) -> float | None:
+        """Return a plain field's value, rates in percent; None if SMA omitted it."""
+        if (value := self.values.get(key)) is None:
+            return None
+        return value * 100 if key in RATES else value
+
     @classmethod
     def from_api(cls, data: Any, zone: tzinfo) -> MeasurementPoint | None:
         """Parse one item of a set; None for an item without a usable time."""
@@ -269,7 +276,7 @@ class MeasurementSet:
         """Return every field any interval reports."""
         return frozenset(key for point in self.points for key in point.values)
 
-    def total(self, key: str) -> float | None:
+    def total(self, key: MeasurementField) -> float | None:
         """Return the sum of an energy field (Month/Year/Total periods, Wh)."""
         values = [point.values[key] for point in self.points if key in point.values]
         return sum(values) if values else None
@@ -279,7 +286,9 @@ class MeasurementSet:
         """Return the length of one interval (as SMA says, or as the times show)."""
         return self.resolution or self._inferred_resolution()
 
-    def energy(self, key: str, *, ceiling: float | None = None) -> float | None:
+    def energy(
+        self, key: MeasurementField, *, ceiling: float | None = None
+    ) -> float | None:
         """Return the energy (Wh) of a power field over the period.
 
         Each value is the mean power (W) of the interval ending at its time,

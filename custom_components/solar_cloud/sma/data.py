@@ -1,23 +1,27 @@
-"""The runtime data of an SMA account."""
+"""The runtime data of an SMA account (``entry.runtime_data``)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, override
 
-from homeassistant.core import HomeAssistant, ServiceResponse
+from homeassistant.core import HomeAssistant
 
 from ..api import SolarCloudApiError
 from ..api.auth import TokenSource
 from ..api.sma import FeedInLimitCommand, SmaClient, SmaClientCredentials
 from ..const import LOGGER, Vendor
-from ..error_mapping import translate_action_errors
 from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, HistorySource
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .const import CONF_ENVIRONMENT, CONF_FLOW
-from .coordinator import PlantData, SmaDeviceCoordinator, SmaPlantCoordinator
+from .coordinator import (
+    PlantData,
+    SmaDeviceCoordinator,
+    SmaInventoryCoordinator,
+    SmaPlant,
+    SmaPlantCoordinator,
+)
 from .history import SmaHistory
-from .inventory import SmaInventoryCoordinator, SmaPlant
 
 
 @dataclass(kw_only=True)
@@ -74,11 +78,11 @@ class SmaData(SolarCloudData):
             "plant_migrations": self.client.plant_migrations,
             "plants": {
                 key: {
-                    "plant": asdict(plant.plant),
-                    "kind": plant.plant.kind,
+                    "plant": asdict(plant.details),
+                    "kind": plant.kind,
                     "feed_in_control": plant.feed_in_control,
                     "devices": [
-                        {**asdict(device.device), "sets": sorted(device.sets)}
+                        {**asdict(device.details), "sets": sorted(device.sets)}
                         for device in plant.devices
                     ],
                     "energy_balance": _energy_balance(self.plants[key].energy.data)
@@ -96,23 +100,6 @@ class SmaData(SolarCloudData):
                 await self.tokens.async_logout()
             except SolarCloudApiError as err:
                 LOGGER.debug("SMA logout failed: %s", err)
-
-    async def async_send_feed_in_limit(
-        self, key: str, command: FeedInLimitCommand
-    ) -> ServiceResponse:
-        """Send a FeedInLimit schedule to a plant; return SMA's answer."""
-        async with translate_action_errors(self.hass, self.entry):
-            result = await self.client.set_feed_in_limit(key, command)
-        self.feed_in_limits[key] = command
-        self.plants[key].energy.async_update_listeners()
-        return {
-            "plant": self.plant(key).plant.name,
-            "schedule_id": result.schedule_id,
-            "state": result.state,
-            "value": command.value,
-            "unit": command.unit.value,
-            "duration": command.duration.total_seconds() if command.duration else None,
-        }
 
 
 def _energy_balance(data: PlantData) -> dict[str, Any]:
