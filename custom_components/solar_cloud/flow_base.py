@@ -56,6 +56,8 @@ class FlowErrors:
 
     reasons: Mapping[str, str] = field(default_factory=dict)
     """Client error reason -> error key."""
+    reason_fields: Mapping[str, str] = field(default_factory=dict)
+    """Client error reason -> the field it shows at (default: the form's)."""
     not_permitted: str = "unknown"
     rate_limited: str = "unknown"
     auth_field: str = "base"
@@ -64,7 +66,7 @@ class FlowErrors:
     def of(self, err: SolarCloudApiError) -> tuple[str, str]:
         """Return the form field and error key that show ``err``."""
         if err.reason in self.reasons:
-            return "base", self.reasons[err.reason]
+            return self.reason_fields.get(err.reason, "base"), self.reasons[err.reason]
         if isinstance(err, ApiAuthenticationError):
             return self.auth_field, "invalid_auth"
         if isinstance(err, ApiPermissionError):

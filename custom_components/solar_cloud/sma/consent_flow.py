@@ -24,40 +24,28 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from ..api import (
-    ApiAuthenticationError,
-    ApiConnectionError,
-    ApiRateLimitedError,
-    SolarCloudApiError,
-)
+from ..api import SolarCloudApiError
 from ..api.sma import ConsentState, SmaClient, SmaClientCredentials
 from ..const import LOGGER, Vendor
-from ..flow_base import SolarCloudFlowBase
+from ..flow_base import FlowErrors, SolarCloudFlowBase
 from . import const
 from .connection import client_credentials, endpoints_of
 from .const import CONF_LOGIN_HINT
 
-# Client errors whose reason the flow shows as they are (config.error.<reason>).
-FLOW_ERRORS = frozenset(
-    {
-        "sma_invalid_client",
-        "sma_unsupported_content_type",
-        "sma_missing_grant_type",
-        "sma_grant_refused",
-    }
+FLOW_ERRORS = FlowErrors(
+    reasons={
+        reason: reason
+        for reason in (
+            "sma_invalid_client",
+            "sma_unsupported_content_type",
+            "sma_missing_grant_type",
+            "sma_grant_refused",
+            "sma_not_plant_owner",
+        )
+    },
+    reason_fields={"sma_not_plant_owner": CONF_LOGIN_HINT},
+    rate_limited="sma_rate_limited",
 )
-
-
-def _flow_error(err: SolarCloudApiError) -> str:
-    if err.reason in FLOW_ERRORS:
-        return err.reason
-    if isinstance(err, ApiRateLimitedError):
-        return "sma_rate_limited"
-    if isinstance(err, ApiConnectionError):
-        return "cannot_connect"
-    if isinstance(err, ApiAuthenticationError):
-        return "invalid_auth"
-    return "unknown"
 
 
 def custom_unique_id(data: Mapping[str, Any]) -> str:
@@ -96,9 +84,8 @@ class SmaConsentFlowMixin(SolarCloudFlowBase):
         except SolarCloudApiError as err:
             LOGGER.debug("SMA custom flow sign-in failed: %s", err)
             await _async_log_out(tokens)
-            if err.reason == "sma_not_plant_owner":
-                return {CONF_LOGIN_HINT: "sma_not_plant_owner"}
-            return {"base": _flow_error(err)}
+            field, key = FLOW_ERRORS.of(err)
+            return {field: key}
         self._sma_data = data
         self._sma_client = client
         self._sma_tokens = tokens

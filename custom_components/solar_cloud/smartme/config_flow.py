@@ -10,6 +10,7 @@ same menu, so a Basic-auth account can move to OAuth or an API key.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 import secrets
 from typing import Any
 
@@ -36,12 +37,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
-from ..api import (
-    ApiAuthenticationError,
-    ApiConnectionError,
-    ApiPermissionError,
-    SolarCloudApiError,
-)
+from ..api import SolarCloudApiError
 from ..api.auth import StaticTokenSource
 from ..api.smartme import (
     DEFAULT_URL,
@@ -51,8 +47,8 @@ from ..api.smartme import (
     SmartMeAuth,
     User,
 )
-from ..const import LOGGER, Vendor
-from ..flow_base import PASSWORD_SELECTOR, SolarCloudFlowBase
+from ..const import Vendor
+from ..flow_base import PASSWORD_SELECTOR, FlowErrors, SolarCloudFlowBase
 from .connection import create_client, oauth_endpoints
 from .const import (
     CONF_AUTH_IMPLEMENTATION,
@@ -80,6 +76,9 @@ WEBHOOK_USERNAME = "solar_cloud"
 USERNAME_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="username")
 )
+
+
+FLOW_ERRORS = FlowErrors(not_permitted="smartme_no_user_right")
 
 
 class SmartMeFlowMixin(SolarCloudFlowBase):
@@ -242,15 +241,9 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
         client = create_client(self.hass, auth, url)
         try:
             return await client.user()
-        except ApiAuthenticationError:
-            errors[field] = "invalid_auth"
-        except ApiPermissionError:
-            errors["base"] = "smartme_no_user_right"
-        except ApiConnectionError:
-            errors["base"] = "cannot_connect"
         except SolarCloudApiError as err:
-            LOGGER.warning("smart-me answered the sign-in unexpectedly: %s", err)
-            errors["base"] = "unknown"
+            key, error = replace(FLOW_ERRORS, auth_field=field).of(err)
+            errors[key] = error
         return None
 
     # Finishing -----------------------------------------------------------------
