@@ -133,10 +133,6 @@ class NewEntities:
         """Forget the entities of these devices: if they return, add them again."""
         self._added = {pair for pair in self._added if pair[0] not in device_keys}
 
-    def forget_all_but(self, device_keys: Collection[str]) -> None:
-        """Forget the devices not in ``device_keys``: if they return, add them again."""
-        self._added = {pair for pair in self._added if pair[0] in device_keys}
-
 
 @callback
 def async_add_as_they_appear(

@@ -213,7 +213,13 @@ async def test_devices_come_and_go(
         }
     )
     simulator.devices[new.id] = new
-    del simulator.devices[PLUG_ID]
+    plug = simulator.devices.pop(PLUG_ID)
+    plug_switches = [
+        state.entity_id
+        for state in hass.states.async_all("switch")
+        if state.entity_id.startswith("switch.boiler_plug")
+    ]
+    assert plug_switches
     await async_advance(hass, frozen, timedelta(minutes=1))
     assert hass.states.get("sensor.heat_pump_power") is not None
     assert (
@@ -223,7 +229,12 @@ async def test_devices_come_and_go(
         is None
     )
     assert smartme_data(entry).device_keys() == set(simulator.devices)
-    # A device the account no longer reports may be deleted by the user.
+    assert all(hass.states.get(entity_id) is None for entity_id in plug_switches)
+
+    # A meter that returns gets its entities again.
+    simulator.devices[PLUG_ID] = plug
+    await async_advance(hass, frozen, timedelta(minutes=1))
+    assert all(hass.states.get(entity_id) for entity_id in plug_switches)
     assert await hass.config_entries.async_forward_entry_unload(entry, Platform.SWITCH)
 
 

@@ -357,7 +357,6 @@ async def async_setup_sensors(
 
     def build(new: NewEntities) -> list[SmartMeSensor]:
         coordinators = account.device_coordinators
-        new.forget_all_but(coordinators)
         return [
             (SmartMeCounterSensor if description.lifetime_counter else SmartMeSensor)(
                 coordinator, description

@@ -126,7 +126,6 @@ async def async_setup_switches(
 
     def build(new: NewEntities) -> list[SmartMeSwitch]:
         coordinators = account.device_coordinators
-        new.forget_all_but(coordinators)
         return [
             SmartMeSwitch(coordinator, description)
             for coordinator in coordinators.values()
