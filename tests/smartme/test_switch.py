@@ -60,8 +60,10 @@ async def test_report_older_than_the_action_keeps_the_new_state(
     await setup_entry()
     simulator.faults.add("set_actions", body=b"", status=204)  # accepted, not done yet
     await switch(hass, SERVICE_TURN_ON, RELAY)
-    frozen.tick(timedelta(seconds=20))  # still the 12:00:00 upload
-    await async_advance(hass, frozen, timedelta(seconds=10))
+    # The device is read 10 s later: still its 12:00:00 upload.
+    reads = simulator.log.count("device")
+    await async_advance(hass, frozen, timedelta(seconds=15))
+    assert simulator.log.count("device") == reads + 1
     assert hass.states.get(RELAY).state == "on"
     # The next upload shows the relay off: the device's word counts.
     await async_advance(hass, frozen, timedelta(minutes=1))
@@ -116,3 +118,50 @@ async def test_refused_credentials_start_reauth(
     await hass.async_block_till_done()
     flows = hass.config_entries.flow.async_progress()
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+
+
+@pytest.mark.usefixtures("external_url")
+@pytest.mark.parametrize("realtime", [True])
+async def test_a_push_after_the_action_does_not_flip_the_relay_back(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+    realtime: bool,
+) -> None:
+    """Pushes carry no relay state: only a poll may tell the relay's word.
+
+    Seen in the demo: the relay showed on, then off again 8 s later with the
+    next push, until the next poll.
+    """
+    await setup_entry()
+    await switch(hass, SERVICE_TURN_ON, RELAY)
+    frozen.tick(timedelta(seconds=5))
+    assert await simulator.push([PLUG_ID]) == [200]
+    await hass.async_block_till_done()
+    assert hass.states.get(RELAY).state == "on"
+    # The device is read soon after the action: its relay is on.
+    reads = simulator.log.count("device")
+    await async_advance(hass, frozen, timedelta(seconds=10))
+    assert simulator.log.count("device") == reads + 1
+    assert hass.states.get(RELAY).state == "on"
+
+
+async def test_the_switched_state_is_not_held_for_ever(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """A device that never reports after the action: its last word wins in time."""
+    await setup_entry()
+    simulator.faults.add("set_actions", body=b"", status=204)  # accepted, not done
+    simulator.faults.add("device", status=503)
+    simulator.faults.add("devices", status=503)
+    await switch(hass, SERVICE_TURN_ON, RELAY)
+    await async_advance(hass, frozen, timedelta(minutes=5), step=timedelta(minutes=1))
+    assert hass.states.get(RELAY).state == "on"
+    simulator.faults.clear()
+    simulator.faults.add("set_actions", body=b"", status=204)
+    await async_advance(hass, frozen, timedelta(minutes=11), step=timedelta(minutes=1))
+    assert hass.states.get(RELAY).state == "off"

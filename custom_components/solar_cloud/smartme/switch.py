@@ -1,20 +1,24 @@
 """smart-me switches: the relay of a meter, its phases and digital outputs.
 
 They switch through ``POST /Actions``. The new state is shown once smart-me
-accepted the action (204), and kept until the device reports a state newer
-than the action; a refused action leaves the state as it was and says why.
+accepted the action (204), and kept until a poll reports the device's state
+from after the action (one is asked for ``CONFIRM_AFTER`` later), or for
+``OPTIMISTIC_FOR`` at the most; a refused action leaves the state as it was and
+says why. Only polls report switch states: realtime pushes carry meter values,
+so a push newer than the action says nothing about the relay.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from ..api.smartme import DeviceAction, MeterReading, SwitchOutput
@@ -24,6 +28,11 @@ from ..runtime import SolarCloudConfigEntry
 from .coordinator import SmartMeDeviceCoordinator
 from .data import smartme_data
 from .entity import SmartMeEntity
+
+CONFIRM_AFTER = timedelta(seconds=10)
+"""When the device is read after a switch, to show what it reports."""
+OPTIMISTIC_FOR = timedelta(minutes=15)
+"""The longest the switched-to state is shown without the device confirming it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -85,12 +94,15 @@ class SmartMeSwitch(SmartMeEntity, SwitchEntity):
     @property
     @override
     def is_on(self) -> bool | None:
-        """Return the reported state, or the one switched to since."""
-        reported = self.entity_description.value_fn(self.coordinator.data)
+        """Return the polled state, or the one switched to since."""
+        polled = self.coordinator.device.reading
+        reported = self.entity_description.value_fn(polled)
         if self._optimistic is not None:
             state, since = self._optimistic
-            measured = self.coordinator.data.timestamp
-            if reported is None or measured is None or measured < since:
+            measured = polled.timestamp
+            if (
+                reported is None or measured is None or measured < since
+            ) and dt_util.utcnow() - since < OPTIMISTIC_FOR:
                 return state
         return reported
 
@@ -106,6 +118,12 @@ class SmartMeSwitch(SmartMeEntity, SwitchEntity):
         self._optimistic = (on, dt_util.utcnow())
         self._shown = (self.available, on)
         self.async_write_ha_state()
+        self.async_on_remove(
+            async_call_later(self.hass, CONFIRM_AFTER, self._async_confirm)
+        )
+
+    async def _async_confirm(self, _now: datetime) -> None:
+        await self.coordinator.async_request_refresh()
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch on."""
