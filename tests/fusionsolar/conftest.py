@@ -25,10 +25,7 @@ from ..simulator.fusionsolar import (
     FusionSolarSimulator,
     demo_account,
 )
-
-HOME = "NE=35436844"
-MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
-PUER = "BA4372D08E014822AB065017416F254C"
+from .const import HOME, MATERNELLE, PUER
 
 
 @pytest.fixture
@@ -65,8 +62,6 @@ def client(
 
 
 # Home Assistant ---------------------------------------------------------------
-
-"""Noon in the plants' time zone (Europe/Berlin): the sun is up."""
 
 
 @pytest.fixture

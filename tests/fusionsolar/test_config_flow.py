@@ -30,6 +30,7 @@ from custom_components.solar_cloud.fusionsolar.const import (
     CONF_PLANT_CODES,
     CONF_PLANTS,
 )
+from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from custom_components.solar_cloud.history import (
     CONF_HISTORY_DAYS,
     DEFAULT_HISTORY_DAYS,
@@ -43,7 +44,7 @@ from ..simulator.fusionsolar import (
     FusionSolarSimulator,
     scaled_account,
 )
-from .conftest import HOME, MATERNELLE, PUER
+from .const import HOME, MATERNELLE, PUER
 
 ACCOUNT = {CONF_USERNAME: DEMO_USER, CONF_PASSWORD: DEMO_PASSWORD}
 
@@ -503,7 +504,7 @@ async def test_options_choose_plants_and_controls(
         CONF_CONTROLS: False,
         CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
     }
-    assert loaded_entry.runtime_data.plants.keys() == {HOME}
+    assert fusionsolar_data(loaded_entry).plants.keys() == {HOME}
     assert hass.states.get("select.rheinblick_battery_working_mode") is None
 
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
@@ -560,7 +561,7 @@ async def test_options_reload_spends_no_calls(
     counts = sim.log.counts()
     assert counts["stations"] == counts["getDevList"] == 0
     assert counts["getStationRealKpi"] == counts["getDevRealKpi"] == 0
-    poller = loaded_entry.runtime_data.real_time.poller
+    poller = fusionsolar_data(loaded_entry).real_time.poller
     assert set(poller.plants) == {PUER}
     assert all(
         job.key[0] == "plants" or job.key[1] in (38, 41, 23070) for job in poller.jobs

@@ -32,7 +32,7 @@ from ..simulator.fusionsolar import (
     SimDevice,
     SimPlant,
 )
-from .conftest import HOME
+from .const import HOME
 
 TOTAL = "sensor.rheinblick_lifetime_energy"
 TODAY = "sensor.rheinblick_energy_today"

@@ -34,6 +34,7 @@ from custom_components.solar_cloud.fusionsolar.connection import (
     account_id,
     call_budget,
 )
+from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from custom_components.solar_cloud.fusionsolar.storage import STORAGE
 from custom_components.solar_cloud.history import CONF_HISTORY_DAYS, HistoryImporter
 from custom_components.solar_cloud.statistics import EnergyFlow, HistorySeries
@@ -170,7 +171,7 @@ async def _setup(
 
 
 def _importer(entry: MockConfigEntry) -> HistoryImporter:
-    history = entry.runtime_data.history
+    history = fusionsolar_data(entry).history
     assert history is not None
     return history
 
@@ -429,7 +430,7 @@ async def test_days_missed_while_down_come_daily_if_the_budget_is_spent(
     """
     sim, entry = await _setup(hass, start_vendor_simulator, days=1, plants=[_east()])
     await async_advance(hass, freezer, timedelta(minutes=10), step=STEP)
-    backlog = entry.runtime_data.account.history_budget
+    backlog = fusionsolar_data(entry).account.history_budget
     assert await hass.config_entries.async_unload(entry.entry_id)
     freezer.tick(4 * DAY)
     now = datetime.now(UTC)
@@ -568,7 +569,7 @@ async def test_a_plant_in_shanghai_next_to_one_in_berlin(
     assert await _energy(hass, PUDONG, EnergyFlow.BATTERY_CHARGE) == {}
     # The hours of a day and the days of a month: one call for both plants.
     assert sim.log.count("getKpiStationDay") == 2  # October and November
-    assert entry.runtime_data.account.calendar(PUDONG).zone().utcoffset(None) == (
+    assert fusionsolar_data(entry).account.calendar(PUDONG).zone().utcoffset(None) == (
         timedelta(hours=8)
     )
     assert sim.refused_calls() == 0
@@ -645,7 +646,7 @@ async def test_the_cloud_keeps_less_than_asked(
         date(2026, 11, 1),
     ]
     assert sim.log.count("getKpiStationHour") == 3 + 8
-    assert entry.runtime_data.account.calendar(EAST).first_data == first
+    assert fusionsolar_data(entry).account.calendar(EAST).first_data == first
     # The hours of the days before are never asked for.
     source = _importer(entry).source
     (_, early) = source.plan(*_span(date(2026, 9, 5), date(2026, 9, 6)))
@@ -857,12 +858,12 @@ async def test_a_year_until_every_day_is_hourly(
     while history.diagnostics()["backfill_left"]:
         # To the importer's next wake-up (70 s to 30 min): a request every
         # 65 seconds when there are some, as in real life, in few steps.
-        wake = history._next_wake() - entry.runtime_data.client.now()
+        wake = history._next_wake() - fusionsolar_data(entry).client.now()
         step = min(max(wake, STEP), timedelta(minutes=30))
         await async_advance(hass, freezer, step)
         waited += step
         assert waited < timedelta(days=60)
-    client = entry.runtime_data.client
+    client = fusionsolar_data(entry).client
     print(  # noqa: T201 - figures for the closing note
         f"\nyear: daily after {daily_after} ({daily_calls});"
         f" hourly after {waited} ({_history_calls(sim.log.counts())});"

@@ -20,6 +20,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
 from custom_components.solar_cloud.fusionsolar.connection import account_id
+from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from custom_components.solar_cloud.fusionsolar.rights import ISSUE_MISSING_RIGHTS
 
 from ..common import async_advance
@@ -211,7 +212,7 @@ async def test_day_in_home_assistant(
         if "active_alarms" not in state.entity_id
     ]
     assert len(sensors) > plants * 20
-    real_time = entry.runtime_data.real_time
+    real_time = fusionsolar_data(entry).real_time
     # A reading's age peaks just before the next one replaces it: the longest
     # gap between two readings of a plant or device is the oldest its data got.
     last: dict[object, Any] = {}

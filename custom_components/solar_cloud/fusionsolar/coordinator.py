@@ -33,7 +33,7 @@ from ..api.fusionsolar.polling import (
 )
 from ..coordinator import SolarCloudCoordinator
 from ..runtime import SolarCloudConfigEntry
-from .connection import AccountState
+from .connection import FusionSolarAccountState
 from .const import ALARM_STALE_AFTER, INVENTORY_INTERVAL, STALE_AFTER
 
 # A plant list a config flow read this recently serves the setup that follows.
@@ -47,7 +47,7 @@ _IDLE = timedelta(hours=1)
 """How long to sleep when a poller has nothing in scope."""
 
 
-class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
+class FusionSolarInventoryCoordinator(SolarCloudCoordinator[Inventory]):
     """The account's plants and the devices of the plants in scope, daily.
 
     After a reload or a restart it starts from the inventory the account read
@@ -63,7 +63,7 @@ class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
         entry: SolarCloudConfigEntry,
         client: FusionSolarClient,
         *,
-        account: AccountState,
+        account: FusionSolarAccountState,
         include: Collection[str] | None,
         report_permission: PermissionReporter,
     ) -> None:
@@ -135,7 +135,9 @@ class InventoryCoordinator(SolarCloudCoordinator[Inventory]):
         return inventory
 
 
-class PollingCoordinator[PollerT: Poller, DataT](SolarCloudCoordinator[DataT]):
+class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
+    SolarCloudCoordinator[DataT]
+):
     """Runs a poller whenever it can do something, and hands out what it has.
 
     A round in which every call failed fails the refresh; data already there
@@ -209,14 +211,16 @@ class PollingCoordinator[PollerT: Poller, DataT](SolarCloudCoordinator[DataT]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RealTimeData:
+class FusionSolarRealTimeData:
     """Real-time KPIs of plants and devices, each with when it arrived."""
 
     plants: dict[str, Reading[PlantKpi]] = field(default_factory=dict)
     devices: dict[int, Reading[DeviceKpi]] = field(default_factory=dict)
 
 
-class RealTimeCoordinator(PollingCoordinator[RealTimePoller, RealTimeData]):
+class FusionSolarRealTimeCoordinator(
+    FusionSolarPollingCoordinator[RealTimePoller, FusionSolarRealTimeData]
+):
     """Real-time data of every plant and device, every five minutes."""
 
     def __init__(
@@ -237,14 +241,14 @@ class RealTimeCoordinator(PollingCoordinator[RealTimePoller, RealTimeData]):
         )
 
     @override
-    def _snapshot(self) -> RealTimeData:
-        return RealTimeData(
+    def _snapshot(self) -> FusionSolarRealTimeData:
+        return FusionSolarRealTimeData(
             plants=dict(self.poller.plants), devices=dict(self.poller.devices)
         )
 
 
-class AlarmCoordinator(
-    PollingCoordinator[AlarmPoller, dict[str, Reading[tuple[Alarm, ...]]]]
+class FusionSolarAlarmCoordinator(
+    FusionSolarPollingCoordinator[AlarmPoller, dict[str, Reading[tuple[Alarm, ...]]]]
 ):
     """Alarms of every plant, every 30 minutes."""
 
@@ -270,8 +274,8 @@ class AlarmCoordinator(
         return dict(self.poller.alarms)
 
 
-class ControlStateCoordinator(
-    PollingCoordinator[ControlStatePoller, dict[str, ControlState]]
+class FusionSolarControlStateCoordinator(
+    FusionSolarPollingCoordinator[ControlStatePoller, dict[str, ControlState]]
 ):
     """Battery working mode and feed-in control of the plants, on demand."""
 

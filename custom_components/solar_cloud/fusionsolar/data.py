@@ -43,21 +43,21 @@ from ..api.fusionsolar.models import (
 )
 from ..const import DOMAIN, Vendor
 from ..entity import async_remove_stale_devices
-from ..runtime import SolarCloudConfigEntry, SolarCloudData
-from .connection import AccountState
+from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
+from .connection import FusionSolarAccountState
 from .const import VENDOR
-from .controls import ControlTasks
+from .controls import FusionSolarControlTasks
 from .coordinator import (
-    AlarmCoordinator,
-    ControlStateCoordinator,
-    InventoryCoordinator,
-    RealTimeCoordinator,
+    FusionSolarAlarmCoordinator,
+    FusionSolarControlStateCoordinator,
+    FusionSolarInventoryCoordinator,
+    FusionSolarRealTimeCoordinator,
 )
 from .devices import async_register_devices, exposed
 from .history import FusionSolarHistory
-from .plant_time import PlantTimeZone
-from .rights import MissingRights
-from .storage import AccountStorage
+from .plant_time import FusionSolarPlantTimeZone
+from .rights import FusionSolarMissingRights
+from .storage import FusionSolarAccountStorage
 
 MAX_GRID_CHARGE_POWER = 50.0
 """kW: the most any FusionSolar controller (EMMA) lets a battery draw."""
@@ -94,15 +94,15 @@ class FusionSolarData(SolarCloudData):
     hass: HomeAssistant
     entry: SolarCloudConfigEntry
     client: FusionSolarClient
-    inventory: InventoryCoordinator
-    real_time: RealTimeCoordinator
-    alarms: AlarmCoordinator
-    control_state: ControlStateCoordinator
-    tasks: ControlTasks
-    rights: MissingRights
+    inventory: FusionSolarInventoryCoordinator
+    real_time: FusionSolarRealTimeCoordinator
+    alarms: FusionSolarAlarmCoordinator
+    control_state: FusionSolarControlStateCoordinator
+    tasks: FusionSolarControlTasks
+    rights: FusionSolarMissingRights
     controls_enabled: bool
-    storage: AccountStorage
-    account: AccountState
+    storage: FusionSolarAccountStorage
+    account: FusionSolarAccountState
 
     # Plants and devices ---------------------------------------------------
 
@@ -143,7 +143,7 @@ class FusionSolarData(SolarCloudData):
 
     def plant_zone(self, plant_code: str) -> tzinfo:
         """Return the plant's time zone, as far as the history answers told it."""
-        return PlantTimeZone(self.account.calendar(plant_code))
+        return FusionSolarPlantTimeZone(self.account.calendar(plant_code))
 
     def history_source(self) -> FusionSolarHistory:
         """Return the history of the plants in scope."""
@@ -375,3 +375,8 @@ class FusionSolarData(SolarCloudData):
         """End a forced charge or discharge."""
         plant = self._battery_plant(target)
         return await self.tasks.async_force_battery(plant, switch=0)
+
+
+def fusionsolar_data(entry: SolarCloudConfigEntry) -> FusionSolarData:
+    """Return the runtime data of a loaded FusionSolar entry."""
+    return vendor_data(entry, FusionSolarData)

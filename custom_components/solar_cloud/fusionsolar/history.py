@@ -73,7 +73,7 @@ from .history_budget import (
     NEWEST_HOURS_FRESH,
     live_interval,
 )
-from .plant_time import DAY, PlantCalendar
+from .plant_time import DAY, FusionSolarPlantCalendar
 
 if TYPE_CHECKING:
     from .data import FusionSolarData
@@ -109,7 +109,7 @@ class _NotNowError(Exception):
 
 
 @dataclass(kw_only=True)
-class _Answer:
+class _PeriodAnswer:
     """What the calls of a request returned: later requests of the period share it."""
 
     at: datetime | None = None
@@ -121,7 +121,7 @@ class _Answer:
     """Per getDevKpiDay call; None: refused (those batteries' days stay unknown)."""
 
 
-def _local_start(calendar: PlantCalendar, day: date) -> datetime:
+def _local_start(calendar: FusionSolarPlantCalendar, day: date) -> datetime:
     """Return a plant-local midnight in the plant's offset: ``.date()`` is ``day``."""
     return calendar.midnight(day).astimezone(timezone(calendar.offset_on(day)))
 
@@ -158,7 +158,7 @@ class FusionSolarHistory(HistorySource):
         self._client = data.client
         self._account = data.account
         self.live_interval = live_interval(self._client.budget.size)
-        self._answers: dict[tuple[str, str, date], _Answer] = {}
+        self._answers: dict[tuple[str, str, date], _PeriodAnswer] = {}
         """The latest answer per kind, plants and period (month or day)."""
         self._first: dict[
             tuple[Path, tuple[str, ...], int], Mapping[str, tuple[PlantEnergy, ...]]
@@ -192,7 +192,7 @@ class FusionSolarHistory(HistorySource):
             for flow in self._flows(code)
         ]
 
-    def _calendar(self, code: str) -> PlantCalendar:
+    def _calendar(self, code: str) -> FusionSolarPlantCalendar:
         return self._account.calendar(code)
 
     # Planning -----------------------------------------------------------------
@@ -287,7 +287,7 @@ class FusionSolarHistory(HistorySource):
         answer = self._answers.get(key)
         if answer is None or not self._is_fresh(answer, key[0], codes, last, now):
             if answer is None or answer.at is not None:
-                answer = self._answers[key] = _Answer()
+                answer = self._answers[key] = _PeriodAnswer()
             newest = last >= self._newest_from(codes)
             try:
                 if hourly:
@@ -310,7 +310,7 @@ class FusionSolarHistory(HistorySource):
 
     def _is_fresh(
         self,
-        answer: _Answer,
+        answer: _PeriodAnswer,
         kind: str,
         codes: Sequence[str],
         last: date,
@@ -375,7 +375,7 @@ class FusionSolarHistory(HistorySource):
 
     async def _async_ask_hours(
         self,
-        answer: _Answer,
+        answer: _PeriodAnswer,
         codes: Sequence[str],
         day: date,
         *,
@@ -388,7 +388,7 @@ class FusionSolarHistory(HistorySource):
         )
 
     def _hour_parts(
-        self, codes: Sequence[str], day: date, answer: _Answer
+        self, codes: Sequence[str], day: date, answer: _PeriodAnswer
     ) -> list[SeriesEnergy]:
         """Return the hours of a day, from its midnight to the next.
 
@@ -442,7 +442,7 @@ class FusionSolarHistory(HistorySource):
         ]
 
     async def _async_ask_days(
-        self, answer: _Answer, codes: Sequence[str], day: date, *, newest: bool
+        self, answer: _PeriodAnswer, codes: Sequence[str], day: date, *, newest: bool
     ) -> None:
         """Ask for a month of the plants' days, then of their batteries' days.
 
@@ -486,7 +486,7 @@ class FusionSolarHistory(HistorySource):
             self._account.changed()
 
     def _battery_days(
-        self, code: str, answer: _Answer
+        self, code: str, answer: _PeriodAnswer
     ) -> dict[date, tuple[float, float]] | None:
         """Return charge and discharge per day of a plant's batteries.
 
@@ -515,7 +515,7 @@ class FusionSolarHistory(HistorySource):
         return days
 
     async def _async_day_parts(
-        self, codes: Sequence[str], first: date, last: date, answer: _Answer
+        self, codes: Sequence[str], first: date, last: date, answer: _PeriodAnswer
     ) -> list[SeriesEnergy]:
         """Return the daily rows of the days from ``first`` to ``last``."""
         parts: list[SeriesEnergy] = []
@@ -563,7 +563,7 @@ class FusionSolarHistory(HistorySource):
         self,
         code: str,
         flow: EnergyFlow,
-        calendar: PlantCalendar,
+        calendar: FusionSolarPlantCalendar,
         days: Mapping[date, float],
     ) -> list[SeriesEnergy]:
         """Return a part per run of consecutive days: each day's value in its first hour."""

@@ -25,10 +25,18 @@ from ..api.fusionsolar.const import (
 from ..api.fusionsolar.models import BatteryConfiguration, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
 from ..entity import NewEntities, async_add_as_they_appear
-from ..runtime import SolarCloudConfigEntry, vendor_data
+from ..runtime import SolarCloudConfigEntry
 from .const import STALE_AFTER
-from .coordinator import ControlStateCoordinator, RealTimeCoordinator
-from .data import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC, FusionSolarData
+from .coordinator import (
+    FusionSolarControlStateCoordinator,
+    FusionSolarRealTimeCoordinator,
+)
+from .data import (
+    END_OF_CHARGE_SOC,
+    END_OF_DISCHARGE_SOC,
+    FusionSolarData,
+    fusionsolar_data,
+)
 from .entity import FusionSolarEntity
 from .select import CONTROL_STALE_AFTER
 
@@ -51,14 +59,14 @@ FEED_IN_LIMIT = NumberEntityDescription(
 
 
 @dataclass(frozen=True, kw_only=True)
-class BatteryParameterDescription(NumberEntityDescription):
+class FusionSolarBatteryParameterDescription(NumberEntityDescription):
     """A plant-level battery parameter (a field of BatteryConfiguration)."""
 
     field: str
 
 
-BATTERY_PARAMETERS: tuple[BatteryParameterDescription, ...] = (
-    BatteryParameterDescription(
+BATTERY_PARAMETERS: tuple[FusionSolarBatteryParameterDescription, ...] = (
+    FusionSolarBatteryParameterDescription(
         key="end_of_charge_soc",
         translation_key="fusionsolar_end_of_charge_soc",
         entity_category=EntityCategory.CONFIG,
@@ -69,7 +77,7 @@ BATTERY_PARAMETERS: tuple[BatteryParameterDescription, ...] = (
         mode=NumberMode.SLIDER,
         field="end_of_charge_soc",
     ),
-    BatteryParameterDescription(
+    FusionSolarBatteryParameterDescription(
         key="end_of_discharge_soc",
         translation_key="fusionsolar_end_of_discharge_soc",
         entity_category=EntityCategory.CONFIG,
@@ -80,7 +88,7 @@ BATTERY_PARAMETERS: tuple[BatteryParameterDescription, ...] = (
         mode=NumberMode.SLIDER,
         field="end_of_discharge_soc",
     ),
-    BatteryParameterDescription(
+    FusionSolarBatteryParameterDescription(
         key="max_charge_power_setting",
         translation_key="fusionsolar_max_charge_power_setting",
         entity_category=EntityCategory.CONFIG,
@@ -92,7 +100,7 @@ BATTERY_PARAMETERS: tuple[BatteryParameterDescription, ...] = (
         mode=NumberMode.BOX,
         field="max_charge_power",
     ),
-    BatteryParameterDescription(
+    FusionSolarBatteryParameterDescription(
         key="max_discharge_power_setting",
         translation_key="fusionsolar_max_discharge_power_setting",
         entity_category=EntityCategory.CONFIG,
@@ -107,7 +115,9 @@ BATTERY_PARAMETERS: tuple[BatteryParameterDescription, ...] = (
 )
 
 
-class FeedInLimitNumber(FusionSolarEntity[ControlStateCoordinator], NumberEntity):
+class FusionSolarFeedInLimitNumber(
+    FusionSolarEntity[FusionSolarControlStateCoordinator], NumberEntity
+):
     """The most a plant may feed into the grid (kW); setting it limits the feed-in."""
 
     stale_after = CONTROL_STALE_AFTER
@@ -149,7 +159,9 @@ class FeedInLimitNumber(FusionSolarEntity[ControlStateCoordinator], NumberEntity
         )
 
 
-class BatteryParameterNumber(FusionSolarEntity[RealTimeCoordinator], RestoreNumber):
+class FusionSolarBatteryParameterNumber(
+    FusionSolarEntity[FusionSolarRealTimeCoordinator], RestoreNumber
+):
     """A battery parameter of a plant.
 
     FusionSolar has no query for these: the number shows what Home Assistant
@@ -157,13 +169,13 @@ class BatteryParameterNumber(FusionSolarEntity[RealTimeCoordinator], RestoreNumb
     available while the plant's battery reports in.
     """
 
-    entity_description: BatteryParameterDescription
+    entity_description: FusionSolarBatteryParameterDescription
     stale_after = STALE_AFTER
 
     def __init__(
         self,
         data: FusionSolarData,
-        description: BatteryParameterDescription,
+        description: FusionSolarBatteryParameterDescription,
         *,
         device_key: str,
         battery_id: int,
@@ -221,11 +233,11 @@ async def async_setup_numbers(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the feed-in limit and battery parameters of the plants."""
-    data = vendor_data(entry, FusionSolarData)
+    data = fusionsolar_data(entry)
 
     def build(new: NewEntities) -> list[NumberEntity]:
         entities: list[NumberEntity] = [
-            FeedInLimitNumber(data, device_key=plant)
+            FusionSolarFeedInLimitNumber(data, device_key=plant)
             for plant in data.plants_with(INVERTER_TYPES)
             if new.want(plant, FEED_IN_LIMIT.key)
         ]
@@ -237,7 +249,7 @@ async def async_setup_numbers(
             if device.type_id in BATTERY_TYPES
         }
         entities.extend(
-            BatteryParameterNumber(
+            FusionSolarBatteryParameterNumber(
                 data, description, device_key=plant, battery_id=battery_id
             )
             for plant, battery_id in sorted(batteries.items())

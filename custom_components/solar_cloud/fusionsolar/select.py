@@ -23,9 +23,9 @@ from ..api.fusionsolar.models import BatteryModeSettings, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
 from ..const import DOMAIN
 from ..entity import NewEntities, async_add_as_they_appear
-from ..runtime import SolarCloudConfigEntry, vendor_data
-from .coordinator import ControlStateCoordinator
-from .data import FusionSolarData
+from ..runtime import SolarCloudConfigEntry
+from .coordinator import FusionSolarControlStateCoordinator
+from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarEntity
 
 PARALLEL_UPDATES = 1
@@ -94,18 +94,18 @@ async def _set_feed_in_control(
 
 
 @dataclass(frozen=True, kw_only=True)
-class ControlSelectDescription(SelectEntityDescription):
+class FusionSolarControlSelectDescription(SelectEntityDescription):
     """A control of a plant, read from and written by control tasks."""
 
     device_types: frozenset[int]
     """The plant needs a device of these types for the control."""
-    reading_fn: Callable[[ControlStateCoordinator, str], Reading[Any] | None]
+    reading_fn: Callable[[FusionSolarControlStateCoordinator, str], Reading[Any] | None]
     value_fn: Callable[[Any], str | None]
     select_fn: Callable[[FusionSolarData, str, str], Awaitable[ServiceResponse]]
 
 
-SELECTS: tuple[ControlSelectDescription, ...] = (
-    ControlSelectDescription(
+SELECTS: tuple[FusionSolarControlSelectDescription, ...] = (
+    FusionSolarControlSelectDescription(
         key="battery_working_mode",
         translation_key="fusionsolar_battery_working_mode",
         entity_category=EntityCategory.CONFIG,
@@ -117,7 +117,7 @@ SELECTS: tuple[ControlSelectDescription, ...] = (
         ),
         select_fn=_set_battery_mode,
     ),
-    ControlSelectDescription(
+    FusionSolarControlSelectDescription(
         key="feed_in_control",
         translation_key="fusionsolar_feed_in_control",
         entity_category=EntityCategory.CONFIG,
@@ -132,19 +132,21 @@ SELECTS: tuple[ControlSelectDescription, ...] = (
 )
 
 
-class ControlSelect(FusionSolarEntity[ControlStateCoordinator], SelectEntity):
+class FusionSolarControlSelect(
+    FusionSolarEntity[FusionSolarControlStateCoordinator], SelectEntity
+):
     """A plant's setting, changed by a control task.
 
     It shows a new option only once the plant confirmed it.
     """
 
-    entity_description: ControlSelectDescription
+    entity_description: FusionSolarControlSelectDescription
     stale_after = CONTROL_STALE_AFTER
 
     def __init__(
         self,
         data: FusionSolarData,
-        description: ControlSelectDescription,
+        description: FusionSolarControlSelectDescription,
         *,
         device_key: str,
     ) -> None:
@@ -174,11 +176,11 @@ async def async_setup_selects(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the controls of the plants that have the devices for them."""
-    data = vendor_data(entry, FusionSolarData)
+    data = fusionsolar_data(entry)
 
-    def build(new: NewEntities) -> list[ControlSelect]:
+    def build(new: NewEntities) -> list[FusionSolarControlSelect]:
         return [
-            ControlSelect(data, description, device_key=plant)
+            FusionSolarControlSelect(data, description, device_key=plant)
             for description in SELECTS
             for plant in data.plants_with(description.device_types)
             if new.want(plant, description.key)

@@ -56,10 +56,10 @@ from ..api.fusionsolar.models import (
 from ..api.fusionsolar.polling import Reading
 from ..counter import CounterKind, CounterSensor
 from ..entity import NewEntities, async_add_as_they_appear
-from ..runtime import SolarCloudConfigEntry, vendor_data
+from ..runtime import SolarCloudConfigEntry
 from .const import ALARM_STALE_AFTER, STALE_AFTER
-from .coordinator import AlarmCoordinator, RealTimeCoordinator
-from .data import FusionSolarData
+from .coordinator import FusionSolarAlarmCoordinator, FusionSolarRealTimeCoordinator
+from .data import fusionsolar_data
 from .entity import FusionSolarEntity
 
 PARALLEL_UPDATES = 0
@@ -515,7 +515,11 @@ ALARMS = SensorEntityDescription(
 )
 
 
-class _RealTimeSensor(FusionSolarEntity[RealTimeCoordinator], SensorEntity):
+class FusionSolarRealTimeSensor(
+    FusionSolarEntity[FusionSolarRealTimeCoordinator], SensorEntity
+):
+    """A value of a plant's or device's real-time data."""
+
     entity_description: FusionSolarSensorDescription[Any]
     stale_after = STALE_AFTER
 
@@ -534,7 +538,7 @@ class _RealTimeSensor(FusionSolarEntity[RealTimeCoordinator], SensorEntity):
         return super().native_unit_of_measurement
 
 
-class PlantSensor(_RealTimeSensor):
+class FusionSolarPlantSensor(FusionSolarRealTimeSensor):
     """A value of a plant's real-time KPIs."""
 
     @override
@@ -542,7 +546,7 @@ class PlantSensor(_RealTimeSensor):
         return self.coordinator.data.plants.get(self.device_key)
 
 
-class DeviceSensor(_RealTimeSensor):
+class FusionSolarDeviceSensor(FusionSolarRealTimeSensor):
     """A value of a device's real-time data."""
 
     @override
@@ -550,12 +554,12 @@ class DeviceSensor(_RealTimeSensor):
         return self.coordinator.data.devices.get(int(self.device_key))
 
 
-class _CounterSensor(CounterSensor, _RealTimeSensor):
+class FusionSolarCounterSensor(CounterSensor, FusionSolarRealTimeSensor):
     """An energy counter of a plant or of one of its devices."""
 
     def __init__(
         self,
-        coordinator: RealTimeCoordinator,
+        coordinator: FusionSolarRealTimeCoordinator,
         description: FusionSolarSensorDescription[Any],
         *,
         device_key: str,
@@ -588,15 +592,17 @@ class _CounterSensor(CounterSensor, _RealTimeSensor):
         return reading.at if reading is not None else None
 
 
-class PlantCounterSensor(_CounterSensor, PlantSensor):
+class FusionSolarPlantCounterSensor(FusionSolarCounterSensor, FusionSolarPlantSensor):
     """An energy counter of a plant."""
 
 
-class DeviceCounterSensor(_CounterSensor, DeviceSensor):
+class FusionSolarDeviceCounterSensor(FusionSolarCounterSensor, FusionSolarDeviceSensor):
     """An energy counter of an inverter, battery or meter."""
 
 
-class AlarmSensor(FusionSolarEntity[AlarmCoordinator], SensorEntity):
+class FusionSolarAlarmSensor(
+    FusionSolarEntity[FusionSolarAlarmCoordinator], SensorEntity
+):
     """The number of a plant's alarms nobody has dealt with."""
 
     stale_after = ALARM_STALE_AFTER
@@ -619,18 +625,26 @@ async def async_setup_sensors(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add sensors for the plants and devices, and for those that appear later."""
-    data = vendor_data(entry, FusionSolarData)
+    data = fusionsolar_data(entry)
 
     def build(new: NewEntities) -> list[SensorEntity]:
         entities: list[SensorEntity] = []
         real_time = data.real_time.data
         for code in data.plants:
             if new.want(code, ALARMS.key):
-                entities.append(AlarmSensor(data.alarms, ALARMS, device_key=code))
+                entities.append(
+                    FusionSolarAlarmSensor(data.alarms, ALARMS, device_key=code)
+                )
             if (plant := real_time.plants.get(code)) is None:
                 continue
             entities.extend(
-                sensor(PlantSensor, PlantCounterSensor, description, code, code)
+                sensor(
+                    FusionSolarPlantSensor,
+                    FusionSolarPlantCounterSensor,
+                    description,
+                    code,
+                    code,
+                )
                 for description in PLANT_SENSORS
                 if description.exists(plant.value) and new.want(code, description.key)
             )
@@ -639,8 +653,8 @@ async def async_setup_sensors(
                 continue
             entities.extend(
                 sensor(
-                    DeviceSensor,
-                    DeviceCounterSensor,
+                    FusionSolarDeviceSensor,
+                    FusionSolarDeviceCounterSensor,
                     description,
                     device.key,
                     device.plant_code,
@@ -651,8 +665,8 @@ async def async_setup_sensors(
         return entities
 
     def sensor(
-        plain: type[_RealTimeSensor],
-        counter: type[_CounterSensor],
+        plain: type[FusionSolarRealTimeSensor],
+        counter: type[FusionSolarCounterSensor],
         description: FusionSolarSensorDescription[Any],
         device_key: str,
         plant_code: str,

@@ -1,0 +1,5 @@
+"""Constants of the FusionSolar tests: the demo account's plants."""
+
+HOME = "NE=35436844"
+MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
+PUER = "BA4372D08E014822AB065017416F254C"
