@@ -107,8 +107,7 @@ class FusionSolarControlTasks:
         confirmed = BatteryModeSettings.from_api(info.result)
         if confirmed.mode is None:
             confirmed = settings
-        self._state.poller.set_battery_mode(plant, confirmed)
-        self._state.publish()
+        self._state.confirm_battery_mode(plant, confirmed)
         return _response(plant, info, settings.to_api(plant))
 
     async def async_set_power_control(
@@ -126,8 +125,7 @@ class FusionSolarControlTasks:
             if "controlMode" in info.result
             else settings
         )
-        self._state.poller.set_power_control(plant, confirmed)
-        self._state.publish()
+        self._state.confirm_power_control(plant, confirmed)
         return _response(plant, info, settings.to_task_api(plant))
 
     async def async_set_battery_parameters(

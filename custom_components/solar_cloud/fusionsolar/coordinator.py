@@ -13,17 +13,24 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import math
-from typing import override
+from typing import Any, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from ..api import ApiPermissionError, ApiRateLimitedError
 from ..api.fusionsolar import FusionSolarClient
-from ..api.fusionsolar.models import Alarm, DeviceKpi, PlantKpi
+from ..api.fusionsolar.models import (
+    Alarm,
+    BatteryModeSettings,
+    Device,
+    DeviceKpi,
+    Plant,
+    PlantKpi,
+    PowerControlSettings,
+)
 from ..api.fusionsolar.polling import (
     AlarmPoller,
-    ControlState,
     ControlStatePoller,
     Inventory,
     Poller,
@@ -35,6 +42,7 @@ from ..coordinator import SolarCloudCoordinator
 from ..runtime import SolarCloudConfigEntry
 from .connection import FusionSolarAccountState
 from .const import ALARM_STALE_AFTER, INVENTORY_INTERVAL, STALE_AFTER
+from .devices import exposed
 
 # A plant list a config flow read this recently serves the setup that follows.
 FLOW_LISTING_FRESH = timedelta(minutes=10)
@@ -80,6 +88,37 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[Inventory]):
         self.include = None if include is None else frozenset(include)
         self._report_permission = report_permission
         self._started = False
+
+    @property
+    def plants(self) -> dict[str, Plant]:
+        """Return the plants in scope."""
+        include = self.include
+        return {
+            plant.code: plant
+            for plant in self.data.plants
+            if include is None or plant.code in include
+        }
+
+    @property
+    def devices(self) -> dict[int, Device]:
+        """Return the devices of the plants in scope shown in Home Assistant."""
+        plants = self.plants
+        return {
+            device.id: device
+            for device in self.data.devices
+            if exposed(device) and device.plant_code in plants
+        }
+
+    def plants_with(self, types: frozenset[int]) -> list[str]:
+        """Return the plants in scope that have a device of these types."""
+        plants = self.plants
+        return sorted(
+            {
+                device.plant_code
+                for device in self.data.devices
+                if device.type_id in types and device.plant_code in plants
+            }
+        )
 
     def _kept(self) -> tuple[Inventory, datetime] | None:
         """Return the account's inventory and when it was read, if it will do."""
@@ -274,8 +313,36 @@ class FusionSolarAlarmCoordinator(
         return dict(self.poller.alarms)
 
 
+@dataclass(frozen=True, kw_only=True)
+class FusionSolarControlStateData:
+    """The plants' control settings, each with when it was read or confirmed."""
+
+    battery_modes: dict[str, Reading[BatteryModeSettings]] = field(default_factory=dict)
+    power_controls: dict[str, Reading[PowerControlSettings]] = field(
+        default_factory=dict
+    )
+    last_time_of_use: dict[str, BatteryModeSettings] = field(default_factory=dict)
+    """The time-of-use settings each plant last had (to switch back to)."""
+    last_limit: dict[str, PowerControlSettings] = field(default_factory=dict)
+    """The kW feed-in limit each plant last had (to limit again)."""
+
+    def diagnostics(self) -> dict[str, dict[str, Any]]:
+        """Return each plant's settings."""
+        return {
+            code: {
+                "battery_mode": _value(self.battery_modes.get(code)),
+                "power_control": _value(self.power_controls.get(code)),
+            }
+            for code in set(self.battery_modes) | set(self.power_controls)
+        }
+
+
+def _value[T](reading: Reading[T] | None) -> T | None:
+    return None if reading is None else reading.value
+
+
 class FusionSolarControlStateCoordinator(
-    FusionSolarPollingCoordinator[ControlStatePoller, dict[str, ControlState]]
+    FusionSolarPollingCoordinator[ControlStatePoller, FusionSolarControlStateData]
 ):
     """Battery working mode and feed-in control of the plants, on demand."""
 
@@ -297,14 +364,32 @@ class FusionSolarControlStateCoordinator(
         )
 
     @override
-    def _snapshot(self) -> dict[str, ControlState]:
-        codes = set(self.poller.battery_modes) | set(self.poller.power_controls)
-        return {code: self.poller.state(code) for code in codes}
+    def _snapshot(self) -> FusionSolarControlStateData:
+        return FusionSolarControlStateData(
+            battery_modes=dict(self.poller.battery_modes),
+            power_controls=dict(self.poller.power_controls),
+            last_time_of_use=dict(self.poller.last_time_of_use),
+            last_limit=dict(self.poller.last_limit),
+        )
 
     async def async_refresh_plant(self, plant_code: str) -> None:
         """Read a plant's settings again now (after a task)."""
         self.poller.refresh_plant(plant_code)
         await self.async_refresh()
+
+    def confirm_battery_mode(
+        self, plant_code: str, settings: BatteryModeSettings
+    ) -> None:
+        """Show a battery mode the plant confirmed."""
+        self.poller.set_battery_mode(plant_code, settings)
+        self.publish()
+
+    def confirm_power_control(
+        self, plant_code: str, settings: PowerControlSettings
+    ) -> None:
+        """Show a feed-in control the plant confirmed."""
+        self.poller.set_power_control(plant_code, settings)
+        self.publish()
 
     def publish(self) -> None:
         """Hand what the poller knows to the entities (after a task)."""

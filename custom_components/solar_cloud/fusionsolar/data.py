@@ -53,7 +53,7 @@ from .coordinator import (
     FusionSolarInventoryCoordinator,
     FusionSolarRealTimeCoordinator,
 )
-from .devices import async_register_devices, exposed
+from .devices import async_register_devices
 from .history import FusionSolarHistory
 from .plant_time import FusionSolarPlantTimeZone
 from .rights import FusionSolarMissingRights
@@ -109,33 +109,16 @@ class FusionSolarData(SolarCloudData):
     @property
     def plants(self) -> dict[str, Plant]:
         """Return the plants in scope."""
-        include = self.inventory.include
-        return {
-            plant.code: plant
-            for plant in self.inventory.data.plants
-            if include is None or plant.code in include
-        }
+        return self.inventory.plants
 
     @property
     def devices(self) -> dict[int, Device]:
         """Return the devices shown in Home Assistant."""
-        plants = self.plants
-        return {
-            device.id: device
-            for device in self.inventory.data.devices
-            if exposed(device) and device.plant_code in plants
-        }
+        return self.inventory.devices
 
     def plants_with(self, types: frozenset[int]) -> list[str]:
         """Return the plants in scope that have a device of these types."""
-        plants = self.plants
-        return sorted(
-            {
-                device.plant_code
-                for device in self.inventory.data.devices
-                if device.type_id in types and device.plant_code in plants
-            }
-        )
+        return self.inventory.plants_with(types)
 
     def device_keys(self) -> set[str]:
         """Return the keys of the plants and devices the account reports."""
@@ -147,7 +130,7 @@ class FusionSolarData(SolarCloudData):
 
     def history_source(self) -> FusionSolarHistory:
         """Return the history of the plants in scope."""
-        return FusionSolarHistory(self.hass, self)
+        return FusionSolarHistory(self.hass, self.client, self.account, self.inventory)
 
     @callback
     def async_inventory_changed(self) -> None:
@@ -231,13 +214,11 @@ class FusionSolarData(SolarCloudData):
                 code: [vars(alarm) for alarm in reading.value]
                 for code, reading in (self.alarms.data or {}).items()
             },
-            "control_state": {
-                code: {
-                    "battery_mode": state.battery_mode,
-                    "power_control": state.power_control,
-                }
-                for code, state in (self.control_state.data or {}).items()
-            },
+            "control_state": (
+                {}
+                if self.control_state.data is None
+                else self.control_state.data.diagnostics()
+            ),
             "unsupported_control_queries": sorted(
                 str(key) for key in self.control_state.poller.unsupported
             ),

@@ -52,13 +52,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 
 from ..api import ApiPermissionError, ApiRateLimitedError, ApiResponseError
+from ..api.fusionsolar import FusionSolarClient
 from ..api.fusionsolar.client import interface_name
 from ..api.fusionsolar.const import BATTERY_TYPES, METER_TYPES, Path
 from ..api.fusionsolar.flow_control import batches
@@ -66,7 +67,9 @@ from ..api.fusionsolar.history import DeviceEnergy, Period, PlantEnergy
 from ..const import LOGGER
 from ..history import HistoryChunk, HistorySource
 from ..statistics import HOUR, EnergyFlow, HistorySeries, SeriesEnergy, floor_hour
+from .connection import FusionSolarAccountState
 from .const import VENDOR
+from .coordinator import FusionSolarInventoryCoordinator
 from .history_budget import (
     LONGEST_WAIT,
     MONTH_REFRESH,
@@ -74,9 +77,6 @@ from .history_budget import (
     live_interval,
 )
 from .plant_time import DAY, FusionSolarPlantCalendar
-
-if TYPE_CHECKING:
-    from .data import FusionSolarData
 
 DAYS: Final = "days"
 HOURS: Final = "hours"
@@ -151,12 +151,18 @@ class FusionSolarHistory(HistorySource):
     trailing_window = timedelta(hours=48)
     trailing_interval = timedelta(hours=24)
 
-    def __init__(self, hass: HomeAssistant, data: FusionSolarData) -> None:
-        """Serve the history of ``data``'s plants in scope."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        client: FusionSolarClient,
+        account: FusionSolarAccountState,
+        inventory: FusionSolarInventoryCoordinator,
+    ) -> None:
+        """Serve the history of the plants in scope of ``inventory``."""
         self.hass = hass
-        self._data = data
-        self._client = data.client
-        self._account = data.account
+        self._client = client
+        self._account = account
+        self._inventory = inventory
         self.live_interval = live_interval(self._client.budget.size)
         self._answers: dict[tuple[str, str, date], _PeriodAnswer] = {}
         """The latest answer per kind, plants and period (month or day)."""
@@ -169,14 +175,14 @@ class FusionSolarHistory(HistorySource):
 
     def _flows(self, code: str) -> list[EnergyFlow]:
         flows = [EnergyFlow.SOLAR]
-        if code in self._data.plants_with(METER_TYPES):
+        if code in self._inventory.plants_with(METER_TYPES):
             flows.extend(METER_FLOWS)
-        if code in self._data.plants_with(BATTERY_TYPES):
+        if code in self._inventory.plants_with(BATTERY_TYPES):
             flows.extend(BATTERY_FLOWS)
         return flows
 
     def _series(self, code: str, flow: EnergyFlow) -> HistorySeries:
-        plant = self._data.plants.get(code)
+        plant = self._inventory.plants.get(code)
         return HistorySeries(
             vendor=self.vendor,
             device_key=code,
@@ -188,7 +194,7 @@ class FusionSolarHistory(HistorySource):
         """Return every series of the plants in scope."""
         return [
             self._series(code, flow)
-            for code in sorted(self._data.plants)
+            for code in sorted(self._inventory.plants)
             for flow in self._flows(code)
         ]
 
@@ -214,7 +220,7 @@ class FusionSolarHistory(HistorySource):
         # get their hours only if the budget has them at once, and are daily
         # otherwise. Waiting for them would hold back the newest hours.
         newest_round = end > self._client.now()
-        for batch in batches(sorted(self._data.plants)):
+        for batch in batches(sorted(self._inventory.plants)):
             days: set[date] = set()
             for code in batch:
                 calendar = self._calendar(code)
@@ -265,7 +271,7 @@ class FusionSolarHistory(HistorySource):
 
     async def async_fetch(self, chunk: HistoryChunk) -> list[SeriesEnergy]:
         """Fetch (or reuse) the days of a month or the hours of a day of a batch."""
-        plants = self._data.plants
+        plants = self._inventory.plants
         codes = tuple(code for code in chunk.unit.split(",") if code in plants)
         if not codes or chunk.kind not in (DAYS, *HOUR_KINDS):
             return []
@@ -432,7 +438,7 @@ class FusionSolarHistory(HistorySource):
     def _battery_groups(self, codes: Sequence[str]) -> list[_Group]:
         wanted = set(codes)
         by_type: dict[int, list[int]] = {}
-        for device in self._data.inventory.data.devices:
+        for device in self._inventory.data.devices:
             if device.type_id in BATTERY_TYPES and device.plant_code in wanted:
                 by_type.setdefault(device.type_id, []).append(device.id)
         return [
@@ -495,7 +501,7 @@ class FusionSolarHistory(HistorySource):
         """
         devices = {
             device.id
-            for device in self._data.inventory.data.devices
+            for device in self._inventory.data.devices
             if device.plant_code == code and device.type_id in BATTERY_TYPES
         }
         calendar = self._calendar(code)
@@ -646,7 +652,7 @@ class FusionSolarHistory(HistorySource):
         Without an answer (an interface refused or empty): the earliest grid
         connection date, if the plants have one.
         """
-        plants = self._data.plants
+        plants = self._inventory.plants
         firsts: list[datetime] = []
         try:
             for batch in batches(sorted(plants)):

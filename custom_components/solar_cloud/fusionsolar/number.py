@@ -40,8 +40,6 @@ from .data import (
 from .entity import FusionSolarEntity
 from .select import CONTROL_STALE_AFTER
 
-PARALLEL_UPDATES = 1
-
 MAX_FEED_IN_KW = 1000.0
 """The API's bound when the plant's capacity is not known."""
 MAX_BATTERY_POWER_W = 100_000.0
@@ -65,53 +63,42 @@ class FusionSolarBatteryParameterDescription(NumberEntityDescription):
     field: str
 
 
+def _soc(
+    key: str, bounds: tuple[float, float]
+) -> FusionSolarBatteryParameterDescription:
+    return FusionSolarBatteryParameterDescription(
+        key=key,
+        translation_key=f"fusionsolar_{key}",
+        entity_category=EntityCategory.CONFIG,
+        native_unit_of_measurement=PERCENTAGE,
+        native_min_value=bounds[0],
+        native_max_value=bounds[1],
+        native_step=1,
+        mode=NumberMode.SLIDER,
+        field=key,
+    )
+
+
+def _power(key: str, field: str) -> FusionSolarBatteryParameterDescription:
+    return FusionSolarBatteryParameterDescription(
+        key=key,
+        translation_key=f"fusionsolar_{key}",
+        entity_category=EntityCategory.CONFIG,
+        device_class=NumberDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        native_min_value=0,
+        native_max_value=MAX_BATTERY_POWER_W,
+        native_step=100,
+        mode=NumberMode.BOX,
+        field=field,
+    )
+
+
 BATTERY_PARAMETERS: tuple[FusionSolarBatteryParameterDescription, ...] = (
-    FusionSolarBatteryParameterDescription(
-        key="end_of_charge_soc",
-        translation_key="fusionsolar_end_of_charge_soc",
-        entity_category=EntityCategory.CONFIG,
-        native_unit_of_measurement=PERCENTAGE,
-        native_min_value=END_OF_CHARGE_SOC[0],
-        native_max_value=END_OF_CHARGE_SOC[1],
-        native_step=1,
-        mode=NumberMode.SLIDER,
-        field="end_of_charge_soc",
-    ),
-    FusionSolarBatteryParameterDescription(
-        key="end_of_discharge_soc",
-        translation_key="fusionsolar_end_of_discharge_soc",
-        entity_category=EntityCategory.CONFIG,
-        native_unit_of_measurement=PERCENTAGE,
-        native_min_value=END_OF_DISCHARGE_SOC[0],
-        native_max_value=END_OF_DISCHARGE_SOC[1],
-        native_step=1,
-        mode=NumberMode.SLIDER,
-        field="end_of_discharge_soc",
-    ),
-    FusionSolarBatteryParameterDescription(
-        key="max_charge_power_setting",
-        translation_key="fusionsolar_max_charge_power_setting",
-        entity_category=EntityCategory.CONFIG,
-        device_class=NumberDeviceClass.POWER,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        native_min_value=0,
-        native_max_value=MAX_BATTERY_POWER_W,
-        native_step=100,
-        mode=NumberMode.BOX,
-        field="max_charge_power",
-    ),
-    FusionSolarBatteryParameterDescription(
-        key="max_discharge_power_setting",
-        translation_key="fusionsolar_max_discharge_power_setting",
-        entity_category=EntityCategory.CONFIG,
-        device_class=NumberDeviceClass.POWER,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        native_min_value=0,
-        native_max_value=MAX_BATTERY_POWER_W,
-        native_step=100,
-        mode=NumberMode.BOX,
-        field="max_discharge_power",
-    ),
+    _soc("end_of_charge_soc", END_OF_CHARGE_SOC),
+    _soc("end_of_discharge_soc", END_OF_DISCHARGE_SOC),
+    _power("max_charge_power_setting", "max_charge_power"),
+    _power("max_discharge_power_setting", "max_discharge_power"),
 )
 
 
@@ -131,7 +118,7 @@ class FusionSolarFeedInLimitNumber(
 
     @override
     def _reading(self) -> Reading[PowerControlSettings] | None:
-        return self.coordinator.poller.power_controls.get(self.device_key)
+        return self.coordinator.data.power_controls.get(self.device_key)
 
     @property
     @override

@@ -62,8 +62,6 @@ from .coordinator import FusionSolarAlarmCoordinator, FusionSolarRealTimeCoordin
 from .data import fusionsolar_data
 from .entity import FusionSolarEntity
 
-PARALLEL_UPDATES = 0
-
 
 @dataclass(frozen=True, kw_only=True)
 class FusionSolarSensorDescription[T](SensorEntityDescription):
