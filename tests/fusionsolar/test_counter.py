@@ -16,7 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
 from custom_components.solar_cloud.counter import CounterKind
 from custom_components.solar_cloud.fusionsolar.connection import account_id
-from custom_components.solar_cloud.fusionsolar.sensor import (
+from custom_components.solar_cloud.fusionsolar.sensor_descriptions import (
     BATTERY_SENSORS,
     INVERTER_SENSORS,
     METER_SENSORS,
