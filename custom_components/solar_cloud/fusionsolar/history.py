@@ -20,7 +20,7 @@ round.
 
 Days are plant-local: the plant's offset comes from the history answers
 themselves (``plant_time.py``); ``collectTime`` names a date as
-``collect_time`` expects it.
+``api/fusionsolar/history.collect_time`` expects it.
 
 What the answers become (the rows of the statistics): ``history_rows.py``.
 """

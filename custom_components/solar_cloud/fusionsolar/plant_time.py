@@ -34,7 +34,7 @@ from ..api.fusionsolar.values import as_dict, as_int, as_list, as_str
 DAY: Final = timedelta(days=1)
 _WEST_MOST: Final = timedelta(hours=-10)
 """Offsets run from here to 14 hours later (UTC-10 .. UTC+13:59), the range
-``history.collect_time`` asks dates for in."""
+``api/fusionsolar/history.collect_time`` asks dates for in."""
 
 
 def midnight_offset(midnight: datetime) -> tuple[date, timedelta]:
