@@ -101,13 +101,10 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[Inventory]):
 
     @property
     def devices(self) -> dict[int, Device]:
-        """Return the devices of the plants in scope shown in Home Assistant."""
+        """Return the devices shown in Home Assistant (of the plants in scope)."""
         plants = self.plants
-        return {
-            device.id: device
-            for device in self.data.devices
-            if exposed(device) and device.plant_code in plants
-        }
+        shown = (d for d in self.data.devices if exposed(d) and d.plant_code in plants)
+        return {device.id: device for device in shown}
 
     def plants_with(self, types: frozenset[int]) -> list[str]:
         """Return the plants in scope that have a device of these types."""

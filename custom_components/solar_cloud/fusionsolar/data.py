@@ -130,7 +130,7 @@ class FusionSolarData(SolarCloudData):
 
     def history_source(self) -> FusionSolarHistory:
         """Return the history of the plants in scope."""
-        return FusionSolarHistory(self.hass, self.client, self.account, self.inventory)
+        return FusionSolarHistory(self.hass, self.inventory)
 
     @callback
     def async_inventory_changed(self) -> None:

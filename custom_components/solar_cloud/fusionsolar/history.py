@@ -33,7 +33,6 @@ from datetime import date, datetime, timedelta
 from homeassistant.core import HomeAssistant
 
 from ..api import ApiPermissionError, ApiRateLimitedError, ApiResponseError
-from ..api.fusionsolar import FusionSolarClient
 from ..api.fusionsolar.client import interface_name
 from ..api.fusionsolar.const import BATTERY_TYPES, METER_TYPES, Path
 from ..api.fusionsolar.flow_control import batches
@@ -41,7 +40,6 @@ from ..api.fusionsolar.history import Period, PlantEnergy
 from ..const import LOGGER
 from ..history import HistoryChunk, HistorySource
 from ..statistics import EnergyFlow, HistorySeries, SeriesEnergy
-from .connection import FusionSolarAccountState
 from .const import VENDOR
 from .coordinator import FusionSolarInventoryCoordinator
 from .history_budget import (
@@ -85,17 +83,14 @@ class FusionSolarHistory(HistorySource):
     trailing_interval = timedelta(hours=24)
 
     def __init__(
-        self,
-        hass: HomeAssistant,
-        client: FusionSolarClient,
-        account: FusionSolarAccountState,
-        inventory: FusionSolarInventoryCoordinator,
+        self, hass: HomeAssistant, inventory: FusionSolarInventoryCoordinator
     ) -> None:
         """Serve the history of the plants in scope of ``inventory``."""
         self.hass = hass
-        self._client = client
-        self._account = account
         self._inventory = inventory
+        # The inventory's client and account: the plants' budget and calendars.
+        self._client = inventory.client
+        self._account = inventory.account
         self.live_interval = live_interval(self._client.budget.size)
         self._answers: dict[tuple[str, str, date], PeriodAnswer] = {}
         """The latest answer per kind, plants and period (month or day)."""
