@@ -7,7 +7,7 @@ actions) without depending on any of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -26,7 +26,11 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from custom_components.solar_cloud.actions import ActionTarget, FeedInLimitRequest
+from custom_components.solar_cloud.actions import (
+    SET_FEED_IN_LIMIT,
+    ActionTarget,
+    FeedInLimitRequest,
+)
 from custom_components.solar_cloud.api import (
     ApiAuthenticationError,
     ApiConnectionError,
@@ -39,7 +43,9 @@ from custom_components.solar_cloud.const import CONF_VENDOR, Vendor
 from custom_components.solar_cloud.coordinator import SolarCloudCoordinator
 from custom_components.solar_cloud.counter import CounterSensor
 from custom_components.solar_cloud.entity import (
+    NewEntities,
     SolarCloudEntity,
+    async_add_as_they_appear,
     async_remove_stale_devices,
 )
 from custom_components.solar_cloud.history import HistoryChunk, HistorySource
@@ -321,14 +327,6 @@ class FakeData(SolarCloudData):
         """Remember that the account was released."""
         self.unloaded = True
 
-    async def async_set_feed_in_limit(
-        self, target: ActionTarget, request: FeedInLimitRequest
-    ) -> ServiceResponse:
-        """Send the limit of the target plant."""
-        plant = target.device_key or next(iter(self.power.data))
-        await self.client.set_limit(plant, request.power_limit or 0.0)
-        return {"plant": plant, "mode": request.mode}
-
 
 class FakePowerSensor(SolarCloudEntity[FakeCoordinator], SensorEntity):
     """The power of one plant."""
@@ -374,24 +372,26 @@ async def _async_setup_sensors(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     coordinator = entry.runtime_data.power  # type: ignore[attr-defined]
-    async_add_entities(
-        FakePowerSensor(
-            coordinator,
-            POWER,
-            device_key=plant,
-            device_info=DeviceInfo(
-                identifiers={("solar_cloud", f"{entry.data[CONF_VENDOR]}_{plant}")},
-                name=plant,
-                manufacturer="Fake",
-            ),
-        )
-        for plant in coordinator.data
-    )
-    async_add_entities(
-        FakeCounterSensor(coordinator, ENERGY, device_key=plant)
-        for plant, reading in coordinator.data.items()
-        if "energy" in reading
-    )
+
+    def build(new: NewEntities) -> Iterator[SensorEntity]:
+        for plant, reading in coordinator.data.items():
+            if new.want(plant, POWER.key):
+                yield FakePowerSensor(
+                    coordinator,
+                    POWER,
+                    device_key=plant,
+                    device_info=DeviceInfo(
+                        identifiers={
+                            ("solar_cloud", f"{entry.data[CONF_VENDOR]}_{plant}")
+                        },
+                        name=plant,
+                        manufacturer="Fake",
+                    ),
+                )
+            if "energy" in reading and new.want(plant, ENERGY.key):
+                yield FakeCounterSensor(coordinator, ENERGY, device_key=plant)
+
+    async_add_as_they_appear(entry, async_add_entities, build, coordinator)
 
 
 async def _async_setup_entry(
@@ -417,6 +417,17 @@ async def _async_remove_entry(
     removed_entries.append(entry.entry_id)
 
 
+async def _async_set_feed_in_limit(
+    data: FakeData, target: ActionTarget, request: FeedInLimitRequest
+) -> ServiceResponse:
+    """Send the limit of the target plant."""
+    plant = target.device_key or next(iter(data.power.data))
+    await data.client.set_limit(plant, request.power_limit or 0.0)
+    return {"plant": plant, "mode": request.mode}
+
+
 FAKE_INTEGRATION = VendorIntegration(
-    async_setup_entry=_async_setup_entry, async_remove_entry=_async_remove_entry
+    async_setup_entry=_async_setup_entry,
+    async_remove_entry=_async_remove_entry,
+    actions=(SET_FEED_IN_LIMIT.handled_by(_async_set_feed_in_limit),),
 )

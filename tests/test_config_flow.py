@@ -25,8 +25,17 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
+from custom_components.solar_cloud.api import (
+    ApiAuthenticationError,
+    ApiConnectionError,
+    ApiPermissionError,
+    ApiRateLimitedError,
+    ApiResponseError,
+    SolarCloudApiError,
+)
 from custom_components.solar_cloud.config_flow import SolarCloudConfigFlow
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.flow_base import FlowErrors
 from custom_components.solar_cloud.oauth import OAuthEndpoints
 from custom_components.solar_cloud.runtime import VendorIntegration
 from custom_components.solar_cloud.vendors import VENDORS
@@ -384,3 +393,28 @@ async def test_oauth_without_a_vendor_step_aborts(hass: HomeAssistant) -> None:
     result = await flow.async_step_pick_implementation({"implementation": "cred"})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "oauth_vendor_unknown"
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (ApiAuthenticationError(reason="account_locked"), ("base", "locked")),
+        (ApiAuthenticationError(), ("password", "invalid_auth")),
+        (ApiPermissionError(), ("base", "no_right")),
+        (ApiRateLimitedError(retry_after=60), ("base", "slow_down")),
+        (ApiConnectionError(), ("url", "cannot_connect")),
+        (ApiResponseError(), ("base", "unknown")),
+    ],
+)
+def test_flow_errors_show_each_kind_where_the_user_corrects_it(
+    error: SolarCloudApiError, expected: tuple[str, str]
+) -> None:
+    """One mapping serves every vendor; what differs is the vendor's data."""
+    errors = FlowErrors(
+        reasons={"account_locked": "locked"},
+        not_permitted="no_right",
+        rate_limited="slow_down",
+        auth_field="password",
+        connection_field="url",
+    )
+    assert errors.of(error) == expected

@@ -237,6 +237,50 @@ async def test_a_late_correction_lands_in_its_hour(
     }
 
 
+async def test_the_trailing_window_is_not_put_off_by_restarts(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+) -> None:
+    """Reloads every few hours still see the trailing window every 6 h."""
+    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
+    entry = _entry(hass, fake_cloud, days=2)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+    corrected = datetime(2026, 6, 20, 9, tzinfo=UTC)
+    cloud.revised["plant-1", corrected] = 9.875
+    # Four hours, a reload, four hours: 6 h after the first start it is due.
+    for _ in range(2):
+        await async_advance(
+            hass, freezer, timedelta(hours=4), step=timedelta(minutes=5)
+        )
+        assert await hass.config_entries.async_reload(entry.entry_id)
+        await async_advance(hass, freezer, timedelta(minutes=2), step=STEP)
+    assert (await _energy(hass, PLANT_1))[corrected] == 9.875
+
+
+async def test_a_bug_drops_the_request_it_happened_in(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    fake_cloud: RunningSimulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An unexpected error drops that request only; the import goes on."""
+    entry = _entry(hass, fake_cloud, days=1)
+    with patch(
+        "custom_components.solar_cloud.history.async_replace",
+        side_effect=[RuntimeError("bug"), *[[]] * 50],
+    ):
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await async_advance(hass, freezer, timedelta(minutes=1), step=STEP)
+        history = entry.runtime_data.history
+        assert history is not None
+        assert "Importing the history of" in caplog.text
+        assert history.diagnostics()["requests_left"] == 0
+    await async_advance(hass, freezer, timedelta(minutes=10), step=STEP)
+    assert history.progress == 100.0
+
+
 async def test_hours_missed_while_home_assistant_was_down_are_filled(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -344,6 +388,15 @@ async def test_refused_sign_in_pauses_the_import(
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["vendor"]["history"]["state"] == "paused"
     assert diagnostics["vendor"]["history"]["last_error"] == "Wrong key"
+    # Asking for a range now would queue what cannot run: the action says why.
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN,
+            "import_history",
+            {"config_entry_id": entry.entry_id, "start_date": "2026-06-20"},
+            blocking=True,
+        )
+    assert err.value.translation_key == "history_import_paused"
 
 
 async def test_no_right_to_history_stops_the_import(

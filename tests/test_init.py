@@ -174,3 +174,13 @@ async def test_devices_gone_at_the_vendor_are_removed(
 
     assert device_registry.async_get(plant_2.id) is None
     assert device_registry.async_get(plant_1.id) is not None
+    assert hass.states.get("sensor.plant_2_power") is None
+
+    # The device registry is the memory: a plant that returns gets its entities again.
+    fake_cloud.simulator.plants.append("plant-2")
+    await async_advance(hass, freezer, timedelta(minutes=1))
+    assert device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"{FAKE_VENDOR}_plant-2"), fake_entry.entry_id
+    )
+    power = hass.states.get("sensor.plant_2_power")
+    assert power.state == hass.states.get("sensor.plant_1_power").state != "unavailable"

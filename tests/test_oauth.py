@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from unittest.mock import patch
 
 import aiohttp
 from homeassistant.components.application_credentials import (
@@ -205,6 +206,14 @@ async def test_token_source_errors(
 
     token_server.simulator.faults.add("oauth_token", status=503, times=1)
     with pytest.raises(ApiConnectionError):
+        await source.async_renew_access_token()
+
+    # A server that does not answer holds the lock for REFRESH_TIMEOUT, not 300 s.
+    token_server.simulator.faults.add("oauth_token", delay=5, times=1)
+    with (
+        patch("custom_components.solar_cloud.oauth.REFRESH_TIMEOUT", 0.2),
+        pytest.raises(ApiConnectionError),
+    ):
         await source.async_renew_access_token()
 
     token_server.simulator.oauth.revoke_all()

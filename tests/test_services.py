@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
@@ -11,15 +12,11 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.solar_cloud.actions import (
-    ActionTarget,
-    FeedInLimitMode,
-    FeedInLimitRequest,
-)
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
-from custom_components.solar_cloud.runtime import SolarCloudData
+from custom_components.solar_cloud.services import vendor_actions
+from custom_components.solar_cloud.vendors import VENDORS
 
-from .fake_vendor import FAKE_VENDOR
+from .fake_vendor import FAKE_INTEGRATION, FAKE_VENDOR
 from .simulator.core import RunningSimulator
 
 pytestmark = pytest.mark.usefixtures("fake_vendor")
@@ -168,18 +165,31 @@ async def test_entry_not_loaded_is_refused(
         await _call(hass, {"config_entry_id": other.entry_id, "mode": "no_limit"})
 
 
-async def test_vendor_without_the_action(loaded_entry: MockConfigEntry) -> None:
-    """The base runtime data refuses actions its vendor does not implement."""
-    target = ActionTarget(entry=loaded_entry, device_key=None)
-    request = FeedInLimitRequest(
-        mode=FeedInLimitMode.NO_LIMIT, duration=timedelta(hours=1)
-    )
-    with pytest.raises(ServiceValidationError) as err:
-        await SolarCloudData.async_set_feed_in_limit(
-            loaded_entry.runtime_data, target, request
+async def test_vendor_without_the_action(
+    hass: HomeAssistant, loaded_entry: MockConfigEntry
+) -> None:
+    """A vendor that does not list an action refuses it by name."""
+    without = replace(FAKE_INTEGRATION, actions=())
+    with (
+        patch.dict(VENDORS, {FAKE_VENDOR: without}),
+        pytest.raises(ServiceValidationError) as err,
+    ):
+        await _call(
+            hass, {"config_entry_id": loaded_entry.entry_id, "mode": "no_limit"}
         )
     assert err.value.translation_key == "action_not_supported"
     assert err.value.translation_placeholders == {
         "action": "set_feed_in_limit",
         "entry": "Fake account",
+    }
+
+
+def test_one_spec_per_action_name() -> None:
+    """Vendors that serve one action must share its spec (one schema in the UI)."""
+    action = FAKE_INTEGRATION.actions[0]
+    copy = replace(action, spec=replace(action.spec))
+    with pytest.raises(ValueError, match="set_feed_in_limit"):
+        vendor_actions([FAKE_INTEGRATION, replace(FAKE_INTEGRATION, actions=(copy,))])
+    assert vendor_actions([FAKE_INTEGRATION, FAKE_INTEGRATION]) == {
+        "set_feed_in_limit": action.spec
     }

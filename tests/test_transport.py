@@ -22,10 +22,24 @@ class EchoSimulator(VendorSimulator):
     def add_routes(self, router: web.UrlDispatcher) -> None:
         """One route."""
         router.add_get("/echo", self.echo, name="echo")
+        router.add_get("/big", self.big, name="big")
 
     async def echo(self, request: web.Request) -> web.Response:
         """Return the query."""
         return web.json_response(dict(request.query))
+
+    async def big(self, request: web.Request) -> web.StreamResponse:
+        """Return ``size`` bytes, chunked (no Content-Length) if asked."""
+        size = int(request.query["size"])
+        if "chunked" not in request.query:
+            return web.Response(body=b"x" * size)
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for _ in range(size // 1024):
+            await response.write(b"x" * 1024)
+        await response.write_eof()
+        return response
 
 
 @pytest.fixture
@@ -75,3 +89,20 @@ async def test_refused_connection_is_a_connection_error(echo: RunningSimulator) 
     async with aiohttp.ClientSession() as session:
         with pytest.raises(ApiConnectionError, match="ClientConnectorError"):
             await send(session, "GET", f"{echo.base_url}/echo")
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_an_oversize_body_is_refused(
+    echo: RunningSimulator, monkeypatch: pytest.MonkeyPatch, chunked: bool
+) -> None:
+    """A body over the bound is not read whole, stated size or not."""
+    monkeypatch.setattr(
+        "custom_components.solar_cloud.api.transport.MAX_BODY", 64 * 1024
+    )
+    query = {"size": str(64 * 1024)} | ({"chunked": "1"} if chunked else {})
+    async with aiohttp.ClientSession() as session:
+        response = await send(session, "GET", f"{echo.base_url}/big", params=query)
+        assert len(response.body) == 64 * 1024
+        query["size"] = str(65 * 1024)
+        with pytest.raises(ApiResponseError, match="larger than 65536 bytes"):
+            await send(session, "GET", f"{echo.base_url}/big", params=query)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from typing import Any, override
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
@@ -110,7 +110,13 @@ def async_remove_stale_devices(
 
 
 class NewEntities:
-    """Which entities a platform has added: one per device and description key."""
+    """Which entities a platform has added: one per device and description key.
+
+    The device registry is the memory of what exists: when a device is removed
+    from it (the account stopped reporting it, or the user deleted it), its
+    entities are forgotten here too, so that they are added again if the
+    device comes back.
+    """
 
     def __init__(self) -> None:
         """Start with none."""
@@ -123,6 +129,10 @@ class NewEntities:
         self._added.add((device_key, key))
         return True
 
+    def forget(self, device_keys: Collection[str]) -> None:
+        """Forget the entities of these devices: if they return, add them again."""
+        self._added = {pair for pair in self._added if pair[0] not in device_keys}
+
     def forget_all_but(self, device_keys: Collection[str]) -> None:
         """Forget the devices not in ``device_keys``: if they return, add them again."""
         self._added = {pair for pair in self._added if pair[0] in device_keys}
@@ -133,20 +143,43 @@ def async_add_as_they_appear(
     entry: SolarCloudConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
     build: Callable[[NewEntities], Iterable[Entity]],
-    *coordinators: SolarCloudCoordinator[Any],
+    coordinator: SolarCloudCoordinator[Any],
+    *others: SolarCloudCoordinator[Any],
 ) -> None:
     """Add the entities ``build`` makes now, and again whenever a coordinator updates.
 
     ``build`` creates only the entities ``NewEntities.want`` agrees to, so plants
-    and devices that appear later get theirs and nothing is added twice.
+    and devices that appear later get theirs and nothing is added twice; a
+    device removed from the registry gets its entities again when it returns.
     """
     new = NewEntities()
+    prefix = f"{entry.data[CONF_VENDOR]}_"
 
     @callback
     def add_new() -> None:
         if entities := list(build(new)):
             async_add_entities(entities)
 
+    @callback
+    def device_removed(event: Event[dr.EventDeviceRegistryUpdatedData]) -> None:
+        if event.data["action"] != "remove":
+            return
+        device = event.data["device"]
+        if device.get("config_entry_id") != entry.entry_id:
+            return
+        new.forget(
+            {
+                identifier.removeprefix(prefix)
+                for domain, identifier in device["identifiers"]
+                if domain == DOMAIN and identifier.startswith(prefix)
+            }
+        )
+
     add_new()
-    for coordinator in coordinators:
-        entry.async_on_unload(coordinator.async_add_listener(add_new))
+    for each in (coordinator, *others):
+        entry.async_on_unload(each.async_add_listener(add_new))
+    entry.async_on_unload(
+        coordinator.hass.bus.async_listen(
+            dr.EVENT_DEVICE_REGISTRY_UPDATED, device_removed
+        )
+    )

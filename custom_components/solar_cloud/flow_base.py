@@ -9,6 +9,7 @@ at a generic step here and continue at ``async_step_<vendor>_reauth`` or
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 import logging
 from typing import Any, override
 
@@ -23,6 +24,13 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
+from .api import (
+    ApiAuthenticationError,
+    ApiConnectionError,
+    ApiPermissionError,
+    ApiRateLimitedError,
+    SolarCloudApiError,
+)
 from .const import CONF_VENDOR, DOMAIN, LOGGER, Vendor
 from .oauth import OAuthEndpoints, SolarCloudCredential
 
@@ -33,6 +41,40 @@ URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 PASSWORD_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlowErrors:
+    """How a vendor's forms show a client error: which field, which message.
+
+    Every vendor maps the same kinds of failure the same way; what differs is
+    data: the reasons it shows with a message of their own
+    (``config.error.<key>``), its keys for a refused right and a rate limit, and
+    the fields the user would correct for a wrong sign-in or an unreachable
+    server.
+    """
+
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    """Client error reason -> error key."""
+    not_permitted: str = "unknown"
+    rate_limited: str = "unknown"
+    auth_field: str = "base"
+    connection_field: str = "base"
+
+    def of(self, err: SolarCloudApiError) -> tuple[str, str]:
+        """Return the form field and error key that show ``err``."""
+        if err.reason in self.reasons:
+            return "base", self.reasons[err.reason]
+        if isinstance(err, ApiAuthenticationError):
+            return self.auth_field, "invalid_auth"
+        if isinstance(err, ApiPermissionError):
+            return "base", self.not_permitted
+        if isinstance(err, ApiRateLimitedError):
+            return "base", self.rate_limited
+        if isinstance(err, ApiConnectionError):
+            return self.connection_field, "cannot_connect"
+        LOGGER.warning("Unexpected answer while signing in: %s", err)
+        return "base", "unknown"
 
 
 class SolarCloudFlowBase(AbstractOAuth2FlowHandler):

@@ -16,10 +16,12 @@ does the rest, one request at a time, in the background:
   ``trailing_window`` again, for data the cloud delivered late or corrected.
 - **On request** (action ``solar_cloud.import_history``): a range of days.
 
-Requests of the newest hours go first, then those asked for by the action, the
-trailing window, and the backfill last; there is at least ``call_spacing``
-between two, and a rate-limited cloud is waited for. Writing goes through
-:func:`statistics.async_replace`, which makes every import idempotent.
+The newest hours and the trailing window go first, then the ranges asked for
+by the action, and the backfill last. After every call the next waits at least
+``call_spacing``; a queue the cloud asked to wait (rate limit) waits alone. A
+refused sign-in or right pauses the import until the account is set up again.
+Writing goes through :func:`statistics.async_replace`, which makes every
+import idempotent.
 """
 
 from __future__ import annotations
@@ -220,6 +222,10 @@ class HistoryImporter:
         self._needs_plan = True
         self._next_live: datetime = dt_util.utcnow()
         self._next_trailing: datetime = dt_util.utcnow()
+        self._last_trailing: datetime | None = None
+        """When the trailing window was last queued (kept over restarts)."""
+        self._working: tuple[deque[HistoryChunk], HistoryChunk] | None = None
+        """The request being imported, and its queue."""
         self._not_before: datetime = dt_util.utcnow()
         self._failures = 0
         self._waits: dict[int, datetime] = {}
@@ -238,7 +244,10 @@ class HistoryImporter:
             self.source.restore(learned)
         now = dt_util.utcnow()
         self._next_live = now
-        self._next_trailing = now + self.source.trailing_interval
+        # Counted from the first start, over restarts; overdue after a long
+        # downtime, it runs at once.
+        self._last_trailing = self._last_trailing or now
+        self._next_trailing = self._last_trailing + self.source.trailing_interval
         self._not_before = now
         self.entry.async_on_unload(self._async_stop)
         # The first step runs on Home Assistant's clock, after setup.
@@ -266,6 +275,7 @@ class HistoryImporter:
         self.backfill_total = total if isinstance(total, int) else len(self._backfill)
         self.period_start = stored_time(stored.get("period_start"))
         self.newest = stored_time(stored.get("newest"))
+        self._last_trailing = stored_time(stored.get("last_trailing"))
         desired = self._desired_start(dt_util.utcnow())
         days = stored.get("days")
         if isinstance(days, int) and self.days < days and self.period_start:
@@ -286,6 +296,9 @@ class HistoryImporter:
             if self.period_start
             else None,
             "newest": self.newest.isoformat() if self.newest else None,
+            "last_trailing": self._last_trailing.isoformat()
+            if self._last_trailing
+            else None,
             "backfill": [chunk.as_list() for chunk in self._backfill],
             "backfill_total": self.backfill_total,
             "requests": [chunk.as_list() for chunk in self._requests],
@@ -384,16 +397,17 @@ class HistoryImporter:
             if self.hass.is_stopping:
                 # The recorder may be gone already: nothing was lost.
                 return
-            # A bug must not end the import for good: drop what failed, and
-            # give it time (a plan that failed would be tried again at once).
+            # A bug must not end the import for good: drop the request that
+            # failed (not a plan: that is tried again), and give it time.
             LOGGER.exception("Importing the history of %s failed", self._name)
             self._not_before = dt_util.utcnow() + _RETRY
-            for queue in self._queues():
-                if queue:
+            if self._working is not None:
+                queue, chunk = self._working
+                if queue and queue[0] == chunk:
                     queue.popleft()
-                    break
         finally:
             self._running = False
+            self._working = None
         if not self.paused:
             self._schedule(self._next_wake())
         for update in list(self._listeners):
@@ -435,6 +449,7 @@ class HistoryImporter:
         if index is None or queue is None:
             return
         chunk = queue[0]
+        self._working = (queue, chunk)
         counted = self.source.calls
         try:
             done = await self._async_import(chunk, now, index)
@@ -446,8 +461,11 @@ class HistoryImporter:
             self.calls += made
         if done:
             queue.popleft()
-        if made and done:
-            self._not_before = dt_util.utcnow() + self.source.call_spacing
+        if made:
+            # A failure may have set a longer wait already.
+            self._not_before = max(
+                self._not_before, dt_util.utcnow() + self.source.call_spacing
+            )
         self._store.async_delay_save(self._stored, 60)
 
     async def _async_import(
@@ -543,9 +561,10 @@ class HistoryImporter:
             if self.newest is not None:
                 start = min(start, self.newest - HOUR)
             ranges.append((start, end))
-            self._next_live = _next_slot(now, live, self.source.live_delay)
+            self._next_live = next_slot(now, live, self.source.live_delay)
         if now >= self._next_trailing:
             ranges.append((floor_hour(now) - self.source.trailing_window, end))
+            self._last_trailing = now
             self._next_trailing = now + self.source.trailing_interval
         for start, stop in ranges:
             self._recent.extend(
@@ -560,7 +579,7 @@ class HistoryImporter:
         return f"{VENDOR_NAMES[self.source.vendor]} account {self.entry.entry_id}"
 
 
-def _next_slot(now: datetime, interval: timedelta, delay: timedelta) -> datetime:
+def next_slot(now: datetime, interval: timedelta, delay: timedelta) -> datetime:
     """Return the next time on the grid of ``interval`` (from midnight UTC) + delay."""
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     slots = (now - delay - midnight) // interval + 1

@@ -39,6 +39,8 @@ from .runtime import SolarCloudConfigEntry
 # Renew this long before the expiry the token states, so that a token is
 # never sent in its last seconds.
 TOKEN_RENEW_MARGIN = 30
+REFRESH_TIMEOUT = 30
+"""Seconds a token refresh may take: every caller of the entry waits for it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,7 +172,16 @@ async def async_get_entry_implementation(
 
 
 class ConfigEntryTokenSource(TokenSource):
-    """The access token stored in a config entry, refreshed when due."""
+    """The access token stored in a config entry, refreshed when due.
+
+    Home Assistant's ``OAuth2Session`` does the same job for core integrations;
+    this is not it because the vendor clients in ``api/`` take a
+    ``TokenSource`` (they import nothing of Home Assistant) and raise only
+    their own errors, and because they need what the session lacks: a lock so
+    that concurrent callers refresh once (vendors rotate refresh tokens, so a
+    second refresh with the old one fails), and ``async_renew_access_token``
+    for a token the server refused before its stated expiry.
+    """
 
     def __init__(
         self,
@@ -207,15 +218,16 @@ class ConfigEntryTokenSource(TokenSource):
 
     async def _async_refresh(self) -> None:
         try:
-            token = await self._implementation.async_refresh_token(self._token)
+            async with asyncio.timeout(REFRESH_TIMEOUT):
+                token = await self._implementation.async_refresh_token(self._token)
         except OAuth2TokenRequestReauthError as err:
             raise ApiAuthenticationError(
                 f"The authorization server refused the refresh token: {err}",
                 reason="oauth_refresh_refused",
             ) from err
-        except (OAuth2TokenRequestError, ClientError) as err:
+        except (OAuth2TokenRequestError, ClientError, TimeoutError) as err:
             raise ApiConnectionError(
-                f"Could not refresh the access token: {err}"
+                f"Could not refresh the access token: {err!r}"
             ) from err
         self._hass.config_entries.async_update_entry(
             self._entry, data={**self._entry.data, "token": token}

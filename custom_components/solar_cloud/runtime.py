@@ -2,7 +2,8 @@
 
 Every vendor builds a subclass of :class:`SolarCloudData` in its setup. The
 generic parts of the integration (platform forwarding, diagnostics, device
-removal, actions) only talk to this base class.
+removal, history) only talk to this base class; a vendor's actions are listed
+in its :class:`VendorIntegration`.
 """
 
 from __future__ import annotations
@@ -13,20 +14,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from homeassistant.config_entries import ConfigEntry, OptionsFlow
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, ServiceResponse
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import DOMAIN, VENDOR_NAMES, Vendor
+from .const import VENDOR_NAMES, Vendor
 
 if TYPE_CHECKING:
-    from .actions import (
-        ActionTarget,
-        BatteryModeRequest,
-        BatteryParametersRequest,
-        FeedInLimitRequest,
-        ForcedBatteryRequest,
-    )
+    from .actions import Action
     from .coordinator import SolarCloudCoordinator
     from .history import HistoryImporter, HistorySource
 
@@ -78,34 +72,6 @@ class SolarCloudData:
     async def async_unload(self) -> None:
         """Release what the account holds (sessions, webhooks) on unload."""
 
-    async def async_set_feed_in_limit(
-        self, target: ActionTarget, request: FeedInLimitRequest
-    ) -> ServiceResponse:
-        """Limit the power fed into the grid (action ``set_feed_in_limit``)."""
-        raise action_not_supported(target, "set_feed_in_limit")
-
-    async def async_set_battery_mode(
-        self, target: ActionTarget, request: BatteryModeRequest
-    ) -> ServiceResponse:
-        """Set the battery working mode (action ``set_battery_mode``)."""
-        raise action_not_supported(target, "set_battery_mode")
-
-    async def async_set_battery_parameters(
-        self, target: ActionTarget, request: BatteryParametersRequest
-    ) -> ServiceResponse:
-        """Set battery parameters (action ``set_battery_parameters``)."""
-        raise action_not_supported(target, "set_battery_parameters")
-
-    async def async_force_battery(
-        self, target: ActionTarget, request: ForcedBatteryRequest
-    ) -> ServiceResponse:
-        """Force charging or discharging (``force_battery_charge``/``_discharge``)."""
-        raise action_not_supported(target, f"force_battery_{request.direction}")
-
-    async def async_stop_forced_battery(self, target: ActionTarget) -> ServiceResponse:
-        """End a forced charge or discharge (action ``stop_forced_battery``)."""
-        raise action_not_supported(target, "stop_forced_battery")
-
 
 def vendor_data[DataT: SolarCloudData](
     entry: SolarCloudConfigEntry, kind: type[DataT]
@@ -122,15 +88,6 @@ def vendor_data[DataT: SolarCloudData](
             f"{entry.title} is not a loaded {VENDOR_NAMES[kind.vendor]} account"
         )
     return data
-
-
-def action_not_supported(target: ActionTarget, action: str) -> ServiceValidationError:
-    """Return the error for an action the target's vendor does not offer."""
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key="action_not_supported",
-        translation_placeholders={"action": action, "entry": target.entry.title},
-    )
 
 
 def platform_setup(platform: Platform) -> PlatformSetup:
@@ -162,3 +119,6 @@ class VendorIntegration:
     """Undo at the vendor what the entry registered there (webhooks)."""
 
     options_flow: type[OptionsFlow] | None = None
+
+    actions: Sequence[Action[Any, Any]] = ()
+    """The actions the vendor carries out (``actions.py``, ``services.py``)."""

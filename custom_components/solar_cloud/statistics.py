@@ -21,6 +21,7 @@ twice.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,7 @@ from homeassistant.components.recorder.statistics import (
     async_add_external_statistics,
     statistics_during_period,
 )
+from homeassistant.components.recorder.tasks import SynchronizeTask
 from homeassistant.const import UnitOfEnergy
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
@@ -181,7 +183,6 @@ async def async_replace(
     before the rows there already are (a newest-first backfill) ends its sums
     where theirs begin, and nothing after it is touched.
     """
-    instance = get_instance(hass)
     written: list[SeriesEnergy] = []
     for part in parts:
         hours = hourly(part, until=now)
@@ -190,10 +191,23 @@ async def async_replace(
         if not written or part.series in {done.series for done in written}:
             # Rows queued earlier (by this call too) must be in the database
             # before the sums are read.
-            await instance.async_block_till_done()
+            await _async_recorder_caught_up(hass)
         await _async_replace_part(hass, part, hours)
         written.append(part)
     return written
+
+
+async def _async_recorder_caught_up(hass: HomeAssistant) -> None:
+    """Wait until the recorder has run and committed every task queued so far.
+
+    ``Recorder.async_block_till_done`` returns at once when the queue is empty,
+    even while the recorder thread still runs the last task it took (an
+    import of rows whose sums the next import reads): a race seen under load.
+    A task of our own runs after all queued before it, committed first.
+    """
+    done: asyncio.Future[None] = hass.loop.create_future()
+    get_instance(hass).queue_task(SynchronizeTask(done))
+    await done
 
 
 async def _async_replace_part(

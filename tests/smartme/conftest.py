@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -20,6 +25,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.solar_cloud.api.smartme import ApiKeyAuth, SmartMeClient
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
 from custom_components.solar_cloud.smartme.const import (
     CONF_AUTH_TYPE,
@@ -27,14 +33,22 @@ from custom_components.solar_cloud.smartme.const import (
     CONF_SCAN_INTERVAL,
     CONF_WEBHOOK_PASSWORD,
     CONF_WEBHOOK_USERNAME,
-    AuthType,
+    SmartMeAuthType,
 )
 
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.smartme import SmartMeSimulator
-
-NOW = "2026-10-20T12:00:30+00:00"
-WEBHOOK_ID = "a" * 64
+from . import SetUp
+from .const import (
+    API_KEY,
+    NOW,
+    PASSWORD,
+    USER_ID,
+    USERNAME,
+    WEBHOOK_ID,
+    WEBHOOK_PASSWORD,
+    WEBHOOK_USERNAME,
+)
 
 
 @pytest.fixture
@@ -61,6 +75,35 @@ def simulator(smartme_cloud: RunningSimulator) -> SmartMeSimulator:
 
 
 @pytest.fixture
+async def session(
+    smartme_cloud: RunningSimulator,
+) -> AsyncIterator[aiohttp.ClientSession]:
+    """Return an HTTP session of its own (the client tests run without hass)."""
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def client(
+    session: aiohttp.ClientSession, smartme_cloud: RunningSimulator
+) -> SmartMeClient:
+    """Return a client signing in at the simulator with the API key."""
+    return SmartMeClient(session, ApiKeyAuth(API_KEY), base_url=smartme_cloud.base_url)
+
+
+@pytest.fixture
+async def credential(hass: HomeAssistant) -> None:
+    """Add smart-me application credentials."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential("smartme-client", "smartme-secret", name="smart-me"),
+        "smartme_cred",
+    )
+
+
+@pytest.fixture
 def realtime() -> bool:
     """Whether the entry receives pushes (override per test)."""
     return False
@@ -72,11 +115,11 @@ def entry_data(smartme_cloud: RunningSimulator) -> dict[str, Any]:
     return {
         CONF_VENDOR: Vendor.SMARTME,
         CONF_URL: smartme_cloud.base_url,
-        CONF_AUTH_TYPE: AuthType.API_KEY,
-        CONF_API_KEY: "key-123",
+        CONF_AUTH_TYPE: SmartMeAuthType.API_KEY,
+        CONF_API_KEY: API_KEY,
         CONF_WEBHOOK_ID: WEBHOOK_ID,
-        CONF_WEBHOOK_USERNAME: "solar_cloud",
-        CONF_WEBHOOK_PASSWORD: "push-secret",
+        CONF_WEBHOOK_USERNAME: WEBHOOK_USERNAME,
+        CONF_WEBHOOK_PASSWORD: WEBHOOK_PASSWORD,
     }
 
 
@@ -87,8 +130,8 @@ def smartme_entry(
     """Return a smart-me entry (not set up)."""
     entry = MockConfigEntry(
         domain=DOMAIN,
-        title="owner@example.com",
-        unique_id="12345",
+        title=USERNAME,
+        unique_id=USER_ID,
         data=entry_data,
         options={CONF_REALTIME: realtime, CONF_SCAN_INTERVAL: 60},
     )
@@ -102,16 +145,13 @@ def basic_entry(hass: HomeAssistant, smartme_entry: MockConfigEntry) -> MockConf
     data = {k: v for k, v in smartme_entry.data.items() if k != CONF_API_KEY}
     data.update(
         {
-            CONF_AUTH_TYPE: AuthType.BASIC,
-            CONF_USERNAME: "owner@example.com",
-            CONF_PASSWORD: "correct-horse",
+            CONF_AUTH_TYPE: SmartMeAuthType.BASIC,
+            CONF_USERNAME: USERNAME,
+            CONF_PASSWORD: PASSWORD,
         }
     )
     hass.config_entries.async_update_entry(smartme_entry, data=data)
     return smartme_entry
-
-
-type SetUp = Callable[[], Awaitable[MockConfigEntry]]
 
 
 @pytest.fixture

@@ -23,12 +23,9 @@ from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance
 from ..simulator.smartme import BILANZ_ID, WATER_ID, SmartMeSimulator
-from .conftest import SetUp
+from . import SetUp
+from .const import CHARGER_ID, ZERO_CHARGER_ID
 
-CHARGER_ID = "2acd74e0-ab66-6c37-17bf-a734f3b4a034"
-"""Pushes mWh."""
-ZERO_CHARGER_ID = "be4ba20f-1a01-cb3a-8ce9-f1a56238ba4f"
-"""Pushes mWh; its counters are 0.0 in the sample."""
 MWH = 1e-6
 WH = 1e-3
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 import re
 from typing import Any
@@ -30,29 +29,14 @@ from custom_components.solar_cloud.api.smartme import (
     RealtimeRegistration,
     RegistrationType,
     SmartMeClient,
+    SwitchOutput,
     User,
 )
 from custom_components.solar_cloud.api.smartme.models import as_bool, as_datetime
 
 from ..simulator.core import RunningSimulator
 from ..simulator.smartme import BILANZ_ID, PLUG_ID, WATER_ID, SmartMeSimulator
-
-
-@pytest.fixture
-async def session(
-    smartme_cloud: RunningSimulator,
-) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def client(
-    session: aiohttp.ClientSession, smartme_cloud: RunningSimulator
-) -> SmartMeClient:
-    return SmartMeClient(
-        session, ApiKeyAuth("key-123"), base_url=smartme_cloud.base_url
-    )
+from .const import API_KEY, PASSWORD, USER_ID, USERNAME
 
 
 async def test_user_for_every_auth(
@@ -66,12 +50,12 @@ async def test_user_for_every_auth(
         token
     ) or _issued(simulator)
     for auth in (
-        BasicAuth("owner@example.com", "correct-horse"),
-        ApiKeyAuth("key-123"),
+        BasicAuth(USERNAME, PASSWORD),
+        ApiKeyAuth(API_KEY),
         OAuthAuth(StaticTokenSource(token)),
     ):
         client = SmartMeClient(session, auth, base_url=smartme_cloud.base_url)
-        assert await client.user() == User(id="12345", username="owner@example.com")
+        assert await client.user() == User(id=USER_ID, username=USERNAME)
     headers = [r.headers["Authorization"].split()[0] for r in simulator.log.of("user")]
     assert headers == ["Basic", "ApiKey", "Bearer"]
 
@@ -81,7 +65,7 @@ def _issued(simulator: SmartMeSimulator) -> Any:
 
     return IssuedToken(
         client_id="smartme-client",
-        subject="owner@example.com",
+        subject=USERNAME,
         scope="",
         expires_at=simulator.clock.now() + timedelta(hours=1),
     )
@@ -176,9 +160,9 @@ async def test_legacy_api_prefix(
 ) -> None:
     """The simulator (like smart-me) also serves /api/... paths."""
     client = SmartMeClient(
-        session, ApiKeyAuth("key-123"), base_url=f"{smartme_cloud.base_url}/api"
+        session, ApiKeyAuth(API_KEY), base_url=f"{smartme_cloud.base_url}/api"
     )
-    assert (await client.user()).id == "12345"
+    assert (await client.user()).id == USER_ID
 
 
 @pytest.mark.parametrize(
@@ -209,7 +193,7 @@ async def test_errors(  # noqa: PLR0917
     """Each kind of failure raises its client error."""
     client = SmartMeClient(
         session,
-        ApiKeyAuth("key-123"),
+        ApiKeyAuth(API_KEY),
         base_url=smartme_cloud.base_url,
         request_timeout=0.2,
     )
@@ -225,7 +209,7 @@ async def test_wrong_credentials(
     """A refused password is an authentication error."""
     client = SmartMeClient(
         session,
-        BasicAuth("owner@example.com", "wrong"),
+        BasicAuth(USERNAME, "wrong"),
         base_url=smartme_cloud.base_url,
     )
     with pytest.raises(ApiAuthenticationError):
@@ -268,7 +252,7 @@ async def test_bearer_renewed_once_on_401(
     simulator.oauth.access_tokens["fresh"] = _issued(simulator)
     tokens = RenewingTokens("fresh")
     client = SmartMeClient(session, OAuthAuth(tokens), base_url=smartme_cloud.base_url)
-    assert (await client.user()).id == "12345"
+    assert (await client.user()).id == USER_ID
     assert tokens.renewed == 1
     assert [r.status for r in simulator.log.of("user")] == [401, 200]
 
@@ -388,6 +372,11 @@ def test_other_models() -> None:
         }
     )
     assert (analog.on_off, analog.min_value, analog.max_value) == (False, 0.0, 32183.0)
+    assert analog.switch_output is None
+    unknown = DeviceAction.from_api({"ObisCode": "63000C0201FF", "ActionType": 0})
+    assert (unknown.on_off, unknown.switch_output) == (True, None)
+    relay = DeviceAction.from_api({"ObisCode": "63000C0000FF", "ActionType": 0})
+    assert relay.switch_output is SwitchOutput.SWITCH
     assert (
         RealtimeRegistration.from_api(
             {"ApiUrl": "u", "RegistrationType": 1}

@@ -9,10 +9,6 @@ from unittest.mock import patch
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.const import (
     CONF_API_KEY,
@@ -23,7 +19,6 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -41,13 +36,13 @@ from custom_components.solar_cloud.smartme.const import (
     CONF_SCAN_INTERVAL,
     CONF_WEBHOOK_PASSWORD,
     CONF_WEBHOOK_USERNAME,
-    AuthType,
+    SmartMeAuthType,
 )
 
 from ..common import async_advance
 from ..simulator.core import RunningSimulator
 from ..simulator.smartme import SmartMeSimulator
-from .conftest import WEBHOOK_ID
+from .const import API_KEY, PASSWORD, USER_ID, USERNAME, WEBHOOK_ID, WEBHOOK_USERNAME
 
 REDIRECT = "https://example.com/auth/external/callback"
 
@@ -80,21 +75,15 @@ async def start(hass: HomeAssistant, method: str) -> ConfigFlowResult:
 
 @pytest.mark.usefixtures("no_setup")
 async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) -> None:
-    """Username and password, a wrong password first, then realtime on."""
+    """Username and password, then realtime on."""
     result = await start(hass, "smartme_basic")
     assert result["step_id"] == "smartme_basic"
-    advanced = {"advanced": {CONF_URL: f"{smartme_cloud.base_url}/"}}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {CONF_USERNAME: "owner@example.com", CONF_PASSWORD: "wrong", **advanced},
-    )
-    assert result["errors"] == {CONF_PASSWORD: "invalid_auth"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            CONF_USERNAME: "owner@example.com",
-            CONF_PASSWORD: "correct-horse",
-            **advanced,
+            CONF_USERNAME: USERNAME,
+            CONF_PASSWORD: PASSWORD,
+            "advanced": {CONF_URL: f"{smartme_cloud.base_url}/"},
         },
     )
     assert result["step_id"] == "smartme_realtime"
@@ -102,72 +91,102 @@ async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) 
         result["flow_id"], {CONF_REALTIME: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "owner@example.com"
-    assert result["result"].unique_id == "12345"
+    assert result["title"] == USERNAME
+    assert result["result"].unique_id == USER_ID
     data = result["data"]
     assert data[CONF_VENDOR] == Vendor.SMARTME
-    assert data[CONF_AUTH_TYPE] == AuthType.BASIC
+    assert data[CONF_AUTH_TYPE] == SmartMeAuthType.BASIC
     assert data[CONF_URL] == smartme_cloud.base_url
-    assert (data[CONF_USERNAME], data[CONF_PASSWORD]) == (
-        "owner@example.com",
-        "correct-horse",
-    )
+    assert (data[CONF_USERNAME], data[CONF_PASSWORD]) == (USERNAME, PASSWORD)
     assert len(data[CONF_WEBHOOK_ID]) == 64
-    assert data[CONF_WEBHOOK_USERNAME] == "solar_cloud"
+    assert data[CONF_WEBHOOK_USERNAME] == WEBHOOK_USERNAME
     assert len(data[CONF_WEBHOOK_PASSWORD]) >= 32
     assert result["options"] == {CONF_REALTIME: True, CONF_SCAN_INTERVAL: 60}
 
 
 @pytest.mark.usefixtures("no_setup")
 async def test_api_key(hass: HomeAssistant, smartme_cloud: RunningSimulator) -> None:
-    """An API key, a wrong one first, then realtime off."""
+    """An API key, then realtime off."""
     result = await start(hass, "smartme_apikey")
-    advanced = {"advanced": {CONF_URL: smartme_cloud.base_url}}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: "nope", **advanced}
-    )
-    assert result["errors"] == {CONF_API_KEY: "invalid_auth"}
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: "key-123", **advanced}
+        result["flow_id"],
+        {CONF_API_KEY: API_KEY, "advanced": {CONF_URL: smartme_cloud.base_url}},
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_REALTIME: False}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["data"][CONF_API_KEY] == "key-123"
+    assert result["data"][CONF_API_KEY] == API_KEY
     assert CONF_PASSWORD not in result["data"]
     assert result["options"][CONF_REALTIME] is False
 
 
+BASIC = {CONF_USERNAME: USERNAME, CONF_PASSWORD: PASSWORD}
+APIKEY = {CONF_API_KEY: API_KEY}
+
+
 @pytest.mark.usefixtures("no_setup")
 @pytest.mark.parametrize(
-    ("fault", "error"),
+    ("method", "credentials", "wrong", "fault", "errors"),
     [
-        ({"status": 503}, "cannot_connect"),
-        ({"status": 403}, "smartme_no_user_right"),
-        ({"body": b"<html>"}, "unknown"),
+        (
+            "smartme_basic",
+            BASIC,
+            {CONF_PASSWORD: "wrong"},
+            None,
+            {CONF_PASSWORD: "invalid_auth"},
+        ),
+        (
+            "smartme_apikey",
+            APIKEY,
+            {CONF_API_KEY: "nope"},
+            None,
+            {CONF_API_KEY: "invalid_auth"},
+        ),
+        ("smartme_apikey", APIKEY, {}, {"status": 503}, {"base": "cannot_connect"}),
+        (
+            "smartme_apikey",
+            APIKEY,
+            {},
+            {"status": 403},
+            {"base": "smartme_no_user_right"},
+        ),
+        ("smartme_apikey", APIKEY, {}, {"body": b"<html>"}, {"base": "unknown"}),
+    ],
+    ids=[
+        "basic_wrong_password",
+        "wrong_api_key",
+        "outage",
+        "no_user_right",
+        "odd_answer",
     ],
 )
 async def test_sign_in_errors(
+    *,
     hass: HomeAssistant,
     smartme_cloud: RunningSimulator,
     simulator: SmartMeSimulator,
-    fault: dict[str, Any],
-    error: str,
+    method: str,
+    credentials: dict[str, str],
+    wrong: dict[str, str],
+    fault: dict[str, Any] | None,
+    errors: dict[str, str],
 ) -> None:
-    """Outages and odd answers are shown on the form, which can be sent again."""
-    simulator.faults.add("user", times=1, **fault)
-    result = await start(hass, "smartme_apikey")
-    user_input = {
-        CONF_API_KEY: "key-123",
-        "advanced": {CONF_URL: smartme_cloud.base_url},
-    }
+    """Wrong credentials, outages and odd answers are shown on the form.
+
+    The form can be sent again, and then goes on to the realtime question.
+    """
+    if fault is not None:
+        simulator.faults.add("user", times=1, **fault)
+    result = await start(hass, method)
+    advanced = {"advanced": {CONF_URL: smartme_cloud.base_url}}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input
+        result["flow_id"], {**credentials, **wrong, **advanced}
     )
-    assert result["errors"] == {"base": error}
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input
+        result["flow_id"], {**credentials, **advanced}
     )
     assert result["step_id"] == "smartme_realtime"
 
@@ -180,7 +199,7 @@ async def test_account_added_once(
     result = await start(hass, "smartme_apikey")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_API_KEY: "key-123", "advanced": {CONF_URL: smartme_cloud.base_url}},
+        {CONF_API_KEY: API_KEY, "advanced": {CONF_URL: smartme_cloud.base_url}},
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -210,18 +229,6 @@ async def _authorize(
     return await hass.config_entries.flow.async_configure(result["flow_id"])
 
 
-@pytest.fixture
-async def credential(hass: HomeAssistant) -> None:
-    """Add smart-me application credentials."""
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
-        hass,
-        DOMAIN,
-        ClientCredential("smartme-client", "smartme-secret", name="smart-me"),
-        "smartme_cred",
-    )
-
-
 @pytest.mark.usefixtures("current_request_with_host", "credential")
 async def test_oauth(
     hass: HomeAssistant,
@@ -244,7 +251,7 @@ async def test_oauth(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     data = result["data"]
     assert data["auth_implementation"] == "smartme_cred"
-    assert data[CONF_AUTH_TYPE] == AuthType.OAUTH
+    assert data[CONF_AUTH_TYPE] == SmartMeAuthType.OAUTH
     assert data["token"]["access_token"] in simulator.oauth.access_tokens
     await hass.async_block_till_done()
     # The entry set up with that token: the devices are there.
@@ -289,17 +296,17 @@ async def test_reauth_moves_basic_to_api_key(
     result = await basic_entry.start_reauth_flow(hass)
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "smartme_reauth"
-    assert result["description_placeholders"] == {"name": "owner@example.com"}
+    assert result["description_placeholders"] == {"name": USERNAME}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "smartme_apikey"}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: "key-123", "advanced": {}}
+        result["flow_id"], {CONF_API_KEY: API_KEY, "advanced": {}}
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
-    assert basic_entry.data[CONF_AUTH_TYPE] == AuthType.API_KEY
-    assert basic_entry.data[CONF_API_KEY] == "key-123"
+    assert basic_entry.data[CONF_AUTH_TYPE] == SmartMeAuthType.API_KEY
+    assert basic_entry.data[CONF_API_KEY] == API_KEY
     assert CONF_PASSWORD not in basic_entry.data
     assert basic_entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
 
@@ -315,12 +322,12 @@ async def test_reauth_suggests_the_username(
     )
     schema = result["data_schema"].schema
     username = next(key for key in schema if key == CONF_USERNAME)
-    assert username.description == {"suggested_value": "owner@example.com"}
+    assert username.description == {"suggested_value": USERNAME}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            CONF_USERNAME: "owner@example.com",
-            CONF_PASSWORD: "correct-horse",
+            CONF_USERNAME: USERNAME,
+            CONF_PASSWORD: PASSWORD,
             "advanced": {},
         },
     )
@@ -338,10 +345,10 @@ async def test_reauth_with_another_account(
         result["flow_id"], {"next_step_id": "smartme_apikey"}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_API_KEY: "key-123", "advanced": {}}
+        result["flow_id"], {CONF_API_KEY: API_KEY, "advanced": {}}
     )
     assert result["reason"] == "wrong_account"
-    assert smartme_entry.data[CONF_API_KEY] == "key-123"
+    assert smartme_entry.data[CONF_API_KEY] == API_KEY
 
 
 @pytest.mark.usefixtures("no_setup", "current_request_with_host", "credential")
@@ -362,7 +369,7 @@ async def test_reconfigure_to_oauth(
     result = await _authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
-    assert basic_entry.data[CONF_AUTH_TYPE] == AuthType.OAUTH
+    assert basic_entry.data[CONF_AUTH_TYPE] == SmartMeAuthType.OAUTH
     assert basic_entry.data["auth_implementation"] == "smartme_cred"
     assert CONF_USERNAME not in basic_entry.data
 
@@ -379,7 +386,7 @@ async def test_reconfigure_the_url(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
-            CONF_API_KEY: "key-123",
+            CONF_API_KEY: API_KEY,
             "advanced": {CONF_URL: f"{smartme_cloud.base_url}/api"},
         },
     )

@@ -29,8 +29,8 @@ from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance
 from ..simulator.smartme import BILANZ_ID, WATER_ID, SmartMeSimulator
-from .conftest import WEBHOOK_ID, SetUp
-from .test_realtime_push import AUTH
+from . import SetUp
+from .const import HOOK_PATH, PUSH_AUTH
 
 IMPORT = "sensor.bilanz_vk_energy_import"
 WATER = "sensor.water_main_water"
@@ -159,7 +159,7 @@ async def _push(
     body = encode_realtime(
         [RealtimeDeviceData(device_id=device_id, timestamp=at, values=values)]
     )
-    response = await client.post(f"/api/webhook/{WEBHOOK_ID}", data=body, headers=AUTH)
+    response = await client.post(HOOK_PATH, data=body, headers=PUSH_AUTH)
     assert response.status == 200
 
 

@@ -13,7 +13,8 @@ from syrupy.filters import props
 from custom_components.solar_cloud.diagnostics import async_get_config_entry_diagnostics
 
 from ..simulator.smartme import BILANZ_ID, SmartMeSimulator
-from .conftest import SetUp
+from . import SetUp
+from .const import API_KEY, WEBHOOK_ID, WEBHOOK_PASSWORD
 
 
 @pytest.mark.parametrize("realtime", [True])
@@ -32,7 +33,7 @@ async def test_diagnostics(
     await hass.async_block_till_done()
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     text = str(diagnostics)
-    for secret in ("key-123", "push-secret", "a" * 64, "9202922"):
+    for secret in (API_KEY, WEBHOOK_PASSWORD, WEBHOOK_ID, "9202922"):
         assert secret not in text
     assert diagnostics["vendor"]["realtime"]["applied"] == 1
     assert diagnostics["vendor"]["devices"][BILANZ_ID]["push_energy_factor"] == 0.001

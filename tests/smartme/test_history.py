@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -30,15 +30,11 @@ from ..simulator.smartme import (
     SmartMeSimulator,
     household_device,
 )
-from .conftest import NOW
+from .const import HISTORY, NOW, NOW_HOUR, ROUNDING
 
-NOON = datetime(2026, 10, 20, 12, tzinfo=UTC)
 IMPORT = f"{DOMAIN}:{slugify(f'smartme_{HOUSE_ID}_energy_import')}"
 EXPORT = f"{DOMAIN}:{slugify(f'smartme_{HOUSE_ID}_energy_export')}"
-ROUNDING = 1.1e-5
-"""kWh: history counters are Wh with two decimals; one step rounds both ends."""
 SPACING = timedelta(seconds=15)
-HISTORY = "values_in_past_multiple"
 
 pytestmark = pytest.mark.freeze_time(NOW)
 
@@ -121,8 +117,8 @@ async def test_a_year_of_history_equals_the_truth(
     await async_advance(hass, frozen, timedelta(minutes=3), step=SPACING)
 
     assert history.state is ImportState.UP_TO_DATE
-    assert history.last_hour == NOON - timedelta(hours=1)
-    truth = simulator.truth(HOUSE_ID, NOON - timedelta(days=365), NOON)
+    assert history.last_hour == NOW_HOUR - timedelta(hours=1)
+    truth = simulator.truth(HOUSE_ID, NOW_HOUR - timedelta(days=365), NOW_HOUR)
     imported, exported = await _energy(hass, IMPORT), await _energy(hass, EXPORT)
     assert list(imported) == list(exported) == list(truth)
     await _assert_truth(hass, truth)
@@ -154,15 +150,17 @@ async def test_hours_missed_while_down_are_filled_and_importing_again_is_a_no_op
     """Three hours down: those hours come with the next start; the action adds nothing."""
     await _setup(hass, smartme_entry, days=2)
     await async_advance(hass, frozen, timedelta(minutes=1), step=SPACING)
-    assert _importer(smartme_entry).last_hour == NOON - timedelta(hours=1)
+    assert _importer(smartme_entry).last_hour == NOW_HOUR - timedelta(hours=1)
     assert await hass.config_entries.async_unload(smartme_entry.entry_id)
 
     frozen.tick(timedelta(hours=3))
     assert await hass.config_entries.async_setup(smartme_entry.entry_id)
     await async_advance(hass, frozen, timedelta(minutes=1), step=SPACING)
-    back = NOON + timedelta(hours=3)
+    back = NOW_HOUR + timedelta(hours=3)
     assert _importer(smartme_entry).last_hour == back - timedelta(hours=1)
-    await _assert_truth(hass, simulator.truth(HOUSE_ID, NOON - timedelta(days=2), back))
+    await _assert_truth(
+        hass, simulator.truth(HOUSE_ID, NOW_HOUR - timedelta(days=2), back)
+    )
     imported, exported = await _energy(hass, IMPORT), await _energy(hass, EXPORT)
     assert max(imported) == back - timedelta(hours=1)
 
@@ -191,7 +189,7 @@ async def test_a_late_correction_is_picked_up_by_the_trailing_window(
     """smart-me corrects an hour of yesterday: within six hours it is in its hour."""
     await _setup(hass, smartme_entry, days=2)
     await async_advance(hass, frozen, timedelta(minutes=1), step=SPACING)
-    hour = NOON - timedelta(hours=20)
+    hour = NOW_HOUR - timedelta(hours=20)
     was = simulator.revise(HOUSE_ID, hour, energy_import=0.25)
     assert was.energy_import > 0.5
     assert (await _energy(hass, IMPORT))[hour] == pytest.approx(
@@ -199,15 +197,17 @@ async def test_a_late_correction_is_picked_up_by_the_trailing_window(
     )
 
     await async_advance(hass, frozen, timedelta(hours=6), step=timedelta(minutes=10))
-    now = NOON + timedelta(hours=6)
+    now = NOW_HOUR + timedelta(hours=6)
     imported = await _energy(hass, IMPORT)
     assert imported[hour] == pytest.approx(0.25, abs=ROUNDING)
     # The next hour gave what the corrected one got: every hour is as smart-me has it.
-    await _assert_truth(hass, simulator.truth(HOUSE_ID, NOON - timedelta(days=2), now))
+    await _assert_truth(
+        hass, simulator.truth(HOUSE_ID, NOW_HOUR - timedelta(days=2), now)
+    )
     assert max(imported) == now - timedelta(hours=1)
 
 
-@pytest.mark.parametrize("history_start", [NOON - timedelta(days=10)])
+@pytest.mark.parametrize("history_start", [NOW_HOUR - timedelta(days=10)])
 async def test_a_meter_with_ten_days_of_history(
     hass: HomeAssistant,
     simulator: SmartMeSimulator,
@@ -220,10 +220,10 @@ async def test_a_meter_with_ten_days_of_history(
     history = _importer(smartme_entry)
     assert history.state is ImportState.UP_TO_DATE
     assert history.progress == 100.0
-    begins = NOON - timedelta(days=10)
+    begins = NOW_HOUR - timedelta(days=10)
     imported = await _energy(hass, IMPORT)
     assert min(imported) == min(await _energy(hass, EXPORT)) == begins
-    await _assert_truth(hass, simulator.truth(HOUSE_ID, begins, NOON))
+    await _assert_truth(hass, simulator.truth(HOUSE_ID, begins, NOW_HOUR))
     # The newest hours and the newest window; one look before it finds nothing.
     assert simulator.log.count(HISTORY) == 2
     assert simulator.log.count("values_in_past") == 1
@@ -278,13 +278,13 @@ async def test_a_restart_carries_on_with_the_backfill(
     await async_advance(hass, frozen, timedelta(minutes=1), step=SPACING)
     assert _importer(smartme_entry).state is ImportState.UP_TO_DATE
     await _assert_truth(
-        hass, simulator.truth(HOUSE_ID, NOON - timedelta(days=60), NOON)
+        hass, simulator.truth(HOUSE_ID, NOW_HOUR - timedelta(days=60), NOW_HOUR)
     )
     # The newest hours at each start, and each window once (windows of 1,000
     # readings count from the start of the period: the newest is shorter).
     assert [(start, end) for _, start, end, _ in simulator.history_requests] == [
-        (NOON - timedelta(hours=1), NOON + timedelta(hours=1)),
-        (NOON - timedelta(hours=441), NOON),
-        (NOON - timedelta(hours=1), NOON + timedelta(hours=1)),
-        (NOON - timedelta(days=60), NOON - timedelta(hours=441)),
+        (NOW_HOUR - timedelta(hours=1), NOW_HOUR + timedelta(hours=1)),
+        (NOW_HOUR - timedelta(hours=441), NOW_HOUR),
+        (NOW_HOUR - timedelta(hours=1), NOW_HOUR + timedelta(hours=1)),
+        (NOW_HOUR - timedelta(days=60), NOW_HOUR - timedelta(hours=441)),
     ]

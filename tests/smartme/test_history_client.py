@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
-from itertools import pairwise
 
 import aiohttp
 import pytest
@@ -15,15 +13,12 @@ from custom_components.solar_cloud.api.smartme import (
     HISTORY_MAX_VALUES,
     ApiKeyAuth,
     HistoryReading,
-    IntervalEnergy,
-    MeterReading,
     SmartMeClient,
     history_energy_factor,
     history_windows,
     interval_energies,
     merge_readings,
 )
-from custom_components.solar_cloud.api.smartme.history import history_count
 from custom_components.solar_cloud.api.smartme.obis import (
     ENERGY_EXPORT,
     ENERGY_IMPORT,
@@ -38,30 +33,7 @@ from ..simulator.smartme import (
     SmartMeSimulator,
     household_device,
 )
-
-CHARGER_ID = "2acd74e0-ab66-6c37-17bf-a734f3b4a034"
-"""Charges at a steady 3.7 kW from 129.214 kWh: installed 35 hours earlier."""
-NOW = datetime(2026, 10, 20, 12, 0, 30, tzinfo=UTC)
-NOON = datetime(2026, 10, 20, 12, tzinfo=UTC)
-ROUNDING = 1.1e-5
-"""kWh: history counters are Wh with two decimals; one step rounds both ends."""
-
-
-@pytest.fixture
-async def session(
-    smartme_cloud: RunningSimulator,
-) -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-@pytest.fixture
-def client(
-    session: aiohttp.ClientSession, smartme_cloud: RunningSimulator
-) -> SmartMeClient:
-    return SmartMeClient(
-        session, ApiKeyAuth("key-123"), base_url=smartme_cloud.base_url
-    )
+from .const import API_KEY, CHARGER_ID, NOW_HOUR, ROUNDING
 
 
 @pytest.fixture
@@ -69,15 +41,6 @@ def house(simulator: SmartMeSimulator) -> str:
     """Add a household with PV to the account; return its id."""
     simulator.devices[HOUSE_ID] = household_device()
     return HOUSE_ID
-
-
-def reading(minutes: int, imported: float | None, exported: float | None = None):
-    values = {}
-    if imported is not None:
-        values[ENERGY_IMPORT] = imported
-    if exported is not None:
-        values[ENERGY_EXPORT] = exported
-    return HistoryReading(time=NOON + timedelta(minutes=minutes), values=values)
 
 
 # Reading what the cloud keeps ------------------------------------------------------
@@ -88,10 +51,10 @@ async def test_typed_readings(
 ) -> None:
     """Readings are (UTC time, OBIS -> value), counters in Wh, one per interval."""
     readings = await client.values_in_past_multiple(
-        house, NOON - timedelta(hours=3), NOON, 60
+        house, NOW_HOUR - timedelta(hours=3), NOW_HOUR, 60
     )
     assert [r.time for r in readings] == [
-        NOON - timedelta(hours=hours) for hours in (3, 2, 1, 0)
+        NOW_HOUR - timedelta(hours=hours) for hours in (3, 2, 1, 0)
     ]
     for item in readings:
         assert item.time.tzinfo is UTC
@@ -120,7 +83,7 @@ async def test_one_truth_for_list_pushes_and_history(
     frozen.move_to("2026-10-20T12:01:00+00:00")
     device = await client.device(house)
     [latest] = await client.values_in_past_multiple(
-        house, NOON + timedelta(minutes=1), NOON + timedelta(minutes=1), 1
+        house, NOW_HOUR + timedelta(minutes=1), NOW_HOUR + timedelta(minutes=1), 1
     )
     assert device.reading.energy_import is not None
     assert device.reading.energy_export is not None
@@ -163,7 +126,7 @@ async def test_tolerant_parsing(
         ]""",
     )
     readings = await client.values_in_past_multiple(
-        BILANZ_ID, NOON - timedelta(hours=3), NOON, 60
+        BILANZ_ID, NOW_HOUR - timedelta(hours=3), NOW_HOUR, 60
     )
     assert readings == [
         HistoryReading(
@@ -171,7 +134,7 @@ async def test_tolerant_parsing(
             values={ENERGY_IMPORT: 900.0},
         ),
         # 13:00+01:00 is noon UTC and comes first: the later duplicate is dropped.
-        HistoryReading(time=NOON, values={ENERGY_IMPORT: 1000.5}),
+        HistoryReading(time=NOW_HOUR, values={ENERGY_IMPORT: 1000.5}),
     ]
 
 
@@ -182,7 +145,7 @@ async def test_not_a_list(
     """Anything but a list is an unexpected response."""
     simulator.faults.add("values_in_past_multiple", body=body)
     with pytest.raises(ApiResponseError):
-        await client.values_in_past_multiple(BILANZ_ID, NOON, NOON, 60)
+        await client.values_in_past_multiple(BILANZ_ID, NOW_HOUR, NOW_HOUR, 60)
 
 
 async def test_licence_is_needed(
@@ -191,12 +154,12 @@ async def test_licence_is_needed(
     """Without the Professional licence smart-me refuses: a permission error."""
     simulator.account.history_licence = False
     with pytest.raises(ApiPermissionError) as err:
-        await client.values_in_past_multiple(BILANZ_ID, NOON, NOON, 60)
+        await client.values_in_past_multiple(BILANZ_ID, NOW_HOUR, NOW_HOUR, 60)
     assert err.value.missing_right == "ValuesInPastMultiple"
     assert err.value.reason == "permission_denied"
     assert "professional licence" in str(err.value)
     # ValuesInPast needs no licence.
-    assert await client.values_in_past(BILANZ_ID, NOON) is not None
+    assert await client.values_in_past(BILANZ_ID, NOW_HOUR) is not None
 
 
 async def test_legacy_prefix(
@@ -206,10 +169,13 @@ async def test_legacy_prefix(
 ) -> None:
     """History is served under /api/... too."""
     client = SmartMeClient(
-        session, ApiKeyAuth("key-123"), base_url=f"{smartme_cloud.base_url}/api"
+        session, ApiKeyAuth(API_KEY), base_url=f"{smartme_cloud.base_url}/api"
     )
-    assert len(await client.values_in_past_multiple(BILANZ_ID, NOON, NOON, 60)) == 1
-    assert await client.values_in_past(BILANZ_ID, NOON) is not None
+    assert (
+        len(await client.values_in_past_multiple(BILANZ_ID, NOW_HOUR, NOW_HOUR, 60))
+        == 1
+    )
+    assert await client.values_in_past(BILANZ_ID, NOW_HOUR) is not None
     assert {r.endpoint for r in simulator.log.requests} == {
         "values_in_past_multiple",
         "values_in_past",
@@ -219,15 +185,15 @@ async def test_legacy_prefix(
 async def test_interval_zero_is_every_upload(client: SmartMeClient) -> None:
     """Interval 0 ("as fast as possible") answers every upload (each minute here)."""
     readings = await client.values_in_past_multiple(
-        BILANZ_ID, NOON - timedelta(minutes=10), NOON, 0
+        BILANZ_ID, NOW_HOUR - timedelta(minutes=10), NOW_HOUR, 0
     )
     assert len(readings) == 11
 
 
 async def test_other_meters_have_no_energy_history(client: SmartMeClient) -> None:
     """A water meter has no electricity counters to keep."""
-    assert await client.values_in_past_multiple(WATER_ID, NOON, NOON, 60) == []
-    assert await client.values_in_past(WATER_ID, NOON) is None
+    assert await client.values_in_past_multiple(WATER_ID, NOW_HOUR, NOW_HOUR, 60) == []
+    assert await client.values_in_past(WATER_ID, NOW_HOUR) is None
 
 
 # Only what the cloud has: up to now, from the history start -------------------------
@@ -238,24 +204,24 @@ async def test_no_values_after_now(
 ) -> None:
     """A range into the future ends with the last upload."""
     readings = await client.values_in_past_multiple(
-        house, NOON - timedelta(minutes=2), NOON + timedelta(hours=5), 1
+        house, NOW_HOUR - timedelta(minutes=2), NOW_HOUR + timedelta(hours=5), 1
     )
     assert [r.time for r in readings] == [
-        NOON - timedelta(minutes=2),
-        NOON - timedelta(minutes=1),
-        NOON,
+        NOW_HOUR - timedelta(minutes=2),
+        NOW_HOUR - timedelta(minutes=1),
+        NOW_HOUR,
     ]
     assert readings[-1].time <= simulator.clock.now()
-    later = await client.values_in_past(house, NOON + timedelta(days=1))
+    later = await client.values_in_past(house, NOW_HOUR + timedelta(days=1))
     assert later is not None
-    assert later.time == NOON
+    assert later.time == NOW_HOUR
 
 
 async def test_nothing_before_history_start(
     client: SmartMeClient, simulator: SmartMeSimulator
 ) -> None:
     """A device that keeps 90 days answers nothing older."""
-    kept = NOON - timedelta(days=90)
+    kept = NOW_HOUR - timedelta(days=90)
     simulator.devices[HOUSE_ID] = household_device(history_start=kept)
     readings = await client.values_in_past_multiple(
         HOUSE_ID, kept - timedelta(hours=5), kept + timedelta(hours=2), 60
@@ -272,9 +238,9 @@ async def test_history_starts_where_the_counters_were_zero(
 ) -> None:
     """A meter is not older than its counters: its history starts at zero."""
     begins = simulator.history_begins(simulator.devices[CHARGER_ID])
-    assert NOON - timedelta(hours=36) < begins < NOON - timedelta(hours=34)
+    assert NOW_HOUR - timedelta(hours=36) < begins < NOW_HOUR - timedelta(hours=34)
     readings = await client.values_in_past_multiple(
-        CHARGER_ID, NOON - timedelta(days=3), NOON, 60
+        CHARGER_ID, NOW_HOUR - timedelta(days=3), NOW_HOUR, 60
     )
     assert readings[0].time >= begins
     assert 0 <= readings[0].values[ENERGY_IMPORT] < 3700
@@ -285,15 +251,15 @@ async def test_values_in_past_is_the_upload_before(
     client: SmartMeClient, simulator: SmartMeSimulator, house: str
 ) -> None:
     """ValuesInPast answers the last value set strictly before the date."""
-    found = await client.values_in_past(house, NOON - timedelta(hours=2))
+    found = await client.values_in_past(house, NOW_HOUR - timedelta(hours=2))
     assert found is not None
-    assert found.time == NOON - timedelta(hours=2, minutes=1)
+    assert found.time == NOW_HOUR - timedelta(hours=2, minutes=1)
     imported, _ = simulator.counter_values(simulator.devices[house], found.time)
     assert imported is not None
     assert found.values[ENERGY_IMPORT] == round(imported * 1000, 2)
-    between = await client.values_in_past(house, NOON - timedelta(seconds=90))
+    between = await client.values_in_past(house, NOW_HOUR - timedelta(seconds=90))
     assert between is not None
-    assert between.time == NOON - timedelta(minutes=2)
+    assert between.time == NOW_HOUR - timedelta(minutes=2)
 
 
 @pytest.mark.parametrize(
@@ -309,7 +275,7 @@ async def test_values_in_past_without_values(
 ) -> None:
     """No content, null or a value set without values: nothing before that date."""
     simulator.faults.add("values_in_past", body=body, status=status)
-    assert await client.values_in_past(BILANZ_ID, NOON) is None
+    assert await client.values_in_past(BILANZ_ID, NOW_HOUR) is None
 
 
 @pytest.mark.parametrize("body", [b'"text"', b"[]", b'{"Values": []}'])
@@ -319,7 +285,7 @@ async def test_values_in_past_unusable(
     """Something that is not a value set is an unexpected response."""
     simulator.faults.add("values_in_past", body=body)
     with pytest.raises(ApiResponseError):
-        await client.values_in_past(BILANZ_ID, NOON)
+        await client.values_in_past(BILANZ_ID, NOW_HOUR)
 
 
 # A year, window by window ---------------------------------------------------------
@@ -329,8 +295,8 @@ async def test_a_year_of_hours_equals_the_truth(
     client: SmartMeClient, simulator: SmartMeSimulator, house: str
 ) -> None:
     """Nine calls of at most 1,000 values give every hour's energy of a year."""
-    start = NOON - timedelta(days=365)
-    windows = history_windows(start, NOON, 60)
+    start = NOW_HOUR - timedelta(days=365)
+    windows = history_windows(start, NOW_HOUR, 60)
     assert len(windows) == 9
     batches = [
         await client.values_in_past_multiple(house, first, last, 60)
@@ -341,7 +307,7 @@ async def test_a_year_of_hours_equals_the_truth(
     readings = merge_readings(batches)
     assert len(readings) == 365 * 24 + 1
     energies = interval_energies(readings, 60)
-    truth = simulator.truth(house, start, NOON)
+    truth = simulator.truth(house, start, NOW_HOUR)
     assert [energy.start for energy in energies] == list(truth)
     for energy in energies:
         hour = truth[energy.start]
@@ -355,18 +321,18 @@ async def test_a_year_of_hours_equals_the_truth(
 
 async def test_steady_meter_truth(simulator: SmartMeSimulator) -> None:
     """A steady meter's wave evens out over each full hour: the mean, exactly."""
-    truth = simulator.truth(BILANZ_ID, NOON - timedelta(hours=3), NOON)
+    truth = simulator.truth(BILANZ_ID, NOW_HOUR - timedelta(hours=3), NOW_HOUR)
     for hour in truth.values():
         assert hour.energy_import == pytest.approx(101.632, abs=1e-6)
         assert hour.energy_export == pytest.approx(0.5, abs=1e-9)
-    assert list(truth) == [NOON - timedelta(hours=h) for h in (3, 2, 1)]
+    assert list(truth) == [NOW_HOUR - timedelta(hours=h) for h in (3, 2, 1)]
 
 
 async def test_late_correction(
     client: SmartMeClient, simulator: SmartMeSimulator, house: str
 ) -> None:
     """A corrected hour shows in history and truth; the next hour pays for it."""
-    hour = NOON - timedelta(hours=20)
+    hour = NOW_HOUR - timedelta(hours=20)
     start, end = hour - timedelta(hours=1), hour + timedelta(hours=3)
     before = interval_energies(
         await client.values_in_past_multiple(house, start, end, 60), 60
@@ -415,30 +381,30 @@ async def test_late_correction(
         simulator.revise(house, hour.replace(tzinfo=None), energy_import=1.0)
 
 
-# The client's rules and pure functions ------------------------------------------------
+# The client's rules -----------------------------------------------------------------
 
 
 async def test_client_refuses_what_smartme_would(client: SmartMeClient) -> None:
     """More than 1,000 values, negative intervals and naive times are caller bugs."""
     with pytest.raises(ValueError, match="history_windows"):
         await client.values_in_past_multiple(
-            BILANZ_ID, NOON - timedelta(hours=1000), NOON, 60
+            BILANZ_ID, NOW_HOUR - timedelta(hours=1000), NOW_HOUR, 60
         )
     assert (
         len(
             await client.values_in_past_multiple(
-                BILANZ_ID, NOON - timedelta(hours=999), NOON, 60
+                BILANZ_ID, NOW_HOUR - timedelta(hours=999), NOW_HOUR, 60
             )
         )
         == 1000
     )
     with pytest.raises(ValueError, match="negative"):
-        await client.values_in_past_multiple(BILANZ_ID, NOON, NOON, -1)
+        await client.values_in_past_multiple(BILANZ_ID, NOW_HOUR, NOW_HOUR, -1)
     with pytest.raises(ValueError, match="aware"):
-        await client.values_in_past(BILANZ_ID, NOON.replace(tzinfo=None))
+        await client.values_in_past(BILANZ_ID, NOW_HOUR.replace(tzinfo=None))
     with pytest.raises(ValueError, match="aware"):
         await client.values_in_past_multiple(
-            BILANZ_ID, NOON.replace(tzinfo=None), NOON, 0
+            BILANZ_ID, NOW_HOUR.replace(tzinfo=None), NOW_HOUR, 0
         )
 
 
@@ -447,130 +413,9 @@ async def test_times_in_any_zone(client: SmartMeClient) -> None:
     summer = timezone(timedelta(hours=2))
     readings = await client.values_in_past_multiple(
         BILANZ_ID,
-        (NOON - timedelta(hours=1)).astimezone(summer),
-        NOON.astimezone(summer),
+        (NOW_HOUR - timedelta(hours=1)).astimezone(summer),
+        NOW_HOUR.astimezone(summer),
         60,
     )
-    assert [r.time for r in readings] == [NOON - timedelta(hours=1), NOON]
+    assert [r.time for r in readings] == [NOW_HOUR - timedelta(hours=1), NOW_HOUR]
     assert all(r.time.tzinfo is UTC for r in readings)
-
-
-def test_windows() -> None:
-    """Windows hold at most 1,000 readings and share their boundary reading."""
-    start = NOON - timedelta(days=365)
-    windows = history_windows(start, NOON, 60)
-    assert windows[0][0] == start
-    assert windows[-1][1] == NOON
-    for (_, first_end), (second_start, _) in pairwise(windows):
-        assert first_end == second_start
-    assert all(history_count(a, b, 60) <= HISTORY_MAX_VALUES for a, b in windows)
-    assert history_count(*windows[0], 60) == HISTORY_MAX_VALUES
-    # An end off the grid ends with the last reading before it.
-    assert history_windows(NOON, NOON + timedelta(minutes=150), 60) == [
-        (NOON, NOON + timedelta(hours=2))
-    ]
-    assert history_windows(NOON, NOON, 15) == [(NOON, NOON)]
-    assert history_windows(NOON, NOON - timedelta(minutes=1), 15) == []
-    assert history_windows(NOON, NOON + timedelta(hours=3), 60, max_values=2) == [
-        (NOON, NOON + timedelta(hours=1)),
-        (NOON + timedelta(hours=1), NOON + timedelta(hours=2)),
-        (NOON + timedelta(hours=2), NOON + timedelta(hours=3)),
-    ]
-    with pytest.raises(ValueError, match="2 readings"):
-        history_windows(NOON, NOON, 60, max_values=1)
-    with pytest.raises(ValueError, match="at least 1"):
-        history_windows(NOON, NOON, 0)
-    with pytest.raises(ValueError, match="aware"):
-        history_windows(NOON.replace(tzinfo=None), NOON, 60)
-
-
-def test_energy_per_interval() -> None:
-    """Counter differences in kWh; gaps and steps back are unknown, not zero."""
-    readings = [
-        reading(0, 1000.0, 0.0),
-        reading(60, 1500.0, 0.0),
-        reading(120, 1400.0, 250.0),  # import went back: a correction
-        # 180 is missing: two unknown hours
-        reading(240, 2000.0, None),  # no export counter
-        reading(250, 9999.0, 9999.0),  # off the grid: not used
-        reading(300, 2600.0, 400.0),
-    ]
-    assert interval_energies(reversed(readings), 60) == [
-        IntervalEnergy(
-            start=NOON,
-            end=NOON + timedelta(hours=1),
-            energy_import=0.5,
-            energy_export=0.0,
-        ),
-        IntervalEnergy(
-            start=NOON + timedelta(hours=1),
-            end=NOON + timedelta(hours=2),
-            energy_import=None,
-            energy_export=0.25,
-        ),
-        IntervalEnergy(
-            start=NOON + timedelta(hours=2),
-            end=NOON + timedelta(hours=3),
-            energy_import=None,
-            energy_export=None,
-        ),
-        IntervalEnergy(
-            start=NOON + timedelta(hours=3),
-            end=NOON + timedelta(hours=4),
-            energy_import=None,
-            energy_export=None,
-        ),
-        IntervalEnergy(
-            start=NOON + timedelta(hours=4),
-            end=NOON + timedelta(hours=5),
-            energy_import=pytest.approx(0.6),
-            energy_export=None,
-        ),
-    ]
-
-
-def test_energy_unit_factor_and_edges() -> None:
-    """The unit factor applies to every difference; too few readings give nothing."""
-    pair = [reading(0, 2.0, 1.0), reading(15, 3.5, 1.0)]
-    [energy] = interval_energies(pair, 15, unit_factor=1.0)
-    assert (energy.energy_import, energy.energy_export) == (1.5, 0.0)
-    [energy] = interval_energies(pair, 15, unit_factor=1e-6)
-    assert energy.energy_import == pytest.approx(1.5e-6)
-    assert interval_energies(pair, 60) == []
-    assert interval_energies(pair[:1], 15) == []
-    assert interval_energies([], 15) == []
-    with pytest.raises(ValueError, match="at least 1"):
-        interval_energies(pair, 0)
-
-
-def test_unit_factor_measured_against_the_device_list() -> None:
-    """History counters are compared with the REST kWh like pushes are."""
-    history = reading(0, 1_234_567.0, 0.0)
-    rest = MeterReading(timestamp=NOON, energy_import=1234.6, energy_export=0.0)
-    assert history_energy_factor(history, rest) == 1e-3
-    in_kwh = reading(0, 1234.6, 0.0)
-    assert history_energy_factor(in_kwh, rest) == 1.0
-    far = MeterReading(
-        timestamp=NOON + timedelta(hours=2), energy_import=1234.6, energy_export=0.0
-    )
-    assert history_energy_factor(history, far) is None
-    too_small = MeterReading(timestamp=NOON, energy_import=0.5)
-    assert history_energy_factor(reading(0, 500.0), too_small) is None
-    assert history_energy_factor(reading(0, None, 2000.0), rest) is None
-    assert (
-        history_energy_factor(
-            reading(0, None, 2000.0), MeterReading(timestamp=None, energy_export=2.0)
-        )
-        == 1e-3
-    )
-
-
-def test_merge_keeps_the_first_of_a_time() -> None:
-    """Readings of overlapping calls merge into one sorted list."""
-    first = [reading(0, 1.0), reading(60, 2.0)]
-    second = [reading(60, 99.0), reading(120, 3.0)]
-    assert merge_readings([second, first]) == [
-        reading(0, 1.0),
-        reading(60, 99.0),
-        reading(120, 3.0),
-    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 import json
 import logging
 
@@ -23,14 +23,10 @@ from custom_components.solar_cloud.smartme.history import (
 from custom_components.solar_cloud.statistics import EnergyFlow
 
 from ..simulator.smartme import BILANZ_ID, PLUG_ID, SmartMeSimulator, utc_text
-from .conftest import SetUp
+from . import SetUp
+from .const import CHARGER_ID, HISTORY, NOW_HOUR, SECOND_CHARGER_ID, ZERO_CHARGER_ID
 
-NOON = datetime(2026, 10, 20, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)
-CHARGER_ID = "2acd74e0-ab66-6c37-17bf-a734f3b4a034"
-ZERO_CHARGER_ID = "be4ba20f-1a01-cb3a-8ce9-f1a56238ba4f"
-SECOND_CHARGER_ID = "5f448f0c-f749-614c-4a48-fc0c85d93587"
-HISTORY = "values_in_past_multiple"
 
 
 @pytest.fixture
@@ -84,21 +80,21 @@ async def test_a_series_per_counter_of_each_electricity_meter(
 async def test_windows_of_1000_hours_newest_first(source: SmartMeHistory) -> None:
     """A year: 9 windows per meter, newest first, every meter in turn."""
     meters = sorted({s.device_key for s in source.series()})
-    chunks = source.plan(NOON - timedelta(days=365), NOON)
+    chunks = source.plan(NOW_HOUR - timedelta(days=365), NOW_HOUR)
     assert len(chunks) == 9 * len(meters)
     assert [c.unit for c in chunks[: len(meters)]] == meters
-    assert chunks[0].end == NOON
-    assert chunks[-1].start == NOON - timedelta(days=365)
+    assert chunks[0].end == NOW_HOUR
+    assert chunks[-1].start == NOW_HOUR - timedelta(days=365)
     assert all(c.end - c.start <= 999 * HOUR for c in chunks)
     assert [c.start for c in chunks[:: len(meters)]] == sorted(
         {c.start for c in chunks}, reverse=True
     )
-    assert source.plan(NOON, NOON) == []
+    assert source.plan(NOW_HOUR, NOW_HOUR) == []
     # A meter whose history begins later is not asked for before.
-    source.begins[BILANZ_ID] = NOON - timedelta(days=30)
-    planned = source.plan(NOON - timedelta(days=365), NOON)
+    source.begins[BILANZ_ID] = NOW_HOUR - timedelta(days=30)
+    planned = source.plan(NOW_HOUR - timedelta(days=365), NOW_HOUR)
     assert [c for c in planned if c.unit == BILANZ_ID] == [
-        chunk(BILANZ_ID, NOON - timedelta(hours=768), NOON)
+        chunk(BILANZ_ID, NOW_HOUR - timedelta(hours=768), NOW_HOUR)
     ]
 
 
@@ -110,7 +106,7 @@ async def test_an_old_window_first_confirms_the_unit_with_one_call(
     """No reading near the device list's: one ValuesInPast there settles the unit."""
     caplog.set_level(logging.DEBUG, logger="custom_components.solar_cloud")
     simulator.log.clear()
-    old = chunk(BILANZ_ID, NOON - timedelta(days=10), NOON - timedelta(days=9))
+    old = chunk(BILANZ_ID, NOW_HOUR - timedelta(days=10), NOW_HOUR - timedelta(days=9))
     parts = await source.async_fetch(old)
     assert simulator.log.count("values_in_past") == 1
     assert source.factors == {BILANZ_ID: 1e-3}
@@ -138,10 +134,10 @@ async def test_a_new_meter_is_taken_as_wh_when_plausible(
 ) -> None:
     """A counter below 1 kWh cannot confirm the unit: Wh, if the answer fits it."""
     caplog.set_level(logging.DEBUG, logger="custom_components.solar_cloud")
-    window = chunk(ZERO_CHARGER_ID, NOON - 3 * HOUR, NOON)
+    window = chunk(ZERO_CHARGER_ID, NOW_HOUR - 3 * HOUR, NOW_HOUR)
     simulator.faults.add(
         HISTORY,
-        body=values_body([(NOON - 3 * HOUR, 0.0, None), (NOON, 600.0, None)]),
+        body=values_body([(NOW_HOUR - 3 * HOUR, 0.0, None), (NOW_HOUR, 600.0, None)]),
         times=1,
     )
     simulator.log.clear()
@@ -150,17 +146,21 @@ async def test_a_new_meter_is_taken_as_wh_when_plausible(
     assert source.factors == {}
     assert "counters taken as Wh (x 0.001 kWh)" in caplog.text
     # The energy between two readings three hours apart goes to the last hour.
-    assert part.energy == {NOON - HOUR: pytest.approx(0.6)}
-    assert (part.start, part.end) == (NOON - HOUR, NOON)
+    assert part.energy == {NOW_HOUR - HOUR: pytest.approx(0.6)}
+    assert (part.start, part.end) == (NOW_HOUR - HOUR, NOW_HOUR)
 
 
 @pytest.mark.parametrize(
     "readings",
     [
         # mWh taken for Wh: 600 kWh on a meter whose device list shows 0 kWh.
-        [(NOON - 2 * HOUR, 0.0), (NOON - HOUR, 300_000.0), (NOON, 600_000.0)],
+        [
+            (NOW_HOUR - 2 * HOUR, 0.0),
+            (NOW_HOUR - HOUR, 300_000.0),
+            (NOW_HOUR, 600_000.0),
+        ],
         # A reading out of line: in an unconfirmed unit, nothing is believed.
-        [(NOON - 2 * HOUR, 100.0), (NOON - HOUR, 0.0), (NOON, 200.0)],
+        [(NOW_HOUR - 2 * HOUR, 100.0), (NOW_HOUR - HOUR, 0.0), (NOW_HOUR, 200.0)],
     ],
 )
 async def test_an_implausible_answer_in_an_unconfirmed_unit_is_not_imported(
@@ -175,7 +175,10 @@ async def test_an_implausible_answer_in_an_unconfirmed_unit_is_not_imported(
         body=values_body([(at, value, None) for at, value in readings]),
         times=1,
     )
-    assert await source.async_fetch(chunk(ZERO_CHARGER_ID, NOON - 2 * HOUR, NOON)) == []
+    assert (
+        await source.async_fetch(chunk(ZERO_CHARGER_ID, NOW_HOUR - 2 * HOUR, NOW_HOUR))
+        == []
+    )
     assert "Not importing the smart-me history of #3 Parkplatz" in caplog.text
 
 
@@ -183,7 +186,7 @@ async def test_energy_across_a_gap_at_the_start_of_a_window(
     source: SmartMeHistory, simulator: SmartMeSimulator
 ) -> None:
     """The first readings missing: the one before them brings the energy across."""
-    start = NOON - 6 * HOUR
+    start = NOW_HOUR - 6 * HOUR
     device = simulator.devices[BILANZ_ID]
     readings = []
     for hours in (3, 4, 5, 6):
@@ -193,14 +196,14 @@ async def test_energy_across_a_gap_at_the_start_of_a_window(
         readings.append((start + hours * HOUR, imported * 1000, exported * 1000))
     simulator.faults.add(HISTORY, body=values_body(readings), times=1)
     simulator.log.clear()
-    parts = await source.async_fetch(chunk(BILANZ_ID, start, NOON))
+    parts = await source.async_fetch(chunk(BILANZ_ID, start, NOW_HOUR))
     assert simulator.log.count("values_in_past") == 1
     part = next(p for p in parts if p.series.flow is EnergyFlow.IMPORT)
-    truth = simulator.truth(BILANZ_ID, start, NOON)
+    truth = simulator.truth(BILANZ_ID, start, NOW_HOUR)
     # The reading before is the last upload before 15:00 (a minute before it):
     # the hour before the first reading gets the energy since, the rest is exact.
     assert part.start == start + 2 * HOUR
-    assert part.end == NOON
+    assert part.end == NOW_HOUR
     assert part.energy[start + 2 * HOUR] == pytest.approx(101.632 / 60, rel=0.3)
     for hours in (3, 4, 5):
         hour = start + hours * HOUR
@@ -213,19 +216,19 @@ async def test_a_meter_no_longer_listed_is_not_asked_for(
 ) -> None:
     """The account dropped the meter: nothing is fetched for it."""
     simulator.log.clear()
-    assert await source.async_fetch(chunk("gone", NOON - HOUR, NOON)) == []
-    source.begins[PLUG_ID] = NOON
-    assert await source.async_fetch(chunk(PLUG_ID, NOON - HOUR, NOON)) == []
+    assert await source.async_fetch(chunk("gone", NOW_HOUR - HOUR, NOW_HOUR)) == []
+    source.begins[PLUG_ID] = NOW_HOUR
+    assert await source.async_fetch(chunk(PLUG_ID, NOW_HOUR - HOUR, NOW_HOUR)) == []
     assert simulator.log.count(HISTORY) == 0
     simulator.faults.add(HISTORY, body=b"[]", times=1)
-    assert await source.async_fetch(chunk(BILANZ_ID, NOON - HOUR, NOON)) == []
+    assert await source.async_fetch(chunk(BILANZ_ID, NOW_HOUR - HOUR, NOW_HOUR)) == []
 
 
 # The energy of a counter's readings ---------------------------------------------
 
 
 def points(*values: float, every: timedelta = HOUR) -> list[tuple[datetime, float]]:
-    return [(NOON + every * index, value) for index, value in enumerate(values)]
+    return [(NOW_HOUR + every * index, value) for index, value in enumerate(values)]
 
 
 def test_hourly_readings_give_each_hour_its_difference() -> None:
@@ -233,11 +236,15 @@ def test_hourly_readings_give_each_hour_its_difference() -> None:
     counted = counter_energy(points(1000.0, 1500.0, 1500.0, 4000.0), 1e-3)
     assert counted is not None
     assert counted.energy == {
-        NOON: pytest.approx(0.5),
-        NOON + HOUR: 0.0,
-        NOON + 2 * HOUR: pytest.approx(2.5),
+        NOW_HOUR: pytest.approx(0.5),
+        NOW_HOUR + HOUR: 0.0,
+        NOW_HOUR + 2 * HOUR: pytest.approx(2.5),
     }
-    assert (counted.start, counted.end, counted.held) == (NOON, NOON + 3 * HOUR, 0)
+    assert (counted.start, counted.end, counted.held) == (
+        NOW_HOUR,
+        NOW_HOUR + 3 * HOUR,
+        0,
+    )
     assert counted.highest == 4000.0
 
 
@@ -249,8 +256,8 @@ def test_a_glitch_keeps_the_total() -> None:
         assert counted.held == 1
         # 1000 -> 3000 Wh over two hours: the hour before the later reading.
         assert counted.energy == {
-            NOON + HOUR: pytest.approx(2.0),
-            NOON + 2 * HOUR: pytest.approx(0.5),
+            NOW_HOUR + HOUR: pytest.approx(2.0),
+            NOW_HOUR + 2 * HOUR: pytest.approx(0.5),
         }
 
 
@@ -259,16 +266,16 @@ def test_a_replaced_meter_counts_on_from_its_new_counter() -> None:
     counted = counter_energy(points(9_000_000.0, 9_001_000.0, 10.0, 510.0), 1e-3)
     assert counted is not None
     assert counted.held == 1
-    assert counted.energy == {NOON: pytest.approx(1.0), NOON + 2 * HOUR: 0.5}
-    assert counted.end == NOON + 3 * HOUR
+    assert counted.energy == {NOW_HOUR: pytest.approx(1.0), NOW_HOUR + 2 * HOUR: 0.5}
+    assert counted.end == NOW_HOUR + 3 * HOUR
 
 
 def test_a_held_reading_at_the_end_is_not_covered() -> None:
     """The answer covers up to its last reading in line."""
     counted = counter_energy(points(1000.0, 2000.0, 0.0), 1e-3)
     assert counted is not None
-    assert counted.end == NOON + HOUR
-    assert counted.energy == {NOON: pytest.approx(1.0)}
+    assert counted.end == NOW_HOUR + HOUR
+    assert counted.energy == {NOW_HOUR: pytest.approx(1.0)}
 
 
 def test_more_than_a_megawatt_is_out_of_line() -> None:
@@ -277,7 +284,7 @@ def test_more_than_a_megawatt_is_out_of_line() -> None:
     counted = counter_energy(points(0.0, limit, limit * 2 + 1), 1e-3)
     assert counted is not None
     assert counted.held == 1
-    assert counted.energy == {NOON: pytest.approx(MAX_METER_POWER_KW)}
+    assert counted.energy == {NOW_HOUR: pytest.approx(MAX_METER_POWER_KW)}
     over_two = counter_energy(points(0.0, limit * 2, every=2 * HOUR), 1e-3)
     assert over_two is not None
     assert over_two.held == 0
@@ -287,17 +294,23 @@ def test_readings_off_the_hour() -> None:
     """Energy goes to the hour that ends with or holds the later reading."""
     half = timedelta(minutes=30)
     counted = counter_energy(
-        [(NOON + half, 0.0), (NOON + HOUR + half, 1000.0), (NOON + 2 * HOUR, 1500.0)],
+        [
+            (NOW_HOUR + half, 0.0),
+            (NOW_HOUR + HOUR + half, 1000.0),
+            (NOW_HOUR + 2 * HOUR, 1500.0),
+        ],
         1e-3,
     )
     assert counted is not None
-    assert counted.energy == {NOON + HOUR: pytest.approx(1.5)}
-    assert counted.start == NOON + HOUR
-    assert counted.end == NOON + 2 * HOUR
+    assert counted.energy == {NOW_HOUR + HOUR: pytest.approx(1.5)}
+    assert counted.start == NOW_HOUR + HOUR
+    assert counted.end == NOW_HOUR + 2 * HOUR
     assert counter_energy(points(1.0), 1e-3) is None
-    repeated = counter_energy([(NOON, 1.0), (NOON, 5.0), (NOON + HOUR, 2.0)], 1.0)
+    repeated = counter_energy(
+        [(NOW_HOUR, 1.0), (NOW_HOUR, 5.0), (NOW_HOUR + HOUR, 2.0)], 1.0
+    )
     assert repeated is not None
-    assert repeated.energy == {NOON: 1.0}
+    assert repeated.energy == {NOW_HOUR: 1.0}
 
 
 async def test_what_cannot_be_counted_is_left_out(
@@ -307,10 +320,14 @@ async def test_what_cannot_be_counted_is_left_out(
     source.factors[BILANZ_ID] = 1e-3
     simulator.faults.add(
         HISTORY,
-        body=values_body([(NOON - 2 * HOUR, 1000.0, 5.0), (NOON - HOUR, 0.0, None)]),
+        body=values_body(
+            [(NOW_HOUR - 2 * HOUR, 1000.0, 5.0), (NOW_HOUR - HOUR, 0.0, None)]
+        ),
         times=1,
     )
-    assert await source.async_fetch(chunk(BILANZ_ID, NOON - 2 * HOUR, NOON)) == []
+    assert (
+        await source.async_fetch(chunk(BILANZ_ID, NOW_HOUR - 2 * HOUR, NOW_HOUR)) == []
+    )
 
 
 async def test_without_a_time_or_an_answer_the_unit_stays_unconfirmed(
@@ -326,7 +343,7 @@ async def test_without_a_time_or_an_answer_the_unit_stays_unconfirmed(
     coordinator.device = replace(
         device, reading=replace(device.reading, timestamp=None)
     )
-    old = chunk(PLUG_ID, NOON - timedelta(days=3), NOON - timedelta(days=2))
+    old = chunk(PLUG_ID, NOW_HOUR - timedelta(days=3), NOW_HOUR - timedelta(days=2))
     assert await source.async_fetch(old)
     coordinator.device = device
     simulator.faults.add("values_in_past", status=204, body=b"", times=1)

@@ -37,9 +37,8 @@ from ..simulator.smartme import (
     SmartMeSimulator,
     household_device,
 )
-from .conftest import SetUp
-
-CHARGER_ID = "2acd74e0-ab66-6c37-17bf-a734f3b4a034"
+from . import SetUp
+from .const import CHARGER_ID, USERNAME
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -178,7 +177,7 @@ async def test_basic_auth_repair_issue(
         DOMAIN, f"{basic_entry.entry_id}_smartme_basic_auth_deprecated"
     )
     assert issue is not None
-    assert issue.translation_placeholders == {"entry": "owner@example.com"}
+    assert issue.translation_placeholders == {"entry": USERNAME}
 
 
 async def test_api_key_accounts_have_no_basic_auth_issue(

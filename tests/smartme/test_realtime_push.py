@@ -4,33 +4,25 @@ from __future__ import annotations
 
 from datetime import timedelta
 import random
-import sys
 import types
 from typing import Any
-from unittest.mock import AsyncMock, patch
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.util.aiohttp import MockRequest
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.api.smartme import (
     RealtimeDeviceData,
     encode_realtime,
 )
-from custom_components.solar_cloud.const import DOMAIN
-from custom_components.solar_cloud.smartme import cloudhook
 from custom_components.solar_cloud.smartme.const import (
-    CONF_CLOUDHOOK_URL,
-    CONF_REALTIME_URL,
     PUSH_WINDOW,
     SAFETY_POLL_INTERVAL,
 )
-from custom_components.solar_cloud.smartme.data import SmartMeData, smartme_data
+from custom_components.solar_cloud.smartme.data import smartme_data
 from custom_components.solar_cloud.smartme.webhook import basic_auth_header
 
 from ..common import async_advance
@@ -41,12 +33,16 @@ from ..simulator.smartme import (
     SimDevice,
     SmartMeSimulator,
 )
-from .conftest import WEBHOOK_ID, SetUp
-
-CHARGER_ID = "2acd74e0-ab66-6c37-17bf-a734f3b4a034"
-ZERO_CHARGER_ID = "be4ba20f-1a01-cb3a-8ce9-f1a56238ba4f"
-HOOK_PATH = f"/api/webhook/{WEBHOOK_ID}"
-AUTH = {"Authorization": basic_auth_header("solar_cloud", "push-secret")}
+from . import SetUp
+from .const import (
+    CHARGER_ID,
+    HOOK_PATH,
+    PUSH_AUTH,
+    WEBHOOK_ID,
+    WEBHOOK_PASSWORD,
+    WEBHOOK_USERNAME,
+    ZERO_CHARGER_ID,
+)
 
 
 @pytest.fixture
@@ -61,10 +57,6 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
     return current.state
 
 
-def data_of(hass: HomeAssistant, entry: MockConfigEntry) -> SmartMeData:
-    return smartme_data(entry)
-
-
 @pytest.mark.usefixtures("external_url", "entity_registry_enabled_by_default")
 async def test_push_reaches_state(
     hass: HomeAssistant,
@@ -77,8 +69,8 @@ async def test_push_reaches_state(
     await setup_entry()
     [registration] = simulator.registrations.values()
     assert registration["ApiUrl"] == f"{external_url}{HOOK_PATH}"
-    assert registration["BasicAuthUsername"] == "solar_cloud"
-    assert registration["BasicAuthPassword"] == "push-secret"
+    assert registration["BasicAuthUsername"] == WEBHOOK_USERNAME
+    assert registration["BasicAuthPassword"] == WEBHOOK_PASSWORD
     before = float(state(hass, "sensor.bilanz_vk_energy_import"))
     assert state(hass, "sensor.bilanz_vk_frequency") == "unknown"
 
@@ -110,7 +102,7 @@ async def test_push_units_are_calibrated_per_device(
     frozen.tick(timedelta(seconds=20))
     assert await simulator.push([CHARGER_ID, BILANZ_ID]) == [200, 200]
     await hass.async_block_till_done()
-    coordinators = data_of(hass, entry).account.device_coordinators
+    coordinators = smartme_data(entry).account.device_coordinators
     assert coordinators[CHARGER_ID].scale.energy_factor == 1e-6
     assert coordinators[BILANZ_ID].scale.energy_factor == 1e-3
     charger = simulator.devices[CHARGER_ID]
@@ -127,7 +119,7 @@ async def test_push_units_are_calibrated_per_device(
     "headers",
     [
         {},
-        {"Authorization": basic_auth_header("solar_cloud", "wrong")},
+        {"Authorization": basic_auth_header(WEBHOOK_USERNAME, "wrong")},
         {"Authorization": "Bearer x"},
         {"Authorization": "Basic é"},
     ],
@@ -146,7 +138,7 @@ async def test_push_without_credentials_is_refused(
     )
     assert response.status == 401
     assert response.headers["WWW-Authenticate"].startswith("Basic")
-    realtime = data_of(hass, entry).realtime
+    realtime = smartme_data(entry).realtime
     assert realtime is not None
     assert realtime.webhook.stats.unauthorized == 1
     assert realtime.webhook.stats.applied == 0
@@ -158,7 +150,7 @@ async def test_only_post(
 ) -> None:
     """The webhook takes POST only."""
     await setup_entry()
-    response = await ha_client.put(HOOK_PATH, data=b"", headers=AUTH)
+    response = await ha_client.put(HOOK_PATH, data=b"", headers=PUSH_AUTH)
     assert response.status == 405
 
 
@@ -176,10 +168,10 @@ async def test_push_too_large(
         yield body[100_000:]
 
     response = await ha_client.post(
-        HOOK_PATH, data=stream() if chunked else body, headers=AUTH
+        HOOK_PATH, data=stream() if chunked else body, headers=PUSH_AUTH
     )
     assert response.status == 413
-    realtime = data_of(hass, entry).realtime
+    realtime = smartme_data(entry).realtime
     assert realtime is not None
     assert realtime.webhook.stats.too_large == 1
 
@@ -194,10 +186,12 @@ async def test_garbage_is_400(
     """A body that is not a DeviceDataArray is refused, nothing changes."""
     entry = await setup_entry()
     before = state(hass, "sensor.bilanz_vk_power")
-    response = await ha_client.post(HOOK_PATH, data=b"\xff\xfe garbage", headers=AUTH)
+    response = await ha_client.post(
+        HOOK_PATH, data=b"\xff\xfe garbage", headers=PUSH_AUTH
+    )
     assert response.status == 400
     assert state(hass, "sensor.bilanz_vk_power") == before
-    realtime = data_of(hass, entry).realtime
+    realtime = smartme_data(entry).realtime
     assert realtime is not None
     assert realtime.webhook.stats.bad_payload == 1
     assert "not smart-me data" in caplog.text
@@ -229,7 +223,7 @@ async def test_unknown_device_reads_the_list_once(
     assert await simulator.push(payload=payload) == [200]
     await hass.async_block_till_done(wait_background_tasks=True)
     assert simulator.log.count("devices") == 1
-    realtime = data_of(hass, entry).realtime
+    realtime = smartme_data(entry).realtime
     assert realtime is not None
     assert realtime.webhook.stats.unknown_devices == {new.id: 2}
     # Once the account lists it, the device gets its entities.
@@ -261,11 +255,11 @@ async def test_out_of_order_pushes(
     )
     for item in (newer, older):
         response = await ha_client.post(
-            HOOK_PATH, data=encode_realtime([item]), headers=AUTH
+            HOOK_PATH, data=encode_realtime([item]), headers=PUSH_AUTH
         )
         assert response.status == 200
     assert state(hass, "sensor.bilanz_vk_voltage_l1") == "230.0"
-    realtime = data_of(hass, entry).realtime
+    realtime = smartme_data(entry).realtime
     assert realtime is not None
     assert (realtime.webhook.stats.applied, realtime.webhook.stats.not_newer) == (1, 1)
     # The next poll reports the upload of 12:00:00, older than the push.
@@ -299,9 +293,9 @@ async def test_burst_of_1000_pushes(
         for n in range(1000)
     ]
     for body in bodies:
-        response = await ha_client.post(HOOK_PATH, data=body, headers=AUTH)
+        response = await ha_client.post(HOOK_PATH, data=body, headers=PUSH_AUTH)
         assert response.status == 200
-    realtime = data_of(hass, entry).realtime
+    realtime = smartme_data(entry).realtime
     assert realtime is not None
     assert realtime.webhook.stats.applied == 1000
     assert state(hass, "sensor.bilanz_vk_voltage_l1") == "299.9"
@@ -319,7 +313,7 @@ async def test_polling_backs_off_while_pushes_arrive(
     # Its zero counters keep its pushes uncalibrated (see test_calibration).
     del simulator.devices[ZERO_CHARGER_ID]
     entry = await setup_entry()
-    account = data_of(hass, entry).account
+    account = smartme_data(entry).account
     simulator.log.clear()
     for _ in range(10):
         frozen.tick(timedelta(seconds=30))
@@ -348,225 +342,7 @@ async def test_polling_goes_on_for_devices_that_do_not_push(
     frozen.tick(timedelta(seconds=30))
     await simulator.push()
     await hass.async_block_till_done()
-    assert data_of(hass, entry).account.update_interval == timedelta(seconds=60)
-
-
-async def test_no_url_keeps_polling(
-    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
-) -> None:
-    """Without cloud or external URL a repair issue says so; nothing registers."""
-    entry = await setup_entry()
-    issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"{entry.entry_id}_smartme_realtime_no_url"
-    )
-    assert issue is not None
-    assert simulator.registrations == {}
-    realtime = data_of(hass, entry).realtime
-    assert realtime is not None
-    assert realtime.state == "no_url"
-
-
-@pytest.mark.usefixtures("external_url")
-async def test_registration_refused_shows_instructions(
-    hass: HomeAssistant,
-    simulator: SmartMeSimulator,
-    setup_entry: SetUp,
-    external_url: str,
-) -> None:
-    """Without the licence, the URL and credentials are shown for the portal."""
-    simulator.account.realtime_licence = False
-    entry = await setup_entry()
-    issue = ir.async_get(hass).async_get_issue(
-        DOMAIN, f"{entry.entry_id}_smartme_realtime_manual"
-    )
-    assert issue is not None
-    placeholders = issue.translation_placeholders or {}
-    assert placeholders["url"] == f"{external_url}{HOOK_PATH}"
-    assert placeholders["username"] == "solar_cloud"
-    assert placeholders["password"] == "push-secret"
-    assert "professional licence" in placeholders["error"]
-    # Registered by hand in the portal, pushes are accepted.
-    simulator.registrations["manual"] = {
-        "Id": "manual",
-        "ApiUrl": placeholders["url"],
-        "BasicAuthUsername": "solar_cloud",
-        "BasicAuthPassword": "push-secret",
-    }
-    assert await simulator.push([BILANZ_ID]) == [200]
-
-
-@pytest.mark.usefixtures("external_url")
-async def test_registration_retried(
-    hass: HomeAssistant,
-    simulator: SmartMeSimulator,
-    setup_entry: SetUp,
-    frozen: FrozenDateTimeFactory,
-) -> None:
-    """A cloud outage during registration is retried later."""
-    simulator.faults.add("register", status=503, times=1)
-    entry = await setup_entry()
-    realtime = data_of(hass, entry).realtime
-    assert realtime is not None
-    assert realtime.state == "retrying"
-    await async_advance(hass, frozen, timedelta(minutes=5))
-    assert realtime.state == "registered"
-    assert len(simulator.registrations) == 1
-    assert entry.data[CONF_REALTIME_URL] == realtime.url
-
-
-@pytest.mark.usefixtures("external_url")
-async def test_registration_reused_and_old_ones_dropped(
-    hass: HomeAssistant,
-    simulator: SmartMeSimulator,
-    setup_entry: SetUp,
-    external_url: str,
-) -> None:
-    """The same registration is kept; this entry's outdated ones are deleted."""
-    url = f"{external_url}{HOOK_PATH}"
-    simulator.registrations = {
-        "same": {
-            "Id": "same",
-            "ApiUrl": url,
-            "BasicAuthUsername": "solar_cloud",
-            "BasicAuthPassword": "push-secret",
-        },
-        "twin": {
-            "Id": "twin",
-            "ApiUrl": url,
-            "BasicAuthUsername": "solar_cloud",
-            "BasicAuthPassword": "push-secret",
-        },
-        "old": {"Id": "old", "ApiUrl": f"https://old.example{HOOK_PATH}"},
-        "other": {"Id": "other", "ApiUrl": "https://someone.else/hook"},
-    }
-    # smart-me may list a registration without its id: it cannot be deleted.
-    simulator.registrations["anonymous"] = {
-        "ApiUrl": f"https://older.example{HOOK_PATH}"
-    }
-    entry = await setup_entry()
-    assert set(simulator.registrations) == {"same", "other", "anonymous"}
-    assert simulator.log.count("register") == 0
-    assert await hass.config_entries.async_remove(entry.entry_id)
-    assert set(simulator.registrations) == {"other", "anonymous"}
-
-
-@pytest.mark.usefixtures("external_url")
-async def test_removal_unregisters(
-    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
-) -> None:
-    """Deleting the entry deletes its registration at smart-me."""
-    entry = await setup_entry()
-    assert len(simulator.registrations) == 1
-    assert await hass.config_entries.async_remove(entry.entry_id)
-    await hass.async_block_till_done()
-    assert simulator.registrations == {}
-
-
-@pytest.mark.usefixtures("external_url")
-async def test_removal_tolerates_the_cloud_failing(
-    hass: HomeAssistant,
-    simulator: SmartMeSimulator,
-    setup_entry: SetUp,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    """A failing unregistration is logged, the entry goes anyway."""
-    entry = await setup_entry()
-    simulator.faults.add("registrations", status=500)
-    assert await hass.config_entries.async_remove(entry.entry_id)
-    assert "Could not remove the smart-me realtime registration" in caplog.text
-
-
-@pytest.mark.parametrize("realtime", [False])
-async def test_switching_realtime_off_unregisters(
-    hass: HomeAssistant,
-    simulator: SmartMeSimulator,
-    smartme_entry: MockConfigEntry,
-    setup_entry: SetUp,
-) -> None:
-    """An entry whose realtime option was turned off removes its registration."""
-    url = f"https://ha.example/api/webhook/{WEBHOOK_ID}"
-    simulator.registrations["ours"] = {"Id": "ours", "ApiUrl": url}
-    hass.config_entries.async_update_entry(
-        smartme_entry, data={**smartme_entry.data, CONF_REALTIME_URL: url}
-    )
-    await setup_entry()
-    assert simulator.registrations == {}
-    assert CONF_REALTIME_URL not in smartme_entry.data
-    assert smartme_data(smartme_entry).realtime is None
-
-
-async def test_cloudhook_when_cloud_is_subscribed(
-    hass: HomeAssistant,
-    simulator: SmartMeSimulator,
-    setup_entry: SetUp,
-    smartme_entry: MockConfigEntry,
-) -> None:
-    """With Home Assistant Cloud the webhook is reached through a cloudhook."""
-    hook = "https://hooks.nabu.casa/abc"
-    delete = AsyncMock()
-    with (
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.cloud_subscribed",
-            return_value=True,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_create_cloudhook",
-            AsyncMock(return_value=hook),
-        ) as create,
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_listen_connected",
-            return_value=lambda: None,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_delete_cloudhook",
-            delete,
-        ),
-    ):
-        await setup_entry()
-        create.assert_awaited_once_with(hass, WEBHOOK_ID)
-        assert smartme_entry.data[CONF_CLOUDHOOK_URL] == hook
-        [registration] = simulator.registrations.values()
-        assert registration["ApiUrl"] == hook
-        assert await hass.config_entries.async_remove(smartme_entry.entry_id)
-    delete.assert_awaited_once_with(hass, WEBHOOK_ID)
-    assert simulator.registrations == {}
-
-
-async def test_cloud_not_connected_registers_on_connect(
-    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
-) -> None:
-    """Subscribed but not connected: registration waits for the connection."""
-    listeners: list[Any] = []
-
-    def listen(hass: HomeAssistant, on_connected: Any) -> Any:
-        listeners.append(on_connected)
-        return lambda: None
-
-    create = AsyncMock(return_value=None)
-    with (
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.cloud_subscribed",
-            return_value=True,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_create_cloudhook",
-            create,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_listen_connected",
-            listen,
-        ),
-    ):
-        entry = await setup_entry()
-        realtime = data_of(hass, entry).realtime
-        assert realtime is not None
-        assert realtime.state == "waiting_for_cloud"
-        create.return_value = "https://hooks.nabu.casa/xyz"
-        await listeners[0]()
-    assert realtime.state == "registered"
-    assert [r["ApiUrl"] for r in simulator.registrations.values()] == [
-        "https://hooks.nabu.casa/xyz"
-    ]
+    assert smartme_data(entry).account.update_interval == timedelta(seconds=60)
 
 
 @pytest.mark.usefixtures("external_url")
@@ -575,7 +351,7 @@ async def test_handler_answers_anything(
 ) -> None:
     """Random bodies, as a cloudhook hands them over, get 200 or 400: no exception."""
     entry = await setup_entry()
-    realtime = data_of(hass, entry).realtime
+    realtime = smartme_data(entry).realtime
     assert realtime is not None
     rng = random.Random(5)
     valid = simulator.encode_push([BILANZ_ID, PLUG_ID])
@@ -585,57 +361,15 @@ async def test_handler_answers_anything(
     bodies += [valid[: rng.randrange(len(valid))] for _ in range(100)]
     for body in bodies:
         request = MockRequest(
-            content=body, mock_source="cloudhook", method="POST", headers=AUTH
+            content=body, mock_source="cloudhook", method="POST", headers=PUSH_AUTH
         )
         response = await realtime.webhook.async_handle(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
         assert response.status in (200, 400)
     request = MockRequest(
-        content=b"", mock_source="test", headers={**AUTH, "Content-Length": "x"}
+        content=b"", mock_source="test", headers={**PUSH_AUTH, "Content-Length": "x"}
     )
     response = await realtime.webhook.async_handle(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
     assert response.status == 200
-
-
-async def test_cloud_helpers_without_cloud(hass: HomeAssistant) -> None:
-    """Without the cloud integration nothing imports it."""
-    assert not cloudhook.cloud_subscribed(hass)
-    await cloudhook.async_delete_cloudhook(hass, "id")
-
-
-async def test_cloud_helpers_with_cloud(hass: HomeAssistant) -> None:
-    """The helpers ask Home Assistant Cloud when it is loaded."""
-
-    class CloudNotAvailable(Exception):  # noqa: N818 - cloud's own name
-        pass
-
-    class State:
-        CLOUD_CONNECTED = "connected"
-
-    listeners: list[Any] = []
-    fake = types.SimpleNamespace(
-        CloudNotAvailable=CloudNotAvailable,
-        CloudConnectionState=State,
-        async_active_subscription=lambda _: True,
-        async_create_cloudhook=AsyncMock(
-            side_effect=[CloudNotAvailable(), "https://hook"]
-        ),
-        async_delete_cloudhook=AsyncMock(side_effect=[None, CloudNotAvailable()]),
-        async_listen_connection_change=lambda _, target: (
-            listeners.append(target) or (lambda: None)
-        ),
-    )
-    hass.config.components.add("cloud")
-    on_connected = AsyncMock()
-    with patch.dict(sys.modules, {"homeassistant.components.cloud": fake}):
-        assert cloudhook.cloud_subscribed(hass)
-        assert await cloudhook.async_create_cloudhook(hass, "id") is None
-        assert await cloudhook.async_create_cloudhook(hass, "id") == "https://hook"
-        await cloudhook.async_delete_cloudhook(hass, "id")
-        await cloudhook.async_delete_cloudhook(hass, "id")
-        cloudhook.async_listen_connected(hass, on_connected)
-        await listeners[0]("disconnected")
-        await listeners[0](State.CLOUD_CONNECTED)
-    on_connected.assert_awaited_once()
 
 
 @pytest.mark.usefixtures("external_url")
@@ -647,10 +381,10 @@ async def test_unload_stops_the_webhook(
 ) -> None:
     """After unloading, pushes reach no handler (webhook answers 200 blindly)."""
     entry = await setup_entry()
-    realtime = data_of(hass, entry).realtime
+    realtime = smartme_data(entry).realtime
     assert realtime is not None
     assert await hass.config_entries.async_unload(entry.entry_id)
-    response = await ha_client.post(HOOK_PATH, data=b"\xff", headers=AUTH)
+    response = await ha_client.post(HOOK_PATH, data=b"\xff", headers=PUSH_AUTH)
     assert response.status == 200
     assert realtime.webhook.stats.received == 0
     assert entry.data[CONF_WEBHOOK_ID] == WEBHOOK_ID
@@ -660,44 +394,13 @@ async def test_unload_stops_the_webhook(
 async def test_body_lost_midway(hass: HomeAssistant, setup_entry: SetUp) -> None:
     """A sender that goes away mid-body gets a 400, nothing raised."""
     entry = await setup_entry()
-    realtime = data_of(hass, entry).realtime
+    realtime = smartme_data(entry).realtime
     assert realtime is not None
 
     class Broken:
         async def read(self, count: int = -1) -> bytes:
             raise OSError("connection reset")
 
-    request = types.SimpleNamespace(headers=AUTH, content=Broken())
+    request = types.SimpleNamespace(headers=PUSH_AUTH, content=Broken())
     response = await realtime.webhook.async_handle(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
     assert response.status == 400
-
-
-async def test_stored_cloudhook_is_reused(
-    hass: HomeAssistant,
-    simulator: SmartMeSimulator,
-    smartme_entry: MockConfigEntry,
-    setup_entry: SetUp,
-) -> None:
-    """A cloudhook created before is used again, not created anew."""
-    hook = "https://hooks.nabu.casa/kept"
-    hass.config_entries.async_update_entry(
-        smartme_entry, data={**smartme_entry.data, CONF_CLOUDHOOK_URL: hook}
-    )
-    create = AsyncMock()
-    with (
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.cloud_subscribed",
-            return_value=True,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_create_cloudhook",
-            create,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_listen_connected",
-            return_value=lambda: None,
-        ),
-    ):
-        await setup_entry()
-    create.assert_not_awaited()
-    assert [r["ApiUrl"] for r in simulator.registrations.values()] == [hook]

@@ -14,7 +14,7 @@ import pytest
 
 from ..common import async_advance
 from ..simulator.smartme import BILANZ_ID, PLUG_ID, SmartMeSimulator
-from .conftest import SetUp
+from . import SetUp
 
 RELAY = "switch.boiler_plug_relay"
 OUTPUT_1 = "switch.bilanz_vk_output_1"

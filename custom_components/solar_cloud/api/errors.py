@@ -1,7 +1,8 @@
 """The one exception hierarchy every vendor client raises.
 
 A client absorbs its vendor's quirks and raises one of these. The Home
-Assistant layer maps them in one place (``errors.py`` above this package).
+Assistant layer maps them in one place (``error_mapping.py`` above this
+package; config flows through ``flow_base.FlowErrors``).
 
 ``reason`` is an optional stable, snake_case code naming the cause more
 precisely than the class does (``account_locked``, ``code_flow_credentials``).

@@ -20,6 +20,8 @@ from yarl import URL
 from .errors import ApiConnectionError, ApiResponseError
 
 DEFAULT_TIMEOUT = 30.0
+MAX_BODY = 16 * 1024 * 1024
+"""Bytes a response body may have: the largest real answers are a few MiB."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,21 @@ class RawResponse:
             ) from err
 
 
+async def _read_bounded(response: aiohttp.ClientResponse) -> bytes:
+    """Return the body, refusing one larger than ``MAX_BODY`` before it is read."""
+    too_large = ApiResponseError(
+        f"Response from {response.url.path} is larger than {MAX_BODY} bytes"
+    )
+    if (response.content_length or 0) > MAX_BODY:
+        raise too_large
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise too_large
+    return bytes(body)
+
+
 async def send(
     session: aiohttp.ClientSession,
     method: str,
@@ -61,10 +78,11 @@ async def send(
     request_timeout: float = DEFAULT_TIMEOUT,
     **kwargs: Any,
 ) -> RawResponse:
-    """Send one request and read the whole response.
+    """Send one request and read the whole response (up to ``MAX_BODY`` bytes).
 
     Raises:
         ApiConnectionError: Nothing usable came back in time.
+        ApiResponseError: The body is larger than ``MAX_BODY``.
 
     """
     try:
@@ -72,7 +90,7 @@ async def send(
             asyncio.timeout(request_timeout),
             session.request(method, url, **kwargs) as response,
         ):
-            body = await response.read()
+            body = await _read_bounded(response)
             return RawResponse(
                 status=response.status,
                 headers=response.headers,

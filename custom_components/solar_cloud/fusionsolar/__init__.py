@@ -15,6 +15,7 @@ from ..runtime import (
     SolarCloudData,
     VendorIntegration,
 )
+from .actions import ACTIONS
 from .connection import (
     account_state,
     client_session,
@@ -152,4 +153,5 @@ INTEGRATION = VendorIntegration(
     async_setup_entry=_async_setup_entry,
     async_remove_entry=_async_remove_entry,
     options_flow=FusionSolarOptionsFlow,
+    actions=ACTIONS,
 )

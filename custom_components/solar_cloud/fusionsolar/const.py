@@ -24,3 +24,8 @@ STALE_AFTER: Final = 2 * REAL_TIME_PERIOD
 """Entities show their last value until it is older than two cloud refreshes."""
 ALARM_STALE_AFTER: Final = 2 * ALARM_PERIOD
 INVENTORY_INTERVAL: Final = timedelta(days=1)
+
+END_OF_CHARGE_SOC: Final = (90.0, 100.0)
+"""%: the range FusionSolar accepts for a battery's end-of-charge SOC."""
+END_OF_DISCHARGE_SOC: Final = (0.0, 20.0)
+"""%: the range FusionSolar accepts for a battery's end-of-discharge SOC."""

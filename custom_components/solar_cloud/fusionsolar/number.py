@@ -26,17 +26,12 @@ from ..api.fusionsolar.models import BatteryConfiguration, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
-from .const import STALE_AFTER
+from .const import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC, STALE_AFTER
 from .coordinator import (
     FusionSolarControlStateCoordinator,
     FusionSolarRealTimeCoordinator,
 )
-from .data import (
-    END_OF_CHARGE_SOC,
-    END_OF_DISCHARGE_SOC,
-    FusionSolarData,
-    fusionsolar_data,
-)
+from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarEntity
 from .select import CONTROL_STALE_AFTER
 

@@ -13,6 +13,7 @@ from ..api.sma.token import async_logout
 from ..const import LOGGER
 from ..oauth import async_get_entry_implementation
 from ..runtime import SolarCloudConfigEntry, VendorIntegration
+from .actions import ACTIONS
 from .concurrency import gather_all
 from .connection import async_token_source, create_client, endpoints_of, oauth_endpoints
 from .const import CONF_FLOW, SmaFlow
@@ -116,4 +117,5 @@ INTEGRATION = VendorIntegration(
     async_setup_entry=_async_setup_entry,
     async_remove_entry=_async_remove_entry,
     options_flow=SmaOptionsFlow,
+    actions=ACTIONS,
 )

@@ -6,20 +6,16 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, override
 
 from homeassistant.core import HomeAssistant, ServiceResponse
-from homeassistant.exceptions import ServiceValidationError
-from homeassistant.util import dt as dt_util
 
-from ..actions import ActionTarget, FeedInLimitRequest
 from ..api import SolarCloudApiError
 from ..api.auth import TokenSource
 from ..api.sma import FeedInLimitCommand, SmaClient, SmaClientCredentials
-from ..const import DOMAIN, LOGGER, Vendor
+from ..const import LOGGER, Vendor
 from ..error_mapping import translate_action_errors
 from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, HistorySource
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .const import CONF_ENVIRONMENT, CONF_FLOW
 from .coordinator import PlantData, SmaDeviceCoordinator, SmaPlantCoordinator
-from .feed_in import feed_in_command
 from .history import SmaHistory
 from .inventory import SmaInventoryCoordinator, SmaPlant
 
@@ -100,45 +96,6 @@ class SmaData(SolarCloudData):
                 await self.tokens.async_logout()
             except SolarCloudApiError as err:
                 LOGGER.debug("SMA logout failed: %s", err)
-
-    @override
-    async def async_set_feed_in_limit(
-        self, target: ActionTarget, request: FeedInLimitRequest
-    ) -> ServiceResponse:
-        command = feed_in_command(request, dt_util.utcnow())
-        return await self.async_send_feed_in_limit(self._feed_in_plant(target), command)
-
-    def _feed_in_plant(self, target: ActionTarget) -> str:
-        """Return the plant an action is for; a device stands for its plant."""
-        if target.device_key is None:
-            if len(self.plants) != 1:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN,
-                    translation_key="sma_plant_required",
-                    translation_placeholders={"entry": self.entry.title},
-                )
-            key: str | None = next(iter(self.plants))
-        else:
-            key = next(
-                (
-                    plant_key
-                    for plant_key in self.plants
-                    if target.device_key
-                    in (plant_key, *(d.key for d in self.plant(plant_key).devices))
-                ),
-                None,
-            )
-        if key is None or not self.plant(key).feed_in_control:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="sma_feed_in_not_eligible",
-                translation_placeholders={
-                    "plant": self.plant(key).plant.name
-                    if key is not None
-                    else str(target.device_key)
-                },
-            )
-        return key
 
     async def async_send_feed_in_limit(
         self, key: str, command: FeedInLimitCommand

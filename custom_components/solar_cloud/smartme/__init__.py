@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
 
 from ..issues import async_create_issue, async_delete_issue
 from ..runtime import (
@@ -15,25 +14,24 @@ from ..runtime import (
     SolarCloudData,
     VendorIntegration,
 )
-from .calibration import PushCalibration
-from .client import async_create_client
+from .calibration import SmartMePushCalibration
+from .connection import async_create_client
 from .const import (
     CONF_AUTH_TYPE,
     CONF_REALTIME,
     CONF_REALTIME_URL,
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
-    AuthType,
+    ISSUE_BASIC_AUTH,
+    SmartMeAuthType,
 )
 from .coordinator import SmartMeAccountCoordinator
 from .data import SmartMeData
 from .history import SmartMeHistory
 from .options_flow import SmartMeOptionsFlow
-from .realtime import SmartMeRealtime, async_unregister
+from .realtime import SmartMeRealtime, async_remove_push_data, async_stop_pushes
 from .sensor import async_setup_sensors
 from .switch import async_setup_switches
-
-ISSUE_BASIC_AUTH = "smartme_basic_auth_deprecated"
 
 PLATFORMS: dict[Platform, PlatformSetup] = {
     Platform.SENSOR: async_setup_sensors,
@@ -49,7 +47,7 @@ async def _async_setup_entry(
         seconds=entry.options.get(CONF_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
     )
     # Stored units first: the device coordinators take them, before any push.
-    calibration = PushCalibration(hass, entry.entry_id)
+    calibration = SmartMePushCalibration(hass, entry.entry_id)
     await calibration.async_load()
     account = SmartMeAccountCoordinator(
         hass, entry, client, poll_interval=poll_interval, calibration=calibration
@@ -58,7 +56,7 @@ async def _async_setup_entry(
     account.async_watch_pushes()
 
     # smart-me removes Basic auth after November 2026.
-    if entry.data[CONF_AUTH_TYPE] == AuthType.BASIC:
+    if entry.data[CONF_AUTH_TYPE] == SmartMeAuthType.BASIC:
         async_create_issue(hass, entry, ISSUE_BASIC_AUTH)
     else:
         async_delete_issue(hass, entry, ISSUE_BASIC_AUTH)
@@ -75,37 +73,13 @@ async def _async_setup_entry(
         data.realtime.async_start()
     elif CONF_REALTIME_URL in entry.data:
         entry.async_create_background_task(
-            hass, _async_stop_pushes(hass, entry, data), "smart-me stop realtime"
+            hass, async_stop_pushes(hass, entry, client), "smart-me stop realtime"
         )
     return data
 
 
-async def _async_stop_pushes(
-    hass: HomeAssistant, entry: SolarCloudConfigEntry, data: SmartMeData
-) -> None:
-    """Unregister at smart-me after the user switched realtime off."""
-    await async_unregister(hass, entry, data.client)
-    hass.config_entries.async_update_entry(
-        entry, data={k: v for k, v in entry.data.items() if k != CONF_REALTIME_URL}
-    )
-
-
-async def _async_remove_entry(
-    hass: HomeAssistant, entry: SolarCloudConfigEntry
-) -> None:
-    """Remove the stored units, realtime registration and cloudhook of an entry."""
-    await PushCalibration(hass, entry.entry_id).async_remove()
-    if CONF_REALTIME_URL not in entry.data:
-        return
-    try:
-        client = await async_create_client(hass, entry)
-    except ConfigEntryNotReady:
-        return
-    await async_unregister(hass, entry, client)
-
-
 INTEGRATION = VendorIntegration(
     async_setup_entry=_async_setup_entry,
-    async_remove_entry=_async_remove_entry,
+    async_remove_entry=async_remove_push_data,
     options_flow=SmartMeOptionsFlow,
 )

@@ -55,7 +55,7 @@ class _CalibrationStore(Store[dict[str, Any]]):
         return {"devices": {}}
 
 
-class PushCalibration:
+class SmartMePushCalibration:
     """The push units of one entry's devices, loaded at setup, saved when measured."""
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:

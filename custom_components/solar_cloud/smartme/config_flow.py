@@ -14,7 +14,12 @@ import secrets
 from typing import Any
 
 from homeassistant.components.webhook import async_generate_id
-from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlowResult,
+)
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -23,7 +28,6 @@ from homeassistant.const import (
     CONF_USERNAME,
     CONF_WEBHOOK_ID,
 )
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
     TextSelector,
@@ -45,20 +49,20 @@ from ..api.smartme import (
     BasicAuth,
     OAuthAuth,
     SmartMeAuth,
-    SmartMeClient,
     User,
 )
 from ..const import LOGGER, Vendor
 from ..flow_base import PASSWORD_SELECTOR, SolarCloudFlowBase
-from .client import oauth_endpoints
+from .connection import create_client, oauth_endpoints
 from .const import (
+    CONF_AUTH_IMPLEMENTATION,
     CONF_AUTH_TYPE,
     CONF_REALTIME,
     CONF_SCAN_INTERVAL,
     CONF_WEBHOOK_PASSWORD,
     CONF_WEBHOOK_USERNAME,
     DEFAULT_SCAN_INTERVAL,
-    AuthType,
+    SmartMeAuthType,
 )
 
 AUTH_METHODS = ["smartme_basic", "smartme_apikey", "smartme_oauth"]
@@ -70,7 +74,7 @@ AUTH_KEYS = {
     CONF_API_KEY,
     CONF_URL,
     CONF_TOKEN,
-    "auth_implementation",
+    CONF_AUTH_IMPLEMENTATION,
 }
 WEBHOOK_USERNAME = "solar_cloud"
 USERNAME_SELECTOR = TextSelector(
@@ -84,13 +88,18 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
     _smartme_account: tuple[User, dict[str, Any]] | None = None
     _smartme_url: str = DEFAULT_URL
 
-    def _smartme_entry_data(self) -> Mapping[str, Any]:
-        """Return the data of the entry being updated, {} when adding one."""
-        if self.source == "reauth":
-            return self._get_reauth_entry().data
-        if self.source == "reconfigure":
-            return self._get_reconfigure_entry().data
-        return {}
+    def _smartme_updated_entry(self) -> ConfigEntry | None:
+        """Return the entry a reauth or reconfigure flow updates, None when adding one."""
+        if self.source == SOURCE_REAUTH:
+            return self._get_reauth_entry()
+        if self.source == SOURCE_RECONFIGURE:
+            return self._get_reconfigure_entry()
+        return None
+
+    def _smartme_current_url(self) -> str:
+        """Return the API URL of the entry being updated, the default when adding one."""
+        entry = self._smartme_updated_entry()
+        return entry.data.get(CONF_URL, DEFAULT_URL) if entry else DEFAULT_URL
 
     async def async_step_smartme(
         self, user_input: dict[str, Any] | None = None
@@ -122,22 +131,22 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Sign in with username and password."""
-        current = self._smartme_entry_data()
+        entry = self._smartme_updated_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            url = self.pop_url(user_input, current.get(CONF_URL, DEFAULT_URL))
-            auth = BasicAuth(user_input[CONF_USERNAME], user_input[CONF_PASSWORD])
-            user = await self._async_smartme_user(auth, url, errors, CONF_PASSWORD)
-            if user is not None:
-                return await self._async_smartme_signed_in(
-                    user,
-                    {
-                        CONF_AUTH_TYPE: AuthType.BASIC,
-                        CONF_USERNAME: user_input[CONF_USERNAME],
-                        CONF_PASSWORD: user_input[CONF_PASSWORD],
-                        CONF_URL: url,
-                    },
-                )
+            result = await self._async_smartme_sign_in(
+                BasicAuth(user_input[CONF_USERNAME], user_input[CONF_PASSWORD]),
+                {
+                    CONF_AUTH_TYPE: SmartMeAuthType.BASIC,
+                    CONF_USERNAME: user_input[CONF_USERNAME],
+                    CONF_PASSWORD: user_input[CONF_PASSWORD],
+                    CONF_URL: self.pop_url(user_input, self._smartme_current_url()),
+                },
+                errors,
+                CONF_PASSWORD,
+            )
+            if result is not None:
+                return result
         return self.async_show_form(
             step_id="smartme_basic",
             data_schema=self.add_suggested_values_to_schema(
@@ -145,10 +154,10 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
                     {
                         probatio.Required(CONF_USERNAME): USERNAME_SELECTOR,
                         probatio.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
-                        **self.url_section(current.get(CONF_URL, DEFAULT_URL)),
+                        **self.url_section(self._smartme_current_url()),
                     }
                 ),
-                {CONF_USERNAME: current.get(CONF_USERNAME)},
+                {CONF_USERNAME: entry.data.get(CONF_USERNAME) if entry else None},
             ),
             errors=errors,
         )
@@ -157,27 +166,26 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Sign in with an API key from the smart-me portal."""
-        current = self._smartme_entry_data()
         errors: dict[str, str] = {}
         if user_input is not None:
-            url = self.pop_url(user_input, current.get(CONF_URL, DEFAULT_URL))
-            auth = ApiKeyAuth(user_input[CONF_API_KEY])
-            user = await self._async_smartme_user(auth, url, errors, CONF_API_KEY)
-            if user is not None:
-                return await self._async_smartme_signed_in(
-                    user,
-                    {
-                        CONF_AUTH_TYPE: AuthType.API_KEY,
-                        CONF_API_KEY: user_input[CONF_API_KEY],
-                        CONF_URL: url,
-                    },
-                )
+            result = await self._async_smartme_sign_in(
+                ApiKeyAuth(user_input[CONF_API_KEY]),
+                {
+                    CONF_AUTH_TYPE: SmartMeAuthType.API_KEY,
+                    CONF_API_KEY: user_input[CONF_API_KEY],
+                    CONF_URL: self.pop_url(user_input, self._smartme_current_url()),
+                },
+                errors,
+                CONF_API_KEY,
+            )
+            if result is not None:
+                return result
         return self.async_show_form(
             step_id="smartme_apikey",
             data_schema=probatio.Schema(
                 {
                     probatio.Required(CONF_API_KEY): PASSWORD_SELECTOR,
-                    **self.url_section(current.get(CONF_URL, DEFAULT_URL)),
+                    **self.url_section(self._smartme_current_url()),
                 }
             ),
             errors=errors,
@@ -187,15 +195,14 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Authorize Home Assistant at smart-me (application credentials)."""
-        current = self._smartme_entry_data()
         if user_input is None:
             return self.async_show_form(
                 step_id="smartme_oauth",
                 data_schema=probatio.Schema(
-                    self.url_section(current.get(CONF_URL, DEFAULT_URL))
+                    self.url_section(self._smartme_current_url())
                 ),
             )
-        self._smartme_url = self.pop_url(user_input, current.get(CONF_URL, DEFAULT_URL))
+        self._smartme_url = self.pop_url(user_input, self._smartme_current_url())
         return await self.async_start_oauth(
             oauth_endpoints(self._smartme_url), self._async_smartme_oauth_done
         )
@@ -207,14 +214,32 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
         if user is None:
             return self.async_abort(reason="smartme_oauth_account_unreadable")
         return await self._async_smartme_signed_in(
-            user, {**data, CONF_AUTH_TYPE: AuthType.OAUTH, CONF_URL: self._smartme_url}
+            user,
+            {
+                **data,
+                CONF_AUTH_TYPE: SmartMeAuthType.OAUTH,
+                CONF_URL: self._smartme_url,
+            },
         )
+
+    async def _async_smartme_sign_in(
+        self,
+        auth: SmartMeAuth,
+        auth_data: dict[str, Any],
+        errors: dict[str, str],
+        field: str,
+    ) -> ConfigFlowResult | None:
+        """Sign in with ``auth`` at the URL of ``auth_data``; None: see ``errors``."""
+        user = await self._async_smartme_user(auth, auth_data[CONF_URL], errors, field)
+        if user is None:
+            return None
+        return await self._async_smartme_signed_in(user, auth_data)
 
     async def _async_smartme_user(
         self, auth: SmartMeAuth, url: str, errors: dict[str, str], field: str
     ) -> User | None:
         """Return the account the credentials open; else fill ``errors``."""
-        client = SmartMeClient(async_get_clientsession(self.hass), auth, base_url=url)
+        client = create_client(self.hass, auth, url)
         try:
             return await client.user()
         except ApiAuthenticationError:
@@ -235,13 +260,10 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
     ) -> ConfigFlowResult:
         """Update the entry being re-authenticated, or ask about realtime push."""
         await self.async_set_unique_id(user.id)
-        if self.source in ("reauth", "reconfigure"):
+        if (entry := self._smartme_updated_entry()) is not None:
+            # Not async_update_vendor_entry: that merges, and a changed sign-in
+            # method must drop the old method's keys.
             self._abort_if_unique_id_mismatch(reason="wrong_account")
-            entry = (
-                self._get_reauth_entry()
-                if self.source == "reauth"
-                else self._get_reconfigure_entry()
-            )
             kept = {k: v for k, v in entry.data.items() if k not in AUTH_KEYS}
             return self.async_update_reload_and_abort(entry, data={**kept, **auth_data})
         self._abort_if_unique_id_configured()

@@ -5,6 +5,8 @@ from enum import StrEnum
 from typing import Final
 
 CONF_AUTH_TYPE: Final = "auth_type"
+CONF_AUTH_IMPLEMENTATION: Final = "auth_implementation"
+"""Where Home Assistant's OAuth2 entries keep their application credential."""
 CONF_REALTIME: Final = "realtime"
 CONF_SCAN_INTERVAL: Final = "scan_interval"
 CONF_WEBHOOK_USERNAME: Final = "webhook_username"
@@ -14,7 +16,7 @@ CONF_REALTIME_URL: Final = "realtime_url"
 """The URL registered at smart-me, to unregister it later."""
 
 
-class AuthType(StrEnum):
+class SmartMeAuthType(StrEnum):
     """How an entry signs in (stored in entries: never rename)."""
 
     BASIC = "basic"
@@ -36,6 +38,9 @@ PUSH_WINDOW: Final = timedelta(minutes=5)
 PUSH_CHECK_INTERVAL: Final = timedelta(minutes=1)
 REALTIME_RETRY: Final = timedelta(minutes=5)
 """Retry a failed Realtime API registration after this long."""
+
+ISSUE_BASIC_AUTH: Final = "smartme_basic_auth_deprecated"
+"""The repair issue of an entry that still signs in with Basic auth."""
 
 MAX_PUSH_BYTES: Final = 256 * 1024
 WEBHOOK_NAME: Final = "Solar Cloud smart-me"

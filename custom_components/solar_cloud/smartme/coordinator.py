@@ -33,7 +33,7 @@ from ..const import LOGGER
 from ..coordinator import SolarCloudCoordinator
 from ..entity import async_remove_stale_devices
 from ..runtime import SolarCloudConfigEntry
-from .calibration import PushCalibration
+from .calibration import SmartMePushCalibration
 from .const import PUSH_CHECK_INTERVAL, PUSH_WINDOW, SAFETY_POLL_INTERVAL
 
 # Data pushed lately keeps a device's entities available while polls fail.
@@ -188,7 +188,7 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         client: SmartMeClient,
         *,
         poll_interval: timedelta,
-        calibration: PushCalibration,
+        calibration: SmartMePushCalibration,
     ) -> None:
         """Poll every ``poll_interval`` until pushes arrive."""
         super().__init__(

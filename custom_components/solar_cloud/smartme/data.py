@@ -5,9 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from homeassistant.const import CONF_URL
+
 from ..api.smartme import SmartMeClient
 from ..const import Vendor
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
+from .const import (
+    CONF_AUTH_IMPLEMENTATION,
+    CONF_CLOUDHOOK_URL,
+    CONF_REALTIME_URL,
+    CONF_WEBHOOK_PASSWORD,
+    CONF_WEBHOOK_USERNAME,
+)
 from .coordinator import SmartMeAccountCoordinator
 
 if TYPE_CHECKING:
@@ -23,12 +32,12 @@ class SmartMeData(SolarCloudData):
     vendor: ClassVar[Vendor] = Vendor.SMARTME
     redact_keys: ClassVar[frozenset[str]] = frozenset(
         {
-            "webhook_password",
-            "webhook_username",
-            "cloudhook_url",
-            "realtime_url",
-            "auth_implementation",
-            "url",  # the webhook URL holds the webhook id
+            CONF_WEBHOOK_PASSWORD,
+            CONF_WEBHOOK_USERNAME,
+            CONF_CLOUDHOOK_URL,
+            CONF_REALTIME_URL,
+            CONF_AUTH_IMPLEMENTATION,
+            CONF_URL,  # the webhook URL holds the webhook id
         }
     )
 

@@ -5,25 +5,12 @@ from __future__ import annotations
 from typing import override
 
 from homeassistant.core import callback
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 
-from ..api.smartme import Device
 from ..const import CONF_VENDOR
-from ..entity import SolarCloudEntity, device_identifier
-from .const import MANUFACTURER
+from ..entity import SolarCloudEntity
 from .coordinator import SmartMeDeviceCoordinator
-
-
-def device_info(vendor: str, device: Device) -> DeviceInfo:
-    """Return the registry entry of a smart-me device."""
-    return DeviceInfo(
-        identifiers={device_identifier(vendor, device.id)},
-        name=device.name,
-        manufacturer=MANUFACTURER,
-        model=device.model,
-        serial_number=str(device.serial) if device.serial is not None else None,
-    )
+from .devices import device_info
 
 
 class SmartMeEntity(SolarCloudEntity[SmartMeDeviceCoordinator]):

@@ -51,15 +51,16 @@ from typing import Any, Final, override
 
 from ..api.smartme import (
     HISTORY_ENERGY_FACTOR,
+    MAX_CALIBRATION_GAP,
+    MIN_CALIBRATION_KWH,
     Device,
     DeviceEnergyType,
     HistoryReading,
+    MeterReading,
     SmartMeClient,
     history_energy_factor,
     history_windows,
 )
-from ..api.smartme.obis import ENERGY_EXPORT, ENERGY_IMPORT
-from ..api.smartme.push import MAX_CALIBRATION_GAP, MIN_CALIBRATION_KWH
 from ..const import LOGGER, Vendor
 from ..history import HistoryChunk, HistorySource
 from ..statistics import HOUR, EnergyFlow, HistorySeries, SeriesEnergy, ceil_hour
@@ -73,27 +74,22 @@ transformer station delivers (1,600 A at 400 V, the largest low-voltage
 connection). Direct meters pass 80 A (55 kW); transformer (CT) meters and
 modules read bigger connections (a sample meter sees 110 kW). An hour with
 more energy is a glitch, or a unit taken 1,000 times too large."""
-_COUNTERS: Final = {EnergyFlow.IMPORT: ENERGY_IMPORT, EnergyFlow.EXPORT: ENERGY_EXPORT}
+
+
+def _counter(reading: HistoryReading | MeterReading, flow: EnergyFlow) -> float | None:
+    """Return the import or export counter of a history or device list reading."""
+    return reading.energy_import if flow is EnergyFlow.IMPORT else reading.energy_export
 
 
 def _flows(device: Device) -> tuple[EnergyFlow, ...]:
     """Return the flows of a meter whose device list shows that counter."""
     if device.energy_type is not DeviceEnergyType.ELECTRICITY:
         return ()
-    reading = device.reading
     return tuple(
         flow
-        for flow, counter in (
-            (EnergyFlow.IMPORT, reading.energy_import),
-            (EnergyFlow.EXPORT, reading.energy_export),
-        )
-        if counter is not None
+        for flow in (EnergyFlow.IMPORT, EnergyFlow.EXPORT)
+        if _counter(device.reading, flow) is not None
     )
-
-
-def _rest_kwh(device: Device, flow: EnergyFlow) -> float | None:
-    reading = device.reading
-    return reading.energy_import if flow is EnergyFlow.IMPORT else reading.energy_export
 
 
 def _hour_of(moment: datetime) -> datetime:
@@ -102,7 +98,7 @@ def _hour_of(moment: datetime) -> datetime:
 
 
 @dataclass(kw_only=True)
-class CounterEnergy:
+class SmartMeCounterEnergy:
     """The energy per hour of one counter, from consecutive readings."""
 
     energy: dict[datetime, float] = field(default_factory=dict)
@@ -128,7 +124,7 @@ def _in_line(
 
 def counter_energy(
     points: Sequence[tuple[datetime, float]], factor: float
-) -> CounterEnergy | None:
+) -> SmartMeCounterEnergy | None:
     """Return the energy per hour of a counter's readings (time, value), in time order.
 
     None with fewer than two readings. ``factor`` turns the counter into kWh.
@@ -137,7 +133,7 @@ def counter_energy(
         return None
     base = points[0]
     held: tuple[datetime, float] | None = None
-    result = CounterEnergy(
+    result = SmartMeCounterEnergy(
         start=_hour_of(points[1][0]),
         end=ceil_hour(base[0]),
         highest=max(value for _, value in points),
@@ -271,19 +267,18 @@ class SmartMeHistory(HistorySource):
         factor, confirmed = await self._async_factor(device, readings)
         parts = []
         for flow in _flows(device):
-            code = _COUNTERS[flow]
             counted = counter_energy(
                 [
-                    (item.time, item.values[code])
+                    (item.time, counter)
                     for item in points
-                    if code in item.values
+                    if (counter := _counter(item, flow)) is not None
                 ],
                 factor,
             )
             if counted is None:
                 continue
             if not confirmed and not _plausible(
-                counted, factor, _rest_kwh(device, flow)
+                counted, factor, _counter(device.reading, flow)
             ):
                 LOGGER.warning(
                     "Not importing the smart-me history of %s from %s to %s: its "
@@ -363,7 +358,9 @@ class SmartMeHistory(HistorySource):
         return HISTORY_ENERGY_FACTOR, False
 
 
-def _plausible(counted: CounterEnergy, factor: float, rest_kwh: float | None) -> bool:
+def _plausible(
+    counted: SmartMeCounterEnergy, factor: float, rest_kwh: float | None
+) -> bool:
     """Return whether readings in an unconfirmed unit can be believed.
 
     None held back as out of line, and no counter above the device list's

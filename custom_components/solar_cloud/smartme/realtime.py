@@ -17,6 +17,7 @@ from aiohttp.hdrs import METH_POST
 from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError
 
@@ -25,12 +26,14 @@ from ..api.smartme import RealtimeRegistration, RegistrationType, SmartMeClient
 from ..const import DOMAIN, LOGGER
 from ..issues import async_create_issue, async_delete_issue
 from ..runtime import SolarCloudConfigEntry
+from .calibration import SmartMePushCalibration
 from .cloudhook import (
     async_create_cloudhook,
     async_delete_cloudhook,
     async_listen_connected,
     cloud_subscribed,
 )
+from .connection import async_create_client
 from .const import (
     CONF_CLOUDHOOK_URL,
     CONF_REALTIME_URL,
@@ -40,13 +43,13 @@ from .const import (
     WEBHOOK_NAME,
 )
 from .coordinator import SmartMeAccountCoordinator
-from .webhook import RealtimeWebhook
+from .webhook import SmartMeRealtimeWebhook
 
 ISSUE_NO_URL = "smartme_realtime_no_url"
 ISSUE_MANUAL = "smartme_realtime_manual"
 
 
-class CloudNotConnectedError(Exception):
+class SmartMeCloudNotConnectedError(Exception):
     """Home Assistant Cloud is subscribed but not connected yet."""
 
 
@@ -56,14 +59,14 @@ async def async_webhook_url(
     """Return the URL smart-me can reach the entry's webhook at, if any.
 
     Raises:
-        CloudNotConnectedError: Cloud will give the URL once it is connected.
+        SmartMeCloudNotConnectedError: Cloud will give the URL once it is connected.
 
     """
     webhook_id = entry.data[CONF_WEBHOOK_ID]
     if cloud_subscribed(hass):
         if (url := entry.data.get(CONF_CLOUDHOOK_URL)) is None:
             if (url := await async_create_cloudhook(hass, webhook_id)) is None:
-                raise CloudNotConnectedError
+                raise SmartMeCloudNotConnectedError
             hass.config_entries.async_update_entry(
                 entry, data={**entry.data, CONF_CLOUDHOOK_URL: url}
             )
@@ -90,7 +93,7 @@ class SmartMeRealtime:
         self.hass = hass
         self.entry = entry
         self.client = client
-        self.webhook = RealtimeWebhook(
+        self.webhook = SmartMeRealtimeWebhook(
             account,
             username=entry.data[CONF_WEBHOOK_USERNAME],
             password=entry.data[CONF_WEBHOOK_PASSWORD],
@@ -139,7 +142,7 @@ class SmartMeRealtime:
         """Make sure smart-me pushes to the current URL of the webhook."""
         try:
             url = await async_webhook_url(self.hass, self.entry)
-        except CloudNotConnectedError:
+        except SmartMeCloudNotConnectedError:
             self.state = "waiting_for_cloud"
             LOGGER.debug("Home Assistant Cloud not connected yet; registering later")
             return
@@ -246,3 +249,27 @@ async def async_unregister(
         LOGGER.warning("Could not remove the smart-me realtime registration: %s", err)
     if CONF_CLOUDHOOK_URL in entry.data:
         await async_delete_cloudhook(hass, entry.data[CONF_WEBHOOK_ID])
+
+
+async def async_stop_pushes(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry, client: SmartMeClient
+) -> None:
+    """Unregister at smart-me after the user switched realtime off."""
+    await async_unregister(hass, entry, client)
+    hass.config_entries.async_update_entry(
+        entry, data={k: v for k, v in entry.data.items() if k != CONF_REALTIME_URL}
+    )
+
+
+async def async_remove_push_data(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> None:
+    """Remove the stored units, realtime registration and cloudhook of an entry."""
+    await SmartMePushCalibration(hass, entry.entry_id).async_remove()
+    if CONF_REALTIME_URL not in entry.data:
+        return
+    try:
+        client = await async_create_client(hass, entry)
+    except ConfigEntryNotReady:
+        return
+    await async_unregister(hass, entry, client)

@@ -78,20 +78,6 @@ def _electric(device: Device) -> bool:
     return device.energy_type is DeviceEnergyType.ELECTRICITY
 
 
-def _power(
-    key: str, value_fn: Callable[[MeterReading], float | None]
-) -> SmartMeSensorEntityDescription:
-    return SmartMeSensorEntityDescription(
-        key=key,
-        translation_key=f"smartme_{key}",
-        device_class=SensorDeviceClass.POWER,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        suggested_display_precision=0,
-        value_fn=value_fn,
-    )
-
-
 def _energy(
     key: str, value_fn: Callable[[MeterReading], float | None], *, enabled: bool = True
 ) -> SmartMeSensorEntityDescription:
@@ -108,13 +94,16 @@ def _energy(
     )
 
 
-def _phase(
+def _measurement(
     key: str,
     device_class: SensorDeviceClass,
     unit: str | None,
     value_fn: Callable[[MeterReading], float | None],
     *,
     precision: int = 1,
+    enabled: bool = True,
+    entity_category: EntityCategory | None = None,
+    exists_fn: Callable[[Device], bool] | None = None,
 ) -> SmartMeSensorEntityDescription:
     return SmartMeSensorEntityDescription(
         key=key,
@@ -123,7 +112,10 @@ def _phase(
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=unit,
         suggested_display_precision=precision,
+        entity_registry_enabled_default=enabled,
+        entity_category=entity_category,
         value_fn=value_fn,
+        exists_fn=exists_fn,
     )
 
 
@@ -152,10 +144,34 @@ def _volume(
 
 
 SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
-    _power("power", lambda r: r.power),
-    _power("power_l1", lambda r: r.power_l1),
-    _power("power_l2", lambda r: r.power_l2),
-    _power("power_l3", lambda r: r.power_l3),
+    _measurement(
+        "power",
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+        lambda r: r.power,
+        precision=0,
+    ),
+    _measurement(
+        "power_l1",
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+        lambda r: r.power_l1,
+        precision=0,
+    ),
+    _measurement(
+        "power_l2",
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+        lambda r: r.power_l2,
+        precision=0,
+    ),
+    _measurement(
+        "power_l3",
+        SensorDeviceClass.POWER,
+        UnitOfPower.WATT,
+        lambda r: r.power_l3,
+        precision=0,
+    ),
     _energy("energy_import", lambda r: r.energy_import),
     _energy("energy_export", lambda r: r.energy_export),
     _energy("energy_tariff_1", lambda r: r.energy_tariff_1),
@@ -165,116 +181,111 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
     _volume("water", SensorDeviceClass.WATER, DeviceEnergyType.WATER),
     _volume("gas", SensorDeviceClass.GAS, DeviceEnergyType.GAS),
     _volume("volume", SensorDeviceClass.VOLUME_STORAGE, None),
-    _phase(
+    _measurement(
         "flow_rate",
         SensorDeviceClass.VOLUME_FLOW_RATE,
         UnitOfVolumeFlowRate.CUBIC_METERS_PER_HOUR,
         lambda r: r.flow_rate,
         precision=3,
     ),
-    _phase(
+    _measurement(
         "voltage",
         SensorDeviceClass.VOLTAGE,
         UnitOfElectricPotential.VOLT,
         lambda r: r.voltage,
     ),
-    _phase(
+    _measurement(
         "voltage_l1",
         SensorDeviceClass.VOLTAGE,
         UnitOfElectricPotential.VOLT,
         lambda r: r.voltage_l1,
     ),
-    _phase(
+    _measurement(
         "voltage_l2",
         SensorDeviceClass.VOLTAGE,
         UnitOfElectricPotential.VOLT,
         lambda r: r.voltage_l2,
     ),
-    _phase(
+    _measurement(
         "voltage_l3",
         SensorDeviceClass.VOLTAGE,
         UnitOfElectricPotential.VOLT,
         lambda r: r.voltage_l3,
     ),
-    _phase(
+    _measurement(
         "current",
         SensorDeviceClass.CURRENT,
         UnitOfElectricCurrent.AMPERE,
         lambda r: r.current,
         precision=2,
     ),
-    _phase(
+    _measurement(
         "current_l1",
         SensorDeviceClass.CURRENT,
         UnitOfElectricCurrent.AMPERE,
         lambda r: r.current_l1,
         precision=2,
     ),
-    _phase(
+    _measurement(
         "current_l2",
         SensorDeviceClass.CURRENT,
         UnitOfElectricCurrent.AMPERE,
         lambda r: r.current_l2,
         precision=2,
     ),
-    _phase(
+    _measurement(
         "current_l3",
         SensorDeviceClass.CURRENT,
         UnitOfElectricCurrent.AMPERE,
         lambda r: r.current_l3,
         precision=2,
     ),
-    _phase(
+    _measurement(
         "power_factor",
         SensorDeviceClass.POWER_FACTOR,
         None,
         lambda r: r.power_factor,
         precision=2,
     ),
-    _phase(
+    _measurement(
         "power_factor_l1",
         SensorDeviceClass.POWER_FACTOR,
         None,
         lambda r: r.power_factor_l1,
         precision=2,
     ),
-    _phase(
+    _measurement(
         "power_factor_l2",
         SensorDeviceClass.POWER_FACTOR,
         None,
         lambda r: r.power_factor_l2,
         precision=2,
     ),
-    _phase(
+    _measurement(
         "power_factor_l3",
         SensorDeviceClass.POWER_FACTOR,
         None,
         lambda r: r.power_factor_l3,
         precision=2,
     ),
-    SmartMeSensorEntityDescription(
-        key="frequency",
-        translation_key="smartme_frequency",
-        device_class=SensorDeviceClass.FREQUENCY,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfFrequency.HERTZ,
-        suggested_display_precision=2,
-        entity_registry_enabled_default=False,
-        value_fn=lambda r: r.frequency,
+    _measurement(
+        "frequency",
+        SensorDeviceClass.FREQUENCY,
+        UnitOfFrequency.HERTZ,
+        lambda r: r.frequency,
+        precision=2,
+        enabled=False,
         # Only pushes carry the frequency; the device list has none.
         exists_fn=lambda device: (
             _electric(device) and device.sub_type is not MeterSubType.CHARGING_STATION
         ),
     ),
-    SmartMeSensorEntityDescription(
-        key="temperature",
-        translation_key="smartme_temperature",
-        device_class=SensorDeviceClass.TEMPERATURE,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        suggested_display_precision=1,
+    _measurement(
+        "temperature",
+        SensorDeviceClass.TEMPERATURE,
+        UnitOfTemperature.CELSIUS,
+        lambda r: r.temperature,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda r: r.temperature,
     ),
     SmartMeSensorEntityDescription(
         key="active_tariff",

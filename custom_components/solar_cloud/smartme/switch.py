@@ -17,8 +17,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from ..api.smartme import DeviceAction, MeterReading
-from ..api.smartme.obis import DIGITAL_OUTPUT, SWITCH_MAIN, SWITCH_PHASE
+from ..api.smartme import DeviceAction, MeterReading, SwitchOutput
 from ..entity import NewEntities, async_add_as_they_appear
 from ..error_mapping import translate_action_errors
 from ..runtime import SolarCloudConfigEntry
@@ -29,48 +28,30 @@ from .entity import SmartMeEntity
 
 @dataclass(frozen=True, kw_only=True)
 class SmartMeSwitchEntityDescription(SwitchEntityDescription):
-    """A switchable output of a smart-me device, by its action OBIS code."""
+    """A switchable output of a smart-me device."""
 
-    obis: str
+    output: SwitchOutput
     value_fn: Callable[[MeterReading], bool | None]
 
 
+def _switch(
+    key: str, output: SwitchOutput, value_fn: Callable[[MeterReading], bool | None]
+) -> SmartMeSwitchEntityDescription:
+    return SmartMeSwitchEntityDescription(
+        key=key, translation_key=f"smartme_{key}", output=output, value_fn=value_fn
+    )
+
+
 SWITCHES: tuple[SmartMeSwitchEntityDescription, ...] = (
-    SmartMeSwitchEntityDescription(
-        key="switch",
-        translation_key="smartme_switch",
-        obis=SWITCH_MAIN,
-        value_fn=lambda r: r.switch_on,
+    _switch("switch", SwitchOutput.SWITCH, lambda r: r.switch_on),
+    _switch("switch_l1", SwitchOutput.SWITCH_L1, lambda r: r.switch_l1),
+    _switch("switch_l2", SwitchOutput.SWITCH_L2, lambda r: r.switch_l2),
+    _switch("switch_l3", SwitchOutput.SWITCH_L3, lambda r: r.switch_l3),
+    _switch(
+        "digital_output_1", SwitchOutput.DIGITAL_OUTPUT_1, lambda r: r.digital_output_1
     ),
-    SmartMeSwitchEntityDescription(
-        key="switch_l1",
-        translation_key="smartme_switch_l1",
-        obis=SWITCH_PHASE[0],
-        value_fn=lambda r: r.switch_l1,
-    ),
-    SmartMeSwitchEntityDescription(
-        key="switch_l2",
-        translation_key="smartme_switch_l2",
-        obis=SWITCH_PHASE[1],
-        value_fn=lambda r: r.switch_l2,
-    ),
-    SmartMeSwitchEntityDescription(
-        key="switch_l3",
-        translation_key="smartme_switch_l3",
-        obis=SWITCH_PHASE[2],
-        value_fn=lambda r: r.switch_l3,
-    ),
-    SmartMeSwitchEntityDescription(
-        key="digital_output_1",
-        translation_key="smartme_digital_output_1",
-        obis=DIGITAL_OUTPUT[0],
-        value_fn=lambda r: r.digital_output_1,
-    ),
-    SmartMeSwitchEntityDescription(
-        key="digital_output_2",
-        translation_key="smartme_digital_output_2",
-        obis=DIGITAL_OUTPUT[1],
-        value_fn=lambda r: r.digital_output_2,
+    _switch(
+        "digital_output_2", SwitchOutput.DIGITAL_OUTPUT_2, lambda r: r.digital_output_2
     ),
 )
 
@@ -82,7 +63,7 @@ def switch_exists(
 ) -> bool:
     """Return whether a device has the switch: it reports it or offers its action."""
     return description.value_fn(reading) is not None or any(
-        action.on_off and action.obis == description.obis for action in actions
+        action.switch_output is description.output for action in actions
     )
 
 
@@ -119,8 +100,8 @@ class SmartMeSwitch(SmartMeEntity, SwitchEntity):
 
     async def _async_switch(self, on: bool) -> None:
         async with translate_action_errors(self.hass, self.coordinator.config_entry):
-            await self.coordinator.client.set_actions(
-                self.device_key, [(self.entity_description.obis, 1.0 if on else 0.0)]
+            await self.coordinator.client.switch(
+                self.device_key, self.entity_description.output, on
             )
         self._optimistic = (on, dt_util.utcnow())
         self._shown = (self.available, on)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(kw_only=True)
-class PushStats:
+class SmartMePushStats:
     """What the webhook received, for diagnostics."""
 
     received: int = 0
@@ -44,7 +44,7 @@ def basic_auth_header(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
-class RealtimeWebhook:
+class SmartMeRealtimeWebhook:
     """Receives pushes for one account."""
 
     def __init__(
@@ -52,7 +52,7 @@ class RealtimeWebhook:
     ) -> None:
         """Accept pushes that carry ``username`` and ``password``."""
         self.account = account
-        self.stats = PushStats()
+        self.stats = SmartMePushStats()
         self._expected = basic_auth_header(username, password).encode()
         self._refresh_requested: set[str] = set()
 

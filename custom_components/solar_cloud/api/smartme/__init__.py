@@ -23,7 +23,14 @@ from .models import (
     RegistrationType,
     User,
 )
-from .push import SCALED_FIELDS, PushScale, apply_push
+from .obis import SwitchOutput
+from .push import (
+    MAX_CALIBRATION_GAP,
+    MIN_CALIBRATION_KWH,
+    SCALED_FIELDS,
+    PushScale,
+    apply_push,
+)
 from .realtime import (
     RealtimeDeviceData,
     RealtimePayloadError,
@@ -35,6 +42,8 @@ __all__ = [
     "DEFAULT_URL",
     "HISTORY_ENERGY_FACTOR",
     "HISTORY_MAX_VALUES",
+    "MAX_CALIBRATION_GAP",
+    "MIN_CALIBRATION_KWH",
     "SCALED_FIELDS",
     "ApiKeyAuth",
     "BasicAuth",
@@ -54,6 +63,7 @@ __all__ = [
     "RegistrationType",
     "SmartMeAuth",
     "SmartMeClient",
+    "SwitchOutput",
     "User",
     "apply_push",
     "decode_realtime",

@@ -19,7 +19,7 @@ from ..transport import RawResponse, send
 from .auth import SmartMeAuth
 from .history import HISTORY_MAX_VALUES, HistoryReading, history_count, parse_history
 from .models import Device, DeviceAction, RealtimeRegistration, User, as_float
-from .obis import obis_to_hex
+from .obis import SwitchOutput, obis_to_hex
 
 DEFAULT_URL = "https://api.smart-me.com"
 REQUEST_TIMEOUT = 20.0
@@ -176,6 +176,10 @@ class SmartMeClient:
                 ],
             },
         )
+
+    async def switch(self, device_id: str, output: SwitchOutput, on: bool) -> None:
+        """Switch an output on or off (its on/off action, to 1 or 0)."""
+        await self.set_actions(device_id, [(output, 1.0 if on else 0.0)])
 
     async def meter_values(self, device_id: str, date: datetime) -> dict[str, Any]:
         """Return the counters of a device at ``date`` (keys in lower case)."""

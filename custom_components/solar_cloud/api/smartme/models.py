@@ -20,7 +20,7 @@ from typing import Any, Self
 import uuid
 
 from ..errors import ApiResponseError
-from .obis import obis_from_text
+from .obis import SwitchOutput, obis_from_text
 
 
 def lower_keys(raw: Any, what: str) -> dict[str, Any]:
@@ -221,6 +221,16 @@ class DeviceAction:
     """OnOffAction (0); otherwise AnalogAction with min and max."""
     min_value: float | None = None
     max_value: float | None = None
+
+    @property
+    def switch_output(self) -> SwitchOutput | None:
+        """Return the output an on/off action switches; None for other actions."""
+        if not self.on_off:
+            return None
+        try:
+            return SwitchOutput(self.obis)
+        except ValueError:
+            return None
 
     @classmethod
     def from_api(cls, raw: Any) -> Self:

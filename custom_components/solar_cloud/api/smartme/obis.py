@@ -7,6 +7,7 @@ integration names a code by its text form ``A-B:C.D.E*F``.
 
 from __future__ import annotations
 
+from enum import StrEnum
 import re
 
 from ..errors import ApiResponseError
@@ -32,10 +33,24 @@ POWER_FACTOR = "1-0:13.7.0*255"
 POWER_FACTOR_L = ("1-0:33.7.0*255", "1-0:53.7.0*255", "1-0:73.7.0*255")
 FREQUENCY = "1-0:14.7.0*255"
 
-# smart-me's own action codes (channel 99-0:12.x).
-SWITCH_MAIN = "99-0:12.0.0*255"
-SWITCH_PHASE = ("99-0:12.0.1*255", "99-0:12.0.2*255", "99-0:12.0.3*255")
-DIGITAL_OUTPUT = ("99-0:12.1.1*255", "99-0:12.1.2*255")
+
+class SwitchOutput(StrEnum):
+    """A switchable output of a device, by the code of its on/off action.
+
+    smart-me's own action codes (channel 99-0:12.x).
+    """
+
+    SWITCH = "99-0:12.0.0*255"
+    SWITCH_L1 = "99-0:12.0.1*255"
+    SWITCH_L2 = "99-0:12.0.2*255"
+    SWITCH_L3 = "99-0:12.0.3*255"
+    DIGITAL_OUTPUT_1 = "99-0:12.1.1*255"
+    DIGITAL_OUTPUT_2 = "99-0:12.1.2*255"
+
+
+SWITCH_MAIN = SwitchOutput.SWITCH
+SWITCH_PHASE = (SwitchOutput.SWITCH_L1, SwitchOutput.SWITCH_L2, SwitchOutput.SWITCH_L3)
+DIGITAL_OUTPUT = (SwitchOutput.DIGITAL_OUTPUT_1, SwitchOutput.DIGITAL_OUTPUT_2)
 
 
 def obis_from_bytes(raw: bytes) -> str:

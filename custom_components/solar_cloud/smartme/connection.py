@@ -1,4 +1,4 @@
-"""Build an entry's smart-me client from what the entry stores."""
+"""Building the smart-me client of an entry or a flow: credentials, OAuth endpoints."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ..oauth import (
     async_get_entry_implementation,
 )
 from ..runtime import SolarCloudConfigEntry
-from .const import CONF_AUTH_TYPE, OAUTH_SCOPES, AuthType
+from .const import CONF_AUTH_TYPE, OAUTH_SCOPES, SmartMeAuthType
 
 
 def oauth_endpoints(url: str) -> OAuthEndpoints:
@@ -32,11 +32,16 @@ def oauth_endpoints(url: str) -> OAuthEndpoints:
 def static_auth(data: Mapping[str, Any]) -> SmartMeAuth | None:
     """Return the Basic or API key credentials of entry data, None for OAuth."""
     match data[CONF_AUTH_TYPE]:
-        case AuthType.BASIC:
+        case SmartMeAuthType.BASIC:
             return BasicAuth(data[CONF_USERNAME], data[CONF_PASSWORD])
-        case AuthType.API_KEY:
+        case SmartMeAuthType.API_KEY:
             return ApiKeyAuth(data[CONF_API_KEY])
     return None
+
+
+def create_client(hass: HomeAssistant, auth: SmartMeAuth, url: str) -> SmartMeClient:
+    """Return a client that signs in with ``auth`` at ``url``."""
+    return SmartMeClient(async_get_clientsession(hass), auth, base_url=url)
 
 
 async def async_create_client(
@@ -55,4 +60,4 @@ async def async_create_client(
             hass, entry, oauth_endpoints(url)
         )
         auth = OAuthAuth(ConfigEntryTokenSource(hass, entry, implementation))
-    return SmartMeClient(async_get_clientsession(hass), auth, base_url=url)
+    return create_client(hass, auth, url)

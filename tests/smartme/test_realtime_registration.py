@@ -1,0 +1,325 @@
+"""Realtime registration: the webhook's URL (external or cloudhook) at smart-me."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import sys
+import types
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.solar_cloud.const import DOMAIN
+from custom_components.solar_cloud.smartme import cloudhook
+from custom_components.solar_cloud.smartme.const import (
+    CONF_CLOUDHOOK_URL,
+    CONF_REALTIME_URL,
+)
+from custom_components.solar_cloud.smartme.data import smartme_data
+
+from ..common import async_advance
+from ..simulator.smartme import BILANZ_ID, SmartMeSimulator
+from . import SetUp
+from .const import HOOK_PATH, WEBHOOK_ID, WEBHOOK_PASSWORD, WEBHOOK_USERNAME
+
+
+@pytest.fixture
+def realtime() -> bool:
+    """These entries receive pushes."""
+    return True
+
+
+async def test_no_url_keeps_polling(
+    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+) -> None:
+    """Without cloud or external URL a repair issue says so; nothing registers."""
+    entry = await setup_entry()
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{entry.entry_id}_smartme_realtime_no_url"
+    )
+    assert issue is not None
+    assert simulator.registrations == {}
+    realtime = smartme_data(entry).realtime
+    assert realtime is not None
+    assert realtime.state == "no_url"
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_registration_refused_shows_instructions(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    external_url: str,
+) -> None:
+    """Without the licence, the URL and credentials are shown for the portal."""
+    simulator.account.realtime_licence = False
+    entry = await setup_entry()
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{entry.entry_id}_smartme_realtime_manual"
+    )
+    assert issue is not None
+    placeholders = issue.translation_placeholders or {}
+    assert placeholders["url"] == f"{external_url}{HOOK_PATH}"
+    assert placeholders["username"] == WEBHOOK_USERNAME
+    assert placeholders["password"] == WEBHOOK_PASSWORD
+    assert "professional licence" in placeholders["error"]
+    # Registered by hand in the portal, pushes are accepted.
+    simulator.registrations["manual"] = {
+        "Id": "manual",
+        "ApiUrl": placeholders["url"],
+        "BasicAuthUsername": WEBHOOK_USERNAME,
+        "BasicAuthPassword": WEBHOOK_PASSWORD,
+    }
+    assert await simulator.push([BILANZ_ID]) == [200]
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_registration_retried(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """A cloud outage during registration is retried later."""
+    simulator.faults.add("register", status=503, times=1)
+    entry = await setup_entry()
+    realtime = smartme_data(entry).realtime
+    assert realtime is not None
+    assert realtime.state == "retrying"
+    await async_advance(hass, frozen, timedelta(minutes=5))
+    assert realtime.state == "registered"
+    assert len(simulator.registrations) == 1
+    assert entry.data[CONF_REALTIME_URL] == realtime.url
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_registration_reused_and_old_ones_dropped(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    external_url: str,
+) -> None:
+    """The same registration is kept; this entry's outdated ones are deleted."""
+    url = f"{external_url}{HOOK_PATH}"
+    simulator.registrations = {
+        "same": {
+            "Id": "same",
+            "ApiUrl": url,
+            "BasicAuthUsername": WEBHOOK_USERNAME,
+            "BasicAuthPassword": WEBHOOK_PASSWORD,
+        },
+        "twin": {
+            "Id": "twin",
+            "ApiUrl": url,
+            "BasicAuthUsername": WEBHOOK_USERNAME,
+            "BasicAuthPassword": WEBHOOK_PASSWORD,
+        },
+        "old": {"Id": "old", "ApiUrl": f"https://old.example{HOOK_PATH}"},
+        "other": {"Id": "other", "ApiUrl": "https://someone.else/hook"},
+    }
+    # smart-me may list a registration without its id: it cannot be deleted.
+    simulator.registrations["anonymous"] = {
+        "ApiUrl": f"https://older.example{HOOK_PATH}"
+    }
+    entry = await setup_entry()
+    assert set(simulator.registrations) == {"same", "other", "anonymous"}
+    assert simulator.log.count("register") == 0
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert set(simulator.registrations) == {"other", "anonymous"}
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_removal_unregisters(
+    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+) -> None:
+    """Deleting the entry deletes its registration at smart-me."""
+    entry = await setup_entry()
+    assert len(simulator.registrations) == 1
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert simulator.registrations == {}
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_removal_tolerates_the_cloud_failing(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failing unregistration is logged, the entry goes anyway."""
+    entry = await setup_entry()
+    simulator.faults.add("registrations", status=500)
+    assert await hass.config_entries.async_remove(entry.entry_id)
+    assert "Could not remove the smart-me realtime registration" in caplog.text
+
+
+@pytest.mark.parametrize("realtime", [False])
+async def test_switching_realtime_off_unregisters(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    smartme_entry: MockConfigEntry,
+    setup_entry: SetUp,
+) -> None:
+    """An entry whose realtime option was turned off removes its registration."""
+    url = f"https://ha.example/api/webhook/{WEBHOOK_ID}"
+    simulator.registrations["ours"] = {"Id": "ours", "ApiUrl": url}
+    hass.config_entries.async_update_entry(
+        smartme_entry, data={**smartme_entry.data, CONF_REALTIME_URL: url}
+    )
+    await setup_entry()
+    assert simulator.registrations == {}
+    assert CONF_REALTIME_URL not in smartme_entry.data
+    assert smartme_data(smartme_entry).realtime is None
+
+
+async def test_cloudhook_when_cloud_is_subscribed(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    smartme_entry: MockConfigEntry,
+) -> None:
+    """With Home Assistant Cloud the webhook is reached through a cloudhook."""
+    hook = "https://hooks.nabu.casa/abc"
+    delete = AsyncMock()
+    with (
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.cloud_subscribed",
+            return_value=True,
+        ),
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.async_create_cloudhook",
+            AsyncMock(return_value=hook),
+        ) as create,
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.async_listen_connected",
+            return_value=lambda: None,
+        ),
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.async_delete_cloudhook",
+            delete,
+        ),
+    ):
+        await setup_entry()
+        create.assert_awaited_once_with(hass, WEBHOOK_ID)
+        assert smartme_entry.data[CONF_CLOUDHOOK_URL] == hook
+        [registration] = simulator.registrations.values()
+        assert registration["ApiUrl"] == hook
+        assert await hass.config_entries.async_remove(smartme_entry.entry_id)
+    delete.assert_awaited_once_with(hass, WEBHOOK_ID)
+    assert simulator.registrations == {}
+
+
+async def test_cloud_not_connected_registers_on_connect(
+    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+) -> None:
+    """Subscribed but not connected: registration waits for the connection."""
+    listeners: list[Any] = []
+
+    def listen(hass: HomeAssistant, on_connected: Any) -> Any:
+        listeners.append(on_connected)
+        return lambda: None
+
+    create = AsyncMock(return_value=None)
+    with (
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.cloud_subscribed",
+            return_value=True,
+        ),
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.async_create_cloudhook",
+            create,
+        ),
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.async_listen_connected",
+            listen,
+        ),
+    ):
+        entry = await setup_entry()
+        realtime = smartme_data(entry).realtime
+        assert realtime is not None
+        assert realtime.state == "waiting_for_cloud"
+        create.return_value = "https://hooks.nabu.casa/xyz"
+        await listeners[0]()
+    assert realtime.state == "registered"
+    assert [r["ApiUrl"] for r in simulator.registrations.values()] == [
+        "https://hooks.nabu.casa/xyz"
+    ]
+
+
+async def test_cloud_helpers_without_cloud(hass: HomeAssistant) -> None:
+    """Without the cloud integration nothing imports it."""
+    assert not cloudhook.cloud_subscribed(hass)
+    await cloudhook.async_delete_cloudhook(hass, "id")
+
+
+async def test_cloud_helpers_with_cloud(hass: HomeAssistant) -> None:
+    """The helpers ask Home Assistant Cloud when it is loaded."""
+
+    class CloudNotAvailable(Exception):  # noqa: N818 - cloud's own name
+        pass
+
+    class State:
+        CLOUD_CONNECTED = "connected"
+
+    listeners: list[Any] = []
+    fake = types.SimpleNamespace(
+        CloudNotAvailable=CloudNotAvailable,
+        CloudConnectionState=State,
+        async_active_subscription=lambda _: True,
+        async_create_cloudhook=AsyncMock(
+            side_effect=[CloudNotAvailable(), "https://hook"]
+        ),
+        async_delete_cloudhook=AsyncMock(side_effect=[None, CloudNotAvailable()]),
+        async_listen_connection_change=lambda _, target: (
+            listeners.append(target) or (lambda: None)
+        ),
+    )
+    hass.config.components.add("cloud")
+    on_connected = AsyncMock()
+    with patch.dict(sys.modules, {"homeassistant.components.cloud": fake}):
+        assert cloudhook.cloud_subscribed(hass)
+        assert await cloudhook.async_create_cloudhook(hass, "id") is None
+        assert await cloudhook.async_create_cloudhook(hass, "id") == "https://hook"
+        await cloudhook.async_delete_cloudhook(hass, "id")
+        await cloudhook.async_delete_cloudhook(hass, "id")
+        cloudhook.async_listen_connected(hass, on_connected)
+        await listeners[0]("disconnected")
+        await listeners[0](State.CLOUD_CONNECTED)
+    on_connected.assert_awaited_once()
+
+
+async def test_stored_cloudhook_is_reused(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    smartme_entry: MockConfigEntry,
+    setup_entry: SetUp,
+) -> None:
+    """A cloudhook created before is used again, not created anew."""
+    hook = "https://hooks.nabu.casa/kept"
+    hass.config_entries.async_update_entry(
+        smartme_entry, data={**smartme_entry.data, CONF_CLOUDHOOK_URL: hook}
+    )
+    create = AsyncMock()
+    with (
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.cloud_subscribed",
+            return_value=True,
+        ),
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.async_create_cloudhook",
+            create,
+        ),
+        patch(
+            "custom_components.solar_cloud.smartme.realtime.async_listen_connected",
+            return_value=lambda: None,
+        ),
+    ):
+        await setup_entry()
+    create.assert_not_awaited()
+    assert [r["ApiUrl"] for r in simulator.registrations.values()] == [hook]
