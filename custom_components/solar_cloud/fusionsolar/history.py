@@ -54,7 +54,7 @@ from .history_rows import (
     HOURLY_FLOWS,
     METER_FLOWS,
     BatteryGroup,
-    PeriodAnswer,
+    FusionSolarHistoryAnswer,
     async_hourly_days,
     battery_days,
     daily_runs,
@@ -92,7 +92,7 @@ class FusionSolarHistory(HistorySource):
         self._client = inventory.client
         self._account = inventory.account
         self.live_interval = live_interval(self._client.budget.size)
-        self._answers: dict[tuple[str, str, date], PeriodAnswer] = {}
+        self._answers: dict[tuple[str, str, date], FusionSolarHistoryAnswer] = {}
         """The latest answer per kind, plants and period (month or day)."""
         self._first: dict[
             tuple[Path, tuple[str, ...], int], Mapping[str, tuple[PlantEnergy, ...]]
@@ -167,7 +167,7 @@ class FusionSolarHistory(HistorySource):
         answer = self._answers.get(key)
         if answer is None or not self._is_fresh(answer, key[0], codes, last, now):
             if answer is None or answer.at is not None:
-                answer = self._answers[key] = PeriodAnswer()
+                answer = self._answers[key] = FusionSolarHistoryAnswer()
             newest = last >= newest_from(codes, self._client.now(), self._calendar)
             try:
                 if hourly:
@@ -190,7 +190,7 @@ class FusionSolarHistory(HistorySource):
 
     def _is_fresh(
         self,
-        answer: PeriodAnswer,
+        answer: FusionSolarHistoryAnswer,
         kind: str,
         codes: Sequence[str],
         last: date,
@@ -255,7 +255,7 @@ class FusionSolarHistory(HistorySource):
 
     async def _async_ask_hours(
         self,
-        answer: PeriodAnswer,
+        answer: FusionSolarHistoryAnswer,
         codes: Sequence[str],
         day: date,
         *,
@@ -268,7 +268,7 @@ class FusionSolarHistory(HistorySource):
         )
 
     def _hour_parts(
-        self, codes: Sequence[str], day: date, answer: PeriodAnswer
+        self, codes: Sequence[str], day: date, answer: FusionSolarHistoryAnswer
     ) -> list[SeriesEnergy]:
         parts = []
         for code in codes:
@@ -297,7 +297,12 @@ class FusionSolarHistory(HistorySource):
         ]
 
     async def _async_ask_days(
-        self, answer: PeriodAnswer, codes: Sequence[str], day: date, *, newest: bool
+        self,
+        answer: FusionSolarHistoryAnswer,
+        codes: Sequence[str],
+        day: date,
+        *,
+        newest: bool,
     ) -> None:
         """Ask for a month of the plants' days, then of their batteries' days.
 
@@ -341,7 +346,11 @@ class FusionSolarHistory(HistorySource):
             self._account.changed()
 
     async def _async_day_parts(
-        self, codes: Sequence[str], first: date, last: date, answer: PeriodAnswer
+        self,
+        codes: Sequence[str],
+        first: date,
+        last: date,
+        answer: FusionSolarHistoryAnswer,
     ) -> list[SeriesEnergy]:
         """Return the daily rows of the days from ``first`` to ``last``."""
         parts: list[SeriesEnergy] = []

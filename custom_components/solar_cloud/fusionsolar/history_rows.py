@@ -49,7 +49,7 @@ type BatteryGroup = tuple[int, tuple[int, ...]]
 
 
 @dataclass(kw_only=True)
-class PeriodAnswer:
+class FusionSolarHistoryAnswer:
     """What the calls of a request returned: later requests of the period share it."""
 
     at: datetime | None = None
