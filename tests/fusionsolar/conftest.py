@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from unittest.mock import patch
 
 import aiohttp
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -25,10 +31,17 @@ from ..simulator.fusionsolar import (
     FusionSolarSimulator,
     demo_account,
 )
-
-HOME = "NE=35436844"
-MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
-PUER = "BA4372D08E014822AB065017416F254C"
+from ..simulator.oauth import IssuedToken
+from .const import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CREDENTIAL,
+    DEMO_SCOPE,
+    HOME,
+    MATERNELLE,
+    PUER,
+)
+from .fixture_types import AddEntry
 
 
 @pytest.fixture
@@ -66,26 +79,69 @@ def client(
 
 # Home Assistant ---------------------------------------------------------------
 
-"""Noon in the plants' time zone (Europe/Berlin): the sun is up."""
+
+@pytest.fixture
+def add_entry(hass: HomeAssistant) -> AddEntry:
+    """Return a function that adds the entry of an API account to Home Assistant."""
+
+    def add(
+        url: str,
+        username: str = DEMO_USER,
+        password: str = DEMO_PASSWORD,
+        **entry: Any,
+    ) -> MockConfigEntry:
+        data = entry.pop("data", {})
+        config_entry = MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=account_id(url, username),
+            data={
+                CONF_VENDOR: Vendor.FUSIONSOLAR,
+                CONF_URL: url,
+                CONF_USERNAME: username,
+                CONF_PASSWORD: password,
+                **data,
+            },
+            **entry,
+        )
+        config_entry.add_to_hass(hass)
+        return config_entry
+
+    return add
 
 
 @pytest.fixture
-def mock_entry(hass: HomeAssistant, cloud: RunningSimulator) -> MockConfigEntry:
+def mock_entry(cloud: RunningSimulator, add_entry: AddEntry) -> MockConfigEntry:
     """Return the entry of the demo account, pointing at the simulator."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
+    return add_entry(
+        cloud.base_url,
         title="FusionSolar ha_northbound",
-        unique_id=account_id(cloud.base_url, DEMO_USER),
-        data={
-            CONF_VENDOR: Vendor.FUSIONSOLAR,
-            CONF_URL: cloud.base_url,
-            CONF_USERNAME: DEMO_USER,
-            CONF_PASSWORD: DEMO_PASSWORD,
-            CONF_PLANT_CODES: [HOME, MATERNELLE, PUER],
-        },
+        data={CONF_PLANT_CODES: [HOME, MATERNELLE, PUER]},
     )
-    entry.add_to_hass(hass)
-    return entry
+
+
+@pytest.fixture
+async def credential(hass: HomeAssistant) -> None:
+    """Add the application credential of the simulator's OAuth client."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(
+        hass,
+        DOMAIN,
+        ClientCredential(CLIENT_ID, CLIENT_SECRET, name="FusionSolar"),
+        CREDENTIAL,
+    )
+
+
+@pytest.fixture
+def access_token(sim: FusionSolarSimulator) -> str:
+    """Return an access token the simulator's OAuth server issued the demo user."""
+    token = f"token-{len(sim.oauth.access_tokens)}"
+    sim.oauth.access_tokens[token] = IssuedToken(
+        client_id=CLIENT_ID,
+        subject=DEMO_USER,
+        scope=DEMO_SCOPE,
+        expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
+    return token
 
 
 @pytest.fixture

@@ -9,15 +9,10 @@ from unittest.mock import patch
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -30,6 +25,7 @@ from custom_components.solar_cloud.fusionsolar.const import (
     CONF_PLANT_CODES,
     CONF_PLANTS,
 )
+from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from custom_components.solar_cloud.history import (
     CONF_HISTORY_DAYS,
     DEFAULT_HISTORY_DAYS,
@@ -43,7 +39,7 @@ from ..simulator.fusionsolar import (
     FusionSolarSimulator,
     scaled_account,
 )
-from .conftest import HOME, MATERNELLE, PUER
+from .const import CREDENTIAL, HOME, MATERNELLE, PUER
 
 ACCOUNT = {CONF_USERNAME: DEMO_USER, CONF_PASSWORD: DEMO_PASSWORD}
 
@@ -284,20 +280,6 @@ async def test_reconfigure_onto_an_account_already_set_up(
 # OAuth Connect -------------------------------------------------------------------
 
 
-@pytest.fixture
-async def credential(hass: HomeAssistant) -> None:
-    """Add the application credential of the simulator's OAuth client."""
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
-        hass,
-        DOMAIN,
-        ClientCredential(
-            "fusionsolar-client", "fusionsolar-secret", name="FusionSolar"
-        ),
-        "fusionsolar_cred",
-    )
-
-
 async def _authorize(
     hass: HomeAssistant,
     result: ConfigFlowResult,
@@ -354,7 +336,7 @@ async def test_oauth_connect(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "FusionSolar OAuth Connect"
     data = result["data"]
-    assert data["auth_implementation"] == "fusionsolar_cred"
+    assert data["auth_implementation"] == CREDENTIAL
     assert data["token"]["access_token"] in sim.oauth.access_tokens
     assert data[CONF_OAUTH_SERVER] == cloud.base_url
     assert data[CONF_PLANT_CODES] == [HOME, MATERNELLE, PUER]
@@ -434,7 +416,7 @@ async def test_oauth_reauth(
             CONF_VENDOR: Vendor.FUSIONSOLAR,
             CONF_URL: cloud.base_url,
             CONF_OAUTH_SERVER: cloud.base_url,
-            "auth_implementation": "fusionsolar_cred",
+            "auth_implementation": CREDENTIAL,
             "token": {"access_token": "old", "expires_at": 0},
         },
         options={CONF_CONTROLS: False},
@@ -452,19 +434,17 @@ async def test_oauth_reauth(
 
 
 async def test_reconfigure_oauth_host(
-    hass: HomeAssistant, cloud: RunningSimulator, sim: FusionSolarSimulator
+    hass: HomeAssistant, cloud: RunningSimulator, access_token: str
 ) -> None:
     """An OAuth entry can move to another host; the token must still work there."""
-    from .test_session import _bearer
-
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id="oauth-entry",
         data={
             CONF_VENDOR: Vendor.FUSIONSOLAR,
             CONF_URL: "https://eu5.fusionsolar.huawei.com",
-            "auth_implementation": "fusionsolar_cred",
-            "token": {"access_token": _bearer(sim), "expires_at": 0},
+            "auth_implementation": CREDENTIAL,
+            "token": {"access_token": access_token, "expires_at": 0},
             CONF_PLANT_CODES: [HOME],
         },
     )
@@ -503,7 +483,7 @@ async def test_options_choose_plants_and_controls(
         CONF_CONTROLS: False,
         CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
     }
-    assert loaded_entry.runtime_data.plants.keys() == {HOME}
+    assert fusionsolar_data(loaded_entry).plants.keys() == {HOME}
     assert hass.states.get("select.rheinblick_battery_working_mode") is None
 
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
@@ -560,7 +540,7 @@ async def test_options_reload_spends_no_calls(
     counts = sim.log.counts()
     assert counts["stations"] == counts["getDevList"] == 0
     assert counts["getStationRealKpi"] == counts["getDevRealKpi"] == 0
-    poller = loaded_entry.runtime_data.real_time.poller
+    poller = fusionsolar_data(loaded_entry).real_time.poller
     assert set(poller.plants) == {PUER}
     assert all(
         job.key[0] == "plants" or job.key[1] in (38, 41, 23070) for job in poller.jobs

@@ -19,11 +19,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.solar_cloud.api.fusionsolar.const import Path
+from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 
 from ..common import async_advance
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
-from .conftest import HOME
+from .const import HOME
 
 pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks")]
 
@@ -146,7 +147,7 @@ async def test_zero_export_and_percent_are_shown(
         "controlMode": "zeroExportLimitation",
         "zeroExportLimitationParam": {"limitationMode": "totalPower"},
     }
-    data = loaded_entry.runtime_data
+    data = fusionsolar_data(loaded_entry)
     await data.control_state.async_refresh_plant(HOME)
     assert hass.states.get(FEED_IN_MODE).state == "zero_export"
     assert hass.states.get(FEED_IN_LIMIT).state == "0.0"
@@ -232,7 +233,7 @@ async def test_task_is_followed_with_backoff_and_not_delivered_twice(
 ) -> None:
     """While a task runs, its state is asked with growing pauses; no second delivery."""
     sim.task_delay = timedelta(seconds=40)
-    tasks = loaded_entry.runtime_data.tasks
+    tasks = fusionsolar_data(loaded_entry).tasks
     pauses: list[float] = []
     waiting = asyncio.Event()
     release = asyncio.Event()
@@ -323,7 +324,8 @@ async def test_battery_parameters_restored(
     await hass.async_block_till_done()
     assert hass.states.get(END_OF_CHARGE).state == "97.0"
     assert (
-        mock_entry.runtime_data.tasks.battery_parameters[HOME].end_of_charge_soc == 97
+        fusionsolar_data(mock_entry).tasks.battery_parameters[HOME].end_of_charge_soc
+        == 97
     )
 
 
@@ -334,7 +336,7 @@ async def test_plant_without_control_queries(
     assert (
         hass.states.get("select.maternelle_feed_in_control").state == STATE_UNAVAILABLE
     )
-    poller = loaded_entry.runtime_data.control_state.poller
+    poller = fusionsolar_data(loaded_entry).control_state.poller
     assert (
         Path.POWER_CONTROL_MODE,
         "5D02E8B40AD342159AC8D8A2BCD4FAB5",
@@ -370,9 +372,9 @@ async def test_rate_limited_control_query_backs_off(
     """A 407 on a control query holds that interface back for its window."""
     sim.faults.add("battery_mode", vendor_error=407, times=1)
     queries = sim.log.count("battery_mode")
-    await loaded_entry.runtime_data.control_state.async_refresh_plant(HOME)
+    await fusionsolar_data(loaded_entry).control_state.async_refresh_plant(HOME)
     assert sim.log.count("battery_mode") == queries + 1
-    await loaded_entry.runtime_data.control_state.async_refresh_plant(HOME)
+    await fusionsolar_data(loaded_entry).control_state.async_refresh_plant(HOME)
     assert sim.log.count("battery_mode") == queries + 1  # backed off, not called
     assert hass.states.get(BATTERY_MODE).state == "maximum_self_consumption"
     # Once the window has passed, the failed query is made again.

@@ -7,16 +7,14 @@ import math
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.counter import CounterKind
-from custom_components.solar_cloud.fusionsolar.connection import account_id
-from custom_components.solar_cloud.fusionsolar.sensor import (
+from custom_components.solar_cloud.fusionsolar.sensor_descriptions import (
     BATTERY_SENSORS,
     INVERTER_SENSORS,
     METER_SENSORS,
@@ -32,7 +30,8 @@ from ..simulator.fusionsolar import (
     SimDevice,
     SimPlant,
 )
-from .conftest import HOME
+from .const import HOME
+from .fixture_types import AddEntry
 
 TOTAL = "sensor.rheinblick_lifetime_energy"
 TODAY = "sensor.rheinblick_energy_today"
@@ -187,6 +186,7 @@ async def test_a_daily_counter_dips_only_at_midnight(
 async def test_a_plant_in_shanghai_starts_its_day_at_its_midnight(
     hass: HomeAssistant,
     start_vendor_simulator: StartSimulator,
+    add_entry: AddEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Home Assistant in Berlin, the plant in Shanghai: the day ends at 16:00 UTC.
@@ -207,17 +207,7 @@ async def test_a_plant_in_shanghai_starts_its_day_at_its_midnight(
     )
     cloud = await start_vendor_simulator(sim)
     freezer.move_to(datetime(2026, 6, 21, 15, 30, tzinfo=UTC))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=account_id(cloud.base_url, "sh"),
-        data={
-            CONF_VENDOR: Vendor.FUSIONSOLAR,
-            CONF_URL: cloud.base_url,
-            CONF_USERNAME: "sh",
-            CONF_PASSWORD: "pw",
-        },
-    )
-    entry.add_to_hass(hass)
+    entry = add_entry(cloud.base_url, "sh", "pw")
     plant.pv_day = 40.0
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()

@@ -21,11 +21,12 @@ from custom_components.solar_cloud.fusionsolar import (
     CONTROL_PLATFORMS,
     MONITORING_PLATFORMS,
 )
+from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 
 from ..common import async_advance
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator, SimDevice
-from .conftest import HOME, MATERNELLE, PUER
+from .const import HOME, MATERNELLE, PUER
 
 
 @pytest.mark.freeze_time(NOON)
@@ -158,7 +159,7 @@ async def test_devices_come_and_go(
     )
     assert new is not None
     assert hass.states.get("sensor.battery_2_state_of_charge") is not None
-    assert loaded_entry.runtime_data.device_keys() >= {HOME, MATERNELLE, PUER}
+    assert fusionsolar_data(loaded_entry).device_keys() >= {HOME, MATERNELLE, PUER}
 
 
 @pytest.mark.freeze_time(NOON)

@@ -8,7 +8,7 @@ makes one request per wake-up, at least 65 seconds apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 import json
@@ -18,13 +18,12 @@ from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.api.fusionsolar.const import Path
-from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.const import DOMAIN, Vendor
 from custom_components.solar_cloud.fusionsolar import (
     CONTROL_PLATFORMS,
     MONITORING_PLATFORMS,
@@ -34,6 +33,7 @@ from custom_components.solar_cloud.fusionsolar.connection import (
     account_id,
     call_budget,
 )
+from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from custom_components.solar_cloud.fusionsolar.storage import STORAGE
 from custom_components.solar_cloud.history import CONF_HISTORY_DAYS, HistoryImporter
 from custom_components.solar_cloud.statistics import EnergyFlow, HistorySeries
@@ -47,6 +47,7 @@ from ..simulator.fusionsolar import (
     SimDevice,
     SimPlant,
 )
+from .fixture_types import AddEntry
 
 NOW = "2026-11-02T10:00:00+00:00"
 """11:00 in Berlin, a week after the autumn change of daylight saving time."""
@@ -140,37 +141,40 @@ def _pv_only() -> SimPlant:
     )
 
 
-async def _setup(
-    hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
-    *,
-    days: int,
-    plants: list[SimPlant],
-) -> tuple[FusionSolarSimulator, MockConfigEntry]:
-    sim = FusionSolarSimulator(
-        [SimAccount(username="hist", password="pw", plants=plants)]
-    )
-    cloud = await start_vendor_simulator(sim)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="History",
-        unique_id=account_id(cloud.base_url, "hist"),
-        data={
-            CONF_VENDOR: Vendor.FUSIONSOLAR,
-            CONF_URL: cloud.base_url,
-            CONF_USERNAME: "hist",
-            CONF_PASSWORD: "pw",
-        },
-        options={CONF_HISTORY_DAYS: days},
-    )
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return sim, entry
+type SetupHistory = Callable[
+    ..., Awaitable[tuple[FusionSolarSimulator, MockConfigEntry]]
+]
+
+
+@pytest.fixture
+def setup_history(
+    hass: HomeAssistant, start_vendor_simulator: StartSimulator, add_entry: AddEntry
+) -> SetupHistory:
+    """Return a function that sets up an account of ``plants``, importing ``days``."""
+
+    async def setup(
+        *, days: int, plants: list[SimPlant]
+    ) -> tuple[FusionSolarSimulator, MockConfigEntry]:
+        sim = FusionSolarSimulator(
+            [SimAccount(username="hist", password="pw", plants=plants)]
+        )
+        cloud = await start_vendor_simulator(sim)
+        entry = add_entry(
+            cloud.base_url,
+            "hist",
+            "pw",
+            title="History",
+            options={CONF_HISTORY_DAYS: days},
+        )
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+        return sim, entry
+
+    return setup
 
 
 def _importer(entry: MockConfigEntry) -> HistoryImporter:
-    history = entry.runtime_data.history
+    history = fusionsolar_data(entry).history
     assert history is not None
     return history
 
@@ -290,7 +294,7 @@ def _assert_import_balances(
 
 async def test_a_backfill_is_daily_within_minutes_then_hourly_newest_first(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Three weeks: every flow daily (two months), then hours, newest day first.
@@ -300,7 +304,7 @@ async def test_a_backfill_is_daily_within_minutes_then_hourly_newest_first(
     year. The autumn daylight-saving day (25 hours) is among the days
     refined first. The real-time data is polled meanwhile; nothing is refused.
     """
-    sim, entry = await _setup(hass, start_vendor_simulator, days=21, plants=[_east()])
+    sim, entry = await setup_history(days=21, plants=[_east()])
     history = _importer(entry)
     waited = timedelta()
     # Hours of 22 days are planned after the months: when no more than those
@@ -336,7 +340,7 @@ async def test_a_backfill_is_daily_within_minutes_then_hourly_newest_first(
 
 async def test_a_year_is_daily_within_half_an_hour(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A year: every flow of every day equals the truth, then the newest days hourly.
@@ -344,7 +348,7 @@ async def test_a_year_is_daily_within_half_an_hour(
     Daily values take one row a day (the other hours would only repeat the
     sum), so a year's daily pass writes about 2,200 rows, not 52,000.
     """
-    sim, entry = await _setup(hass, start_vendor_simulator, days=365, plants=[_east()])
+    sim, entry = await setup_history(days=365, plants=[_east()])
     history = _importer(entry)
     waited = timedelta()
     while history.progress is None or history.diagnostics()["backfill_left"] > 366:
@@ -378,13 +382,11 @@ def _history_calls(counts: dict[str, int]) -> dict[str, int]:
 @pytest.mark.freeze_time("2026-03-30T10:00:00+00:00")
 async def test_the_spring_day_and_two_kinds_of_battery(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """March 29th has 23 hours; a LUNA2000 and a C&I ESS need a call each."""
-    sim, _ = await _setup(
-        hass, start_vendor_simulator, days=2, plants=[_east(), _west()]
-    )
+    sim, _ = await setup_history(days=2, plants=[_east(), _west()])
     await async_advance(hass, freezer, timedelta(minutes=15), step=STEP)
 
     first, today = date(2026, 3, 28), date(2026, 3, 30)
@@ -401,11 +403,11 @@ async def test_the_spring_day_and_two_kinds_of_battery(
 
 async def test_hours_missed_while_home_assistant_was_down(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Down from 11:00 to 14:00: those hours come in with the right values."""
-    sim, entry = await _setup(hass, start_vendor_simulator, days=1, plants=[_east()])
+    sim, entry = await setup_history(days=1, plants=[_east()])
     await async_advance(hass, freezer, timedelta(minutes=10), step=STEP)
     assert await hass.config_entries.async_unload(entry.entry_id)
     freezer.tick(timedelta(hours=3))
@@ -419,7 +421,7 @@ async def test_hours_missed_while_home_assistant_was_down(
 
 async def test_days_missed_while_down_come_daily_if_the_budget_is_spent(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Down four days while the backlog's calls are spent: nothing waits for them.
@@ -427,9 +429,9 @@ async def test_days_missed_while_down_come_daily_if_the_budget_is_spent(
     The newest three days come hour by hour, the two before daily (the day
     that stopped short at 11:00 too); the newest hours are not held back.
     """
-    sim, entry = await _setup(hass, start_vendor_simulator, days=1, plants=[_east()])
+    sim, entry = await setup_history(days=1, plants=[_east()])
     await async_advance(hass, freezer, timedelta(minutes=10), step=STEP)
-    backlog = entry.runtime_data.account.history_budget
+    backlog = fusionsolar_data(entry).account.history_budget
     assert await hass.config_entries.async_unload(entry.entry_id)
     freezer.tick(4 * DAY)
     now = datetime.now(UTC)
@@ -451,14 +453,14 @@ async def test_days_missed_while_down_come_daily_if_the_budget_is_spent(
 
 async def test_a_late_correction_lands_in_its_hour(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The cloud corrects yesterday after it was imported: the trailing window has it.
 
     Solar production of 09:00 (hourly) and the day's consumption (daily).
     """
-    sim, _ = await _setup(hass, start_vendor_simulator, days=1, plants=[_east()])
+    sim, _ = await setup_history(days=1, plants=[_east()])
     await async_advance(hass, freezer, timedelta(minutes=10), step=STEP)
     yesterday = date(2026, 11, 1)
     hour = datetime(2026, 11, 1, 8, tzinfo=UTC)
@@ -483,11 +485,11 @@ async def test_a_late_correction_lands_in_its_hour(
 
 async def test_importing_again_changes_nothing(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The action asks for days already imported: the calls go out, the sums stay."""
-    sim, entry = await _setup(hass, start_vendor_simulator, days=4, plants=[_west()])
+    sim, entry = await setup_history(days=4, plants=[_west()])
     await async_advance(hass, freezer, timedelta(minutes=20), step=STEP)
     end = _midnight(date(2026, 11, 2))
     before = {
@@ -531,7 +533,7 @@ async def test_importing_again_changes_nothing(
 
 async def test_a_plant_in_shanghai_next_to_one_in_berlin(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Each plant's days start at its own midnight (16:00 UTC in Shanghai).
@@ -550,9 +552,7 @@ async def test_a_plant_in_shanghai_next_to_one_in_berlin(
             SimDevice(id=880000013, name="Pudong meter", type_id=47),
         ],
     )
-    sim, entry = await _setup(
-        hass, start_vendor_simulator, days=3, plants=[_east(), pudong]
-    )
+    sim, entry = await setup_history(days=3, plants=[_east(), pudong])
     await async_advance(hass, freezer, timedelta(minutes=20), step=STEP)
 
     first, today = date(2026, 10, 30), date(2026, 11, 2)
@@ -568,7 +568,7 @@ async def test_a_plant_in_shanghai_next_to_one_in_berlin(
     assert await _energy(hass, PUDONG, EnergyFlow.BATTERY_CHARGE) == {}
     # The hours of a day and the days of a month: one call for both plants.
     assert sim.log.count("getKpiStationDay") == 2  # October and November
-    assert entry.runtime_data.account.calendar(PUDONG).zone().utcoffset(None) == (
+    assert fusionsolar_data(entry).account.calendar(PUDONG).zone().utcoffset(None) == (
         timedelta(hours=8)
     )
     assert sim.refused_calls() == 0
@@ -576,7 +576,7 @@ async def test_a_plant_in_shanghai_next_to_one_in_berlin(
 
 async def test_a_restart_in_the_middle_of_the_backfill_carries_on(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Stopped after the first month: no month is asked for twice, none is missing.
@@ -584,9 +584,7 @@ async def test_a_restart_in_the_middle_of_the_backfill_carries_on(
     Only the current month is read again, for today (the restart forgot
     when it was read).
     """
-    sim, entry = await _setup(
-        hass, start_vendor_simulator, days=40, plants=[_pv_only()]
-    )
+    sim, entry = await setup_history(days=40, plants=[_pv_only()])
     await async_advance(hass, freezer, timedelta(minutes=4), step=STEP)
     assert _months_asked(sim) == [date(2026, 11, 1), date(2026, 9, 1)]
     # Unloading writes what the account and the import keep (the final
@@ -622,7 +620,7 @@ def _months_asked(sim: FusionSolarSimulator) -> list[date]:
 
 async def test_the_cloud_keeps_less_than_asked(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A year asked for, data from September 10th: the import starts there.
@@ -632,7 +630,7 @@ async def test_the_cloud_keeps_less_than_asked(
     """
     plant = _pv_only()
     plant.history_start = kept_from = _midnight(date(2026, 9, 10))
-    sim, entry = await _setup(hass, start_vendor_simulator, days=365, plants=[plant])
+    sim, entry = await setup_history(days=365, plants=[plant])
     await async_advance(hass, freezer, timedelta(minutes=30), step=STEP)
 
     solar = await _energy(hass, EAST, EnergyFlow.SOLAR)
@@ -645,7 +643,7 @@ async def test_the_cloud_keeps_less_than_asked(
         date(2026, 11, 1),
     ]
     assert sim.log.count("getKpiStationHour") == 3 + 8
-    assert entry.runtime_data.account.calendar(EAST).first_data == first
+    assert fusionsolar_data(entry).account.calendar(EAST).first_data == first
     # The hours of the days before are never asked for.
     source = _importer(entry).source
     (_, early) = source.plan(*_span(date(2026, 9, 5), date(2026, 9, 6)))
@@ -660,13 +658,13 @@ async def test_the_cloud_keeps_less_than_asked(
 )
 async def test_without_the_batteries_days_the_others_come(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
     fail_code: int,
     reason: str,
 ) -> None:
     """getDevKpiDay refused: no battery rows, no import from the balance; the rest."""
-    sim, entry = await _setup(hass, start_vendor_simulator, days=1, plants=[_east()])
+    sim, entry = await setup_history(days=1, plants=[_east()])
     sim.faults.add("getDevKpiDay", vendor_error=fail_code)
     await async_advance(hass, freezer, timedelta(minutes=10), step=STEP)
 
@@ -681,6 +679,7 @@ async def test_without_the_batteries_days_the_others_come(
 async def test_without_an_answer_on_the_first_data_the_grid_connection_serves(
     hass: HomeAssistant,
     start_vendor_simulator: StartSimulator,
+    add_entry: AddEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """getKpiStationYear refused: the import starts at the plant's grid connection."""
@@ -691,17 +690,7 @@ async def test_without_an_answer_on_the_first_data_the_grid_connection_serves(
     )
     sim.faults.add("getKpiStationYear", vendor_error=20009)
     cloud = await start_vendor_simulator(sim)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=account_id(cloud.base_url, "hist"),
-        data={
-            CONF_VENDOR: Vendor.FUSIONSOLAR,
-            CONF_URL: cloud.base_url,
-            CONF_USERNAME: "hist",
-            CONF_PASSWORD: "pw",
-        },
-    )
-    entry.add_to_hass(hass)
+    entry = add_entry(cloud.base_url, "hist", "pw")
     assert await hass.config_entries.async_setup(entry.entry_id)
     await async_advance(hass, freezer, timedelta(minutes=10), step=STEP)
 
@@ -721,6 +710,7 @@ async def test_without_an_answer_on_the_first_data_the_grid_connection_serves(
 async def test_the_newest_hours_never_wait_long(
     hass: HomeAssistant,
     start_vendor_simulator: StartSimulator,
+    add_entry: AddEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Another program spent the hour interface: nothing waits on it, nothing refused.
@@ -740,18 +730,7 @@ async def test_the_newest_hours_never_wait_long(
             Path.STATION_KPI_HOUR,
             datetime(2026, 11, 2, 8, tzinfo=UTC) + timedelta(minutes=2 * minute),
         )
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=account,
-        data={
-            CONF_VENDOR: Vendor.FUSIONSOLAR,
-            CONF_URL: cloud.base_url,
-            CONF_USERNAME: "hist",
-            CONF_PASSWORD: "pw",
-        },
-        options={CONF_HISTORY_DAYS: 2},
-    )
-    entry.add_to_hass(hass)
+    entry = add_entry(cloud.base_url, "hist", "pw", options={CONF_HISTORY_DAYS: 2})
     assert await hass.config_entries.async_setup(entry.entry_id)
     await async_advance(hass, freezer, timedelta(minutes=15), step=STEP)
 
@@ -768,6 +747,7 @@ async def test_the_newest_hours_never_wait_long(
 async def test_the_plan_waits_for_the_first_data(
     hass: HomeAssistant,
     start_vendor_simulator: StartSimulator,
+    add_entry: AddEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """getKpiStationYear spent for the day: the backfill is planned when it frees."""
@@ -780,18 +760,7 @@ async def test_the_plan_waits_for_the_first_data(
     first = datetime(2026, 11, 1, 10, 8, tzinfo=UTC)
     for minute in range(25):
         budget.record(Path.STATION_KPI_YEAR, first + timedelta(minutes=minute))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=account,
-        data={
-            CONF_VENDOR: Vendor.FUSIONSOLAR,
-            CONF_URL: cloud.base_url,
-            CONF_USERNAME: "hist",
-            CONF_PASSWORD: "pw",
-        },
-        options={CONF_HISTORY_DAYS: 1},
-    )
-    entry.add_to_hass(hass)
+    entry = add_entry(cloud.base_url, "hist", "pw", options={CONF_HISTORY_DAYS: 1})
     assert await hass.config_entries.async_setup(entry.entry_id)
     await async_advance(hass, freezer, timedelta(minutes=6), step=STEP)
     history = _importer(entry)
@@ -805,7 +774,7 @@ async def test_the_plan_waits_for_the_first_data(
 
 async def test_a_day_the_cloud_never_dated_is_cut_at_its_hours(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Hours of a day whose midnight no answer told: from its first hour to its last.
@@ -813,7 +782,7 @@ async def test_a_day_the_cloud_never_dated_is_cut_at_its_hours(
     A guess from another day's offset (October 1st is summer time, the
     offset known is winter's) would overwrite the neighbours' first hours.
     """
-    _, entry = await _setup(hass, start_vendor_simulator, days=0, plants=[_east()])
+    _, entry = await setup_history(days=0, plants=[_east()])
     await async_advance(hass, freezer, timedelta(minutes=5), step=STEP)
     source = _importer(entry).source
     chunks = source.plan(
@@ -843,11 +812,11 @@ async def test_a_day_the_cloud_never_dated_is_cut_at_its_hours(
 )
 async def test_a_year_until_every_day_is_hourly(
     hass: HomeAssistant,
-    start_vendor_simulator: StartSimulator,
+    setup_history: SetupHistory,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The figures of the closing note: a year daily, then hourly, nothing refused."""
-    sim, entry = await _setup(hass, start_vendor_simulator, days=365, plants=[_east()])
+    sim, entry = await setup_history(days=365, plants=[_east()])
     history = _importer(entry)
     waited = timedelta()
     while history.progress is None or history.diagnostics()["backfill_left"] > 366:
@@ -857,12 +826,12 @@ async def test_a_year_until_every_day_is_hourly(
     while history.diagnostics()["backfill_left"]:
         # To the importer's next wake-up (70 s to 30 min): a request every
         # 65 seconds when there are some, as in real life, in few steps.
-        wake = history._next_wake() - entry.runtime_data.client.now()
+        wake = history._next_wake() - fusionsolar_data(entry).client.now()
         step = min(max(wake, STEP), timedelta(minutes=30))
         await async_advance(hass, freezer, step)
         waited += step
         assert waited < timedelta(days=60)
-    client = entry.runtime_data.client
+    client = fusionsolar_data(entry).client
     print(  # noqa: T201 - figures for the closing note
         f"\nyear: daily after {daily_after} ({daily_calls});"
         f" hourly after {waited} ({_history_calls(sim.log.counts())});"

@@ -9,8 +9,8 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.solar_cloud.fusionsolar.plant_time import (
-    PlantCalendar,
-    PlantTimeZone,
+    FusionSolarPlantCalendar,
+    FusionSolarPlantTimeZone,
     midnight_offset,
 )
 
@@ -47,7 +47,7 @@ def test_a_midnight_tells_the_date_and_offset(
 
 def test_daylight_saving_days_are_learned_exactly() -> None:
     """Berlin in March 2026: the 29th starts at +1, the 30th at +2."""
-    calendar = PlantCalendar()
+    calendar = FusionSolarPlantCalendar()
     for day in range(25, 31):
         assert calendar.learn(_midnight(date(2026, 3, day)))
     assert not calendar.learn(_midnight(date(2026, 3, 27)))
@@ -73,7 +73,7 @@ def test_daylight_saving_days_are_learned_exactly() -> None:
 
 def test_a_day_told_otherwise_leaves_its_run() -> None:
     """Gaps between days of one offset count as that offset; a correction splits."""
-    calendar = PlantCalendar()
+    calendar = FusionSolarPlantCalendar()
     calendar.learn(_midnight(date(2026, 1, 1)))
     calendar.learn(_midnight(date(2026, 1, 31)))
     assert calendar.is_known(date(2026, 1, 15))
@@ -90,7 +90,7 @@ def test_a_day_told_otherwise_leaves_its_run() -> None:
 async def test_before_anything_is_told(hass: HomeAssistant) -> None:
     """The grid connection's offset, else Home Assistant's zone."""
     await hass.config.async_set_time_zone("America/New_York")
-    calendar = PlantCalendar()
+    calendar = FusionSolarPlantCalendar()
     assert calendar.zone() == ZoneInfo("America/New_York")
     assert calendar.midnight(date(2026, 7, 1)) == datetime(2026, 7, 1, 4, tzinfo=UTC)
     assert calendar.midnight(date(2026, 1, 1)) == datetime(2026, 1, 1, 5, tzinfo=UTC)
@@ -102,13 +102,13 @@ async def test_before_anything_is_told(hass: HomeAssistant) -> None:
 
 def test_what_was_learned_is_kept() -> None:
     """Stored and read back; what does not parse is left out."""
-    calendar = PlantCalendar()
+    calendar = FusionSolarPlantCalendar()
     calendar.learn(_midnight(date(2026, 6, 1)))
     calendar.first_data = date(2024, 3, 10)
-    restored = PlantCalendar.from_dict(calendar.as_dict())
+    restored = FusionSolarPlantCalendar.from_dict(calendar.as_dict())
     assert restored.as_dict() == calendar.as_dict()
     assert restored.learned
-    broken = PlantCalendar.from_dict(
+    broken = FusionSolarPlantCalendar.from_dict(
         {
             "runs": [
                 ["2026-01-01", "2026-01-31", 60],
@@ -124,14 +124,14 @@ def test_what_was_learned_is_kept() -> None:
         "runs": [["2026-01-01", "2026-01-31", 60]],
         "first_data": None,
     }
-    assert not PlantCalendar.from_dict("nothing").learned
+    assert not FusionSolarPlantCalendar.from_dict("nothing").learned
 
 
 def test_a_zone_that_follows_what_is_learned() -> None:
     """A counter built before the offset was told uses it once it is."""
-    calendar = PlantCalendar()
+    calendar = FusionSolarPlantCalendar()
     calendar.fallback = timezone(timedelta(hours=1))
-    zone = PlantTimeZone(calendar)
+    zone = FusionSolarPlantTimeZone(calendar)
     at = datetime(2026, 6, 21, 22, 30, tzinfo=UTC)
     assert at.astimezone(zone).date() == date(2026, 6, 21)
     assert zone.tzname(None) == "UTC+01:00"

@@ -28,6 +28,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.fusionsolar.connection import ACCOUNTS
 from custom_components.solar_cloud.fusionsolar.const import INVENTORY_INTERVAL
+from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from custom_components.solar_cloud.fusionsolar.storage import (
     SAVE_DELAY,
     STORAGE,
@@ -39,7 +40,7 @@ from ..common import async_advance
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator
-from .conftest import HOME, MATERNELLE, PUER
+from .const import HOME, MATERNELLE, PUER
 from .test_config_flow import ACCOUNT, _start
 
 pytestmark = pytest.mark.freeze_time(NOON)
@@ -115,7 +116,7 @@ async def test_restart_right_after_adding_the_account(
     assert at_restart["getDevList"] == before["getDevList"] == 1
     assert sim.refused_calls() == 0
     # The inventory is read again a day after it was, not a day after the restart.
-    interval = entry.runtime_data.inventory.update_interval
+    interval = fusionsolar_data(entry).inventory.update_interval
     assert INVENTORY_INTERVAL - timedelta(minutes=1) < interval < INVENTORY_INTERVAL
 
     # The pollers wait for what Huawei still counts, then run as usual.
@@ -179,7 +180,7 @@ async def test_restart_with_a_stale_inventory_while_the_plant_list_is_refused(
     assert at_start["getDevList"] == before["getDevList"]
     refused = sim.refused_calls()
     assert refused == (1 if refused_by == "huawei" else 0)
-    data = loaded_entry.runtime_data
+    data = fusionsolar_data(loaded_entry)
     assert set(data.plants) == {HOME, MATERNELLE, PUER}
     assert len(data.devices) == 10
     assert hass.states.get(POWER).state != STATE_UNAVAILABLE
@@ -275,7 +276,7 @@ async def test_bad_storage_is_ignored_and_rewritten(
     await hass.async_block_till_done()
 
     assert mock_entry.state is ConfigEntryState.LOADED
-    assert set(mock_entry.runtime_data.plants) == {HOME, MATERNELLE, PUER}
+    assert set(fusionsolar_data(mock_entry).plants) == {HOME, MATERNELLE, PUER}
     assert sim.log.count("stations") == 1
     assert sim.refused_calls() == 0
     assert await hass.config_entries.async_unload(mock_entry.entry_id)
@@ -337,7 +338,7 @@ async def test_stored_inventory_of_fewer_plants_is_read_again(
     assert await hass.config_entries.async_setup(mock_entry.entry_id)
     await hass.async_block_till_done()
 
-    assert set(mock_entry.runtime_data.plants) == {HOME, MATERNELLE, PUER}
+    assert set(fusionsolar_data(mock_entry).plants) == {HOME, MATERNELLE, PUER}
     assert sim.log.count("stations") == 1
     assert await hass.config_entries.async_unload(mock_entry.entry_id)
     accounts = hass_storage[STORAGE_KEY]["data"]["accounts"]

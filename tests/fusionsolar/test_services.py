@@ -15,7 +15,7 @@ from custom_components.solar_cloud.const import DOMAIN
 
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
-from .conftest import HOME, MATERNELLE, PUER
+from .const import HOME, MATERNELLE, PUER
 
 pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks")]
 

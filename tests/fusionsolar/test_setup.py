@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import time
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -19,13 +20,17 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
-from custom_components.solar_cloud.fusionsolar.connection import account_id
+from custom_components.solar_cloud.fusionsolar.const import CONF_OAUTH_SERVER
+from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from custom_components.solar_cloud.fusionsolar.rights import ISSUE_MISSING_RIGHTS
 
 from ..common import async_advance
 from ..const import NOON
-from ..simulator.core import StartSimulator
+from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator, scaled_account
+from ..simulator.oauth import IssuedToken
+from .const import CLIENT_ID, CREDENTIAL, DEMO_SCOPE
+from .fixture_types import AddEntry
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
@@ -182,6 +187,7 @@ def _volatile(prop: Any, path: Any) -> bool:
 async def test_day_in_home_assistant(
     hass: HomeAssistant,
     start_vendor_simulator: StartSimulator,
+    add_entry: AddEntry,
     freezer: FrozenDateTimeFactory,
     plants: int,
 ) -> None:
@@ -192,17 +198,7 @@ async def test_day_in_home_assistant(
     """
     sim = FusionSolarSimulator([scaled_account("day", "pw", plants)])
     cloud = await start_vendor_simulator(sim)
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=account_id(cloud.base_url, "day"),
-        data={
-            CONF_VENDOR: Vendor.FUSIONSOLAR,
-            CONF_URL: cloud.base_url,
-            "username": "day",
-            "password": "pw",
-        },
-    )
-    entry.add_to_hass(hass)
+    entry = add_entry(cloud.base_url, "day", "pw")
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     sensors = [
@@ -211,7 +207,7 @@ async def test_day_in_home_assistant(
         if "active_alarms" not in state.entity_id
     ]
     assert len(sensors) > plants * 20
-    real_time = entry.runtime_data.real_time
+    real_time = fusionsolar_data(entry).real_time
     # A reading's age peaks just before the next one replaces it: the longest
     # gap between two readings of a plant or device is the oldest its data got.
     last: dict[object, Any] = {}
@@ -244,43 +240,25 @@ async def test_day_in_home_assistant(
 # OAuth Connect entries --------------------------------------------------------
 
 
+@pytest.mark.usefixtures("credential")
 async def test_oauth_entry(
     hass: HomeAssistant,
-    cloud: Any,
+    cloud: RunningSimulator,
     sim: FusionSolarSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An OAuth entry polls with its bearer token and refreshes it when due."""
-    import time
-
-    from homeassistant.components.application_credentials import (
-        ClientCredential,
-        async_import_client_credential,
-    )
-    from homeassistant.setup import async_setup_component
-
-    from custom_components.solar_cloud.fusionsolar.const import CONF_OAUTH_SERVER
-
-    from ..simulator.oauth import IssuedToken
-
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
-        hass,
-        DOMAIN,
-        ClientCredential("fusionsolar-client", "fusionsolar-secret"),
-        "fusionsolar_cred",
-    )
     now = sim.clock.now()
     sim.oauth.access_tokens["access-1"] = IssuedToken(
-        client_id="fusionsolar-client",
+        client_id=CLIENT_ID,
         subject=DEMO_USER,
-        scope="pvms.openapi.basic",
+        scope=DEMO_SCOPE,
         expires_at=now + timedelta(hours=1),
     )
     sim.oauth.refresh_tokens["refresh-1"] = IssuedToken(
-        client_id="fusionsolar-client",
+        client_id=CLIENT_ID,
         subject=DEMO_USER,
-        scope="pvms.openapi.basic",
+        scope=DEMO_SCOPE,
         expires_at=now,
     )
     entry = MockConfigEntry(
@@ -290,7 +268,7 @@ async def test_oauth_entry(
             CONF_VENDOR: Vendor.FUSIONSOLAR,
             CONF_URL: cloud.base_url,
             CONF_OAUTH_SERVER: cloud.base_url,
-            "auth_implementation": "fusionsolar_cred",
+            "auth_implementation": CREDENTIAL,
             "token": {
                 "access_token": "access-1",
                 "refresh_token": "refresh-1",

@@ -25,17 +25,17 @@ from .connection import (
     password_client,
 )
 from .const import CONF_CONTROLS, CONF_PLANTS
-from .controls import ControlTasks
+from .controls import FusionSolarControlTasks
 from .coordinator import (
-    AlarmCoordinator,
-    ControlStateCoordinator,
-    InventoryCoordinator,
-    RealTimeCoordinator,
+    FusionSolarAlarmCoordinator,
+    FusionSolarControlStateCoordinator,
+    FusionSolarInventoryCoordinator,
+    FusionSolarRealTimeCoordinator,
 )
 from .data import FusionSolarData
 from .number import async_setup_numbers
 from .options_flow import FusionSolarOptionsFlow
-from .rights import MissingRights
+from .rights import FusionSolarMissingRights
 from .select import async_setup_selects
 from .sensor import async_setup_sensors
 from .storage import async_load_accounts
@@ -93,10 +93,10 @@ async def _async_setup_entry(
     account.control = account.control or ControlStatePoller(client)
     for poller in (account.real_time, account.alarms, account.control):
         poller.client = client
-    rights = MissingRights(hass, entry)
+    rights = FusionSolarMissingRights(hass, entry)
     include = entry.options.get(CONF_PLANTS)
     controls = bool(entry.options.get(CONF_CONTROLS, True))
-    inventory = InventoryCoordinator(
+    inventory = FusionSolarInventoryCoordinator(
         hass,
         entry,
         client,
@@ -104,16 +104,20 @@ async def _async_setup_entry(
         include=include,
         report_permission=rights.report,
     )
-    control_state = ControlStateCoordinator(hass, entry, account.control, rights.report)
+    control_state = FusionSolarControlStateCoordinator(
+        hass, entry, account.control, rights.report
+    )
     data = FusionSolarData(
         hass=hass,
         entry=entry,
         client=client,
         inventory=inventory,
-        real_time=RealTimeCoordinator(hass, entry, account.real_time, rights.report),
-        alarms=AlarmCoordinator(hass, entry, account.alarms, rights.report),
+        real_time=FusionSolarRealTimeCoordinator(
+            hass, entry, account.real_time, rights.report
+        ),
+        alarms=FusionSolarAlarmCoordinator(hass, entry, account.alarms, rights.report),
         control_state=control_state,
-        tasks=ControlTasks(hass, entry, client, control_state),
+        tasks=FusionSolarControlTasks(hass, entry, client, control_state),
         rights=rights,
         controls_enabled=controls,
         storage=storage,

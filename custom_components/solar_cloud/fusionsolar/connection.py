@@ -34,13 +34,15 @@ from ..const import DOMAIN
 from ..oauth import OAuthEndpoints
 from .const import CONF_OAUTH_SERVER
 from .history_budget import backlog_budget
-from .plant_time import PlantCalendar
+from .plant_time import FusionSolarPlantCalendar
 
-ACCOUNTS: HassKey[dict[str, AccountState]] = HassKey(f"{DOMAIN}_fusionsolar_accounts")
+ACCOUNTS: HassKey[dict[str, FusionSolarAccountState]] = HassKey(
+    f"{DOMAIN}_fusionsolar_accounts"
+)
 
 
 @dataclass(kw_only=True)
-class AccountState:
+class FusionSolarAccountState:
     """What an account's entry keeps over reloads (new options, new password).
 
     The service counts calls per account, not per entry: the budget, the
@@ -60,7 +62,7 @@ class AccountState:
     """The plant list a config flow just read, for the setup that follows."""
     history_budget: CallBudget = field(default_factory=backlog_budget)
     """The history calls for days before the newest three (``history_budget.py``)."""
-    calendars: dict[str, PlantCalendar] = field(default_factory=dict)
+    calendars: dict[str, FusionSolarPlantCalendar] = field(default_factory=dict)
     """What the history answers told of each plant's local days."""
     on_change: Callable[[], None] | None = None
     """Called when the inventory or a calendar changed (to have it saved)."""
@@ -70,9 +72,9 @@ class AccountState:
         if self.on_change is not None:
             self.on_change()
 
-    def calendar(self, plant_code: str) -> PlantCalendar:
+    def calendar(self, plant_code: str) -> FusionSolarPlantCalendar:
         """Return what is known of a plant's local days."""
-        return self.calendars.setdefault(plant_code, PlantCalendar())
+        return self.calendars.setdefault(plant_code, FusionSolarPlantCalendar())
 
     def keep_inventory(
         self, inventory: PlantsAndDevices, include: frozenset[str] | None, at: datetime
@@ -85,9 +87,11 @@ class AccountState:
         self.changed()
 
 
-def account_state(hass: HomeAssistant, account: str) -> AccountState:
+def account_state(hass: HomeAssistant, account: str) -> FusionSolarAccountState:
     """Return what the account keeps over reloads."""
-    return hass.data.setdefault(ACCOUNTS, {}).setdefault(account, AccountState())
+    return hass.data.setdefault(ACCOUNTS, {}).setdefault(
+        account, FusionSolarAccountState()
+    )
 
 
 def remember_flow_listing(

@@ -30,7 +30,7 @@ from ..api.fusionsolar.models import (
 from ..const import DOMAIN
 from ..error_mapping import translate_action_errors
 from ..runtime import SolarCloudConfigEntry
-from .coordinator import ControlStateCoordinator
+from .coordinator import FusionSolarControlStateCoordinator
 
 TASK_POLL_DELAYS: tuple[float, ...] = (5, 10, 15, 30, 60, 60, 60, 60, 60, 60, 60, 60)
 """Seconds between asking about a running task: about ten minutes in all."""
@@ -42,7 +42,7 @@ _FAILURES = {
 }
 
 
-class TaskKind(StrEnum):
+class FusionSolarTaskKind(StrEnum):
     """The kinds of task, each run once at a time per plant."""
 
     BATTERY_MODE = "battery_mode"
@@ -70,7 +70,7 @@ def _response(plant: str, info: TaskInfo, settings: dict[str, Any]) -> ServiceRe
     }
 
 
-class ControlTasks:
+class FusionSolarControlTasks:
     """Runs the control tasks of one account."""
 
     def __init__(
@@ -78,19 +78,19 @@ class ControlTasks:
         hass: HomeAssistant,
         entry: SolarCloudConfigEntry,
         client: FusionSolarClient,
-        state: ControlStateCoordinator,
+        state: FusionSolarControlStateCoordinator,
     ) -> None:
         """Deliver through ``client``; confirmed settings go to ``state``."""
         self._hass = hass
         self._entry = entry
         self._client = client
         self._state = state
-        self._running: set[tuple[TaskKind, str]] = set()
+        self._running: set[tuple[FusionSolarTaskKind, str]] = set()
         self.battery_parameters: dict[str, BatteryConfiguration] = {}
         """The parameters each plant last confirmed (there is no query)."""
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
-    def running(self, kind: TaskKind, plant: str) -> bool:
+    def running(self, kind: FusionSolarTaskKind, plant: str) -> bool:
         """Return whether a task of this kind runs at the plant."""
         return (kind, plant) in self._running
 
@@ -99,7 +99,7 @@ class ControlTasks:
     ) -> ServiceResponse:
         """Set the battery working mode; return the task's result."""
         info = await self._run(
-            TaskKind.BATTERY_MODE,
+            FusionSolarTaskKind.BATTERY_MODE,
             plant,
             lambda: self._client.async_deliver_battery_mode(plant, settings),
             lambda task: self._client.async_get_battery_mode_task(task, plant),
@@ -107,8 +107,7 @@ class ControlTasks:
         confirmed = BatteryModeSettings.from_api(info.result)
         if confirmed.mode is None:
             confirmed = settings
-        self._state.poller.set_battery_mode(plant, confirmed)
-        self._state.publish()
+        self._state.confirm_battery_mode(plant, confirmed)
         return _response(plant, info, settings.to_api(plant))
 
     async def async_set_power_control(
@@ -116,14 +115,13 @@ class ControlTasks:
     ) -> ServiceResponse:
         """Limit the feed-in (or lift the limit); return the task's result."""
         info = await self._run(
-            TaskKind.FEED_IN,
+            FusionSolarTaskKind.FEED_IN,
             plant,
             lambda: self._client.async_deliver_power_control(plant, settings),
             lambda task: self._client.async_get_power_control_task(task, plant),
         )
         confirmed = info.confirmed_power_control or settings
-        self._state.poller.set_power_control(plant, confirmed)
-        self._state.publish()
+        self._state.confirm_power_control(plant, confirmed)
         return _response(plant, info, settings.to_task_api(plant))
 
     async def async_set_battery_parameters(
@@ -131,7 +129,7 @@ class ControlTasks:
     ) -> ServiceResponse:
         """Set battery parameters; return the task's result."""
         info = await self._run(
-            TaskKind.BATTERY_PARAMETERS,
+            FusionSolarTaskKind.BATTERY_PARAMETERS,
             plant,
             lambda: self._client.async_deliver_battery_configuration(
                 plant, configuration
@@ -188,7 +186,7 @@ class ControlTasks:
 
     async def _run(
         self,
-        kind: TaskKind,
+        kind: FusionSolarTaskKind,
         plant: str,
         deliver: Callable[[], Awaitable[TaskDelivery]],
         follow: Callable[[str], Awaitable[TaskInfo]],

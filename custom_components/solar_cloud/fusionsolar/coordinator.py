@@ -13,17 +13,25 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import math
-from typing import override
+from typing import Any, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from ..api import ApiPermissionError, ApiRateLimitedError
 from ..api.fusionsolar import FusionSolarClient
-from ..api.fusionsolar.models import Alarm, DeviceKpi, PlantKpi, PlantsAndDevices
+from ..api.fusionsolar.models import (
+    Alarm,
+    BatteryModeSettings,
+    Device,
+    DeviceKpi,
+    Plant,
+    PlantKpi,
+    PlantsAndDevices,
+    PowerControlSettings,
+)
 from ..api.fusionsolar.polling import (
     AlarmPoller,
-    ControlState,
     ControlStatePoller,
     Poller,
     Reading,
@@ -32,8 +40,9 @@ from ..api.fusionsolar.polling import (
 )
 from ..coordinator import SolarCloudCoordinator
 from ..runtime import SolarCloudConfigEntry
-from .connection import AccountState
+from .connection import FusionSolarAccountState
 from .const import ALARM_STALE_AFTER, INVENTORY_INTERVAL, STALE_AFTER
+from .devices import exposed
 
 # A plant list a config flow read this recently serves the setup that follows.
 FLOW_LISTING_FRESH = timedelta(minutes=10)
@@ -46,7 +55,7 @@ _IDLE = timedelta(hours=1)
 """How long to sleep when a poller has nothing in scope."""
 
 
-class InventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
+class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
     """The account's plants and the devices of the plants in scope, daily.
 
     After a reload or a restart it starts from the inventory the account read
@@ -62,7 +71,7 @@ class InventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
         entry: SolarCloudConfigEntry,
         client: FusionSolarClient,
         *,
-        account: AccountState,
+        account: FusionSolarAccountState,
         include: Collection[str] | None,
         report_permission: PermissionReporter,
     ) -> None:
@@ -79,6 +88,34 @@ class InventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
         self.include = None if include is None else frozenset(include)
         self._report_permission = report_permission
         self._started = False
+
+    @property
+    def plants(self) -> dict[str, Plant]:
+        """Return the plants in scope."""
+        include = self.include
+        return {
+            plant.code: plant
+            for plant in self.data.plants
+            if include is None or plant.code in include
+        }
+
+    @property
+    def devices(self) -> dict[int, Device]:
+        """Return the devices shown in Home Assistant (of the plants in scope)."""
+        plants = self.plants
+        shown = (d for d in self.data.devices if exposed(d) and d.plant_code in plants)
+        return {device.id: device for device in shown}
+
+    def plants_with(self, types: frozenset[int]) -> list[str]:
+        """Return the plants in scope that have a device of these types."""
+        plants = self.plants
+        return sorted(
+            {
+                device.plant_code
+                for device in self.data.devices
+                if device.type_id in types and device.plant_code in plants
+            }
+        )
 
     def _kept(self) -> tuple[PlantsAndDevices, datetime] | None:
         """Return the account's inventory and when it was read, if it will do."""
@@ -134,7 +171,9 @@ class InventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
         return inventory
 
 
-class PollingCoordinator[PollerT: Poller, DataT](SolarCloudCoordinator[DataT]):
+class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
+    SolarCloudCoordinator[DataT]
+):
     """Runs a poller whenever it can do something, and hands out what it has.
 
     A round in which every call failed fails the refresh; data already there
@@ -208,14 +247,16 @@ class PollingCoordinator[PollerT: Poller, DataT](SolarCloudCoordinator[DataT]):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RealTimeData:
+class FusionSolarRealTimeData:
     """Real-time KPIs of plants and devices, each with when it arrived."""
 
     plants: dict[str, Reading[PlantKpi]] = field(default_factory=dict)
     devices: dict[int, Reading[DeviceKpi]] = field(default_factory=dict)
 
 
-class RealTimeCoordinator(PollingCoordinator[RealTimePoller, RealTimeData]):
+class FusionSolarRealTimeCoordinator(
+    FusionSolarPollingCoordinator[RealTimePoller, FusionSolarRealTimeData]
+):
     """Real-time data of every plant and device, every five minutes."""
 
     def __init__(
@@ -236,14 +277,14 @@ class RealTimeCoordinator(PollingCoordinator[RealTimePoller, RealTimeData]):
         )
 
     @override
-    def _snapshot(self) -> RealTimeData:
-        return RealTimeData(
+    def _snapshot(self) -> FusionSolarRealTimeData:
+        return FusionSolarRealTimeData(
             plants=dict(self.poller.plants), devices=dict(self.poller.devices)
         )
 
 
-class AlarmCoordinator(
-    PollingCoordinator[AlarmPoller, dict[str, Reading[tuple[Alarm, ...]]]]
+class FusionSolarAlarmCoordinator(
+    FusionSolarPollingCoordinator[AlarmPoller, dict[str, Reading[tuple[Alarm, ...]]]]
 ):
     """Alarms of every plant, every 30 minutes."""
 
@@ -269,8 +310,36 @@ class AlarmCoordinator(
         return dict(self.poller.alarms)
 
 
-class ControlStateCoordinator(
-    PollingCoordinator[ControlStatePoller, dict[str, ControlState]]
+@dataclass(frozen=True, kw_only=True)
+class FusionSolarControlStateData:
+    """The plants' control settings, each with when it was read or confirmed."""
+
+    battery_modes: dict[str, Reading[BatteryModeSettings]] = field(default_factory=dict)
+    power_controls: dict[str, Reading[PowerControlSettings]] = field(
+        default_factory=dict
+    )
+    last_time_of_use: dict[str, BatteryModeSettings] = field(default_factory=dict)
+    """The time-of-use settings each plant last had (to switch back to)."""
+    last_limit: dict[str, PowerControlSettings] = field(default_factory=dict)
+    """The kW feed-in limit each plant last had (to limit again)."""
+
+    def diagnostics(self) -> dict[str, dict[str, Any]]:
+        """Return each plant's settings."""
+        return {
+            code: {
+                "battery_mode": _value(self.battery_modes.get(code)),
+                "power_control": _value(self.power_controls.get(code)),
+            }
+            for code in set(self.battery_modes) | set(self.power_controls)
+        }
+
+
+def _value[T](reading: Reading[T] | None) -> T | None:
+    return None if reading is None else reading.value
+
+
+class FusionSolarControlStateCoordinator(
+    FusionSolarPollingCoordinator[ControlStatePoller, FusionSolarControlStateData]
 ):
     """Battery working mode and feed-in control of the plants, on demand."""
 
@@ -292,14 +361,32 @@ class ControlStateCoordinator(
         )
 
     @override
-    def _snapshot(self) -> dict[str, ControlState]:
-        codes = set(self.poller.battery_modes) | set(self.poller.power_controls)
-        return {code: self.poller.state(code) for code in codes}
+    def _snapshot(self) -> FusionSolarControlStateData:
+        return FusionSolarControlStateData(
+            battery_modes=dict(self.poller.battery_modes),
+            power_controls=dict(self.poller.power_controls),
+            last_time_of_use=dict(self.poller.last_time_of_use),
+            last_limit=dict(self.poller.last_limit),
+        )
 
     async def async_refresh_plant(self, plant_code: str) -> None:
         """Read a plant's settings again now (after a task)."""
         self.poller.refresh_plant(plant_code)
         await self.async_refresh()
+
+    def confirm_battery_mode(
+        self, plant_code: str, settings: BatteryModeSettings
+    ) -> None:
+        """Show a battery mode the plant confirmed."""
+        self.poller.set_battery_mode(plant_code, settings)
+        self.publish()
+
+    def confirm_power_control(
+        self, plant_code: str, settings: PowerControlSettings
+    ) -> None:
+        """Show a feed-in control the plant confirmed."""
+        self.poller.set_power_control(plant_code, settings)
+        self.publish()
 
     def publish(self) -> None:
         """Hand what the poller knows to the entities (after a task)."""

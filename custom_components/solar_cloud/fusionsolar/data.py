@@ -14,21 +14,21 @@ from ..api.fusionsolar.const import BATTERY_TYPES, INVERTER_TYPES, Path
 from ..api.fusionsolar.models import Device, Plant
 from ..const import Vendor
 from ..entity import async_remove_stale_devices
-from ..runtime import SolarCloudConfigEntry, SolarCloudData
-from .connection import AccountState
+from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
+from .connection import FusionSolarAccountState
 from .const import VENDOR
-from .controls import ControlTasks
+from .controls import FusionSolarControlTasks
 from .coordinator import (
-    AlarmCoordinator,
-    ControlStateCoordinator,
-    InventoryCoordinator,
-    RealTimeCoordinator,
+    FusionSolarAlarmCoordinator,
+    FusionSolarControlStateCoordinator,
+    FusionSolarInventoryCoordinator,
+    FusionSolarRealTimeCoordinator,
 )
-from .devices import async_register_devices, exposed
+from .devices import async_register_devices
 from .history import FusionSolarHistory
-from .plant_time import PlantTimeZone
-from .rights import MissingRights
-from .storage import AccountStorage
+from .plant_time import FusionSolarPlantTimeZone
+from .rights import FusionSolarMissingRights
+from .storage import FusionSolarAccountStorage
 
 
 @dataclass(kw_only=True)
@@ -41,48 +41,31 @@ class FusionSolarData(SolarCloudData):
     hass: HomeAssistant
     entry: SolarCloudConfigEntry
     client: FusionSolarClient
-    inventory: InventoryCoordinator
-    real_time: RealTimeCoordinator
-    alarms: AlarmCoordinator
-    control_state: ControlStateCoordinator
-    tasks: ControlTasks
-    rights: MissingRights
+    inventory: FusionSolarInventoryCoordinator
+    real_time: FusionSolarRealTimeCoordinator
+    alarms: FusionSolarAlarmCoordinator
+    control_state: FusionSolarControlStateCoordinator
+    tasks: FusionSolarControlTasks
+    rights: FusionSolarMissingRights
     controls_enabled: bool
-    storage: AccountStorage
-    account: AccountState
+    storage: FusionSolarAccountStorage
+    account: FusionSolarAccountState
 
     # Plants and devices ---------------------------------------------------
 
     @property
     def plants(self) -> dict[str, Plant]:
         """Return the plants in scope."""
-        include = self.inventory.include
-        return {
-            plant.code: plant
-            for plant in self.inventory.data.plants
-            if include is None or plant.code in include
-        }
+        return self.inventory.plants
 
     @property
     def devices(self) -> dict[int, Device]:
         """Return the devices shown in Home Assistant."""
-        plants = self.plants
-        return {
-            device.id: device
-            for device in self.inventory.data.devices
-            if exposed(device) and device.plant_code in plants
-        }
+        return self.inventory.devices
 
     def plants_with(self, types: frozenset[int]) -> list[str]:
         """Return the plants in scope that have a device of these types."""
-        plants = self.plants
-        return sorted(
-            {
-                device.plant_code
-                for device in self.inventory.data.devices
-                if device.type_id in types and device.plant_code in plants
-            }
-        )
+        return self.inventory.plants_with(types)
 
     def device_keys(self) -> set[str]:
         """Return the keys of the plants and devices the account reports."""
@@ -90,11 +73,11 @@ class FusionSolarData(SolarCloudData):
 
     def plant_zone(self, plant_code: str) -> tzinfo:
         """Return the plant's time zone, as far as the history answers told it."""
-        return PlantTimeZone(self.account.calendar(plant_code))
+        return FusionSolarPlantTimeZone(self.account.calendar(plant_code))
 
     def history_source(self) -> FusionSolarHistory:
         """Return the history of the plants in scope."""
-        return FusionSolarHistory(self.hass, self)
+        return FusionSolarHistory(self.hass, self.inventory)
 
     @callback
     def async_inventory_changed(self) -> None:
@@ -178,13 +161,11 @@ class FusionSolarData(SolarCloudData):
                 code: [vars(alarm) for alarm in reading.value]
                 for code, reading in (self.alarms.data or {}).items()
             },
-            "control_state": {
-                code: {
-                    "battery_mode": state.battery_mode,
-                    "power_control": state.power_control,
-                }
-                for code, state in (self.control_state.data or {}).items()
-            },
+            "control_state": (
+                {}
+                if self.control_state.data is None
+                else self.control_state.data.diagnostics()
+            ),
             "unsupported_control_queries": sorted(
                 str(key) for key in self.control_state.poller.unsupported
             ),
@@ -193,3 +174,8 @@ class FusionSolarData(SolarCloudData):
             },
             "history": self.history.diagnostics() if self.history else None,
         }
+
+
+def fusionsolar_data(entry: SolarCloudConfigEntry) -> FusionSolarData:
+    """Return the runtime data of a loaded FusionSolar entry."""
+    return vendor_data(entry, FusionSolarData)

@@ -25,14 +25,15 @@ from ..api.fusionsolar.const import (
 from ..api.fusionsolar.models import BatteryConfiguration, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
 from ..entity import NewEntities, async_add_as_they_appear
-from ..runtime import SolarCloudConfigEntry, vendor_data
+from ..runtime import SolarCloudConfigEntry
 from .const import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC, STALE_AFTER
-from .coordinator import ControlStateCoordinator, RealTimeCoordinator
-from .data import FusionSolarData
+from .coordinator import (
+    FusionSolarControlStateCoordinator,
+    FusionSolarRealTimeCoordinator,
+)
+from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarEntity
 from .select import CONTROL_STALE_AFTER
-
-PARALLEL_UPDATES = 1
 
 MAX_FEED_IN_KW = 1000.0
 """The API's bound when the plant's capacity is not known."""
@@ -51,38 +52,32 @@ FEED_IN_LIMIT = NumberEntityDescription(
 
 
 @dataclass(frozen=True, kw_only=True)
-class BatteryParameterDescription(NumberEntityDescription):
+class FusionSolarBatteryParameterDescription(NumberEntityDescription):
     """A plant-level battery parameter (a field of BatteryConfiguration)."""
 
     field: str
 
 
-BATTERY_PARAMETERS: tuple[BatteryParameterDescription, ...] = (
-    BatteryParameterDescription(
-        key="end_of_charge_soc",
-        translation_key="fusionsolar_end_of_charge_soc",
+def _soc(
+    key: str, bounds: tuple[float, float]
+) -> FusionSolarBatteryParameterDescription:
+    return FusionSolarBatteryParameterDescription(
+        key=key,
+        translation_key=f"fusionsolar_{key}",
         entity_category=EntityCategory.CONFIG,
         native_unit_of_measurement=PERCENTAGE,
-        native_min_value=END_OF_CHARGE_SOC[0],
-        native_max_value=END_OF_CHARGE_SOC[1],
+        native_min_value=bounds[0],
+        native_max_value=bounds[1],
         native_step=1,
         mode=NumberMode.SLIDER,
-        field="end_of_charge_soc",
-    ),
-    BatteryParameterDescription(
-        key="end_of_discharge_soc",
-        translation_key="fusionsolar_end_of_discharge_soc",
-        entity_category=EntityCategory.CONFIG,
-        native_unit_of_measurement=PERCENTAGE,
-        native_min_value=END_OF_DISCHARGE_SOC[0],
-        native_max_value=END_OF_DISCHARGE_SOC[1],
-        native_step=1,
-        mode=NumberMode.SLIDER,
-        field="end_of_discharge_soc",
-    ),
-    BatteryParameterDescription(
-        key="max_charge_power_setting",
-        translation_key="fusionsolar_max_charge_power_setting",
+        field=key,
+    )
+
+
+def _power(key: str, field: str) -> FusionSolarBatteryParameterDescription:
+    return FusionSolarBatteryParameterDescription(
+        key=key,
+        translation_key=f"fusionsolar_{key}",
         entity_category=EntityCategory.CONFIG,
         device_class=NumberDeviceClass.POWER,
         native_unit_of_measurement=UnitOfPower.WATT,
@@ -90,24 +85,21 @@ BATTERY_PARAMETERS: tuple[BatteryParameterDescription, ...] = (
         native_max_value=MAX_BATTERY_POWER_W,
         native_step=100,
         mode=NumberMode.BOX,
-        field="max_charge_power",
-    ),
-    BatteryParameterDescription(
-        key="max_discharge_power_setting",
-        translation_key="fusionsolar_max_discharge_power_setting",
-        entity_category=EntityCategory.CONFIG,
-        device_class=NumberDeviceClass.POWER,
-        native_unit_of_measurement=UnitOfPower.WATT,
-        native_min_value=0,
-        native_max_value=MAX_BATTERY_POWER_W,
-        native_step=100,
-        mode=NumberMode.BOX,
-        field="max_discharge_power",
-    ),
+        field=field,
+    )
+
+
+BATTERY_PARAMETERS: tuple[FusionSolarBatteryParameterDescription, ...] = (
+    _soc("end_of_charge_soc", END_OF_CHARGE_SOC),
+    _soc("end_of_discharge_soc", END_OF_DISCHARGE_SOC),
+    _power("max_charge_power_setting", "max_charge_power"),
+    _power("max_discharge_power_setting", "max_discharge_power"),
 )
 
 
-class FeedInLimitNumber(FusionSolarEntity[ControlStateCoordinator], NumberEntity):
+class FusionSolarFeedInLimitNumber(
+    FusionSolarEntity[FusionSolarControlStateCoordinator], NumberEntity
+):
     """The most a plant may feed into the grid (kW); setting it limits the feed-in."""
 
     stale_after = CONTROL_STALE_AFTER
@@ -121,7 +113,7 @@ class FeedInLimitNumber(FusionSolarEntity[ControlStateCoordinator], NumberEntity
 
     @override
     def _reading(self) -> Reading[PowerControlSettings] | None:
-        return self.coordinator.poller.power_controls.get(self.device_key)
+        return self.coordinator.data.power_controls.get(self.device_key)
 
     @property
     @override
@@ -149,7 +141,9 @@ class FeedInLimitNumber(FusionSolarEntity[ControlStateCoordinator], NumberEntity
         )
 
 
-class BatteryParameterNumber(FusionSolarEntity[RealTimeCoordinator], RestoreNumber):
+class FusionSolarBatteryParameterNumber(
+    FusionSolarEntity[FusionSolarRealTimeCoordinator], RestoreNumber
+):
     """A battery parameter of a plant.
 
     FusionSolar has no query for these: the number shows what Home Assistant
@@ -157,13 +151,13 @@ class BatteryParameterNumber(FusionSolarEntity[RealTimeCoordinator], RestoreNumb
     available while the plant's battery reports in.
     """
 
-    entity_description: BatteryParameterDescription
+    entity_description: FusionSolarBatteryParameterDescription
     stale_after = STALE_AFTER
 
     def __init__(
         self,
         data: FusionSolarData,
-        description: BatteryParameterDescription,
+        description: FusionSolarBatteryParameterDescription,
         *,
         device_key: str,
         battery_id: int,
@@ -221,11 +215,11 @@ async def async_setup_numbers(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the feed-in limit and battery parameters of the plants."""
-    data = vendor_data(entry, FusionSolarData)
+    data = fusionsolar_data(entry)
 
     def build(new: NewEntities) -> list[NumberEntity]:
         entities: list[NumberEntity] = [
-            FeedInLimitNumber(data, device_key=plant)
+            FusionSolarFeedInLimitNumber(data, device_key=plant)
             for plant in data.plants_with(INVERTER_TYPES)
             if new.want(plant, FEED_IN_LIMIT.key)
         ]
@@ -237,7 +231,7 @@ async def async_setup_numbers(
             if device.type_id in BATTERY_TYPES
         }
         entities.extend(
-            BatteryParameterNumber(
+            FusionSolarBatteryParameterNumber(
                 data, description, device_key=plant, battery_id=battery_id
             )
             for plant, battery_id in sorted(batteries.items())

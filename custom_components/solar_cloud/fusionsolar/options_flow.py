@@ -23,9 +23,8 @@ import probatio
 
 from ..api.fusionsolar.const import SCOPE_CONTROL
 from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
-from ..runtime import vendor_data
 from .const import CONF_CONTROLS, CONF_PLANTS
-from .data import FusionSolarData
+from .data import fusionsolar_data
 
 HISTORY_DAYS_SELECTOR = NumberSelector(
     NumberSelectorConfig(
@@ -54,7 +53,7 @@ class FusionSolarOptionsFlow(OptionsFlowWithReload):
         entry = self.config_entry
         if entry.state is not ConfigEntryState.LOADED:
             return self.async_abort(reason="fusionsolar_not_loaded")
-        data = vendor_data(entry, FusionSolarData)
+        data = fusionsolar_data(entry)
         plants = {plant.code: plant.name for plant in data.inventory.data.plants}
         errors: dict[str, str] = {}
         if user_input is not None:

@@ -4,7 +4,7 @@ FusionSolar names no time zone for a plant, yet cuts its history into
 plant-local hours, days, months and years and resets the day counters at the
 plant's midnight. A day bucket of a history answer starts at the plant-local
 midnight (its ``collectTime``), so each one tells the plant's UTC offset on
-that day. A :class:`PlantCalendar` keeps what the answers told, as runs of
+that day. A :class:`FusionSolarPlantCalendar` keeps what the answers told, as runs of
 days with the same offset (a handful a year: daylight saving time changes
 twice), and answers:
 
@@ -34,7 +34,7 @@ from ..api.fusionsolar.values import as_dict, as_int, as_list, as_str
 DAY: Final = timedelta(days=1)
 _WEST_MOST: Final = timedelta(hours=-10)
 """Offsets run from here to 14 hours later (UTC-10 .. UTC+13:59), the range
-``history.collect_time`` asks dates for in."""
+``api/fusionsolar/history.collect_time`` asks dates for in."""
 
 
 def midnight_offset(midnight: datetime) -> tuple[date, timedelta]:
@@ -64,7 +64,7 @@ class _Run:
         return max(0, (day - self.last).days)
 
 
-class PlantCalendar:
+class FusionSolarPlantCalendar:
     """What the cloud told of a plant's local days (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -206,14 +206,14 @@ def _date(value: Any) -> date | None:
         return None
 
 
-class PlantTimeZone(tzinfo):
+class FusionSolarPlantTimeZone(tzinfo):
     """A plant's zone that follows what its calendar learns.
 
     Counters are built once; this lets them use the offset learned later
     without being rebuilt.
     """
 
-    def __init__(self, calendar: PlantCalendar) -> None:
+    def __init__(self, calendar: FusionSolarPlantCalendar) -> None:
         """Follow ``calendar``."""
         super().__init__()
         self._calendar = calendar

@@ -11,7 +11,7 @@ from ..runtime import SolarCloudConfigEntry
 ISSUE_MISSING_RIGHTS = "fusionsolar_missing_rights"
 
 
-class MissingRights:
+class FusionSolarMissingRights:
     """Collects the interfaces the account may not use, for the user to request."""
 
     def __init__(self, hass: HomeAssistant, entry: SolarCloudConfigEntry) -> None:

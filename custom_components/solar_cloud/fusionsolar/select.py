@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any, override
 
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
@@ -23,12 +24,11 @@ from ..api.fusionsolar.models import BatteryModeSettings, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
 from ..const import DOMAIN
 from ..entity import NewEntities, async_add_as_they_appear
-from ..runtime import SolarCloudConfigEntry, vendor_data
-from .coordinator import ControlStateCoordinator
-from .data import FusionSolarData
+from ..runtime import SolarCloudConfigEntry
+from .coordinator import FusionSolarControlStateCoordinator, FusionSolarControlStateData
+from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarEntity
 
-PARALLEL_UPDATES = 1
 CONTROL_STALE_AFTER = timedelta(hours=12)
 
 BATTERY_MODE_OPTIONS: dict[BatteryMode, str] = {
@@ -58,93 +58,107 @@ def _read_only(key: str, option: str) -> ServiceValidationError:
     )
 
 
+def _unknown(key: str) -> ServiceValidationError:
+    return ServiceValidationError(translation_domain=DOMAIN, translation_key=key)
+
+
 async def _set_battery_mode(
-    data: FusionSolarData, plant: str, option: str
+    data: FusionSolarData, plant: str, mode: BatteryMode
 ) -> ServiceResponse:
-    mode = next(mode for mode, key in BATTERY_MODE_OPTIONS.items() if key == option)
     if mode in (BatteryMode.FULLY_FED_TO_GRID, BatteryMode.OTHER):
-        raise _read_only("fusionsolar_battery_mode_read_only", option)
+        raise _read_only(
+            "fusionsolar_battery_mode_read_only", BATTERY_MODE_OPTIONS[mode]
+        )
     settings = BatteryModeSettings(mode=mode)
     if mode is BatteryMode.TIME_OF_USE:
-        if (known := data.control_state.poller.last_time_of_use.get(plant)) is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="fusionsolar_tou_windows_unknown",
-            )
+        known = data.control_state.data.last_time_of_use.get(plant)
+        if known is None:
+            raise _unknown("fusionsolar_tou_windows_unknown")
         settings = known
     return await data.tasks.async_set_battery_mode(plant, settings)
 
 
 async def _set_feed_in_control(
-    data: FusionSolarData, plant: str, option: str
+    data: FusionSolarData, plant: str, mode: PowerControlMode
 ) -> ServiceResponse:
-    mode = next(mode for mode, key in FEED_IN_OPTIONS.items() if key == option)
     if mode is PowerControlMode.NO_LIMIT:
         settings = PowerControlSettings(mode=mode)
     elif mode is PowerControlMode.LIMITED_KW:
-        if (known := data.control_state.poller.last_limit.get(plant)) is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="fusionsolar_feed_in_limit_unknown",
-            )
+        if (known := data.control_state.data.last_limit.get(plant)) is None:
+            raise _unknown("fusionsolar_feed_in_limit_unknown")
         settings = known
     else:
-        raise _read_only("fusionsolar_feed_in_mode_read_only", option)
+        raise _read_only("fusionsolar_feed_in_mode_read_only", FEED_IN_OPTIONS[mode])
     return await data.tasks.async_set_power_control(plant, settings)
 
 
+type _Settings = BatteryModeSettings | PowerControlSettings
+
+
 @dataclass(frozen=True, kw_only=True)
-class ControlSelectDescription(SelectEntityDescription):
+class FusionSolarControlSelectDescription[ModeT: StrEnum](SelectEntityDescription):
     """A control of a plant, read from and written by control tasks."""
 
     device_types: frozenset[int]
     """The plant needs a device of these types for the control."""
-    reading_fn: Callable[[ControlStateCoordinator, str], Reading[Any] | None]
-    value_fn: Callable[[Any], str | None]
-    select_fn: Callable[[FusionSolarData, str, str], Awaitable[ServiceResponse]]
+    option_keys: Mapping[ModeT, str]
+    """The modes the control shows, and their option keys."""
+    reading_fn: Callable[[FusionSolarControlStateData, str], Reading[_Settings] | None]
+    select_fn: Callable[[FusionSolarData, str, ModeT], Awaitable[ServiceResponse]]
 
 
-SELECTS: tuple[ControlSelectDescription, ...] = (
-    ControlSelectDescription(
-        key="battery_working_mode",
-        translation_key="fusionsolar_battery_working_mode",
+def _control[ModeT: StrEnum](
+    key: str,
+    option_keys: Mapping[ModeT, str],
+    device_types: frozenset[int],
+    reading_fn: Callable[[FusionSolarControlStateData, str], Reading[_Settings] | None],
+    select_fn: Callable[[FusionSolarData, str, ModeT], Awaitable[ServiceResponse]],
+) -> FusionSolarControlSelectDescription[ModeT]:
+    return FusionSolarControlSelectDescription(
+        key=key,
+        translation_key=f"fusionsolar_{key}",
         entity_category=EntityCategory.CONFIG,
-        options=list(BATTERY_MODE_OPTIONS.values()),
-        device_types=BATTERY_TYPES,
-        reading_fn=lambda state, plant: state.poller.battery_modes.get(plant),
-        value_fn=lambda settings: (
-            None if settings.mode is None else BATTERY_MODE_OPTIONS[settings.mode]
-        ),
-        select_fn=_set_battery_mode,
+        options=list(option_keys.values()),
+        option_keys=option_keys,
+        device_types=device_types,
+        reading_fn=reading_fn,
+        select_fn=select_fn,
+    )
+
+
+SELECTS: tuple[FusionSolarControlSelectDescription[Any], ...] = (
+    _control(
+        "battery_working_mode",
+        BATTERY_MODE_OPTIONS,
+        BATTERY_TYPES,
+        lambda state, plant: state.battery_modes.get(plant),
+        _set_battery_mode,
     ),
-    ControlSelectDescription(
-        key="feed_in_control",
-        translation_key="fusionsolar_feed_in_control",
-        entity_category=EntityCategory.CONFIG,
-        options=list(FEED_IN_OPTIONS.values()),
-        device_types=INVERTER_TYPES,
-        reading_fn=lambda state, plant: state.poller.power_controls.get(plant),
-        value_fn=lambda settings: (
-            None if settings.mode is None else FEED_IN_OPTIONS[settings.mode]
-        ),
-        select_fn=_set_feed_in_control,
+    _control(
+        "feed_in_control",
+        FEED_IN_OPTIONS,
+        INVERTER_TYPES,
+        lambda state, plant: state.power_controls.get(plant),
+        _set_feed_in_control,
     ),
 )
 
 
-class ControlSelect(FusionSolarEntity[ControlStateCoordinator], SelectEntity):
+class FusionSolarControlSelect(
+    FusionSolarEntity[FusionSolarControlStateCoordinator], SelectEntity
+):
     """A plant's setting, changed by a control task.
 
     It shows a new option only once the plant confirmed it.
     """
 
-    entity_description: ControlSelectDescription
+    entity_description: FusionSolarControlSelectDescription[Any]
     stale_after = CONTROL_STALE_AFTER
 
     def __init__(
         self,
         data: FusionSolarData,
-        description: ControlSelectDescription,
+        description: FusionSolarControlSelectDescription[Any],
         *,
         device_key: str,
     ) -> None:
@@ -153,19 +167,23 @@ class ControlSelect(FusionSolarEntity[ControlStateCoordinator], SelectEntity):
         self._data = data
 
     @override
-    def _reading(self) -> Reading[Any] | None:
-        return self.entity_description.reading_fn(self.coordinator, self.device_key)
+    def _reading(self) -> Reading[_Settings] | None:
+        return self.entity_description.reading_fn(
+            self.coordinator.data, self.device_key
+        )
 
     @property
     @override
     def current_option(self) -> str | None:
-        if (reading := self._reading()) is None:
+        if (reading := self._reading()) is None or reading.value.mode is None:
             return None
-        return self.entity_description.value_fn(reading.value)
+        return self.entity_description.option_keys[reading.value.mode]
 
     @override
     async def async_select_option(self, option: str) -> None:
-        await self.entity_description.select_fn(self._data, self.device_key, option)
+        option_keys = self.entity_description.option_keys
+        mode = next(mode for mode, key in option_keys.items() if key == option)
+        await self.entity_description.select_fn(self._data, self.device_key, mode)
 
 
 async def async_setup_selects(
@@ -174,11 +192,11 @@ async def async_setup_selects(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the controls of the plants that have the devices for them."""
-    data = vendor_data(entry, FusionSolarData)
+    data = fusionsolar_data(entry)
 
-    def build(new: NewEntities) -> list[ControlSelect]:
+    def build(new: NewEntities) -> list[FusionSolarControlSelect]:
         return [
-            ControlSelect(data, description, device_key=plant)
+            FusionSolarControlSelect(data, description, device_key=plant)
             for description in SELECTS
             for plant in data.plants_with(description.device_types)
             if new.want(plant, description.key)

@@ -1,521 +1,44 @@
 """Sensors of FusionSolar plants, inverters, batteries, meters and EMIs.
 
-Energy counters go through the counter policy (``counter.py``): lifetime
-counters never fall but at a replaced meter, daily (and monthly) ones only at
-the plant's midnight, as the history answers tell it (``plant_time.py``);
-PV counters cannot rise faster than the plant's capacity allows.
-
-Signed power follows the Energy dashboard: grid power is positive while
-importing, battery power positive while discharging. (Huawei's meters count
-feed-in as positive, its batteries charging.)
+The descriptions are in ``sensor_descriptions.py``. Energy counters go
+through the counter policy (``counter.py``): lifetime counters never fall but
+at a replaced meter, daily (and monthly) ones only at the plant's midnight,
+as the history answers tell it (``plant_time.py``); PV counters cannot rise
+faster than the plant's capacity allows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, override
 
-from homeassistant.components.sensor import (
-    SensorDeviceClass,
-    SensorEntity,
-    SensorEntityDescription,
-    SensorStateClass,
-)
-from homeassistant.const import (
-    DEGREE,
-    PERCENTAGE,
-    EntityCategory,
-    UnitOfElectricCurrent,
-    UnitOfElectricPotential,
-    UnitOfEnergy,
-    UnitOfFrequency,
-    UnitOfIrradiance,
-    UnitOfPower,
-    UnitOfReactivePower,
-    UnitOfSpeed,
-    UnitOfTemperature,
-)
+from homeassistant.components.sensor import SensorEntity
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from ..api.fusionsolar.models import (
-    INVERTER_STATES,
-    BatteryKpi,
-    BatteryStatus,
-    BatteryWorkingMode,
-    DeviceKpi,
-    EmiKpi,
-    HealthState,
-    InverterKpi,
-    MeterKpi,
-    PlantKpi,
-)
+from ..api.fusionsolar.models import DeviceKpi, PlantKpi
 from ..api.fusionsolar.polling import Reading
 from ..counter import CounterKind, CounterSensor
 from ..entity import NewEntities, async_add_as_they_appear
-from ..runtime import SolarCloudConfigEntry, vendor_data
+from ..runtime import SolarCloudConfigEntry
 from .const import ALARM_STALE_AFTER, STALE_AFTER
-from .coordinator import AlarmCoordinator, RealTimeCoordinator
-from .data import FusionSolarData
+from .coordinator import FusionSolarAlarmCoordinator, FusionSolarRealTimeCoordinator
+from .data import fusionsolar_data
 from .entity import FusionSolarEntity
-
-PARALLEL_UPDATES = 0
-
-
-@dataclass(frozen=True, kw_only=True)
-class FusionSolarSensorDescription[T](SensorEntityDescription):
-    """A sensor of one value of a plant's or device's real-time data."""
-
-    value_fn: Callable[[T], StateType]
-    exists_fn: Callable[[T], bool] | None = None
-    """Whether the device has the value; default: it reported one."""
-    monetary: bool = False
-    """The value is money, in the currency Home Assistant is set to."""
-    counter: CounterKind | None = None
-    """An energy counter of this kind: shown as the counter policy lets it."""
-    produced: bool = False
-    """The counter counts PV production: it rises no faster than the plant's capacity."""
-
-    def exists(self, value: T) -> bool:
-        """Return whether to create the sensor for this data."""
-        if self.exists_fn is not None:
-            return self.exists_fn(value)
-        return self.value_fn(value) is not None
-
-
-def _energy(
-    key: str,
-    value_fn: Callable[[Any], StateType],
-    counter: CounterKind,
-    *,
-    produced: bool = False,
-) -> FusionSolarSensorDescription[Any]:
-    return FusionSolarSensorDescription(
-        key=key,
-        translation_key=f"fusionsolar_{key}",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
-        value_fn=value_fn,
-        counter=counter,
-        produced=produced,
-    )
-
-
-def _measurement(
-    key: str,
-    value_fn: Callable[[Any], StateType],
-    device_class: SensorDeviceClass | None,
-    unit: str | None,
-    **kwargs: Any,
-) -> FusionSolarSensorDescription[Any]:
-    return FusionSolarSensorDescription(
-        key=key,
-        translation_key=f"fusionsolar_{key}",
-        device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=unit,
-        value_fn=value_fn,
-        **kwargs,
-    )
-
-
-def _enum(
-    key: str, value_fn: Callable[[Any], StateType], options: list[str]
-) -> FusionSolarSensorDescription[Any]:
-    return FusionSolarSensorDescription(
-        key=key,
-        translation_key=f"fusionsolar_{key}",
-        device_class=SensorDeviceClass.ENUM,
-        options=options,
-        value_fn=value_fn,
-    )
-
-
-def _positive(value: float | None) -> float | None:
-    return None if value is None else (value if value > 0 else 0.0)
-
-
-def _negated(value: float | None) -> float | None:
-    return None if value is None else 0.0 - value
-
-
-_LIFETIME = CounterKind.LIFETIME
-_DAILY = CounterKind.DAILY
-
-
-_V = UnitOfElectricPotential.VOLT
-_A = UnitOfElectricCurrent.AMPERE
-
-PLANT_SENSORS: tuple[FusionSolarSensorDescription[PlantKpi], ...] = (
-    _energy("day_energy", lambda k: k.day_energy, _DAILY, produced=True),
-    _energy(
-        "month_energy", lambda k: k.month_energy, CounterKind.MONTHLY, produced=True
-    ),
-    _energy("total_energy", lambda k: k.total_energy, _LIFETIME, produced=True),
-    _energy("day_feed_in", lambda k: k.day_feed_in, _DAILY),
-    _energy("day_consumption", lambda k: k.day_consumption, _DAILY),
-    FusionSolarSensorDescription(
-        key="day_income",
-        translation_key="fusionsolar_day_income",
-        device_class=SensorDeviceClass.MONETARY,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        monetary=True,
-        value_fn=lambda k: k.day_income,
-    ),
-    FusionSolarSensorDescription(
-        key="total_income",
-        translation_key="fusionsolar_total_income",
-        device_class=SensorDeviceClass.MONETARY,
-        state_class=SensorStateClass.TOTAL,
-        suggested_display_precision=2,
-        monetary=True,
-        entity_registry_enabled_default=False,
-        value_fn=lambda k: k.total_income,
-    ),
-    _enum(
-        "health",
-        lambda k: None if k.health is None else k.health.value,
-        [state.value for state in HealthState],
-    ),
-)
-
-INVERTER_SENSORS: tuple[FusionSolarSensorDescription[InverterKpi], ...] = (
-    _measurement(
-        "inverter_power",
-        lambda k: k.active_power,
-        SensorDeviceClass.POWER,
-        UnitOfPower.KILO_WATT,
-        suggested_display_precision=3,
-    ),
-    _energy("inverter_day_energy", lambda k: k.day_energy, _DAILY, produced=True),
-    _energy(
-        "inverter_total_energy", lambda k: k.total_energy, _LIFETIME, produced=True
-    ),
-    _enum(
-        "inverter_state",
-        lambda k: k.state,
-        sorted(set(INVERTER_STATES.values())),
-    ),
-    _measurement("efficiency", lambda k: k.efficiency, None, PERCENTAGE),
-    _measurement(
-        "internal_temperature",
-        lambda k: k.temperature,
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-    ),
-    _measurement(
-        "power_factor", lambda k: k.power_factor, SensorDeviceClass.POWER_FACTOR, None
-    ),
-    _measurement(
-        "grid_frequency",
-        lambda k: k.frequency,
-        SensorDeviceClass.FREQUENCY,
-        UnitOfFrequency.HERTZ,
-    ),
-    _measurement("voltage_a", lambda k: k.voltage_a, SensorDeviceClass.VOLTAGE, _V),
-    _measurement("voltage_b", lambda k: k.voltage_b, SensorDeviceClass.VOLTAGE, _V),
-    _measurement("voltage_c", lambda k: k.voltage_c, SensorDeviceClass.VOLTAGE, _V),
-    _measurement(
-        "voltage_ab",
-        lambda k: k.voltage_ab,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "voltage_bc",
-        lambda k: k.voltage_bc,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "voltage_ca",
-        lambda k: k.voltage_ca,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement("current_a", lambda k: k.current_a, SensorDeviceClass.CURRENT, _A),
-    _measurement("current_b", lambda k: k.current_b, SensorDeviceClass.CURRENT, _A),
-    _measurement("current_c", lambda k: k.current_c, SensorDeviceClass.CURRENT, _A),
-    _measurement(
-        "reactive_power",
-        lambda k: k.reactive_power,
-        SensorDeviceClass.REACTIVE_POWER,
-        UnitOfReactivePower.KILO_VOLT_AMPERE_REACTIVE,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "input_power",
-        lambda k: k.mppt_power,
-        SensorDeviceClass.POWER,
-        UnitOfPower.KILO_WATT,
-        entity_registry_enabled_default=False,
-    ),
-)
-
-BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
-    _measurement(
-        "state_of_charge", lambda k: k.soc, SensorDeviceClass.BATTERY, PERCENTAGE
-    ),
-    _measurement(
-        "state_of_health",
-        lambda k: k.soh,
-        None,
-        PERCENTAGE,
-        entity_category=EntityCategory.DIAGNOSTIC,
-    ),
-    # Positive while discharging (Huawei: while charging).
-    _measurement(
-        "battery_power",
-        lambda k: _negated(k.power),
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
-    _measurement(
-        "charge_power",
-        lambda k: _positive(k.power),
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
-    _measurement(
-        "discharge_power",
-        lambda k: None if k.power is None else _positive(-k.power),
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
-    _energy("day_charged", lambda k: k.day_charged, _DAILY),
-    _energy("day_discharged", lambda k: k.day_discharged, _DAILY),
-    _energy("total_charged", lambda k: k.total_charged, _LIFETIME),
-    _energy("total_discharged", lambda k: k.total_discharged, _LIFETIME),
-    _enum(
-        "battery_status",
-        lambda k: None if k.status is None else k.status.value,
-        [status.value for status in BatteryStatus],
-    ),
-    _enum(
-        "battery_working_mode",
-        lambda k: None if k.working_mode is None else k.working_mode.value,
-        [mode.value for mode in BatteryWorkingMode],
-    ),
-    _measurement(
-        "battery_voltage",
-        lambda k: k.voltage,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "max_charge_power",
-        lambda k: k.max_charge_power,
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "max_discharge_power",
-        lambda k: k.max_discharge_power,
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        entity_registry_enabled_default=False,
-    ),
-    FusionSolarSensorDescription(
-        key="rated_capacity",
-        translation_key="fusionsolar_rated_capacity",
-        device_class=SensorDeviceClass.ENERGY_STORAGE,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda k: k.rated_capacity,
-    ),
-)
-
-METER_SENSORS: tuple[FusionSolarSensorDescription[MeterKpi], ...] = (
-    # Positive while importing (Huawei: while exporting).
-    _measurement(
-        "grid_power",
-        lambda k: _negated(k.power),
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
-    _measurement(
-        "import_power",
-        lambda k: k.import_power,
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
-    _measurement(
-        "export_power",
-        lambda k: k.export_power,
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
-    _energy("imported_energy", lambda k: k.imported_energy, _LIFETIME),
-    _energy("exported_energy", lambda k: k.exported_energy, _LIFETIME),
-    _measurement("voltage", lambda k: k.voltage, SensorDeviceClass.VOLTAGE, _V),
-    _measurement("current", lambda k: k.current, SensorDeviceClass.CURRENT, _A),
-    _measurement(
-        "voltage_b",
-        lambda k: k.voltage_b,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "voltage_c",
-        lambda k: k.voltage_c,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "current_b",
-        lambda k: k.current_b,
-        SensorDeviceClass.CURRENT,
-        _A,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "current_c",
-        lambda k: k.current_c,
-        SensorDeviceClass.CURRENT,
-        _A,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "grid_frequency",
-        lambda k: k.frequency,
-        SensorDeviceClass.FREQUENCY,
-        UnitOfFrequency.HERTZ,
-    ),
-    _measurement(
-        "power_factor", lambda k: k.power_factor, SensorDeviceClass.POWER_FACTOR, None
-    ),
-    _measurement(
-        "reactive_power",
-        lambda k: k.reactive_power,
-        SensorDeviceClass.REACTIVE_POWER,
-        UnitOfReactivePower.VOLT_AMPERE_REACTIVE,
-        entity_registry_enabled_default=False,
-    ),
-)
-
-EMI_SENSORS: tuple[FusionSolarSensorDescription[EmiKpi], ...] = (
-    _measurement(
-        "irradiance",
-        lambda k: k.irradiance,
-        SensorDeviceClass.IRRADIANCE,
-        UnitOfIrradiance.WATTS_PER_SQUARE_METER,
-    ),
-    _measurement(
-        "horizontal_irradiance",
-        lambda k: k.horizontal_irradiance,
-        SensorDeviceClass.IRRADIANCE,
-        UnitOfIrradiance.WATTS_PER_SQUARE_METER,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "ambient_temperature",
-        lambda k: k.temperature,
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-    ),
-    _measurement(
-        "module_temperature",
-        lambda k: k.pv_temperature,
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-    ),
-    _measurement(
-        "wind_speed",
-        lambda k: k.wind_speed,
-        SensorDeviceClass.WIND_SPEED,
-        UnitOfSpeed.METERS_PER_SECOND,
-    ),
-    FusionSolarSensorDescription(
-        key="wind_direction",
-        translation_key="fusionsolar_wind_direction",
-        device_class=SensorDeviceClass.WIND_DIRECTION,
-        state_class=SensorStateClass.MEASUREMENT_ANGLE,
-        native_unit_of_measurement=DEGREE,
-        value_fn=lambda k: k.wind_direction,
-    ),
+from .sensor_descriptions import (
+    ALARMS,
+    PLANT_SENSORS,
+    FusionSolarSensorDescription,
+    device_descriptions,
 )
 
 
-_BY_MODEL: dict[type, tuple[FusionSolarSensorDescription[Any], ...]] = {
-    InverterKpi: INVERTER_SENSORS,
-    BatteryKpi: BATTERY_SENSORS,
-    MeterKpi: METER_SENSORS,
-    EmiKpi: EMI_SENSORS,
-}
+class FusionSolarRealTimeSensor(
+    FusionSolarEntity[FusionSolarRealTimeCoordinator], SensorEntity
+):
+    """A value of a plant's or device's real-time data."""
 
-
-def _string_sensors(
-    number: int,
-) -> tuple[FusionSolarSensorDescription[InverterKpi], ...]:
-    """Return the voltage and current sensors of PV string ``number``."""
-    placeholders = {"string": str(number)}
-
-    def voltage(kpi: InverterKpi) -> StateType:
-        string = kpi.strings.get(number)
-        return None if string is None else string.voltage
-
-    def current(kpi: InverterKpi) -> StateType:
-        string = kpi.strings.get(number)
-        return None if string is None else string.current
-
-    return (
-        FusionSolarSensorDescription(
-            key=f"pv{number}_voltage",
-            translation_key="fusionsolar_pv_voltage",
-            translation_placeholders=placeholders,
-            device_class=SensorDeviceClass.VOLTAGE,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=_V,
-            entity_registry_enabled_default=False,
-            value_fn=voltage,
-        ),
-        FusionSolarSensorDescription(
-            key=f"pv{number}_current",
-            translation_key="fusionsolar_pv_current",
-            translation_placeholders=placeholders,
-            device_class=SensorDeviceClass.CURRENT,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=_A,
-            entity_registry_enabled_default=False,
-            value_fn=current,
-        ),
-    )
-
-
-def device_descriptions(kpi: DeviceKpi) -> Iterator[FusionSolarSensorDescription[Any]]:
-    """Return the sensors a device with this data has."""
-    descriptions: tuple[FusionSolarSensorDescription[Any], ...] = _BY_MODEL[type(kpi)]
-    yield from (d for d in descriptions if d.exists(kpi))
-    if isinstance(kpi, InverterKpi):
-        # Only strings that something is connected to: unused inputs report 0.
-        for number, string in kpi.strings.items():
-            if string.in_use:
-                yield from _string_sensors(number)
-
-
-ALARMS = SensorEntityDescription(
-    key="active_alarms",
-    translation_key="fusionsolar_active_alarms",
-    state_class=SensorStateClass.MEASUREMENT,
-)
-
-
-class _RealTimeSensor(FusionSolarEntity[RealTimeCoordinator], SensorEntity):
     entity_description: FusionSolarSensorDescription[Any]
     stale_after = STALE_AFTER
 
@@ -534,7 +57,7 @@ class _RealTimeSensor(FusionSolarEntity[RealTimeCoordinator], SensorEntity):
         return super().native_unit_of_measurement
 
 
-class PlantSensor(_RealTimeSensor):
+class FusionSolarPlantSensor(FusionSolarRealTimeSensor):
     """A value of a plant's real-time KPIs."""
 
     @override
@@ -542,7 +65,7 @@ class PlantSensor(_RealTimeSensor):
         return self.coordinator.data.plants.get(self.device_key)
 
 
-class DeviceSensor(_RealTimeSensor):
+class FusionSolarDeviceSensor(FusionSolarRealTimeSensor):
     """A value of a device's real-time data."""
 
     @override
@@ -550,12 +73,12 @@ class DeviceSensor(_RealTimeSensor):
         return self.coordinator.data.devices.get(int(self.device_key))
 
 
-class _CounterSensor(CounterSensor, _RealTimeSensor):
+class FusionSolarCounterSensor(CounterSensor, FusionSolarRealTimeSensor):
     """An energy counter of a plant or of one of its devices."""
 
     def __init__(
         self,
-        coordinator: RealTimeCoordinator,
+        coordinator: FusionSolarRealTimeCoordinator,
         description: FusionSolarSensorDescription[Any],
         *,
         device_key: str,
@@ -588,15 +111,17 @@ class _CounterSensor(CounterSensor, _RealTimeSensor):
         return reading.at if reading is not None else None
 
 
-class PlantCounterSensor(_CounterSensor, PlantSensor):
+class FusionSolarPlantCounterSensor(FusionSolarCounterSensor, FusionSolarPlantSensor):
     """An energy counter of a plant."""
 
 
-class DeviceCounterSensor(_CounterSensor, DeviceSensor):
+class FusionSolarDeviceCounterSensor(FusionSolarCounterSensor, FusionSolarDeviceSensor):
     """An energy counter of an inverter, battery or meter."""
 
 
-class AlarmSensor(FusionSolarEntity[AlarmCoordinator], SensorEntity):
+class FusionSolarAlarmSensor(
+    FusionSolarEntity[FusionSolarAlarmCoordinator], SensorEntity
+):
     """The number of a plant's alarms nobody has dealt with."""
 
     stale_after = ALARM_STALE_AFTER
@@ -619,18 +144,26 @@ async def async_setup_sensors(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add sensors for the plants and devices, and for those that appear later."""
-    data = vendor_data(entry, FusionSolarData)
+    data = fusionsolar_data(entry)
 
     def build(new: NewEntities) -> list[SensorEntity]:
         entities: list[SensorEntity] = []
         real_time = data.real_time.data
         for code in data.plants:
             if new.want(code, ALARMS.key):
-                entities.append(AlarmSensor(data.alarms, ALARMS, device_key=code))
+                entities.append(
+                    FusionSolarAlarmSensor(data.alarms, ALARMS, device_key=code)
+                )
             if (plant := real_time.plants.get(code)) is None:
                 continue
             entities.extend(
-                sensor(PlantSensor, PlantCounterSensor, description, code, code)
+                sensor(
+                    FusionSolarPlantSensor,
+                    FusionSolarPlantCounterSensor,
+                    description,
+                    code,
+                    code,
+                )
                 for description in PLANT_SENSORS
                 if description.exists(plant.value) and new.want(code, description.key)
             )
@@ -639,8 +172,8 @@ async def async_setup_sensors(
                 continue
             entities.extend(
                 sensor(
-                    DeviceSensor,
-                    DeviceCounterSensor,
+                    FusionSolarDeviceSensor,
+                    FusionSolarDeviceCounterSensor,
                     description,
                     device.key,
                     device.plant_code,
@@ -651,8 +184,8 @@ async def async_setup_sensors(
         return entities
 
     def sensor(
-        plain: type[_RealTimeSensor],
-        counter: type[_CounterSensor],
+        plain: type[FusionSolarRealTimeSensor],
+        counter: type[FusionSolarCounterSensor],
         description: FusionSolarSensorDescription[Any],
         device_key: str,
         plant_code: str,

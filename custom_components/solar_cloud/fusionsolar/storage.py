@@ -30,10 +30,10 @@ from ..api.fusionsolar import CallBudget
 from ..api.fusionsolar.models import PlantsAndDevices
 from ..api.fusionsolar.values import as_datetime_iso, as_dict
 from ..const import CONF_VENDOR, DOMAIN
-from .connection import ACCOUNTS, AccountState, account_state
+from .connection import ACCOUNTS, FusionSolarAccountState, account_state
 from .const import VENDOR
 from .history_budget import BACKLOG_LIMITS
-from .plant_time import PlantCalendar
+from .plant_time import FusionSolarPlantCalendar
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ STORAGE_VERSION: Final = 1
 SAVE_DELAY: Final = 60.0
 """Seconds between a change and its write; changes meanwhile join that write."""
 
-STORAGE: HassKey[AccountStorage] = HassKey(f"{DOMAIN}_fusionsolar_storage")
+STORAGE: HassKey[FusionSolarAccountStorage] = HassKey(f"{DOMAIN}_fusionsolar_storage")
 
 
 class _Store(Store[dict[str, Any]]):
@@ -64,7 +64,7 @@ class _Store(Store[dict[str, Any]]):
         return {}
 
 
-class AccountStorage:
+class FusionSolarAccountStorage:
     """The call budgets and inventories of the FusionSolar accounts, on disk."""
 
     def __init__(self, hass: HomeAssistant) -> None:
@@ -93,7 +93,7 @@ class AccountStorage:
             self._loaded = True
 
     @callback
-    def async_track(self, state: AccountState) -> None:
+    def async_track(self, state: FusionSolarAccountState) -> None:
         """Save the account whenever its budget or inventory changes."""
         state.on_change = state.budget.on_change = self.async_schedule_save
         state.history_budget.on_change = self.async_schedule_save
@@ -128,16 +128,16 @@ class AccountStorage:
         return {"accounts": accounts}
 
 
-async def async_load_accounts(hass: HomeAssistant) -> AccountStorage:
+async def async_load_accounts(hass: HomeAssistant) -> FusionSolarAccountStorage:
     """Return the accounts' storage, read before any account's first call."""
     if (storage := hass.data.get(STORAGE)) is None:
-        storage = hass.data[STORAGE] = AccountStorage(hass)
+        storage = hass.data[STORAGE] = FusionSolarAccountStorage(hass)
     await storage.async_load()
     return storage
 
 
 def _account_data(
-    state: AccountState, now: datetime, *, with_inventory: bool
+    state: FusionSolarAccountState, now: datetime, *, with_inventory: bool
 ) -> dict[str, Any]:
     data: dict[str, Any] = {}
     budget = state.budget.as_dict(now)
@@ -162,14 +162,16 @@ def _account_data(
     return data
 
 
-def _restore(state: AccountState, data: dict[str, Any], now: datetime) -> None:
+def _restore(
+    state: FusionSolarAccountState, data: dict[str, Any], now: datetime
+) -> None:
     """Give an account what was stored of it (merged with what it has)."""
     state.budget.absorb(CallBudget.from_dict(data.get("budget"), now))
     state.history_budget.absorb(
         CallBudget.from_dict(data.get("history_budget"), now, limits=BACKLOG_LIMITS)
     )
     for code, calendar in as_dict(data.get("calendars")).items():
-        state.calendars.setdefault(code, PlantCalendar.from_dict(calendar))
+        state.calendars.setdefault(code, FusionSolarPlantCalendar.from_dict(calendar))
     if state.inventory is not None or "inventory" not in data:
         return
     try:

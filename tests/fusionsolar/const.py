@@ -1,0 +1,11 @@
+"""Constants of the FusionSolar tests: the demo account's plants, the OAuth client."""
+
+HOME = "NE=35436844"
+MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
+PUER = "BA4372D08E014822AB065017416F254C"
+
+CLIENT_ID = "fusionsolar-client"
+CLIENT_SECRET = "fusionsolar-secret"
+CREDENTIAL = "fusionsolar_cred"
+"""The application credential's id (``auth_implementation`` of OAuth entries)."""
+DEMO_SCOPE = "pvms.openapi.basic"
