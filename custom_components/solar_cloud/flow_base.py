@@ -8,12 +8,17 @@ at a generic step here and continue at ``async_step_<vendor>_reauth`` or
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 import logging
 from typing import Any, override
 
-from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlowResult,
+)
 from homeassistant.const import CONF_URL
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers.config_entry_oauth2_flow import AbstractOAuth2FlowHandler
@@ -137,18 +142,33 @@ class SolarCloudFlowBase(AbstractOAuth2FlowHandler):
             title=title, data={**data, CONF_VENDOR: vendor}, options=options or {}
         )
 
+    def updated_entry(self) -> ConfigEntry | None:
+        """Return the entry a reauth or reconfigure flow updates; None when adding."""
+        if self.source == SOURCE_REAUTH:
+            return self._get_reauth_entry()
+        if self.source == SOURCE_RECONFIGURE:
+            return self._get_reconfigure_entry()
+        return None
+
     async def async_update_vendor_entry(
-        self, *, unique_id: str, data_updates: Mapping[str, Any]
+        self,
+        *,
+        unique_id: str,
+        data_updates: Mapping[str, Any],
+        replace_keys: Collection[str] = (),
     ) -> ConfigFlowResult:
-        """Finish a reauth or reconfigure flow: same account, new data."""
-        entry = (
-            self._get_reauth_entry()
-            if self.source == "reauth"
-            else self._get_reconfigure_entry()
-        )
+        """Finish a reauth or reconfigure flow: same account, new data.
+
+        ``replace_keys`` are dropped from the entry's data before the update
+        (a sign-in method changed: the old method's keys must go).
+        """
+        entry = self.updated_entry()
+        if entry is None:
+            raise ValueError("Only a reauth or reconfigure flow updates an entry")
         await self.async_set_unique_id(unique_id)
         self._abort_if_unique_id_mismatch(reason="wrong_account")
-        return self.async_update_reload_and_abort(entry, data_updates=data_updates)
+        kept = {k: v for k, v in entry.data.items() if k not in replace_keys}
+        return self.async_update_reload_and_abort(entry, data={**kept, **data_updates})
 
     # OAuth2 through application credentials -------------------------------
 

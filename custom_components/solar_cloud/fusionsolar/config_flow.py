@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlowResult
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -28,7 +28,7 @@ from ..api.fusionsolar import FusionSolarClient
 from ..api.fusionsolar.const import OAUTH_SERVER, REGIONAL_HOSTS
 from ..api.fusionsolar.models import Plant
 from ..const import LOGGER
-from ..flow_base import PASSWORD_SELECTOR, SolarCloudFlowBase
+from ..flow_base import PASSWORD_SELECTOR, FlowErrors, SolarCloudFlowBase
 from .connection import (
     account_id,
     call_budget,
@@ -49,11 +49,17 @@ HOST_SELECTOR = SelectSelector(
 )
 DEFAULT_HOST = REGIONAL_HOSTS[0]
 
-_AUTH_ERRORS = {
-    "account_locked": "fusionsolar_account_locked",
-    "account_disabled": "fusionsolar_account_disabled",
-    "account_expired": "fusionsolar_account_expired",
-}
+FLOW_ERRORS = FlowErrors(
+    reasons={
+        "account_locked": "fusionsolar_account_locked",
+        "account_disabled": "fusionsolar_account_disabled",
+        "account_expired": "fusionsolar_account_expired",
+    },
+    not_permitted="fusionsolar_plants_not_permitted",
+    rate_limited="fusionsolar_rate_limited",
+    auth_field=CONF_PASSWORD,
+    connection_field=CONF_URL,
+)
 
 
 def _host(value: str) -> str:
@@ -97,18 +103,16 @@ class FusionSolarFlowMixin(SolarCloudFlowBase):
         await async_load_accounts(self.hass)
         try:
             plants = await client.async_get_plants()
-        except ApiAuthenticationError as err:
-            if err.reason in _AUTH_ERRORS:
-                errors["base"] = _AUTH_ERRORS[err.reason]
-            else:
-                errors[CONF_PASSWORD] = "invalid_auth"
-        except ApiRateLimitedError:
-            errors["base"] = "fusionsolar_rate_limited"
-        except ApiPermissionError:
-            errors["base"] = "fusionsolar_plants_not_permitted"
-        except ApiConnectionError:
-            errors[CONF_URL] = "cannot_connect"
+        except (
+            ApiAuthenticationError,
+            ApiRateLimitedError,
+            ApiPermissionError,
+            ApiConnectionError,
+        ) as err:
+            field, key = FLOW_ERRORS.of(err)
+            errors[field] = key
         except SolarCloudApiError:
+            # Whatever answered is not a FusionSolar server.
             errors[CONF_URL] = "fusionsolar_not_fusionsolar"
         except Exception:  # noqa: BLE001 - anything else must not break the flow
             LOGGER.exception("Unexpected error validating the FusionSolar account")
@@ -223,7 +227,7 @@ class FusionSolarFlowMixin(SolarCloudFlowBase):
             CONF_OAUTH_SERVER: self._fusionsolar_oauth_server,
             CONF_PLANT_CODES: [plant.code for plant in plants],
         }
-        if self.source == "reauth":
+        if self.source == SOURCE_REAUTH:
             return await self.async_update_vendor_entry(
                 unique_id=unique_id, data_updates=entry_data
             )

@@ -15,12 +15,7 @@ import secrets
 from typing import Any
 
 from homeassistant.components.webhook import async_generate_id
-from homeassistant.config_entries import (
-    SOURCE_REAUTH,
-    SOURCE_RECONFIGURE,
-    ConfigEntry,
-    ConfigFlowResult,
-)
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -87,17 +82,9 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
     _smartme_account: tuple[User, dict[str, Any]] | None = None
     _smartme_url: str = DEFAULT_URL
 
-    def _smartme_updated_entry(self) -> ConfigEntry | None:
-        """Return the entry a reauth or reconfigure flow updates, None when adding one."""
-        if self.source == SOURCE_REAUTH:
-            return self._get_reauth_entry()
-        if self.source == SOURCE_RECONFIGURE:
-            return self._get_reconfigure_entry()
-        return None
-
     def _smartme_current_url(self) -> str:
         """Return the API URL of the entry being updated, the default when adding one."""
-        entry = self._smartme_updated_entry()
+        entry = self.updated_entry()
         return entry.data.get(CONF_URL, DEFAULT_URL) if entry else DEFAULT_URL
 
     async def async_step_smartme(
@@ -130,7 +117,7 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Sign in with username and password."""
-        entry = self._smartme_updated_entry()
+        entry = self.updated_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
             result = await self._async_smartme_sign_in(
@@ -252,13 +239,12 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
         self, user: User, auth_data: dict[str, Any]
     ) -> ConfigFlowResult:
         """Update the entry being re-authenticated, or ask about realtime push."""
+        if self.updated_entry() is not None:
+            # A changed sign-in method drops the old method's keys.
+            return await self.async_update_vendor_entry(
+                unique_id=user.id, data_updates=auth_data, replace_keys=AUTH_KEYS
+            )
         await self.async_set_unique_id(user.id)
-        if (entry := self._smartme_updated_entry()) is not None:
-            # Not async_update_vendor_entry: that merges, and a changed sign-in
-            # method must drop the old method's keys.
-            self._abort_if_unique_id_mismatch(reason="wrong_account")
-            kept = {k: v for k, v in entry.data.items() if k not in AUTH_KEYS}
-            return self.async_update_reload_and_abort(entry, data={**kept, **auth_data})
         self._abort_if_unique_id_configured()
         self._smartme_account = (user, auth_data)
         return await self.async_step_smartme_realtime()
