@@ -287,8 +287,13 @@ class CounterSensor(SolarCloudEntity[Any], RestoreSensor):
     _counter: EnergyCounter | None = None
 
     def counter_kind(self) -> CounterKind:
-        """Return whether this counts over the device's life or one day."""
-        return CounterKind.LIFETIME
+        """Return whether this counts over the device's life, a day or a month.
+
+        The description's ``counter`` (``descriptions.CounterDescription``)
+        tells; a lifetime counter otherwise.
+        """
+        kind: CounterKind | None = getattr(self.entity_description, "counter", None)
+        return kind or CounterKind.LIFETIME
 
     def counter_zone(self) -> tzinfo:
         """Return the time zone whose midnight resets a daily counter."""

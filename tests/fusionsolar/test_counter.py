@@ -53,7 +53,7 @@ async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
 def test_every_energy_counter_has_its_kind() -> None:
     """Lifetime, daily and monthly counters; PV counters know the capacity."""
     kinds = {
-        description.key: (description.counter, description.produced)
+        description.key: (description.counter, description.production)
         for descriptions in (
             PLANT_SENSORS,
             INVERTER_SENSORS,

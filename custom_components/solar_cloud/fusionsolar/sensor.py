@@ -19,7 +19,7 @@ from homeassistant.helpers.typing import StateType
 
 from ..api.fusionsolar.models import DeviceKpi, PlantKpi
 from ..api.fusionsolar.polling import Reading
-from ..counter import CounterKind, CounterSensor
+from ..counter import CounterSensor
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .const import ALARM_STALE_AFTER, STALE_AFTER
@@ -91,17 +91,13 @@ class FusionSolarCounterSensor(CounterSensor, FusionSolarRealTimeSensor):
         self._capacity_kw = capacity_kw
 
     @override
-    def counter_kind(self) -> CounterKind:
-        return self.entity_description.counter or CounterKind.LIFETIME
-
-    @override
     def counter_zone(self) -> tzinfo:
         return self._zone
 
     @override
     def counter_max_power_kw(self) -> float | None:
         capacity = self._capacity_kw
-        if not self.entity_description.produced or not capacity or capacity <= 0:
+        if not self.entity_description.production or not capacity or capacity <= 0:
             return None
         return capacity
 

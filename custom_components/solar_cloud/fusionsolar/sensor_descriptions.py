@@ -45,27 +45,18 @@ from ..api.fusionsolar.models import (
     PlantKpi,
 )
 from ..counter import CounterKind
+from ..descriptions import CounterDescription, ValueDescription, energy_counter
+from .const import VENDOR
 
 
 @dataclass(frozen=True, kw_only=True)
-class FusionSolarSensorDescription[T](SensorEntityDescription):
+class FusionSolarSensorDescription[T](
+    ValueDescription[T], CounterDescription, SensorEntityDescription
+):
     """A sensor of one value of a plant's or device's real-time data."""
 
-    value_fn: Callable[[T], StateType]
-    exists_fn: Callable[[T], bool] | None = None
-    """Whether the device has the value; default: it reported one."""
     monetary: bool = False
     """The value is money, in the currency Home Assistant is set to."""
-    counter: CounterKind | None = None
-    """An energy counter of this kind: shown as the counter policy lets it."""
-    produced: bool = False
-    """The counter counts PV production: it rises no faster than the plant's capacity."""
-
-    def exists(self, value: T) -> bool:
-        """Return whether to create the sensor for this data."""
-        if self.exists_fn is not None:
-            return self.exists_fn(value)
-        return self.value_fn(value) is not None
 
 
 def _energy(
@@ -73,18 +64,11 @@ def _energy(
     value_fn: Callable[[Any], StateType],
     counter: CounterKind,
     *,
-    produced: bool = False,
+    production: bool = False,
 ) -> FusionSolarSensorDescription[Any]:
     return FusionSolarSensorDescription(
-        key=key,
-        translation_key=f"fusionsolar_{key}",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2,
+        **energy_counter(VENDOR, key, counter, precision=2, production=production),
         value_fn=value_fn,
-        counter=counter,
-        produced=produced,
     )
 
 
@@ -145,11 +129,11 @@ _POWER_FACTOR = _measurement(
 )
 
 PLANT_SENSORS: tuple[FusionSolarSensorDescription[PlantKpi], ...] = (
-    _energy("day_energy", lambda k: k.day_energy, _DAILY, produced=True),
+    _energy("day_energy", lambda k: k.day_energy, _DAILY, production=True),
     _energy(
-        "month_energy", lambda k: k.month_energy, CounterKind.MONTHLY, produced=True
+        "month_energy", lambda k: k.month_energy, CounterKind.MONTHLY, production=True
     ),
-    _energy("total_energy", lambda k: k.total_energy, _LIFETIME, produced=True),
+    _energy("total_energy", lambda k: k.total_energy, _LIFETIME, production=True),
     _energy("day_feed_in", lambda k: k.day_feed_in, _DAILY),
     _energy("day_consumption", lambda k: k.day_consumption, _DAILY),
     FusionSolarSensorDescription(
@@ -186,9 +170,9 @@ INVERTER_SENSORS: tuple[FusionSolarSensorDescription[InverterKpi], ...] = (
         UnitOfPower.KILO_WATT,
         suggested_display_precision=3,
     ),
-    _energy("inverter_day_energy", lambda k: k.day_energy, _DAILY, produced=True),
+    _energy("inverter_day_energy", lambda k: k.day_energy, _DAILY, production=True),
     _energy(
-        "inverter_total_energy", lambda k: k.total_energy, _LIFETIME, produced=True
+        "inverter_total_energy", lambda k: k.total_energy, _LIFETIME, production=True
     ),
     _enum(
         "inverter_state",

@@ -24,7 +24,6 @@ from homeassistant.const import (
     EntityCategory,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
-    UnitOfEnergy,
     UnitOfFrequency,
     UnitOfIrradiance,
     UnitOfPower,
@@ -33,9 +32,12 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.typing import StateType
 
 from ..api.sma import MeasurementField, MeasurementPoint, SetType
+from ..const import Vendor
 from ..counter import CounterKind, CounterSensor
+from ..descriptions import CounterDescription, ValueDescription, energy_counter
 from ..entity import SolarCloudEntity, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import (
@@ -52,17 +54,13 @@ POWER = SensorDeviceClass.POWER
 
 
 @dataclass(frozen=True, kw_only=True)
-class SmaPlantSensorDescription(SensorEntityDescription):
+class SmaPlantSensorDescription(
+    ValueDescription[PlantData], CounterDescription, SensorEntityDescription
+):
     """A sensor of a plant's EnergyBalance."""
 
-    value_fn: Callable[[PlantData], float | None]
-    exists_fn: Callable[[PlantData], bool]
     current: bool = True
     """A value of the newest interval (unavailable once the plant goes quiet)."""
-    counter: CounterKind | None = None
-    """An energy counter: what it shows passes the counter policy."""
-    peak_bound: bool = False
-    """The counter counts PV energy: it cannot grow faster than the peak power."""
 
 
 def _now(field: MeasurementField) -> Callable[[PlantData], float | None]:
@@ -124,17 +122,16 @@ def _energy(
         return counters[field] / 1000 if field in counters else None
 
     return SmaPlantSensorDescription(
-        key=key,
-        translation_key=f"sma_{key}",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=2 if lifetime else 1,
+        **energy_counter(
+            Vendor.SMA,
+            key,
+            CounterKind.LIFETIME if lifetime else CounterKind.DAILY,
+            precision=2 if lifetime else 1,
+            production=field is MeasurementField.PV_GENERATION,
+        ),
         value_fn=value,
         exists_fn=_has(field),
         current=False,
-        counter=CounterKind.LIFETIME if lifetime else CounterKind.DAILY,
-        peak_bound=field is MeasurementField.PV_GENERATION,
     )
 
 
@@ -312,7 +309,7 @@ class SmaPlantSensor(SmaPlantEntity, SensorEntity):
 
     @property
     @override
-    def native_value(self) -> float | None:
+    def native_value(self) -> StateType:
         return self.entity_description.value_fn(self.coordinator.data)
 
 
@@ -330,17 +327,13 @@ class SmaEnergySensor(CounterSensor, SmaPlantSensor):
     coordinator: SmaPlantCoordinator
 
     @override
-    def counter_kind(self) -> CounterKind:
-        return self.entity_description.counter or CounterKind.LIFETIME
-
-    @override
     def counter_zone(self) -> tzinfo:
         return self.coordinator.plant.zone
 
     @override
     def counter_max_power_kw(self) -> float | None:
         peak = self.coordinator.plant.details.peak_power
-        if not self.entity_description.peak_bound or peak is None:
+        if not self.entity_description.production or peak is None:
             return None
         return peak / 1000
 
@@ -373,7 +366,7 @@ def _plant_sensors(coordinator: SmaPlantCoordinator) -> list[SmaPlantSensor]:
             coordinator, description
         )
         for description in PLANT_SENSORS
-        if description.exists_fn(coordinator.data)
+        if description.exists(coordinator.data)
     ]
 
 

@@ -25,7 +25,6 @@ from homeassistant.const import (
     EntityCategory,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
-    UnitOfEnergy,
     UnitOfFrequency,
     UnitOfPower,
     UnitOfTemperature,
@@ -42,7 +41,9 @@ from ..api.smartme import (
     MeterReading,
     MeterSubType,
 )
-from ..counter import CounterSensor
+from ..const import Vendor
+from ..counter import CounterKind, CounterSensor
+from ..descriptions import CounterDescription, energy_counter
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .data import smartme_data
@@ -58,14 +59,12 @@ _VOLUME_TYPES = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class SmartMeSensorEntityDescription(SensorEntityDescription):
+class SmartMeSensorEntityDescription(CounterDescription, SensorEntityDescription):
     """A quantity of a smart-me meter."""
 
     value_fn: Callable[[MeterReading], SensorValue]
     exists_fn: Callable[[Device], bool] | None = None
     """Whether the device has the sensor; default: the list shows a value."""
-    lifetime_counter: bool = False
-    """A meter register that only counts up: shown through the counter policy."""
 
     def exists(self, device: Device) -> bool:
         """Return whether ``device`` gets this sensor."""
@@ -82,15 +81,9 @@ def _energy(
     key: str, value_fn: Callable[[MeterReading], float | None], *, enabled: bool = True
 ) -> SmartMeSensorEntityDescription:
     return SmartMeSensorEntityDescription(
-        key=key,
-        translation_key=f"smartme_{key}",
-        device_class=SensorDeviceClass.ENERGY,
-        state_class=SensorStateClass.TOTAL_INCREASING,
-        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
-        suggested_display_precision=3,
+        **energy_counter(Vendor.SMARTME, key, CounterKind.LIFETIME, precision=3),
         entity_registry_enabled_default=enabled,
         value_fn=value_fn,
-        lifetime_counter=True,
     )
 
 
@@ -130,7 +123,7 @@ def _volume(
         native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
         suggested_display_precision=3,
         value_fn=lambda reading: reading.volume,
-        lifetime_counter=True,
+        counter=CounterKind.LIFETIME,
         exists_fn=lambda device: (
             device.reading.volume is not None
             and (
@@ -358,7 +351,7 @@ async def async_setup_sensors(
     def build(new: NewEntities) -> list[SmartMeSensor]:
         coordinators = account.device_coordinators
         return [
-            (SmartMeCounterSensor if description.lifetime_counter else SmartMeSensor)(
+            (SmartMeCounterSensor if description.counter else SmartMeSensor)(
                 coordinator, description
             )
             for coordinator in coordinators.values()
