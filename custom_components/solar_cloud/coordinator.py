@@ -13,7 +13,7 @@ from homeassistant.util import dt as dt_util
 from .api import SolarCloudApiError
 from .const import LOGGER
 from .error_mapping import update_error
-from .runtime import SolarCloudConfigEntry
+from .runtime import SolarCloudConfigEntry, account_log_name
 
 
 class SolarCloudCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):
@@ -44,13 +44,13 @@ class SolarCloudCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):
             hass,
             LOGGER,
             config_entry=entry,
-            name=f"{entry.title} {name}",
+            name=f"{account_log_name(entry)} {name}",
             update_interval=update_interval,
             always_update=always_update,
         )
         self.data_name = name
-        """What the coordinator fetches, without the entry's title (which can
-        be an e-mail address): the key diagnostics use."""
+        """What the coordinator fetches, without the account: the key
+        diagnostics use."""
         self.stale_after = stale_after
         self._reported_fresh = False
 

@@ -52,8 +52,8 @@ from .api import (
     ApiRateLimitedError,
     SolarCloudApiError,
 )
-from .const import DOMAIN, LOGGER, VENDOR_NAMES, Vendor
-from .runtime import SolarCloudConfigEntry
+from .const import DOMAIN, LOGGER, Vendor
+from .runtime import SolarCloudConfigEntry, account_log_name
 from .statistics import HOUR, HistorySeries, SeriesEnergy, async_replace, floor_hour
 from .stored import stored_time
 
@@ -575,8 +575,7 @@ class HistoryImporter:
 
     @property
     def _name(self) -> str:
-        # Not the title: it can be an e-mail address.
-        return f"{VENDOR_NAMES[self.source.vendor]} account {self.entry.entry_id}"
+        return account_log_name(self.entry)
 
 
 def next_slot(now: datetime, interval: timedelta, delay: timedelta) -> datetime:

@@ -17,7 +17,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import VENDOR_NAMES, Vendor
+from .const import CONF_VENDOR, VENDOR_NAMES, Vendor
 
 if TYPE_CHECKING:
     from .actions import Action
@@ -88,6 +88,15 @@ def vendor_data[DataT: SolarCloudData](
             f"{entry.title} is not a loaded {VENDOR_NAMES[kind.vendor]} account"
         )
     return data
+
+
+def account_log_name(entry: SolarCloudConfigEntry) -> str:
+    """Return how logs name an account: vendor and entry id, never the title.
+
+    Titles are e-mail addresses or user names; the entry id is on the account's
+    page in Home Assistant (its URL), so a user can still tell which it is.
+    """
+    return f"{VENDOR_NAMES[Vendor(entry.data[CONF_VENDOR])]} account {entry.entry_id}"
 
 
 def platform_setup(platform: Platform) -> PlatformSetup:

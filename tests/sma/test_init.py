@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -143,6 +144,22 @@ async def test_revoked_consent(
     assert not issue_registry.async_get_issue(
         DOMAIN, f"{loaded_custom.entry_id}_sma_consent_refused"
     )
+
+
+async def test_logs_name_the_account_not_the_owner(
+    hass: HomeAssistant,
+    *,
+    loaded_custom: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The owner's e-mail (also the account's title) never reaches the log."""
+    caplog.set_level(logging.DEBUG, logger="custom_components.solar_cloud")
+    sim.set_consent(SANDBOX_OWNER, "pending")
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
+    assert f"Finished fetching SMA account {loaded_custom.entry_id}" in caplog.text
+    assert SANDBOX_OWNER not in caplog.text
 
 
 @pytest.mark.freeze_time(NOON)

@@ -126,9 +126,8 @@ class FusionSolarData(SolarCloudData):
         """Return the inventory, the latest data and how the budget is spent."""
         now = self.client.now()
         return {
-            # Coordinator names carry the entry title (often a user name).
             "coordinators": {
-                coordinator.name.removeprefix(f"{self.entry.title} "): {
+                coordinator.data_name: {
                     "last_update_success": coordinator.last_update_success,
                     "last_update_success_time": coordinator.last_update_success_time,
                 }

@@ -6,7 +6,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 
 from ..const import LOGGER
-from ..runtime import SolarCloudConfigEntry, VendorIntegration
+from ..runtime import SolarCloudConfigEntry, VendorIntegration, account_log_name
 from .actions import ACTIONS
 from .connection import (
     async_end_code_flow_session,
@@ -65,7 +65,7 @@ async def _async_setup_entry(
     @callback
     def reload_when_changed() -> None:
         if inventory.last_update_success and inventory.data.shape != shape:
-            LOGGER.info("The plants of %s changed: reloading", entry.title)
+            LOGGER.info("The plants of %s changed: reloading", account_log_name(entry))
             hass.config_entries.async_schedule_reload(entry.entry_id)
 
     entry.async_on_unload(inventory.async_add_listener(reload_when_changed))

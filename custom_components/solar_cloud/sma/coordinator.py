@@ -41,7 +41,7 @@ from ..const import LOGGER, Vendor
 from ..coordinator import SolarCloudCoordinator
 from ..entity import async_remove_stale_devices, device_identifier
 from ..issues import async_create_issue, async_delete_issue
-from ..runtime import SolarCloudConfigEntry
+from ..runtime import SolarCloudConfigEntry, account_log_name
 from .const import (
     CONF_FLOW,
     CONF_LOGIN_HINT,
@@ -269,7 +269,10 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
         status = await self.client.consent_status(owner)
         if status.state is ConsentState.PENDING:
             if self.data is None or self.data.consent is not ConsentState.PENDING:
-                LOGGER.info("Waiting for %s to approve SMA's consent request", owner)
+                LOGGER.info(
+                    "%s waits for the plant owner to approve SMA's consent request",
+                    account_log_name(entry),
+                )
             async_create_issue(
                 self.hass, entry, ISSUE_CONSENT_PENDING, placeholders={"owner": owner}
             )
