@@ -48,7 +48,7 @@ from custom_components.solar_cloud.entity import (
     async_add_as_they_appear,
     async_remove_stale_devices,
 )
-from custom_components.solar_cloud.history import HistoryChunk, HistorySource
+from custom_components.solar_cloud.history_source import HistoryChunk, HistorySource
 from custom_components.solar_cloud.runtime import (
     SolarCloudConfigEntry,
     SolarCloudData,

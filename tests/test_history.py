@@ -20,11 +20,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
-from custom_components.solar_cloud.history import (
-    CONF_HISTORY_DAYS,
-    HistoryChunk,
-    ImportState,
-)
+from custom_components.solar_cloud.history import ImportState
+from custom_components.solar_cloud.history_source import CONF_HISTORY_DAYS, HistoryChunk
 from custom_components.solar_cloud.statistics import (
     EnergyFlow,
     HistorySeries,

@@ -8,12 +8,8 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_VENDOR, DOMAIN, Vendor
 from .entity import account_device_key, device_identifier
-from .history import (
-    CONF_HISTORY_DAYS,
-    DEFAULT_HISTORY_DAYS,
-    HistoryImporter,
-    async_remove_history,
-)
+from .history import HistoryImporter, async_remove_history
+from .history_source import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS
 from .issues import async_delete_entry_issues
 from .runtime import SolarCloudConfigEntry
 from .services import async_setup_services

@@ -1,9 +1,9 @@
 """Importing each cloud's energy history into the long-term statistics.
 
-A vendor describes its history as a :class:`HistorySource`: which series it
-has, how to split a period into requests (:class:`HistoryChunk`, one call or a
-few each), and how to fetch one. The :class:`HistoryImporter` of an account
-does the rest, one request at a time, in the background:
+A vendor describes its history as a ``history_source.HistorySource``: which
+series it has, how to split a period into requests (``HistoryChunk``, one call
+or a few each), and how to fetch one. The :class:`HistoryImporter` of an
+account does the rest, one request at a time, in the background:
 
 - **Backfill**: once, the configured period before setup (or what the cloud
   keeps, if less), in the order the vendor plans it (newest first, or coarse
@@ -26,25 +26,15 @@ import idempotent.
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-from homeassistant.const import UnitOfTime
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_track_point_in_utc_time
-from homeassistant.helpers.selector import (
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
-)
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
-import probatio
 
 from .api import (
     ApiAuthenticationError,
@@ -52,35 +42,11 @@ from .api import (
     ApiRateLimitedError,
     SolarCloudApiError,
 )
-from .const import DOMAIN, LOGGER, Vendor
+from .const import DOMAIN, LOGGER
+from .history_source import HistoryChunk, HistorySource
 from .runtime import SolarCloudConfigEntry, account_log_name
-from .statistics import HOUR, HistorySeries, SeriesEnergy, async_replace, floor_hour
+from .statistics import HOUR, async_replace, floor_hour
 from .stored import stored_time
-
-CONF_HISTORY_DAYS: Final = "history_days"
-DEFAULT_HISTORY_DAYS: Final = 365
-MAX_HISTORY_DAYS: Final = 3650
-
-HISTORY_DAYS_SELECTOR: Final = NumberSelector(
-    NumberSelectorConfig(
-        min=0,
-        max=MAX_HISTORY_DAYS,
-        step=1,
-        mode=NumberSelectorMode.BOX,
-        unit_of_measurement=UnitOfTime.DAYS,
-    )
-)
-
-
-def history_days_field(options: Mapping[str, Any]) -> dict[probatio.Marker, Any]:
-    """Return the options form field of the history period, as the account has it."""
-    return {
-        probatio.Required(
-            CONF_HISTORY_DAYS,
-            default=options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
-        ): HISTORY_DAYS_SELECTOR
-    }
-
 
 STORAGE_VERSION: Final = 1
 _RETRY: Final = timedelta(minutes=5)
@@ -101,79 +67,6 @@ async def async_remove_history(
     await Store[dict[str, Any]](
         hass, STORAGE_VERSION, history_store_key(entry.entry_id)
     ).async_remove()
-
-
-@dataclass(frozen=True, kw_only=True)
-class HistoryChunk:
-    """One request for history: a vendor's unit (plant, meter) over a range."""
-
-    unit: str
-    start: datetime
-    end: datetime
-    kind: str = ""
-    """Which of the vendor's requests (e.g. hourly or daily data)."""
-
-    def as_list(self) -> list[str]:
-        """Return the chunk as JSON-able data."""
-        return [self.unit, self.start.isoformat(), self.end.isoformat(), self.kind]
-
-    @classmethod
-    def from_list(cls, data: Any) -> HistoryChunk | None:
-        """Return a stored chunk; None for what does not parse."""
-        if not isinstance(data, list) or len(data) != 4:
-            return None
-        unit, start, end, kind = data
-        start_at, end_at = stored_time(start), stored_time(end)
-        if start_at is None or end_at is None:
-            return None
-        return cls(unit=str(unit), start=start_at, end=end_at, kind=str(kind))
-
-
-class HistorySource(ABC):
-    """A vendor's energy history: what it has, and how to fetch it."""
-
-    vendor: Vendor
-
-    call_spacing: timedelta = timedelta(seconds=15)
-    """Least time between two history requests (keeps clear of rate limits)."""
-    live_interval: timedelta = timedelta(hours=1)
-    trailing_window: timedelta = timedelta(hours=48)
-    trailing_interval: timedelta = timedelta(hours=6)
-    live_delay: timedelta = timedelta(minutes=5)
-    """How long after the hour the newest hours are asked for."""
-    calls: int | None = None
-    """The calls the source made, if it counts them (None: one per fetch).
-
-    A fetch that made no call (nothing to ask for) then costs no spacing."""
-
-    def stored(self) -> dict[str, Any]:
-        """Return what the source learned and wants kept over restarts."""
-        return {}
-
-    def restore(self, data: dict[str, Any]) -> None:  # noqa: B027 (optional hook)
-        """Take back what :meth:`stored` returned before a restart."""
-
-    @abstractmethod
-    def series(self) -> Sequence[HistorySeries]:
-        """Return every series the account has now."""
-
-    @abstractmethod
-    def plan(self, start: datetime, end: datetime) -> list[HistoryChunk]:
-        """Return the requests that cover ``[start, end)``, in the order to run."""
-
-    @abstractmethod
-    async def async_fetch(self, chunk: HistoryChunk) -> list[SeriesEnergy]:
-        """Fetch one request.
-
-        Raises:
-            SolarCloudApiError: As the client does; ApiRateLimitedError with
-                ``retry_after`` when the budget says wait.
-
-        """
-
-    async def async_first_data(self) -> datetime | None:
-        """Return the oldest time the cloud keeps data of, if one call can tell."""
-        return None
 
 
 class ImportState(StrEnum):

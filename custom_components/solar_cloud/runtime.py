@@ -22,7 +22,8 @@ from .const import CONF_VENDOR, VENDOR_NAMES, Vendor
 if TYPE_CHECKING:
     from .actions import Action
     from .coordinator import SolarCloudCoordinator
-    from .history import HistoryImporter, HistorySource
+    from .history import HistoryImporter
+    from .history_source import HistorySource
 
 type SolarCloudConfigEntry = ConfigEntry[SolarCloudData]
 type PlatformSetup = Callable[

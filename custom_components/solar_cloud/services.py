@@ -31,7 +31,7 @@ from .actions import (
     invalid,
 )
 from .const import CONF_VENDOR, DOMAIN
-from .history import MAX_HISTORY_DAYS
+from .history_source import MAX_HISTORY_DAYS
 from .runtime import VendorIntegration
 from .vendors import VENDORS
 

@@ -26,7 +26,7 @@ from custom_components.solar_cloud.fusionsolar.const import (
     CONF_PLANTS,
 )
 from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
-from custom_components.solar_cloud.history import (
+from custom_components.solar_cloud.history_source import (
     CONF_HISTORY_DAYS,
     DEFAULT_HISTORY_DAYS,
     MAX_HISTORY_DAYS,

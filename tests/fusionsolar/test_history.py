@@ -35,7 +35,8 @@ from custom_components.solar_cloud.fusionsolar.connection import (
 )
 from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from custom_components.solar_cloud.fusionsolar.storage import STORAGE
-from custom_components.solar_cloud.history import CONF_HISTORY_DAYS, HistoryImporter
+from custom_components.solar_cloud.history import HistoryImporter
+from custom_components.solar_cloud.history_source import CONF_HISTORY_DAYS
 from custom_components.solar_cloud.statistics import EnergyFlow, HistorySeries
 
 from ..common import async_advance, async_statistic_energy

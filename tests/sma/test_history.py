@@ -29,12 +29,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.solar_cloud.const import DOMAIN
-from custom_components.solar_cloud.history import (
-    CONF_HISTORY_DAYS,
-    HistoryChunk,
-    HistoryImporter,
-    ImportState,
-)
+from custom_components.solar_cloud.history import HistoryImporter, ImportState
+from custom_components.solar_cloud.history_source import CONF_HISTORY_DAYS, HistoryChunk
 from custom_components.solar_cloud.sma.history import FLOWS, SmaHistory
 from custom_components.solar_cloud.statistics import HistorySeries
 

@@ -25,7 +25,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
-from custom_components.solar_cloud.history import (
+from custom_components.solar_cloud.history_source import (
     CONF_HISTORY_DAYS,
     DEFAULT_HISTORY_DAYS,
     MAX_HISTORY_DAYS,

@@ -14,11 +14,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.const import DOMAIN
-from custom_components.solar_cloud.history import (
-    CONF_HISTORY_DAYS,
-    HistoryImporter,
-    ImportState,
-)
+from custom_components.solar_cloud.history import HistoryImporter, ImportState
+from custom_components.solar_cloud.history_source import CONF_HISTORY_DAYS
 from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance, async_statistic_energy

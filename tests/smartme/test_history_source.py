@@ -12,7 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.api.smartme.obis import ENERGY_EXPORT, ENERGY_IMPORT
-from custom_components.solar_cloud.history import HistoryChunk
+from custom_components.solar_cloud.history_source import HistoryChunk
 from custom_components.solar_cloud.smartme.data import smartme_data
 from custom_components.solar_cloud.smartme.history import (
     CHUNK_KIND,

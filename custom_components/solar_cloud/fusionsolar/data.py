@@ -126,13 +126,7 @@ class FusionSolarData(SolarCloudData):
         """Return the inventory, the latest data and how the budget is spent."""
         now = self.client.now()
         return {
-            "coordinators": {
-                coordinator.data_name: {
-                    "last_update_success": coordinator.last_update_success,
-                    "last_update_success_time": coordinator.last_update_success_time,
-                }
-                for coordinator in self.coordinators
-            },
+            **super().diagnostics(),
             "oauth": self.client.uses_oauth,
             "controls_enabled": self.controls_enabled,
             "missing_rights": sorted(self.rights.rights),

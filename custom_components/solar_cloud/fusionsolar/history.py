@@ -38,7 +38,7 @@ from ..api.fusionsolar.const import BATTERY_TYPES, METER_TYPES, Path
 from ..api.fusionsolar.flow_control import batches
 from ..api.fusionsolar.history import Period, PlantEnergy
 from ..const import LOGGER
-from ..history import HistoryChunk, HistorySource
+from ..history_source import HistoryChunk, HistorySource
 from ..statistics import EnergyFlow, HistorySeries, SeriesEnergy
 from .const import VENDOR
 from .coordinator import FusionSolarInventoryCoordinator

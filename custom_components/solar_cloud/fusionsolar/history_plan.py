@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Final
 
 from ..api.fusionsolar.flow_control import batches
-from ..history import HistoryChunk
+from ..history_source import HistoryChunk
 from .plant_time import DAY, FusionSolarPlantCalendar
 
 DAYS: Final = "days"

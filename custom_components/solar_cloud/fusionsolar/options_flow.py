@@ -22,7 +22,7 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..api.fusionsolar.const import SCOPE_CONTROL
-from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
+from ..history_source import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
 from .const import CONF_CONTROLS, CONF_PLANTS
 from .data import fusionsolar_data
 

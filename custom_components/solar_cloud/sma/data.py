@@ -11,7 +11,7 @@ from ..api import SolarCloudApiError
 from ..api.auth import TokenSource
 from ..api.sma import FeedInLimitCommand, SmaClient, SmaClientCredentials
 from ..const import LOGGER, Vendor
-from ..history import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, HistorySource
+from ..history_source import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, HistorySource
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .const import CONF_ENVIRONMENT, CONF_FLOW
 from .coordinator import (

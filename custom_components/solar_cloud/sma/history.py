@@ -49,7 +49,7 @@ from ..api.sma import (
     SmaClient,
 )
 from ..const import CONF_VENDOR, DOMAIN, Vendor
-from ..history import HistoryChunk, HistorySource
+from ..history_source import HistoryChunk, HistorySource
 from ..runtime import SolarCloudConfigEntry
 from ..statistics import HOUR, EnergyFlow, HistorySeries, SeriesEnergy, floor_hour
 from .const import LATE_DATA

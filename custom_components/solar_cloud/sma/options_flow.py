@@ -13,7 +13,7 @@ import probatio
 
 from ..api import SolarCloudApiError
 from ..const import LOGGER
-from ..history import CONF_HISTORY_DAYS, history_days_field
+from ..history_source import CONF_HISTORY_DAYS, history_days_field
 from .const import CONF_FLOW, CONF_LOGIN_HINT, SmaFlow
 from .data import sma_data
 

@@ -20,7 +20,7 @@ from .const import (
 from .coordinator import SmartMeAccountCoordinator
 
 if TYPE_CHECKING:
-    from ..history import HistorySource
+    from ..history_source import HistorySource
     from .history import SmartMeHistory
     from .realtime import SmartMeRealtime
 

@@ -62,7 +62,7 @@ from ..api.smartme import (
     history_windows,
 )
 from ..const import LOGGER, Vendor
-from ..history import HistoryChunk, HistorySource
+from ..history_source import HistoryChunk, HistorySource
 from ..statistics import HOUR, EnergyFlow, HistorySeries, SeriesEnergy, ceil_hour
 from .coordinator import SmartMeAccountCoordinator
 

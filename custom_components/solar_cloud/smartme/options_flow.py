@@ -13,7 +13,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
-from ..history import CONF_HISTORY_DAYS, history_days_field
+from ..history_source import CONF_HISTORY_DAYS, history_days_field
 from .const import (
     CONF_REALTIME,
     CONF_SCAN_INTERVAL,
