@@ -38,7 +38,7 @@ from .options_flow import FusionSolarOptionsFlow
 from .rights import FusionSolarMissingRights
 from .select import async_setup_selects
 from .sensor import async_setup_sensors
-from .storage import async_load_accounts
+from .storage import async_forget_account, async_load_accounts
 
 
 async def _async_client(
@@ -142,16 +142,9 @@ async def _async_setup_entry(
     return data
 
 
-async def _async_remove_entry(
-    hass: HomeAssistant, entry: SolarCloudConfigEntry
-) -> None:
-    """Drop the removed account's plants and devices from the storage."""
-    await (await async_load_accounts(hass)).async_save()
-
-
 INTEGRATION = VendorIntegration(
     async_setup_entry=_async_setup_entry,
-    async_remove_entry=_async_remove_entry,
+    async_remove_entry=async_forget_account,
     options_flow=FusionSolarOptionsFlow,
     actions=ACTIONS,
 )

@@ -30,6 +30,7 @@ from ..api.fusionsolar import CallBudget
 from ..api.fusionsolar.models import PlantsAndDevices
 from ..api.fusionsolar.values import as_datetime_iso, as_dict
 from ..const import CONF_VENDOR, DOMAIN
+from ..runtime import SolarCloudConfigEntry
 from .connection import ACCOUNTS, FusionSolarAccountState, account_state
 from .const import VENDOR
 from .history_budget import BACKLOG_LIMITS
@@ -200,3 +201,10 @@ def _stored_inventory(
     if isinstance(include, list) and all(isinstance(code, str) for code in include):
         return PlantsAndDevices.from_dict(data), frozenset(include), at
     raise ValueError(f"Not a list of plant codes: {include!r}")
+
+
+async def async_forget_account(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> None:
+    """Drop a removed account's plants and devices from the storage."""
+    await (await async_load_accounts(hass)).async_save()
