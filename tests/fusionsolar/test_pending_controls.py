@@ -35,6 +35,7 @@ from ..common import async_advance
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 from .const import HOME
+from .test_restart import _start_again, _stop
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
@@ -276,3 +277,45 @@ async def test_unload_while_pending(
     assert await hass.config_entries.async_unload(slow_plant.entry_id)
     await async_advance(hass, freezer, timedelta(minutes=15))
     assert sim.log.count("battery_mode_task_info") == 0
+
+
+@pytest.mark.parametrize("outcome", ["SUCCESS", "FAILURE"])
+async def test_restart_while_pending(
+    hass: HomeAssistant,
+    *,
+    hass_storage: dict[str, Any],
+    slow_plant: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+    outcome: str,
+) -> None:
+    """A task delivered before a restart is followed after it; its result shows."""
+    if outcome != "SUCCESS":
+        sim.fail_next_task(HOME, outcome)
+    logbook = async_capture_events(hass, "logbook_entry")
+    await _select(hass, "third_party_dispatch")
+    requested_at = hass.states.get(BATTERY_MODE).attributes["requested_at"]
+    await _stop(hass, hass_storage, slow_plant)
+    await async_advance(hass, freezer, timedelta(minutes=1))
+    await _start_again(hass, slow_plant)
+    state = hass.states.get(BATTERY_MODE)
+    assert state.state == "third_party_dispatch"
+    assert state.attributes["pending"] is True
+    assert state.attributes["requested_at"] == requested_at
+    await _until_settled(hass, freezer, BATTERY_MODE)
+    assert sim.log.count("battery_mode_task") == 1
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{slow_plant.entry_id}_control_failed_{HOME}_battery_mode"
+    )
+    if outcome == "SUCCESS":
+        assert hass.states.get(BATTERY_MODE).state == "third_party_dispatch"
+        assert issue is None
+        assert not logbook
+    else:
+        assert hass.states.get(BATTERY_MODE).state == "maximum_self_consumption"
+        assert issue is not None
+        assert len(logbook) == 1
+    # Done: not followed again after the next restart.
+    await _stop(hass, hass_storage, slow_plant)
+    await _start_again(hass, slow_plant)
+    assert "pending" not in hass.states.get(BATTERY_MODE).attributes

@@ -122,7 +122,10 @@ async def _async_setup_entry(
             entry,
             client,
             control_state,
-            lambda code: plant.name if (plant := inventory.plants.get(code)) else code,
+            account=account,
+            plant_name=lambda code: (
+                plant.name if (plant := inventory.plants.get(code)) else code
+            ),
         ),
         rights=rights,
         controls_enabled=controls,
@@ -144,6 +147,7 @@ async def _async_setup_entry(
     await data.alarms.async_refresh()
     if controls:
         await control_state.async_refresh()
+        data.tasks.async_resume()
     entry.async_on_unload(inventory.async_add_listener(data.async_inventory_updated))
     return data
 

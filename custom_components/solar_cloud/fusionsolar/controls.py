@@ -31,7 +31,13 @@ from homeassistant.util import dt as dt_util
 
 from ..api.errors import ApiRateLimitedError, SolarCloudApiError
 from ..api.fusionsolar import FusionSolarClient
-from ..api.fusionsolar.const import ChargeDischargeSwitch, TaskStatus
+from ..api.fusionsolar.const import (
+    BatteryMode,
+    ChargeDischargeSwitch,
+    LimitationMode,
+    PowerControlMode,
+    TaskStatus,
+)
 from ..api.fusionsolar.models import (
     BatteryConfiguration,
     BatteryModeSettings,
@@ -39,10 +45,12 @@ from ..api.fusionsolar.models import (
     TaskDelivery,
     TaskInfo,
 )
+from ..api.fusionsolar.values import as_datetime_iso, as_dict
 from ..const import DOMAIN
 from ..controls import PendingChange, PendingControls
 from ..error_mapping import translate_action_errors
 from ..runtime import SolarCloudConfigEntry
+from .connection import FusionSolarAccountState
 from .const import VENDOR
 from .coordinator import FusionSolarControlStateCoordinator
 
@@ -111,7 +119,6 @@ class _Task:
     """What was asked for, as the user reads it in the logbook."""
     change: PendingChange[_Settings]
     follow: Callable[[str], Awaitable[TaskInfo]]
-    confirm: Callable[[TaskInfo], None]
     done: asyncio.Future[TaskInfo]
     step: int = 0
     errors: int = 0
@@ -155,13 +162,20 @@ class FusionSolarControlTasks:
         entry: SolarCloudConfigEntry,
         client: FusionSolarClient,
         state: FusionSolarControlStateCoordinator,
+        *,
+        account: FusionSolarAccountState,
         plant_name: Callable[[str], str],
     ) -> None:
-        """Deliver through ``client``; confirmed settings go to ``state``."""
+        """Deliver through ``client``; confirmed settings go to ``state``.
+
+        Tasks still running are kept in ``account`` (and its storage), so that
+        they are followed after a reload or restart (:meth:`async_resume`).
+        """
         self._hass = hass
         self._entry = entry
         self._client = client
         self._state = state
+        self._account = account
         self._plant_name = plant_name
         self._tasks: dict[tuple[FusionSolarTaskKind, str], _Task] = {}
         self.pending: PendingControls[_Settings] = PendingControls(
@@ -189,20 +203,11 @@ class FusionSolarControlTasks:
         self, plant: str, settings: BatteryModeSettings, *, wait: bool = False
     ) -> ServiceResponse:
         """Set the battery working mode; return once delivered (or done)."""
-
-        def confirm(info: TaskInfo) -> None:
-            confirmed = BatteryModeSettings.from_api(info.result)
-            if confirmed.mode is None:
-                confirmed = settings
-            self._state.confirm_battery_mode(plant, confirmed)
-
         return await self._run(
             FusionSolarTaskKind.BATTERY_MODE,
             plant,
             settings=settings,
             deliver=lambda: self._client.async_deliver_battery_mode(plant, settings),
-            follow=lambda task: self._client.async_get_battery_mode_task(task, plant),
-            confirm=confirm,
             wait=wait,
         )
 
@@ -210,18 +215,11 @@ class FusionSolarControlTasks:
         self, plant: str, settings: PowerControlSettings, *, wait: bool = False
     ) -> ServiceResponse:
         """Limit the feed-in (or lift the limit); return once delivered (or done)."""
-
-        def confirm(info: TaskInfo) -> None:
-            confirmed = info.confirmed_power_control or settings
-            self._state.confirm_power_control(plant, confirmed)
-
         return await self._run(
             FusionSolarTaskKind.FEED_IN,
             plant,
             settings=settings,
             deliver=lambda: self._client.async_deliver_power_control(plant, settings),
-            follow=lambda task: self._client.async_get_power_control_task(task, plant),
-            confirm=confirm,
             wait=wait,
         )
 
@@ -229,17 +227,6 @@ class FusionSolarControlTasks:
         self, plant: str, configuration: BatteryConfiguration, *, wait: bool = False
     ) -> ServiceResponse:
         """Set battery parameters; return once delivered (or done)."""
-
-        def confirm(_info: TaskInfo) -> None:
-            known = self.battery_parameters.get(plant, BatteryConfiguration())
-            self.battery_parameters[plant] = BatteryConfiguration(
-                **{
-                    name: new if new is not None else getattr(known, name)
-                    for name, new in vars(configuration).items()
-                }
-            )
-            self._state.publish()
-
         return await self._run(
             FusionSolarTaskKind.BATTERY_PARAMETERS,
             plant,
@@ -247,12 +234,129 @@ class FusionSolarControlTasks:
             deliver=lambda: self._client.async_deliver_battery_configuration(
                 plant, configuration
             ),
-            follow=lambda task: self._client.async_get_battery_configuration_task(
-                task, plant
-            ),
-            confirm=confirm,
             wait=wait,
         )
+
+    def _follower(
+        self, kind: FusionSolarTaskKind, plant: str
+    ) -> Callable[[str], Awaitable[TaskInfo]]:
+        """Return how a task of this kind is asked about."""
+        if kind is FusionSolarTaskKind.BATTERY_MODE:
+            return lambda task: self._client.async_get_battery_mode_task(task, plant)
+        if kind is FusionSolarTaskKind.FEED_IN:
+            return lambda task: self._client.async_get_power_control_task(task, plant)
+        return lambda task: self._client.async_get_battery_configuration_task(
+            task, plant
+        )
+
+    @callback
+    def _async_confirm(self, task: _Task, info: TaskInfo) -> None:
+        """Show what the plant confirmed."""
+        plant, settings = task.plant, task.change.value
+        if isinstance(settings, BatteryModeSettings):
+            confirmed = BatteryModeSettings.from_api(info.result)
+            if confirmed.mode is None and settings.mode is BatteryMode.TIME_OF_USE:
+                # Time of use needs its windows; a task followed after a
+                # restart knows only the mode: read the plant instead.
+                self._hass.async_create_task(self._state.async_refresh_plant(plant))
+                return
+            self._state.confirm_battery_mode(
+                plant, settings if confirmed.mode is None else confirmed
+            )
+        elif isinstance(settings, PowerControlSettings):
+            self._state.confirm_power_control(
+                plant, info.confirmed_power_control or settings
+            )
+        else:
+            known = self.battery_parameters.get(plant, BatteryConfiguration())
+            self.battery_parameters[plant] = BatteryConfiguration(
+                **{
+                    name: new if new is not None else getattr(known, name)
+                    for name, new in vars(settings).items()
+                }
+            )
+            self._state.publish()
+
+    @callback
+    def async_resume(self) -> None:
+        """Follow the tasks still running when Home Assistant stopped."""
+        for key, stored in list(self._account.control_tasks.items()):
+            try:
+                task = self._stored_task(stored)
+            except (KeyError, TypeError, ValueError) as err:
+                _LOGGER.debug("Ignoring a stored control task %s: %s", key, err)
+                self._account.control_tasks.pop(key, None)
+                continue
+            if (task.kind, task.plant) in self._tasks:
+                continue
+            self._tasks[(task.kind, task.plant)] = task
+            task.change = self.pending.start(
+                pending_key(task.kind, task.plant),
+                task.change.value,
+                task.change.requested_at,
+            )
+            task.done.add_done_callback(_retrieve)
+            self._schedule(task, TASK_POLL_DELAYS[0] if TASK_POLL_DELAYS else 0)
+
+    def _stored_task(self, stored: dict[str, Any]) -> _Task:
+        kind = FusionSolarTaskKind(stored["kind"])
+        plant = str(stored["plant"])
+        values = as_dict(stored.get("settings"))
+        settings: _Settings
+        if kind is FusionSolarTaskKind.BATTERY_MODE:
+            settings = BatteryModeSettings(mode=BatteryMode(values["mode"]))
+        elif kind is FusionSolarTaskKind.FEED_IN:
+            limitation = values.get("limitation")
+            settings = PowerControlSettings(
+                mode=PowerControlMode(values["mode"]),
+                limitation=None if limitation is None else LimitationMode(limitation),
+                max_feed_in=values.get("max_feed_in"),
+            )
+        else:
+            settings = BatteryConfiguration(**values)
+        requested_at = as_datetime_iso(stored.get("requested_at"))
+        if requested_at is None:
+            raise ValueError("no time it was requested")
+        return _Task(
+            kind=kind,
+            plant=plant,
+            task_id=str(stored["task_id"]),
+            requested=_describe(settings),
+            change=PendingChange(value=settings, requested_at=requested_at),
+            follow=self._follower(kind, plant),
+            done=self._hass.loop.create_future(),
+        )
+
+    @callback
+    def _async_remember(self, task: _Task) -> None:
+        settings = task.change.value
+        values: dict[str, Any]
+        if isinstance(settings, BatteryModeSettings):
+            values = {"mode": None if settings.mode is None else settings.mode.value}
+        elif isinstance(settings, PowerControlSettings):
+            values = {
+                "mode": None if settings.mode is None else settings.mode.value,
+                "limitation": None
+                if settings.limitation is None
+                else settings.limitation.value,
+                "max_feed_in": settings.max_feed_in,
+            }
+        else:
+            values = dict(vars(settings))
+        self._account.control_tasks[pending_key(task.kind, task.plant)] = {
+            "kind": task.kind.value,
+            "plant": task.plant,
+            "task_id": task.task_id,
+            "requested_at": task.change.requested_at.isoformat(),
+            "settings": values,
+        }
+        self._account.changed()
+
+    @callback
+    def _async_forget(self, task: _Task) -> None:
+        self._tasks.pop((task.kind, task.plant), None)
+        if self._account.control_tasks.pop(pending_key(task.kind, task.plant), None):
+            self._account.changed()
 
     async def async_force_battery(
         self,
@@ -299,8 +403,6 @@ class FusionSolarControlTasks:
         *,
         settings: _Settings,
         deliver: Callable[[], Awaitable[TaskDelivery]],
-        follow: Callable[[str], Awaitable[TaskInfo]],
-        confirm: Callable[[TaskInfo], None],
         wait: bool,
     ) -> ServiceResponse:
         if (kind, plant) in self._tasks:
@@ -317,8 +419,7 @@ class FusionSolarControlTasks:
             task_id="",
             requested=_describe(settings),
             change=PendingChange(value=settings, requested_at=dt_util.utcnow()),
-            follow=follow,
-            confirm=confirm,
+            follow=self._follower(kind, plant),
             done=self._hass.loop.create_future(),
         )
         try:
@@ -329,6 +430,7 @@ class FusionSolarControlTasks:
         placeholder.task_id = delivery.task_id
         task = placeholder
         task.change = self.pending.start(pending_key(kind, plant), settings)
+        self._async_remember(task)
         # Nobody may wait for the outcome: its failure is reported anyway.
         task.done.add_done_callback(_retrieve)
         self._schedule(task, TASK_POLL_DELAYS[0] if TASK_POLL_DELAYS else 0)
@@ -403,8 +505,8 @@ class FusionSolarControlTasks:
         if info.status is TaskStatus.FAIL:
             await self._async_failed(task, _failure(info.message, task.plant))
             return
-        self._tasks.pop((task.kind, task.plant), None)
-        task.confirm(info)
+        self._async_forget(task)
+        self._async_confirm(task, info)
         self.pending.confirm(pending_key(task.kind, task.plant))
         if not task.done.done():
             task.done.set_result(info)
@@ -421,7 +523,7 @@ class FusionSolarControlTasks:
 
     async def _async_failed(self, task: _Task, error: HomeAssistantError) -> None:
         """Show what the plant really runs, not what was asked for."""
-        self._tasks.pop((task.kind, task.plant), None)
+        self._async_forget(task)
         if task.kind is not FusionSolarTaskKind.BATTERY_PARAMETERS:
             await self._state.async_refresh_plant(task.plant)
         entity_id = None
