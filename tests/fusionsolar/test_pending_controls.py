@@ -29,6 +29,7 @@ from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.fusionsolar.controls import (
     TASK_POLL_DELAYS,
     TASK_RETRY_DELAYS,
+    WAIT_AT_MOST,
 )
 
 from ..common import async_advance
@@ -78,6 +79,17 @@ async def _battery_mode(
         blocking=True,
         return_response=True,
     )
+
+
+async def _delivered(sim: FusionSolarSimulator) -> None:
+    """Wait (real time) for the task's delivery before the clock moves on.
+
+    The loop's clock stands still (freezer): yield until the request is served.
+    """
+    deadline = time.monotonic() + 10
+    while not sim.log.count("battery_mode_task"):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0)
 
 
 async def _until_settled(
@@ -229,6 +241,7 @@ async def test_action_returns_once_accepted(
 async def test_action_waits_for_the_outcome(
     hass: HomeAssistant,
     slow_plant: MockConfigEntry,
+    sim: FusionSolarSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """``wait: true`` answers once the plant confirmed."""
@@ -236,6 +249,7 @@ async def test_action_waits_for_the_outcome(
     call = asyncio.get_running_loop().create_task(
         _battery_mode(hass, slow_plant, "third_party_dispatch", wait=True)
     )
+    await _delivered(sim)
     waited = timedelta()
     while not call.done():
         await async_advance(hass, freezer, SECOND)
@@ -258,6 +272,7 @@ async def test_action_waits_for_the_failure(
     call = asyncio.get_running_loop().create_task(
         _battery_mode(hass, slow_plant, "third_party_dispatch", wait=True)
     )
+    await _delivered(sim)
     while not call.done():
         await async_advance(hass, freezer, SECOND)
     with pytest.raises(HomeAssistantError) as err:
@@ -318,4 +333,31 @@ async def test_restart_while_pending(
     # Done: not followed again after the next restart.
     await _stop(hass, hass_storage, slow_plant)
     await _start_again(hass, slow_plant)
+    assert "pending" not in hass.states.get(BATTERY_MODE).attributes
+
+
+async def test_wait_has_an_upper_bound(
+    hass: HomeAssistant,
+    slow_plant: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """``wait: true`` on a task that never ends: unconfirmed within WAIT_AT_MOST."""
+    sim.task_delay = timedelta(hours=1)
+    sim.faults.add("battery_mode_task_info", status=500, times=2)
+    call = asyncio.get_running_loop().create_task(
+        _battery_mode(hass, slow_plant, "third_party_dispatch", wait=True)
+    )
+    await _delivered(sim)
+    waited = timedelta()
+    while not call.done():
+        await async_advance(hass, freezer, timedelta(seconds=5))
+        waited += timedelta(seconds=5)
+    with pytest.raises(HomeAssistantError) as err:
+        call.result()
+    assert err.value.translation_key == "fusionsolar_task_unconfirmed"
+    # Every pause, and the two after the failed queries (in 5-second steps).
+    followed = timedelta(seconds=sum(TASK_POLL_DELAYS) + sum(TASK_RETRY_DELAYS[:2]))
+    assert followed <= waited <= followed + timedelta(seconds=10)
+    assert waited <= timedelta(seconds=WAIT_AT_MOST)
     assert "pending" not in hass.states.get(BATTERY_MODE).attributes

@@ -57,11 +57,12 @@ from .coordinator import FusionSolarControlStateCoordinator
 _LOGGER = logging.getLogger(__name__)
 
 TASK_POLL_DELAYS: tuple[float, ...] = (5, 10, 15, 30, 60, 60, 60, 60, 60, 60, 60, 60)
-"""Seconds between asking about a running task: about ten minutes in all."""
+"""Seconds between asking about a running task: nine minutes in all."""
 TASK_RETRY_DELAYS: tuple[float, ...] = (30, 60, 120)
 """Seconds before asking again after a failed task query; then it is given up."""
 WAIT_AT_MOST = sum(TASK_POLL_DELAYS) + sum(TASK_RETRY_DELAYS)
-"""The longest an action with ``wait: true`` waits (seconds, about 14 minutes)."""
+"""The longest a task is followed, and an action with ``wait: true`` waits
+(seconds, 12½ minutes): the queries' pauses and those after failed queries."""
 
 _FAILURES = {
     "TIMEOUT": "fusionsolar_task_timeout",
@@ -436,6 +437,7 @@ class FusionSolarControlTasks:
         self._schedule(task, TASK_POLL_DELAYS[0] if TASK_POLL_DELAYS else 0)
         if not wait:
             return _response(task, ControlState.PENDING)
+        # Following ends within WAIT_AT_MOST, confirmed or not.
         info = await asyncio.shield(task.done)
         return _response(task, ControlState.CONFIRMED, info)
 
@@ -484,6 +486,11 @@ class FusionSolarControlTasks:
                 return
             delay = TASK_RETRY_DELAYS[task.errors]
             if isinstance(err, ApiRateLimitedError) and err.retry_after is not None:
+                if err.retry_after > WAIT_AT_MOST:
+                    # Huawei holds the interface back for longer than a task
+                    # is followed: the plant is read again once it allows.
+                    await self._async_unconfirmed(task)
+                    return
                 delay = max(delay, err.retry_after)
             task.errors += 1
             _LOGGER.debug(
