@@ -31,6 +31,7 @@ from custom_components.solar_cloud.fusionsolar.controls import (
     TASK_RETRY_DELAYS,
     WAIT_AT_MOST,
 )
+from custom_components.solar_cloud.fusionsolar.storage import STORAGE_KEY
 
 from ..common import async_advance
 from ..const import NOON
@@ -361,3 +362,30 @@ async def test_wait_has_an_upper_bound(
     assert followed <= waited <= followed + timedelta(seconds=10)
     assert waited <= timedelta(seconds=WAIT_AT_MOST)
     assert "pending" not in hass.states.get(BATTERY_MODE).attributes
+
+
+async def test_restart_while_the_feed_in_limit_is_pending(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    slow_plant: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A kW limit is followed after a restart; a stored task that is unreadable is not."""
+    await hass.services.async_call(
+        "number",
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: FEED_IN_LIMIT, ATTR_VALUE: 2.5},
+        blocking=True,
+    )
+    await _stop(hass, hass_storage, slow_plant)
+    [account] = hass_storage[STORAGE_KEY]["data"]["accounts"].values()
+    assert set(account["control_tasks"]) == {f"{HOME}_feed_in"}
+    account["control_tasks"]["broken"] = {"kind": "nonsense", "plant": HOME}
+    await _start_again(hass, slow_plant)
+    assert hass.states.get(FEED_IN_LIMIT).state == "2.5"
+    assert hass.states.get(FEED_IN_LIMIT).attributes["pending"] is True
+    await _until_settled(hass, freezer, FEED_IN_LIMIT)
+    assert hass.states.get(FEED_IN_LIMIT).state == "2.5"
+    assert sim.plant(HOME).feed_in_limit_kw() == 2.5
+    assert sim.log.count("power_control_task") == 1

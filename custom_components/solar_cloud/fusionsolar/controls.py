@@ -187,10 +187,6 @@ class FusionSolarControlTasks:
         """The parameters each plant last confirmed (there is no query)."""
         entry.async_on_unload(self._async_stop)
 
-    def running(self, kind: FusionSolarTaskKind, plant: str) -> bool:
-        """Return whether a task of this kind runs at the plant."""
-        return (kind, plant) in self._tasks
-
     def pending_settings[SettingsT: _Settings](
         self, kind: FusionSolarTaskKind, plant: str, settings_type: type[SettingsT]
     ) -> PendingChange[SettingsT] | None:
@@ -256,7 +252,11 @@ class FusionSolarControlTasks:
         plant, settings = task.plant, task.change.value
         if isinstance(settings, BatteryModeSettings):
             confirmed = BatteryModeSettings.from_api(info.result)
-            if confirmed.mode is None and settings.mode is BatteryMode.TIME_OF_USE:
+            if (
+                confirmed.mode is None
+                and settings.mode is BatteryMode.TIME_OF_USE
+                and not settings.windows
+            ):
                 # Time of use needs its windows; a task followed after a
                 # restart knows only the mode: read the plant instead.
                 self._hass.async_create_task(self._state.async_refresh_plant(plant))
