@@ -65,6 +65,8 @@ class FlowErrors:
     """Client error reason -> the field it shows at (default: the form's)."""
     not_permitted: str = "unknown"
     rate_limited: str = "unknown"
+    unreachable: str = "cannot_connect"
+    """The key for a server that did not answer (``cannot_reach`` names it)."""
     auth_field: str = "base"
     connection_field: str = "base"
 
@@ -79,7 +81,7 @@ class FlowErrors:
         if isinstance(err, ApiRateLimitedError):
             return "base", self.rate_limited
         if isinstance(err, ApiConnectionError):
-            return self.connection_field, "cannot_connect"
+            return self.connection_field, self.unreachable
         LOGGER.warning("Unexpected answer while signing in: %s", err)
         return "base", "unknown"
 
@@ -100,19 +102,23 @@ class SolarCloudFlowBase(AbstractOAuth2FlowHandler):
         return LOGGER
 
     @staticmethod
-    def url_section(default: str) -> dict[probatio.Marker, Any]:
-        """Return the vendor API URL field, in a collapsed "advanced" section.
+    def url_section(
+        default: str, *, expanded: bool = False
+    ) -> dict[probatio.Marker, Any]:
+        """Return the vendor API URL field, in an "advanced" section.
 
         Tests, the demo and sandbox users point the integration at another
         server with it; everybody else leaves the production default. (Home
         Assistant deprecated the advanced mode toggle in favour of sections.)
+        The section is collapsed unless ``expanded``: open it when the URL is
+        what the user has to correct.
         """
         return {
             probatio.Required(SECTION_ADVANCED): section(
                 probatio.Schema(
                     {probatio.Required(CONF_URL, default=default): URL_SELECTOR}
                 ),
-                {"collapsed": True},
+                {"collapsed": not expanded},
             )
         }
 
