@@ -127,7 +127,10 @@ async def test_session_taken_by_another_login(
     logins = sim.log.count("login")
     await async_advance(hass, freezer, timedelta(minutes=6), step=timedelta(minutes=1))
     assert sim.log.count("login") == logins + 1
-    assert hass.states.get("sensor.inverter_1_active_power").state != STATE_UNAVAILABLE
+    assert (
+        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
+        != STATE_UNAVAILABLE
+    )
 
 
 async def test_rate_limit_keeps_values(
@@ -142,7 +145,10 @@ async def test_rate_limit_keeps_values(
     calls = sim.log.count("getDevRealKpi")
     await async_advance(hass, freezer, timedelta(minutes=3), step=timedelta(minutes=1))
     assert sim.log.count("getDevRealKpi") == calls
-    assert hass.states.get("sensor.inverter_1_active_power").state != STATE_UNAVAILABLE
+    assert (
+        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
+        != STATE_UNAVAILABLE
+    )
     await async_advance(hass, freezer, timedelta(minutes=5), step=timedelta(minutes=1))
     assert sim.log.count("getDevRealKpi") > calls
     assert sim.refused_calls() == 0
@@ -288,4 +294,7 @@ async def test_oauth_entry(
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
     assert sim.log.count("oauth_token") == 1
     assert entry.data["token"]["access_token"] != "access-1"
-    assert hass.states.get("sensor.inverter_1_active_power").state != STATE_UNAVAILABLE
+    assert (
+        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
+        != STATE_UNAVAILABLE
+    )
