@@ -23,7 +23,7 @@ from custom_components.solar_cloud.fusionsolar import (
 )
 from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 
-from ..common import async_advance
+from ..common import async_advance, devices_without_entities
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator, SimDevice
 from .const import HOME, MATERNELLE, PUER
@@ -84,6 +84,7 @@ async def test_devices(
     assert {"Rheinblick Inverter-1", "Puer Inverter-1"} <= names
     assert "Inverter-1" not in names
     assert len(names) == len(devices)
+    assert devices_without_entities(hass, loaded_entry.entry_id) == []
 
 
 @pytest.mark.freeze_time(NOON)

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.sma.const import CONF_PLANT_MIGRATIONS
 
-from ..common import async_advance
+from ..common import async_advance, devices_without_entities
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
@@ -55,6 +55,11 @@ async def test_setup_registers_plants_and_devices_and_unload_ends_the_session(
     # The deactivated inverter of TestPlant2 is no device.
     assert _device(device_registry, custom_entry, "24_25") is not None
     assert _device(device_registry, custom_entry, "24_26") is None
+    # The EDMM and the gas meter report no set the integration reads: no device.
+    assert _device(device_registry, custom_entry, "13_15") is None
+    assert _device(device_registry, custom_entry, "13_21") is None
+    await hass.async_block_till_done()
+    assert devices_without_entities(hass, custom_entry.entry_id) == []
     # Only the sets the integration shows are read, and only the newest values.
     reads = {r.path.split("/")[-5] for r in sim.log.of("device_measurements")}
     assert reads <= {"16", "17", "18", "19", "20", "22", "23", "14", "25"}

@@ -110,6 +110,15 @@ class SmaPlant:
         """Return the plant's time zone."""
         return self.details.zone
 
+    @property
+    def shown_devices(self) -> tuple[SmaDevice, ...]:
+        """Return the devices that get entities: those reporting a set we read.
+
+        A device without one (an EDMM, a gas meter the API shows no values
+        of) would be a Home Assistant device with nothing on it.
+        """
+        return tuple(device for device in self.devices if device.sets & DEVICE_SETS)
+
 
 @dataclass(frozen=True, kw_only=True)
 class SmaAccountPlants:
@@ -133,11 +142,11 @@ class SmaAccountPlants:
         )
 
     def device_keys(self) -> set[str]:
-        """Return the keys of every plant and device."""
+        """Return the keys of every plant, and of every device that has entities."""
         return {
             key
             for plant in self.plants.values()
-            for key in (plant.key, *(device.key for device in plant.devices))
+            for key in (plant.key, *(device.key for device in plant.shown_devices))
         }
 
 
