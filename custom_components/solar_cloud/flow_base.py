@@ -36,7 +36,7 @@ from .api import (
     ApiRateLimitedError,
     SolarCloudApiError,
 )
-from .const import CONF_VENDOR, DOMAIN, LOGGER, Vendor
+from .const import CONF_VENDOR, DOMAIN, LOGGER, VENDOR_NAMES, Vendor
 from .oauth import OAuthEndpoints, SolarCloudCredential
 
 type StepHandler = Callable[[Any], Awaitable[ConfigFlowResult]]
@@ -46,6 +46,12 @@ URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 PASSWORD_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
 )
+
+
+def vendor_title(vendor: Vendor, account: str) -> str:
+    """Return "<Vendor> <account>", the title of an account."""
+    name = VENDOR_NAMES[vendor]
+    return account if account.startswith(f"{name} ") else f"{name} {account}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,11 +147,17 @@ class SolarCloudFlowBase(AbstractOAuth2FlowHandler):
         data: Mapping[str, Any],
         options: Mapping[str, Any] | None = None,
     ) -> ConfigFlowResult:
-        """Create the entry of a new account, unless it is already set up."""
+        """Create the entry of a new account, unless it is already set up.
+
+        Every account is titled "<Vendor> <account>", so that accounts of
+        different clouds are told apart at a glance.
+        """
         await self.async_set_unique_id(unique_id)
         self._abort_if_unique_id_configured()
         return self.async_create_entry(
-            title=title, data={**data, CONF_VENDOR: vendor}, options=options or {}
+            title=vendor_title(vendor, title),
+            data={**data, CONF_VENDOR: vendor},
+            options=options or {},
         )
 
     def updated_entry(self) -> ConfigEntry | None:

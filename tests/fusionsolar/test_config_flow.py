@@ -107,7 +107,7 @@ async def test_single_plant_account_is_named_after_it(
             result["flow_id"],
             {CONF_URL: cloud.base_url, CONF_USERNAME: " solo ", CONF_PASSWORD: "pw"},
         )
-    assert result["title"] == "Plant 1"
+    assert result["title"] == "FusionSolar Plant 1"
     assert result["data"][CONF_USERNAME] == "solo"
 
 

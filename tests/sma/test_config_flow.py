@@ -109,7 +109,7 @@ async def test_custom_flow_owner_accepts(
     result = await _configure(hass, result, None)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == SANDBOX_OWNER
+    assert result["title"] == f"SMA {SANDBOX_OWNER}"
     assert result["data"] == {
         CONF_VENDOR: "sma",
         CONF_FLOW: "custom",
@@ -181,7 +181,7 @@ async def test_custom_flow_pending_then_accepted_in_the_background(
     )
     assert issue is not None
     assert issue.translation_placeholders == {
-        "entry": SANDBOX_OWNER,
+        "entry": f"SMA {SANDBOX_OWNER}",
         "owner": SANDBOX_OWNER,
     }
     assert hass.states.async_entity_ids("sensor") == []
@@ -300,7 +300,7 @@ async def test_code_flow(
 
     result = await _authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == SANDBOX_OWNER
+    assert result["title"] == f"SMA {SANDBOX_OWNER}"
     entry = result["result"]
     assert entry.unique_id == f"code_{SANDBOX_OWNER}"
     assert entry.data[CONF_FLOW] == "code"
@@ -369,7 +369,7 @@ async def test_code_flow_without_a_jwt(
     if title is None:
         assert result["reason"] == "sma_unknown_account"
         return
-    assert result["title"] == title
+    assert result["title"] == f"SMA {title}"
     assert result["result"].unique_id == unique_id
 
 

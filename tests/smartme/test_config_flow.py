@@ -91,7 +91,7 @@ async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) 
         result["flow_id"], {CONF_REALTIME: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == USERNAME
+    assert result["title"] == f"smart-me {USERNAME}"
     assert result["result"].unique_id == USER_ID
     data = result["data"]
     assert data[CONF_VENDOR] == Vendor.SMARTME
