@@ -27,6 +27,7 @@ from custom_components.solar_cloud.api.sma import (
 from custom_components.solar_cloud.api.sma.models import MeasurementSet
 
 from ..const import NOON
+from ..simulator.core import StartSimulator
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
 
 # Monitoring ----------------------------------------------------------------
@@ -165,6 +166,31 @@ async def test_redirect_loop_is_an_error(sim: SmaSimulator, client: SmaClient) -
     plants["13"].moved_to = "13"
     with pytest.raises(ApiResponseError, match="redirected"):
         await client.devices("13")
+
+
+@pytest.mark.parametrize("status", [302, 307, 308])
+async def test_redirect_to_another_host_is_refused(
+    start_vendor_simulator: StartSimulator,
+    sim: SmaSimulator,
+    client: SmaClient,
+    status: int,
+) -> None:
+    """The bearer token never goes to a host outside SMA's a redirect names."""
+    foreign = await start_vendor_simulator(SmaSimulator())
+    sim.grant_consent(SANDBOX_OWNER)
+    sim.faults.add(
+        "devices",
+        status=status,
+        headers={"Location": f"{foreign.base_url}/monitoring/v1/plants/13/devices"},
+    )
+    with pytest.raises(ApiResponseError) as err:
+        await client.devices("13")
+    assert err.value.reason == "sma_redirect_refused"
+    assert not [
+        r for r in foreign.simulator.log.requests if "Authorization" in r.headers
+    ]
+    assert foreign.simulator.log.requests == []
+    assert [r.status for r in sim.log.of("devices")] == [status]
 
 
 async def test_rate_limit_backs_off(
