@@ -133,6 +133,23 @@ async def test_password_changed_while_running(
     assert sim.log.count("login") == logins
 
 
+async def test_daily_quota_is_waited_out(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The daily quota (failCode 20618) stops an interface for an hour, not a minute."""
+    sim.faults.add("getStationRealKpi", vendor_error=20618)
+    sim.log.clear()
+    await async_advance(hass, freezer, timedelta(minutes=50), step=timedelta(minutes=1))
+    assert sim.log.count("getStationRealKpi") == 1
+    # Other interfaces go on meanwhile.
+    assert sim.log.count("getDevRealKpi") > 1
+    await async_advance(hass, freezer, timedelta(minutes=20), step=timedelta(minutes=1))
+    assert sim.log.count("getStationRealKpi") == 2
+
+
 async def test_session_taken_by_another_login(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,

@@ -220,6 +220,32 @@ async def test_rate_limit_backs_off(
 
 
 @pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [("120", 120), ("Sun, 29 Nov 2026 12:30:00 GMT", 1800), ("soon", 60)],
+)
+@pytest.mark.freeze_time("2026-11-29T12:00:00+00:00")
+async def test_rate_limit_retry_after_is_honoured(
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+    client: SmaClient,
+    retry_after: str,
+    wait: float,
+) -> None:
+    """A 429's Retry-After (seconds or a date) is the back-off; unreadable: a minute."""
+    sim.faults.add("plants", status=429, headers={"Retry-After": retry_after}, times=1)
+    with pytest.raises(ApiRateLimitedError) as err:
+        await client.plants()
+    assert err.value.retry_after == wait
+    freezer.tick(timedelta(seconds=wait - 1))
+    with pytest.raises(ApiRateLimitedError) as err:
+        await client.plants()
+    assert err.value.retry_after == pytest.approx(1)
+    assert sim.log.count("plants") == 1
+    freezer.tick(timedelta(seconds=2))
+    assert await client.plants() == []
+
+
+@pytest.mark.parametrize(
     ("fault", "error"),
     [
         ({"status": 403}, ApiPermissionError),

@@ -222,6 +222,28 @@ async def test_expired_token_mid_poll(
 
 
 @pytest.mark.freeze_time(NOON)
+async def test_rate_limit_retry_after_is_waited_out(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 429 asking for 30 minutes: no coordinator calls SMA before they are up."""
+    sim.log.clear()
+    sim.faults.add(
+        "energy_balance", status=429, headers={"Retry-After": "1800"}, times=1
+    )
+    await async_advance(hass, freezer, timedelta(minutes=29), step=timedelta(minutes=1))
+    # Calls already on their way when the 429 came are answered; none after.
+    refused = sim.log.of("energy_balance")[0]
+    assert refused.status == 429
+    assert {r.at for r in sim.log.requests} == {refused.at}
+    await async_advance(hass, freezer, timedelta(minutes=6), step=timedelta(minutes=1))
+    assert sim.log.count("energy_balance", status=200) > 0
+    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+
+
+@pytest.mark.freeze_time(NOON)
 @pytest.mark.parametrize("owner", [DEMO_OWNER])
 async def test_moved_plant_keeps_its_device(
     hass: HomeAssistant,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 import json
 from typing import Any
 
@@ -37,6 +39,25 @@ class RawResponse:
     def text(self) -> str:
         """Return the body decoded as UTF-8, replacing what does not decode."""
         return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def retry_after(self) -> float | None:
+        """Return the seconds the ``Retry-After`` header asks to wait, if any.
+
+        It is either a number of seconds or an HTTP date (RFC 9110).
+        """
+        value = self.headers.get("Retry-After", "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return float(value)
+        try:
+            when = parsedate_to_datetime(value)
+        except TypeError, ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
     def json(self) -> Any:
         """Return the body parsed as JSON.

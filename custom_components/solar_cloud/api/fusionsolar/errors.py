@@ -76,8 +76,7 @@ def http_error(
     status = response.status
     name = interface_name(path)
     if status == 429 or (status == 403 and b"quotaControl" in response.body):
-        retry = response.headers.get("Retry-After")
-        retry_after = float(retry) if retry and retry.isdigit() else None
+        retry_after = response.retry_after
         if retry_after is None and status == 403:
             retry_after = (budget.refused(path, now) - now).total_seconds()
         return ApiRateLimitedError(

@@ -37,8 +37,9 @@ from .models import (
 
 _LOGGER = logging.getLogger(__name__)
 
-# SMA's rate limit is a token bucket per client over five minutes and its 429
-# carries no Retry-After: back off from a minute, doubling up to 15 minutes.
+# SMA's rate limit is a token bucket per client over five minutes. Its 429
+# has been seen without Retry-After: then back off from a minute, doubling up
+# to 15 minutes; a Retry-After is honoured as it is.
 RATE_LIMIT_BACKOFF = 60.0
 RATE_LIMIT_BACKOFF_MAX = 900.0
 MAX_REDIRECTS = 3
@@ -306,7 +307,9 @@ class SmaClient:
                 url = target
                 response = await self._send(method, url, token, params, json)
             if response.status == 429:
-                raise api_error(response, what=what)
+                raise api_error(
+                    response, what=what, rate_limit_retry_after=response.retry_after
+                )
         except ApiRateLimitedError as err:
             raise self._back_off(err, what) from err
         self._rate_limit_hits = 0
