@@ -204,6 +204,50 @@ async def test_code_flow_without_plants(
 
 
 @pytest.mark.freeze_time(NOON)
+async def test_plants_another_account_shows(
+    hass: HomeAssistant,
+    *,
+    loaded_custom: MockConfigEntry,
+    code_entry: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The owner's second account loads without the plants the first shows.
+
+    No authentication failure, no reauth loop: a repair says which plants the
+    other account shows. Once that account is gone, the plants move over.
+    """
+    assert await hass.config_entries.async_setup(code_entry.entry_id)
+    await hass.async_block_till_done()
+    assert code_entry.state is ConfigEntryState.LOADED
+    assert code_entry.runtime_data.plants == {}
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert not issue_registry.async_get_issue(
+        DOMAIN, f"{code_entry.entry_id}_sma_no_plants"
+    )
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"{code_entry.entry_id}_sma_plants_shown_elsewhere"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders["plants"].startswith(
+        f"Testplant 1 (13): {loaded_custom.title}; "
+    )
+    assert _device(device_registry, loaded_custom, "13") is not None
+    assert _device(device_registry, code_entry, "13") is None
+
+    await hass.config_entries.async_remove(loaded_custom.entry_id)
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
+    assert code_entry.state is ConfigEntryState.LOADED
+    assert set(code_entry.runtime_data.plants) == {"13", "24", "35", "46"}
+    assert _device(device_registry, code_entry, "13") is not None
+    assert not issue_registry.async_get_issue(
+        DOMAIN, f"{code_entry.entry_id}_sma_plants_shown_elsewhere"
+    )
+
+
+@pytest.mark.freeze_time(NOON)
 async def test_expired_token_mid_poll(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
