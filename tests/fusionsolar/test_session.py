@@ -16,6 +16,7 @@ from custom_components.solar_cloud.api import (
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
+    SolarCloudApiError,
 )
 from custom_components.solar_cloud.api.auth import StaticTokenSource, TokenSource
 from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
@@ -155,6 +156,29 @@ async def test_login_rate_limited(
         await client.async_login()
     assert err.value.reason == "call_budget_exhausted"
     assert sim.log.count("login") == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 400, "body": b"<html>" + b"x" * 100_000},
+        {"status": 429, "body": b"<html>" + b"x" * 100_000},
+        {
+            "body": b'{"success": false, "failCode": 20004, "message": "'
+            + b"x" * 100_000
+            + b'"}'
+        },
+        {"body": b"[" + b"1," * 50_000 + b"1]"},
+    ],
+)
+async def test_error_messages_quote_no_whole_body(
+    client: FusionSolarClient, sim: FusionSolarSimulator, fault: dict[str, Any]
+) -> None:
+    """A long error answer is quoted in part (200 characters), never whole."""
+    sim.faults.add("stations", **fault)
+    with pytest.raises(SolarCloudApiError) as err:
+        await client.async_get_plants()
+    assert len(str(err.value)) < 300
 
 
 async def test_login_without_token(

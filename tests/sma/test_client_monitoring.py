@@ -14,6 +14,7 @@ from custom_components.solar_cloud.api import (
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
+    SolarCloudApiError,
 )
 from custom_components.solar_cloud.api.sma import (
     FeedInLimitCommand,
@@ -263,6 +264,26 @@ async def test_monitoring_errors(
     sim.faults.add("plants", **fault)
     with pytest.raises(error):
         await client.plants()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 400, "body": b'{"message": "' + b"x" * 100_000 + b'"}'},
+        {"status": 404, "body": b"<html>" + b"x" * 100_000},
+        {"status": 502, "body": b"<html>" + b"x" * 100_000},
+        {"body": b"<html>" + b"x" * 100_000},
+        {"body": b'"' + b"x" * 100_000 + b'"', "status": 409},
+    ],
+)
+async def test_error_messages_quote_no_whole_body(
+    sim: SmaSimulator, fault: dict[str, Any], client: SmaClient
+) -> None:
+    """A long error answer is quoted in part (200 characters), never whole."""
+    sim.faults.add("plants", **fault)
+    with pytest.raises(SolarCloudApiError) as err:
+        await client.plants()
+    assert len(str(err.value)) < 300
 
 
 def test_measurements_are_parsed_tolerantly() -> None:
