@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -70,3 +71,13 @@ async def async_statistic_energy(
         assert abs(total - previous - state) < 1e-6, row
         previous = total
     return energy
+
+
+def devices_without_entities(hass: HomeAssistant, entry_id: str) -> list[str]:
+    """Return the names of an entry's devices that have no entity at all."""
+    devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry_id)
+    with_entities = {entity.device_id for entity in entities}
+    return sorted(
+        device.name or device.id for device in devices if device.id not in with_entities
+    )

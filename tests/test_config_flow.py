@@ -372,7 +372,7 @@ async def test_oauth_with_application_credentials(
 
     result = await hass.config_entries.flow.async_configure(result["flow_id"])
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == "Fake OAuth"
+    assert result["title"] == "FusionSolar Fake OAuth"
     assert result["data"]["auth_implementation"] == "fake_cred"
     token = result["data"]["token"]
     assert token["access_token"] in auth_server.simulator.oauth.access_tokens

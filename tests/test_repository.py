@@ -114,8 +114,14 @@ def test_every_translation_key_exists() -> None:
 def test_every_abort_reason_is_translated() -> None:
     """Flow abort reasons have strings (shared OAuth2 ones come with Home Assistant)."""
     strings = _json(INTEGRATION / "strings.json")
-    known = set(strings["config"]["abort"]) | set(
-        strings.get("options", {}).get("abort", {})
+    known = (
+        set(strings["config"]["abort"])
+        | set(strings.get("options", {}).get("abort", {}))
+        | {
+            reason
+            for issue in strings["issues"].values()
+            for reason in issue.get("fix_flow", {}).get("abort", {})
+        }
     )
     used = set()
     for _path, source in _sources():

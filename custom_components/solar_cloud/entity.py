@@ -27,7 +27,9 @@ def account_device_info(entry: SolarCloudConfigEntry) -> DeviceInfo:
     vendor = Vendor(entry.data[CONF_VENDOR])
     return DeviceInfo(
         identifiers={device_identifier(vendor, account_device_key(entry))},
-        name=f"{VENDOR_NAMES[vendor]} {entry.title}",
+        name=entry.title
+        if entry.title.startswith(f"{VENDOR_NAMES[vendor]} ")
+        else f"{VENDOR_NAMES[vendor]} {entry.title}",
         manufacturer=VENDOR_NAMES[vendor],
         model="Cloud account",
         entry_type=DeviceEntryType.SERVICE,

@@ -36,7 +36,7 @@ from .api import (
     ApiRateLimitedError,
     SolarCloudApiError,
 )
-from .const import CONF_VENDOR, DOMAIN, LOGGER, Vendor
+from .const import CONF_VENDOR, DOMAIN, LOGGER, VENDOR_NAMES, Vendor
 from .oauth import OAuthEndpoints, SolarCloudCredential
 
 type StepHandler = Callable[[Any], Awaitable[ConfigFlowResult]]
@@ -46,6 +46,12 @@ URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 PASSWORD_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
 )
+
+
+def vendor_title(vendor: Vendor, account: str) -> str:
+    """Return "<Vendor> <account>", the title of an account."""
+    name = VENDOR_NAMES[vendor]
+    return account if account.startswith(f"{name} ") else f"{name} {account}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +71,8 @@ class FlowErrors:
     """Client error reason -> the field it shows at (default: the form's)."""
     not_permitted: str = "unknown"
     rate_limited: str = "unknown"
+    unreachable: str = "cannot_connect"
+    """The key for a server that did not answer (``cannot_reach`` names it)."""
     auth_field: str = "base"
     connection_field: str = "base"
 
@@ -79,7 +87,7 @@ class FlowErrors:
         if isinstance(err, ApiRateLimitedError):
             return "base", self.rate_limited
         if isinstance(err, ApiConnectionError):
-            return self.connection_field, "cannot_connect"
+            return self.connection_field, self.unreachable
         LOGGER.warning("Unexpected answer while signing in: %s", err)
         return "base", "unknown"
 
@@ -100,19 +108,23 @@ class SolarCloudFlowBase(AbstractOAuth2FlowHandler):
         return LOGGER
 
     @staticmethod
-    def url_section(default: str) -> dict[probatio.Marker, Any]:
-        """Return the vendor API URL field, in a collapsed "advanced" section.
+    def url_section(
+        default: str, *, expanded: bool = False
+    ) -> dict[probatio.Marker, Any]:
+        """Return the vendor API URL field, in an "advanced" section.
 
         Tests, the demo and sandbox users point the integration at another
         server with it; everybody else leaves the production default. (Home
         Assistant deprecated the advanced mode toggle in favour of sections.)
+        The section is collapsed unless ``expanded``: open it when the URL is
+        what the user has to correct.
         """
         return {
             probatio.Required(SECTION_ADVANCED): section(
                 probatio.Schema(
                     {probatio.Required(CONF_URL, default=default): URL_SELECTOR}
                 ),
-                {"collapsed": True},
+                {"collapsed": not expanded},
             )
         }
 
@@ -135,11 +147,17 @@ class SolarCloudFlowBase(AbstractOAuth2FlowHandler):
         data: Mapping[str, Any],
         options: Mapping[str, Any] | None = None,
     ) -> ConfigFlowResult:
-        """Create the entry of a new account, unless it is already set up."""
+        """Create the entry of a new account, unless it is already set up.
+
+        Every account is titled "<Vendor> <account>", so that accounts of
+        different clouds are told apart at a glance.
+        """
         await self.async_set_unique_id(unique_id)
         self._abort_if_unique_id_configured()
         return self.async_create_entry(
-            title=title, data={**data, CONF_VENDOR: vendor}, options=options or {}
+            title=vendor_title(vendor, title),
+            data={**data, CONF_VENDOR: vendor},
+            options=options or {},
         )
 
     def updated_entry(self) -> ConfigEntry | None:

@@ -20,6 +20,7 @@ from yarl import URL
 
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
 from custom_components.solar_cloud.fusionsolar.const import (
+    CONF_ALL_PLANTS,
     CONF_CONTROLS,
     CONF_OAUTH_SERVER,
     CONF_PLANT_CODES,
@@ -106,7 +107,7 @@ async def test_single_plant_account_is_named_after_it(
             result["flow_id"],
             {CONF_URL: cloud.base_url, CONF_USERNAME: " solo ", CONF_PASSWORD: "pw"},
         )
-    assert result["title"] == "Plant 1"
+    assert result["title"] == "FusionSolar Plant 1"
     assert result["data"][CONF_USERNAME] == "solo"
 
 
@@ -466,15 +467,19 @@ async def test_reconfigure_oauth_host(
 async def test_options_choose_plants_and_controls(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
-    """Plants and controls; all plants selected means "also future ones"."""
+    """Plants and controls; "all plants" means also those the account gains later."""
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     assert result["step_id"] == "fusionsolar_options"
+    defaults = {key: key.default() for key in result["data_schema"].schema}
+    assert defaults[CONF_ALL_PLANTS] is True
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_PLANTS: [], CONF_CONTROLS: True}
+        result["flow_id"],
+        {CONF_ALL_PLANTS: False, CONF_PLANTS: [], CONF_CONTROLS: True},
     )
     assert result["errors"] == {CONF_PLANTS: "fusionsolar_no_plant_selected"}
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_PLANTS: [HOME], CONF_CONTROLS: False}
+        result["flow_id"],
+        {CONF_ALL_PLANTS: False, CONF_PLANTS: [HOME], CONF_CONTROLS: False},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -487,8 +492,24 @@ async def test_options_choose_plants_and_controls(
     assert hass.states.get("select.rheinblick_battery_working_mode") is None
 
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    defaults = {key: key.default() for key in result["data_schema"].schema}
+    assert defaults[CONF_ALL_PLANTS] is False
+    assert defaults[CONF_PLANTS] == [HOME]
+    # Every plant ticked, "all plants" off: these three only, not later ones.
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_PLANTS: [HOME, MATERNELLE, PUER], CONF_CONTROLS: True}
+        result["flow_id"],
+        {
+            CONF_ALL_PLANTS: False,
+            CONF_PLANTS: [HOME, MATERNELLE, PUER],
+            CONF_CONTROLS: True,
+        },
+    )
+    await hass.async_block_till_done()
+    assert loaded_entry.options[CONF_PLANTS] == [HOME, MATERNELLE, PUER]
+
+    result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_ALL_PLANTS: True, CONF_PLANTS: [], CONF_CONTROLS: True}
     )
     await hass.async_block_till_done()
     assert loaded_entry.options == {
@@ -508,7 +529,12 @@ async def test_options_set_the_history_to_import(
     assert schema[key].config["max"] == MAX_HISTORY_DAYS
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_PLANTS: [HOME], CONF_CONTROLS: True, CONF_HISTORY_DAYS: 30.0},
+        {
+            CONF_ALL_PLANTS: False,
+            CONF_PLANTS: [HOME],
+            CONF_CONTROLS: True,
+            CONF_HISTORY_DAYS: 30.0,
+        },
     )
     await hass.async_block_till_done()
     assert loaded_entry.options[CONF_HISTORY_DAYS] == 30
@@ -534,7 +560,8 @@ async def test_options_reload_spends_no_calls(
     sim.log.clear()
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_PLANTS: [PUER], CONF_CONTROLS: True}
+        result["flow_id"],
+        {CONF_ALL_PLANTS: False, CONF_PLANTS: [PUER], CONF_CONTROLS: True},
     )
     await hass.async_block_till_done()
     counts = sim.log.counts()

@@ -23,7 +23,7 @@ from custom_components.solar_cloud.fusionsolar import (
 )
 from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 
-from ..common import async_advance
+from ..common import async_advance, devices_without_entities
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator, SimDevice
 from .const import HOME, MATERNELLE, PUER
@@ -80,6 +80,11 @@ async def test_devices(
     names = {device.name for device in devices}
     assert "Dongle-1" not in names
     assert "Safety box" not in names
+    # Two plants each have an "Inverter-1": the plant's name tells them apart.
+    assert {"Rheinblick Inverter-1", "Puer Inverter-1"} <= names
+    assert "Inverter-1" not in names
+    assert len(names) == len(devices)
+    assert devices_without_entities(hass, loaded_entry.entry_id) == []
 
 
 @pytest.mark.freeze_time(NOON)
@@ -93,7 +98,7 @@ async def test_values_follow_the_vendor(
     Signed power as the Energy dashboard takes it: grid power positive while
     importing, battery power positive while discharging.
     """
-    power = float(hass.states.get("sensor.inverter_1_active_power").state)
+    power = float(hass.states.get("sensor.rheinblick_inverter_1_active_power").state)
     total = float(hass.states.get("sensor.rheinblick_lifetime_energy").state)
     assert power > 0
     exported = float(hass.states.get("sensor.meter_1_energy_exported").state)
@@ -109,14 +114,14 @@ async def test_values_follow_the_vendor(
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
     assert float(hass.states.get("sensor.rheinblick_lifetime_energy").state) > total
     assert float(hass.states.get("sensor.meter_1_energy_exported").state) > exported
-    state = hass.states.get("sensor.inverter_1_active_power")
+    state = hass.states.get("sensor.rheinblick_inverter_1_active_power")
     assert state.state != STATE_UNAVAILABLE
 
 
 @pytest.mark.freeze_time("2026-06-21T21:00:00+00:00")
 async def test_night(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None:
     """At night the inverter waits for the sun, the meter imports, batteries discharge."""
-    assert hass.states.get("sensor.inverter_1_inverter_state").state == (
+    assert hass.states.get("sensor.rheinblick_inverter_1_inverter_state").state == (
         "standby_no_irradiation"
     )
     imported = float(hass.states.get("sensor.grid_meter_grid_import_power").state)
@@ -128,7 +133,7 @@ async def test_night(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> None
         discharging
     )
     # Strings report nothing at night, so no string sensors are made.
-    assert hass.states.get("sensor.inverter_1_pv_string_1_voltage") is None
+    assert hass.states.get("sensor.rheinblick_inverter_1_pv_string_1_voltage") is None
 
 
 @pytest.mark.freeze_time(NOON)
@@ -171,18 +176,26 @@ async def test_stale_after_two_windows(
 ) -> None:
     """A device whose data stops keeps its value for two windows, then is unavailable."""
     sim.faults.add("getDevRealKpi", status=503)
-    value = hass.states.get("sensor.inverter_1_active_power").state
+    value = hass.states.get("sensor.rheinblick_inverter_1_active_power").state
     for _ in range(9):
         await async_advance(hass, freezer, timedelta(minutes=1))
-        assert hass.states.get("sensor.inverter_1_active_power").state == value
+        assert (
+            hass.states.get("sensor.rheinblick_inverter_1_active_power").state == value
+        )
     # Plant data still arrives, and stays fresh.
     await async_advance(hass, freezer, timedelta(minutes=2))
-    assert hass.states.get("sensor.inverter_1_active_power").state == STATE_UNAVAILABLE
+    assert (
+        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
+        == STATE_UNAVAILABLE
+    )
     assert hass.states.get("sensor.rheinblick_energy_today").state != STATE_UNAVAILABLE
 
     sim.faults.clear()
     await async_advance(hass, freezer, timedelta(minutes=2), step=timedelta(minutes=1))
-    assert hass.states.get("sensor.inverter_1_active_power").state != STATE_UNAVAILABLE
+    assert (
+        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
+        != STATE_UNAVAILABLE
+    )
 
 
 @pytest.mark.freeze_time(NOON)

@@ -47,7 +47,7 @@ pytestmark = pytest.mark.freeze_time(NOON)
 
 _LOGGER = logging.getLogger(__name__)
 
-POWER = "sensor.inverter_1_active_power"
+POWER = "sensor.rheinblick_inverter_1_active_power"
 
 
 def _forget(hass: HomeAssistant) -> None:

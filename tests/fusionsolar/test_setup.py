@@ -65,6 +65,23 @@ async def test_setup_errors(
         assert flows[0]["context"]["source"] == "reauth"
 
 
+async def test_empty_login_answers_lock_until_reload(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> None:
+    """Two empty answers ask the user; a reload tries anew, past one glitch."""
+    sim.faults.add("login", body=b"", times=2)
+    await hass.config_entries.async_setup(mock_entry.entry_id)
+    assert mock_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert sim.log.count("login") == 2
+
+    sim.faults.add("login", body=b"", times=1)
+    await hass.config_entries.async_reload(mock_entry.entry_id)
+    assert mock_entry.state is ConfigEntryState.LOADED
+    assert sim.log.count("login") == 4
+
+
 async def test_missing_rights_are_a_repair_issue(
     hass: HomeAssistant,
     mock_entry: MockConfigEntry,
@@ -116,6 +133,23 @@ async def test_password_changed_while_running(
     assert sim.log.count("login") == logins
 
 
+async def test_daily_quota_is_waited_out(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The daily quota (failCode 20618) stops an interface for an hour, not a minute."""
+    sim.faults.add("getStationRealKpi", vendor_error=20618)
+    sim.log.clear()
+    await async_advance(hass, freezer, timedelta(minutes=50), step=timedelta(minutes=1))
+    assert sim.log.count("getStationRealKpi") == 1
+    # Other interfaces go on meanwhile.
+    assert sim.log.count("getDevRealKpi") > 1
+    await async_advance(hass, freezer, timedelta(minutes=20), step=timedelta(minutes=1))
+    assert sim.log.count("getStationRealKpi") == 2
+
+
 async def test_session_taken_by_another_login(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,
@@ -127,7 +161,10 @@ async def test_session_taken_by_another_login(
     logins = sim.log.count("login")
     await async_advance(hass, freezer, timedelta(minutes=6), step=timedelta(minutes=1))
     assert sim.log.count("login") == logins + 1
-    assert hass.states.get("sensor.inverter_1_active_power").state != STATE_UNAVAILABLE
+    assert (
+        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
+        != STATE_UNAVAILABLE
+    )
 
 
 async def test_rate_limit_keeps_values(
@@ -142,7 +179,10 @@ async def test_rate_limit_keeps_values(
     calls = sim.log.count("getDevRealKpi")
     await async_advance(hass, freezer, timedelta(minutes=3), step=timedelta(minutes=1))
     assert sim.log.count("getDevRealKpi") == calls
-    assert hass.states.get("sensor.inverter_1_active_power").state != STATE_UNAVAILABLE
+    assert (
+        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
+        != STATE_UNAVAILABLE
+    )
     await async_advance(hass, freezer, timedelta(minutes=5), step=timedelta(minutes=1))
     assert sim.log.count("getDevRealKpi") > calls
     assert sim.refused_calls() == 0
@@ -288,4 +328,7 @@ async def test_oauth_entry(
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
     assert sim.log.count("oauth_token") == 1
     assert entry.data["token"]["access_token"] != "access-1"
-    assert hass.states.get("sensor.inverter_1_active_power").state != STATE_UNAVAILABLE
+    assert (
+        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
+        != STATE_UNAVAILABLE
+    )

@@ -109,7 +109,7 @@ async def test_custom_flow_owner_accepts(
     result = await _configure(hass, result, None)
 
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == SANDBOX_OWNER
+    assert result["title"] == f"SMA {SANDBOX_OWNER}"
     assert result["data"] == {
         CONF_VENDOR: "sma",
         CONF_FLOW: "custom",
@@ -181,7 +181,7 @@ async def test_custom_flow_pending_then_accepted_in_the_background(
     )
     assert issue is not None
     assert issue.translation_placeholders == {
-        "entry": SANDBOX_OWNER,
+        "entry": f"SMA {SANDBOX_OWNER}",
         "owner": SANDBOX_OWNER,
     }
     assert hass.states.async_entity_ids("sensor") == []
@@ -233,6 +233,16 @@ async def test_custom_flow_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert sim.oauth.refresh_tokens == {}  # no session left open
+    # What was typed is still there, the secret too; Advanced opens for its errors.
+    typed = _custom_input(sma_cloud.base_url, **user_input)
+    schema = result["data_schema"].schema
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value") for key in schema
+    }
+    assert suggested[CONF_CLIENT_SECRET] == typed[CONF_CLIENT_SECRET]
+    assert suggested[CONF_LOGIN_HINT] == typed[CONF_LOGIN_HINT]
+    url_error = errors.get("base") in ("sma_url_required", "cannot_connect")
+    assert schema["advanced"].options["collapsed"] is not url_error
     sim.faults.clear()
     sim.grant_consent(SANDBOX_OWNER)
     result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
@@ -300,7 +310,7 @@ async def test_code_flow(
 
     result = await _authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == SANDBOX_OWNER
+    assert result["title"] == f"SMA {SANDBOX_OWNER}"
     entry = result["result"]
     assert entry.unique_id == f"code_{SANDBOX_OWNER}"
     assert entry.data[CONF_FLOW] == "code"
@@ -369,7 +379,7 @@ async def test_code_flow_without_a_jwt(
     if title is None:
         assert result["reason"] == "sma_unknown_account"
         return
-    assert result["title"] == title
+    assert result["title"] == f"SMA {title}"
     assert result["result"].unique_id == unique_id
 
 

@@ -91,7 +91,7 @@ async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) 
         result["flow_id"], {CONF_REALTIME: True}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["title"] == USERNAME
+    assert result["title"] == f"smart-me {USERNAME}"
     assert result["result"].unique_id == USER_ID
     data = result["data"]
     assert data[CONF_VENDOR] == Vendor.SMARTME
@@ -143,7 +143,7 @@ APIKEY = {CONF_API_KEY: API_KEY}
             None,
             {CONF_API_KEY: "invalid_auth"},
         ),
-        ("smartme_apikey", APIKEY, {}, {"status": 503}, {"base": "cannot_connect"}),
+        ("smartme_apikey", APIKEY, {}, {"status": 503}, {"base": "cannot_reach"}),
         (
             "smartme_apikey",
             APIKEY,
@@ -187,6 +187,32 @@ async def test_sign_in_errors(
     assert result["errors"] == errors
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**credentials, **advanced}
+    )
+    assert result["step_id"] == "smartme_realtime"
+
+
+async def test_a_wrong_url_keeps_what_was_typed(
+    hass: HomeAssistant, smartme_cloud: RunningSimulator
+) -> None:
+    """The form names the host, opens Advanced, and keeps password and URL."""
+    result = await start(hass, "smartme_basic")
+    typo = "http://127.0.0.1:9/smartme"  # the discard port: nothing answers
+    typed = {**BASIC, "advanced": {CONF_URL: typo}}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
+    assert result["errors"] == {"base": "cannot_reach"}
+    assert result["description_placeholders"] == {"host": "127.0.0.1"}
+    schema = result["data_schema"].schema
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value") for key in schema
+    }
+    assert suggested[CONF_USERNAME] == BASIC[CONF_USERNAME]
+    assert suggested[CONF_PASSWORD] == BASIC[CONF_PASSWORD]
+    advanced = schema["advanced"]
+    assert advanced.options["collapsed"] is False
+    [url] = advanced.schema.schema
+    assert url.description == {"suggested_value": typo}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**BASIC, "advanced": {CONF_URL: smartme_cloud.base_url}}
     )
     assert result["step_id"] == "smartme_realtime"
 

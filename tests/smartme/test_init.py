@@ -393,3 +393,14 @@ def test_merge_older_poll_before_calibration() -> None:
         )
         is None
     )
+
+
+async def test_bookkeeping_sensors_are_off_by_default(
+    hass: HomeAssistant, setup_entry: SetUp, entity_registry: er.EntityRegistry
+) -> None:
+    """'Last update' changes with every push: it must not fill the logbook."""
+    await setup_entry()
+    entry = entity_registry.async_get("sensor.bilanz_vk_last_update")
+    assert entry is not None
+    assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    assert hass.states.get("sensor.bilanz_vk_last_update") is None

@@ -235,7 +235,7 @@ async def test_unknown_device_reads_the_list_once(
     assert realtime.diagnostics()["unknown_devices"] == {new.id: 2}
 
 
-@pytest.mark.usefixtures("external_url")
+@pytest.mark.usefixtures("external_url", "entity_registry_enabled_by_default")
 async def test_out_of_order_pushes(
     hass: HomeAssistant,
     simulator: SmartMeSimulator,

@@ -11,8 +11,10 @@ from unittest.mock import AsyncMock, patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.smartme import cloudhook
@@ -47,6 +49,57 @@ async def test_no_url_keeps_polling(
     realtime = smartme_data(entry).realtime
     assert realtime is not None
     assert realtime.state == "no_url"
+
+
+async def test_an_external_url_set_later_registers_without_reload(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """The user does what the repair asks; the entry notices on its own."""
+    entry = await setup_entry()
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{entry.entry_id}_smartme_realtime_no_url"
+    )
+    assert issue is not None
+    assert issue.is_fixable
+    await hass.config.async_update(external_url="https://home.example")
+    await async_advance(hass, frozen, timedelta(seconds=1))
+    assert [item["ApiUrl"] for item in simulator.registrations.values()] == [
+        f"https://home.example{HOOK_PATH}"
+    ]
+    assert smartme_data(entry).realtime.state == "registered"  # type: ignore[union-attr]
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{entry.entry_id}_smartme_realtime_no_url"
+    )
+
+
+async def test_the_repair_checks_again(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """The repair's fix flow says when there is still no URL, and registers once there is."""
+    assert await async_setup_component(hass, "repairs", {})
+    entry = await setup_entry()
+    client = await hass_client()
+    issue_id = f"{entry.entry_id}_smartme_realtime_no_url"
+    response = await client.post(
+        "/api/repairs/issues/fix", json={"handler": DOMAIN, "issue_id": issue_id}
+    )
+    flow = await response.json()
+    assert flow["step_id"] == "init"
+    response = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}")
+    flow = await response.json()
+    assert flow["errors"] == {"base": "smartme_still_no_url"}
+    # Set without an event (as a URL from Home Assistant Cloud would come).
+    hass.config.external_url = "https://home.example"
+    response = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}")
+    flow = await response.json()
+    assert flow["type"] == "create_entry"
+    assert len(simulator.registrations) == 1
 
 
 @pytest.mark.usefixtures("external_url")

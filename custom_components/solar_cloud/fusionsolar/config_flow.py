@@ -74,7 +74,7 @@ def _oauth_account_id(host: str, plants: list[Plant]) -> str:
 
 
 def _title(plants: list[Plant], fallback: str) -> str:
-    return plants[0].name if len(plants) == 1 else f"FusionSolar {fallback}"
+    return plants[0].name if len(plants) == 1 else fallback
 
 
 class FusionSolarFlowMixin(SolarCloudFlowBase):

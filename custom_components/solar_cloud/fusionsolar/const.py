@@ -17,6 +17,8 @@ CONF_PLANTS: Final = "plants"
 """Option: the plant codes to include (all if missing)."""
 CONF_CONTROLS: Final = "controls"
 """Option: offer battery and feed-in controls."""
+CONF_ALL_PLANTS: Final = "all_plants"
+"""Options form only: every plant, also those the account gains later (no list kept)."""
 CONF_PLANT_CODES: Final = "plant_codes"
 """Data: the account's plants when it was set up (to recognise it on reconfigure)."""
 

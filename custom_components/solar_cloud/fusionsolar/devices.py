@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 
 from homeassistant.core import HomeAssistant, callback
@@ -45,11 +46,13 @@ def plant_device_info(plant: Plant, host: str) -> DeviceInfo:
     )
 
 
-def device_info(device: Device, via_device_id: str | None) -> DeviceInfo:
+def device_info(
+    device: Device, via_device_id: str | None, *, name: str | None = None
+) -> DeviceInfo:
     """Return the device of an inverter, battery, meter or EMI."""
     info = DeviceInfo(
         identifiers={device_identifier(VENDOR, device.key)},
-        name=device.name,
+        name=name or device.name,
         manufacturer=MANUFACTURER,
         model=device.model or _TYPE_MODELS.get(device.type_id),  # type: ignore[call-overload]
         serial_number=device.serial,
@@ -68,15 +71,32 @@ def async_register_devices(
     plants: Iterable[Plant],
     devices: Iterable[Device],
 ) -> None:
-    """Register the plants, then their devices linked to them."""
+    """Register the plants, then their devices linked to them.
+
+    Installers name devices per plant ("Inverter-1" in every plant): a name
+    that repeats within the account gets its plant's name in front, so that
+    devices, entity names and the Energy dashboard's pickers tell them apart.
+    """
+    by_code = {plant.code: plant for plant in plants}
     registered = {
-        plant.code: async_register_device(
-            hass, entry, plant_device_info(plant, host)
-        ).id
-        for plant in plants
+        code: async_register_device(hass, entry, plant_device_info(plant, host)).id
+        for code, plant in by_code.items()
     }
-    for device in devices:
-        if exposed(device):
-            async_register_device(
-                hass, entry, device_info(device, registered.get(device.plant_code))
-            )
+    shown = [device for device in devices if exposed(device)]
+    repeated = {
+        name
+        for name, count in Counter(device.name for device in shown).items()
+        if count > 1
+    }
+    for device in shown:
+        plant = by_code.get(device.plant_code)
+        name = (
+            f"{plant.name} {device.name}"
+            if device.name in repeated and plant is not None
+            else None
+        )
+        async_register_device(
+            hass,
+            entry,
+            device_info(device, registered.get(device.plant_code), name=name),
+        )

@@ -23,7 +23,7 @@ import probatio
 
 from ..api.fusionsolar.const import SCOPE_CONTROL
 from ..history_source import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
-from .const import CONF_CONTROLS, CONF_PLANTS
+from .const import CONF_ALL_PLANTS, CONF_CONTROLS, CONF_PLANTS
 from .data import fusionsolar_data
 
 HISTORY_DAYS_SELECTOR = NumberSelector(
@@ -57,9 +57,10 @@ class FusionSolarOptionsFlow(OptionsFlowWithReload):
         plants = {plant.code: plant.name for plant in data.inventory.data.plants}
         errors: dict[str, str] = {}
         if user_input is not None:
+            every_plant = user_input[CONF_ALL_PLANTS]
             selected = [code for code in user_input[CONF_PLANTS] if code in plants]
             token = entry.data.get("token")
-            if not selected:
+            if not every_plant and not selected:
                 errors[CONF_PLANTS] = "fusionsolar_no_plant_selected"
             elif (
                 user_input[CONF_CONTROLS]
@@ -73,13 +74,18 @@ class FusionSolarOptionsFlow(OptionsFlowWithReload):
                     CONF_HISTORY_DAYS: int(user_input[CONF_HISTORY_DAYS]),
                 }
                 # All plants: also those the account gains later.
-                if set(selected) != set(plants):
+                if not every_plant:
                     options[CONF_PLANTS] = selected
                 return self.async_create_entry(data=options)
-        current = entry.options.get(CONF_PLANTS) or list(plants)
+        current = entry.options.get(CONF_PLANTS)
         schema = probatio.Schema(
             {
-                probatio.Required(CONF_PLANTS, default=current): SelectSelector(
+                probatio.Required(
+                    CONF_ALL_PLANTS, default=current is None
+                ): BooleanSelector(),
+                probatio.Required(
+                    CONF_PLANTS, default=current or list(plants)
+                ): SelectSelector(
                     SelectSelectorConfig(
                         options=[
                             SelectOptionDict(value=code, label=name)

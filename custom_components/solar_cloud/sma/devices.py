@@ -33,7 +33,7 @@ def async_register_plant(
             model=PORTALS[plant.kind],
         ),
     )
-    for device in plant.devices:
+    for device in plant.shown_devices:
         async_register_device(
             hass,
             entry,

@@ -31,6 +31,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 import probatio
+from yarl import URL
 
 from ..api import SolarCloudApiError
 from ..api.auth import StaticTokenSource
@@ -43,7 +44,12 @@ from ..api.smartme import (
     User,
 )
 from ..const import Vendor
-from ..flow_base import PASSWORD_SELECTOR, FlowErrors, SolarCloudFlowBase
+from ..flow_base import (
+    PASSWORD_SELECTOR,
+    SECTION_ADVANCED,
+    FlowErrors,
+    SolarCloudFlowBase,
+)
 from .connection import create_client, oauth_endpoints
 from .const import (
     CONF_AUTH_IMPLEMENTATION,
@@ -73,7 +79,9 @@ USERNAME_SELECTOR = TextSelector(
 )
 
 
-FLOW_ERRORS = FlowErrors(not_permitted="smartme_no_user_right")
+FLOW_ERRORS = FlowErrors(
+    not_permitted="smartme_no_user_right", unreachable="cannot_reach"
+)
 
 
 class SmartMeFlowMixin(SolarCloudFlowBase):
@@ -119,7 +127,9 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
         """Sign in with username and password."""
         entry = self.updated_entry()
         errors: dict[str, str] = {}
+        typed = {CONF_USERNAME: entry.data.get(CONF_USERNAME) if entry else None}
         if user_input is not None:
+            typed = dict(user_input)
             result = await self._async_smartme_sign_in(
                 BasicAuth(user_input[CONF_USERNAME], user_input[CONF_PASSWORD]),
                 {
@@ -140,12 +150,13 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
                     {
                         probatio.Required(CONF_USERNAME): USERNAME_SELECTOR,
                         probatio.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
-                        **self.url_section(self._smartme_current_url()),
+                        **self._smartme_url_section(errors),
                     }
                 ),
-                {CONF_USERNAME: entry.data.get(CONF_USERNAME) if entry else None},
+                typed,
             ),
             errors=errors,
+            description_placeholders=self._smartme_placeholders(typed),
         )
 
     async def async_step_smartme_apikey(
@@ -153,7 +164,9 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
     ) -> ConfigFlowResult:
         """Sign in with an API key from the smart-me portal."""
         errors: dict[str, str] = {}
+        typed: dict[str, Any] = {}
         if user_input is not None:
+            typed = dict(user_input)
             result = await self._async_smartme_sign_in(
                 ApiKeyAuth(user_input[CONF_API_KEY]),
                 {
@@ -168,14 +181,31 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
                 return result
         return self.async_show_form(
             step_id="smartme_apikey",
-            data_schema=probatio.Schema(
-                {
-                    probatio.Required(CONF_API_KEY): PASSWORD_SELECTOR,
-                    **self.url_section(self._smartme_current_url()),
-                }
+            data_schema=self.add_suggested_values_to_schema(
+                probatio.Schema(
+                    {
+                        probatio.Required(CONF_API_KEY): PASSWORD_SELECTOR,
+                        **self._smartme_url_section(errors),
+                    }
+                ),
+                typed,
             ),
             errors=errors,
+            description_placeholders=self._smartme_placeholders(typed),
         )
+
+    def _smartme_url_section(self, errors: Mapping[str, str]) -> dict[Any, Any]:
+        """Return the URL section, open when the server did not answer."""
+        return self.url_section(
+            self._smartme_current_url(),
+            expanded=errors.get("base") == FLOW_ERRORS.unreachable,
+        )
+
+    def _smartme_placeholders(self, typed: Mapping[str, Any]) -> dict[str, str]:
+        """Return the host the form talks to, for the error that names it."""
+        advanced = typed.get(SECTION_ADVANCED) or {}
+        url = advanced.get(CONF_URL) or self._smartme_current_url()
+        return {"host": URL(url).host or url}
 
     async def async_step_smartme_oauth(
         self, user_input: dict[str, Any] | None = None

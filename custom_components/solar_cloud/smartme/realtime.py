@@ -15,8 +15,8 @@ from typing import Any
 
 from aiohttp.hdrs import METH_POST
 from homeassistant.components import webhook
-from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.const import CONF_WEBHOOK_ID, EVENT_CORE_CONFIG_UPDATE
+from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError
@@ -123,6 +123,17 @@ class SmartMeRealtime:
             self._unsubscribe.append(
                 async_listen_connected(self.hass, self.async_register)
             )
+        # A user who sets the external URL (as the repair asks) needs no reload.
+        self._unsubscribe.append(
+            self.hass.bus.async_listen(
+                EVENT_CORE_CONFIG_UPDATE, self._async_config_updated
+            )
+        )
+        self._schedule_registration()
+
+    @callback
+    def _async_config_updated(self, _event: Event[Any]) -> None:
+        # Registering is idempotent: smart-me is asked again only if the URL moved.
         self._schedule_registration()
 
     @callback
@@ -148,7 +159,7 @@ class SmartMeRealtime:
             return
         if url is None:
             self.state = "no_url"
-            async_create_issue(self.hass, self.entry, ISSUE_NO_URL)
+            async_create_issue(self.hass, self.entry, ISSUE_NO_URL, is_fixable=True)
             return
         async_delete_issue(self.hass, self.entry, ISSUE_NO_URL)
         self.url = url

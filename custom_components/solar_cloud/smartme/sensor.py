@@ -304,6 +304,9 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
         translation_key="smartme_last_update",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # It changes with every push: enabled, it would fill the logbook and
+        # the device's activity with nothing but its own updates.
+        entity_registry_enabled_default=False,
         value_fn=lambda r: r.timestamp,
         exists_fn=lambda _: True,
     ),
