@@ -58,6 +58,8 @@ class Fault:
     content_type: str = "application/json"
     reset: bool = False
     redirect_to: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    """Headers to add to a ``status`` or ``body`` answer (e.g. Retry-After)."""
     hits: int = 0
 
     def applies(self, endpoint: str, now: datetime) -> bool:
@@ -200,10 +202,13 @@ class VendorSimulator(ABC):
                 body=fault.body,
                 status=fault.status or 200,
                 content_type=fault.content_type,
+                headers=fault.headers,
             )
         if fault.status is not None:
             return web.json_response(
-                {"message": f"Injected HTTP {fault.status}"}, status=fault.status
+                {"message": f"Injected HTTP {fault.status}"},
+                status=fault.status,
+                headers=fault.headers,
             )
         response: web.StreamResponse = await handler(request)
         return response
