@@ -20,7 +20,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 
-from .runtime import SolarCloudConfigEntry
+from .runtime import SolarCloudConfigEntry, SolarCloudData
 
 # Keys redacted wherever they appear, in any vendor's data. Vendors add their
 # own spellings through SolarCloudData.redact_keys.
@@ -56,8 +56,12 @@ async def async_get_config_entry_diagnostics(
     its diagnostics say so, with the entry, which is when users need them.
     """
     if (runtime_data := getattr(entry, "runtime_data", None)) is None:
+        # Every vendor's own keys too: the entry's data holds them all the same.
+        redact = TO_REDACT.union(
+            *(data.redact_keys for data in SolarCloudData.__subclasses__())
+        )
         return {
-            "entry": async_redact_data(entry.as_dict(), TO_REDACT),
+            "entry": async_redact_data(entry.as_dict(), redact),
             "state": entry.state.value,
             "reason": entry.reason,
             "vendor": None,

@@ -37,8 +37,11 @@ class Fault:
     Exactly one way to answer: ``status`` (an HTTP status with the vendor's
     error body, or ``body``), ``vendor_error`` (the vendor's own error, e.g. a
     FusionSolar failCode, rendered by the simulator), ``body`` (raw bytes:
-    malformed JSON, an empty body with ``b""``), or only ``delay`` (answer
-    normally but late; longer than the client's timeout is a timeout).
+    malformed JSON, an empty body with ``b""``), ``reset`` (drop the
+    connection without an answer), ``redirect_to`` (answer 307 to that base
+    URL, the request's path kept: a redirect to a foreign host), or only
+    ``delay`` (answer normally but late; longer than the client's timeout is a
+    timeout).
 
     It applies to the next ``times`` calls (None: every call), and only
     between ``start`` and ``until`` on the simulator clock if those are set.
@@ -53,6 +56,8 @@ class Fault:
     start: datetime | None = None
     until: datetime | None = None
     content_type: str = "application/json"
+    reset: bool = False
+    redirect_to: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     """Headers of the faulty answer (``Location`` of a redirect, ``Retry-After``)."""
     hits: int = 0
@@ -183,6 +188,13 @@ class VendorSimulator(ABC):
     ) -> web.StreamResponse:
         if fault.delay:
             await asyncio.sleep(fault.delay)
+        if fault.reset:
+            if request.transport is not None:
+                request.transport.abort()
+            return web.Response(status=204)
+        if fault.redirect_to is not None:
+            location = fault.redirect_to.rstrip("/") + request.path_qs
+            return web.Response(status=307, headers={"Location": location})
         if fault.vendor_error is not None:
             return self.render_vendor_error(request, fault.vendor_error)
         if fault.body is not None:

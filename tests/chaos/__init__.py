@@ -1,0 +1,1 @@
+"""The chaos suite: every vendor under every fault kind."""

@@ -1,0 +1,20 @@
+"""The smart-me fixtures the chaos cases reuse (the simulator, a pushing entry)."""
+
+import pytest
+
+from ...smartme.conftest import (  # noqa: F401
+    entry_data,
+    external_url,
+    frozen,
+    ha_client,
+    setup_entry,
+    simulator,
+    smartme_cloud,
+    smartme_entry,
+)
+
+
+@pytest.fixture
+def realtime() -> bool:
+    """The chaos entry receives pushes."""
+    return True
