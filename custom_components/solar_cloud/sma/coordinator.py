@@ -324,7 +324,9 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
         if status.state is ConsentState.ACCEPTED:
             async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
             raise ApiAuthenticationError(
-                f"{owner} consented, but SMA shows no plant", reason="sma_no_plants"
+                f"The owner of {account_log_name(entry)} consented, but SMA shows "
+                "no plant",
+                reason="sma_no_plants",
             )
         async_create_issue(
             self.hass,
@@ -332,8 +334,10 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
             ISSUE_CONSENT_REFUSED,
             placeholders={"owner": owner, "state": status.state.value},
         )
+        # Not the owner's e-mail: this message is logged and in diagnostics.
         raise ApiAuthenticationError(
-            f"{owner} has not given consent (state {status.state})",
+            f"The owner of {account_log_name(entry)} has not given consent "
+            f"(state {status.state})",
             reason="sma_consent_refused",
         )
 

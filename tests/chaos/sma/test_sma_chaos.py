@@ -78,14 +78,7 @@ async def _migrate_plant(chaos: Chaos) -> None:
 
 
 KINDS = [
-    *common_kinds(
-        OVERSIZE_LIMIT,
-        redirect_foreign_host=(
-            "SMA follows a redirect to another origin with its credentials: the "
-            "bearer token (api/sma/client.py) and, on a 307 of the token request, "
-            "the client secret in the re-sent body"
-        ),
-    ),
+    *common_kinds(OVERSIZE_LIMIT),
     FaultKind(name="sma_401_twice", inject=_unauthorized_twice, auth=True),
     FaultKind(
         name="sma_429_retry_after", inject=_rate_limited, check=_retry_after_kept
@@ -95,10 +88,6 @@ KINDS = [
         inject=_revoke_consent,
         clear=_grant_consent,
         auth=True,
-        xfail=(
-            "sma/coordinator.py puts the owner's e-mail into the consent error "
-            "('<owner> has not given consent'): logged and in diagnostics"
-        ),
     ),
     FaultKind(name="sma_308_migration", inject=_migrate_plant),
 ]

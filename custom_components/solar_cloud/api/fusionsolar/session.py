@@ -149,6 +149,7 @@ class FusionSolarSession:
                     json={"xsrfToken": token},
                     headers={TOKEN_HEADER: token},
                     request_timeout=self._timeout,
+                    allow_redirects=False,
                 )
             except ApiConnectionError as err:
                 _LOGGER.debug("Logout failed: %s", err)
@@ -213,6 +214,8 @@ class FusionSolarSession:
             "POST",
             f"{self.host}{Path.LOGIN}",
             json={"userName": self._username, "systemCode": self._password},
+            # Never carry the system code or the session on to another host.
+            allow_redirects=False,
             request_timeout=self._timeout,
         )
 
@@ -260,6 +263,7 @@ class FusionSolarSession:
             json=body,
             headers=headers,
             request_timeout=self._timeout,
+            allow_redirects=False,
         )
         if response.status == 401 and self.uses_oauth and not retried:
             self.budget.release(path, sent)

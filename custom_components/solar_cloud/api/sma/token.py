@@ -163,6 +163,8 @@ class SmaClientCredentials(TokenSource):
                 "client_id": self._client_id,
                 "client_secret": self._client_secret,
             },
+            # A 307 would send the client secret on to wherever it points.
+            allow_redirects=False,
         )
 
 
@@ -189,6 +191,7 @@ async def async_logout(
             "client_secret": client_secret,
             "refresh_token": refresh_token,
         },
+        allow_redirects=False,
     )
     if response.status not in (200, 204):
         raise token_error(response)
