@@ -498,7 +498,7 @@ def main() -> None:
     parser.add_argument(
         "--history-days",
         type=int,
-        help="history to import per account (default 14, with --check 1)",
+        help="history to import per account (default 14, --check 1, --browser 2)",
     )
     parser.add_argument("--screenshot", help="save Energy dashboard screenshots here")
     parser.add_argument(
