@@ -39,6 +39,8 @@ CONTROL_TIMEOUT = 150
 """Seconds for a control's state to follow (FusionSolar's tasks take ~20 s)."""
 HOLD = 15
 """Seconds a control's new state must hold: longer than a smart-me push period."""
+CALL_RETURNS_WITHIN = 5
+"""Seconds a control call may take: it returns once the cloud accepted it."""
 NO_VALUE = frozenset({"unknown", "unavailable"})
 
 SMA_LIMIT = "SMA does not report the limit in force: known once set"
@@ -226,9 +228,17 @@ class Check:
             )
         except RuntimeError as err:
             return [f"{vendor}: {service} on {entity.entity_id} failed: {err}"]
+        returned = time.monotonic()
+        pending_seen = False
         try:
             async with asyncio.timeout(CONTROL_TIMEOUT):
-                followed = await self.wait_for_state(entity.entity_id, target)
+                while True:
+                    shown, pending = await self.state_and_pending(entity.entity_id)
+                    pending_seen |= pending
+                    if _same(shown, target) and not pending:
+                        followed = time.monotonic()
+                        break
+                    await asyncio.sleep(1)
         except TimeoutError:
             return [
                 (
@@ -255,11 +265,28 @@ class Check:
         if not writes:
             return [f"{vendor}: {service} never reached the simulated cloud"]
         self.say(
-            f"{vendor}: {name} {entity.entity_id} {before!r} -> {target!r}, "
-            f"followed after {followed - sent:.0f} s and held "
+            f"{vendor}: {name} {entity.entity_id} {before!r} -> {target!r}: "
+            f"the call returned after {returned - sent:.1f} s"
+            f"{', shown as pending' if pending_seen else ''}, "
+            f"confirmed after {followed - sent:.0f} s and held "
             f"(cloud got {', '.join(writes)})"
         )
+        if returned - sent > CALL_RETURNS_WITHIN:
+            return [
+                (
+                    f"{vendor}: {service} kept the caller waiting "
+                    f"{returned - sent:.0f} s (more than {CALL_RETURNS_WITHIN} s)"
+                )
+            ]
         return []
+
+    async def state_and_pending(self, entity_id: str) -> tuple[str | None, bool]:
+        """Return an entity's state value and whether a change is pending."""
+        status, body = await self.get(f"/api/states/{entity_id}")
+        if status != 200:
+            return None, False
+        state = json.loads(body)
+        return str(state["state"]), bool(state["attributes"].get("pending"))
 
     async def state_of(self, entity_id: str) -> str | None:
         """Return an entity's state value."""
@@ -267,13 +294,6 @@ class Check:
         if status != 200:
             return None
         return str(json.loads(body)["state"])
-
-    async def wait_for_state(self, entity_id: str, target: str) -> float:
-        """Wait until ``entity_id`` shows ``target``; return when."""
-        while True:
-            if _same(await self.state_of(entity_id), target):
-                return time.monotonic()
-            await asyncio.sleep(1)
 
     async def controls(self) -> list[str]:
         """Do one control round trip per vendor, all at once."""

@@ -32,6 +32,19 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> Iterato
 
 
 @pytest.fixture(autouse=True)
+def instant_login_retry() -> Iterator[None]:
+    """Send an unreadable FusionSolar login again at once.
+
+    The client waits before it asks again; with Home Assistant's clock frozen
+    in tests, that wait would never end.
+    """
+    with patch(
+        "custom_components.solar_cloud.api.fusionsolar.session.LOGIN_RETRY_DELAY", 0
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def quiet_database() -> Iterator[None]:
     """Do not log every SQL statement of the recorder (a third of a year's import)."""
     logger = logging.getLogger("sqlalchemy.engine")

@@ -9,7 +9,7 @@ from aiohttp import web
 import pytest
 
 from custom_components.solar_cloud.api import ApiConnectionError, ApiResponseError
-from custom_components.solar_cloud.api.transport import send
+from custom_components.solar_cloud.api.transport import SNIPPET_LENGTH, send, snippet
 
 from .simulator.core import RunningSimulator, StartSimulator, VendorSimulator
 
@@ -106,3 +106,36 @@ async def test_an_oversize_body_is_refused(
         query["size"] = str(65 * 1024)
         with pytest.raises(ApiResponseError, match="larger than 65536 bytes"):
             await send(session, "GET", f"{echo.base_url}/big", params=query)
+
+
+@pytest.mark.freeze_time("2026-11-29T12:00:00+00:00")
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        (None, None),
+        ("90", 90.0),
+        ("Sun, 29 Nov 2026 12:10:00 GMT", 600.0),
+        ("Sun, 29 Nov 2026 11:00:00 GMT", 0.0),
+        ("later", None),
+        ("-5", None),
+    ],
+)
+async def test_retry_after(
+    echo: RunningSimulator, header: str | None, seconds: float | None
+) -> None:
+    """Retry-After is read as seconds or as an HTTP date; anything else is None."""
+    echo.simulator.faults.add(
+        "echo", status=429, headers={"Retry-After": header} if header else {}
+    )
+    async with aiohttp.ClientSession() as session:
+        response = await send(session, "GET", f"{echo.base_url}/echo")
+    assert response.retry_after == seconds
+
+
+def test_snippet() -> None:
+    """Quotes of an answer are cut to 200 characters, whitespace folded."""
+    assert snippet("short\n  text") == "short text"
+    assert snippet({"a": 1}) == "{'a': 1}"
+    long = snippet("x" * 1000)
+    assert len(long) == SNIPPET_LENGTH
+    assert long.endswith("…")

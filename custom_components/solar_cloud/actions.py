@@ -35,6 +35,12 @@ TARGET_FIELDS: dict[probatio.Marker, Any] = {
 }
 """The fields every action's schema starts with."""
 
+ATTR_WAIT = "wait"
+WAIT_FIELD: dict[probatio.Marker, Any] = {
+    probatio.Optional(ATTR_WAIT, default=False): cv.boolean,
+}
+"""A control action's choice: return once accepted (default) or once done."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class ActionTarget:
@@ -155,6 +161,8 @@ class FeedInLimitRequest:
     percent_limit: float | None = None
     scope: FeedInLimitScope = FeedInLimitScope.TOTAL
     duration: timedelta | None = None
+    wait: bool = False
+    """Return the vendor's final outcome rather than once it accepted."""
 
 
 ATTR_MODE = "mode"
@@ -171,6 +179,7 @@ def _feed_in_limit_request(data: Mapping[str, Any]) -> FeedInLimitRequest:
         percent_limit=data.get(ATTR_PERCENT_LIMIT),
         scope=data[ATTR_SCOPE],
         duration=data.get(ATTR_DURATION),
+        wait=data.get(ATTR_WAIT, False),
     )
     if request.mode is FeedInLimitMode.LIMITED and (
         request.power_limit is None and request.percent_limit is None
@@ -195,6 +204,7 @@ SET_FEED_IN_LIMIT = ActionSpec(
                 ATTR_SCOPE, default=FeedInLimitScope.TOTAL
             ): probatio.Coerce(FeedInLimitScope),
             probatio.Optional(ATTR_DURATION): cv.positive_time_period,
+            **WAIT_FIELD,
         }
     ),
     request=_feed_in_limit_request,

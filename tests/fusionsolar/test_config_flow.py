@@ -163,6 +163,13 @@ async def test_api_account_errors(
         )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
+    # Nothing typed is lost, the system code neither.
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }
+    assert suggested[CONF_PASSWORD] == user_input[CONF_PASSWORD]
+    assert suggested[CONF_USERNAME] == user_input[CONF_USERNAME]
 
     # Whatever it was is fixed now, and a while later the user tries again.
     sim.accounts[DEMO_USER].denied.clear()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -12,13 +11,16 @@ from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_capture_events,
     mock_restore_cache_with_extra_data,
 )
 
 from custom_components.solar_cloud.api.fusionsolar.const import Path
+from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 
 from ..common import async_advance
@@ -35,21 +37,25 @@ END_OF_CHARGE = "number.rheinblick_end_of_charge_soc"
 
 
 async def _select(hass: HomeAssistant, entity_id: str, option: str) -> None:
+    """Choose an option; the task (instant here) is followed to its end."""
     await hass.services.async_call(
         "select",
         SERVICE_SELECT_OPTION,
         {ATTR_ENTITY_ID: entity_id, ATTR_OPTION: option},
         blocking=True,
     )
+    await hass.async_block_till_done()
 
 
 async def _set(hass: HomeAssistant, entity_id: str, value: float) -> None:
+    """Set a number; the task (instant here) is followed to its end."""
     await hass.services.async_call(
         "number",
         SERVICE_SET_VALUE,
         {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
         blocking=True,
     )
+    await hass.async_block_till_done()
 
 
 async def test_battery_mode_select(
@@ -65,12 +71,27 @@ async def test_battery_mode_select(
 
 @pytest.mark.parametrize("option", ["fully_fed_to_grid", "other"])
 async def test_battery_modes_that_can_only_be_shown(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, option: str
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    option: str,
 ) -> None:
-    """Modes the API reports but cannot set are refused with a clear message."""
-    with pytest.raises(ServiceValidationError) as err:
+    """Modes the API reports but cannot set are no option; in force, they show."""
+    state = hass.states.get(BATTERY_MODE)
+    assert state.attributes["options"] == [
+        "maximum_self_consumption",
+        "time_of_use",
+        "third_party_dispatch",
+    ]
+    with pytest.raises(ServiceValidationError):
         await _select(hass, BATTERY_MODE, option)
-    assert err.value.translation_key == "fusionsolar_battery_mode_read_only"
+    sim.plant(HOME).battery_mode = {
+        "operationMode": "fullyFidToGrid" if option == "fully_fed_to_grid" else "x"
+    }
+    await fusionsolar_data(loaded_entry).control_state.async_refresh_plant(HOME)
+    state = hass.states.get(BATTERY_MODE)
+    assert state.state == STATE_UNKNOWN
+    assert state.attributes["current_mode"] == option
 
 
 async def test_time_of_use_needs_known_windows(
@@ -93,6 +114,7 @@ async def test_time_of_use_needs_known_windows(
         blocking=True,
         return_response=True,
     )
+    await hass.async_block_till_done()
     assert hass.states.get(BATTERY_MODE).state == "time_of_use"
     await _select(hass, BATTERY_MODE, "maximum_self_consumption")
     await _select(hass, BATTERY_MODE, "time_of_use")
@@ -131,9 +153,8 @@ async def test_feed_in_limit(
     await _select(hass, FEED_IN_MODE, "limited")
     assert sim.plant(HOME).feed_in_limit_kw() == 2.5
 
-    with pytest.raises(ServiceValidationError) as err:
+    with pytest.raises(ServiceValidationError):
         await _select(hass, FEED_IN_MODE, "zero_export")
-    assert err.value.translation_key == "fusionsolar_feed_in_mode_read_only"
 
 
 async def test_zero_export_and_percent_are_shown(
@@ -149,7 +170,8 @@ async def test_zero_export_and_percent_are_shown(
     }
     data = fusionsolar_data(loaded_entry)
     await data.control_state.async_refresh_plant(HOME)
-    assert hass.states.get(FEED_IN_MODE).state == "zero_export"
+    assert hass.states.get(FEED_IN_MODE).state == STATE_UNKNOWN
+    assert hass.states.get(FEED_IN_MODE).attributes["current_mode"] == "zero_export"
     assert hass.states.get(FEED_IN_LIMIT).state == "0.0"
     sim.plant(HOME).power_control = {
         "controlMode": "limitedPowerGridPercent",
@@ -159,7 +181,7 @@ async def test_zero_export_and_percent_are_shown(
         },
     }
     await data.control_state.async_refresh_plant(HOME)
-    assert hass.states.get(FEED_IN_MODE).state == "limited_percent"
+    assert hass.states.get(FEED_IN_MODE).attributes["current_mode"] == "limited_percent"
     assert hass.states.get(FEED_IN_LIMIT).state == STATE_UNKNOWN
 
 
@@ -180,16 +202,40 @@ async def test_failed_task_shows_the_real_value(
     message: str,
     key: str,
 ) -> None:
-    """FAIL (or TIMEOUT …) raises a translated error; the select keeps the real mode."""
+    """FAIL (or TIMEOUT …): the real mode, a logbook entry and a repair issue."""
     sim.fail_next_task(HOME, message)
     queries = sim.log.count("battery_mode")
-    with pytest.raises(HomeAssistantError) as err:
-        await _select(hass, BATTERY_MODE, "third_party_dispatch")
-    assert err.value.translation_key == key
-    assert err.value.translation_placeholders == {"plant": HOME, "reason": message}
-    assert hass.states.get(BATTERY_MODE).state == "maximum_self_consumption"
+    logbook = async_capture_events(hass, "logbook_entry")
+    await _select(hass, BATTERY_MODE, "third_party_dispatch")
+    state = hass.states.get(BATTERY_MODE)
+    assert state.state == "maximum_self_consumption"
+    assert "pending" not in state.attributes
     # It was read again from the plant.
     assert sim.log.count("battery_mode") == queries + 1
+    assert len(logbook) == 1
+    assert logbook[0].data["name"] == "Rheinblick (battery_mode)"
+    assert logbook[0].data["message"].startswith("third_party_dispatch: ")
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{loaded_entry.entry_id}_control_failed_{HOME}_battery_mode"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders["reason"] == str(
+        HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={"plant": HOME, "reason": message},
+        )
+    )
+    assert message in issue.translation_placeholders["reason"]
+    # A change that is confirmed later resolves it.
+    await _select(hass, BATTERY_MODE, "third_party_dispatch")
+    assert hass.states.get(BATTERY_MODE).state == "third_party_dispatch"
+    assert (
+        ir.async_get(hass).async_get_issue(
+            DOMAIN, f"{loaded_entry.entry_id}_control_failed_{HOME}_battery_mode"
+        )
+        is None
+    )
 
 
 async def test_refused_delivery(
@@ -225,67 +271,20 @@ async def test_delivery_errors(
     assert hass.states.get(BATTERY_MODE).state == "maximum_self_consumption"
 
 
-async def test_task_is_followed_with_backoff_and_not_delivered_twice(
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    sim: FusionSolarSimulator,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """While a task runs, its state is asked with growing pauses; no second delivery."""
-    sim.task_delay = timedelta(seconds=40)
-    tasks = fusionsolar_data(loaded_entry).tasks
-    pauses: list[float] = []
-    waiting = asyncio.Event()
-    release = asyncio.Event()
-
-    async def sleep(seconds: float) -> None:
-        pauses.append(seconds)
-        freezer.tick(timedelta(seconds=seconds))
-        waiting.set()
-        await release.wait()
-
-    tasks.sleep = sleep
-    from unittest.mock import patch
-
-    with patch(
-        "custom_components.solar_cloud.fusionsolar.controls.TASK_POLL_DELAYS",
-        (5, 10, 15, 30, 60),
-    ):
-        first = hass.async_create_task(
-            _select(hass, BATTERY_MODE, "third_party_dispatch")
-        )
-        await waiting.wait()
-        # The entity waits for the first (PARALLEL_UPDATES); an action is refused.
-        with pytest.raises(ServiceValidationError) as err:
-            await hass.services.async_call(
-                "solar_cloud",
-                "set_battery_mode",
-                {
-                    "config_entry_id": loaded_entry.entry_id,
-                    "device_id": _plant_device(hass, HOME),
-                    "mode": "maximum_self_consumption",
-                },
-                blocking=True,
-                return_response=True,
-            )
-        assert err.value.translation_key == "fusionsolar_task_running"
-        release.set()
-        await first
-    assert pauses == [5, 10, 15, 30]
-    assert sim.log.count("battery_mode_task") == 1
-    assert sim.log.count("battery_mode_task_info") == 4
-    assert hass.states.get(BATTERY_MODE).state == "third_party_dispatch"
-
-
 async def test_task_never_confirmed(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: FusionSolarSimulator
 ) -> None:
-    """A task still running after all pauses is reported as unconfirmed."""
+    """A task still running after all pauses: unconfirmed, the plant read again."""
     sim.task_delay = timedelta(hours=1)
-    with pytest.raises(HomeAssistantError) as err:
-        await _select(hass, BATTERY_MODE, "third_party_dispatch")
-    assert err.value.translation_key == "fusionsolar_task_unconfirmed"
+    queries = sim.log.count("battery_mode")
+    await _select(hass, BATTERY_MODE, "third_party_dispatch")
     assert hass.states.get(BATTERY_MODE).state == "maximum_self_consumption"
+    assert sim.log.count("battery_mode") == queries + 1
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{loaded_entry.entry_id}_control_failed_{HOME}_battery_mode"
+    )
+    assert issue is not None
+    assert "not confirmed" in issue.translation_placeholders["reason"]
 
 
 async def test_battery_parameters(

@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -29,9 +30,12 @@ def _device(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
-    return await hass.services.async_call(
+    """Call an action; the task it delivers (instant here) is followed to its end."""
+    response = await hass.services.async_call(
         DOMAIN, service, data, blocking=True, return_response=True
     )
+    await hass.async_block_till_done()
+    return response
 
 
 async def test_set_feed_in_limit(
@@ -48,13 +52,13 @@ async def test_set_feed_in_limit(
             "scope": "single_phase",
         },
     )
-    assert response["plant"] == HOME
-    assert response["status"] == "SUCCESS"
-    assert response["settings"] == {
-        "plantCode": HOME,
-        "controlMode": "6",
-        "controlInfo": {"maxGridFeedInPower": 1.5, "limitationMode": "1"},
+    assert response == {
+        "plant": HOME,
+        "task_id": response["task_id"],
+        "state": "pending",
+        "requested_at": dt_util.parse_datetime(NOON).isoformat(),
     }
+    assert response["task_id"]
     assert sim.plant(HOME).power_control["limitedPowerGridValueParam"] == {
         "limitationMode": "singlePhasePower",
         "maxGridFeedInPowerValue": 1.5,
@@ -67,9 +71,18 @@ async def test_set_feed_in_limit(
         {
             "device_id": _device(hass, loaded_entry, "1000000035436846"),
             "mode": "no_limit",
+            "wait": True,
         },
     )
-    assert response["settings"] == {"plantCode": HOME, "controlMode": "0"}
+    assert response["state"] == "confirmed"
+    assert set(response) == {
+        "plant",
+        "task_id",
+        "state",
+        "requested_at",
+        "started",
+        "ended",
+    }
     assert hass.states.get("select.rheinblick_feed_in_control").state == "no_limit"
 
 
@@ -163,7 +176,7 @@ async def test_set_battery_mode_time_of_use(
             "max_grid_charge_power": 3,
         },
     )
-    assert response["status"] == "SUCCESS"
+    assert response["state"] == "pending"
     mode = sim.plant(HOME).battery_mode
     assert mode["operationMode"] == "TOU"
     assert mode["redundantPVEnergyPriority"] == "chargePreference"
@@ -297,10 +310,9 @@ async def test_set_battery_parameters(
             "max_discharge_power": 20000,
         },
     )
-    assert response["settings"] == {
-        "endOfChargeSoc": 95.0,
-        "maximumDischargePower": 20000.0,
-    }
+    assert response["state"] == "pending"
+    assert sim.plant(PUER).battery_config["endOfChargeSoc"] == 95
+    assert sim.plant(PUER).battery_config["maximumDischargePower"] == 20000
     assert sim.plant(PUER).battery_config["endOfDischargeSoc"] == 5
     assert hass.states.get("number.puer_end_of_charge_soc").state == "95.0"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -15,11 +16,13 @@ from custom_components.solar_cloud.api import (
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
+    SolarCloudApiError,
 )
 from custom_components.solar_cloud.api.auth import StaticTokenSource, TokenSource
 from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
 from custom_components.solar_cloud.api.fusionsolar.const import PowerControlMode
 from custom_components.solar_cloud.api.fusionsolar.models import PowerControlSettings
+from custom_components.solar_cloud.api.fusionsolar.session import LOGIN_RETRY_DELAY
 
 from ..const import NOON
 from ..simulator.core import RunningSimulator
@@ -28,6 +31,11 @@ from ..simulator.fusionsolar import DEMO_PASSWORD, DEMO_USER, FusionSolarSimulat
 HOME = "NE=35436844"
 MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
 PUER = "BA4372D08E014822AB065017416F254C"
+
+
+@pytest.fixture
+def instant_login_retry() -> None:
+    """Keep the client's real pause before a login is sent again (it is recorded)."""
 
 
 def _client(
@@ -62,13 +70,51 @@ async def test_wrong_password_is_never_tried_twice(
 ) -> None:
     """An empty body (as the real service answers) or 20400/20001 is an auth error."""
     sim.wrong_password_answer = answer
-    client = _client(cloud, session, password="wrong")
+    waits: list[float] = []
+    client = _client(cloud, session, password="wrong", sleep=_recorder(waits))
     with pytest.raises(ApiAuthenticationError) as err:
         await client.async_get_plants()
     assert err.value.reason == "invalid_auth"
     with pytest.raises(ApiAuthenticationError):
         await client.async_get_plants()
-    assert sim.log.count("login") == 1
+    # An empty answer is asked once more, after a pause: a proxy may have sent it.
+    assert sim.log.count("login") == (2 if answer == "empty" else 1)
+    assert waits == ([LOGIN_RETRY_DELAY] if answer == "empty" else [])
+
+
+def _recorder(waits: list[float]) -> Callable[[float], Awaitable[None]]:
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    return sleep
+
+
+@pytest.mark.parametrize("answer", [b"", b"<html>Bad gateway</html>", b"[]"])
+async def test_one_unreadable_login_answer_is_tried_again(
+    cloud: RunningSimulator,
+    session: aiohttp.ClientSession,
+    sim: FusionSolarSimulator,
+    answer: bytes,
+) -> None:
+    """A proxy's empty or garbled answer does not lock the client: asked again."""
+    sim.faults.add("login", body=answer, times=1)
+    waits: list[float] = []
+    client = _client(cloud, session, sleep=_recorder(waits))
+    assert len(await client.async_get_plants()) == 3
+    assert sim.log.count("login") == 2
+    assert waits == [LOGIN_RETRY_DELAY]
+
+
+async def test_garbled_login_answers_do_not_lock(
+    cloud: RunningSimulator, session: aiohttp.ClientSession, sim: FusionSolarSimulator
+) -> None:
+    """Garbled answers are no verdict on the password: the next call logs in again."""
+    sim.faults.add("login", body=b"<html>Bad gateway</html>", times=2)
+    client = _client(cloud, session, sleep=_recorder([]))
+    with pytest.raises(ApiResponseError):
+        await client.async_get_plants()
+    assert len(await client.async_get_plants()) == 3
+    assert sim.log.count("login") == 3
 
 
 async def test_lock_out_after_five_wrong_passwords(
@@ -110,6 +156,29 @@ async def test_login_rate_limited(
         await client.async_login()
     assert err.value.reason == "call_budget_exhausted"
     assert sim.log.count("login") == 1
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 400, "body": b"<html>" + b"x" * 100_000},
+        {"status": 429, "body": b"<html>" + b"x" * 100_000},
+        {
+            "body": b'{"success": false, "failCode": 20004, "message": "'
+            + b"x" * 100_000
+            + b'"}'
+        },
+        {"body": b"[" + b"1," * 50_000 + b"1]"},
+    ],
+)
+async def test_error_messages_quote_no_whole_body(
+    client: FusionSolarClient, sim: FusionSolarSimulator, fault: dict[str, Any]
+) -> None:
+    """A long error answer is quoted in part (200 characters), never whole."""
+    sim.faults.add("stations", **fault)
+    with pytest.raises(SolarCloudApiError) as err:
+        await client.async_get_plants()
+    assert len(str(err.value)) < 300
 
 
 async def test_login_without_token(

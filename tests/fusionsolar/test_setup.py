@@ -65,6 +65,23 @@ async def test_setup_errors(
         assert flows[0]["context"]["source"] == "reauth"
 
 
+async def test_empty_login_answers_lock_until_reload(
+    hass: HomeAssistant, mock_entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> None:
+    """Two empty answers ask the user; a reload tries anew, past one glitch."""
+    sim.faults.add("login", body=b"", times=2)
+    await hass.config_entries.async_setup(mock_entry.entry_id)
+    assert mock_entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    assert sim.log.count("login") == 2
+
+    sim.faults.add("login", body=b"", times=1)
+    await hass.config_entries.async_reload(mock_entry.entry_id)
+    assert mock_entry.state is ConfigEntryState.LOADED
+    assert sim.log.count("login") == 4
+
+
 async def test_missing_rights_are_a_repair_issue(
     hass: HomeAssistant,
     mock_entry: MockConfigEntry,
@@ -114,6 +131,23 @@ async def test_password_changed_while_running(
     logins = sim.log.count("login")
     await async_advance(hass, freezer, timedelta(minutes=30), step=timedelta(minutes=5))
     assert sim.log.count("login") == logins
+
+
+async def test_daily_quota_is_waited_out(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The daily quota (failCode 20618) stops an interface for an hour, not a minute."""
+    sim.faults.add("getStationRealKpi", vendor_error=20618)
+    sim.log.clear()
+    await async_advance(hass, freezer, timedelta(minutes=50), step=timedelta(minutes=1))
+    assert sim.log.count("getStationRealKpi") == 1
+    # Other interfaces go on meanwhile.
+    assert sim.log.count("getDevRealKpi") > 1
+    await async_advance(hass, freezer, timedelta(minutes=20), step=timedelta(minutes=1))
+    assert sim.log.count("getStationRealKpi") == 2
 
 
 async def test_session_taken_by_another_login(

@@ -53,6 +53,8 @@ class Fault:
     start: datetime | None = None
     until: datetime | None = None
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
+    """Headers of the faulty answer (``Location`` of a redirect, ``Retry-After``)."""
     hits: int = 0
 
     def applies(self, endpoint: str, now: datetime) -> bool:
@@ -188,10 +190,13 @@ class VendorSimulator(ABC):
                 body=fault.body,
                 status=fault.status or 200,
                 content_type=fault.content_type,
+                headers=fault.headers,
             )
         if fault.status is not None:
             return web.json_response(
-                {"message": f"Injected HTTP {fault.status}"}, status=fault.status
+                {"message": f"Injected HTTP {fault.status}"},
+                status=fault.status,
+                headers=fault.headers,
             )
         response: web.StreamResponse = await handler(request)
         return response

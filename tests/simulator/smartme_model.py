@@ -191,6 +191,8 @@ class SimDevice:
     """OBIS code -> state of the device's switches and outputs."""
     pushes_realtime: bool = True
     upload_interval: timedelta = timedelta(minutes=1)
+    offline_since: datetime | None = None
+    """The device stopped uploading then (its ``ValueDate`` stays there)."""
     history_start: datetime | None = None
     """The oldest values the cloud keeps of the device (None: ``DEFAULT_HISTORY``
     before the simulator started); never before its counters were zero."""

@@ -173,6 +173,8 @@ class SmartMeRestApi(VendorSimulator):
     def value_date(self, device: SimDevice) -> datetime:
         """Return when the device last uploaded (on its upload interval)."""
         now = self.clock.now()
+        if device.offline_since is not None:
+            now = min(now, device.offline_since)
         interval = device.upload_interval.total_seconds()
         return datetime.fromtimestamp(
             math.floor(now.timestamp() / interval) * interval, UTC

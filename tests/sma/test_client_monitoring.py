@@ -14,6 +14,7 @@ from custom_components.solar_cloud.api import (
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
+    SolarCloudApiError,
 )
 from custom_components.solar_cloud.api.sma import (
     FeedInLimitCommand,
@@ -27,6 +28,7 @@ from custom_components.solar_cloud.api.sma import (
 from custom_components.solar_cloud.api.sma.models import MeasurementSet
 
 from ..const import NOON
+from ..simulator.core import StartSimulator
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
 
 # Monitoring ----------------------------------------------------------------
@@ -167,6 +169,31 @@ async def test_redirect_loop_is_an_error(sim: SmaSimulator, client: SmaClient) -
         await client.devices("13")
 
 
+@pytest.mark.parametrize("status", [302, 307, 308])
+async def test_redirect_to_another_host_is_refused(
+    start_vendor_simulator: StartSimulator,
+    sim: SmaSimulator,
+    client: SmaClient,
+    status: int,
+) -> None:
+    """The bearer token never goes to a host outside SMA's a redirect names."""
+    foreign = await start_vendor_simulator(SmaSimulator())
+    sim.grant_consent(SANDBOX_OWNER)
+    sim.faults.add(
+        "devices",
+        status=status,
+        headers={"Location": f"{foreign.base_url}/monitoring/v1/plants/13/devices"},
+    )
+    with pytest.raises(ApiResponseError) as err:
+        await client.devices("13")
+    assert err.value.reason == "sma_redirect_refused"
+    assert not [
+        r for r in foreign.simulator.log.requests if "Authorization" in r.headers
+    ]
+    assert foreign.simulator.log.requests == []
+    assert [r.status for r in sim.log.of("devices")] == [status]
+
+
 async def test_rate_limit_backs_off(
     sim: SmaSimulator, freezer: FrozenDateTimeFactory, client: SmaClient
 ) -> None:
@@ -194,6 +221,32 @@ async def test_rate_limit_backs_off(
 
 
 @pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [("120", 120), ("Sun, 29 Nov 2026 12:30:00 GMT", 1800), ("soon", 60)],
+)
+@pytest.mark.freeze_time("2026-11-29T12:00:00+00:00")
+async def test_rate_limit_retry_after_is_honoured(
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+    client: SmaClient,
+    retry_after: str,
+    wait: float,
+) -> None:
+    """A 429's Retry-After (seconds or a date) is the back-off; unreadable: a minute."""
+    sim.faults.add("plants", status=429, headers={"Retry-After": retry_after}, times=1)
+    with pytest.raises(ApiRateLimitedError) as err:
+        await client.plants()
+    assert err.value.retry_after == wait
+    freezer.tick(timedelta(seconds=wait - 1))
+    with pytest.raises(ApiRateLimitedError) as err:
+        await client.plants()
+    assert err.value.retry_after == pytest.approx(1)
+    assert sim.log.count("plants") == 1
+    freezer.tick(timedelta(seconds=2))
+    assert await client.plants() == []
+
+
+@pytest.mark.parametrize(
     ("fault", "error"),
     [
         ({"status": 403}, ApiPermissionError),
@@ -211,6 +264,26 @@ async def test_monitoring_errors(
     sim.faults.add("plants", **fault)
     with pytest.raises(error):
         await client.plants()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 400, "body": b'{"message": "' + b"x" * 100_000 + b'"}'},
+        {"status": 404, "body": b"<html>" + b"x" * 100_000},
+        {"status": 502, "body": b"<html>" + b"x" * 100_000},
+        {"body": b"<html>" + b"x" * 100_000},
+        {"body": b'"' + b"x" * 100_000 + b'"', "status": 409},
+    ],
+)
+async def test_error_messages_quote_no_whole_body(
+    sim: SmaSimulator, fault: dict[str, Any], client: SmaClient
+) -> None:
+    """A long error answer is quoted in part (200 characters), never whole."""
+    sim.faults.add("plants", **fault)
+    with pytest.raises(SolarCloudApiError) as err:
+        await client.plants()
+    assert len(str(err.value)) < 300
 
 
 def test_measurements_are_parsed_tolerantly() -> None:

@@ -233,6 +233,16 @@ async def test_custom_flow_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert sim.oauth.refresh_tokens == {}  # no session left open
+    # What was typed is still there, the secret too; Advanced opens for its errors.
+    typed = _custom_input(sma_cloud.base_url, **user_input)
+    schema = result["data_schema"].schema
+    suggested = {
+        str(key): (key.description or {}).get("suggested_value") for key in schema
+    }
+    assert suggested[CONF_CLIENT_SECRET] == typed[CONF_CLIENT_SECRET]
+    assert suggested[CONF_LOGIN_HINT] == typed[CONF_LOGIN_HINT]
+    url_error = errors.get("base") in ("sma_url_required", "cannot_connect")
+    assert schema["advanced"].options["collapsed"] is not url_error
     sim.faults.clear()
     sim.grant_consent(SANDBOX_OWNER)
     result = await _configure(hass, result, _custom_input(sma_cloud.base_url))

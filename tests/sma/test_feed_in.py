@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.number import (
     ATTR_VALUE,
     DOMAIN as NUMBER_DOMAIN,
@@ -20,7 +22,9 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.solar_cloud.const import DOMAIN
+from custom_components.solar_cloud.sma.data import sma_data
 
+from ..common import async_advance
 from ..const import NOON
 from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
 
@@ -152,16 +156,24 @@ async def test_action_on_a_plant(
     assert response == {
         "plant": "Testplant 1",
         "schedule_id": "schedule-1",
-        "state": "Accepted",
+        "state": "accepted",
         "value": command["value"],
-        "unit": command["unit"],
+        "unit": "W" if command["unit"] == "W" else "percent",
         "duration": float(command["duration"]) if "duration" in command else None,
+        "ends_at": (
+            f"2026-06-21T{10 + command['duration'] // 3600:02}:"
+            f"{command['duration'] % 3600 // 60:02}:00+00:00"
+            if "duration" in command
+            else None
+        ),
     }
-    assert hass.states.get(
+    state = hass.states.get(
         "number.testplant_1_feed_in_limit"
         if command["unit"] == "W"
         else "number.testplant_1_feed_in_limit_percent"
-    ).state == str(float(command["value"]))
+    )
+    assert state.state == str(float(command["value"]))
+    assert state.attributes.get("ends_at") == response["ends_at"]
 
 
 async def test_action_on_a_device_of_the_plant(
@@ -256,3 +268,131 @@ async def test_action_failures(
     assert err.value.translation_key == key
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert bool(flows) is (key == "sma_token_not_active")
+
+
+async def test_rejected_schedule_is_not_shown(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
+) -> None:
+    """A schedule SMA answers "Rejected" is an error; nothing shows as set."""
+    watts = "number.testplant_1_feed_in_limit"
+    sim.reject_schedules = "Rejected"
+    with pytest.raises(HomeAssistantError) as err:
+        await hass.services.async_call(
+            NUMBER_DOMAIN,
+            SERVICE_SET_VALUE,
+            {ATTR_ENTITY_ID: watts, ATTR_VALUE: 4200},
+            blocking=True,
+        )
+    assert err.value.translation_key == "sma_schedule_rejected"
+    assert err.value.translation_placeholders == {
+        "plant": "Testplant 1",
+        "state": "Rejected",
+    }
+    assert hass.states.get(watts).state == "unknown"
+    with pytest.raises(HomeAssistantError) as err:
+        await _call(
+            hass,
+            {
+                "device_id": _device_id(dr.async_get(hass), loaded_custom, "13"),
+                "mode": "limited",
+                "power_limit": 3,
+            },
+        )
+    assert err.value.translation_key == "sma_schedule_rejected"
+    assert hass.states.get(watts).state == "unknown"
+
+
+async def test_timed_limit_ends(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 15-minute limit shows its end, then the plant's unlimited state."""
+    percent = "number.testplant_1_feed_in_limit_percent"
+    await _call(
+        hass,
+        {
+            "device_id": _device_id(dr.async_get(hass), loaded_custom, "13"),
+            "mode": "limited",
+            "percent_limit": 40,
+            "duration": {"minutes": 15},
+        },
+    )
+    state = hass.states.get(percent)
+    assert state.state == "40.0"
+    assert state.attributes["ends_at"] == "2026-06-21T10:15:00+00:00"
+    await async_advance(hass, freezer, timedelta(minutes=14))
+    assert hass.states.get(percent).state == "40.0"
+    await async_advance(hass, freezer, timedelta(minutes=2))
+    state = hass.states.get(percent)
+    assert state.state == "100.0"
+    assert "ends_at" not in state.attributes
+    await async_advance(hass, freezer, timedelta(hours=3))
+    assert hass.states.get(percent).state == "100.0"
+
+
+@pytest.mark.parametrize(
+    ("ends_at", "shown"),
+    [("2026-06-21T09:30:00+00:00", "100.0"), ("2026-06-21T10:30:00+00:00", "40.0")],
+)
+async def test_timed_limit_across_a_restart(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    ends_at: str,
+    shown: str,
+) -> None:
+    """A restored timed limit that ended meanwhile shows no limit; else until its end."""
+    percent = "number.testplant_1_feed_in_limit_percent"
+    mock_restore_cache_with_extra_data(
+        hass,
+        [
+            (
+                State(percent, "40.0", {"ends_at": ends_at}),
+                {
+                    "native_value": 40.0,
+                    "native_min_value": 0,
+                    "native_max_value": 100,
+                    "native_step": 1,
+                    "native_unit_of_measurement": "%",
+                },
+            ),
+        ],
+    )
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    assert hass.states.get(percent).state == shown
+    await async_advance(hass, freezer, timedelta(minutes=31))
+    assert hass.states.get(percent).state == "100.0"
+
+
+async def test_watts_and_percent_agree(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
+) -> None:
+    """With a nominal power, setting either unit shows the limit in both."""
+    data = sma_data(loaded_custom)
+    [entity] = [
+        e
+        for e in hass.data["entity_components"]["number"].entities
+        if e.entity_id == "number.testplant_1_feed_in_limit_percent"
+    ]
+    [watt_entity] = [
+        e
+        for e in hass.data["entity_components"]["number"].entities
+        if e.entity_id == "number.testplant_1_feed_in_limit"
+    ]
+    entity._nominal_power = watt_entity._nominal_power = 10_000.0
+    await hass.services.async_call(
+        NUMBER_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: "number.testplant_1_feed_in_limit_percent", ATTR_VALUE: 60},
+        blocking=True,
+    )
+    assert hass.states.get("number.testplant_1_feed_in_limit").state == "6000"
+    await hass.services.async_call(
+        NUMBER_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: "number.testplant_1_feed_in_limit", ATTR_VALUE: 2500},
+        blocking=True,
+    )
+    assert hass.states.get("number.testplant_1_feed_in_limit_percent").state == "25.0"
+    assert data.feed_in_limits["13"].value == 2500

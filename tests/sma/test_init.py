@@ -204,6 +204,50 @@ async def test_code_flow_without_plants(
 
 
 @pytest.mark.freeze_time(NOON)
+async def test_plants_another_account_shows(
+    hass: HomeAssistant,
+    *,
+    loaded_custom: MockConfigEntry,
+    code_entry: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """The owner's second account loads without the plants the first shows.
+
+    No authentication failure, no reauth loop: a repair says which plants the
+    other account shows. Once that account is gone, the plants move over.
+    """
+    assert await hass.config_entries.async_setup(code_entry.entry_id)
+    await hass.async_block_till_done()
+    assert code_entry.state is ConfigEntryState.LOADED
+    assert code_entry.runtime_data.plants == {}
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert not issue_registry.async_get_issue(
+        DOMAIN, f"{code_entry.entry_id}_sma_no_plants"
+    )
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"{code_entry.entry_id}_sma_plants_shown_elsewhere"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders["plants"].startswith(
+        f"Testplant 1 (13): {loaded_custom.title}; "
+    )
+    assert _device(device_registry, loaded_custom, "13") is not None
+    assert _device(device_registry, code_entry, "13") is None
+
+    await hass.config_entries.async_remove(loaded_custom.entry_id)
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
+    assert code_entry.state is ConfigEntryState.LOADED
+    assert set(code_entry.runtime_data.plants) == {"13", "24", "35", "46"}
+    assert _device(device_registry, code_entry, "13") is not None
+    assert not issue_registry.async_get_issue(
+        DOMAIN, f"{code_entry.entry_id}_sma_plants_shown_elsewhere"
+    )
+
+
+@pytest.mark.freeze_time(NOON)
 async def test_expired_token_mid_poll(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
@@ -218,6 +262,28 @@ async def test_expired_token_mid_poll(
     assert coordinator.last_update_success
     assert [r.status for r in sim.log.of("energy_balance")] == [401, 200]
     assert sim.log.count("oauth_token") == 1
+    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_rate_limit_retry_after_is_waited_out(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 429 asking for 30 minutes: no coordinator calls SMA before they are up."""
+    sim.log.clear()
+    sim.faults.add(
+        "energy_balance", status=429, headers={"Retry-After": "1800"}, times=1
+    )
+    await async_advance(hass, freezer, timedelta(minutes=29), step=timedelta(minutes=1))
+    # Calls already on their way when the 429 came are answered; none after.
+    refused = sim.log.of("energy_balance")[0]
+    assert refused.status == 429
+    assert {r.at for r in sim.log.requests} == {refused.at}
+    await async_advance(hass, freezer, timedelta(minutes=6), step=timedelta(minutes=1))
+    assert sim.log.count("energy_balance", status=200) > 0
     assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
 
 

@@ -433,6 +433,20 @@ async def test_error_messages(
 
 
 @pytest.mark.parametrize(
+    "body",
+    [b"<html>" + b"x" * 100_000, b'{"Message": "' + b"x" * 100_000 + b'"}'],
+)
+async def test_error_messages_quote_no_whole_body(
+    client: SmartMeClient, simulator: SmartMeSimulator, body: bytes
+) -> None:
+    """A long error answer is quoted in part (200 characters), never whole."""
+    simulator.faults.add("devices", body=body, status=400, content_type="text/plain")
+    with pytest.raises(ApiResponseError) as err:
+        await client.devices()
+    assert len(str(err.value)) < 300
+
+
+@pytest.mark.parametrize(
     ("endpoint", "call"),
     [
         ("meter_values", "meter_values"),

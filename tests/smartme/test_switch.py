@@ -10,7 +10,12 @@ from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 import pytest
+from pytest_homeassistant_custom_component.common import async_capture_events
+
+from custom_components.solar_cloud.const import DOMAIN
+from custom_components.solar_cloud.smartme.switch import UNREACHABLE_AFTER
 
 from ..common import async_advance
 from ..simulator.smartme import BILANZ_ID, PLUG_ID, SmartMeSimulator
@@ -65,9 +70,21 @@ async def test_report_older_than_the_action_keeps_the_new_state(
     await async_advance(hass, frozen, timedelta(seconds=15))
     assert simulator.log.count("device") == reads + 1
     assert hass.states.get(RELAY).state == "on"
-    # The next upload shows the relay off: the device's word counts.
+    assert hass.states.get(RELAY).attributes["pending"] is True
+    # The next upload shows the relay off: the device's word counts, and the
+    # user reads why in the logbook and the repairs.
+    logbook = async_capture_events(hass, "logbook_entry")
     await async_advance(hass, frozen, timedelta(minutes=1))
-    assert hass.states.get(RELAY).state == "off"
+    state = hass.states.get(RELAY)
+    assert state.state == "off"
+    assert "pending" not in state.attributes
+    assert [event.data["entity_id"] for event in logbook] == [RELAY]
+    assert logbook[0].data["message"] == (
+        "on: smart-me accepted the switch, but the device reports the other state"
+    )
+    assert ir.async_get(hass).async_get_issue(
+        DOMAIN, f"{setup_entry_id(hass)}_control_failed_{PLUG_ID}_switch"
+    )
 
 
 async def test_outputs_without_reported_state_are_assumed(
@@ -164,4 +181,54 @@ async def test_the_switched_state_is_not_held_for_ever(
     simulator.faults.clear()
     simulator.faults.add("set_actions", body=b"", status=204)
     await async_advance(hass, frozen, timedelta(minutes=11), step=timedelta(minutes=1))
+    assert hass.states.get(RELAY).state == "off"
+
+
+def setup_entry_id(hass: HomeAssistant) -> str:
+    """Return the id of the one loaded entry."""
+    [entry] = hass.config_entries.async_entries(DOMAIN)
+    return entry.entry_id
+
+
+async def test_relay_confirmed_by_the_device(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """Pending from the 204 until a poll from after the action reports it."""
+    await setup_entry()
+    await switch(hass, SERVICE_TURN_ON, RELAY)
+    state = hass.states.get(RELAY)
+    assert state.state == "on"
+    assert state.attributes["pending"] is True
+    assert "requested_at" in state.attributes
+    await async_advance(hass, frozen, timedelta(minutes=2), step=timedelta(seconds=30))
+    state = hass.states.get(RELAY)
+    assert state.state == "on"
+    assert "pending" not in state.attributes
+
+
+async def test_offline_relay_is_unavailable(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """A relay whose device stopped uploading: the commanded state is not kept."""
+    await setup_entry()
+    simulator.devices[PLUG_ID].offline_since = simulator.clock.now()
+    simulator.faults.add("set_actions", body=b"", status=204)  # accepted, not done
+    logbook = async_capture_events(hass, "logbook_entry")
+    await switch(hass, SERVICE_TURN_ON, RELAY)
+    assert hass.states.get(RELAY).state == "on"
+    await async_advance(hass, frozen, timedelta(minutes=16), step=timedelta(minutes=1))
+    # The switch was not confirmed within its bound: the device's word again.
+    assert hass.states.get(RELAY).state == "off"
+    assert [event.data["entity_id"] for event in logbook] == [RELAY]
+    await async_advance(hass, frozen, UNREACHABLE_AFTER, step=timedelta(minutes=1))
+    assert hass.states.get(RELAY).state == "unavailable"
+    # It uploads again: available, with what it reports.
+    simulator.devices[PLUG_ID].offline_since = None
+    await async_advance(hass, frozen, timedelta(minutes=2), step=timedelta(minutes=1))
     assert hass.states.get(RELAY).state == "off"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 import json
 from typing import Any
 
@@ -20,8 +22,20 @@ from yarl import URL
 from .errors import ApiConnectionError, ApiResponseError
 
 DEFAULT_TIMEOUT = 30.0
+SNIPPET_LENGTH = 200
+"""Characters of a vendor's answer an error message may quote."""
 MAX_BODY = 16 * 1024 * 1024
 """Bytes a response body may have: the largest real answers are a few MiB."""
+
+
+def snippet(value: object, limit: int = SNIPPET_LENGTH) -> str:
+    """Return ``value`` (text, or the repr of anything else) short enough to quote.
+
+    Error messages end up in logs and in what the user reads: they quote a
+    vendor's answer, never all of it.
+    """
+    text = " ".join((value if isinstance(value, str) else repr(value)).split())
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +52,30 @@ class RawResponse:
         """Return the body decoded as UTF-8, replacing what does not decode."""
         return self.body.decode("utf-8", errors="replace")
 
+    @property
+    def snippet(self) -> str:
+        """Return the start of the body, short enough for an error message."""
+        return snippet(self.text)
+
+    @property
+    def retry_after(self) -> float | None:
+        """Return the seconds the ``Retry-After`` header asks to wait, if any.
+
+        It is either a number of seconds or an HTTP date (RFC 9110).
+        """
+        value = self.headers.get("Retry-After", "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return float(value)
+        try:
+            when = parsedate_to_datetime(value)
+        except TypeError, ValueError:
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
     def json(self) -> Any:
         """Return the body parsed as JSON.
 
@@ -51,7 +89,7 @@ class RawResponse:
             return json.loads(self.body)
         except ValueError as err:
             raise ApiResponseError(
-                f"Response from {self.url.path} is not JSON: {self.text[:200]!r}"
+                f"Response from {self.url.path} is not JSON: {self.snippet!r}"
             ) from err
 
 

@@ -117,7 +117,16 @@ async def _async_setup_entry(
         ),
         alarms=FusionSolarAlarmCoordinator(hass, entry, account.alarms, rights.report),
         control_state=control_state,
-        tasks=FusionSolarControlTasks(hass, entry, client, control_state),
+        tasks=FusionSolarControlTasks(
+            hass,
+            entry,
+            client,
+            control_state,
+            account=account,
+            plant_name=lambda code: (
+                plant.name if (plant := inventory.plants.get(code)) else code
+            ),
+        ),
         rights=rights,
         controls_enabled=controls,
         storage=storage,
@@ -138,6 +147,7 @@ async def _async_setup_entry(
     await data.alarms.async_refresh()
     if controls:
         await control_state.async_refresh()
+        data.tasks.async_resume()
     entry.async_on_unload(inventory.async_add_listener(data.async_inventory_updated))
     return data
 

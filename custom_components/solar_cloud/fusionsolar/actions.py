@@ -20,8 +20,10 @@ import probatio
 from ..actions import (
     ATTR_DURATION,
     ATTR_MODE,
+    ATTR_WAIT,
     SET_FEED_IN_LIMIT,
     TARGET_FIELDS,
+    WAIT_FIELD,
     ActionSpec,
     ActionTarget,
     FeedInLimitMode,
@@ -126,6 +128,7 @@ class BatteryModeRequest:
     pv_surplus: PvSurplusOption | None = None
     max_grid_charge_power: float | None = None
     """kW the battery may charge from the grid (time-of-use)."""
+    wait: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -138,6 +141,7 @@ class BatteryParametersRequest:
     """W."""
     max_discharge_power: float | None = None
     """W."""
+    wait: bool = False
 
 
 class ForcedBatteryDirection(StrEnum):
@@ -197,6 +201,7 @@ def _battery_mode_request(data: Mapping[str, Any]) -> BatteryModeRequest:
         windows=windows,
         pv_surplus=data.get(ATTR_PV_SURPLUS),
         max_grid_charge_power=data.get(ATTR_MAX_GRID_CHARGE_POWER),
+        wait=data.get(ATTR_WAIT, False),
     )
     if request.mode is not BatteryModeOption.TIME_OF_USE:
         if windows:
@@ -225,8 +230,9 @@ def _battery_parameters_request(data: Mapping[str, Any]) -> BatteryParametersReq
         end_of_discharge_soc=data.get(ATTR_END_OF_DISCHARGE_SOC),
         max_charge_power=data.get(ATTR_MAX_CHARGE_POWER),
         max_discharge_power=data.get(ATTR_MAX_DISCHARGE_POWER),
+        wait=data.get(ATTR_WAIT, False),
     )
-    if all(value is None for value in vars(request).values()):
+    if all(value is None for name, value in vars(request).items() if name != ATTR_WAIT):
         raise invalid("battery_parameters_missing")
     return request
 
@@ -269,6 +275,7 @@ SET_BATTERY_MODE = ActionSpec(
             probatio.Optional(ATTR_MAX_GRID_CHARGE_POWER): probatio.All(
                 probatio.Coerce(float), probatio.Range(min=0, max=1000)
             ),
+            **WAIT_FIELD,
         }
     ),
     request=_battery_mode_request,
@@ -282,6 +289,7 @@ SET_BATTERY_PARAMETERS = ActionSpec(
             probatio.Optional(ATTR_END_OF_DISCHARGE_SOC): _PERCENT,
             probatio.Optional(ATTR_MAX_CHARGE_POWER): _WATTS,
             probatio.Optional(ATTR_MAX_DISCHARGE_POWER): _WATTS,
+            **WAIT_FIELD,
         }
     ),
     request=_battery_parameters_request,
@@ -351,7 +359,7 @@ async def _async_set_feed_in_limit(
             ),
             max_feed_in=request.power_limit,
         )
-    return await data.tasks.async_set_power_control(plant, settings)
+    return await data.tasks.async_set_power_control(plant, settings, wait=request.wait)
 
 
 async def _async_set_battery_mode(
@@ -379,7 +387,7 @@ async def _async_set_battery_mode(
             for window in request.windows
         ),
     )
-    return await data.tasks.async_set_battery_mode(plant, settings)
+    return await data.tasks.async_set_battery_mode(plant, settings, wait=request.wait)
 
 
 async def _async_set_battery_parameters(
@@ -404,7 +412,9 @@ async def _async_set_battery_parameters(
         max_charge_power=request.max_charge_power,
         max_discharge_power=request.max_discharge_power,
     )
-    return await data.tasks.async_set_battery_parameters(plant, configuration)
+    return await data.tasks.async_set_battery_parameters(
+        plant, configuration, wait=request.wait
+    )
 
 
 async def _async_force_battery(

@@ -64,8 +64,10 @@ class FusionSolarAccountState:
     """The history calls for days before the newest three (``history_budget.py``)."""
     calendars: dict[str, FusionSolarPlantCalendar] = field(default_factory=dict)
     """What the history answers told of each plant's local days."""
+    control_tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The control tasks delivered and not done yet (followed after a restart)."""
     on_change: Callable[[], None] | None = None
-    """Called when the inventory or a calendar changed (to have it saved)."""
+    """Called when the inventory, a calendar or a control task changed (to save)."""
 
     def changed(self) -> None:
         """Have what the account keeps saved (a calendar learned something)."""

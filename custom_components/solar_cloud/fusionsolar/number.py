@@ -9,6 +9,7 @@ from homeassistant.components.number import (
     NumberDeviceClass,
     NumberEntity,
     NumberEntityDescription,
+    NumberExtraStoredData,
     NumberMode,
     RestoreNumber,
 )
@@ -24,9 +25,11 @@ from ..api.fusionsolar.const import (
 )
 from ..api.fusionsolar.models import BatteryConfiguration, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
+from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .const import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC, STALE_AFTER
+from .controls import FusionSolarTaskKind
 from .coordinator import (
     FusionSolarControlStateCoordinator,
     FusionSolarRealTimeCoordinator,
@@ -115,12 +118,26 @@ class FusionSolarFeedInLimitNumber(
     def _reading(self) -> Reading[PowerControlSettings] | None:
         return self.coordinator.data.power_controls.get(self.device_key)
 
+    def _pending(self) -> PendingChange[PowerControlSettings] | None:
+        return self._data.tasks.pending_settings(
+            FusionSolarTaskKind.FEED_IN, self.device_key, PowerControlSettings
+        )
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        pending = self._pending()
+        return None if pending is None else pending.attributes()
+
     @property
     @override
     def native_value(self) -> float | None:
-        if (reading := self._reading()) is None:
+        if (pending := self._pending()) is not None:
+            settings = pending.value
+        elif (reading := self._reading()) is not None:
+            settings = reading.value
+        else:
             return None
-        settings = reading.value
         if settings.mode is PowerControlMode.ZERO_EXPORT:
             return 0.0
         if settings.mode is PowerControlMode.LIMITED_KW:
@@ -177,11 +194,43 @@ class FusionSolarBatteryParameterNumber(
             self.device_key, BatteryConfiguration()
         )
 
+    def _pending(self) -> PendingChange[BatteryConfiguration] | None:
+        pending = self._data.tasks.pending_settings(
+            FusionSolarTaskKind.BATTERY_PARAMETERS,
+            self.device_key,
+            BatteryConfiguration,
+        )
+        if (
+            pending is None
+            or getattr(pending.value, self.entity_description.field) is None
+        ):
+            return None
+        return pending
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        pending = self._pending()
+        return None if pending is None else pending.attributes()
+
     @property
     @override
     def native_value(self) -> float | None:
-        value: float | None = getattr(self._known, self.entity_description.field)
+        field = self.entity_description.field
+        if (pending := self._pending()) is not None:
+            requested: float | None = getattr(pending.value, field)
+            return requested
+        value: float | None = getattr(self._known, field)
         return value
+
+    @property
+    @override
+    def extra_restore_state_data(self) -> NumberExtraStoredData:
+        """Keep what the plant confirmed, never a value still pending."""
+        return replace(
+            super().extra_restore_state_data,
+            native_value=getattr(self._known, self.entity_description.field),
+        )
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -193,7 +242,7 @@ class FusionSolarBatteryParameterNumber(
         )
         last = await self.async_get_last_number_data()
         if (
-            self.native_value is None
+            getattr(self._known, self.entity_description.field) is None
             and last is not None
             and last.native_value is not None
         ):

@@ -17,19 +17,24 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ..api.fusionsolar.const import (
     BATTERY_TYPES,
     INVERTER_TYPES,
+    SETTABLE_BATTERY_MODES,
     BatteryMode,
     PowerControlMode,
 )
 from ..api.fusionsolar.models import BatteryModeSettings, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
 from ..const import DOMAIN
+from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
+from .controls import FusionSolarTaskKind
 from .coordinator import FusionSolarControlStateCoordinator, FusionSolarControlStateData
 from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarEntity
 
 CONTROL_STALE_AFTER = timedelta(hours=12)
+
+type _Settings = BatteryModeSettings | PowerControlSettings
 
 BATTERY_MODE_OPTIONS: dict[BatteryMode, str] = {
     BatteryMode.MAXIMUM_SELF_CONSUMPTION: "maximum_self_consumption",
@@ -48,6 +53,12 @@ FEED_IN_OPTIONS: dict[PowerControlMode, str] = {
     PowerControlMode.OTHER: "other",
 }
 """Feed-in control modes -> option keys; only the first two can be set."""
+SETTABLE_FEED_IN_MODES = frozenset(
+    {PowerControlMode.NO_LIMIT, PowerControlMode.LIMITED_KW}
+)
+
+ATTR_CURRENT_MODE = "current_mode"
+"""The mode in force when it is one that cannot be set (the state is unknown)."""
 
 
 def _read_only(key: str, option: str) -> ServiceValidationError:
@@ -65,10 +76,6 @@ def _unknown(key: str) -> ServiceValidationError:
 async def _set_battery_mode(
     data: FusionSolarData, plant: str, mode: BatteryMode
 ) -> ServiceResponse:
-    if mode in (BatteryMode.FULLY_FED_TO_GRID, BatteryMode.OTHER):
-        raise _read_only(
-            "fusionsolar_battery_mode_read_only", BATTERY_MODE_OPTIONS[mode]
-        )
     settings = BatteryModeSettings(mode=mode)
     if mode is BatteryMode.TIME_OF_USE:
         known = data.control_state.data.last_time_of_use.get(plant)
@@ -92,9 +99,6 @@ async def _set_feed_in_control(
     return await data.tasks.async_set_power_control(plant, settings)
 
 
-type _Settings = BatteryModeSettings | PowerControlSettings
-
-
 @dataclass(frozen=True, kw_only=True)
 class FusionSolarControlSelectDescription[ModeT: StrEnum](SelectEntityDescription):
     """A control of a plant, read from and written by control tasks."""
@@ -103,13 +107,21 @@ class FusionSolarControlSelectDescription[ModeT: StrEnum](SelectEntityDescriptio
     """The plant needs a device of these types for the control."""
     option_keys: Mapping[ModeT, str]
     """The modes the control shows, and their option keys."""
+    settable: frozenset[ModeT]
+    """The modes a user can choose (the select's options)."""
+    kind: FusionSolarTaskKind
+    settings_type: type[_Settings]
     reading_fn: Callable[[FusionSolarControlStateData, str], Reading[_Settings] | None]
     select_fn: Callable[[FusionSolarData, str, ModeT], Awaitable[ServiceResponse]]
 
 
 def _control[ModeT: StrEnum](
     key: str,
+    *,
     option_keys: Mapping[ModeT, str],
+    settable: frozenset[ModeT],
+    kind: FusionSolarTaskKind,
+    settings_type: type[_Settings],
     device_types: frozenset[int],
     reading_fn: Callable[[FusionSolarControlStateData, str], Reading[_Settings] | None],
     select_fn: Callable[[FusionSolarData, str, ModeT], Awaitable[ServiceResponse]],
@@ -118,8 +130,11 @@ def _control[ModeT: StrEnum](
         key=key,
         translation_key=f"fusionsolar_{key}",
         entity_category=EntityCategory.CONFIG,
-        options=list(option_keys.values()),
+        options=[key for mode, key in option_keys.items() if mode in settable],
         option_keys=option_keys,
+        settable=settable,
+        kind=kind,
+        settings_type=settings_type,
         device_types=device_types,
         reading_fn=reading_fn,
         select_fn=select_fn,
@@ -129,17 +144,23 @@ def _control[ModeT: StrEnum](
 SELECTS: tuple[FusionSolarControlSelectDescription[Any], ...] = (
     _control(
         "battery_working_mode",
-        BATTERY_MODE_OPTIONS,
-        BATTERY_TYPES,
-        lambda state, plant: state.battery_modes.get(plant),
-        _set_battery_mode,
+        option_keys=BATTERY_MODE_OPTIONS,
+        settable=SETTABLE_BATTERY_MODES,
+        kind=FusionSolarTaskKind.BATTERY_MODE,
+        settings_type=BatteryModeSettings,
+        device_types=BATTERY_TYPES,
+        reading_fn=lambda state, plant: state.battery_modes.get(plant),
+        select_fn=_set_battery_mode,
     ),
     _control(
         "feed_in_control",
-        FEED_IN_OPTIONS,
-        INVERTER_TYPES,
-        lambda state, plant: state.power_controls.get(plant),
-        _set_feed_in_control,
+        option_keys=FEED_IN_OPTIONS,
+        settable=SETTABLE_FEED_IN_MODES,
+        kind=FusionSolarTaskKind.FEED_IN,
+        settings_type=PowerControlSettings,
+        device_types=INVERTER_TYPES,
+        reading_fn=lambda state, plant: state.power_controls.get(plant),
+        select_fn=_set_feed_in_control,
     ),
 )
 
@@ -149,7 +170,10 @@ class FusionSolarControlSelect(
 ):
     """A plant's setting, changed by a control task.
 
-    It shows a new option only once the plant confirmed it.
+    A new option shows as pending (state attributes) from the delivery of
+    its task until the plant confirms it, or as it was if the task fails.
+    A mode in force that cannot be chosen shows as unknown, with the mode in
+    the ``current_mode`` attribute.
     """
 
     entity_description: FusionSolarControlSelectDescription[Any]
@@ -172,12 +196,36 @@ class FusionSolarControlSelect(
             self.coordinator.data, self.device_key
         )
 
+    def _pending(self) -> PendingChange[_Settings] | None:
+        description = self.entity_description
+        return self._data.tasks.pending_settings(
+            description.kind, self.device_key, description.settings_type
+        )
+
+    def _mode(self) -> Any:
+        if (pending := self._pending()) is not None:
+            return pending.value.mode
+        if (reading := self._reading()) is None:
+            return None
+        return reading.value.mode
+
     @property
     @override
     def current_option(self) -> str | None:
-        if (reading := self._reading()) is None or reading.value.mode is None:
+        if (mode := self._mode()) is None:
             return None
-        return self.entity_description.option_keys[reading.value.mode]
+        return self.entity_description.option_keys[mode]
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        attributes: dict[str, Any] = {}
+        mode = self._mode()
+        if mode is not None and mode not in self.entity_description.settable:
+            attributes[ATTR_CURRENT_MODE] = self.entity_description.option_keys[mode]
+        if (pending := self._pending()) is not None:
+            attributes |= pending.attributes()
+        return attributes or None
 
     @override
     async def async_select_option(self, option: str) -> None:

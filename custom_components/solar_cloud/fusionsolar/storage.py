@@ -5,8 +5,9 @@ Assistant restarted or not, and answers one call too many with 407 - after
 which the plant list stays refused for a day. So each account's call budget
 (the calls that still count, and running back-offs), the history import's
 share of it, its inventory (plants and devices, when they were read, for
-which plants) and what the history answers told of each plant's local days
-go into one store for all FusionSolar accounts. It is read before an
+which plants), what the history answers told of each plant's local days and
+the control tasks still running go into one store for all FusionSolar
+accounts. It is read before an
 account's first call, written at most once a minute while calls go out, when
 an entry unloads, and when Home Assistant stops.
 
@@ -160,6 +161,8 @@ def _account_data(
     }
     if with_inventory and calendars:
         data["calendars"] = calendars
+    if with_inventory and state.control_tasks:
+        data["control_tasks"] = dict(state.control_tasks)
     return data
 
 
@@ -173,6 +176,8 @@ def _restore(
     )
     for code, calendar in as_dict(data.get("calendars")).items():
         state.calendars.setdefault(code, FusionSolarPlantCalendar.from_dict(calendar))
+    for key, task in as_dict(data.get("control_tasks")).items():
+        state.control_tasks.setdefault(key, as_dict(task))
     if state.inventory is not None or "inventory" not in data:
         return
     try:

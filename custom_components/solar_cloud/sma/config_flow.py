@@ -58,8 +58,10 @@ ENVIRONMENT_SELECTOR = SelectSelector(
 EMAIL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.EMAIL))
 
 
-def _environment_fields(defaults: Mapping[str, Any]) -> dict[probatio.Marker, Any]:
-    """Return the environment choice and its collapsed URLs."""
+def _environment_fields(
+    defaults: Mapping[str, Any], *, expanded: bool = False
+) -> dict[probatio.Marker, Any]:
+    """Return the environment choice and its URLs (collapsed unless ``expanded``)."""
     return {
         probatio.Required(
             CONF_ENVIRONMENT,
@@ -80,15 +82,21 @@ def _environment_fields(defaults: Mapping[str, Any]) -> dict[probatio.Marker, An
                     ): URL_SELECTOR,
                 }
             ),
-            {"collapsed": True},
+            {"collapsed": not expanded},
         ),
     }
 
 
-def _credential_fields(defaults: Mapping[str, Any]) -> dict[probatio.Marker, Any]:
+_URL_ERRORS = frozenset({"sma_url_required", "cannot_connect"})
+"""Form errors the user corrects in the Advanced section: it opens for them."""
+
+
+def _credential_fields(
+    defaults: Mapping[str, Any], *, expanded: bool = False
+) -> dict[probatio.Marker, Any]:
     """Return the environment and the custom flow's client credentials."""
     return {
-        **_environment_fields(defaults),
+        **_environment_fields(defaults, expanded=expanded),
         probatio.Required(CONF_CLIENT_ID): str,
         probatio.Required(CONF_CLIENT_SECRET): PASSWORD_SELECTOR,
     }
@@ -129,6 +137,7 @@ class SmaFlowMixin(SmaConsentFlowMixin):
     ) -> ConfigFlowResult:
         """Ask for the client credentials and the plant owner's e-mail."""
         errors: dict[str, str] = {}
+        typed = dict(user_input or {})
         if user_input is not None:
             connection = _connection(user_input)
             if connection is None:
@@ -144,15 +153,14 @@ class SmaFlowMixin(SmaConsentFlowMixin):
             data_schema=self.add_suggested_values_to_schema(
                 probatio.Schema(
                     {
-                        **_credential_fields({}),
+                        **_credential_fields(
+                            {}, expanded=errors.get("base") in _URL_ERRORS
+                        ),
                         probatio.Required(CONF_LOGIN_HINT): EMAIL_SELECTOR,
                     }
                 ),
-                {
-                    key: value
-                    for key, value in (user_input or {}).items()
-                    if key != CONF_CLIENT_SECRET
-                },
+                # Everything typed stays, the secret too: nothing to type again.
+                typed,
             ),
             errors=errors,
         )

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from homeassistant.core import ServiceResponse
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.event import async_track_point_in_utc_time
 
 from ..actions import FeedInLimitMode, FeedInLimitRequest, FeedInLimitScope
 from ..api.sma import FeedInLimitCommand, LimitUnit
@@ -56,18 +57,63 @@ async def async_send_feed_in_limit(
 ) -> ServiceResponse:
     """Send a FeedInLimit schedule to a plant; return SMA's answer.
 
-    GridControl does not report the limit in force: the command sent is kept
-    (``SmaData.feed_in_limits``) for the plant's number entities to show.
+    GridControl does not report the limit in force: what SMA accepted is kept
+    (``SmaData.feed_in_limits``) for the plant's number entities to show; a
+    schedule SMA rejects is an error and changes nothing shown. A limit with
+    a duration shows until it ends, then the plant's unlimited state.
+
+    Raises:
+        HomeAssistantError: SMA refused the request or rejected the schedule.
+
     """
     async with translate_action_errors(data.hass, data.entry):
         result = await data.client.set_feed_in_limit(key, command)
+    if not result.accepted:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="sma_schedule_rejected",
+            translation_placeholders={
+                "plant": data.plant(key).name,
+                "state": str(result.state),
+            },
+        )
     data.feed_in_limits[key] = command
-    data.plants[key].energy.async_update_listeners()
+    listeners = data.plants[key].energy
+    listeners.async_update_listeners()
+    if (end := command.end) is not None:
+        data.entry.async_on_unload(
+            async_track_point_in_utc_time(
+                data.hass, lambda _now: listeners.async_update_listeners(), end
+            )
+        )
     return {
         "plant": data.plant(key).name,
         "schedule_id": result.schedule_id,
-        "state": result.state,
+        "state": "accepted",
         "value": command.value,
-        "unit": command.unit.value,
+        "unit": "percent" if command.unit is LimitUnit.PERCENT else "W",
         "duration": command.duration.total_seconds() if command.duration else None,
+        "ends_at": None if command.end is None else command.end.isoformat(),
     }
+
+
+def limit_in_force(
+    command: FeedInLimitCommand | None, now: datetime
+) -> FeedInLimitCommand | None:
+    """Return the limit a plant runs now: a timed limit that ended is no limit."""
+    if command is None or (end := command.end) is None or now < end:
+        return command
+    return FeedInLimitCommand.no_limit(end)
+
+
+def limit_value(
+    command: FeedInLimitCommand, unit: LimitUnit, nominal_power: float | None
+) -> float | None:
+    """Return the limit in ``unit`` (W or %), converted by the nominal power (W)."""
+    if command.unit is unit:
+        return command.value
+    if not nominal_power:
+        return None
+    if unit is LimitUnit.WATT:
+        return round(command.value * nominal_power / 100)
+    return round(command.value / nominal_power * 100, 1)

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from types import MappingProxyType
 from typing import ClassVar, override
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
@@ -73,6 +74,7 @@ async def gather_all[T](calls: Iterable[Awaitable[T]]) -> list[T]:
 ISSUE_CONSENT_PENDING = "sma_consent_pending"
 ISSUE_CONSENT_REFUSED = "sma_consent_refused"
 ISSUE_NO_PLANTS = "sma_no_plants"
+ISSUE_SHOWN_ELSEWHERE = "sma_plants_shown_elsewhere"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +128,8 @@ class SmaAccountPlants:
 
     plants: Mapping[str, SmaPlant] = field(default_factory=dict)
     consent: ConsentState | None = None
+    shown_elsewhere: Mapping[str, str] = field(default_factory=dict)
+    """Plants SMA lists that another account shows: key -> its entry id."""
 
     @property
     def shape(
@@ -165,20 +169,24 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
 
     @override
     async def _async_fetch(self) -> SmaAccountPlants:
-        plants = {
-            key: plant
-            for key, plant in (
-                await self._async_keyed(await self.client.plants())
-            ).items()
-            if not self._shown_elsewhere(key)
-        }
-        if not plants:
+        listed = await self._async_keyed(await self.client.plants())
+        if not listed:
             return await self._async_without_plants()
+        # A plant another account shows stays there; this account shows the
+        # rest, possibly none: that is no reason to sign in again.
+        elsewhere = {
+            key: other
+            for key in listed
+            if (other := self._shown_elsewhere(key)) is not None
+        }
+        self._report_shown_elsewhere(listed, elsewhere)
+        plants = {key: plant for key, plant in listed.items() if key not in elsewhere}
         devices = await gather_all(self.client.devices(key) for key in plants)
         await self._async_read_sets(
             [device for found in devices for device in found if device.active]
         )
-        await self._async_read_eligibility(plants)
+        if plants:
+            await self._async_read_eligibility(plants)
         inventory = SmaAccountPlants(
             plants={
                 key: SmaPlant(
@@ -197,7 +205,8 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
                     in self._eligible.get(plant.plant_id, frozenset()),
                 )
                 for (key, plant), found in zip(plants.items(), devices, strict=True)
-            }
+            },
+            shown_elsewhere={key: other.entry_id for key, other in elsewhere.items()},
         )
         for issue in (ISSUE_CONSENT_PENDING, ISSUE_CONSENT_REFUSED, ISSUE_NO_PLANTS):
             async_delete_issue(self.hass, self.config_entry, issue)
@@ -227,19 +236,43 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
         self._known = set(plants)
         return plants
 
-    def _shown_elsewhere(self, key: str) -> bool:
-        """Return whether another account already shows this plant.
+    def _shown_elsewhere(self, key: str) -> ConfigEntry | None:
+        """Return the other account that already shows this plant, if one does.
 
         The custom flow's token is the client's: it reads the plants of every
         owner who consented to the client, not only this account's owner, and
-        SMA does not say whose a plant is. Each plant is shown once, by the
-        account that showed it first.
+        SMA does not say whose a plant is; a code-flow account of the same
+        owner reads them too. Each plant is shown once, by the account that
+        showed it first.
         """
-        return any(
-            device.config_entry_id != self.config_entry.entry_id
-            for device in dr.async_get(self.hass).async_get_devices(
-                identifiers={device_identifier(Vendor.SMA, key)}
-            )
+        for device in dr.async_get(self.hass).async_get_devices(
+            identifiers={device_identifier(Vendor.SMA, key)}
+        ):
+            if device.config_entry_id != self.config_entry.entry_id and (
+                other := self.hass.config_entries.async_get_entry(
+                    device.config_entry_id
+                )
+            ):
+                return other
+        return None
+
+    def _report_shown_elsewhere(
+        self, listed: Mapping[str, Plant], elsewhere: Mapping[str, ConfigEntry]
+    ) -> None:
+        """Tell which listed plants other accounts show (or resolve the issue)."""
+        if not elsewhere:
+            async_delete_issue(self.hass, self.config_entry, ISSUE_SHOWN_ELSEWHERE)
+            return
+        async_create_issue(
+            self.hass,
+            self.config_entry,
+            ISSUE_SHOWN_ELSEWHERE,
+            placeholders={
+                "plants": "; ".join(
+                    f"{listed[key].name} ({key}): {other.title}"
+                    for key, other in sorted(elsewhere.items())
+                )
+            },
         )
 
     async def _async_read_sets(self, devices: list[Device]) -> None:

@@ -76,6 +76,7 @@ class SmaData(SolarCloudData):
             "environment": self.entry.data[CONF_ENVIRONMENT],
             "consent": self.inventory.data.consent,
             "plant_migrations": self.client.plant_migrations,
+            "shown_elsewhere": self.inventory.data.shown_elsewhere,
             "plants": {
                 key: {
                     "plant": asdict(plant.details),

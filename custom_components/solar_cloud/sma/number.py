@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import override
+from datetime import datetime, timedelta
+from typing import Any, override
 
 from homeassistant.components.number import (
     NumberDeviceClass,
@@ -13,16 +14,19 @@ from homeassistant.components.number import (
     RestoreNumber,
 )
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from ..api.sma import FeedInLimitCommand, LimitUnit, Plant
 from ..runtime import SolarCloudConfigEntry
-from .controls import async_send_feed_in_limit
+from .controls import async_send_feed_in_limit, limit_in_force, limit_value
 from .coordinator import SmaPlantCoordinator
 from .data import SmaData, sma_data
 from .entity import SmaPlantEntity
+
+ATTR_ENDS_AT = "ends_at"
 
 # Without a nominal power from SMA the watt limit's slider needs some end.
 DEFAULT_MAX_POWER = 100_000.0
@@ -67,11 +71,14 @@ FEED_IN_NUMBERS = (
 
 
 class SmaFeedInLimitNumber(SmaPlantEntity, RestoreNumber):
-    """The feed-in limit last sent to a plant, in one unit.
+    """The feed-in limit SMA last accepted for a plant, in one unit.
 
     GridControl takes commands but does not report the limit in force, so
-    the value shown is the last one sent from Home Assistant (kept across
-    restarts); a limit sent in the other unit shows as unknown here.
+    the value shown is the last one SMA accepted from Home Assistant (kept
+    across restarts). A limit set in the other unit is converted by the
+    plant's nominal power (unknown without it). A limit with a duration
+    shows its end (``ends_at``) and, once it ended, the plant's unlimited
+    state (100 %, the nominal power in W).
     """
 
     entity_description: SmaFeedInNumberDescription
@@ -85,7 +92,9 @@ class SmaFeedInLimitNumber(SmaPlantEntity, RestoreNumber):
         """Initialize the limit of the coordinator's plant."""
         super().__init__(coordinator, description)
         self._runtime = runtime
-        self._attr_native_max_value = description.max_fn(coordinator.plant.details)
+        details = coordinator.plant.details
+        self._attr_native_max_value = description.max_fn(details)
+        self._nominal_power = details.ac_nominal_power or details.peak_power
 
     @override
     async def async_added_to_hass(self) -> None:
@@ -96,19 +105,47 @@ class SmaFeedInLimitNumber(SmaPlantEntity, RestoreNumber):
             and (last := await self.async_get_last_number_data()) is not None
             and last.native_value is not None
         ):
+            now = dt_util.utcnow()
+            state = await self.async_get_last_state()
+            ends_at = None
+            if state is not None and ATTR_ENDS_AT in state.attributes:
+                ends_at = dt_util.parse_datetime(str(state.attributes[ATTR_ENDS_AT]))
             self._runtime.feed_in_limits[key] = FeedInLimitCommand(
                 value=last.native_value,
                 unit=self.entity_description.unit,
-                start=dt_util.utcnow(),
+                start=now,
+                duration=None if ends_at is None else max(ends_at - now, timedelta()),
             )
+        if (command := self._runtime.feed_in_limits.get(key)) is not None and (
+            end := command.end
+        ) is not None:
+            self.async_on_remove(
+                async_track_point_in_utc_time(self.hass, self._async_ended, end)
+            )
+
+    @callback
+    def _async_ended(self, _now: datetime) -> None:
+        self.async_write_ha_state()
+
+    def _in_force(self) -> FeedInLimitCommand | None:
+        return limit_in_force(
+            self._runtime.feed_in_limits.get(self.device_key), dt_util.utcnow()
+        )
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        command = self._in_force()
+        if command is None or (end := command.end) is None:
+            return None
+        return {ATTR_ENDS_AT: end.isoformat()}
 
     @property
     @override
     def native_value(self) -> float | None:
-        command = self._runtime.feed_in_limits.get(self.device_key)
-        if command is None or command.unit is not self.entity_description.unit:
+        if (command := self._in_force()) is None:
             return None
-        return command.value
+        return limit_value(command, self.entity_description.unit, self._nominal_power)
 
     @override
     async def async_set_native_value(self, value: float) -> None:

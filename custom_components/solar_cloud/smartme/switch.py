@@ -1,11 +1,15 @@
 """smart-me switches: the relay of a meter, its phases and digital outputs.
 
-They switch through ``POST /Actions``. The new state is shown once smart-me
-accepted the action (204), and kept until a poll reports the device's state
-from after the action (one is asked for ``CONFIRM_AFTER`` later), or for
-``OPTIMISTIC_FOR`` at the most; a refused action leaves the state as it was and
-says why. Only polls report switch states: realtime pushes carry meter values,
-so a push newer than the action says nothing about the relay.
+They switch through ``POST /Actions``. The new state is shown, pending
+(``..controls``), once smart-me accepted the action (204), and kept until a
+poll reports the device's state from after the action (one is asked for
+``CONFIRM_AFTER`` later), or for ``OPTIMISTIC_FOR`` at the most; then the
+device's reported state wins, and a state it did not take is logged and
+raised as a repair issue. A refused action leaves the state as it was and
+says why. Only polls report switch states: realtime pushes carry meter
+values, so a push newer than the action says nothing about the relay. A
+device whose last upload is older than ``UNREACHABLE_AFTER`` is unreachable:
+its switches are unavailable.
 """
 
 from __future__ import annotations
@@ -16,12 +20,15 @@ from datetime import datetime, timedelta
 from typing import Any, override
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
-from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from ..api.smartme import DeviceAction, MeterReading, SwitchOutput
+from ..const import DOMAIN
+from ..controls import PendingControls
 from ..entity import NewEntities, async_add_as_they_appear
 from ..error_mapping import translate_action_errors
 from ..runtime import SolarCloudConfigEntry
@@ -33,6 +40,8 @@ CONFIRM_AFTER = timedelta(seconds=10)
 """When the device is read after a switch, to show what it reports."""
 OPTIMISTIC_FOR = timedelta(minutes=15)
 """The longest the switched-to state is shown without the device confirming it."""
+UNREACHABLE_AFTER = timedelta(minutes=30)
+"""A device that has not uploaded for this long cannot be switched or shown."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,42 +97,126 @@ class SmartMeSwitch(SmartMeEntity, SwitchEntity):
     ) -> None:
         """Initialize the switch; outputs the device never reports are assumed."""
         super().__init__(coordinator, description)
-        self._optimistic: tuple[bool, datetime] | None = None
         self._attr_assumed_state = description.value_fn(coordinator.data) is None
+        self._pending: PendingControls[bool] = PendingControls(
+            coordinator.hass, coordinator.config_entry, self._async_write_pending
+        )
+        self._key = f"{self.device_key}_{description.key}"
+
+    @callback
+    def _async_write_pending(self) -> None:
+        self._shown = (self.available, self.is_on)
+        if self.hass is not None and self.entity_id is not None:
+            self.async_write_ha_state()
+
+    @property
+    @override
+    def available(self) -> bool:
+        """Return False while the device has not uploaded for too long."""
+        # Pushes tell that the device uploads, too.
+        measured = self.coordinator.data.timestamp
+        return (
+            super().available
+            and measured is not None
+            and dt_util.utcnow() - measured < UNREACHABLE_AFTER
+        )
 
     @property
     @override
     def is_on(self) -> bool | None:
         """Return the polled state, or the one switched to since."""
-        polled = self.coordinator.device.reading
-        reported = self.entity_description.value_fn(polled)
-        if self._optimistic is not None:
-            state, since = self._optimistic
-            measured = polled.timestamp
-            if (
-                reported is None or measured is None or measured < since
-            ) and dt_util.utcnow() - since < OPTIMISTIC_FOR:
-                return state
-        return reported
+        if (pending := self._pending.get(self._key)) is not None:
+            return pending.value
+        return self.entity_description.value_fn(self.coordinator.device.reading)
+
+    @property
+    @override
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        pending = self._pending.get(self._key)
+        return None if pending is None else pending.attributes()
 
     @override
     def _current(self) -> object:
         return self.is_on
+
+    @override
+    async def async_added_to_hass(self) -> None:
+        """Look again every minute: a device that stops uploading sends nothing."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            async_track_time_interval(self.hass, self._async_tick, timedelta(minutes=1))
+        )
+
+    @callback
+    def _async_tick(self, _now: datetime) -> None:
+        self._handle_coordinator_update()
+
+    @callback
+    @override
+    def _handle_coordinator_update(self) -> None:
+        self._async_settle()
+        super()._handle_coordinator_update()
+
+    @callback
+    def _async_settle(self, *, expired: bool = False) -> None:
+        """End the pending state once the device reported after the action."""
+        if (pending := self._pending.get(self._key)) is None:
+            return
+        polled = self.coordinator.device.reading
+        reported = self.entity_description.value_fn(polled)
+        measured = polled.timestamp
+        if reported is None or measured is None or measured < pending.requested_at:
+            if expired:
+                self._async_not_applied("smartme_switch_unconfirmed", pending.value)
+            return
+        if reported == pending.value:
+            self._pending.confirm(self._key)
+        else:
+            self._async_not_applied("smartme_switch_not_applied", pending.value)
+
+    @callback
+    def _async_not_applied(self, reason: str, requested: bool) -> None:
+        if self._attr_assumed_state:
+            # The device never reports this output: nothing to confirm it by.
+            self._pending.confirm(self._key)
+            return
+        self._pending.fail(
+            self._key,
+            control=self.name if isinstance(self.name, str) else self._key,
+            requested="on" if requested else "off",
+            error=HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=reason,
+                translation_placeholders={"minutes": str(OPTIMISTIC_FOR.seconds // 60)},
+            ),
+            entity_id=self.entity_id,
+        )
 
     async def _async_switch(self, on: bool) -> None:
         async with translate_action_errors(self.hass, self.coordinator.config_entry):
             await self.coordinator.client.switch(
                 self.device_key, self.entity_description.output, on
             )
-        self._optimistic = (on, dt_util.utcnow())
-        self._shown = (self.available, on)
-        self.async_write_ha_state()
+        self._pending.start(self._key, on)
         self.async_on_remove(
             async_call_later(self.hass, CONFIRM_AFTER, self._async_confirm)
+        )
+        self.async_on_remove(
+            async_call_later(self.hass, OPTIMISTIC_FOR, self._async_expire)
         )
 
     async def _async_confirm(self, _now: datetime) -> None:
         await self.coordinator.async_request_refresh()
+
+    @callback
+    def _async_expire(self, _now: datetime) -> None:
+        pending = self._pending.get(self._key)
+        # A later switch has a later end of its own.
+        if (
+            pending is not None
+            and dt_util.utcnow() - pending.requested_at >= OPTIMISTIC_FOR
+        ):
+            self._async_settle(expired=True)
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Switch on."""

@@ -21,6 +21,8 @@ class SmaGridControl(SmaMonitoring):
         """Start without schedules."""
         super().__init__()
         self.schedules: dict[str, list[dict[str, Any]]] = {}
+        self.reject_schedules: str | None = None
+        """Answer schedules with this state (``Rejected``) and keep none."""
 
     async def post_eligibility(self, request: web.Request) -> web.Response:
         """Say which plants accept FeedInLimit."""
@@ -57,6 +59,10 @@ class SmaGridControl(SmaMonitoring):
         problem = _schedule_problem(body)
         if problem is not None:
             return web.json_response({"message": problem, "code": "400"}, status=400)
+        if self.reject_schedules is not None:
+            return web.json_response(
+                {"scheduleId": None, "state": self.reject_schedules}, status=200
+            )
         self.schedules.setdefault(plant.plant_id, []).append(body)
         return web.json_response(
             {

@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from ..errors import ApiPermissionError, ApiResponseError
+from ..transport import snippet
 from .const import MAX_BATCH, ChargeDischargeSwitch, Path
 from .errors import ControlNotSupportedError, interface_name
 from .history import (
@@ -251,7 +252,9 @@ class FusionSolarClient(FusionSolarSession):
     ) -> TaskDelivery:
         data = as_dict(await self._call(path, {"tasks": [task]}))
         if (delivery := TaskDelivery.from_api(data, plant_code)) is None:
-            raise ApiResponseError(f"{interface_name(path)}: no taskId in {data!r}")
+            raise ApiResponseError(
+                f"{interface_name(path)}: no taskId in {snippet(data)}"
+            )
         return delivery
 
     async def _task_info(self, path: Path, task_id: str, plant_code: str) -> TaskInfo:
@@ -286,7 +289,9 @@ class FusionSolarClient(FusionSolarSession):
                 task["powerDispatch"] = power
         data = as_dict(await self._call(Path.CHARGE_DISCHARGE_TASK, {"tasks": [task]}))
         if (delivery := ChargeDischargeDelivery.from_api(data, plant_code)) is None:
-            raise ApiResponseError(f"charge-and-discharge: no requestID in {data!r}")
+            raise ApiResponseError(
+                f"charge-and-discharge: no requestID in {snippet(data)}"
+            )
         return delivery
 
     async def async_get_charge_discharge_status(

@@ -14,7 +14,7 @@ from ..errors import (
     ApiResponseError,
     SolarCloudApiError,
 )
-from ..transport import RawResponse
+from ..transport import RawResponse, snippet
 from .const import FailCode, Path
 from .flow_control import CallBudget
 
@@ -47,7 +47,9 @@ def envelope(response: RawResponse) -> dict[str, Any]:
     """
     body = response.json()
     if not isinstance(body, dict):
-        raise ApiResponseError(f"Unexpected answer from {response.url.path}: {body!r}")
+        raise ApiResponseError(
+            f"Unexpected answer from {response.url.path}: {snippet(body)}"
+        )
     return body
 
 
@@ -57,7 +59,7 @@ def fail_text(body: Mapping[str, Any]) -> str:
     # others in "message".
     for key in ("message", "data"):
         if isinstance(text := body.get(key), str | int) and str(text):
-            return str(text)
+            return snippet(str(text))
     return ""
 
 
@@ -76,12 +78,11 @@ def http_error(
     status = response.status
     name = interface_name(path)
     if status == 429 or (status == 403 and b"quotaControl" in response.body):
-        retry = response.headers.get("Retry-After")
-        retry_after = float(retry) if retry and retry.isdigit() else None
+        retry_after = response.retry_after
         if retry_after is None and status == 403:
             retry_after = (budget.refused(path, now) - now).total_seconds()
         return ApiRateLimitedError(
-            f"{name}: HTTP {status} {response.text[:200]}",
+            f"{name}: HTTP {status} {response.snippet}",
             retry_after=retry_after or SYSTEM_LIMIT_RETRY,
         )
     if status == 401:
@@ -91,11 +92,11 @@ def http_error(
         )
     if status == 403:
         return ApiPermissionError(
-            f"{name}: HTTP 403 {response.text[:200]}", missing_right=name
+            f"{name}: HTTP 403 {response.snippet}", missing_right=name
         )
     if status >= 500:
         return ApiConnectionError(f"{name}: HTTP {status}")
-    return ApiResponseError(f"{name}: HTTP {status} {response.text[:200]}")
+    return ApiResponseError(f"{name}: HTTP {status} {response.snippet}")
 
 
 def fail_code_error(

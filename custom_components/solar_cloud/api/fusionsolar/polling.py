@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 import logging
 
-from ..errors import ApiAuthenticationError, ApiPermissionError, SolarCloudApiError
+from ..errors import (
+    ApiAuthenticationError,
+    ApiPermissionError,
+    ApiRateLimitedError,
+    SolarCloudApiError,
+)
 from .client import FusionSolarClient
 from .const import REAL_TIME_TYPES, BatteryMode, Path, PowerControlMode
 from .errors import ControlNotSupportedError
@@ -140,6 +145,9 @@ class Poller(ABC):
         if isinstance(err, ApiPermissionError):
             # Rights are granted by people, not within minutes.
             return NO_RIGHT_RETRY
+        if isinstance(err, ApiRateLimitedError) and err.retry_after:
+            # A quota's window (the daily quota: an hour) is waited out.
+            return max(timedelta(seconds=err.retry_after), RETRY_AFTER_FAILURE)
         return RETRY_AFTER_FAILURE
 
     def reading_times(self) -> Iterable[datetime]:

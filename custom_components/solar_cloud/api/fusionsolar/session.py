@@ -35,6 +35,8 @@ _LOGGER = logging.getLogger(__name__)
 # Renew the session a minute before the server would let it lapse, rather
 # than spend a call on learning that it did.
 _SESSION_RENEW_AFTER = timedelta(seconds=SESSION_IDLE_LIMIT - 60)
+LOGIN_RETRY_DELAY = 10.0
+"""Seconds before a login whose answer was empty or unreadable is sent again."""
 
 
 def _token_from(response: RawResponse) -> str | None:
@@ -48,6 +50,17 @@ def _token_from(response: RawResponse) -> str | None:
         if (morsel := cookie.get(TOKEN_HEADER)) is not None and morsel.value:
             return morsel.value
     return None
+
+
+def _unreadable(response: RawResponse) -> bool:
+    """Return whether a login answer is empty or no JSON object."""
+    if response.status != 200:
+        return False
+    try:
+        envelope(response)
+    except ApiResponseError:
+        return True
+    return False
 
 
 class FusionSolarSession:
@@ -145,14 +158,15 @@ class FusionSolarSession:
             # Never try a refused password again: five wrong ones lock the
             # account for 30 minutes.
             raise self._auth_error
-        await self._spend(Path.LOGIN)
-        response = await send(
-            self._session,
-            "POST",
-            f"{self.host}{Path.LOGIN}",
-            json={"userName": self._username, "systemCode": self._password},
-            request_timeout=self._timeout,
-        )
+        response = await self._send_login()
+        if _unreadable(response):
+            # The service answers a wrong password with an empty body, but a
+            # proxy in between can answer one too (or a page of its own): ask
+            # once more before taking it for a wrong password, which locks the
+            # client (five wrong ones lock the account).
+            _LOGGER.debug("Unreadable login answer; trying once more")
+            await self._sleep(LOGIN_RETRY_DELAY)
+            response = await self._send_login()
         self._raise_for_http(Path.LOGIN, response)
         if not response.body.strip():
             # What the real service answers to a wrong user name or password.
@@ -191,6 +205,16 @@ class FusionSolarSession:
                 )
             )
         raise fail_code_error(Path.LOGIN, code, text, self.budget, self.now())
+
+    async def _send_login(self) -> RawResponse:
+        await self._spend(Path.LOGIN)
+        return await send(
+            self._session,
+            "POST",
+            f"{self.host}{Path.LOGIN}",
+            json={"userName": self._username, "systemCode": self._password},
+            request_timeout=self._timeout,
+        )
 
     def _refuse_login(self, err: ApiAuthenticationError) -> ApiAuthenticationError:
         self._auth_error = err

@@ -37,8 +37,9 @@ from .models import (
 
 _LOGGER = logging.getLogger(__name__)
 
-# SMA's rate limit is a token bucket per client over five minutes and its 429
-# carries no Retry-After: back off from a minute, doubling up to 15 minutes.
+# SMA's rate limit is a token bucket per client over five minutes. Its 429
+# has been seen without Retry-After: then back off from a minute, doubling up
+# to 15 minutes; a Retry-After is honoured as it is.
 RATE_LIMIT_BACKOFF = 60.0
 RATE_LIMIT_BACKOFF_MAX = 900.0
 MAX_REDIRECTS = 3
@@ -76,6 +77,17 @@ class SmaClient:
         self._on_plant_migrated = on_plant_migrated
         self._rate_limited_until = 0.0
         self._rate_limit_hits = 0
+        # The bearer token goes only to SMA's own hosts: a redirect elsewhere
+        # is refused, never followed with the Authorization header.
+        self._api_origins = frozenset(
+            URL(base).origin()
+            for base in (
+                endpoints.auth,
+                endpoints.consent,
+                endpoints.monitoring,
+                endpoints.gridcontrol,
+            )
+        )
 
     # Consent (custom flow) -------------------------------------------------
 
@@ -290,12 +302,14 @@ class SmaClient:
                 location = response.headers.get("Location")
                 if response.status not in (301, 302, 307, 308) or not location:
                     break
-                target = str(URL(url).join(URL(location)))
+                target = str(self._redirect_target(url, location, what))
                 self._note_migration(url, target)
                 url = target
                 response = await self._send(method, url, token, params, json)
             if response.status == 429:
-                raise api_error(response, what=what)
+                raise api_error(
+                    response, what=what, rate_limit_retry_after=response.retry_after
+                )
         except ApiRateLimitedError as err:
             raise self._back_off(err, what) from err
         self._rate_limit_hits = 0
@@ -322,6 +336,22 @@ class SmaClient:
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             allow_redirects=False,
         )
+
+    def _redirect_target(self, url: str, location: str, what: str) -> URL:
+        """Return where a redirect leads, if that is one of SMA's API hosts.
+
+        Raises:
+            ApiResponseError: The redirect leads to another host (or scheme).
+
+        """
+        target = URL(url).join(URL(location))
+        if not target.is_absolute() or target.origin() not in self._api_origins:
+            raise ApiResponseError(
+                f"SMA redirected {what} to another host ({target.host}); "
+                "not followed, so that the access token stays with SMA",
+                reason="sma_redirect_refused",
+            )
+        return target
 
     def _back_off(self, err: ApiRateLimitedError, what: str) -> ApiRateLimitedError:
         self._rate_limit_hits += 1

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..errors import ApiPermissionError, ApiResponseError
+from ..transport import snippet
 from .times import parse_time
 
 
@@ -77,7 +78,7 @@ class ConsentStatus:
         elif isinstance(raw_state, str) and raw_state.strip().lower() in _STATES:
             state = _STATES[raw_state.strip().lower()]
         else:
-            raise ApiResponseError(f"Unknown consent state {raw_state!r}")
+            raise ApiResponseError(f"Unknown consent state {snippet(raw_state)}")
         interval = data.get("interval")
         return cls(
             login_hint=str(data.get("loginHint") or login_hint),

@@ -18,7 +18,7 @@ from ..errors import (
     ApiResponseError,
     SolarCloudApiError,
 )
-from ..transport import RawResponse
+from ..transport import RawResponse, snippet
 
 
 def error_text(response: RawResponse) -> str:
@@ -26,13 +26,13 @@ def error_text(response: RawResponse) -> str:
     try:
         body: Any = response.json()
     except ApiResponseError:
-        return response.text.strip()[:200] or f"HTTP {response.status}"
+        return response.snippet or f"HTTP {response.status}"
     if isinstance(body, dict):
         for key in ("error_description", "message", "error", "title", "detail"):
             if isinstance(value := body.get(key), str) and value:
-                return value
+                return snippet(value)
     if isinstance(body, str) and body:
-        return body
+        return snippet(body)
     return f"HTTP {response.status}"
 
 

@@ -34,6 +34,8 @@ from typing import Any
 from ..errors import ApiResponseError
 
 FEED_IN_LIMIT = "FeedInLimit"
+REFUSED_STATES = frozenset({"rejected", "refused", "failed", "invalid", "error"})
+"""Schedule states (case-folded) in which SMA did not take the schedule."""
 
 
 class LimitUnit(StrEnum):
@@ -72,6 +74,11 @@ class FeedInLimitCommand:
             command["duration"] = int(self.duration.total_seconds())
         return {"commands": [command]}
 
+    @property
+    def end(self) -> datetime | None:
+        """Return when the limit ends; None while it holds until replaced."""
+        return None if self.duration is None else self.start + self.duration
+
 
 @dataclass(frozen=True, kw_only=True)
 class ScheduleResult:
@@ -79,6 +86,11 @@ class ScheduleResult:
 
     schedule_id: str | None
     state: str | None
+
+    @property
+    def accepted(self) -> bool:
+        """Return whether SMA took the schedule (an empty answer is taken)."""
+        return self.state is None or self.state.casefold() not in REFUSED_STATES
 
     @classmethod
     def from_api(cls, data: Any) -> ScheduleResult:

@@ -15,7 +15,7 @@ from ..errors import (
     ApiRateLimitedError,
     ApiResponseError,
 )
-from ..transport import RawResponse, send
+from ..transport import RawResponse, send, snippet
 from .auth import SmartMeAuth
 from .history import HISTORY_MAX_VALUES, HistoryReading, history_count, parse_history
 from .models import Device, DeviceAction, RealtimeRegistration, User, as_float
@@ -30,12 +30,12 @@ def _message(response: RawResponse) -> str:
     try:
         body = response.json()
     except ApiResponseError:
-        return response.text[:200] or f"HTTP {response.status}"
+        return response.snippet or f"HTTP {response.status}"
     if isinstance(body, dict):
         for key, value in body.items():
             if key.lower() in ("message", "error_description", "error"):
-                return str(value)[:200]
-    return response.text[:200]
+                return snippet(str(value))
+    return response.snippet
 
 
 def _utc_text(moment: datetime) -> str:

@@ -11,6 +11,7 @@ from enum import StrEnum
 import re
 
 from ..errors import ApiResponseError
+from ..transport import snippet
 
 _TEXT = re.compile(
     r"^(\d{1,3})-(\d{1,3}):(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\*(\d{1,3}))?$"
@@ -85,10 +86,10 @@ def obis_from_text(text: str) -> str:
         return obis_from_bytes(bytes.fromhex(text))
     match = _TEXT.match(text)
     if match is None:
-        raise ApiResponseError(f"Not an OBIS code: {text!r}")
+        raise ApiResponseError(f"Not an OBIS code: {snippet(text)!r}")
     groups = [int(group) if group is not None else 255 for group in match.groups()]
     if any(group > 255 for group in groups):
-        raise ApiResponseError(f"Not an OBIS code: {text!r}")
+        raise ApiResponseError(f"Not an OBIS code: {snippet(text)!r}")
     return obis_from_bytes(bytes(groups))
 
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from ...transport import snippet
 from ..const import DeviceType
 from ..flow_control import AccountSize
 from ..values import as_datetime_iso, as_dict, as_float, as_int, as_str
@@ -71,7 +72,7 @@ class Plant:
         data = as_dict(data)
         code, name = as_str(data.get("code")), as_str(data.get("name"))
         if code is None or name is None:
-            raise ValueError(f"Not a plant: {data!r}")
+            raise ValueError(f"Not a plant: {snippet(data)}")
         return cls(
             code=code,
             name=name,
@@ -152,7 +153,7 @@ class Device:
         device_id, type_id = as_int(data.get("id")), as_int(data.get("type_id"))
         name, plant_code = as_str(data.get("name")), as_str(data.get("plant_code"))
         if device_id is None or type_id is None or name is None or plant_code is None:
-            raise ValueError(f"Not a device: {data!r}")
+            raise ValueError(f"Not a device: {snippet(data)}")
         return cls(
             id=device_id,
             name=name,
@@ -211,4 +212,4 @@ class PlantsAndDevices:
 def _stored_list(data: Any, key: str) -> list[Any]:
     if isinstance(value := as_dict(data).get(key), list):
         return value
-    raise ValueError(f"No list of {key} in {data!r}")
+    raise ValueError(f"No list of {key} in {snippet(data)}")
