@@ -265,9 +265,18 @@ class Tour:
         await page.get_by_role("menuitem", name=label).click()
         sent = time.monotonic()
         # The picker shows the choice at once; the state follows the cloud's task.
+        pending_seen = False
         try:
             async with asyncio.timeout(CONTROL_TIMEOUT_MS / 1000):
-                followed = await self.check.wait_for_state(entity.entity_id, target)
+                while True:
+                    shown, pending = await self.check.state_and_pending(
+                        entity.entity_id
+                    )
+                    pending_seen |= pending
+                    if shown == target and not pending:
+                        followed = time.monotonic()
+                        break
+                    await asyncio.sleep(1)
         except TimeoutError:
             shown = await self.check.state_of(entity.entity_id)
             raise TourStepError(
@@ -276,18 +285,21 @@ class Tour:
             ) from None
         self.say(
             f"{entity.entity_id} {entity.value!r} -> {target!r}: "
-            f"followed after {followed - sent:.0f} s"
+            f"{'shown as pending, ' if pending_seen else ''}"
+            f"confirmed after {followed - sent:.0f} s"
         )
         # What the page itself holds (the picker showed the choice all along).
         try:
             await page.wait_for_function(
-                "([entity, target]) => document.querySelector('home-assistant')"
-                ".hass.states[entity]?.state === target",
+                "([entity, target]) => {"
+                " const state = document.querySelector('home-assistant')"
+                ".hass.states[entity];"
+                " return state?.state === target && !state.attributes.pending; }",
                 arg=[entity.entity_id, target],
             )
         except Exception as err:
             raise TourStepError(
-                f"the page's state of {entity.entity_id} is not {target!r}"
+                f"the page's state of {entity.entity_id} is not {target!r} (confirmed)"
             ) from err
         await self.shoot(page, "tour-3-battery-mode")
 
