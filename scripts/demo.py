@@ -2,6 +2,7 @@
 
     scripts/demo [--port PORT] [--history-days DAYS] [--screenshot DIR]
     scripts/demo --check [--hass PATH]
+    scripts/demo --browser DIR
 
 Starts the three vendor simulators on free ports (two demos on one machine
 share nothing), a Home Assistant with this integration on a free port (or
@@ -14,6 +15,12 @@ prints the URL and the login. Ctrl-C stops everything it started.
 ``--screenshot DIR`` waits until the SMA history is imported, saves
 screenshots of the Energy dashboard into DIR (with Playwright's Python package
 driving Debian's Chromium, no browser download) and stops.
+
+``--browser DIR`` adds the FusionSolar account through Home Assistant's
+forms in Chromium instead, changes a battery mode and opens the Energy
+dashboard, asserting each step and saving screenshots into DIR (see
+scripts/demo_browser.py); it exits 0 when all passed, 1 when a step failed,
+and 0 with a message that it skipped where Playwright or Chromium is missing.
 
 ``--check`` starts the same demo headless, checks it as a new user would
 find it (entities with states, a control round trip per vendor, diagnostics,
@@ -45,10 +52,15 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from demo_browser import Tour, unavailable as browser_unavailable  # noqa: E402
 from demo_check import Check  # noqa: E402
 
 from tests.simulator.core import RunningSimulator, start_simulator  # noqa: E402
 from tests.simulator.fusionsolar import create_demo as fusionsolar_demo  # noqa: E402
+from tests.simulator.fusionsolar.accounts import (  # noqa: E402
+    DEMO_PASSWORD as FUSIONSOLAR_PASSWORD,
+    DEMO_USER as FUSIONSOLAR_USER,
+)
 from tests.simulator.sma import CUSTOM_CLIENT, SANDBOX_OWNER, demo_simulator as sma_demo  # noqa: E402
 from tests.simulator.smartme import demo_simulator as smartme_demo  # noqa: E402
 
@@ -206,8 +218,8 @@ class Demo:
             raise RuntimeError(f"The flow ended with {result}")
         return result
 
-    async def add_accounts(self) -> dict[str, str]:
-        """Add one account per vendor; return the entry ids."""
+    async def add_accounts(self, *, fusionsolar: bool = True) -> dict[str, str]:
+        """Add one account per vendor (FusionSolar unless told); return the entry ids."""
         sma = self.simulators["sma"].base_url
         entries = {}
         result = await self.flow(
@@ -238,19 +250,20 @@ class Demo:
         )
         entries["smartme"] = result["result"]["entry_id"]
         print("smart-me account added (realtime pushes on)")
-        result = await self.flow(
-            [
-                {"next_step_id": "fusionsolar"},
-                {"next_step_id": "fusionsolar_account"},
-                {
-                    "url": self.simulators["fusionsolar"].base_url,
-                    "username": "ha_northbound",
-                    "password": "Demo@2026",
-                },
-            ]
-        )
-        entries["fusionsolar"] = result["result"]["entry_id"]
-        print("FusionSolar account added")
+        if fusionsolar:
+            result = await self.flow(
+                [
+                    {"next_step_id": "fusionsolar"},
+                    {"next_step_id": "fusionsolar_account"},
+                    {
+                        "url": self.simulators["fusionsolar"].base_url,
+                        "username": FUSIONSOLAR_USER,
+                        "password": FUSIONSOLAR_PASSWORD,
+                    },
+                ]
+            )
+            entries["fusionsolar"] = result["result"]["entry_id"]
+            print("FusionSolar account added")
         for entry_id in entries.values():
             await self.set_history_days(entry_id)
         return entries
@@ -410,7 +423,7 @@ async def run(args: argparse.Namespace) -> int:
     try:
         return await _run(demo, args, started)
     except (RuntimeError, TimeoutError, aiohttp.ClientError) as err:
-        if not args.check:
+        if not (args.check or args.browser):
             raise
         print(f"\ndemo check FAILED: {err!r}", file=sys.stderr)
         print(f"Home Assistant's log: {demo.config}/home-assistant.log")
@@ -430,8 +443,10 @@ async def _run(demo: Demo, args: argparse.Namespace, started: float) -> int:
         await demo.wait_for_hass()
     print(f"Home Assistant answers after {time.monotonic() - started:.0f} s")
     await demo.onboard()
-    entries = await demo.add_accounts()
+    entries = await demo.add_accounts(fusionsolar=not args.browser)
     await demo.set_energy_dashboard()
+    if args.browser:
+        return await _tour(demo, entries, Path(args.browser), started)
     if args.check:
         async with asyncio.timeout(1200):
             problems = await Check(demo, entries).run()
@@ -456,6 +471,26 @@ async def _run(demo: Demo, args: argparse.Namespace, started: float) -> int:
     return 0
 
 
+async def _tour(
+    demo: Demo, entries: dict[str, str], directory: Path, started: float
+) -> int:
+    """Run the browser tour; report its steps' durations and what failed."""
+    tour = Tour(demo, entries, directory)
+    async with asyncio.timeout(2400):
+        problems = await tour.run()
+    took = time.monotonic() - started
+    tour.report()
+    if problems:
+        print(f"\nbrowser tour FAILED after {took:.0f} s:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(f"Home Assistant's log: {demo.config}/home-assistant.log")
+        return 1
+    print(f"\nbrowser tour passed in {took:.0f} s")
+    demo.passed = True
+    return 0
+
+
 def main() -> None:
     """Parse the arguments and run."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -463,7 +498,7 @@ def main() -> None:
     parser.add_argument(
         "--history-days",
         type=int,
-        help="history to import per account (default 14, with --check 1)",
+        help="history to import per account (default 14, --check 1, --browser 2)",
     )
     parser.add_argument("--screenshot", help="save Energy dashboard screenshots here")
     parser.add_argument(
@@ -472,16 +507,25 @@ def main() -> None:
         help="check the demo headless, stop, exit 0 (passed) or 1",
     )
     parser.add_argument(
+        "--browser",
+        metavar="DIR",
+        help="add FusionSolar in a real browser, tour the demo, screenshots into DIR",
+    )
+    parser.add_argument(
         "--hass",
         default=str(Path(sys.executable).parent / "hass"),
         help="the hass program to run (default: this Python's)",
     )
     args = parser.parse_args()
     if args.history_days is None:
-        args.history_days = 1 if args.check else 14
+        args.history_days = 1 if args.check else 2 if args.browser else 14
+    if args.browser and (why := browser_unavailable()):
+        print(f"browser tour SKIPPED: {why}")
+        sys.exit(0)
     os.chdir(ROOT)
-    if args.screenshot:
-        Path(args.screenshot).mkdir(parents=True, exist_ok=True)
+    for directory in (args.screenshot, args.browser):
+        if directory:
+            Path(directory).mkdir(parents=True, exist_ok=True)
     code = 130
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         code = asyncio.run(run(args))
