@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from homeassistant.const import ATTR_DOMAIN, ATTR_ENTITY_ID, ATTR_NAME
+from homeassistant.const import (
+    ATTR_DOMAIN,
+    ATTR_ENTITY_ID,
+    ATTR_NAME,
+    EVENT_LOGBOOK_ENTRY,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
@@ -36,9 +41,6 @@ ATTR_PENDING = "pending"
 ATTR_REQUESTED_AT = "requested_at"
 CONTROL_FAILED = "control_failed"
 """The repair issue raised when a change did not apply (one per control)."""
-
-EVENT_LOGBOOK_ENTRY = "logbook_entry"
-"""Fired to write a logbook entry (what ``logbook.async_log_entry`` fires)."""
 
 
 @dataclass(frozen=True, kw_only=True)

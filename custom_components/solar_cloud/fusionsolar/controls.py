@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
-import logging
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, ServiceResponse, callback
@@ -46,15 +45,13 @@ from ..api.fusionsolar.models import (
     TaskInfo,
 )
 from ..api.fusionsolar.values import as_datetime_iso, as_dict
-from ..const import DOMAIN
+from ..const import DOMAIN, LOGGER
 from ..controls import PendingChange, PendingControls
 from ..error_mapping import translate_action_errors
 from ..runtime import SolarCloudConfigEntry
 from .connection import FusionSolarAccountState
 from .const import VENDOR
 from .coordinator import FusionSolarControlStateCoordinator
-
-_LOGGER = logging.getLogger(__name__)
 
 TASK_POLL_DELAYS: tuple[float, ...] = (5, 10, 15, 30, 60, 60, 60, 60, 60, 60, 60, 60)
 """Seconds between asking about a running task: nine minutes in all."""
@@ -285,7 +282,7 @@ class FusionSolarControlTasks:
             try:
                 task = self._stored_task(stored)
             except (KeyError, TypeError, ValueError) as err:
-                _LOGGER.debug("Ignoring a stored control task %s: %s", key, err)
+                LOGGER.debug("Ignoring a stored control task %s: %s", key, err)
                 self._account.control_tasks.pop(key, None)
                 continue
             if (task.kind, task.plant) in self._tasks:
@@ -466,9 +463,9 @@ class FusionSolarControlTasks:
         task.cancel = None
         try:
             await self._async_ask(task)
-        except Exception:
+        except Exception:  # noqa: BLE001 - logged with its traceback below
             # Never hold the plant's lock for ever on an unforeseen answer.
-            _LOGGER.exception("Following task %s failed", task.task_id)
+            LOGGER.exception("Following task %s failed", task.task_id)
             await self._async_unconfirmed(task)
 
     async def _async_ask(self, task: _Task) -> None:
@@ -476,7 +473,7 @@ class FusionSolarControlTasks:
             info = await task.follow(task.task_id)
         except SolarCloudApiError as err:
             if task.errors >= len(TASK_RETRY_DELAYS):
-                _LOGGER.warning(
+                LOGGER.warning(
                     "Task %s at plant %s: its state cannot be read (%s)",
                     task.task_id,
                     task.plant,
@@ -493,7 +490,7 @@ class FusionSolarControlTasks:
                     return
                 delay = max(delay, err.retry_after)
             task.errors += 1
-            _LOGGER.debug(
+            LOGGER.debug(
                 "Task %s at plant %s: asking again in %ss (%s)",
                 task.task_id,
                 task.plant,

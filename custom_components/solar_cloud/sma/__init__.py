@@ -15,7 +15,6 @@ from .connection import (
     endpoints_of,
 )
 from .coordinator import (
-    DEVICE_SETS,
     SmaDeviceCoordinator,
     SmaInventoryCoordinator,
     SmaPlantCoordinator,
@@ -41,7 +40,7 @@ async def _async_setup_entry(
         key: SmaPlantCoordinators(
             energy=SmaPlantCoordinator(hass, entry, client, plant),
             devices=SmaDeviceCoordinator(hass, entry, client, plant)
-            if any(device.sets & DEVICE_SETS for device in plant.devices)
+            if plant.shown_devices
             else None,
         )
         for key, plant in inventory.data.plants.items()
