@@ -302,7 +302,6 @@ class FakeData(SolarCloudData):
     """Runtime data of a fake account."""
 
     vendor: ClassVar[Vendor] = FAKE_VENDOR
-    redact_keys: ClassVar[frozenset[str]] = frozenset({"plant_secret"})
     client: FakeClient
     power: FakeCoordinator
     unloaded: bool = False
@@ -430,4 +429,5 @@ FAKE_INTEGRATION = VendorIntegration(
     async_setup_entry=_async_setup_entry,
     async_remove_entry=_async_remove_entry,
     actions=(SET_FEED_IN_LIMIT.handled_by(_async_set_feed_in_limit),),
+    redact_keys=frozenset({"plant_secret"}),
 )

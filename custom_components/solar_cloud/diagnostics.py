@@ -4,39 +4,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant import const as ha
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import (
-    CONF_ACCESS_TOKEN,
-    CONF_API_KEY,
-    CONF_CLIENT_ID,
-    CONF_CLIENT_SECRET,
-    CONF_EMAIL,
-    CONF_LATITUDE,
-    CONF_LONGITUDE,
-    CONF_PASSWORD,
-    CONF_TOKEN,
-    CONF_USERNAME,
-    CONF_WEBHOOK_ID,
-)
 from homeassistant.core import HomeAssistant
 
-from .runtime import SolarCloudConfigEntry, SolarCloudData
+from .const import CONF_VENDOR
+from .runtime import SolarCloudConfigEntry
+from .vendors import VENDORS
 
 # Keys redacted wherever they appear, in any vendor's data. Vendors add their
-# own spellings through SolarCloudData.redact_keys.
+# own spellings through VendorIntegration.redact_keys.
 TO_REDACT = frozenset(
     {
-        CONF_ACCESS_TOKEN,
-        CONF_API_KEY,
-        CONF_CLIENT_ID,
-        CONF_CLIENT_SECRET,
-        CONF_EMAIL,
-        CONF_LATITUDE,
-        CONF_LONGITUDE,
-        CONF_PASSWORD,
-        CONF_TOKEN,
-        CONF_USERNAME,
-        CONF_WEBHOOK_ID,
+        ha.CONF_ACCESS_TOKEN,
+        ha.CONF_API_KEY,
+        ha.CONF_CLIENT_ID,
+        ha.CONF_CLIENT_SECRET,
+        ha.CONF_EMAIL,
+        ha.CONF_LATITUDE,
+        ha.CONF_LONGITUDE,
+        ha.CONF_PASSWORD,
+        ha.CONF_TOKEN,
+        ha.CONF_USERNAME,
+        ha.CONF_WEBHOOK_ID,
         "refresh_token",
         "login_hint",
         "serial",
@@ -56,17 +46,15 @@ async def async_get_config_entry_diagnostics(
     its diagnostics say so, with the entry, which is when users need them.
     """
     if (runtime_data := getattr(entry, "runtime_data", None)) is None:
-        # Every vendor's own keys too: the entry's data holds them all the same.
-        redact = TO_REDACT.union(
-            *(data.redact_keys for data in SolarCloudData.__subclasses__())
-        )
+        # Every vendor's own keys: the entry's vendor may be unreadable too.
+        redact = TO_REDACT.union(*(vendor.redact_keys for vendor in VENDORS.values()))
         return {
             "entry": async_redact_data(entry.as_dict(), redact),
             "state": entry.state.value,
             "reason": entry.reason,
             "vendor": None,
         }
-    redact = TO_REDACT | runtime_data.redact_keys
+    redact = TO_REDACT | VENDORS[entry.data[CONF_VENDOR]].redact_keys
     return {
         "entry": async_redact_data(entry.as_dict(), redact),
         "vendor": async_redact_data(runtime_data.diagnostics(), redact),

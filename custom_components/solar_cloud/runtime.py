@@ -37,8 +37,6 @@ class SolarCloudData:
     """Runtime data of one config entry (one vendor account)."""
 
     vendor: ClassVar[Vendor]
-    redact_keys: ClassVar[frozenset[str]] = frozenset()
-    """Keys the vendor's diagnostics must redact on top of the common ones."""
 
     coordinators: Sequence[SolarCloudCoordinator[Any]] = field(default_factory=list)
     platforms: Mapping[Platform, PlatformSetup] = field(default_factory=dict)
@@ -132,3 +130,8 @@ class VendorIntegration:
 
     actions: Sequence[Action[Any, Any]] = ()
     """The actions the vendor carries out (``actions.py``, ``services.py``)."""
+
+    redact_keys: frozenset[str] = frozenset()
+    """Keys diagnostics redact on top of the common ones: the vendor's own
+    spellings of secrets and personal data, in its entry data and its
+    runtime data."""

@@ -24,7 +24,7 @@ from .connection import (
     oauth_endpoints,
     password_client,
 )
-from .const import CONF_CONTROLS, CONF_PLANTS
+from .const import CONF_CONTROLS, CONF_PLANTS, REDACT_KEYS
 from .controls import FusionSolarControlTasks
 from .coordinator import (
     FusionSolarAlarmCoordinator,
@@ -157,4 +157,5 @@ INTEGRATION = VendorIntegration(
     async_remove_entry=async_forget_account,
     options_flow=FusionSolarOptionsFlow,
     actions=ACTIONS,
+    redact_keys=REDACT_KEYS,
 )

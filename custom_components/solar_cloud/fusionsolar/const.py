@@ -10,6 +10,8 @@ from ..const import Vendor
 
 VENDOR: Final = Vendor.FUSIONSOLAR
 MANUFACTURER: Final = "Huawei"
+REDACT_KEYS: Final = frozenset({"address", "name", "serial"})
+"""Keys diagnostics redact on top of the common ones."""
 
 CONF_OAUTH_SERVER: Final = "oauth_server"
 """The OAuth Connect server of an OAuth entry (tests and sandboxes change it)."""

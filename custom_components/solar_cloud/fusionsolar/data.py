@@ -36,7 +36,6 @@ class FusionSolarData(SolarCloudData):
     """What a loaded FusionSolar account holds."""
 
     vendor: ClassVar[Vendor] = VENDOR
-    redact_keys: ClassVar[frozenset[str]] = frozenset({"address", "name", "serial"})
 
     hass: HomeAssistant
     entry: SolarCloudConfigEntry

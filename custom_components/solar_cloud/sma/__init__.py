@@ -14,6 +14,7 @@ from .connection import (
     create_client,
     endpoints_of,
 )
+from .const import REDACT_KEYS
 from .coordinator import (
     SmaDeviceCoordinator,
     SmaInventoryCoordinator,
@@ -88,4 +89,5 @@ INTEGRATION = VendorIntegration(
     async_remove_entry=async_end_code_flow_session,
     options_flow=SmaOptionsFlow,
     actions=ACTIONS,
+    redact_keys=REDACT_KEYS,
 )

@@ -37,9 +37,6 @@ class SmaData(SolarCloudData):
     """What a loaded SMA account holds."""
 
     vendor: ClassVar[Vendor] = Vendor.SMA
-    redact_keys: ClassVar[frozenset[str]] = frozenset(
-        {"loginHint", "serial", "street", "streetNo", "zipCode", "city", "owner"}
-    )
 
     hass: HomeAssistant
     entry: SolarCloudConfigEntry

@@ -23,6 +23,7 @@ from .const import (
     CONF_SCAN_INTERVAL,
     DEFAULT_SCAN_INTERVAL,
     ISSUE_BASIC_AUTH,
+    REDACT_KEYS,
     SmartMeAuthType,
 )
 from .coordinator import SmartMeAccountCoordinator
@@ -82,4 +83,5 @@ INTEGRATION = VendorIntegration(
     async_setup_entry=_async_setup_entry,
     async_remove_entry=async_remove_push_data,
     options_flow=SmartMeOptionsFlow,
+    redact_keys=REDACT_KEYS,
 )

@@ -15,6 +15,18 @@ CONF_CLOUDHOOK_URL: Final = "cloudhook_url"
 CONF_REALTIME_URL: Final = "realtime_url"
 """The URL registered at smart-me, to unregister it later."""
 
+REDACT_KEYS: Final = frozenset(
+    {
+        CONF_WEBHOOK_PASSWORD,
+        CONF_WEBHOOK_USERNAME,
+        CONF_CLOUDHOOK_URL,
+        CONF_REALTIME_URL,
+        CONF_AUTH_IMPLEMENTATION,
+        "url",  # the webhook URL holds the webhook id
+    }
+)
+"""Keys diagnostics redact on top of the common ones."""
+
 
 class SmartMeAuthType(StrEnum):
     """How an entry signs in (stored in entries: never rename)."""

@@ -5,18 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from homeassistant.const import CONF_URL
-
 from ..api.smartme import SmartMeClient
 from ..const import Vendor
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
-from .const import (
-    CONF_AUTH_IMPLEMENTATION,
-    CONF_CLOUDHOOK_URL,
-    CONF_REALTIME_URL,
-    CONF_WEBHOOK_PASSWORD,
-    CONF_WEBHOOK_USERNAME,
-)
 from .coordinator import SmartMeAccountCoordinator
 
 if TYPE_CHECKING:
@@ -30,16 +21,6 @@ class SmartMeData(SolarCloudData):
     """Runtime data of a smart-me account."""
 
     vendor: ClassVar[Vendor] = Vendor.SMARTME
-    redact_keys: ClassVar[frozenset[str]] = frozenset(
-        {
-            CONF_WEBHOOK_PASSWORD,
-            CONF_WEBHOOK_USERNAME,
-            CONF_CLOUDHOOK_URL,
-            CONF_REALTIME_URL,
-            CONF_AUTH_IMPLEMENTATION,
-            CONF_URL,  # the webhook URL holds the webhook id
-        }
-    )
 
     client: SmartMeClient
     account: SmartMeAccountCoordinator
