@@ -31,6 +31,7 @@ from custom_components.solar_cloud.api.fusionsolar.models import (
     InverterKpi,
     MeterKpi,
     PowerControlSettings,
+    TaskType,
     TimeWindow,
 )
 from custom_components.solar_cloud.api.fusionsolar.polling import async_load_inventory
@@ -178,14 +179,14 @@ async def test_battery_mode_task_runs_then_succeeds(
             or _fail(),
         ),
     )
-    delivery = await client.async_deliver_battery_mode(HOME, tou)
+    delivery = await client.async_deliver_task(HOME, tou)
     assert delivery.status is TaskStatus.RUNNING
     assert len(delivery.task_id) == 16
-    info = await client.async_get_battery_mode_task(delivery.task_id, HOME)
+    info = await client.async_get_task(TaskType.BATTERY_MODE, delivery.task_id, HOME)
     assert info.status is TaskStatus.RUNNING
     assert info.ended is None
     freezer.tick(sim.task_delay)
-    info = await client.async_get_battery_mode_task(delivery.task_id, HOME)
+    info = await client.async_get_task(TaskType.BATTERY_MODE, delivery.task_id, HOME)
     assert info.status is TaskStatus.SUCCESS
     assert BatteryModeSettings.from_api(info.result) == tou
     mode = await client.async_get_battery_mode(HOME)
@@ -201,9 +202,9 @@ async def test_second_task_while_one_runs_is_refused(
         limitation=LimitationMode.TOTAL,
         max_feed_in=2.5,
     )
-    first = await client.async_deliver_power_control(HOME, settings)
+    first = await client.async_deliver_task(HOME, settings)
     assert first.status is TaskStatus.RUNNING
-    second = await client.async_deliver_power_control(HOME, settings)
+    second = await client.async_deliver_task(HOME, settings)
     assert second.status is TaskStatus.FAIL
     assert second.message == "BUSY"
 
@@ -215,10 +216,12 @@ async def test_task_failure(
     """A task the plant refuses ends FAIL with the reason."""
     sim.task_delay = timedelta()
     sim.fail_next_task(HOME, message)
-    delivery = await client.async_deliver_battery_configuration(
+    delivery = await client.async_deliver_task(
         HOME, BatteryConfiguration(end_of_charge_soc=95)
     )
-    info = await client.async_get_battery_configuration_task(delivery.task_id, HOME)
+    info = await client.async_get_task(
+        TaskType.BATTERY_PARAMETERS, delivery.task_id, HOME
+    )
     assert (info.status, info.message) == (TaskStatus.FAIL, message)
 
 
@@ -232,17 +235,17 @@ async def test_feed_in_limit_task(
         limitation=LimitationMode.SINGLE_PHASE,
         max_feed_in=1.5,
     )
-    delivery = await client.async_deliver_power_control(HOME, settings)
+    delivery = await client.async_deliver_task(HOME, settings)
     body = sim.log.of("power_control_task")[0].body
     assert b'"controlMode": "6"' in body
-    info = await client.async_get_power_control_task(delivery.task_id, HOME)
+    info = await client.async_get_task(TaskType.FEED_IN, delivery.task_id, HOME)
     assert PowerControlSettings.from_task_api(info.result) == settings
     assert await client.async_get_power_control(HOME) == settings
 
 
 async def test_invalid_task_is_refused_at_delivery(client: FusionSolarClient) -> None:
     """A plant without a battery refuses battery tasks (failCode 2, per plant)."""
-    delivery = await client.async_deliver_battery_configuration(
+    delivery = await client.async_deliver_task(
         PUER.replace("BA", "XX"), BatteryConfiguration(end_of_charge_soc=95)
     )
     assert delivery.status is TaskStatus.FAIL
@@ -258,16 +261,16 @@ async def test_task_answers_without_what_is_needed(
         times=1,
     )
     with pytest.raises(ApiResponseError):
-        await client.async_deliver_battery_configuration(
+        await client.async_deliver_task(
             HOME, BatteryConfiguration(end_of_charge_soc=95)
         )
     with pytest.raises(ApiResponseError):
-        await client.async_get_battery_configuration_task("nope", HOME)
+        await client.async_get_task(TaskType.BATTERY_PARAMETERS, "nope", HOME)
     sim.faults.add(
         "battery_config_task",
         body=b'{"success": true, "failCode": 0, "data": {"taskId": "1234567890123456", "result": []}}',
     )
-    delivery = await client.async_deliver_battery_configuration(
+    delivery = await client.async_deliver_task(
         HOME, BatteryConfiguration(end_of_charge_soc=95)
     )
     assert delivery.status is TaskStatus.RUNNING
@@ -276,7 +279,7 @@ async def test_task_answers_without_what_is_needed(
         body=b'{"success": true, "failCode": 0, "data": {"dispatchResult": [{"plantCode": "NE=35436844", "status": "?"}]}}',
     )
     with pytest.raises(ApiResponseError):
-        await client.async_get_battery_configuration_task(delivery.task_id, HOME)
+        await client.async_get_task(TaskType.BATTERY_PARAMETERS, delivery.task_id, HOME)
 
 
 @pytest.mark.freeze_time(NOON)

@@ -425,6 +425,6 @@ async def test_oauth_without_control_scope(
         session, cloud.base_url, token_source=StaticTokenSource(_bearer(sim))
     )
     with pytest.raises(ApiPermissionError):
-        await client.async_deliver_power_control(
+        await client.async_deliver_task(
             HOME, PowerControlSettings(mode=PowerControlMode.NO_LIMIT)
         )

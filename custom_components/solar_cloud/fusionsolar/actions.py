@@ -359,7 +359,7 @@ async def _async_set_feed_in_limit(
             ),
             max_feed_in=request.power_limit,
         )
-    return await data.tasks.async_set_power_control(plant, settings, wait=request.wait)
+    return await data.tasks.async_apply(plant, settings, wait=request.wait)
 
 
 async def _async_set_battery_mode(
@@ -387,7 +387,7 @@ async def _async_set_battery_mode(
             for window in request.windows
         ),
     )
-    return await data.tasks.async_set_battery_mode(plant, settings, wait=request.wait)
+    return await data.tasks.async_apply(plant, settings, wait=request.wait)
 
 
 async def _async_set_battery_parameters(
@@ -412,9 +412,7 @@ async def _async_set_battery_parameters(
         max_charge_power=request.max_charge_power,
         max_discharge_power=request.max_discharge_power,
     )
-    return await data.tasks.async_set_battery_parameters(
-        plant, configuration, wait=request.wait
-    )
+    return await data.tasks.async_apply(plant, configuration, wait=request.wait)
 
 
 async def _async_force_battery(

@@ -43,6 +43,7 @@ from ..api.fusionsolar.models import (
     PowerControlSettings,
     TaskDelivery,
     TaskInfo,
+    TaskType,
 )
 from ..api.fusionsolar.values import as_datetime_iso, as_dict
 from ..const import DOMAIN, LOGGER
@@ -68,14 +69,6 @@ _FAILURES = {
 }
 
 
-class FusionSolarTaskKind(StrEnum):
-    """The kinds of task, each run once at a time per plant."""
-
-    BATTERY_MODE = "battery_mode"
-    BATTERY_PARAMETERS = "battery_parameters"
-    FEED_IN = "feed_in"
-
-
 class ControlState(StrEnum):
     """Where a change stands, as the actions answer it (documented names)."""
 
@@ -83,9 +76,9 @@ class ControlState(StrEnum):
     CONFIRMED = "confirmed"
 
 
-_SHOWN_BY: dict[FusionSolarTaskKind, tuple[str, str]] = {
-    FusionSolarTaskKind.BATTERY_MODE: ("select", "battery_working_mode"),
-    FusionSolarTaskKind.FEED_IN: ("select", "feed_in_control"),
+_SHOWN_BY: dict[TaskType, tuple[str, str]] = {
+    TaskType.BATTERY_MODE: ("select", "battery_working_mode"),
+    TaskType.FEED_IN: ("select", "feed_in_control"),
 }
 """The entity (platform, key) whose logbook tells of a failed task of the kind."""
 
@@ -101,7 +94,7 @@ def _failure(reason: str | None, plant: str) -> HomeAssistantError:
     )
 
 
-def pending_key(kind: FusionSolarTaskKind, plant: str) -> str:
+def pending_key(kind: TaskType, plant: str) -> str:
     """Return the key of a plant's pending change of this kind."""
     return f"{plant}_{kind}"
 
@@ -110,7 +103,7 @@ def pending_key(kind: FusionSolarTaskKind, plant: str) -> str:
 class _Task:
     """A delivered task being followed."""
 
-    kind: FusionSolarTaskKind
+    kind: TaskType
     plant: str
     task_id: str
     requested: str
@@ -175,7 +168,7 @@ class FusionSolarControlTasks:
         self._state = state
         self._account = account
         self._plant_name = plant_name
-        self._tasks: dict[tuple[FusionSolarTaskKind, str], _Task] = {}
+        self._tasks: dict[tuple[TaskType, str], _Task] = {}
         self.pending: PendingControls[_Settings] = PendingControls(
             hass, entry, state.async_update_listeners
         )
@@ -185,63 +178,28 @@ class FusionSolarControlTasks:
         entry.async_on_unload(self._async_stop)
 
     def pending_settings[SettingsT: _Settings](
-        self, kind: FusionSolarTaskKind, plant: str, settings_type: type[SettingsT]
+        self, plant: str, settings_type: type[SettingsT]
     ) -> PendingChange[SettingsT] | None:
-        """Return the change of this kind pending at the plant, if any."""
-        change = self.pending.get(pending_key(kind, plant))
+        """Return the change of these settings pending at the plant, if any."""
+        change = self.pending.get(pending_key(settings_type.task_type, plant))
         if change is None or not isinstance(change.value, settings_type):
             return None
         return change  # type: ignore[return-value]
 
-    async def async_set_battery_mode(
-        self, plant: str, settings: BatteryModeSettings, *, wait: bool = False
+    async def async_apply(
+        self, plant: str, settings: _Settings, *, wait: bool = False
     ) -> ServiceResponse:
-        """Set the battery working mode; return once delivered (or done)."""
-        return await self._run(
-            FusionSolarTaskKind.BATTERY_MODE,
-            plant,
-            settings=settings,
-            deliver=lambda: self._client.async_deliver_battery_mode(plant, settings),
-            wait=wait,
-        )
+        """Apply a battery mode, battery parameters or a feed-in limit at a plant.
 
-    async def async_set_power_control(
-        self, plant: str, settings: PowerControlSettings, *, wait: bool = False
-    ) -> ServiceResponse:
-        """Limit the feed-in (or lift the limit); return once delivered (or done)."""
-        return await self._run(
-            FusionSolarTaskKind.FEED_IN,
-            plant,
-            settings=settings,
-            deliver=lambda: self._client.async_deliver_power_control(plant, settings),
-            wait=wait,
-        )
-
-    async def async_set_battery_parameters(
-        self, plant: str, configuration: BatteryConfiguration, *, wait: bool = False
-    ) -> ServiceResponse:
-        """Set battery parameters; return once delivered (or done)."""
-        return await self._run(
-            FusionSolarTaskKind.BATTERY_PARAMETERS,
-            plant,
-            settings=configuration,
-            deliver=lambda: self._client.async_deliver_battery_configuration(
-                plant, configuration
-            ),
-            wait=wait,
-        )
+        Returns once the task is delivered, or done if ``wait``.
+        """
+        return await self._run(plant, settings=settings, wait=wait)
 
     def _follower(
-        self, kind: FusionSolarTaskKind, plant: str
+        self, kind: TaskType, plant: str
     ) -> Callable[[str], Awaitable[TaskInfo]]:
         """Return how a task of this kind is asked about."""
-        if kind is FusionSolarTaskKind.BATTERY_MODE:
-            return lambda task: self._client.async_get_battery_mode_task(task, plant)
-        if kind is FusionSolarTaskKind.FEED_IN:
-            return lambda task: self._client.async_get_power_control_task(task, plant)
-        return lambda task: self._client.async_get_battery_configuration_task(
-            task, plant
-        )
+        return partial(self._client.async_get_task, kind, plant_code=plant)
 
     @callback
     def _async_confirm(self, task: _Task, info: TaskInfo) -> None:
@@ -297,13 +255,13 @@ class FusionSolarControlTasks:
             self._schedule(task, TASK_POLL_DELAYS[0] if TASK_POLL_DELAYS else 0)
 
     def _stored_task(self, stored: dict[str, Any]) -> _Task:
-        kind = FusionSolarTaskKind(stored["kind"])
+        kind = TaskType(stored["kind"])
         plant = str(stored["plant"])
         values = as_dict(stored.get("settings"))
         settings: _Settings
-        if kind is FusionSolarTaskKind.BATTERY_MODE:
+        if kind is TaskType.BATTERY_MODE:
             settings = BatteryModeSettings(mode=BatteryMode(values["mode"]))
-        elif kind is FusionSolarTaskKind.FEED_IN:
+        elif kind is TaskType.FEED_IN:
             limitation = values.get("limitation")
             settings = PowerControlSettings(
                 mode=PowerControlMode(values["mode"]),
@@ -395,14 +353,9 @@ class FusionSolarControlTasks:
         }
 
     async def _run(
-        self,
-        kind: FusionSolarTaskKind,
-        plant: str,
-        *,
-        settings: _Settings,
-        deliver: Callable[[], Awaitable[TaskDelivery]],
-        wait: bool,
+        self, plant: str, *, settings: _Settings, wait: bool
     ) -> ServiceResponse:
+        kind = settings.task_type
         if (kind, plant) in self._tasks:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
@@ -421,7 +374,9 @@ class FusionSolarControlTasks:
             done=self._hass.loop.create_future(),
         )
         try:
-            delivery = await self._async_deliver(plant, deliver)
+            delivery = await self._async_deliver(
+                plant, partial(self._client.async_deliver_task, plant, settings)
+            )
         except BaseException:
             self._tasks.pop((kind, plant), None)
             raise
@@ -528,7 +483,7 @@ class FusionSolarControlTasks:
     async def _async_failed(self, task: _Task, error: HomeAssistantError) -> None:
         """Show what the plant really runs, not what was asked for."""
         self._async_forget(task)
-        if task.kind is not FusionSolarTaskKind.BATTERY_PARAMETERS:
+        if task.kind is not TaskType.BATTERY_PARAMETERS:
             await self._state.async_refresh_plant(task.plant)
         entity_id = None
         if (shown_by := _SHOWN_BY.get(task.kind)) is not None:

@@ -29,7 +29,6 @@ from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .const import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC, STALE_AFTER
-from .controls import FusionSolarTaskKind
 from .coordinator import (
     FusionSolarControlStateCoordinator,
     FusionSolarRealTimeCoordinator,
@@ -119,9 +118,7 @@ class FusionSolarFeedInLimitNumber(
         return self.coordinator.data.power_controls.get(self.device_key)
 
     def _pending(self) -> PendingChange[PowerControlSettings] | None:
-        return self._data.tasks.pending_settings(
-            FusionSolarTaskKind.FEED_IN, self.device_key, PowerControlSettings
-        )
+        return self._data.tasks.pending_settings(self.device_key, PowerControlSettings)
 
     @property
     @override
@@ -148,7 +145,7 @@ class FusionSolarFeedInLimitNumber(
     async def async_set_native_value(self, value: float) -> None:
         reading = self._reading()
         limitation = None if reading is None else reading.value.limitation
-        await self._data.tasks.async_set_power_control(
+        await self._data.tasks.async_apply(
             self.device_key,
             PowerControlSettings(
                 mode=PowerControlMode.LIMITED_KW,
@@ -196,9 +193,7 @@ class FusionSolarBatteryParameterNumber(
 
     def _pending(self) -> PendingChange[BatteryConfiguration] | None:
         pending = self._data.tasks.pending_settings(
-            FusionSolarTaskKind.BATTERY_PARAMETERS,
-            self.device_key,
-            BatteryConfiguration,
+            self.device_key, BatteryConfiguration
         )
         if (
             pending is None
@@ -252,7 +247,7 @@ class FusionSolarBatteryParameterNumber(
 
     @override
     async def async_set_native_value(self, value: float) -> None:
-        await self._data.tasks.async_set_battery_parameters(
+        await self._data.tasks.async_apply(
             self.device_key,
             BatteryConfiguration(**{self.entity_description.field: value}),
         )

@@ -27,7 +27,6 @@ from ..const import DOMAIN
 from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
-from .controls import FusionSolarTaskKind
 from .coordinator import FusionSolarControlStateCoordinator, FusionSolarControlStateData
 from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarEntity
@@ -82,7 +81,7 @@ async def _set_battery_mode(
         if known is None:
             raise _unknown("fusionsolar_tou_windows_unknown")
         settings = known
-    return await data.tasks.async_set_battery_mode(plant, settings)
+    return await data.tasks.async_apply(plant, settings)
 
 
 async def _set_feed_in_control(
@@ -96,7 +95,7 @@ async def _set_feed_in_control(
         settings = known
     else:
         raise _read_only("fusionsolar_feed_in_mode_read_only", FEED_IN_OPTIONS[mode])
-    return await data.tasks.async_set_power_control(plant, settings)
+    return await data.tasks.async_apply(plant, settings)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,7 +108,6 @@ class FusionSolarControlSelectDescription[ModeT: StrEnum](SelectEntityDescriptio
     """The modes the control shows, and their option keys."""
     settable: frozenset[ModeT]
     """The modes a user can choose (the select's options)."""
-    kind: FusionSolarTaskKind
     settings_type: type[_Settings]
     reading_fn: Callable[[FusionSolarControlStateData, str], Reading[_Settings] | None]
     select_fn: Callable[[FusionSolarData, str, ModeT], Awaitable[ServiceResponse]]
@@ -120,7 +118,6 @@ def _control[ModeT: StrEnum](
     *,
     option_keys: Mapping[ModeT, str],
     settable: frozenset[ModeT],
-    kind: FusionSolarTaskKind,
     settings_type: type[_Settings],
     device_types: frozenset[int],
     reading_fn: Callable[[FusionSolarControlStateData, str], Reading[_Settings] | None],
@@ -133,7 +130,6 @@ def _control[ModeT: StrEnum](
         options=[key for mode, key in option_keys.items() if mode in settable],
         option_keys=option_keys,
         settable=settable,
-        kind=kind,
         settings_type=settings_type,
         device_types=device_types,
         reading_fn=reading_fn,
@@ -146,7 +142,6 @@ SELECTS: tuple[FusionSolarControlSelectDescription[Any], ...] = (
         "battery_working_mode",
         option_keys=BATTERY_MODE_OPTIONS,
         settable=SETTABLE_BATTERY_MODES,
-        kind=FusionSolarTaskKind.BATTERY_MODE,
         settings_type=BatteryModeSettings,
         device_types=BATTERY_TYPES,
         reading_fn=lambda state, plant: state.battery_modes.get(plant),
@@ -156,7 +151,6 @@ SELECTS: tuple[FusionSolarControlSelectDescription[Any], ...] = (
         "feed_in_control",
         option_keys=FEED_IN_OPTIONS,
         settable=SETTABLE_FEED_IN_MODES,
-        kind=FusionSolarTaskKind.FEED_IN,
         settings_type=PowerControlSettings,
         device_types=INVERTER_TYPES,
         reading_fn=lambda state, plant: state.power_controls.get(plant),
@@ -199,7 +193,7 @@ class FusionSolarControlSelect(
     def _pending(self) -> PendingChange[_Settings] | None:
         description = self.entity_description
         return self._data.tasks.pending_settings(
-            description.kind, self.device_key, description.settings_type
+            self.device_key, description.settings_type
         )
 
     def _mode(self) -> Any:

@@ -40,6 +40,7 @@ from .models import (
     PowerControlSettings,
     TaskDelivery,
     TaskInfo,
+    TaskType,
     device_kpi_from_api,
 )
 from .session import FusionSolarSession
@@ -49,6 +50,19 @@ from .values import as_dict, as_int, as_list, read_items
 __all__ = ["ControlNotSupportedError", "FusionSolarClient", "interface_name"]
 
 _LOGGER = logging.getLogger(__name__)
+
+type ControlSettings = BatteryModeSettings | PowerControlSettings | BatteryConfiguration
+"""Settings a control task applies at a plant."""
+
+_TASK_PATHS: Mapping[TaskType, tuple[Path, Path]] = {
+    TaskType.BATTERY_MODE: (Path.BATTERY_MODE_TASK, Path.BATTERY_MODE_TASK_INFO),
+    TaskType.BATTERY_PARAMETERS: (
+        Path.BATTERY_CONFIG_TASK,
+        Path.BATTERY_CONFIG_TASK_INFO,
+    ),
+    TaskType.FEED_IN: (Path.POWER_CONTROL_TASK, Path.POWER_CONTROL_TASK_INFO),
+}
+"""Where each kind of task is delivered, and where it is asked about."""
 
 
 class FusionSolarClient(FusionSolarSession):
@@ -200,64 +214,29 @@ class FusionSolarClient(FusionSolarSession):
 
     # Control tasks ----------------------------------------------------------
 
-    async def async_deliver_battery_mode(
-        self, plant_code: str, settings: BatteryModeSettings
+    async def async_deliver_task(
+        self, plant_code: str, settings: ControlSettings
     ) -> TaskDelivery:
-        """Deliver the task of setting a plant's battery working mode."""
-        return await self._deliver(
-            Path.BATTERY_MODE_TASK, plant_code, settings.to_api(plant_code)
+        """Deliver the task of applying ``settings`` at a plant.
+
+        A battery working mode, battery parameters or a feed-in limit (or
+        lifting it): the kind of task follows from the settings.
+        """
+        path, _ = _TASK_PATHS[settings.task_type]
+        data = as_dict(
+            await self._call(path, {"tasks": [settings.to_task_api(plant_code)]})
         )
-
-    async def async_get_battery_mode_task(
-        self, task_id: str, plant_code: str
-    ) -> TaskInfo:
-        """Return the state of a battery-mode task at a plant."""
-        return await self._task_info(Path.BATTERY_MODE_TASK_INFO, task_id, plant_code)
-
-    async def async_deliver_battery_configuration(
-        self, plant_code: str, configuration: BatteryConfiguration
-    ) -> TaskDelivery:
-        """Deliver the task of setting a plant's battery parameters."""
-        return await self._deliver(
-            Path.BATTERY_CONFIG_TASK,
-            plant_code,
-            {
-                "plantCode": plant_code,
-                "batteryConfigurationInfo": configuration.to_api(),
-            },
-        )
-
-    async def async_get_battery_configuration_task(
-        self, task_id: str, plant_code: str
-    ) -> TaskInfo:
-        """Return the state of a battery-parameter task at a plant."""
-        return await self._task_info(Path.BATTERY_CONFIG_TASK_INFO, task_id, plant_code)
-
-    async def async_deliver_power_control(
-        self, plant_code: str, settings: PowerControlSettings
-    ) -> TaskDelivery:
-        """Deliver the task of limiting a plant's feed-in (or lifting the limit)."""
-        return await self._deliver(
-            Path.POWER_CONTROL_TASK, plant_code, settings.to_task_api(plant_code)
-        )
-
-    async def async_get_power_control_task(
-        self, task_id: str, plant_code: str
-    ) -> TaskInfo:
-        """Return the state of a feed-in limit task at a plant."""
-        return await self._task_info(Path.POWER_CONTROL_TASK_INFO, task_id, plant_code)
-
-    async def _deliver(
-        self, path: Path, plant_code: str, task: Mapping[str, Any]
-    ) -> TaskDelivery:
-        data = as_dict(await self._call(path, {"tasks": [task]}))
         if (delivery := TaskDelivery.from_api(data, plant_code)) is None:
             raise ApiResponseError(
                 f"{interface_name(path)}: no taskId in {snippet(data)}"
             )
         return delivery
 
-    async def _task_info(self, path: Path, task_id: str, plant_code: str) -> TaskInfo:
+    async def async_get_task(
+        self, task_type: TaskType, task_id: str, plant_code: str
+    ) -> TaskInfo:
+        """Return the state of a task of this kind at a plant."""
+        _, path = _TASK_PATHS[task_type]
         data = as_dict(await self._call(path, {"taskId": task_id}))
         if (info := TaskInfo.from_api(data, task_id, plant_code)) is None:
             raise ApiResponseError(

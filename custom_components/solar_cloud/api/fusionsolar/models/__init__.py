@@ -18,6 +18,7 @@ from .controls import (
     PowerControlSettings,
     TaskDelivery,
     TaskInfo,
+    TaskType,
     TimeWindow,
 )
 from .inventory import Device, Plant, PlantPage, PlantsAndDevices
@@ -61,6 +62,7 @@ __all__ = [
     "PvString",
     "TaskDelivery",
     "TaskInfo",
+    "TaskType",
     "TimeWindow",
     "device_kpi_from_api",
 ]

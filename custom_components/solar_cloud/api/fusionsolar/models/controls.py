@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from ..const import BatteryMode, LimitationMode, PowerControlMode, PvSurplus, TaskStatus
 from ..values import (
@@ -76,9 +76,19 @@ class TimeWindow:
         return self.start.hour * 60 + self.start.minute, end or 24 * 60
 
 
+class TaskType(StrEnum):
+    """The kinds of control task; a plant runs one of each kind at a time."""
+
+    BATTERY_MODE = "battery_mode"
+    BATTERY_PARAMETERS = "battery_parameters"
+    FEED_IN = "feed_in"
+
+
 @dataclass(frozen=True, kw_only=True)
 class BatteryModeSettings:
     """The battery working mode of a plant, with its time-of-use parameters."""
+
+    task_type: ClassVar[TaskType] = TaskType.BATTERY_MODE
 
     mode: BatteryMode | None
     pv_surplus: PvSurplus | None = None
@@ -86,7 +96,7 @@ class BatteryModeSettings:
     """kW the battery may charge from the grid (time-of-use)."""
     windows: tuple[TimeWindow, ...] = ()
 
-    def to_api(self, plant_code: str) -> dict[str, Any]:
+    def to_task_api(self, plant_code: str) -> dict[str, Any]:
         """Return the task of setting this mode on a plant."""
         task: dict[str, Any] = {"plantCode": plant_code, "operationMode": self.mode}
         if self.pv_surplus is not None:
@@ -118,6 +128,8 @@ class BatteryModeSettings:
 @dataclass(frozen=True, kw_only=True)
 class PowerControlSettings:
     """How a plant's inverters limit the power fed into the grid."""
+
+    task_type: ClassVar[TaskType] = TaskType.FEED_IN
 
     mode: PowerControlMode | None
     limitation: LimitationMode | None = None
@@ -179,6 +191,8 @@ class PowerControlSettings:
 class BatteryConfiguration:
     """Plant-level battery parameters (any may be left out of a task)."""
 
+    task_type: ClassVar[TaskType] = TaskType.BATTERY_PARAMETERS
+
     end_of_charge_soc: float | None = None
     end_of_discharge_soc: float | None = None
     max_charge_power: float | None = None
@@ -195,6 +209,10 @@ class BatteryConfiguration:
             "maximumDischargePower": self.max_discharge_power,
         }
         return {key: value for key, value in values.items() if value is not None}
+
+    def to_task_api(self, plant_code: str) -> dict[str, Any]:
+        """Return the task of setting these parameters on a plant."""
+        return {"plantCode": plant_code, "batteryConfigurationInfo": self.to_api()}
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> BatteryConfiguration:
