@@ -11,9 +11,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.helpers.selector import (
     BooleanSelector,
-    NumberSelector,
-    NumberSelectorConfig,
-    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -22,19 +19,9 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..api.fusionsolar.const import SCOPE_CONTROL
-from ..history_source import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, MAX_HISTORY_DAYS
+from ..history_source import CONF_HISTORY_DAYS, history_days_field
 from .const import CONF_ALL_PLANTS, CONF_CONTROLS, CONF_PLANTS
 from .data import fusionsolar_data
-
-HISTORY_DAYS_SELECTOR = NumberSelector(
-    NumberSelectorConfig(
-        min=0,
-        max=MAX_HISTORY_DAYS,
-        step=1,
-        # No unit: the label says days, in the user's language.
-        mode=NumberSelectorMode.BOX,
-    )
-)
 
 
 class FusionSolarOptionsFlow(OptionsFlowWithReload):
@@ -98,10 +85,7 @@ class FusionSolarOptionsFlow(OptionsFlowWithReload):
                 probatio.Required(
                     CONF_CONTROLS, default=entry.options.get(CONF_CONTROLS, True)
                 ): BooleanSelector(),
-                probatio.Required(
-                    CONF_HISTORY_DAYS,
-                    default=entry.options.get(CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS),
-                ): HISTORY_DAYS_SELECTOR,
+                **history_days_field(entry.options),
             }
         )
         return self.async_show_form(
