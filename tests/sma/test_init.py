@@ -266,6 +266,23 @@ async def test_expired_token_mid_poll(
 
 
 @pytest.mark.freeze_time(NOON)
+async def test_renewed_token_refused_signs_in_anew(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
+) -> None:
+    """A pair of 401s costs a new sign-in with the client credentials, no reauth."""
+    sim.faults.add("energy_balance", status=401, times=2)
+    sim.log.clear()
+    coordinator = loaded_custom.runtime_data.plants["13"].energy
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert [r.status for r in sim.log.of("energy_balance")][:3] == [401, 401, 200]
+    assert (
+        "grant_type=client_credentials" in sim.log.of("oauth_token")[-1].body.decode()
+    )
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+@pytest.mark.freeze_time(NOON)
 async def test_rate_limit_retry_after_is_waited_out(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
