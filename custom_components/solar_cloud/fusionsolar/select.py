@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import StrEnum
 from typing import Any, override
 
@@ -31,8 +30,6 @@ from .controls import FusionSolarTaskKind
 from .coordinator import FusionSolarControlStateCoordinator, FusionSolarControlStateData
 from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarEntity
-
-CONTROL_STALE_AFTER = timedelta(hours=12)
 
 type _Settings = BatteryModeSettings | PowerControlSettings
 
@@ -177,7 +174,6 @@ class FusionSolarControlSelect(
     """
 
     entity_description: FusionSolarControlSelectDescription[Any]
-    stale_after = CONTROL_STALE_AFTER
 
     def __init__(
         self,
