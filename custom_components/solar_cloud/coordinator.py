@@ -80,11 +80,6 @@ class SolarCloudCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):
         """Return how recent the coordinator's data is: its last good update."""
         return None if self.data is None else self.last_update_success_time
 
-    @property
-    def has_fresh_data(self) -> bool:
-        """Return whether entities showing the coordinator's data show it as current."""
-        return self.is_current(self.data_time)
-
     @callback
     def is_current(
         self, at: datetime | None, *, delay: timedelta | None = None
