@@ -132,8 +132,12 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
     @override
     def data_time(self) -> datetime | None:
         """Return when the device list was read or the device pushed, the later."""
-        times = (super().data_time, self.account.data_time, self.last_push)
-        return max((at for at in times if at is not None), default=None)
+        # Asked on every push by every entity of the device: kept cheap.
+        latest = super().data_time
+        for at in (self.account.data_time, self.last_push):
+            if at is not None and (latest is None or at > latest):
+                latest = at
+        return latest
 
     @callback
     def async_apply_polled(self, device: Device) -> None:
