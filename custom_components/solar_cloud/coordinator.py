@@ -62,6 +62,9 @@ class SolarCloudCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):
         self.expected_delay = expected_delay
         self._expiry: datetime | None = None
         self._cancel_expiry: CALLBACK_TYPE | None = None
+        self._expiry_job = HassJob(
+            self._async_expired, f"{self.name} data expires", cancel_on_shutdown=True
+        )
         self._stopped = False
 
     @abstractmethod
@@ -110,13 +113,7 @@ class SolarCloudCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):
             self._cancel_expiry()
         self._expiry = expires
         self._cancel_expiry = async_call_later(
-            self.hass,
-            (expires - now).total_seconds(),
-            HassJob(
-                self._async_expired,
-                f"{self.name} data expires",
-                cancel_on_shutdown=True,
-            ),
+            self.hass, (expires - now).total_seconds(), self._expiry_job
         )
 
     @callback
