@@ -230,7 +230,7 @@ class FakeCoordinator(SolarCloudCoordinator[dict[str, dict[str, Any]]]):
             entry,
             name="power",
             update_interval=timedelta(minutes=1),
-            stale_after=timedelta(minutes=5),
+            expected_delay=timedelta(minutes=5),
         )
         self.client = client
 

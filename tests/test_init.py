@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HassJob, HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util.async_ import get_scheduled_timer_handles
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
 from custom_components.solar_cloud.issues import async_create_issue
@@ -96,7 +102,7 @@ async def test_entities_survive_short_outages(
     fake_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Failed refreshes keep the last value until it is older than stale_after."""
+    """Failed refreshes keep the last value until it is older than the expected delay."""
     assert await hass.config_entries.async_setup(fake_entry.entry_id)
     sim = fake_cloud.simulator
     sim.faults.add("plants", status=503)
@@ -113,6 +119,95 @@ async def test_entities_survive_short_outages(
     sim.faults.clear()
     await async_advance(hass, freezer, timedelta(minutes=1))
     assert hass.states.get("sensor.plant_1_power").state == "727.0"
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("fake_vendor")
+async def test_values_turn_stale_after_an_authentication_failure(
+    hass: HomeAssistant,
+    fake_cloud: RunningSimulator,
+    fake_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Refreshes stop at a refused key; the values still turn stale in time."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    sim = fake_cloud.simulator
+    sim.faults.add("plants", status=401)
+    await async_advance(hass, freezer, timedelta(minutes=1))
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    asked = sim.log.count("plants")
+
+    # Nothing refreshes any more: the value of 12:00 is shown until 12:05.
+    await async_advance(hass, freezer, timedelta(minutes=3, seconds=59))
+    assert hass.states.get("sensor.plant_1_power").state == "720.0"
+    await async_advance(hass, freezer, timedelta(seconds=1))
+    assert hass.states.get("sensor.plant_1_power").state == STATE_UNAVAILABLE
+    assert sim.log.count("plants") == asked
+
+    # What a finished reauth does: the entry is set up again.
+    sim.faults.clear()
+    await hass.config_entries.async_reload(fake_entry.entry_id)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.plant_1_power").state == "725.0"
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("fake_vendor")
+async def test_values_turn_stale_during_a_hung_refresh(
+    hass: HomeAssistant,
+    fake_cloud: RunningSimulator,
+    fake_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A refresh that never finishes does not keep old values current."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    client = fake_entry.runtime_data.power.client
+    readings = client.readings
+    answer = asyncio.Event()
+
+    async def late_readings() -> dict[str, dict[str, float]]:
+        await answer.wait()
+        return await readings()
+
+    async def tick(delta: timedelta) -> None:
+        # Not waiting for background tasks: the refresh hangs in one.
+        freezer.tick(delta)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+
+    with patch.object(client, "readings", late_readings):
+        await tick(timedelta(minutes=1))
+        await tick(timedelta(minutes=3, seconds=59))
+        assert hass.states.get("sensor.plant_1_power").state == "720.0"
+        await tick(timedelta(seconds=1))
+        assert hass.states.get("sensor.plant_1_power").state == STATE_UNAVAILABLE
+        answer.set()
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("sensor.plant_1_power").state == "725.0"
+
+
+@pytest.mark.freeze_time(NOON)
+@pytest.mark.usefixtures("fake_vendor")
+async def test_unload_stops_the_expiry(
+    hass: HomeAssistant, fake_entry: MockConfigEntry
+) -> None:
+    """The moment the data would turn stale is not waited for after unload."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+
+    def expiries() -> list[str]:
+        return [
+            job.name
+            for handle in get_scheduled_timer_handles(hass.loop)
+            if not handle.cancelled()
+            and handle._args
+            and isinstance(job := handle._args[-1], HassJob)
+            and job.name.endswith("data expires")
+        ]
+
+    assert len(expiries()) == 1
+    assert await hass.config_entries.async_unload(fake_entry.entry_id)
+    assert not expiries()
 
 
 @pytest.mark.freeze_time(NOON)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from datetime import datetime
 from typing import Any, override
 
 from homeassistant.core import Event, HomeAssistant, callback
@@ -47,7 +48,11 @@ def device_identifier(vendor: str, device_key: str) -> tuple[str, str]:
 class SolarCloudEntity[CoordinatorT: SolarCloudCoordinator[Any]](
     CoordinatorEntity[CoordinatorT]
 ):
-    """An entity of one plant or device, fed by one coordinator."""
+    """An entity of one plant or device, fed by one coordinator.
+
+    It is available while the data it shows is current: younger than the
+    coordinator's expected delay (see ``SolarCloudCoordinator``).
+    """
 
     _attr_has_entity_name = True
 
@@ -73,11 +78,19 @@ class SolarCloudEntity[CoordinatorT: SolarCloudCoordinator[Any]](
             identifiers={device_identifier(vendor, device_key)}
         )
 
+    def _data_time(self) -> datetime | None:
+        """Return the time of the data this entity shows (None: it has none).
+
+        The coordinator's last good update; a vendor whose data carries its
+        own times per plant, device or value returns the time of its item.
+        """
+        return self.coordinator.data_time
+
     @property
     @override
     def available(self) -> bool:
-        """Return whether the coordinator has data fresh enough to show."""
-        return self.coordinator.has_fresh_data
+        """Return whether the entity's data is younger than the expected delay."""
+        return self.coordinator.is_current(self._data_time())
 
 
 @callback

@@ -116,6 +116,31 @@ async def test_missing_rights_are_a_repair_issue(
     )
 
 
+async def test_owner_authorization_is_asked_for_hourly(
+    hass: HomeAssistant,
+    mock_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """What the owner withholds (20056) returns within the hour of allowing it.
+
+    An interface the account has no right to waits a day, as before.
+    """
+    sim.accounts[DEMO_USER].denied.add("getAlarmList")
+    sim.accounts[DEMO_USER].owner_denied.add("battery_mode")
+    assert await hass.config_entries.async_setup(mock_entry.entry_id)
+    mode = "select.rheinblick_battery_working_mode"
+    assert hass.states.get(mode).state == STATE_UNAVAILABLE
+    sim.accounts[DEMO_USER].denied.clear()
+    sim.accounts[DEMO_USER].owner_denied.clear()
+    sim.log.clear()
+
+    await async_advance(hass, freezer, timedelta(minutes=65), step=timedelta(minutes=5))
+    assert hass.states.get(mode).state != STATE_UNAVAILABLE
+    assert sim.log.count("getAlarmList") == 0
+    assert hass.states.get("sensor.rheinblick_active_alarms").state == STATE_UNAVAILABLE
+
+
 async def test_password_changed_while_running(
     hass: HomeAssistant,
     loaded_entry: MockConfigEntry,

@@ -90,6 +90,28 @@ async def test_inactive_token_is_renewed_once(
     assert err.value.reason == "sma_token_not_active"
 
 
+async def test_renewed_token_refused_signs_in_anew(
+    sim: SmaSimulator, client: SmaClient
+) -> None:
+    """A renewed token refused too: the client credentials sign in once more."""
+    await client.plants()
+    sim.faults.add("plants", status=401, times=2)
+    assert await client.plants() == []
+    assert [r.status for r in sim.log.of("plants")] == [200, 401, 401, 200]
+    grants = [parse_qs(r.body.decode()) for r in sim.log.of("oauth_token")]
+    assert [grant["grant_type"][0] for grant in grants] == [
+        "client_credentials",
+        "refresh_token",
+        "client_credentials",
+    ]
+
+    sim.faults.add("plants", status=401, times=3)
+    with pytest.raises(ApiAuthenticationError) as err:
+        await client.plants()
+    assert err.value.reason == "sma_token_not_active"
+    assert [r.status for r in sim.log.of("plants")][-3:] == [401, 401, 401]
+
+
 async def test_refused_refresh_signs_in_anew(
     sim: SmaSimulator, client: SmaClient, tokens: SmaClientCredentials
 ) -> None:

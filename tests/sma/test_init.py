@@ -10,6 +10,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_CLIENT_SECRET, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -263,6 +264,84 @@ async def test_expired_token_mid_poll(
     assert [r.status for r in sim.log.of("energy_balance")] == [401, 200]
     assert sim.log.count("oauth_token") == 1
     assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_renewed_token_refused_signs_in_anew(
+    hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
+) -> None:
+    """A pair of 401s costs a new sign-in with the client credentials, no reauth."""
+    sim.faults.add("energy_balance", status=401, times=2)
+    sim.log.clear()
+    coordinator = loaded_custom.runtime_data.plants["13"].energy
+    await coordinator.async_refresh()
+    assert coordinator.last_update_success
+    assert [r.status for r in sim.log.of("energy_balance")][:3] == [401, 401, 200]
+    assert (
+        "grant_type=client_credentials" in sim.log.of("oauth_token")[-1].body.decode()
+    )
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+def _pv_power_shown(hass: HomeAssistant) -> bool:
+    return hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_values_turn_stale_after_an_authentication_failure(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """401s a new sign-in does not cure stop the polls; values go once too old."""
+    energy = loaded_custom.runtime_data.plants["13"].energy
+    expires = energy.data.latest.time + energy.expected_delay
+    sim.faults.add("*", status=401)
+    while not hass.config_entries.flow.async_progress_by_handler(DOMAIN):
+        assert dt_util.utcnow() < expires - timedelta(minutes=1)
+        await async_advance(hass, freezer, timedelta(minutes=1))
+    asked = sim.log.count("energy_balance")
+
+    await async_advance(
+        hass, freezer, expires - timedelta(seconds=1) - dt_util.utcnow()
+    )
+    assert _pv_power_shown(hass)
+    await async_advance(hass, freezer, timedelta(seconds=1))
+    assert not _pv_power_shown(hass)
+    assert sim.log.count("energy_balance") == asked
+
+    # What a finished reauth does: the entry is set up again.
+    sim.faults.clear()
+    await hass.config_entries.async_reload(loaded_custom.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert _pv_power_shown(hass)
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_failing_polls_keep_values_for_their_delay(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Failing polls keep the newest interval until it is too old; then it returns."""
+    energy = loaded_custom.runtime_data.plants["13"].energy
+    expires = energy.data.latest.time + energy.expected_delay
+    sim.faults.add("energy_balance", status=503)
+    await async_advance(
+        hass,
+        freezer,
+        expires - timedelta(seconds=1) - dt_util.utcnow(),
+        step=timedelta(minutes=5),
+    )
+    assert _pv_power_shown(hass)
+    await async_advance(hass, freezer, timedelta(seconds=1))
+    assert not _pv_power_shown(hass)
+
+    sim.faults.clear()
+    await async_advance(hass, freezer, timedelta(minutes=15), step=timedelta(minutes=5))
+    assert _pv_power_shown(hass)
 
 
 @pytest.mark.freeze_time(NOON)

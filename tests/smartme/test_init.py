@@ -256,6 +256,35 @@ async def test_entities_stay_through_short_outages(
     assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
 
 
+async def test_values_turn_stale_after_an_authentication_failure(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """A refused password stops the polls; the values go once they are too old."""
+    entry = await setup_entry()
+    delay = smartme_data(entry).account.expected_delay
+    assert delay == timedelta(minutes=10)
+    simulator.faults.add("devices", status=401)
+    await async_advance(hass, frozen, timedelta(minutes=1))
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    asked = simulator.log.count("devices")
+
+    await async_advance(hass, frozen, delay - timedelta(minutes=1, seconds=1))
+    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    await async_advance(hass, frozen, timedelta(seconds=1))
+    assert hass.states.get("sensor.bilanz_vk_power").state == "unavailable"
+    assert simulator.log.count("devices") == asked
+
+    # What a finished reauth does: the entry is set up again.
+    simulator.faults.clear()
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+
+
 async def test_update_entity_reads_one_device(
     hass: HomeAssistant,
     simulator: SmartMeSimulator,

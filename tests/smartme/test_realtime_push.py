@@ -404,3 +404,28 @@ async def test_body_lost_midway(hass: HomeAssistant, setup_entry: SetUp) -> None
     request = types.SimpleNamespace(headers=PUSH_AUTH, content=Broken())
     response = await realtime.webhook.async_handle(hass, WEBHOOK_ID, request)  # type: ignore[arg-type]
     assert response.status == 400
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_pushes_keep_values_current_while_polls_fail(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """A pushing device stays current without polls, until its pushes stop too."""
+    entry = await setup_entry()
+    delay = smartme_data(entry).account.expected_delay
+    simulator.faults.add("devices", status=503)
+    for _ in range(2 * delay // timedelta(minutes=1)):
+        frozen.tick(timedelta(seconds=30))
+        assert await simulator.push([BILANZ_ID]) == [200]
+        await async_advance(hass, frozen, timedelta(seconds=30))
+    assert state(hass, "sensor.bilanz_vk_power") != "unavailable"
+    assert state(hass, "sensor.boiler_plug_power") == "unavailable"
+
+    # The last push was 30 s ago.
+    await async_advance(hass, frozen, delay - timedelta(minutes=1))
+    assert state(hass, "sensor.bilanz_vk_power") != "unavailable"
+    await async_advance(hass, frozen, timedelta(minutes=1))
+    assert state(hass, "sensor.bilanz_vk_power") == "unavailable"

@@ -28,6 +28,13 @@ class TokenSource(ABC):
         """Renew the token although it looks valid (the API refused it)."""
         return await self.async_get_access_token()
 
+    async def async_sign_in_again(self) -> str | None:
+        """Return a token of a new sign-in, after a renewed one was refused too.
+
+        None: only the user can sign in again (the default).
+        """
+        return None
+
 
 class StaticTokenSource(TokenSource):
     """A token that is used as it is (an API key, or a test token)."""

@@ -27,6 +27,8 @@ CONF_PLANT_CODES: Final = "plant_codes"
 STALE_AFTER: Final = 2 * REAL_TIME_PERIOD
 """Entities show their last value until it is older than two cloud refreshes."""
 ALARM_STALE_AFTER: Final = 2 * ALARM_PERIOD
+CONTROL_STALE_AFTER: Final = timedelta(hours=12)
+"""A plant's control settings are read on demand: shown for half a day."""
 INVENTORY_INTERVAL: Final = timedelta(days=1)
 
 END_OF_CHARGE_SOC: Final = (90.0, 100.0)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 import math
 from typing import Any, override
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from ..api import ApiPermissionError, ApiRateLimitedError
@@ -41,7 +41,12 @@ from ..api.fusionsolar.polling import (
 from ..coordinator import SolarCloudCoordinator
 from ..runtime import SolarCloudConfigEntry
 from .connection import FusionSolarAccountState
-from .const import ALARM_STALE_AFTER, INVENTORY_INTERVAL, STALE_AFTER
+from .const import (
+    ALARM_STALE_AFTER,
+    CONTROL_STALE_AFTER,
+    INVENTORY_INTERVAL,
+    STALE_AFTER,
+)
 from .devices import exposed
 
 # A plant list a config flow read this recently serves the setup that follows.
@@ -81,7 +86,7 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
             entry,
             name="inventory",
             update_interval=INVENTORY_INTERVAL,
-            stale_after=2 * INVENTORY_INTERVAL,
+            expected_delay=2 * INVENTORY_INTERVAL,
         )
         self.client = client
         self.account = account
@@ -177,7 +182,8 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
     """Runs a poller whenever it can do something, and hands out what it has.
 
     A round in which every call failed fails the refresh; data already there
-    stays, and entities judge its age themselves.
+    stays, each plant's and device's until it is older than the expected
+    delay (``FusionSolarEntity``).
     """
 
     def __init__(
@@ -187,7 +193,7 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
         *,
         name: str,
         poller: PollerT,
-        stale_after: timedelta,
+        expected_delay: timedelta,
         report_permission: PermissionReporter,
     ) -> None:
         """Drive ``poller``; missing rights go to ``report_permission``."""
@@ -196,7 +202,7 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
             entry,
             name=name,
             update_interval=timedelta(seconds=1),
-            stale_after=stale_after,
+            expected_delay=expected_delay,
             always_update=True,
         )
         self.poller = poller
@@ -221,7 +227,7 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
     def _plan_next_refresh(self) -> None:
         """Wake when the poller can call next, or when some data turns stale."""
         now = dt_util.utcnow()
-        stale_after = self.stale_after or _IDLE
+        stale_after = self.expected_delay or _IDLE
         wakes = [
             at + stale_after
             for at in self.poller.reading_times()
@@ -235,15 +241,6 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
         # Home Assistant schedules on whole seconds of the loop clock.
         seconds = math.ceil((min(wakes) - now).total_seconds()) + 1
         self.update_interval = timedelta(seconds=max(1, seconds))
-
-    @callback
-    @override
-    def _async_refresh_finished(self) -> None:
-        super()._async_refresh_finished()
-        # Entities judge the age of their own data: let them after every
-        # round, failed or not (the base class tells them only once).
-        if not self.last_update_success and self.data is not None:
-            self.async_update_listeners()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -272,7 +269,7 @@ class FusionSolarRealTimeCoordinator(
             entry,
             name="real-time data",
             poller=poller,
-            stale_after=STALE_AFTER,
+            expected_delay=STALE_AFTER,
             report_permission=report_permission,
         )
 
@@ -301,7 +298,7 @@ class FusionSolarAlarmCoordinator(
             entry,
             name="alarms",
             poller=poller,
-            stale_after=ALARM_STALE_AFTER,
+            expected_delay=ALARM_STALE_AFTER,
             report_permission=report_permission,
         )
 
@@ -356,7 +353,7 @@ class FusionSolarControlStateCoordinator(
             entry,
             name="control settings",
             poller=poller,
-            stale_after=timedelta(days=1),
+            expected_delay=CONTROL_STALE_AFTER,
             report_permission=report_permission,
         )
 

@@ -28,14 +28,13 @@ from ..api.fusionsolar.polling import Reading
 from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
-from .const import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC, STALE_AFTER
+from .const import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC
 from .coordinator import (
     FusionSolarControlStateCoordinator,
     FusionSolarRealTimeCoordinator,
 )
 from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarEntity
-from .select import CONTROL_STALE_AFTER
 
 MAX_FEED_IN_KW = 1000.0
 """The API's bound when the plant's capacity is not known."""
@@ -104,8 +103,6 @@ class FusionSolarFeedInLimitNumber(
 ):
     """The most a plant may feed into the grid (kW); setting it limits the feed-in."""
 
-    stale_after = CONTROL_STALE_AFTER
-
     def __init__(self, data: FusionSolarData, *, device_key: str) -> None:
         """Initialize the limit of a plant, up to its capacity."""
         super().__init__(data.control_state, FEED_IN_LIMIT, device_key=device_key)
@@ -166,7 +163,6 @@ class FusionSolarBatteryParameterNumber(
     """
 
     entity_description: FusionSolarBatteryParameterDescription
-    stale_after = STALE_AFTER
 
     def __init__(
         self,

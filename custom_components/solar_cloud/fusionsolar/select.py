@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import StrEnum
 from typing import Any, override
 
@@ -30,8 +29,6 @@ from ..runtime import SolarCloudConfigEntry
 from .coordinator import FusionSolarControlStateCoordinator, FusionSolarControlStateData
 from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarEntity
-
-CONTROL_STALE_AFTER = timedelta(hours=12)
 
 type _Settings = BatteryModeSettings | PowerControlSettings
 
@@ -171,7 +168,6 @@ class FusionSolarControlSelect(
     """
 
     entity_description: FusionSolarControlSelectDescription[Any]
-    stale_after = CONTROL_STALE_AFTER
 
     def __init__(
         self,

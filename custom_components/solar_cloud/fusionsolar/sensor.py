@@ -22,7 +22,6 @@ from ..api.fusionsolar.polling import Reading
 from ..counter import CounterSensor
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
-from .const import ALARM_STALE_AFTER, STALE_AFTER
 from .coordinator import FusionSolarAlarmCoordinator, FusionSolarRealTimeCoordinator
 from .data import fusionsolar_data
 from .entity import FusionSolarEntity
@@ -40,7 +39,6 @@ class FusionSolarRealTimeSensor(
     """A value of a plant's or device's real-time data."""
 
     entity_description: FusionSolarSensorDescription[Any]
-    stale_after = STALE_AFTER
 
     @property
     @override
@@ -119,8 +117,6 @@ class FusionSolarAlarmSensor(
     FusionSolarEntity[FusionSolarAlarmCoordinator], SensorEntity
 ):
     """The number of a plant's alarms nobody has dealt with."""
-
-    stale_after = ALARM_STALE_AFTER
 
     @override
     def _reading(self) -> Reading[Any] | None:

@@ -393,22 +393,16 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
             entry,
             name=f"{plant.name} {self.kind_of_data}",
             update_interval=max(PLANT_INTERVAL[plant.kind], self.slowest_interval),
-            stale_after=expected_delay(plant.kind, None),
+            expected_delay=expected_delay(plant.kind, None),
             # The same data grows older: its entities decide anew each time
             # whether it is still current.
             always_update=True,
         )
 
-    @property
-    def expected_delay(self) -> timedelta:
-        """Return how old the newest interval may be."""
-        return expected_delay(self.plant.kind, self.resolution)
-
-    def is_current(self, point: MeasurementPoint | None) -> bool:
-        """Return whether an interval is recent enough to show as now."""
-        return (
-            point is not None and dt_util.utcnow() - point.time <= self.expected_delay
-        )
+    def _learn_resolution(self, resolution: timedelta | None) -> None:
+        """Take the plant's interval length: longer intervals may be older."""
+        self.resolution = resolution
+        self.expected_delay = expected_delay(self.plant.kind, resolution)
 
 
 class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
@@ -479,11 +473,10 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
 
     def _adapt(self, resolution: timedelta | None) -> None:
         """Never poll more often than the plant's data has new intervals."""
-        self.resolution = resolution
+        self._learn_resolution(resolution)
         self.update_interval = max(
             PLANT_INTERVAL[self.plant.kind], resolution or timedelta()
         )
-        self.stale_after = self.expected_delay
 
 
 def _totals(total: MeasurementSet) -> dict[MeasurementField, float]:
@@ -524,10 +517,9 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
         data: DeviceData = {}
         for (key, _, set_type), measurements in zip(reads, found, strict=True):
             if measurements.resolution is not None:
-                self.resolution = measurements.resolution
+                self._learn_resolution(measurements.resolution)
             if (point := measurements.latest) is not None:
                 data.setdefault(key, {})[set_type] = point
             elif self.data and set_type in self.data.get(key, {}):
                 data.setdefault(key, {})[set_type] = self.data[key][set_type]
-        self.stale_after = self.expected_delay
         return data

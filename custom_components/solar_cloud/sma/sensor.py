@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from typing import Any, override
 
 from homeassistant.components.sensor import (
@@ -299,13 +299,14 @@ class SmaPlantSensor(SmaPlantEntity, SensorEntity):
 
     entity_description: SmaPlantSensorDescription
 
-    @property
     @override
-    def available(self) -> bool:
-        return super().available and (
-            not self.entity_description.current
-            or self.coordinator.is_current(self.coordinator.data.latest)
-        )
+    def _data_time(self) -> datetime | None:
+        # A current value is as old as the newest interval; an energy counter
+        # as the last read.
+        if not self.entity_description.current:
+            return super()._data_time()
+        latest = self.coordinator.data.latest if self.coordinator.data else None
+        return None if latest is None else latest.time
 
     @property
     @override
@@ -349,10 +350,10 @@ class SmaDeviceSensor(SolarCloudEntity[SmaDeviceCoordinator], SensorEntity):
             self.entity_description.set_type
         )
 
-    @property
     @override
-    def available(self) -> bool:
-        return super().available and self.coordinator.is_current(self._point)
+    def _data_time(self) -> datetime | None:
+        point = self._point if self.coordinator.data is not None else None
+        return None if point is None else point.time
 
     @property
     @override

@@ -36,9 +36,6 @@ from ..runtime import SolarCloudConfigEntry
 from .calibration import SmartMePushCalibration
 from .const import PUSH_CHECK_INTERVAL, PUSH_WINDOW, SAFETY_POLL_INTERVAL
 
-# Data pushed lately keeps a device's entities available while polls fail.
-PUSH_FRESH = SAFETY_POLL_INTERVAL * 2
-
 
 @dataclass(frozen=True, kw_only=True)
 class SmartMeAccount:
@@ -95,7 +92,8 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
     """The values of one device, from polls and pushes.
 
     It does not poll on its own; a refresh (``homeassistant.update_entity``)
-    reads just this device.
+    reads just this device. Its data is as recent as the last poll of the
+    device list or the last push, whichever came later.
     """
 
     def __init__(
@@ -107,7 +105,13 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
         device: Device,
     ) -> None:
         """Start with the device as the list showed it."""
-        super().__init__(hass, entry, name=device.name, update_interval=None)
+        super().__init__(
+            hass,
+            entry,
+            name=device.name,
+            update_interval=None,
+            expected_delay=account.expected_delay,
+        )
         self.client = client
         self.account = account
         self.device = device
@@ -126,14 +130,14 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
 
     @property
     @override
-    def has_fresh_data(self) -> bool:
-        """Fresh while the device list is, or while pushes arrive."""
-        if self.account.has_fresh_data:
-            return True
-        return (
-            self.last_push is not None
-            and dt_util.utcnow() - self.last_push < PUSH_FRESH
-        )
+    def data_time(self) -> datetime | None:
+        """Return when the device list was read or the device pushed, the later."""
+        # Asked on every push by every entity of the device: kept cheap.
+        latest = super().data_time
+        for at in (self.account.data_time, self.last_push):
+            if at is not None and (latest is None or at > latest):
+                latest = at
+        return latest
 
     @callback
     def async_apply_polled(self, device: Device) -> None:
@@ -196,24 +200,13 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
             entry,
             name="devices",
             update_interval=poll_interval,
-            stale_after=max(poll_interval * 5, timedelta(minutes=10)),
+            expected_delay=max(poll_interval * 5, timedelta(minutes=10)),
         )
         self.client = client
         self.poll_interval = poll_interval
         self.calibration = calibration
         self.device_coordinators: dict[str, SmartMeDeviceCoordinator] = {}
         self._actions: dict[str, tuple[DeviceAction, ...]] = {}
-        self._devices_fresh = False
-
-    @callback
-    @override
-    def _async_refresh_finished(self) -> None:
-        """Tell the devices' entities when the list turns stale or fresh again."""
-        super()._async_refresh_finished()
-        if (fresh := self.has_fresh_data) != self._devices_fresh:
-            self._devices_fresh = fresh
-            for coordinator in self.device_coordinators.values():
-                coordinator.async_update_listeners()
 
     @override
     async def _async_fetch(self) -> SmartMeAccount:

@@ -114,11 +114,8 @@ class SmartMeSwitch(SmartMeEntity, SwitchEntity):
     def available(self) -> bool:
         """Return False while the device has not uploaded for too long."""
         # Pushes tell that the device uploads, too.
-        measured = self.coordinator.data.timestamp
-        return (
-            super().available
-            and measured is not None
-            and dt_util.utcnow() - measured < UNREACHABLE_AFTER
+        return super().available and self.coordinator.is_current(
+            self.coordinator.data.timestamp, delay=UNREACHABLE_AFTER
         )
 
     @property

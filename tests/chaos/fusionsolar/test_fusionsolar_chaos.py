@@ -16,6 +16,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.solar_cloud.api.fusionsolar.polling import (
+    OWNER_AUTHORIZATION_RETRY,
+)
+
 from ...const import NOON
 from ...fusionsolar.const import CLIENT_SECRET, HOME
 from ...simulator.core import RunningSimulator
@@ -76,6 +80,19 @@ async def _quota_waited(chaos: Chaos) -> None:
     assert len(again) <= 1, [r.at for r in again]
 
 
+async def _owner_asked_hourly(chaos: Chaos) -> None:
+    """After 20056 the owner's data is asked for again within the hour."""
+    refused = [r for r in chaos.sim.log.of("getDevRealKpi") if r.faulted]
+    assert refused
+    again = [
+        r
+        for r in chaos.sim.log.of("getDevRealKpi")
+        if refused[-1].at < r.at <= refused[-1].at + OWNER_AUTHORIZATION_RETRY
+    ]
+    assert again, "not asked again within the hour"
+    assert all(not r.faulted for r in again)
+
+
 KINDS = [
     *(
         kind
@@ -105,10 +122,7 @@ KINDS = [
     FaultKind(
         name="fusionsolar_20056_owner",
         inject=_vendor_error("getDevRealKpi", 20056),
-        xfail=(
-            "after 20056 (not authorized by the owner) on getDevRealKpi, the "
-            "plants' control numbers stay unavailable 2 h after the owner allows it"
-        ),
+        check=_owner_asked_hourly,
     ),
     FaultKind(name="fusionsolar_session_stolen", inject=_steal_session),
     FaultKind(name="fusionsolar_task_fails", inject=_tasks_fail),

@@ -79,7 +79,9 @@ async def _migrate_plant(chaos: Chaos) -> None:
 
 KINDS = [
     *common_kinds(OVERSIZE_LIMIT),
-    FaultKind(name="sma_401_twice", inject=_unauthorized_twice, auth=True),
+    # A renewed token refused too makes the client credentials sign in anew:
+    # no reauth.
+    FaultKind(name="sma_401_twice", inject=_unauthorized_twice),
     FaultKind(
         name="sma_429_retry_after", inject=_rate_limited, check=_retry_after_kept
     ),

@@ -20,6 +20,8 @@ from .flow_control import CallBudget
 
 SYSTEM_LIMIT_RETRY = 60.0
 _DAILY_QUOTA_RETRY = 3600.0
+NOT_AUTHORIZED_BY_OWNER = "not_authorized_by_owner"
+"""The reason of failCode 20056: the plant owner withholds the data."""
 
 _INTERFACE_NAMES: Mapping[Path, str] = {
     path: path.rsplit("/", 2)[-1] if "thirdData" in path else path.split("nbi/", 1)[-1]
@@ -120,7 +122,7 @@ def fail_code_error(
         )
     if code == FailCode.NOT_AUTHORIZED_BY_OWNER:
         return ApiPermissionError(
-            message, reason="not_authorized_by_owner", missing_right=name
+            message, reason=NOT_AUTHORIZED_BY_OWNER, missing_right=name
         )
     if code in (FailCode.SERVER_ABNORMAL, FailCode.SYSTEM_BUSY):
         return ApiConnectionError(message)

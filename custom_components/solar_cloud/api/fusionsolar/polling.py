@@ -23,7 +23,7 @@ from ..errors import (
 )
 from .client import FusionSolarClient
 from .const import REAL_TIME_TYPES, BatteryMode, Path, PowerControlMode
-from .errors import ControlNotSupportedError
+from .errors import NOT_AUTHORIZED_BY_OWNER, ControlNotSupportedError
 from .flow_control import AccountSize, Job, batches, due_jobs, next_wake
 from .models import (
     Alarm,
@@ -45,6 +45,8 @@ CONTROL_STATE_PERIOD = timedelta(hours=6)
 """Control settings change rarely outside Home Assistant; ours are read back."""
 RETRY_AFTER_FAILURE = timedelta(minutes=1)
 NO_RIGHT_RETRY = timedelta(days=1)
+OWNER_AUTHORIZATION_RETRY = timedelta(hours=1)
+"""failCode 20056: the plant owner allows it in the app, any time; ask hourly."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,6 +144,8 @@ class Poller(ABC):
         return PollOutcome(ran=ran, errors=tuple(errors))
 
     def _retry_delay(self, job: Job, err: SolarCloudApiError) -> timedelta:
+        if _owner_must_authorize(err):
+            return OWNER_AUTHORIZATION_RETRY
         if isinstance(err, ApiPermissionError):
             # Rights are granted by people, not within minutes.
             return NO_RIGHT_RETRY
@@ -355,7 +359,7 @@ class ControlStatePoller(Poller):
     def _retry_delay(self, job: Job, err: SolarCloudApiError) -> timedelta:
         if isinstance(err, ControlNotSupportedError):
             self.unsupported.add(job.key)
-        elif isinstance(err, ApiPermissionError):
+        elif isinstance(err, ApiPermissionError) and not _owner_must_authorize(err):
             self.denied.add(job.path)
         return super()._retry_delay(job, err)
 
@@ -393,6 +397,11 @@ class ControlStatePoller(Poller):
             and settings.max_feed_in is not None
         ):
             self.last_limit[plant_code] = settings
+
+
+def _owner_must_authorize(err: SolarCloudApiError) -> bool:
+    """Return whether the plant owner, not the account, withholds the data."""
+    return isinstance(err, ApiPermissionError) and err.reason == NOT_AUTHORIZED_BY_OWNER
 
 
 def readings_age(

@@ -282,7 +282,10 @@ class SmaClient:
         json: Any = None,
         accept: tuple[int, ...] = (),
     ) -> RawResponse:
-        """Send one call: fresh token, one renewal on 401, moved plants, backoff.
+        """Send one call: fresh token, moved plants, backoff.
+
+        A 401 renews the token and tries again; a second 401 signs in anew,
+        where the token source can (client credentials), and tries once more.
 
         Statuses in ``accept`` are handed back instead of raised.
         """
@@ -297,6 +300,11 @@ class SmaClient:
             if response.status == 401:
                 # "Token is not active": SMA ended the session early.
                 token = await self._tokens.async_renew_access_token()
+                response = await self._send(method, url, token, params, json)
+            if response.status == 401 and (
+                signed_in := await self._tokens.async_sign_in_again()
+            ):
+                token = signed_in
                 response = await self._send(method, url, token, params, json)
             for _ in range(MAX_REDIRECTS):
                 location = response.headers.get("Location")

@@ -2,7 +2,8 @@
 
 In the custom flow the client signs in with its own credentials
 (``grant_type=client_credentials``); the plant owners' consent decides what
-the token may read. SMA asks clients to keep one session alive with its
+the token may read. A token refused although just renewed leads to a new
+sign-in (``async_sign_in_again``) before the user is asked. SMA asks clients to keep one session alive with its
 refresh token rather than signing in again, and to end it (``logout``) when
 done; access tokens live 300 seconds.
 """
@@ -113,6 +114,20 @@ class SmaClientCredentials(TokenSource):
             # Someone else renewed it while this caller waited for the lock.
             if self._token is None or self._token.access_token == stale:
                 self._token = await self._async_new_token()
+            return self._token.access_token
+
+    @override
+    async def async_sign_in_again(self) -> str:
+        """Sign in with the client credentials again: a new session.
+
+        SMA may refuse a session's tokens although it renewed them (a session
+        it ended, a restarted authorization server); the client's own
+        credentials still hold, so the user is not asked before this failed.
+        """
+        refused = self._token.access_token if self._token else None
+        async with self._lock:
+            if self._token is None or self._token.access_token == refused:
+                self._token = await self._async_grant(grant_type="client_credentials")
             return self._token.access_token
 
     async def _async_new_token(self) -> SmaToken:
