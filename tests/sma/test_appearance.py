@@ -248,3 +248,23 @@ def test_skip_and_unknown_phase() -> None:
     schedule.observe(due + GUARD, end)
     assert schedule.misses == 1
     assert schedule.next_poll(due + GUARD) == due + GUARD + RETRY
+
+
+def test_cadence_of_several_intervals_awaits_its_own() -> None:
+    """15-minute polls of 5-minute data await the quarter hours, not any newer one."""
+    quarter = timedelta(minutes=15)
+    schedule = AppearanceSchedule(quarter)
+    end = ORIGIN + timedelta(minutes=5)
+    # The first poll saw 22:05: the schedule awaits 22:15 (the quarter hours).
+    schedule.observe(end + timedelta(seconds=40), end)
+    assert schedule.expected == ORIGIN + quarter
+    due = schedule.due
+    assert due is not None
+    # At its time only 22:10 is there: not what was awaited, a miss.
+    schedule.observe(due + GUARD, ORIGIN + timedelta(minutes=10))
+    assert schedule.misses == 1
+    assert schedule.expected == ORIGIN + quarter
+    # Found at the next look: the newest interval is on the quarter hour.
+    schedule.observe(due + GUARD + RETRY, ORIGIN + quarter)
+    assert schedule.misses == 0
+    assert schedule.expected == ORIGIN + quarter + quarter

@@ -104,10 +104,7 @@ class AppearanceSchedule:
             return
         if (expected := self.expected) is not None and latest < expected:
             # Newer, but not the awaited interval (a cadence of several).
-            if due is not None and now >= due + self.cadence:
-                self.latest, self.misses = self._on_grid(latest), 0
-            else:
-                self._miss(now, due)
+            self._miss(now, due)
             return
         seen = (now - latest).total_seconds()
         if self.delay is None or self.latest is None:

@@ -432,7 +432,7 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
         Home Assistant schedules the next refresh ``update_interval`` after
         this one ends, on whole seconds of its loop clock (plus a fixed
         fraction): the interval is measured from that clock so that the
-        poll comes at the absolute time, at most half a second after it.
+        poll comes at the absolute time, within a second after it.
         """
         schedule = self.schedule
         schedule.cadence = self.cadence
