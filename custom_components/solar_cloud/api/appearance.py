@@ -39,9 +39,9 @@ LATER = 20.0
 EARLIER = 0.5
 """Seconds the schedule creeps earlier per hit."""
 RELEARN = 48
+"""Hits in a row after which the schedule probes for an earlier phase."""
 GRID = datetime(2000, 1, 1, tzinfo=UTC)
 """Where the cadences' intervals are counted from (whole hours)."""
-"""Hits in a row after which the schedule probes for an earlier phase."""
 
 
 class AppearanceSchedule:
