@@ -441,12 +441,13 @@ async def test_code_flow_refresh_token_dies(
     """The code flow refreshes through Home Assistant; a dead grant asks to sign in."""
     assert await hass.config_entries.async_setup(code_entry.entry_id)
     first = code_entry.data["token"]["access_token"]
-    await async_advance(hass, freezer, timedelta(minutes=15))
+    # Polls come a moment after the intervals appear (at once here).
+    await async_advance(hass, freezer, timedelta(minutes=15, seconds=5))
     assert code_entry.data["token"]["access_token"] != first
     assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
 
     sim.oauth.revoke_all()
-    await async_advance(hass, freezer, timedelta(minutes=15))
+    await async_advance(hass, freezer, timedelta(minutes=15, seconds=5))
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
 

@@ -37,15 +37,17 @@ async def _async_setup_entry(
     inventory = SmaInventoryCoordinator(hass, entry, client)
     await inventory.async_config_entry_first_refresh()
 
-    plants = {
-        key: SmaPlantCoordinators(
-            energy=SmaPlantCoordinator(hass, entry, client, plant),
-            devices=SmaDeviceCoordinator(hass, entry, client, plant)
+    plants = {}
+    for key, plant in inventory.data.plants.items():
+        energy = SmaPlantCoordinator(hass, entry, client, plant)
+        plants[key] = SmaPlantCoordinators(
+            energy=energy,
+            devices=SmaDeviceCoordinator(
+                hass, entry, client, plant, phase=energy.schedule
+            )
             if plant.shown_devices
             else None,
         )
-        for key, plant in inventory.data.plants.items()
-    }
     measurements = [
         coordinator
         for coordinators in plants.values()

@@ -51,6 +51,11 @@ LATE_DATA: Final = {
 # Device details: one call per device and measurement set, so they are read
 # at the slower of the plant's interval and this one.
 DEVICE_INTERVAL: Final = timedelta(minutes=15)
+# Device sets come with the plant's upload: they are polled on the phase the
+# plant's balance learnt, this much later (a miss costs every set again), and
+# looked for again this long after a miss.
+DEVICE_MARGIN: Final = timedelta(seconds=20)
+DEVICE_RETRY: Final = timedelta(seconds=60)
 # Plants, devices, measurement-set lists and GridControl eligibility.
 INVENTORY_INTERVAL: Final = timedelta(hours=1)
 # SMA's tutorial: check a pending consent every 1800 seconds.

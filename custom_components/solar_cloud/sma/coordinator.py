@@ -7,6 +7,11 @@
   is told.
 - ``SmaPlantCoordinator``: a plant's EnergyBalance.
 - ``SmaDeviceCoordinator``: the measurement sets of a plant's devices.
+
+The measurement coordinators poll locked to the plant's upload phase: each
+interval carries its end time, so when intervals appear at SMA is learnt
+from the data (``api/appearance.py``) and each poll is set on the absolute
+time the next interval is expected, not an interval after the last poll.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
 from ..api import ApiAuthenticationError, SolarCloudApiError
+from ..api.appearance import AppearanceSchedule
 from ..api.sma import (
     ENERGY_FLOWS,
     FEED_IN_LIMIT,
@@ -48,6 +54,8 @@ from .const import (
     CONF_LOGIN_HINT,
     CONSENT_INTERVAL,
     DEVICE_INTERVAL,
+    DEVICE_MARGIN,
+    DEVICE_RETRY,
     EXPECTED_DELAY,
     INVENTORY_INTERVAL,
     LIFETIME_INTERVAL,
@@ -376,6 +384,9 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
     """What the coordinator reads, for its name."""
     slowest_interval: ClassVar[timedelta] = timedelta()
     """Poll no more often than this, whatever the plant's cadence."""
+    phase_locked: ClassVar[bool] = True
+    """Poll when the next interval is expected (False: every cadence from
+    the last poll, as before; kept for ``scripts/bench sma``'s comparison)."""
 
     def __init__(
         self,
@@ -388,11 +399,13 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
         self.client = client
         self.plant = plant
         self.resolution: timedelta | None = None
+        self.schedule = AppearanceSchedule(self.cadence)
+        """When the plant's intervals appear, learnt from the polls."""
         super().__init__(
             hass,
             entry,
             name=f"{plant.name} {self.kind_of_data}",
-            update_interval=max(PLANT_INTERVAL[plant.kind], self.slowest_interval),
+            update_interval=self.cadence,
             expected_delay=expected_delay(plant.kind, None),
             # The same data grows older: its entities decide anew each time
             # whether it is still current.
@@ -403,6 +416,39 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
         """Take the plant's interval length: longer intervals may be older."""
         self.resolution = resolution
         self.expected_delay = expected_delay(self.plant.kind, resolution)
+
+    @property
+    def cadence(self) -> timedelta:
+        """Return how often a new interval is read: never more often than it exists."""
+        return max(
+            PLANT_INTERVAL[self.plant.kind],
+            self.slowest_interval,
+            self.resolution or timedelta(),
+        )
+
+    def _lock_phase(self, latest: datetime | None) -> None:
+        """Learn from the newest interval read, and set the next poll's time.
+
+        Home Assistant schedules the next refresh ``update_interval`` after
+        this one ends, on whole seconds of its loop clock (plus a fixed
+        fraction): the interval is measured from that clock so that the
+        poll comes at the absolute time, within a second after it.
+        """
+        schedule = self.schedule
+        schedule.cadence = self.cadence
+        now = dt_util.utcnow()
+        schedule.observe(now, latest)
+        self._adjust_schedule(schedule)
+        if not self.phase_locked:
+            self.update_interval = self.cadence
+            return
+        loop_time = self.hass.loop.time()
+        self.update_interval = (
+            schedule.next_poll(now) - now + timedelta(seconds=loop_time % 1)
+        )
+
+    def _adjust_schedule(self, schedule: AppearanceSchedule) -> None:
+        """Adjust the schedule to what the reads can show (subclasses)."""
 
 
 class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
@@ -424,6 +470,8 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
 
     @override
     async def _async_fetch(self) -> PlantData:
+        # A failed read polls again at the cadence, not at a retry's pace.
+        self.update_interval = self.cadence
         plant = self.plant.details
         now = dt_util.utcnow()
         today = now.astimezone(plant.zone).date()
@@ -455,10 +503,12 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
             for key, value in self._base.items()
         }
         self._adapt(day.resolution)
+        # Just after midnight the new day has no interval yet: the last
+        # one of yesterday is still the newest.
+        latest = day.latest or (self.data.latest if self.data else None)
+        self._lock_phase(latest.time if latest else None)
         return PlantData(
-            # Just after midnight the new day has no interval yet: the last
-            # one of yesterday is still the newest.
-            latest=day.latest or (self.data.latest if self.data else None),
+            latest=latest,
             today={
                 key: energy_today.get(key, 0.0)
                 for key in ENERGY_FLOWS
@@ -474,9 +524,27 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
     def _adapt(self, resolution: timedelta | None) -> None:
         """Never poll more often than the plant's data has new intervals."""
         self._learn_resolution(resolution)
-        self.update_interval = max(
-            PLANT_INTERVAL[self.plant.kind], resolution or timedelta()
-        )
+        self.update_interval = self.cadence
+
+    @override
+    def _adjust_schedule(self, schedule: AppearanceSchedule) -> None:
+        """Skip the intervals the next poll's answer cannot hold.
+
+        A poll reads the Day of the plant's date when it comes, and SMA's Day
+        holds the intervals ending in it (the one ending at midnight closes
+        the day before): an interval of a day that is over by then, such as
+        the last ones of a classic plant that come two hours late, is not in
+        it, and is not waited for.
+        """
+        zone = self.plant.zone
+        for _ in range(int(timedelta(days=1) / schedule.cadence)):
+            if (expected := schedule.expected) is None:
+                return
+            poll = schedule.next_poll(dt_util.utcnow())
+            ends_in = (expected - timedelta(microseconds=1)).astimezone(zone).date()
+            if ends_in >= poll.astimezone(zone).date():
+                return
+            schedule.skip()
 
 
 def _totals(total: MeasurementSet) -> dict[MeasurementField, float]:
@@ -495,6 +563,37 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
     kind_of_data = "devices"
     slowest_interval = DEVICE_INTERVAL
 
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        client: SmaClient,
+        plant: SmaPlant,
+        *,
+        phase: AppearanceSchedule | None = None,
+    ) -> None:
+        """Read a plant's devices; ``phase``: the plant's balance's schedule.
+
+        The devices' intervals come with the plant's upload: the balance,
+        read three times as often, learns its phase sooner and follows it
+        closer, so the devices are polled on it once it is known.
+        """
+        super().__init__(hass, entry, client, plant)
+        self.phase = phase
+        self.schedule.retry = DEVICE_RETRY
+
+    @override
+    def _adjust_schedule(self, schedule: AppearanceSchedule) -> None:
+        """Take the plant balance's phase once that has been learnt.
+
+        A little later than the balance: a device poll reads several sets,
+        and missing an interval costs them all again; the balance has found
+        most late intervals by then.
+        """
+        phase = self.phase
+        if phase is not None and phase.settled and phase.delay is not None:
+            schedule.delay = phase.delay + DEVICE_MARGIN.total_seconds()
+
     @property
     def reads(self) -> list[tuple[str, str, str]]:
         """Return (device key, SMA device id, set) of every set to read."""
@@ -506,8 +605,23 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
 
     @override
     async def _async_fetch(self) -> DeviceData:
+        self.update_interval = self.cadence
         zone = self.plant.zone
         reads = self.reads
+        if (
+            self.phase_locked
+            and self.schedule.misses
+            and self.data
+            and (expected := self.schedule.expected) is not None
+            and dt_util.utcnow() < expected + self.cadence
+        ):
+            # Looking again for a late interval: only the sets still without it.
+            reads = [
+                read
+                for read in reads
+                if (point := self.data.get(read[0], {}).get(read[2])) is None
+                or point.time < expected
+            ] or reads
         found = await gather_all(
             self.client.device_measurements(
                 device_id, set_type, Period.RECENT, zone=zone
@@ -522,4 +636,22 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
                 data.setdefault(key, {})[set_type] = point
             elif self.data and set_type in self.data.get(key, {}):
                 data.setdefault(key, {})[set_type] = self.data[key][set_type]
+        if self.data:
+            # Sets not read again (a second look for a late interval) keep theirs.
+            for key, _, set_type in self.reads:
+                if (point := self.data.get(key, {}).get(set_type)) is not None:
+                    data.setdefault(key, {}).setdefault(set_type, point)
+        self._lock_phase(self._newest_of_all(data))
         return data
+
+    def _newest_of_all(self, data: DeviceData) -> datetime | None:
+        """Return the newest interval every set has (a set without it is read again).
+
+        A set that stays behind by more than a cadence (a device that
+        stopped reporting) does not hold the others back.
+        """
+        times = [point.time for sets in data.values() for point in sets.values()]
+        if not times:
+            return None
+        current = max(times) - self.cadence
+        return min(moment for moment in times if moment > current)

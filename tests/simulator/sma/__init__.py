@@ -17,7 +17,10 @@ real captures in ``shared/api/samples/sma`` describe it:
   Values follow the simulator clock: a sun curve and a household load in the
   plant's local time, interval-end timestamps without offset, omitted fields
   for what a plant does not have. ennexOS plants have 5-minute data at once,
-  the sandbox plants 15-minute data, a classic (GUID) plant data 2 hours late.
+  the sandbox plants 15-minute data, a classic (GUID) plant data 2 hours late;
+  a plant with an ``Upload`` shows each interval only some time after its
+  end (seeded delay, jitter, the occasional late one; ``visible_at`` says
+  when).
 - A plant moved by SMA answers HTTP 308 with its new id.
 - GridControl under ``/gridcontrol``: the eligibility check and FeedInLimit
   schedules (bodies as modelled in ``api/sma/gridcontrol.py``).
@@ -37,7 +40,7 @@ from .accounts import (
     sandbox_plants,
 )
 from .auth import CODE_CLIENT, CUSTOM_CLIENT
-from .plants import SimDevice, SimPlant, truth_hourly
+from .plants import SimDevice, SimPlant, Upload, truth_hourly
 from .simulator import SmaSimulator, demo_simulator
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "SimDevice",
     "SimPlant",
     "SmaSimulator",
+    "Upload",
     "demo_owner_plants",
     "demo_simulator",
     "sandbox_plants",

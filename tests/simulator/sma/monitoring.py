@@ -216,6 +216,7 @@ class SmaMonitoring(SmaAuthorization):
         self, request: web.Request, plant: SimPlant, period: str
     ) -> web.Response:
         today = plant.local_now(self.clock).date()
+        until = plant.available_until(self.clock)
         raw = request.query.get("Date", "")
         buckets: dict[date, dict[str, float]] = {}
         day = plant.commissioned
@@ -233,7 +234,7 @@ class SmaMonitoring(SmaAuthorization):
             }[period]
             bucket = buckets.setdefault(key, {})
             factor = plant.total_factor if period == "Total" else 1.0
-            for name, value in plant.day_energy(day, self.clock).items():
+            for name, value in plant.day_energy(day, self.clock, until).items():
                 bucket[name] = bucket.get(name, 0.0) + value * factor
             day += timedelta(days=1)
         return web.json_response(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
+import hashlib
 import math
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -91,6 +92,44 @@ class SimDevice:
         return data
 
 
+@dataclass(frozen=True, kw_only=True)
+class Upload:
+    """When a plant's intervals become visible at SMA after they end.
+
+    Each interval appears ``delay`` after its end (moving by ``drift`` per
+    day), plus up to ``jitter``, seeded per plant and interval; a share
+    ``late_share`` of the intervals comes ``late_by`` later still. A data
+    logger uploads in order: an interval never appears before the one
+    before it.
+    """
+
+    delay: timedelta
+    jitter: timedelta = timedelta()
+    late_share: float = 0.0
+    late_by: timedelta = timedelta()
+    drift: timedelta = timedelta()
+    """How much later the delay becomes per day (negative: earlier)."""
+    seed: int = 0
+
+    def _fraction(self, end: datetime, salt: str) -> float:
+        digest = hashlib.blake2b(
+            f"{self.seed}:{salt}:{int(end.timestamp())}".encode(), digest_size=8
+        ).digest()
+        return int.from_bytes(digest) / 2**64
+
+    def raw(self, end: datetime) -> datetime:
+        """Return when the interval ending at ``end`` would appear on its own."""
+        days = (end - EPOCH) / timedelta(days=1)
+        moment = end + self.delay + self.drift * days
+        moment += self.jitter * self._fraction(end, "jitter")
+        if self.late_share and self._fraction(end, "late") < self.late_share:
+            moment += self.late_by
+        return moment
+
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 @dataclass(kw_only=True)
 class SimPlant:
     """A simulated plant and how its data behaves."""
@@ -117,6 +156,8 @@ class SimPlant:
     """Fields SMA corrected afterwards, per interval end (UTC): see ``revise``."""
     total_factor: float = 1.0
     """A glitching cloud: Total answers are scaled by this (0: all zero)."""
+    upload: Upload | None = None
+    """When each interval appears (None: at once, ``lag`` after its end)."""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -153,8 +194,33 @@ class SimPlant:
         if self.silent_since is not None:
             now = min(now, self.silent_since)
         step = int(self.resolution.total_seconds())
-        latest = int((now - self.lag).timestamp()) // step * step
-        return datetime.fromtimestamp(latest, UTC)
+        latest = datetime.fromtimestamp(
+            int((now - self.lag).timestamp()) // step * step, UTC
+        )
+        if self.upload is None:
+            return latest
+        while self.visible_at(latest) > now:
+            latest -= self.resolution
+        return latest
+
+    def visible_at(self, end: datetime) -> datetime:
+        """Return when the interval ending at ``end`` (aware) appears at SMA.
+
+        Without an ``upload`` model that is ``lag`` after its end; with one,
+        the upload's own time, never before the interval before it.
+        """
+        end = end.astimezone(UTC)
+        if self.upload is None:
+            return end + self.lag
+        # Uploads come in order: only the intervals that could still be
+        # waiting (a late one's span) can hold this one back.
+        reach = self.upload.late_by + self.upload.jitter
+        moment = self.upload.raw(end)
+        before = end - self.resolution
+        while before >= end - reach - self.resolution:
+            moment = max(moment, self.upload.raw(before))
+            before -= self.resolution
+        return moment + self.lag
 
     def revise(self, end: datetime, **values: float) -> None:
         """Correct fields of the interval ending at ``end`` (aware), as SMA may later."""
@@ -204,13 +270,18 @@ class SimPlant:
         until = self.available_until(clock)
         return [end for end in self.all_day_points(day) if end <= until]
 
-    def day_energy(self, day: date, clock: Clock) -> dict[str, float]:
-        """Return the energy (Wh) of a day as far as SMA has it."""
+    def day_energy(
+        self, day: date, clock: Clock, until: datetime | None = None
+    ) -> dict[str, float]:
+        """Return the energy (Wh) of a day as far as SMA has it.
+
+        ``until``: :meth:`available_until` now, when the caller has it.
+        """
         if day < self.commissioned:
             return {}
         start, end = self.day_bounds(day)
         if (
-            self.available_until(clock) >= end
+            (until or self.available_until(clock)) >= end
             and end - start == timedelta(days=1)
             and not any(start < moment <= end for moment in self.revisions)
         ):
