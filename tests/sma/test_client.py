@@ -104,6 +104,8 @@ async def test_renewed_token_refused_signs_in_anew(
         "refresh_token",
         "client_credentials",
     ]
+    # The replaced session was ended at SMA: only the new one is open.
+    assert len(sim.oauth.refresh_tokens) == 1
 
     sim.faults.add("plants", status=401, times=3)
     with pytest.raises(ApiAuthenticationError) as err:

@@ -210,7 +210,8 @@ async def test_custom_flow_pending_then_accepted_in_the_background(
         ({}, ("oauth_token", {"status": 415, "body": b'{"error": "invalid_request", "error_description": "Cannot consume content type"}'}), {"base": "sma_unsupported_content_type"}),
         ({}, ("oauth_token", {"status": 429}), {"base": "sma_rate_limited"}),
         ({}, ("consent_request", {"status": 503}), {"base": "cannot_connect"}),
-        ({}, ("consent_request", {"status": 401}), {"base": "invalid_auth"}),
+        # Two 401s sign in anew (a new session); a third one is refused credentials.
+        ({}, ("consent_request", {"status": 401, "times": 3}), {"base": "invalid_auth"}),
         ({}, ("consent_request", {"body": b"[]"}), {"base": "unknown"}),
     ],
 )  # fmt: skip
@@ -225,7 +226,7 @@ async def test_custom_flow_errors(
 ) -> None:
     """Refused credentials and owners are shown on the form; then it recovers."""
     if fault is not None:
-        sim.faults.add(fault[0], times=2, **fault[1])
+        sim.faults.add(fault[0], **{"times": 2, **fault[1]})
     result = await _start(hass, "sma_custom")
     result = await _configure(
         hass, result, _custom_input(sma_cloud.base_url, **user_input)

@@ -20,7 +20,7 @@ from typing import Any, override
 import aiohttp
 
 from ..auth import TokenSource
-from ..errors import ApiAuthenticationError, ApiResponseError
+from ..errors import ApiAuthenticationError, ApiResponseError, SolarCloudApiError
 from ..transport import RawResponse, send
 from .environment import SmaEndpoints
 from .errors import token_error
@@ -127,8 +127,23 @@ class SmaClientCredentials(TokenSource):
         refused = self._token.access_token if self._token else None
         async with self._lock:
             if self._token is None or self._token.access_token == refused:
+                if self._token is not None and self._token.refresh_token:
+                    await self._async_end_quietly(self._token.refresh_token)
                 self._token = await self._async_grant(grant_type="client_credentials")
             return self._token.access_token
+
+    async def _async_end_quietly(self, refresh_token: str) -> None:
+        """End a session being replaced; SMA may have ended it already."""
+        try:
+            await async_logout(
+                self._session,
+                self._endpoints,
+                client_id=self._client_id,
+                client_secret=self._client_secret,
+                refresh_token=refresh_token,
+            )
+        except SolarCloudApiError:
+            return
 
     async def _async_new_token(self) -> SmaToken:
         token = self._token
