@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
 import logging
@@ -37,6 +38,18 @@ _LOGGER = logging.getLogger(__name__)
 _SESSION_RENEW_AFTER = timedelta(seconds=SESSION_IDLE_LIMIT - 60)
 LOGIN_RETRY_DELAY = 10.0
 """Seconds before a login whose answer was empty or unreadable is sent again."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionToken:
+    """A logged-in session of an account: its XSRF token and when it was last used.
+
+    The token is the whole session (the client keeps no cookies), so another
+    client of the same account can carry on with it instead of logging in.
+    """
+
+    token: str = field(repr=False)
+    used: datetime
 
 
 def _token_from(response: RawResponse) -> str | None:
@@ -115,6 +128,25 @@ class FusionSolarSession:
         return self._clock()
 
     # Sessions ---------------------------------------------------------------
+
+    def session_token(self) -> SessionToken | None:
+        """Return the session this client is logged in with, if any."""
+        if self._token is None or self._token_used is None:
+            return None
+        return SessionToken(token=self._token, used=self._token_used)
+
+    def resume_session(self, session: SessionToken) -> None:
+        """Carry on with a session another client of the account logged in.
+
+        Huawei allows five logins per ten minutes and ends the previous
+        session at each, so a client that takes over saves one. Should the
+        session have lapsed after all, the first call is answered 305 and the
+        client logs in as usual. An OAuth Connect client has no such session.
+        """
+        if self.uses_oauth:
+            return
+        self._token = session.token
+        self._token_used = session.used
 
     async def async_login(self) -> None:
         """Log in now (to validate the credentials).
