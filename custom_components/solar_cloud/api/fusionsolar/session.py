@@ -196,7 +196,11 @@ class FusionSolarSession:
             # The service answers a wrong password with an empty body, but a
             # proxy in between can answer one too (or a page of its own): ask
             # once more before taking it for a wrong password, which locks the
-            # client (five wrong ones lock the account).
+            # client (five wrong ones lock the account). Retrying on our own
+            # could not tell a glitch from a changed password and would walk
+            # into Huawei's lock; the user sees a reauth flow instead, and
+            # sending it (with the same system code, if it was a glitch) logs
+            # in with a new client: no reload by hand, no lock-out.
             _LOGGER.debug("Unreadable login answer; trying once more")
             await self._sleep(LOGIN_RETRY_DELAY)
             response = await self._send_login()
