@@ -70,7 +70,3 @@ class UnsupportedCalls:
         if key in self._logged:
             self._logged.discard(key)
             self._logger.info("%s is answered again", what)
-
-    def diagnostics(self) -> dict[str, str]:
-        """Return each call left alone and when it is tried again."""
-        return {str(key): until.isoformat() for key, until in self._until.items()}

@@ -244,7 +244,11 @@ class FusionSolarSession:
         raise fail_code_error(Path.LOGIN, code, text, self.budget, self.now())
 
     async def _send_login(self) -> RawResponse:
-        await self._spend(Path.LOGIN)
+        # A login never waits for its slot: it would hold the lock every call
+        # of the account waits on, for up to a minute and a half, while the
+        # cloud is likely unreachable (the logins of a minute all failed).
+        # The refusal tells the pollers when to come back instead.
+        await self._spend(Path.LOGIN, wait=False)
         return await send(
             self._session,
             "POST",
@@ -262,14 +266,15 @@ class FusionSolarSession:
 
     # Calls ------------------------------------------------------------------
 
-    async def _spend(self, path: Path) -> datetime:
+    async def _spend(self, path: Path, *, wait: bool = True) -> datetime:
         """Count a call against the budget, or refuse it before it is sent.
 
+        ``wait``: wait for a slot up to ``max_wait`` seconds away.
         Returns the time the call is counted at.
         """
         now = self.now()
         slot = self.budget.next_slot(path, now)
-        if slot > now and (slot - now).total_seconds() <= self._max_wait:
+        if wait and slot > now and (slot - now).total_seconds() <= self._max_wait:
             await self._sleep((slot - now).total_seconds())
             now = self.now()
             slot = self.budget.next_slot(path, now)
