@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from unittest.mock import patch
 
+import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
 from homeassistant.const import (
@@ -23,6 +24,9 @@ from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.solar_cloud.api import ApiRateLimitedError
+from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
+from custom_components.solar_cloud.api.fusionsolar.const import Path
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.fusionsolar import connection
 from custom_components.solar_cloud.fusionsolar.connection import (
@@ -140,3 +144,31 @@ async def test_reconfigure_logs_in_once(
     await hass.async_block_till_done()
     assert mock_entry.state is ConfigEntryState.LOADED
     assert sim.log.count("login") == 1
+
+
+async def test_a_login_never_waits_for_its_slot(
+    cloud: RunningSimulator, session: aiohttp.ClientSession, sim: FusionSolarSimulator
+) -> None:
+    """The sixth login in ten minutes is refused at once, not waited for.
+
+    Waiting would hold the lock every call of the account waits on; the
+    pollers come back when the refusal says.
+    """
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    client = FusionSolarClient(
+        session, cloud.base_url, username=DEMO_USER, password=DEMO_PASSWORD, sleep=sleep
+    )
+    for _ in range(5):
+        client.budget.record(
+            Path.LOGIN, client.now() - timedelta(minutes=9, seconds=30)
+        )
+    with pytest.raises(ApiRateLimitedError) as err:
+        await client.async_login()
+    assert err.value.reason == "call_budget_exhausted"
+    assert 0 < (err.value.retry_after or 0) <= 60  # within max_wait: once waited
+    assert waits == []
+    assert sim.log.count("login") == 0
