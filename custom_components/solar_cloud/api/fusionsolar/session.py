@@ -141,10 +141,9 @@ class FusionSolarSession:
         Huawei allows five logins per ten minutes and ends the previous
         session at each, so a client that takes over saves one. Should the
         session have lapsed after all, the first call is answered 305 and the
-        client logs in as usual. An OAuth Connect client has no such session.
+        client logs in as usual. (An OAuth Connect client signs its calls with
+        its bearer token and never sends this one.)
         """
-        if self.uses_oauth:
-            return
         self._token = session.token
         self._token_used = session.used
 
