@@ -44,9 +44,10 @@ class UnsupportedCalls:
         until = self._until.get(key)
         return until is not None and self._clock() < until
 
-    def until(self, key: Hashable) -> datetime | None:
-        """Return when the call is tried again (None: it is not left alone)."""
-        return self._until.get(key)
+    def due(self, key: Hashable) -> bool:
+        """Return whether a refused call's time to be tried again has come."""
+        until = self._until.get(key)
+        return until is not None and self._clock() >= until
 
     def refused(self, key: Hashable, err: ApiNotSupportedError, what: str) -> datetime:
         """Leave the call alone for a while; return when to try again."""

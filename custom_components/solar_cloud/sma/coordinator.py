@@ -503,15 +503,6 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
     kind_of_data = "devices"
     slowest_interval = DEVICE_INTERVAL
 
-    @property
-    def reads(self) -> list[tuple[str, str, str]]:
-        """Return (device key, SMA device id, set) of every set to read."""
-        return [
-            (device.key, device.details.device_id, set_type)
-            for device in self.plant.devices
-            for set_type in sorted(device.sets & DEVICE_SETS)
-        ]
-
     def __init__(
         self,
         hass: HomeAssistant,
@@ -523,6 +514,15 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
         super().__init__(hass, entry, client, plant)
         self.not_supported = UnsupportedCalls(dt_util.utcnow)
         """Sets SMA answered 404 to: left for hours, the other sets still read."""
+
+    @property
+    def reads(self) -> list[tuple[str, str, str]]:
+        """Return (device key, SMA device id, set) of every set to read."""
+        return [
+            (device.key, device.details.device_id, set_type)
+            for device in self.plant.devices
+            for set_type in sorted(device.sets & DEVICE_SETS)
+        ]
 
     async def _async_read(self, device_id: str, set_type: str) -> MeasurementSet | None:
         """Return a device's newest intervals of a set; None while SMA won't serve it."""

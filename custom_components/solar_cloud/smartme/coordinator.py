@@ -222,10 +222,7 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
     async def _async_fetch(self) -> SmartMeAccount:
         devices = {device.id: device for device in await self.client.devices()}
         for device_id, device in devices.items():
-            if device_id not in self._actions or (
-                self._no_actions.until(device_id) is not None
-                and not self._no_actions.skip(device_id)
-            ):
+            if device_id not in self._actions or self._no_actions.due(device_id):
                 self._actions[device_id] = await self._async_actions(device)
             if (coordinator := self.device_coordinators.get(device_id)) is None:
                 self.device_coordinators[device_id] = SmartMeDeviceCoordinator(
