@@ -13,6 +13,7 @@ import pytest
 from custom_components.solar_cloud.api import (
     ApiAuthenticationError,
     ApiConnectionError,
+    ApiNotSupportedError,
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
@@ -287,7 +288,7 @@ async def test_logout_failure_is_ignored(
         ({"vendor_error": 20004}, ApiConnectionError, "cannot_connect"),
         ({"vendor_error": 20200}, ApiConnectionError, "cannot_connect"),
         ({"status": 502}, ApiConnectionError, "cannot_connect"),
-        ({"status": 404}, ApiResponseError, "unexpected_response"),
+        ({"status": 404}, ApiNotSupportedError, "endpoint_not_supported"),
         ({"vendor_error": 20009}, ApiResponseError, "unexpected_response"),
         ({"body": b"<html>"}, ApiResponseError, "unexpected_response"),
         ({"body": b"[1, 2]"}, ApiResponseError, "unexpected_response"),

@@ -12,6 +12,7 @@ import pytest
 from custom_components.solar_cloud.api import (
     ApiAuthenticationError,
     ApiConnectionError,
+    ApiNotSupportedError,
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
@@ -172,7 +173,7 @@ async def test_legacy_api_prefix(
         ({"status": 403}, ApiPermissionError, "permission_denied"),
         ({"status": 429}, ApiRateLimitedError, "rate_limited"),
         ({"status": 503}, ApiConnectionError, "cannot_connect"),
-        ({"status": 404}, ApiResponseError, "unexpected_response"),
+        ({"status": 404}, ApiNotSupportedError, "endpoint_not_supported"),
         ({"body": b"<html>"}, ApiResponseError, "unexpected_response"),
         ({"body": b'{"Devices": []}'}, ApiResponseError, "unexpected_response"),
         (

@@ -8,6 +8,7 @@ errors of :mod:`.errors`.
 from .errors import (
     ApiAuthenticationError,
     ApiConnectionError,
+    ApiNotSupportedError,
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
@@ -17,6 +18,7 @@ from .errors import (
 __all__ = [
     "ApiAuthenticationError",
     "ApiConnectionError",
+    "ApiNotSupportedError",
     "ApiPermissionError",
     "ApiRateLimitedError",
     "ApiResponseError",

@@ -83,3 +83,14 @@ class ApiResponseError(SolarCloudApiError):
     """The vendor answered something this client cannot use."""
 
     default_reason = "unexpected_response"
+
+
+class ApiNotSupportedError(ApiResponseError):
+    """The cloud has no such interface for this account (HTTP 404, "not supported").
+
+    Not a glitch: asking again within minutes gets the same answer. Callers
+    leave the call for hours (:class:`..unsupported.UnsupportedCalls`) and go
+    on with the rest of the account.
+    """
+
+    default_reason = "endpoint_not_supported"

@@ -23,6 +23,7 @@ from .connection import (
     oauth_client,
     oauth_endpoints,
     password_client,
+    take_flow_session,
 )
 from .const import CONF_CONTROLS, CONF_PLANTS, REDACT_KEYS
 from .controls import FusionSolarControlTasks
@@ -87,6 +88,10 @@ async def _async_setup_entry(
     client = await _async_client(hass, entry)
     account = account_state(hass, entry.unique_id or entry.entry_id)
     storage.async_track(account)
+    if (session := take_flow_session(account)) is not None:
+        # The config flow that just added (reauthenticated, reconfigured)
+        # the account logged in: carry on with its session.
+        client.resume_session(session)
     # Pollers carry their data and due times over reloads; the client is new.
     account.real_time = account.real_time or RealTimePoller(client)
     account.alarms = account.alarms or AlarmPoller(client)

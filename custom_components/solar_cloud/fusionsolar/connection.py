@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -30,11 +30,19 @@ from ..api.fusionsolar.polling import (
     Reading,
     RealTimePoller,
 )
+from ..api.fusionsolar.session import SessionToken
 from ..const import DOMAIN
 from ..oauth import OAuthEndpoints
 from .const import CONF_OAUTH_SERVER
 from .history_budget import backlog_budget
 from .plant_time import FusionSolarPlantCalendar
+
+FLOW_SESSION_FRESH = timedelta(minutes=10)
+"""A session a config flow logged in this recently serves the setup that follows.
+
+Well within the half hour after which Huawei ends an idle session; an older
+one is not worth a 305 and a login on top.
+"""
 
 ACCOUNTS: HassKey[dict[str, FusionSolarAccountState]] = HassKey(
     f"{DOMAIN}_fusionsolar_accounts"
@@ -60,6 +68,8 @@ class FusionSolarAccountState:
     control: ControlStatePoller | None = None
     flow_plants: Reading[tuple[Plant, ...]] | None = None
     """The plant list a config flow just read, for the setup that follows."""
+    flow_session: Reading[SessionToken] | None = None
+    """The session a config flow just logged in, for the setup that follows."""
     history_budget: CallBudget = field(default_factory=backlog_budget)
     """The history calls for days before the newest three (``history_budget.py``)."""
     calendars: dict[str, FusionSolarPlantCalendar] = field(default_factory=dict)
@@ -106,10 +116,23 @@ def remember_flow_listing(
 
     The entry's setup then lists no plants again right away: Huawei allows one
     plant list call a minute and refuses the interface for a day after a 407.
+    Nor does it log in again: the flow's session goes along (five logins per
+    ten minutes, and each login ends the session before it).
     """
     state = account_state(hass, account)
     state.budget.absorb(client.budget)
-    state.flow_plants = Reading(value=tuple(plants), at=dt_util.utcnow())
+    now = dt_util.utcnow()
+    state.flow_plants = Reading(value=tuple(plants), at=now)
+    session = client.session_token()
+    state.flow_session = None if session is None else Reading(value=session, at=now)
+
+
+def take_flow_session(state: FusionSolarAccountState) -> SessionToken | None:
+    """Return the session a config flow handed over, once, if it is still fresh."""
+    handed, state.flow_session = state.flow_session, None
+    if handed is None or dt_util.utcnow() - handed.at >= FLOW_SESSION_FRESH:
+        return None
+    return handed.value
 
 
 def account_id(host: str, username: str) -> str:

@@ -28,7 +28,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
-from ..api import ApiAuthenticationError, SolarCloudApiError
+from ..api import ApiAuthenticationError, ApiNotSupportedError, SolarCloudApiError
 from ..api.appearance import AppearanceSchedule
 from ..api.sma import (
     ENERGY_FLOWS,
@@ -44,6 +44,7 @@ from ..api.sma import (
     SetType,
     SmaClient,
 )
+from ..api.unsupported import UnsupportedCalls
 from ..const import LOGGER, Vendor
 from ..coordinator import SolarCloudCoordinator
 from ..entity import async_remove_stale_devices, device_identifier
@@ -579,6 +580,8 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
         closer, so the devices are polled on it once it is known.
         """
         super().__init__(hass, entry, client, plant)
+        self.not_supported = UnsupportedCalls(dt_util.utcnow)
+        """Sets SMA answered 404 to: left for hours, the other sets still read."""
         self.phase = phase
         self.schedule.retry = DEVICE_RETRY
 
@@ -603,10 +606,24 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
             for set_type in sorted(device.sets & DEVICE_SETS)
         ]
 
+    async def _async_read(self, device_id: str, set_type: str) -> MeasurementSet | None:
+        """Return a device's newest intervals of a set; None while SMA won't serve it."""
+        key, what = (device_id, set_type), f"SMA set {set_type} of device {device_id}"
+        if self.not_supported.skip(key):
+            return None
+        try:
+            found = await self.client.device_measurements(
+                device_id, set_type, Period.RECENT, zone=self.plant.zone
+            )
+        except ApiNotSupportedError as err:
+            self.not_supported.refused(key, err, what)
+            return None
+        self.not_supported.answered(key, what)
+        return found
+
     @override
     async def _async_fetch(self) -> DeviceData:
         self.update_interval = self.cadence
-        zone = self.plant.zone
         reads = self.reads
         if (
             self.phase_locked
@@ -623,16 +640,13 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
                 or point.time < expected
             ] or reads
         found = await gather_all(
-            self.client.device_measurements(
-                device_id, set_type, Period.RECENT, zone=zone
-            )
-            for _, device_id, set_type in reads
+            self._async_read(device_id, set_type) for _, device_id, set_type in reads
         )
         data: DeviceData = {}
         for (key, _, set_type), measurements in zip(reads, found, strict=True):
-            if measurements.resolution is not None:
+            if measurements is not None and measurements.resolution is not None:
                 self._learn_resolution(measurements.resolution)
-            if (point := measurements.latest) is not None:
+            if measurements is not None and (point := measurements.latest) is not None:
                 data.setdefault(key, {})[set_type] = point
             elif self.data and set_type in self.data.get(key, {}):
                 data.setdefault(key, {})[set_type] = self.data[key][set_type]

@@ -18,7 +18,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from ..api import ApiPermissionError, ApiResponseError
+from ..api import ApiNotSupportedError, ApiPermissionError, ApiResponseError
 from ..api.smartme import (
     SCALED_FIELDS,
     Device,
@@ -29,6 +29,7 @@ from ..api.smartme import (
     SmartMeClient,
     apply_push,
 )
+from ..api.unsupported import UnsupportedCalls
 from ..const import LOGGER
 from ..coordinator import SolarCloudCoordinator
 from ..entity import async_remove_stale_devices
@@ -207,12 +208,14 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         self.calibration = calibration
         self.device_coordinators: dict[str, SmartMeDeviceCoordinator] = {}
         self._actions: dict[str, tuple[DeviceAction, ...]] = {}
+        self._no_actions = UnsupportedCalls(dt_util.utcnow)
+        """Meters smart-me answered 404 to for their actions: asked again in hours."""
 
     @override
     async def _async_fetch(self) -> SmartMeAccount:
         devices = {device.id: device for device in await self.client.devices()}
         for device_id, device in devices.items():
-            if device_id not in self._actions:
+            if device_id not in self._actions or self._no_actions.due(device_id):
                 self._actions[device_id] = await self._async_actions(device)
             if (coordinator := self.device_coordinators.get(device_id)) is None:
                 self.device_coordinators[device_id] = SmartMeDeviceCoordinator(
@@ -234,11 +237,17 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         """Return what a meter can switch; nothing if smart-me won't say."""
         if device.energy_type is not DeviceEnergyType.ELECTRICITY:
             return ()
+        what = f"smart-me actions of {device.name}"
         try:
-            return tuple(await self.client.actions(device.id))
+            actions = tuple(await self.client.actions(device.id))
+        except ApiNotSupportedError as err:
+            self._no_actions.refused(device.id, err, what)
+            return ()
         except (ApiPermissionError, ApiResponseError) as err:
             LOGGER.debug("No actions for %s: %s", device.name, err)
             return ()
+        self._no_actions.answered(device.id, what)
+        return actions
 
     @callback
     def async_check_pushing(self, *, refresh: bool = True) -> None:

@@ -21,6 +21,8 @@ class SmaMonitoring(SmaAuthorization):
         self.plants: dict[str, SimPlant] = {}
         self.balance_requests: list[tuple[datetime, str, str, str | None]] = []
         """(time, plant id, period, Date) of every EnergyBalance answered."""
+        self.unserved_sets: set[str] = set()
+        """Sets devices list that SMA answers 404 to (served for other accounts)."""
 
     def add_plant(self, plant: SimPlant, *, owner: str) -> SimPlant:
         """Add a plant of ``owner``."""
@@ -263,6 +265,10 @@ class SmaMonitoring(SmaAuthorization):
             return found
         plant, device = found
         set_type = request.match_info["set"]
+        if set_type in self.unserved_sets:
+            return web.json_response(
+                {"message": "Not Found", "code": "404"}, status=404
+            )
         if set_type not in device.sets:
             return web.json_response(
                 {"message": f"Set {set_type} not available", "code": "400"}, status=400

@@ -9,6 +9,7 @@ from typing import Any
 from ..errors import (
     ApiAuthenticationError,
     ApiConnectionError,
+    ApiNotSupportedError,
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
@@ -98,6 +99,9 @@ def http_error(
         )
     if status >= 500:
         return ApiConnectionError(f"{name}: HTTP {status}")
+    if status == 404:
+        # The host has no such interface (an older or regional deployment).
+        return ApiNotSupportedError(f"{name}: HTTP 404 {response.snippet}".strip())
     return ApiResponseError(f"{name}: HTTP {status} {response.snippet}")
 
 
@@ -128,4 +132,7 @@ def fail_code_error(
         return ApiConnectionError(message)
     if code == FailCode.NETWORKING_NOT_SUPPORTED:
         return ControlNotSupportedError(message)
+    if code == FailCode.NOT_SUPPORTED_FOR_DEVICES:
+        # "Wrong device type / not supported for some devices" (a dongle).
+        return ApiNotSupportedError(message)
     return ApiResponseError(message)

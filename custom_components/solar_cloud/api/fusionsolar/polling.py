@@ -17,11 +17,13 @@ import logging
 
 from ..errors import (
     ApiAuthenticationError,
+    ApiNotSupportedError,
     ApiPermissionError,
     ApiRateLimitedError,
     SolarCloudApiError,
 )
-from .client import FusionSolarClient
+from ..unsupported import UnsupportedCalls
+from .client import FusionSolarClient, interface_name
 from .const import REAL_TIME_TYPES, BatteryMode, Path, PowerControlMode
 from .errors import NOT_AUTHORIZED_BY_OWNER, ControlNotSupportedError
 from .flow_control import AccountSize, Job, batches, due_jobs, next_wake
@@ -91,8 +93,15 @@ class PollOutcome:
 
     @property
     def failed(self) -> bool:
-        """Return whether jobs ran and every one of them failed."""
-        return bool(self.errors) and len(self.errors) == self.ran
+        """Return whether jobs ran and every one of them failed.
+
+        "Not supported" is an answer (there is nothing to read), not a
+        failure: it does not fail the round, nor blank what else is shown.
+        """
+        failures = [
+            err for _, err in self.errors if not isinstance(err, ApiNotSupportedError)
+        ]
+        return bool(failures) and len(failures) == self.ran
 
 
 class Poller(ABC):
@@ -102,6 +111,9 @@ class Poller(ABC):
         """Poll through ``client`` (and its budget)."""
         self.client = client
         self._next_due: dict[Hashable, datetime] = {}
+        # A reload hands the poller a new client: ask whichever it has.
+        self.not_supported = UnsupportedCalls(lambda: self.client.now())  # noqa: PLW0108
+        """Jobs the cloud answered "not supported" (404) to, left for hours."""
 
     @property
     @abstractmethod
@@ -141,11 +153,17 @@ class Poller(ABC):
                 )
             else:
                 self._next_due[job.key] = now + job.period
+                self.not_supported.answered(job.key, interface_name(job.path))
         return PollOutcome(ran=ran, errors=tuple(errors))
 
     def _retry_delay(self, job: Job, err: SolarCloudApiError) -> timedelta:
         if _owner_must_authorize(err):
             return OWNER_AUTHORIZATION_RETRY
+        if isinstance(err, ApiNotSupportedError):
+            # The same answer would come a minute later (seen: getAlarmList
+            # 404 fifteen times in two hours): ask again in hours.
+            until = self.not_supported.refused(job.key, err, interface_name(job.path))
+            return until - self.client.now()
         if isinstance(err, ApiPermissionError):
             # Rights are granted by people, not within minutes.
             return NO_RIGHT_RETRY

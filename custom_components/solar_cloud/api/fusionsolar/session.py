@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
 import logging
@@ -37,6 +38,18 @@ _LOGGER = logging.getLogger(__name__)
 _SESSION_RENEW_AFTER = timedelta(seconds=SESSION_IDLE_LIMIT - 60)
 LOGIN_RETRY_DELAY = 10.0
 """Seconds before a login whose answer was empty or unreadable is sent again."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionToken:
+    """A logged-in session of an account: its XSRF token and when it was last used.
+
+    The token is the whole session (the client keeps no cookies), so another
+    client of the same account can carry on with it instead of logging in.
+    """
+
+    token: str = field(repr=False)
+    used: datetime
 
 
 def _token_from(response: RawResponse) -> str | None:
@@ -116,6 +129,24 @@ class FusionSolarSession:
 
     # Sessions ---------------------------------------------------------------
 
+    def session_token(self) -> SessionToken | None:
+        """Return the session this client is logged in with, if any."""
+        if self._token is None or self._token_used is None:
+            return None
+        return SessionToken(token=self._token, used=self._token_used)
+
+    def resume_session(self, session: SessionToken) -> None:
+        """Carry on with a session another client of the account logged in.
+
+        Huawei allows five logins per ten minutes and ends the previous
+        session at each, so a client that takes over saves one. Should the
+        session have lapsed after all, the first call is answered 305 and the
+        client logs in as usual. (An OAuth Connect client signs its calls with
+        its bearer token and never sends this one.)
+        """
+        self._token = session.token
+        self._token_used = session.used
+
     async def async_login(self) -> None:
         """Log in now (to validate the credentials).
 
@@ -164,7 +195,11 @@ class FusionSolarSession:
             # The service answers a wrong password with an empty body, but a
             # proxy in between can answer one too (or a page of its own): ask
             # once more before taking it for a wrong password, which locks the
-            # client (five wrong ones lock the account).
+            # client (five wrong ones lock the account). Retrying on our own
+            # could not tell a glitch from a changed password and would walk
+            # into Huawei's lock; the user sees a reauth flow instead, and
+            # sending it (with the same system code, if it was a glitch) logs
+            # in with a new client: no reload by hand, no lock-out.
             _LOGGER.debug("Unreadable login answer; trying once more")
             await self._sleep(LOGIN_RETRY_DELAY)
             response = await self._send_login()
@@ -208,7 +243,11 @@ class FusionSolarSession:
         raise fail_code_error(Path.LOGIN, code, text, self.budget, self.now())
 
     async def _send_login(self) -> RawResponse:
-        await self._spend(Path.LOGIN)
+        # A login never waits for its slot: it would hold the lock every call
+        # of the account waits on, for up to a minute and a half, while the
+        # cloud is likely unreachable (the logins of a minute all failed).
+        # The refusal tells the pollers when to come back instead.
+        await self._spend(Path.LOGIN, wait=False)
         return await send(
             self._session,
             "POST",
@@ -226,14 +265,15 @@ class FusionSolarSession:
 
     # Calls ------------------------------------------------------------------
 
-    async def _spend(self, path: Path) -> datetime:
+    async def _spend(self, path: Path, *, wait: bool = True) -> datetime:
         """Count a call against the budget, or refuse it before it is sent.
 
+        ``wait``: wait for a slot up to ``max_wait`` seconds away.
         Returns the time the call is counted at.
         """
         now = self.now()
         slot = self.budget.next_slot(path, now)
-        if slot > now and (slot - now).total_seconds() <= self._max_wait:
+        if wait and slot > now and (slot - now).total_seconds() <= self._max_wait:
             await self._sleep((slot - now).total_seconds())
             now = self.now()
             slot = self.budget.next_slot(path, now)

@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import (
     ApiAuthenticationError,
     ApiConnectionError,
+    ApiNotSupportedError,
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
@@ -96,4 +97,7 @@ def api_error(
         )
     if status >= 500:
         return ApiConnectionError(f"SMA failed on {what}: HTTP {status}: {text}")
+    if status == 404:
+        # E.g. a measurement set the device lists that SMA does not serve.
+        return ApiNotSupportedError(f"SMA does not serve {what}: HTTP 404: {text}")
     return ApiResponseError(f"SMA refused {what}: HTTP {status}: {text}")

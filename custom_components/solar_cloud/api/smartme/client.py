@@ -11,6 +11,7 @@ import aiohttp
 from ..errors import (
     ApiAuthenticationError,
     ApiConnectionError,
+    ApiNotSupportedError,
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
@@ -93,6 +94,11 @@ class SmartMeClient:
         if response.status >= 500:
             raise ApiConnectionError(
                 f"smart-me answered HTTP {response.status}: {_message(response)}"
+            )
+        if response.status == 404:
+            # E.g. the actions of a meter smart-me offers none for.
+            raise ApiNotSupportedError(
+                f"smart-me has no {method} {path}: {_message(response)}"
             )
         if response.status >= 400:
             raise ApiResponseError(

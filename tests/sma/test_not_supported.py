@@ -1,0 +1,78 @@
+"""Measurement sets SMA answers 404 to: left for hours, logged once, the rest read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.solar_cloud.api.unsupported import NOT_SUPPORTED_RETRY
+
+from ..common import async_advance
+from ..const import NOON
+from ..simulator.sma import SmaSimulator
+
+pytestmark = pytest.mark.freeze_time(NOON)
+
+BATTERY_SET = "EnergyAndPowerBattery"
+"""Only "My Battery 1" (device 19) of "Testplant 1" reports it."""
+BATTERY = "sensor.my_battery_1_battery_state_of_charge"
+INVERTER = "sensor.my_inverter_1_pv_power"
+UNSUPPORTED_LOGGER = "custom_components.solar_cloud.api.unsupported"
+
+
+def _battery_calls(sim: SmaSimulator) -> int:
+    return sum(
+        1 for r in sim.log.of("device_measurements") if f"/{BATTERY_SET}/" in r.path
+    )
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == UNSUPPORTED_LOGGER and record.levelno >= logging.WARNING
+    ]
+
+
+async def test_unserved_set_is_left_for_hours(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One call and one warning in two hours; the other sets flow; asked again later."""
+    sim.unserved_sets.add(BATTERY_SET)
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    await hass.async_block_till_done()
+    inverter_calls = sim.log.count("device_measurements")
+
+    await async_advance(hass, freezer, timedelta(hours=2), step=timedelta(minutes=5))
+
+    assert _battery_calls(sim) == 1
+    assert len(_warnings(caplog)) == 1
+    assert BATTERY_SET in _warnings(caplog)[0]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert sim.log.count("device_measurements") >= inverter_calls + 7 * 6
+    assert hass.states.get(INVERTER).state != STATE_UNAVAILABLE
+    # Sensors appear with their data: none yet.
+    assert hass.states.get(BATTERY) is None
+
+    sim.unserved_sets.clear()
+    await async_advance(
+        hass,
+        freezer,
+        NOT_SUPPORTED_RETRY - timedelta(hours=1),
+        step=timedelta(minutes=15),
+    )
+    assert _battery_calls(sim) >= 2
+    battery = hass.states.get(BATTERY)
+    assert battery is not None
+    assert battery.state != STATE_UNAVAILABLE
+    assert len(_warnings(caplog)) == 1

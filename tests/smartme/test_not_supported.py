@@ -1,0 +1,57 @@
+"""A meter's actions smart-me answers 404 to: left for hours, logged once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+import pytest
+
+from custom_components.solar_cloud.api.unsupported import NOT_SUPPORTED_RETRY
+from custom_components.solar_cloud.smartme.data import smartme_data
+
+from ..common import async_advance
+from ..simulator.smartme import SmartMeSimulator
+from . import SetUp
+
+UNSUPPORTED_LOGGER = "custom_components.solar_cloud.api.unsupported"
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == UNSUPPORTED_LOGGER and record.levelno >= logging.WARNING
+    ]
+
+
+async def test_actions_404_is_left_for_hours(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Each meter's actions once in two hours, one warning each; polls go on."""
+    simulator.faults.add("actions", status=404)
+    entry = await setup_entry()
+    meters = simulator.log.count("actions")
+    assert meters >= 1
+    polls = simulator.log.count("devices")
+
+    await async_advance(hass, frozen, timedelta(hours=2), step=timedelta(minutes=1))
+
+    assert simulator.log.count("actions") == meters
+    assert len(_warnings(caplog)) == meters
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert simulator.log.count("devices") >= polls + 100
+    assert smartme_data(entry).account.last_update_success
+
+    simulator.faults.clear()
+    await async_advance(hass, frozen, NOT_SUPPORTED_RETRY, step=timedelta(minutes=10))
+    assert simulator.log.count("actions") == 2 * meters
+    assert simulator.log.count("actions", status=200) == meters
+    assert any("answered again" in r.getMessage() for r in caplog.records)
+    assert any(smartme_data(entry).account.data.actions.values())
