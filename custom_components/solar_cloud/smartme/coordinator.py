@@ -28,6 +28,7 @@ from ..api.smartme import (
     RealtimeDeviceData,
     SmartMeClient,
     apply_push,
+    changed_fields,
 )
 from ..const import LOGGER
 from ..coordinator import SolarCloudCoordinator
@@ -114,6 +115,9 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
         self.scale = account.calibration.scale(device.id)
         self.last_push: datetime | None = None
         self.data = device.reading
+        self.changed: frozenset[str] | None = None
+        """While listeners are told of a push: the fields of the reading it
+        changed. None: anything may have changed, availability too."""
 
     @override
     async def _async_fetch(self) -> MeterReading:
@@ -157,11 +161,18 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
                 "%s pushes energy x %s kWh", self.name, self.scale.energy_factor
             )
             self.account.calibration.async_schedule_save()
-        reading = apply_push(self.data, push, self.scale, now=dt_util.utcnow())
+        now = dt_util.utcnow()
+        reading = apply_push(self.data, push, self.scale, now=now)
         if reading is None:
             return False
-        self.last_push = dt_util.utcnow()
-        self.async_set_updated_data(reading)
+        # A device that was fresh stays so: only what the push changed is news.
+        if self.has_fresh_data:
+            self.changed = changed_fields(self.data, reading)
+        self.last_push = now
+        try:
+            self.async_set_updated_data(reading)
+        finally:
+            self.changed = None
         return True
 
     @property

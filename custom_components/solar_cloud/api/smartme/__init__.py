@@ -30,6 +30,7 @@ from .push import (
     SCALED_FIELDS,
     PushScale,
     apply_push,
+    changed_fields,
 )
 from .realtime import (
     RealtimeDeviceData,
@@ -66,6 +67,7 @@ __all__ = [
     "SwitchOutput",
     "User",
     "apply_push",
+    "changed_fields",
     "decode_realtime",
     "encode_realtime",
     "history_energy_factor",

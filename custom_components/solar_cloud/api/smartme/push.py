@@ -28,10 +28,11 @@ and freeze the meter until that date.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 import logging
 import math
+from operator import attrgetter
 from typing import Any, Self
 
 from . import obis
@@ -215,3 +216,21 @@ def apply_push(
     if not changes:
         return None
     return replace(reading, timestamp=push.timestamp, **changes)
+
+
+_READING_FIELDS = tuple(item.name for item in fields(MeterReading))
+_reading_values = attrgetter(*_READING_FIELDS)
+
+
+def changed_fields(before: MeterReading, after: MeterReading) -> frozenset[str]:
+    """Return the names of the fields whose values differ between two readings."""
+    return frozenset(
+        name
+        for name, old, new in zip(
+            _READING_FIELDS,
+            _reading_values(before),
+            _reading_values(after),
+            strict=True,
+        )
+        if old != new
+    )
