@@ -62,17 +62,17 @@ def _percentile(values: list[float], fraction: float) -> float:
 # The pusher (a separate process) --------------------------------------------
 
 
-def _payloads(args: argparse.Namespace) -> list[bytes]:
+def _payloads(
+    devices: list[tuple[str, float]], first: int, count: int, start: datetime
+) -> list[bytes]:
+    """Return pushes ``first`` to ``first + count``, one device after the other."""
     from custom_components.solar_cloud.api.smartme.realtime import (  # noqa: PLC0415
         RealtimeDeviceData,
         encode_realtime,
     )
 
-    devices = json.loads(args.devices_json)
-    start = datetime.now(UTC) + timedelta(seconds=1)
-    total = args.warmup + args.rate * args.seconds + args.pushes + args.measure
     payloads = []
-    for seq in range(total):
+    for seq in range(first, first + count):
         device_id, counter_kwh = devices[seq % len(devices)]
         values = {
             "1-0:1.8.0*255": (counter_kwh + seq / 1000) * 1000,  # Wh
@@ -101,7 +101,9 @@ def _payloads(args: argparse.Namespace) -> list[bytes]:
 async def _pusher(args: argparse.Namespace) -> None:
     import aiohttp  # noqa: PLC0415
 
-    payloads = _payloads(args)
+    total = args.warmup + args.rate * args.seconds + args.pushes + args.measure
+    start = datetime.now(UTC) + timedelta(seconds=1)
+    payloads = _payloads(json.loads(args.devices_json), 0, total, start)
     headers = {
         "Authorization": "Basic "
         + base64.b64encode(f"{args.username}:{args.password}".encode()).decode(),
@@ -299,6 +301,7 @@ async def _bench_in(
         writes = _count_writes(hass)
         allocations = await _measure_allocations(hass, args, command)
         allocations["writes"] = writes[0]
+        allocations.update(_measure_in_process(args, entry, devices))
         await hass.config_entries.async_unload(entry.entry_id)
         await served.stop()
     _report(args, report, written, hass_pushes=stats, gc_watch=gc_watch)
@@ -346,6 +349,40 @@ async def _measure_allocations(
         "garbage": garbage.most_common(8),
         "cpu": cpu,
     }
+
+
+def _measure_in_process(
+    args: argparse.Namespace, entry: Any, devices: list[tuple[str, float]]
+) -> dict[str, float]:
+    """Decode and apply ``--measure`` pushes in process, without HTTP.
+
+    First for the CPU time (the least of five rounds: the machine is shared),
+    then under tracemalloc for the most memory one push holds at once (its
+    peak above what was in use before it).
+    """
+    from custom_components.solar_cloud.api.smartme import decode_realtime  # noqa: PLC0415
+
+    webhook = entry.runtime_data.realtime.webhook
+    count = args.measure
+    first = args.warmup + args.rate * args.seconds + args.pushes + count
+    start = datetime.now(UTC) + timedelta(seconds=60)
+    bodies = _payloads(devices, first, 6 * count, start)
+    gc.collect()
+    rounds = []
+    for offset in range(0, 5 * count, count):
+        cpu = time.process_time()
+        for body in bodies[offset : offset + count]:
+            webhook.apply(decode_realtime(body))
+        rounds.append(time.process_time() - cpu)
+    peaks = 0
+    tracemalloc.start()
+    for body in bodies[5 * count :]:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        webhook.apply(decode_realtime(body))
+        peaks += tracemalloc.get_traced_memory()[1] - before
+    tracemalloc.stop()
+    return {"direct_cpu": min(rounds), "direct_peak": peaks}
 
 
 def _count_writes(hass: Any) -> list[int]:
@@ -485,6 +522,12 @@ def _report_allocations(args: argparse.Namespace, found: dict[str, Any]) -> None
     print(
         f"    states written per push: {found['writes'] / count:.2f};"
         f" CPU per push (with tracemalloc): {1000 * found['cpu'] / count:.2f} ms"
+    )
+    print(
+        f"  {count} pushes decoded and applied in process (no HTTP):"
+        f" CPU per push {1e6 * found['direct_cpu'] / count:.0f} µs (least of 5"
+        " rounds);"
+        f" peak per push (tracemalloc) {found['direct_peak'] / count:,.0f} bytes"
     )
 
 
