@@ -8,11 +8,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.solar_cloud.api.smartme import (
-    ChargingStationState,
-    MeterReading,
-    changed_fields,
-)
+from custom_components.solar_cloud.api.smartme import ChargingStationState, MeterReading
 from custom_components.solar_cloud.smartme.sensor import (
     SENSORS,
     SmartMeSensorEntityDescription,
@@ -62,12 +58,3 @@ def test_sensor_shows_only_the_field_it_reads(
 def test_every_sensor_but_derived_ones_reads_one_field() -> None:
     """Only a sensor that shows no single field may leave ``reads`` unset."""
     assert [d.key for d in SENSORS if d.reads is None] == []
-
-
-def test_changed_fields() -> None:
-    """The names of the fields whose values differ, and only those."""
-    assert changed_fields(FIRST, FIRST) == frozenset()
-    assert changed_fields(
-        FIRST, replace(FIRST, power=None, voltage_l1=SECOND_VALUES["voltage_l1"])
-    ) == frozenset({"power", "voltage_l1"})
-    assert changed_fields(FIRST, MeterReading(**SECOND_VALUES)) == frozenset(FIELDS)

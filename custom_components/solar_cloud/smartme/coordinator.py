@@ -27,8 +27,7 @@ from ..api.smartme import (
     MeterReading,
     RealtimeDeviceData,
     SmartMeClient,
-    apply_push,
-    changed_fields,
+    push_changes,
 )
 from ..const import LOGGER
 from ..coordinator import SolarCloudCoordinator
@@ -162,13 +161,17 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
             )
             self.account.calibration.async_schedule_save()
         now = dt_util.utcnow()
-        reading = apply_push(self.data, push, self.scale, now=now)
-        if reading is None:
+        shown = self.data
+        changes = push_changes(shown, push, self.scale, now=now)
+        if changes is None:
             return False
         # A device that was fresh stays so: only what the push changed is news.
         if self.has_fresh_data:
-            self.changed = changed_fields(self.data, reading)
+            self.changed = frozenset(
+                name for name, value in changes.items() if getattr(shown, name) != value
+            )
         self.last_push = now
+        reading = replace(shown, **changes)
         try:
             self.async_set_updated_data(reading)
         finally:

@@ -30,7 +30,7 @@ from .push import (
     SCALED_FIELDS,
     PushScale,
     apply_push,
-    changed_fields,
+    push_changes,
 )
 from .realtime import (
     RealtimeDeviceData,
@@ -67,11 +67,11 @@ __all__ = [
     "SwitchOutput",
     "User",
     "apply_push",
-    "changed_fields",
     "decode_realtime",
     "encode_realtime",
     "history_energy_factor",
     "history_windows",
     "interval_energies",
     "merge_readings",
+    "push_changes",
 ]

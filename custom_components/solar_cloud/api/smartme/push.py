@@ -28,11 +28,10 @@ and freeze the meter until that date.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 import logging
 import math
-from operator import attrgetter
 from typing import Any, Self
 
 from . import obis
@@ -180,6 +179,22 @@ def apply_push(
     ``scale`` first (against the latest REST reading) for pushed energy and
     power to be applied.
     """
+    changes = push_changes(reading, push, scale, now=now)
+    return None if changes is None else replace(reading, **changes)
+
+
+def push_changes(
+    reading: MeterReading,
+    push: RealtimeDeviceData,
+    scale: PushScale,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
+    """Return the fields of ``reading`` a push sets, and their values.
+
+    None where :func:`apply_push` is None; else the time of the push and
+    every value it carries, changed or not.
+    """
     if push.timestamp - (now or datetime.now(UTC)) > MAX_PUSH_AHEAD:
         _LOGGER.debug(
             "Ignoring a push of %s dated %s, in the future",
@@ -215,22 +230,5 @@ def apply_push(
                 changes[f"power_l{phase}"] = phase_power * to_watt
     if not changes:
         return None
-    return replace(reading, timestamp=push.timestamp, **changes)
-
-
-_READING_FIELDS = tuple(item.name for item in fields(MeterReading))
-_reading_values = attrgetter(*_READING_FIELDS)
-
-
-def changed_fields(before: MeterReading, after: MeterReading) -> frozenset[str]:
-    """Return the names of the fields whose values differ between two readings."""
-    return frozenset(
-        name
-        for name, old, new in zip(
-            _READING_FIELDS,
-            _reading_values(before),
-            _reading_values(after),
-            strict=True,
-        )
-        if old != new
-    )
+    changes["timestamp"] = push.timestamp
+    return changes
