@@ -8,14 +8,25 @@ POSTs protobuf DeviceDataArray pushes to the registered URL, as smart-me does:
 
 1. at a steady 1,000 pushes/s (open loop), for the latency at that rate;
 2. as fast as the webhook answers (closed loop, several connections), for
-   the rate it sustains.
+   the rate it sustains;
+3. ``--measure`` pushes one after the other with the collector off and
+   tracemalloc on: what a push leaves for the garbage collector (bytes,
+   blocks, objects in reference cycles and their types) and how many states
+   it writes; then as many decoded and applied in process, without HTTP: the
+   CPU time and the tracemalloc peak of one push.
 
 Each push carries a sequence number in a voltage value; Home Assistant's side
-records when the state with that number is written (state_changed event), the
-pusher when it sent the push (both on CLOCK_MONOTONIC), so latency is
-push sent -> state written. Home Assistant runs on one core (CPU 0).
+records when the state with that number is written, the pusher when it sent
+the push (both on CLOCK_MONOTONIC), so latency is push sent -> state written.
+The state is seen as an automation sees it (``async_track_state_change_event``
+on the watched entities); ``--listen-all`` listens to every state change
+instead, as the recorder does: Home Assistant then makes an Event of every
+state written, and each Event is a reference cycle with its Context that only
+the garbage collector frees. Home Assistant runs on one core (CPU 0); the
+garbage collections during the pushes are counted by generation.
 
-    scripts/bench smartme [--devices 100] [--rate 1000] [--seconds 5] [--pushes 10000]
+    scripts/bench smartme [--devices 100] [--rate 1000] [--seconds 5]
+        [--pushes 10000] [--measure 1000] [--listen-all]
 """
 
 from __future__ import annotations
