@@ -302,12 +302,14 @@ async def _bench_in(
             json.dumps(devices),
             *args.forwarded,
         ]
+        args.load = [os.getloadavg()[0]]
         process = await asyncio.create_subprocess_exec(
             *command, stdout=subprocess.PIPE, preexec_fn=_pin_pusher
         )
         stdout, _ = await process.communicate()
         await hass.async_block_till_done()
         gc_watch.stop()
+        args.load.append(os.getloadavg()[0])
         report = json.loads(stdout)
         writes = _count_writes(hass)
         allocations = await _measure_allocations(hass, args, command)
@@ -458,6 +460,10 @@ def _report(
     print(
         f"smart-me realtime webhook, {args.devices} devices, Home Assistant on"
         f" CPU 0, listening to {listening}"
+    )
+    print(
+        "  machine load (1 min) before and after pushing:"
+        f" {args.load[0]:.1f}, {args.load[1]:.1f} (2 cores; other work slows it)"
     )
     print(
         f"  pushes applied: {hass_pushes.applied}, refused: {len(report['failures'])}"
