@@ -8,14 +8,25 @@ POSTs protobuf DeviceDataArray pushes to the registered URL, as smart-me does:
 
 1. at a steady 1,000 pushes/s (open loop), for the latency at that rate;
 2. as fast as the webhook answers (closed loop, several connections), for
-   the rate it sustains.
+   the rate it sustains;
+3. ``--measure`` pushes one after the other with the collector off and
+   tracemalloc on: what a push leaves for the garbage collector (bytes,
+   blocks, objects in reference cycles and their types) and how many states
+   it writes; then as many decoded and applied in process, without HTTP: the
+   CPU time and the tracemalloc peak of one push.
 
 Each push carries a sequence number in a voltage value; Home Assistant's side
-records when the state with that number is written (state_changed event), the
-pusher when it sent the push (both on CLOCK_MONOTONIC), so latency is
-push sent -> state written. Home Assistant runs on one core (CPU 0).
+records when the state with that number is written, the pusher when it sent
+the push (both on CLOCK_MONOTONIC), so latency is push sent -> state written.
+The state is seen as an automation sees it (``async_track_state_change_event``
+on the watched entities); ``--listen-all`` listens to every state change
+instead, as the recorder does: Home Assistant then makes an Event of every
+state written, and each Event is a reference cycle with its Context that only
+the garbage collector frees. Home Assistant runs on one core (CPU 0); the
+garbage collections during the pushes are counted by generation.
 
-    scripts/bench smartme [--devices 100] [--rate 1000] [--seconds 5] [--pushes 10000]
+    scripts/bench smartme [--devices 100] [--rate 1000] [--seconds 5]
+        [--pushes 10000] [--measure 1000] [--listen-all]
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+from collections import Counter
 import contextlib
 from datetime import UTC, datetime, timedelta
 import gc
@@ -36,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,17 +73,17 @@ def _percentile(values: list[float], fraction: float) -> float:
 # The pusher (a separate process) --------------------------------------------
 
 
-def _payloads(args: argparse.Namespace) -> list[bytes]:
+def _payloads(
+    devices: list[tuple[str, float]], first: int, count: int, start: datetime
+) -> list[bytes]:
+    """Return pushes ``first`` to ``first + count``, one device after the other."""
     from custom_components.solar_cloud.api.smartme.realtime import (  # noqa: PLC0415
         RealtimeDeviceData,
         encode_realtime,
     )
 
-    devices = json.loads(args.devices_json)
-    start = datetime.now(UTC) + timedelta(seconds=1)
-    total = args.warmup + args.rate * args.seconds + args.pushes
     payloads = []
-    for seq in range(total):
+    for seq in range(first, first + count):
         device_id, counter_kwh = devices[seq % len(devices)]
         values = {
             "1-0:1.8.0*255": (counter_kwh + seq / 1000) * 1000,  # Wh
@@ -99,7 +112,9 @@ def _payloads(args: argparse.Namespace) -> list[bytes]:
 async def _pusher(args: argparse.Namespace) -> None:
     import aiohttp  # noqa: PLC0415
 
-    payloads = _payloads(args)
+    total = args.warmup + args.rate * args.seconds + args.pushes + args.measure
+    start = datetime.now(UTC) + timedelta(seconds=1)
+    payloads = _payloads(json.loads(args.devices_json), 0, total, start)
     headers = {
         "Authorization": "Basic "
         + base64.b64encode(f"{args.username}:{args.password}".encode()).decode(),
@@ -109,6 +124,15 @@ async def _pusher(args: argparse.Namespace) -> None:
     failures: list[int] = []
     connector = aiohttp.TCPConnector(limit=args.concurrency * 4)
     async with aiohttp.ClientSession(connector=connector) as session:
+        if args.measure_only:
+            # One push after the other, numbered after the timed ones.
+            first = args.warmup + args.rate * args.seconds + args.pushes
+            for seq in range(first, first + args.measure):
+                async with session.post(
+                    args.url, data=payloads[seq], headers=headers
+                ) as response:
+                    await response.read()
+            return
 
         async def post(seq: int) -> None:
             sent[seq] = time.monotonic()
@@ -194,6 +218,7 @@ async def _bench_in(
     )
     from homeassistant.core import Event, callback  # noqa: PLC0415
     from homeassistant.helpers import entity_registry as er  # noqa: PLC0415
+    from homeassistant.helpers.event import async_track_state_change_event  # noqa: PLC0415
     from homeassistant.setup import async_setup_component  # noqa: PLC0415
     from pytest_homeassistant_custom_component.common import async_test_home_assistant  # noqa: PLC0415
 
@@ -244,7 +269,12 @@ async def _bench_in(
                 with contextlib.suppress(ValueError):
                     written[int(float(state.state) - MARKER)] = time.monotonic()
 
-        hass.bus.async_listen(EVENT_STATE_CHANGED, _state_changed)
+        if args.listen_all:
+            # Like the recorder: an Event for every state written.
+            hass.bus.async_listen(EVENT_STATE_CHANGED, _state_changed)
+        else:
+            # Like an automation: Events only for the watched entities.
+            async_track_state_change_event(hass, watched, _state_changed)
         # Let start-up housekeeping pass (the registries of ~3,000 new
         # entities are written 10 s after they change): steady state is measured.
         await asyncio.sleep(args.settle)
@@ -252,7 +282,7 @@ async def _bench_in(
         # the start created (~150 ms here): a one-off that would otherwise
         # land in the measurement. Later ones are reported below.
         gc.collect()
-        pauses = _watch_gc()
+        gc_watch = GcWatch()
 
         devices = [
             [device.id, device.raw["CounterReadingImport"]]
@@ -272,34 +302,143 @@ async def _bench_in(
             json.dumps(devices),
             *args.forwarded,
         ]
+        args.load = [os.getloadavg()[0]]
         process = await asyncio.create_subprocess_exec(
             *command, stdout=subprocess.PIPE, preexec_fn=_pin_pusher
         )
         stdout, _ = await process.communicate()
         await hass.async_block_till_done()
+        gc_watch.stop()
+        args.load.append(os.getloadavg()[0])
         report = json.loads(stdout)
+        writes = _count_writes(hass)
+        allocations = await _measure_allocations(hass, args, command)
+        allocations["writes"] = writes[0]
+        allocations.update(_measure_in_process(args, entry, devices))
         await hass.config_entries.async_unload(entry.entry_id)
         await served.stop()
-    _report(args, report, written, hass_pushes=stats, gc_pauses=pauses)
+    _report(args, report, written, hass_pushes=stats, gc_watch=gc_watch)
+    _report_allocations(args, allocations)
 
 
-def _watch_gc() -> list[tuple[int, float]]:
-    """Record garbage collections longer than 5 ms (generation, ms)."""
-    import gc  # noqa: PLC0415
+async def _measure_allocations(
+    hass: Any, args: argparse.Namespace, command: list[str]
+) -> dict[str, Any]:
+    """Push ``--measure`` times, one after the other, under tracemalloc.
 
-    pauses: list[tuple[int, float]] = []
-    started: dict[str, float] = {}
+    With the collector off, what the pushes leave in memory is what reference
+    counting did not free: garbage in reference cycles, which only the
+    collector frees (and whose growth triggers it), plus anything kept.
+    """
+    command = [*command, "--measure-only"]
+    gc.collect()
+    gc.disable()
+    cpu = time.process_time()
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=subprocess.PIPE, preexec_fn=_pin_pusher
+    )
+    await process.communicate()
+    await hass.async_block_till_done()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    cpu = time.process_time() - cpu
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    unreachable = gc.collect()
+    garbage = Counter(type(item).__qualname__ for item in gc.garbage)
+    gc.garbage.clear()
+    gc.set_debug(0)
+    gc.enable()
+    left = [
+        stat
+        for stat in after.compare_to(before, "filename")
+        if stat.size_diff > 0 or stat.count_diff > 0
+    ]
+    return {
+        "bytes": sum(stat.size_diff for stat in left),
+        "blocks": sum(stat.count_diff for stat in left),
+        "unreachable": unreachable,
+        "garbage": garbage.most_common(8),
+        "cpu": cpu,
+    }
 
-    def callback(phase: str, info: dict[str, int]) -> None:
+
+def _measure_in_process(
+    args: argparse.Namespace, entry: Any, devices: list[tuple[str, float]]
+) -> dict[str, float]:
+    """Decode and apply ``--measure`` pushes in process, without HTTP.
+
+    First for the CPU time (the least of five rounds: the machine is shared),
+    then under tracemalloc for the most memory one push holds at once (its
+    peak above what was in use before it).
+    """
+    from custom_components.solar_cloud.api.smartme import decode_realtime  # noqa: PLC0415
+
+    webhook = entry.runtime_data.realtime.webhook
+    count = args.measure
+    first = args.warmup + args.rate * args.seconds + args.pushes + count
+    start = datetime.now(UTC) + timedelta(seconds=60)
+    bodies = _payloads(devices, first, 6 * count, start)
+    gc.collect()
+    rounds = []
+    for offset in range(0, 5 * count, count):
+        cpu = time.process_time()
+        for body in bodies[offset : offset + count]:
+            webhook.apply(decode_realtime(body))
+        rounds.append(time.process_time() - cpu)
+    peaks = 0
+    tracemalloc.start()
+    for body in bodies[5 * count :]:
+        tracemalloc.reset_peak()
+        before = tracemalloc.get_traced_memory()[0]
+        webhook.apply(decode_realtime(body))
+        peaks += tracemalloc.get_traced_memory()[1] - before
+    tracemalloc.stop()
+    return {"direct_cpu": min(rounds), "direct_peak": peaks}
+
+
+def _count_writes(hass: Any) -> list[int]:
+    """Count every state written, without making an Event of it."""
+    from homeassistant.const import EVENT_STATE_CHANGED  # noqa: PLC0415
+    from homeassistant.core import callback  # noqa: PLC0415
+
+    count = [0]
+
+    @callback
+    def _filter(_data: Any) -> bool:
+        count[0] += 1
+        return False  # the bus creates no Event when every filter says no
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, callback(lambda _: None), _filter)
+    return count
+
+
+class GcWatch:
+    """Count the garbage collections by generation; keep those over 5 ms."""
+
+    def __init__(self) -> None:
+        """Start watching."""
+        self.counts = [0, 0, 0]
+        self.total_ms = [0.0, 0.0, 0.0]
+        self.pauses: list[tuple[int, float]] = []
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
-            started["at"] = time.monotonic()
-        elif (
-            took := (time.monotonic() - started.get("at", time.monotonic())) * 1000
-        ) > 5:
-            pauses.append((info["generation"], round(took, 1)))
+            self._started = time.monotonic()
+            return
+        took = (time.monotonic() - self._started) * 1000
+        generation = info["generation"]
+        self.counts[generation] += 1
+        self.total_ms[generation] += took
+        if took > 5:
+            self.pauses.append((generation, round(took, 1)))
 
-    gc.callbacks.append(callback)
-    return pauses
+    def stop(self) -> None:
+        """Stop watching."""
+        gc.callbacks.remove(self._callback)
 
 
 def _pin_pusher() -> None:
@@ -313,17 +452,34 @@ def _report(
     report: dict[str, Any],
     written: dict[int, float],
     hass_pushes: Any,
-    gc_pauses: list[tuple[int, float]],
+    gc_watch: GcWatch,
 ) -> None:
     sent = {int(seq): at for seq, at in report["sent"].items()}
     figures: dict[str, tuple[float, float]] = {}
-    print(f"smart-me realtime webhook, {args.devices} devices, Home Assistant on CPU 0")
+    listening = "every state change" if args.listen_all else "the watched entities"
+    print(
+        f"smart-me realtime webhook, {args.devices} devices, Home Assistant on"
+        f" CPU 0, listening to {listening}"
+    )
+    print(
+        "  machine load (1 min) before and after pushing:"
+        f" {args.load[0]:.1f}, {args.load[1]:.1f} (2 cores; other work slows it)"
+    )
     print(
         f"  pushes applied: {hass_pushes.applied}, refused: {len(report['failures'])}"
     )
+    pushed = len(report["sent"])
     print(
-        f"  garbage collections over 5 ms while pushing (generation, ms): {gc_pauses}"
+        "  garbage collections while pushing, by generation: "
+        + ", ".join(
+            f"gen {generation}: {count} ({ms:.0f} ms)"
+            for generation, (count, ms) in enumerate(
+                zip(gc_watch.counts, gc_watch.total_ms, strict=True)
+            )
+        )
+        + f", per 1,000 pushes {1000 * sum(gc_watch.counts) / pushed:.1f}"
     )
+    print(f"  of them over 5 ms (generation, ms): {gc_watch.pauses}")
     for name in ("rate", "max"):
         first, last, elapsed = report[name]
         latencies = [
@@ -368,6 +524,30 @@ def _report(
     )
 
 
+def _report_allocations(args: argparse.Namespace, found: dict[str, Any]) -> None:
+    count = args.measure
+    print(f"  {count} pushes one at a time, collector off, under tracemalloc:")
+    print(
+        f"    left in memory per push: {found['bytes'] / count:,.0f} bytes"
+        f" in {found['blocks'] / count:,.1f} blocks;"
+        f" unreachable objects per push (cycles): {found['unreachable'] / count:.1f}"
+    )
+    print(
+        "    most frequent garbage: "
+        + ", ".join(f"{name} {n / count:.1f}" for name, n in found["garbage"])
+    )
+    print(
+        f"    states written per push: {found['writes'] / count:.2f};"
+        f" CPU per push (with tracemalloc): {1000 * found['cpu'] / count:.2f} ms"
+    )
+    print(
+        f"  {count} pushes decoded and applied in process (no HTTP):"
+        f" CPU per push {1e6 * found['direct_cpu'] / count:.0f} µs (least of 5"
+        " rounds);"
+        f" peak per push (tracemalloc) {found['direct_peak'] / count:,.0f} bytes"
+    )
+
+
 def main() -> None:
     """Parse the arguments and run one side of the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -378,6 +558,19 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--settle", type=float, default=12.0)
+    parser.add_argument(
+        "--measure",
+        type=int,
+        default=1000,
+        help="pushes (one at a time) measured with tracemalloc after the timed ones",
+    )
+    parser.add_argument(
+        "--listen-all",
+        action="store_true",
+        help="detect the states by listening to every state change (as the"
+        " recorder does) instead of to the watched entities only",
+    )
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pusher", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--username", help=argparse.SUPPRESS)
@@ -393,6 +586,7 @@ def main() -> None:
         f"--pushes={args.pushes}",
         f"--concurrency={args.concurrency}",
         f"--warmup={args.warmup}",
+        f"--measure={args.measure}",
     ]
     os.sched_setaffinity(0, {0})
     asyncio.run(_home_assistant(args))

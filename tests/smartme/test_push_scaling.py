@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import json
 
@@ -12,6 +13,7 @@ from custom_components.solar_cloud.api.smartme import (
     PushScale,
     RealtimeDeviceData,
     apply_push,
+    push_changes,
 )
 from custom_components.solar_cloud.api.smartme.obis import (
     ENERGY_EXPORT,
@@ -207,6 +209,21 @@ def test_net_and_phase_power() -> None:
     reading = apply_push(REST, push({POWER_NET: 42.0, POWER_IMPORT: 1.0}), scale)
     assert reading is not None
     assert reading.power == 42.0
+
+
+def test_push_changes_name_every_field_a_push_sets() -> None:
+    """Its time and each value it carries, changed or not; nothing else."""
+    scale = PushScale(energy_factor=1e-3)
+    pushed = push({POWER_IMPORT: 500.0, ENERGY_IMPORT: 1879583.2, VOLTAGE_L[0]: 230.0})
+    changes = push_changes(REST, pushed, scale)
+    assert changes == {
+        "timestamp": pushed.timestamp,
+        "power": 500.0,
+        "energy_import": pytest.approx(1879.5832),
+        "voltage_l1": 230.0,
+    }
+    assert apply_push(REST, pushed, scale) == replace(REST, **changes)
+    assert push_changes(REST, push({VOLTAGE_L[0]: 230.0}, 0), scale) is None
 
 
 @pytest.mark.parametrize("seconds", [0, -5])

@@ -53,6 +53,16 @@ def test_vendor_example_decodes() -> None:
     }
 
 
+def test_repeated_pushes_reuse_their_texts() -> None:
+    """A device's id and its codes are made into text once, not on every push."""
+    [first] = decode_realtime(EXAMPLE)
+    [again] = decode_realtime(EXAMPLE)
+    assert first.device_id is again.device_id
+    assert all(
+        code is same for code, same in zip(first.values, again.values, strict=True)
+    )
+
+
 def test_vendor_example_matches_our_decoded_sample() -> None:
     """Our decode agrees with the decoded sample kept beside the hex."""
     decoded = json.loads(

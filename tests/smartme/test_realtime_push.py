@@ -9,8 +9,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import CONF_WEBHOOK_ID
-from homeassistant.core import HomeAssistant
+from homeassistant.const import CONF_WEBHOOK_ID, EVENT_STATE_CHANGED
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.util.aiohttp import MockRequest
 import pytest
 
@@ -267,6 +267,92 @@ async def test_out_of_order_pushes(
     await async_advance(hass, frozen, timedelta(seconds=30))
     assert state(hass, "sensor.bilanz_vk_voltage_l1") == "230.0"
     assert state(hass, "sensor.bilanz_vk_last_update") == "2026-10-20T12:00:50+00:00"
+
+
+@pytest.mark.usefixtures("external_url", "entity_registry_enabled_by_default")
+async def test_push_writes_only_what_changed(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    ha_client: TestClient,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """A push writes the states whose value it changed, and no other."""
+    await setup_entry()
+    frozen.tick(timedelta(seconds=20))
+    first = simulator.realtime_data(simulator.devices[BILANZ_ID])
+    response = await ha_client.post(
+        HOOK_PATH, data=encode_realtime([first]), headers=PUSH_AUTH
+    )
+    assert response.status == 200
+    written: list[str] = []
+
+    @callback
+    def _written(event: Event[EventStateChangedData]) -> None:
+        written.append(event.data["entity_id"])
+
+    hass.bus.async_listen(EVENT_STATE_CHANGED, _written)
+    # The same values, one second later: only the time of the reading moved.
+    again = RealtimeDeviceData(
+        device_id=BILANZ_ID,
+        timestamp=first.timestamp + timedelta(seconds=1),
+        values=first.values,
+    )
+    # Then a new voltage on L1 and a new frequency.
+    changed = RealtimeDeviceData(
+        device_id=BILANZ_ID,
+        timestamp=first.timestamp + timedelta(seconds=2),
+        values={**first.values, "1-0:32.7.0*255": 231.5, "1-0:14.7.0*255": 49.9},
+    )
+    writes = []
+    for item in (again, changed):
+        response = await ha_client.post(
+            HOOK_PATH, data=encode_realtime([item]), headers=PUSH_AUTH
+        )
+        assert response.status == 200
+        await hass.async_block_till_done()
+        writes.append(sorted(written))
+        written.clear()
+    assert writes == [
+        ["sensor.bilanz_vk_last_update"],
+        [
+            "sensor.bilanz_vk_frequency",
+            "sensor.bilanz_vk_last_update",
+            "sensor.bilanz_vk_voltage_l1",
+        ],
+    ]
+    assert state(hass, "sensor.bilanz_vk_voltage_l1") == "231.5"
+    assert state(hass, "sensor.bilanz_vk_frequency") == "49.9"
+
+
+@pytest.mark.usefixtures("external_url")
+async def test_push_brings_back_what_it_did_not_change(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    ha_client: TestClient,
+    frozen: FrozenDateTimeFactory,
+) -> None:
+    """After an outage, a push makes every sensor available, changed or not."""
+    await setup_entry()
+    before = state(hass, "sensor.bilanz_vk_voltage_l2")
+    simulator.faults.add("devices", status=503)
+    await async_advance(hass, frozen, timedelta(minutes=13), step=timedelta(minutes=1))
+    assert state(hass, "sensor.bilanz_vk_voltage_l2") == "unavailable"
+    uploaded = simulator.realtime_data(simulator.devices[BILANZ_ID])
+    # The push carries the voltage L2 the sensor showed before the outage.
+    push = RealtimeDeviceData(
+        device_id=BILANZ_ID,
+        timestamp=uploaded.timestamp,
+        values={**uploaded.values, "1-0:52.7.0*255": float(before)},
+    )
+    response = await ha_client.post(
+        HOOK_PATH, data=encode_realtime([push]), headers=PUSH_AUTH
+    )
+    assert response.status == 200
+    await hass.async_block_till_done()
+    assert state(hass, "sensor.bilanz_vk_voltage_l2") == before
+    assert state(hass, "sensor.bilanz_vk_power") != "unavailable"
 
 
 @pytest.mark.usefixtures("external_url")

@@ -27,7 +27,7 @@ from ..api.smartme import (
     MeterReading,
     RealtimeDeviceData,
     SmartMeClient,
-    apply_push,
+    push_changes,
 )
 from ..api.unsupported import UnsupportedCalls
 from ..const import LOGGER
@@ -119,6 +119,9 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
         self.scale = account.calibration.scale(device.id)
         self.last_push: datetime | None = None
         self.data = device.reading
+        self.changed: frozenset[str] | None = None
+        """While listeners are told of a push: the fields of the reading it
+        changed. None: anything may have changed, availability too."""
 
     @override
     async def _async_fetch(self) -> MeterReading:
@@ -162,11 +165,22 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
                 "%s pushes energy x %s kWh", self.name, self.scale.energy_factor
             )
             self.account.calibration.async_schedule_save()
-        reading = apply_push(self.data, push, self.scale, now=dt_util.utcnow())
-        if reading is None:
+        now = dt_util.utcnow()
+        shown = self.data
+        changes = push_changes(shown, push, self.scale, now=now)
+        if changes is None:
             return False
-        self.last_push = dt_util.utcnow()
-        self.async_set_updated_data(reading)
+        # A device that was fresh stays so: only what the push changed is news.
+        if self.is_current(self.data_time):
+            self.changed = frozenset(
+                name for name, value in changes.items() if getattr(shown, name) != value
+            )
+        self.last_push = now
+        reading = replace(shown, **changes)
+        try:
+            self.async_set_updated_data(reading)
+        finally:
+            self.changed = None
         return True
 
     @property

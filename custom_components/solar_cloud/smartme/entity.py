@@ -17,8 +17,12 @@ class SmartMeEntity(SolarCloudEntity[SmartMeDeviceCoordinator]):
     """An entity of one smart-me device.
 
     Pushes update a device many times a minute; an entity writes its state
-    only when what it shows changed.
+    only when what it shows changed, and an entity that shows one field of
+    the reading (``_reads``) does not even look when a push left it alone.
     """
+
+    _reads: str | None = None
+    """The field of the reading the entity shows; None: it may show anything."""
 
     def __init__(
         self, coordinator: SmartMeDeviceCoordinator, description: EntityDescription
@@ -40,6 +44,12 @@ class SmartMeEntity(SolarCloudEntity[SmartMeDeviceCoordinator]):
     @callback
     @override
     def _handle_coordinator_update(self) -> None:
+        if (
+            self._reads is not None
+            and (changed := self.coordinator.changed) is not None
+            and self._reads not in changed
+        ):
+            return
         shown = (self.available, self._current())
         if shown != self._shown:
             self._shown = shown

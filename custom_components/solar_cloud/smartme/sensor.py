@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import override
 
 from homeassistant.components.sensor import (
@@ -46,6 +47,7 @@ from ..counter import CounterKind, CounterSensor
 from ..descriptions import CounterDescription, energy_counter
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
+from .coordinator import SmartMeDeviceCoordinator
 from .data import smartme_data
 from .entity import SmartMeEntity
 
@@ -65,6 +67,9 @@ class SmartMeSensorEntityDescription(CounterDescription, SensorEntityDescription
     value_fn: Callable[[MeterReading], SensorValue]
     exists_fn: Callable[[Device], bool] | None = None
     """Whether the device has the sensor; default: the list shows a value."""
+    reads: str | None = None
+    """The one field of the reading ``value_fn`` shows, if it shows one: a
+    push that leaves that field alone has nothing new for the sensor."""
 
     def exists(self, device: Device) -> bool:
         """Return whether ``device`` gets this sensor."""
@@ -77,13 +82,13 @@ def _electric(device: Device) -> bool:
     return device.energy_type is DeviceEnergyType.ELECTRICITY
 
 
-def _energy(
-    key: str, value_fn: Callable[[MeterReading], float | None], *, enabled: bool = True
-) -> SmartMeSensorEntityDescription:
+def _energy(key: str, *, enabled: bool = True) -> SmartMeSensorEntityDescription:
+    """Return the counter that shows the reading's field ``key``."""
     return SmartMeSensorEntityDescription(
         **energy_counter(Vendor.SMARTME, key, CounterKind.LIFETIME, precision=3),
         entity_registry_enabled_default=enabled,
-        value_fn=value_fn,
+        value_fn=attrgetter(key),
+        reads=key,
     )
 
 
@@ -91,13 +96,13 @@ def _measurement(
     key: str,
     device_class: SensorDeviceClass,
     unit: str | None,
-    value_fn: Callable[[MeterReading], float | None],
     *,
     precision: int = 1,
     enabled: bool = True,
     entity_category: EntityCategory | None = None,
     exists_fn: Callable[[Device], bool] | None = None,
 ) -> SmartMeSensorEntityDescription:
+    """Return the measurement that shows the reading's field ``key``."""
     return SmartMeSensorEntityDescription(
         key=key,
         translation_key=f"smartme_{key}",
@@ -107,8 +112,9 @@ def _measurement(
         suggested_display_precision=precision,
         entity_registry_enabled_default=enabled,
         entity_category=entity_category,
-        value_fn=value_fn,
+        value_fn=attrgetter(key),
         exists_fn=exists_fn,
+        reads=key,
     )
 
 
@@ -122,7 +128,8 @@ def _volume(
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfVolume.CUBIC_METERS,
         suggested_display_precision=3,
-        value_fn=lambda reading: reading.volume,
+        value_fn=attrgetter("volume"),
+        reads="volume",
         counter=CounterKind.LIFETIME,
         exists_fn=lambda device: (
             device.reading.volume is not None
@@ -141,36 +148,32 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
         "power",
         SensorDeviceClass.POWER,
         UnitOfPower.WATT,
-        lambda r: r.power,
         precision=0,
     ),
     _measurement(
         "power_l1",
         SensorDeviceClass.POWER,
         UnitOfPower.WATT,
-        lambda r: r.power_l1,
         precision=0,
     ),
     _measurement(
         "power_l2",
         SensorDeviceClass.POWER,
         UnitOfPower.WATT,
-        lambda r: r.power_l2,
         precision=0,
     ),
     _measurement(
         "power_l3",
         SensorDeviceClass.POWER,
         UnitOfPower.WATT,
-        lambda r: r.power_l3,
         precision=0,
     ),
-    _energy("energy_import", lambda r: r.energy_import),
-    _energy("energy_export", lambda r: r.energy_export),
-    _energy("energy_tariff_1", lambda r: r.energy_tariff_1),
-    _energy("energy_tariff_2", lambda r: r.energy_tariff_2),
-    _energy("energy_tariff_3", lambda r: r.energy_tariff_3, enabled=False),
-    _energy("energy_tariff_4", lambda r: r.energy_tariff_4, enabled=False),
+    _energy("energy_import"),
+    _energy("energy_export"),
+    _energy("energy_tariff_1"),
+    _energy("energy_tariff_2"),
+    _energy("energy_tariff_3", enabled=False),
+    _energy("energy_tariff_4", enabled=False),
     _volume("water", SensorDeviceClass.WATER, DeviceEnergyType.WATER),
     _volume("gas", SensorDeviceClass.GAS, DeviceEnergyType.GAS),
     _volume("volume", SensorDeviceClass.VOLUME_STORAGE, None),
@@ -178,94 +181,80 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
         "flow_rate",
         SensorDeviceClass.VOLUME_FLOW_RATE,
         UnitOfVolumeFlowRate.CUBIC_METERS_PER_HOUR,
-        lambda r: r.flow_rate,
         precision=3,
     ),
     _measurement(
         "voltage",
         SensorDeviceClass.VOLTAGE,
         UnitOfElectricPotential.VOLT,
-        lambda r: r.voltage,
     ),
     _measurement(
         "voltage_l1",
         SensorDeviceClass.VOLTAGE,
         UnitOfElectricPotential.VOLT,
-        lambda r: r.voltage_l1,
     ),
     _measurement(
         "voltage_l2",
         SensorDeviceClass.VOLTAGE,
         UnitOfElectricPotential.VOLT,
-        lambda r: r.voltage_l2,
     ),
     _measurement(
         "voltage_l3",
         SensorDeviceClass.VOLTAGE,
         UnitOfElectricPotential.VOLT,
-        lambda r: r.voltage_l3,
     ),
     _measurement(
         "current",
         SensorDeviceClass.CURRENT,
         UnitOfElectricCurrent.AMPERE,
-        lambda r: r.current,
         precision=2,
     ),
     _measurement(
         "current_l1",
         SensorDeviceClass.CURRENT,
         UnitOfElectricCurrent.AMPERE,
-        lambda r: r.current_l1,
         precision=2,
     ),
     _measurement(
         "current_l2",
         SensorDeviceClass.CURRENT,
         UnitOfElectricCurrent.AMPERE,
-        lambda r: r.current_l2,
         precision=2,
     ),
     _measurement(
         "current_l3",
         SensorDeviceClass.CURRENT,
         UnitOfElectricCurrent.AMPERE,
-        lambda r: r.current_l3,
         precision=2,
     ),
     _measurement(
         "power_factor",
         SensorDeviceClass.POWER_FACTOR,
         None,
-        lambda r: r.power_factor,
         precision=2,
     ),
     _measurement(
         "power_factor_l1",
         SensorDeviceClass.POWER_FACTOR,
         None,
-        lambda r: r.power_factor_l1,
         precision=2,
     ),
     _measurement(
         "power_factor_l2",
         SensorDeviceClass.POWER_FACTOR,
         None,
-        lambda r: r.power_factor_l2,
         precision=2,
     ),
     _measurement(
         "power_factor_l3",
         SensorDeviceClass.POWER_FACTOR,
         None,
-        lambda r: r.power_factor_l3,
         precision=2,
     ),
     _measurement(
         "frequency",
         SensorDeviceClass.FREQUENCY,
         UnitOfFrequency.HERTZ,
-        lambda r: r.frequency,
         precision=2,
         enabled=False,
         # Only pushes carry the frequency; the device list has none.
@@ -277,14 +266,14 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
         "temperature",
         SensorDeviceClass.TEMPERATURE,
         UnitOfTemperature.CELSIUS,
-        lambda r: r.temperature,
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
     SmartMeSensorEntityDescription(
         key="active_tariff",
         translation_key="smartme_active_tariff",
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=lambda r: r.active_tariff,
+        value_fn=attrgetter("active_tariff"),
+        reads="active_tariff",
     ),
     SmartMeSensorEntityDescription(
         key="charging_station_state",
@@ -294,6 +283,7 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
         value_fn=lambda r: (
             r.charging_station_state.value if r.charging_station_state else None
         ),
+        reads="charging_station_state",
         exists_fn=lambda device: (
             device.sub_type is MeterSubType.CHARGING_STATION
             or device.reading.charging_station_state is not None
@@ -307,7 +297,8 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
         # It changes with every push: enabled, it would fill the logbook and
         # the device's activity with nothing but its own updates.
         entity_registry_enabled_default=False,
-        value_fn=lambda r: r.timestamp,
+        value_fn=attrgetter("timestamp"),
+        reads="timestamp",
         exists_fn=lambda _: True,
     ),
 )
@@ -317,6 +308,16 @@ class SmartMeSensor(SmartMeEntity, SensorEntity):
     """A quantity of one smart-me device."""
 
     entity_description: SmartMeSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: SmartMeDeviceCoordinator,
+        description: SmartMeSensorEntityDescription,
+    ) -> None:
+        """Initialize the sensor of one quantity of the coordinator's device."""
+        super().__init__(coordinator, description)
+        # A counter takes every reading (its policy counts them), changed or not.
+        self._reads = None if description.counter else description.reads
 
     @property
     @override

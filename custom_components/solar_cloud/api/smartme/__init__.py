@@ -30,6 +30,7 @@ from .push import (
     SCALED_FIELDS,
     PushScale,
     apply_push,
+    push_changes,
 )
 from .realtime import (
     RealtimeDeviceData,
@@ -72,4 +73,5 @@ __all__ = [
     "history_windows",
     "interval_energies",
     "merge_readings",
+    "push_changes",
 ]

@@ -8,6 +8,7 @@ integration names a code by its text form ``A-B:C.D.E*F``.
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 import re
 
 from ..errors import ApiResponseError
@@ -54,8 +55,11 @@ SWITCH_PHASE = (SwitchOutput.SWITCH_L1, SwitchOutput.SWITCH_L2, SwitchOutput.SWI
 DIGITAL_OUTPUT = (SwitchOutput.DIGITAL_OUTPUT_1, SwitchOutput.DIGITAL_OUTPUT_2)
 
 
+@lru_cache(maxsize=1024)
 def obis_from_bytes(raw: bytes) -> str:
     """Return the text form of the 6 raw bytes of a code.
+
+    Every push names the same few codes: each text is made once.
 
     Raises:
         ApiResponseError: Not 6 bytes.

@@ -179,6 +179,22 @@ def apply_push(
     ``scale`` first (against the latest REST reading) for pushed energy and
     power to be applied.
     """
+    changes = push_changes(reading, push, scale, now=now)
+    return None if changes is None else replace(reading, **changes)
+
+
+def push_changes(
+    reading: MeterReading,
+    push: RealtimeDeviceData,
+    scale: PushScale,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any] | None:
+    """Return the fields of ``reading`` a push sets, and their values.
+
+    None where :func:`apply_push` is None; else the time of the push and
+    every value it carries, changed or not.
+    """
     if push.timestamp - (now or datetime.now(UTC)) > MAX_PUSH_AHEAD:
         _LOGGER.debug(
             "Ignoring a push of %s dated %s, in the future",
@@ -214,4 +230,5 @@ def apply_push(
                 changes[f"power_l{phase}"] = phase_power * to_watt
     if not changes:
         return None
-    return replace(reading, timestamp=push.timestamp, **changes)
+    changes["timestamp"] = push.timestamp
+    return changes

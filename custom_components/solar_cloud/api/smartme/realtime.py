@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 import math
 import struct
 from typing import Any
@@ -127,23 +128,33 @@ def decode_realtime(payload: bytes) -> list[RealtimeDeviceData]:
         raise RealtimePayloadError(f"DeviceDataArray without required {missing}")
     items: list[RealtimeDeviceData] = []
     for item in message.DeviceDataItems:
+        guid = item.DeviceId
+        when = item.DateTime
+        values: dict[str, float] = {}
         try:
-            obis_values = [
-                (obis_from_bytes(value.Obis), value.Value)
-                for value in item.DeviceValues
-            ]
+            for value in item.DeviceValues:
+                code = obis_from_bytes(value.Obis)
+                if math.isfinite(number := value.Value):
+                    values[code] = number
         except ApiResponseError as err:
             raise RealtimePayloadError(str(err)) from err
         items.append(
             RealtimeDeviceData(
-                device_id=str(guid_from_halves(item.DeviceId.lo, item.DeviceId.hi)),
-                timestamp=datetime_from_wire(item.DateTime.value, item.DateTime.scale),
-                values={
-                    obis: value for obis, value in obis_values if math.isfinite(value)
-                },
+                device_id=_device_id(guid.lo, guid.hi),
+                timestamp=datetime_from_wire(when.value, when.scale),
+                values=values,
             )
         )
     return items
+
+
+@lru_cache(maxsize=4096)
+def _device_id(lo: int, hi: int) -> str:
+    """Return the id of a device as the REST API writes it.
+
+    Every push of a device carries the same halves: the text is made once.
+    """
+    return str(guid_from_halves(lo, hi))
 
 
 def encode_realtime(items: Iterable[RealtimeDeviceData]) -> bytes:
