@@ -30,7 +30,7 @@ the wall clock are offset 0).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import math
@@ -111,7 +111,7 @@ class UploadClock:
         self._brackets: deque[tuple[float, float]] = deque(maxlen=KEEP)
         """(offset of b, b - a) of each change seen between readings a and b."""
         self._ready: float | None = None
-        self._spread: float | None = None
+        self._unsure: float | None = None
         self._fitted = True
 
     @property
@@ -124,8 +124,19 @@ class UploadClock:
         """Return whether a source's last reading differed from the one before."""
         return any(member.changed for member in self._members.values())
 
-    def observe(self, value: object, at: datetime, source: Hashable = None) -> bool:
-        """Take a reading of ``source``; return whether it differs from the one before."""
+    def observe(
+        self,
+        value: object,
+        at: datetime,
+        source: Hashable = None,
+        *,
+        learn: bool = True,
+    ) -> bool:
+        """Take a reading of ``source``; return whether it differs from the one before.
+
+        ``learn`` False: the reading tells nothing of the phase (a retry
+        after a late upload: the late upload is no sample of the phase).
+        """
         last = self._members.get(source)
         if last is None:
             self._members[source] = _Member(value=value, at=at)
@@ -137,7 +148,7 @@ class UploadClock:
         last.value, last.at, last.changed = value, at, changed
         if changed:
             last.last_change = at
-            if gap < self.period.total_seconds():
+            if learn and gap < self.period.total_seconds():
                 self._brackets.append((offset_of(at, self.period), gap))
                 self._fitted = False
         return changed
@@ -157,31 +168,32 @@ class UploadClock:
 
     def _fit(self) -> None:
         self._fitted = True
-        self._ready = self._spread = None
+        self._ready = self._unsure = None
         if len(self._brackets) < 2:
             return
         period = self.period.total_seconds()
         weights = [FADE**age for age in range(len(self._brackets) - 1, -1, -1)]
-        angle_x = sum(
-            w * math.cos(2 * math.pi * b / period)
-            for w, (b, _) in zip(weights, self._brackets, strict=True)
+        # Centre the fit where most changes agree the upload lies: every
+        # other bracket then unwraps on the right side of it.
+        center = max(
+            (b for b, _ in self._brackets),
+            key=lambda x: sum(
+                w
+                for w, (b, gap) in zip(weights, self._brackets, strict=True)
+                if (x - b) % period == 0 or (x - b) % period > period - gap
+            ),
         )
-        angle_y = sum(
-            w * math.sin(2 * math.pi * b / period)
-            for w, (b, _) in zip(weights, self._brackets, strict=True)
-        )
-        center = math.atan2(angle_y, angle_x) / (2 * math.pi) * period
         points: list[tuple[float, float, float]] = []
         for weight, (b, gap) in zip(weights, self._brackets, strict=True):
             done = _unwrap(b, center, period)
             points += [(done - gap, 0.0, weight), (done, 1.0, weight)]
         fitted = _isotonic(points)
         ready = next((x for x, value in fitted if value >= QUANTILE), None)
-        early = next((x for x, value in fitted if value > 1 - QUANTILE), None)
-        if ready is None or early is None:
+        if ready is None:
             return
+        before = [x for x, value in fitted if x < ready and value <= 1 - QUANTILE]
         self._ready = ready % period
-        self._spread = ready - early
+        self._unsure = ready - max(before, default=ready - period)
 
     def ready(self) -> float | None:
         """Return the offset by which the upload has usually come (None: unknown)."""
@@ -189,11 +201,15 @@ class UploadClock:
             self._fit()
         return self._ready
 
-    def spread(self) -> float | None:
-        """Return how far before :meth:`ready` uploads may already come (s)."""
+    def unsure(self) -> float | None:
+        """Return how long before :meth:`ready` the upload may already come (s).
+
+        The time from the last reading known to precede the upload to
+        :meth:`ready`: what a probe in between can narrow down.
+        """
         if not self._fitted:
             self._fit()
-        return self._spread
+        return self._unsure
 
 
 def poll_offset(readies: Sequence[float], period: timedelta) -> float | None:

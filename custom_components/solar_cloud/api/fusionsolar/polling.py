@@ -22,7 +22,7 @@ from ..errors import (
     ApiRateLimitedError,
     SolarCloudApiError,
 )
-from ..upload_phase import UploadClock, dither, plan_poll, poll_offset
+from ..upload_phase import UploadClock, dither, next_at_offset, plan_poll, poll_offset
 from .client import FusionSolarClient
 from .const import REAL_TIME_TYPES, BatteryMode, Path, PowerControlMode
 from .errors import ControlNotSupportedError
@@ -210,9 +210,11 @@ class RealTimePoller(Poller):
     """How much later than its planned moment a call may go before an upload is let go."""
     RETRY_LATE = timedelta(seconds=120)
     RESYNC_LAG = timedelta(seconds=20)
-    RESYNC_EVERY = timedelta(hours=6)
-    """A delay above RESYNC_LAG costs an upload at most once in RESYNC_EVERY."""
+    RESYNC_EVERY = timedelta(hours=1)
+    """A steady delay above RESYNC_LAG costs an upload at most once in RESYNC_EVERY."""
     PROBE_EVERY = 12
+    SURE = 20.0
+    """Seconds of doubt about a phase below which it is probed every PROBE_EVERY cycles only."""
     PROBE_SLIP = timedelta(seconds=2)
     """How much later a probe may make the planned calls of its window."""
     """Cycles between two probes of a batch whose phase is known."""
@@ -244,6 +246,7 @@ class RealTimePoller(Poller):
         self._cycles: dict[Hashable, int] = {}
         self._offsets: dict[Hashable, float] = {}
         self._last_skip: dict[Hashable, datetime] = {}
+        self._excess: dict[Hashable, float] = {}
 
     @property
     def jobs(self) -> Sequence[Job]:
@@ -302,22 +305,26 @@ class RealTimePoller(Poller):
             return ("plant", plant)
         return source
 
-    def _observe(self, source: tuple[str, Any], value: object, at: datetime) -> bool:
+    def _observe(
+        self, source: tuple[str, Any], value: object, at: datetime, *, learn: bool
+    ) -> bool:
         """Take a reading of a source; return whether its upload looks late."""
         key = self._clock_key(source)
         clock = self.clocks.get(key)
         if clock is None:
             clock = self.clocks[key] = UploadClock(REAL_TIME_PERIOD)
-        clock.observe(value, at, source)
+        clock.observe(value, at, source, learn=learn)
         return clock.late(at, source)
 
     async def _run(self, job: Job) -> None:
         late = False
+        # A retry reads a late upload: no sample of the phase.
+        learn = not (job.key in self._probing and job.key in self._late)
         if job.key in self._plant_batches:
             kpis = await self.client.async_get_plant_kpis(self._plant_batches[job.key])
             at = self.client.now()
             for code, plant_kpi in kpis.items():
-                late |= self._observe(("plant", code), plant_kpi, at)
+                late |= self._observe(("plant", code), plant_kpi, at, learn=learn)
                 self.plants[code] = Reading(value=plant_kpi, at=at)
         else:
             type_id, ids = self._device_batches[job.key]
@@ -325,7 +332,7 @@ class RealTimePoller(Poller):
             at = self.client.now()
             for device_id, kpi in device_kpis.items():
                 if device_id in ids:
-                    late |= self._observe(("device", device_id), kpi, at)
+                    late |= self._observe(("device", device_id), kpi, at, learn=learn)
                     self.devices[device_id] = Reading(value=kpi, at=at)
         if late:
             self._late.add(job.key)
@@ -378,9 +385,15 @@ class RealTimePoller(Poller):
         offset = self.poll_offset(job.key)
         main = earliest
         if offset is not None:
-            # Now and then a delay that no longer grows is worth an upload too.
+            # A delay that no longer grows is worth an upload now and then
+            # (one that grows is let go at MAX_LAG anyway).
             last = self._last_skip.get(job.key)
-            resync = last is None or now - last >= self.RESYNC_EVERY
+            excess = (
+                earliest - next_at_offset(started, offset, job.period)
+            ).total_seconds()
+            steady = excess <= self._excess.get(job.key, excess) + 0.5
+            self._excess[job.key] = excess
+            resync = steady and (last is None or now - last >= self.RESYNC_EVERY)
             main, skipped = plan_poll(
                 offset=offset,
                 earliest=earliest,
@@ -412,15 +425,35 @@ class RealTimePoller(Poller):
             return None
         period = job.period.total_seconds()
         if offset is None:
-            ahead = dither(count, 15, period - 15)
+            probe = main - timedelta(seconds=dither(count, 15, period - 15))
+        elif (narrow := self._narrowing_probe(job.key, now, main)) is not None:
+            probe = narrow
         elif count % self.PROBE_EVERY:
             return None
         else:
             readies = self._sources_ready(job.key)
             width = max(((offset - ready) % period for ready in readies), default=0)
             ahead = dither(count, 5, min(period - 20, width + 60))
-        probe = main - timedelta(seconds=ahead)
-        return probe if probe > now + timedelta(seconds=5) else None
+            probe = main - timedelta(seconds=ahead)
+        return probe if now + self.GUARD < probe < main - self.GUARD else None
+
+    def _narrowing_probe(
+        self, key: Hashable, now: datetime, main: datetime
+    ) -> datetime | None:
+        """Return a probe that halves the least certain phase of a batch, if any is."""
+        unsure = [
+            (clock.unsure() or 0.0, ready, clock)
+            for source in self._sources(key)
+            if (clock := self.clocks.get(self._clock_key(source))) is not None
+            and (ready := clock.ready()) is not None
+        ]
+        if not unsure:
+            return None
+        width, ready, _ = max(unsure, key=lambda item: item[0])
+        if width <= self.SURE:
+            return None
+        probe = next_at_offset(now, ready - width / 2, REAL_TIME_PERIOD)
+        return probe if probe < main else None
 
     def _live(self, key: Hashable) -> bool:
         """Return whether a batch's values changed lately (there is something to learn)."""
