@@ -28,12 +28,8 @@ from custom_components.solar_cloud.api.fusionsolar.polling import (
     async_load_inventory,
 )
 
-from ..simulator.core import Clock, start_simulator
-from ..simulator.fusionsolar import (
-    FusionSolarSimulator,
-    UploadSchedule,
-    scaled_account,
-)
+from ..simulator.core import Clock, StartSimulator, start_simulator
+from ..simulator.fusionsolar import FusionSolarSimulator, UploadSchedule, scaled_account
 
 START = datetime(2026, 6, 21, 0, 0, tzinfo=UTC)
 QUANTITIES = {38: "inverter", 39: "battery", 47: "power sensor"}
@@ -63,7 +59,7 @@ class SendTimeBudget(CallBudget):
         """Count every call when it is sent, with the old margin."""
         super().__init__(margin=timedelta(seconds=5))
 
-    def settle(self, path: object, sent: datetime, at: datetime) -> datetime:  # noqa: ARG002
+    def settle(self, path: object, sent: datetime, at: datetime) -> datetime:
         """Keep the call at its send time."""
         return sent
 
@@ -120,17 +116,20 @@ async def run_upload_day(
     lock_to_uploads: bool = True,
     schedule: UploadSchedule | None = None,
     warm_up: timedelta = timedelta(hours=1),
+    start: StartSimulator | None = None,
 ) -> UploadDay:
     """Poll ``plants`` plants for ``duration``; measure after ``warm_up``.
 
     ``lock_to_uploads`` False runs the scheduling of before (a period after
     each call, a budget that counts calls at their send with a 5 s margin).
+    ``start`` serves the simulator (tests: ``start_vendor_simulator``, which
+    also stops it); without it the simulator is served and stopped here.
     """
     clock = ManualClock(START)
     sim = FusionSolarSimulator([scaled_account("user", "pw", plants)])
     sim.clock = clock
     sim.uploads = schedule or UploadSchedule(seed=1)
-    served = await start_simulator(sim)
+    served = await (start or start_simulator)(sim)
     try:
         async with aiohttp.ClientSession(
             cookie_jar=aiohttp.DummyCookieJar()
@@ -144,18 +143,27 @@ async def run_upload_day(
                 sleep=clock.sleep,
                 budget=CallBudget() if lock_to_uploads else SendTimeBudget(),
             )
-            return await _poll_day(client, sim, clock, duration, warm_up, lock_to_uploads)
+            return await _poll_day(
+                client,
+                sim,
+                clock,
+                duration=duration,
+                warm_up=warm_up,
+                lock_to_uploads=lock_to_uploads,
+            )
     finally:
-        await served.stop()
+        if start is None:
+            await served.stop()
 
 
 async def _poll_day(
     client: FusionSolarClient,
     sim: FusionSolarSimulator,
     clock: ManualClock,
+    *,
     duration: timedelta,
     warm_up: timedelta,
-    lock_to_uploads: bool,  # noqa: FBT001
+    lock_to_uploads: bool,
 ) -> UploadDay:
     uploads = sim.uploads
     assert uploads is not None
@@ -198,6 +206,17 @@ async def _poll_day(
             if (lag := seen.get((key, upload.cycle))) is not None:
                 quantity.seen += 1
                 quantity.lags.append(lag)
+    return UploadDay(
+        quantities=quantities,
+        calls=sim.log.counts(),
+        refused=sim.refused_calls(),
+        polls=_polls(sim),
+        poller=real_time,
+    )
+
+
+def _polls(sim: FusionSolarSimulator) -> dict[str, list[datetime]]:
+    """Return when each real-time batch (by its first plant or device) was read."""
     polls: dict[str, list[datetime]] = {}
     for endpoint, field_name in (
         ("getStationRealKpi", "stationCodes"),
@@ -207,10 +226,4 @@ async def _poll_day(
             if request.status == 200:
                 batch = json.loads(request.body)[field_name].split(",")[0]
                 polls.setdefault(batch, []).append(request.at)
-    return UploadDay(
-        quantities=quantities,
-        calls=sim.log.counts(),
-        refused=sim.refused_calls(),
-        polls=polls,
-        poller=real_time,
-    )
+    return polls

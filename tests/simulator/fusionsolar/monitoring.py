@@ -175,7 +175,7 @@ class MonitoringRoutes(SimulatorState):
                 data = self._device_data(plant, device, now)
             else:
                 key = str(device.id)
-                self.uploads.owners[key] = plant.code
+                self.uploads.own(key, plant.code)
 
                 def read(
                     at: datetime, p: SimPlant = plant, d: SimDevice = device

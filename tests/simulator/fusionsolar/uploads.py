@@ -55,11 +55,22 @@ class UploadSchedule:
     late: tuple[float, float] = (40.0, 150.0)
     drift: dict[str, float] = field(default_factory=dict)
     """Seconds per cycle, by plant code (its devices drift with it)."""
+    drift_from: datetime = datetime(2026, 6, 21, tzinfo=UTC)
+    """Where the drifting moments start from their nominal delay."""
     irregular: set[str] = field(default_factory=set)
     """Plant codes whose uploads come at any moment of the cycle."""
     owners: dict[str, str] = field(default_factory=dict)
     """Plant code of each device id (as str); filled by the simulator."""
     _snapshots: dict[str, tuple[int, Any]] = field(default_factory=dict, repr=False)
+    _delays: dict[str, float] = field(default_factory=dict, repr=False)
+    _uploads: dict[tuple[str, int], Upload] = field(default_factory=dict, repr=False)
+
+    def own(self, device: str, plant: str) -> None:
+        """Tell the plant of a device (whose logger uploads it)."""
+        if self.owners.get(device) != plant:
+            self.owners[device] = plant
+            self._delays.pop(device, None)
+            self._uploads = {k: u for k, u in self._uploads.items() if k[0] != device}
 
     def _rng(self, *parts: object) -> random.Random:
         return random.Random(":".join(str(part) for part in (self.seed, *parts)))
@@ -69,6 +80,12 @@ class UploadSchedule:
 
     def delay(self, key: str) -> float:
         """Return the source's nominal delay after the 5-minute mark (s)."""
+        if (known := self._delays.get(key)) is not None:
+            return known
+        self._delays[key] = delay = self._draw_delay(key)
+        return delay
+
+    def _draw_delay(self, key: str) -> float:
         plant = self._plant_of(key)
         low, high = self.plant_delay
         seconds = self._rng("plant", plant).uniform(low, high)
@@ -79,6 +96,12 @@ class UploadSchedule:
 
     def upload(self, key: str, cycle: int) -> Upload:
         """Return when ``key`` made its upload of 5-minute ``cycle``."""
+        if (known := self._uploads.get((key, cycle))) is not None:
+            return known
+        self._uploads[key, cycle] = upload = self._draw_upload(key, cycle)
+        return upload
+
+    def _draw_upload(self, key: str, cycle: int) -> Upload:
         plant = self._plant_of(key)
         period = self.period.total_seconds()
         rng = self._rng("cycle", key, cycle)
@@ -86,18 +109,25 @@ class UploadSchedule:
             offset = rng.uniform(0, period - 1)
         else:
             offset = self.delay(key) + rng.uniform(0, self.jitter)
-            offset += self.drift.get(plant, 0.0) * cycle
+            offset += self.drift.get(plant, 0.0) * (
+                cycle - self._cycle_of(self.drift_from)
+            )
             if rng.random() < self.late_probability:
                 offset += rng.uniform(*self.late)
         return Upload(
             cycle=cycle, at=EPOCH + timedelta(seconds=cycle * period + offset)
         )
 
+    def _cycle_of(self, at: datetime) -> int:
+        return math.floor((at - EPOCH).total_seconds() / self.period.total_seconds())
+
     def _first_cycle(self, key: str, at: datetime) -> int:
-        """Return a cycle whose upload is at ``at`` or later, or the one before."""
+        """Return a cycle a few before the one whose upload is around ``at``."""
         period = self.period.total_seconds()
-        seconds = (at - EPOCH).total_seconds() - self.delay(key)
-        return math.floor(seconds / period) - 3
+        drift = self.drift.get(self._plant_of(key), 0.0)
+        start = self._cycle_of(self.drift_from)
+        seconds = (at - EPOCH).total_seconds() - self.delay(key) + drift * start
+        return math.floor(seconds / (period + drift)) - 3
 
     def latest(self, key: str, now: datetime) -> Upload | None:
         """Return the last upload of ``key`` at or before ``now``."""
