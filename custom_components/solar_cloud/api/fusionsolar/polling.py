@@ -474,13 +474,14 @@ class RealTimePoller(Poller):
             return True
         budget = self.client.budget
         horizon = now + budget.limit(job.path).window + timedelta(seconds=5)
-        # A call planned within the window may slip by the budget's margin.
+        # A call planned within the window may slip by the budget's margin;
+        # calls overdue (or never made) are planned for now: a probe must
+        # never take their place.
         planned = [
-            due + self.PROBE_SLIP
+            max(due, now) + self.PROBE_SLIP
             for other in self._jobs
             if other.path is job.path
-            and (due := self._main_due.get(other.key)) is not None
-            and now <= due <= horizon
+            and (due := self._main_due.get(other.key, now)) <= horizon
         ]
         if budget.fits(job.path, [now, *planned]):
             self._probes[job.key] = self._probes.get(job.key, 0) + 1
