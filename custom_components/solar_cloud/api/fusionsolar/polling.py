@@ -413,6 +413,9 @@ class RealTimePoller(Poller):
         self, job: Job, now: datetime, main: datetime, offset: float | None
     ) -> datetime | None:
         """Return when to read a batch before its next call, if worth it."""
+        siblings = sum(1 for other in self._jobs if other.path is job.path)
+        if self.client.budget.allowed(job.path) <= siblings:
+            return None  # no call to spare on this interface, ever
         if job.key in self._late:
             retry = now + self.RETRY_LATE
             return retry if retry < main - self.RETRY_LATE / 2 else None
