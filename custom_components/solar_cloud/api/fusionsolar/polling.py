@@ -183,23 +183,29 @@ class RealTimePoller(Poller):
 
     Each batch is read once per upload cycle, at the moment its sources'
     values are usually there (``api/upload_phase.py`` learns it from the
-    values themselves), not a period after the last call: so the calls do
-    not slip, and the delay from upload to reading stays small. A call at
-    that moment needs the previous one more than a window (plus the margin)
-    before it, so the delay grows a second or so every cycle; once it would
-    pass :data:`MAX_LAG`, one upload is let go and the call goes right after
-    the next one (the policy that keeps the median delay near
-    ``GUARD + MAX_LAG / 2`` at the cost of one upload in ``MAX_LAG / margin``).
+    values themselves; the devices of a plant share their logger's clock),
+    not a period after the last call: so the calls do not slip through the
+    cycle. Where an interface's window is full, a call needs the previous one
+    a window and a second (the margin) before it, so the delay grows a
+    second every cycle; once it would pass :data:`MAX_LAG`, one upload is let
+    go and the call goes right after the next one (median delay about
+    ``GUARD + MAX_LAG / 2``, one upload in about ``MAX_LAG / 1 s`` let go).
+    A delay that stays above :data:`RESYNC_LAG` without growing (the phase
+    was learnt later than the first calls) is reset the same way, at most
+    once per :data:`RESYNC_EVERY`.
 
     Phases are learnt from readings less than a period apart, which only
     calls the budget has to spare can make: a *probe* before a batch's next
-    call (every cycle while its sources' phases are unknown, every third
-    one after, to follow a drift), or a *retry* a minute after a call that
-    found a source's upload late. Such a call goes out only if the budget
-    still allows every call planned within its window at its planned time;
-    else it is dropped. Plants' KPIs (one call per 100 plants and window, so
-    never a spare one) take their phase from the devices of the plant, whose
-    logger uploads them all.
+    call (every cycle while its sources' phases are unknown or unsure, each
+    halving the doubt; every :data:`PROBE_EVERY` cycles after, to follow a
+    drift), or a *retry* :data:`RETRY_LATE` after a call that found a
+    source's upload late. Such a call goes out only if the budget still
+    allows every call planned within its window (overdue ones included) at
+    about its planned time; else it is dropped. Plants' KPIs (one call per
+    100 plants and window, never one to spare) take their phase from the
+    devices of the plant, :data:`PLANT_AFTER_DEVICES` later. Several sources
+    in one batch are served by the offset that makes their mean delay least
+    (``upload_phase.poll_offset``).
     """
 
     GUARD = timedelta(seconds=5)
