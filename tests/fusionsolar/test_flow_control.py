@@ -20,7 +20,7 @@ from custom_components.solar_cloud.api.fusionsolar.flow_control import (
 )
 
 T0 = datetime(2026, 6, 21, 10, 0, tzinfo=UTC)
-MARGIN = timedelta(seconds=5)
+MARGIN = timedelta(seconds=1)
 
 
 @pytest.mark.parametrize(
@@ -170,7 +170,7 @@ def test_budget_round_trips_through_storage() -> None:
         assert restored.calls_made(path, later) == budget.calls_made(path, later)
     assert restored.next_slot(Path.STATIONS, later) > later
     assert restored.next_slot(Path.ALARM_LIST, later) == T0 + timedelta(
-        minutes=20, seconds=5
+        minutes=20, seconds=1
     )
 
 

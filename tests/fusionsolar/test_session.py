@@ -320,7 +320,7 @@ async def test_rate_limit_backs_the_interface_off(
     sim.faults.add("getStationRealKpi", vendor_error=407, times=1)
     with pytest.raises(ApiRateLimitedError) as err:
         await client.async_get_plant_kpis([HOME])
-    assert err.value.retry_after == pytest.approx(305, abs=1)
+    assert err.value.retry_after == pytest.approx(301, abs=1)
     with pytest.raises(ApiRateLimitedError) as err:
         await client.async_get_plant_kpis([HOME])
     assert err.value.reason == "call_budget_exhausted"

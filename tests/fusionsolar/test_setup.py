@@ -295,11 +295,15 @@ async def test_day_in_home_assistant(
         ]
         assert not unavailable
     assert sim.refused_calls() == 0
-    # With the clock moving in whole minutes, a 5:05 cycle is seen as 6 minutes.
-    assert max_age <= timedelta(minutes=6)
+    # Now and then an upload is let go to keep the delay small (polling.py):
+    # never long enough for data to turn stale, even seen in whole minutes.
+    assert max_age < timedelta(minutes=10)
+    # The clock moving in whole minutes makes every call up to a minute late;
+    # the poller lets an upload go rather than fall behind (polling.py), so
+    # fewer than 288 calls, but every batch at least every ten minutes.
     counts = sim.log.counts()
-    assert counts["getStationRealKpi"] >= 235
-    assert counts["getDevRealKpi"] >= 235 * 3
+    assert counts["getStationRealKpi"] >= 24 * 6
+    assert counts["getDevRealKpi"] >= 24 * 6 * 3
 
 
 # OAuth Connect entries --------------------------------------------------------

@@ -26,6 +26,7 @@ from .ledger import Flow
 from .plant import SimAccount, SimAlarm, SimDevice, SimPlant
 from .protocol import envelope
 from .simulator import FusionSolarSimulator
+from .uploads import Upload, UploadSchedule
 
 __all__ = [
     "DEMO_PASSWORD",
@@ -36,6 +37,8 @@ __all__ = [
     "SimAlarm",
     "SimDevice",
     "SimPlant",
+    "Upload",
+    "UploadSchedule",
     "create_demo",
     "demo_account",
     "envelope",

@@ -96,24 +96,28 @@ class MonitoringRoutes(SimulatorState):
         plants = self._plants_of(account, body, now)
         result = []
         for plant in plants:
-            plant.advance(now)
-            health = 3 if not plant.alarms else 2
-            result.append(
-                {
-                    "stationCode": plant.code,
-                    "dataItemMap": {
-                        "real_health_state": str(health),
-                        "day_power": f"{plant.pv_day:.3f}",
-                        "month_power": f"{plant.pv_month:.3f}",
-                        "total_power": f"{plant.pv_total:.3f}",
-                        "day_income": f"{plant.pv_day * plant.price:.3f}",
-                        "total_income": f"{plant.income_total:.3f}",
-                        "day_on_grid_energy": f"{plant.export_day:.3f}",
-                        "day_use_energy": f"{plant.use_day:.3f}",
-                    },
-                }
-            )
+            if self.uploads is None:
+                data = self._plant_kpi(plant, now)
+            else:
+                data = self.uploads.frozen(
+                    plant.code, now, lambda at, p=plant: self._plant_kpi(p, at)
+                )
+            result.append({"stationCode": plant.code, "dataItemMap": data})
         return result
+
+    def _plant_kpi(self, plant: SimPlant, now: datetime) -> dict[str, Any]:
+        plant.advance(now)
+        health = 3 if not plant.alarms else 2
+        return {
+            "real_health_state": str(health),
+            "day_power": f"{plant.pv_day:.3f}",
+            "month_power": f"{plant.pv_month:.3f}",
+            "total_power": f"{plant.pv_total:.3f}",
+            "day_income": f"{plant.pv_day * plant.price:.3f}",
+            "total_income": f"{plant.income_total:.3f}",
+            "day_on_grid_energy": f"{plant.export_day:.3f}",
+            "day_use_energy": f"{plant.use_day:.3f}",
+        }
 
     def dev_list(self, account: SimAccount, body: dict[str, Any], now: datetime) -> Any:
         """The devices of plants."""
@@ -166,13 +170,21 @@ class MonitoringRoutes(SimulatorState):
             if device.type_id == 62:
                 result.append({"devId": device.id, "dataItemMap": {}})
                 continue
-            plant.advance(now)
-            result.append(
-                {
-                    "devId": device.id,
-                    "dataItemMap": self._device_data(plant, device, now),
-                }
-            )
+            if self.uploads is None:
+                plant.advance(now)
+                data = self._device_data(plant, device, now)
+            else:
+                key = str(device.id)
+                self.uploads.own(key, plant.code)
+
+                def read(
+                    at: datetime, p: SimPlant = plant, d: SimDevice = device
+                ) -> Any:
+                    p.advance(at)
+                    return self._device_data(p, d, at)
+
+                data = self.uploads.frozen(key, now, read)
+            result.append({"devId": device.id, "dataItemMap": data})
         return result
 
     def _device_data(

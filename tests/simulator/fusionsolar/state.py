@@ -12,6 +12,7 @@ from ..core import VendorSimulator
 from ..oauth import OAuthServer
 from .ledger import fill_past
 from .plant import SimAccount, SimPlant, SimTask
+from .uploads import UploadSchedule
 
 
 class SimulatorState(VendorSimulator):
@@ -41,6 +42,8 @@ class SimulatorState(VendorSimulator):
         self.tasks: dict[str, list[SimTask]] = {}
         self.dispatches: dict[int, list[dict[str, Any]]] = {}
         self._request_ids = itertools.count(1_000_000_001)
+        self.uploads: UploadSchedule | None = None
+        """Real-time values change only at each source's uploads (None: live)."""
 
     def _history_of(self, plant: SimPlant, now: datetime | None = None) -> SimPlant:
         """Bring a plant's ledger up to now, its generated past included."""

@@ -8,10 +8,28 @@ refused with failCode 407. :data:`LIMITS` holds those rules. A
 call of an interface may go out; the client asks it before every call, and
 the pollers plan their calls with it, so that no call is ever refused.
 
-The budget treats every window as sliding and adds :data:`SAFETY_MARGIN`: a
-sequence of calls that keeps to a sliding window also keeps to any fixed
-window of the same length, and the margin absorbs the difference between
-when a call leaves here and when the server counts it.
+The budget treats every window as sliding: a sequence of calls that keeps to
+a sliding window also keeps to any fixed window of the same length.
+
+When a call counts. The server counts a call at some moment between our
+sending it and our receiving its answer; nothing else is known of that
+moment. So a call is recorded when it is sent (a reservation: a call still in
+flight counts for the calls planned beside it) and, once its answer has come
+(or the attempt ended), its record moves to that moment
+(:meth:`CallBudget.settle`). Two calls the server counted at ``c1`` and
+``c2``, the first answered at ``r1`` and the second sent at ``s2``, satisfy
+``c2 - c1 >= s2 - r1``, because ``c1 <= r1`` and ``s2 <= c2``; the budget
+keeps ``s2 - r1 >= window + SAFETY_MARGIN``, so the server sees its calls at
+least a window apart however long each took, whether it counts on arrival,
+when it answers, or anywhere in between. The only difference left is that of
+clock granularity (a server that keeps seconds can see two moments up to a
+second closer than they were), which is what :data:`SAFETY_MARGIN` (1 s)
+covers. A margin counted from the *send* of the previous call, as before,
+would have had to cover the whole time the call took, and still failed for a
+slow answer; counted from the answer it is tight: a call every
+``window + margin + round trip``, about 301 s for the 5-minute interfaces.
+The tests' simulator counts on arrival, on a clock of its own
+(``tests/simulator/fusionsolar/session.py``), and refuses nothing.
 
 Nothing here does I/O or reads the clock: every method takes ``now``. A
 budget turns into plain data and back (:meth:`CallBudget.as_dict`,
@@ -32,7 +50,8 @@ from typing import Any
 from .const import MAX_BATCH, Path
 from .values import as_datetime_iso, as_dict, as_list
 
-SAFETY_MARGIN = timedelta(seconds=5)
+SAFETY_MARGIN = timedelta(seconds=1)
+"""Covers clock granularity; see the module's docstring."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -204,6 +223,40 @@ class CallBudget:
             calls.popleft()
         calls.append(at)
         self._changed()
+
+    def settle(self, path: Path, sent: datetime, at: datetime) -> datetime:
+        """Move the call sent at ``sent`` to ``at``, when its answer came.
+
+        Returns the time the call is now counted at (``at``; ``sent`` if the
+        call is not known, e.g. taken back meanwhile).
+        """
+        calls = self._calls.get(path)
+        if calls is None or sent not in calls or at <= sent:
+            return sent
+        calls.remove(sent)
+        # Keep the calls in order: a later call may have been settled first.
+        index = len(calls)
+        while index and calls[index - 1] > at:
+            index -= 1
+        calls.insert(index, at)
+        self._changed()
+        return at
+
+    def fits(self, path: Path, times: Iterable[datetime]) -> bool:
+        """Return whether calls of ``path`` at ``times`` would all be allowed.
+
+        Nothing is recorded: the pollers ask whether an extra call now
+        leaves room for the calls they plan next.
+        """
+        trial = CallBudget(self._limits, size=self.size, margin=self._margin)
+        trial._calls[path] = deque(self._calls.get(path, ()))
+        if path in self._blocked_until:
+            trial._blocked_until[path] = self._blocked_until[path]
+        for at in sorted(times):
+            if trial.next_slot(path, at) > at:
+                return False
+            trial.record(path, at)
+        return True
 
     def release(self, path: Path, at: datetime) -> None:
         """Take back the call made at ``at``: the server did not count it.

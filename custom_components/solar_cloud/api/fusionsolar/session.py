@@ -247,16 +247,19 @@ class FusionSolarSession:
         # of the account waits on, for up to a minute and a half, while the
         # cloud is likely unreachable (the logins of a minute all failed).
         # The refusal tells the pollers when to come back instead.
-        await self._spend(Path.LOGIN, wait=False)
-        return await send(
-            self._session,
-            "POST",
-            f"{self.host}{Path.LOGIN}",
-            json={"userName": self._username, "systemCode": self._password},
-            # Never carry the system code or the session on to another host.
-            allow_redirects=False,
-            request_timeout=self._timeout,
-        )
+        sent = await self._spend(Path.LOGIN, wait=False)
+        try:
+            return await send(
+                self._session,
+                "POST",
+                f"{self.host}{Path.LOGIN}",
+                json={"userName": self._username, "systemCode": self._password},
+                # Never carry the system code or the session on to another host.
+                allow_redirects=False,
+                request_timeout=self._timeout,
+            )
+        finally:
+            self.budget.settle(Path.LOGIN, sent, self.now())
 
     def _refuse_login(self, err: ApiAuthenticationError) -> ApiAuthenticationError:
         self._auth_error = err
@@ -296,15 +299,20 @@ class FusionSolarSession:
     ) -> Any:
         headers = await self._auth_headers()
         sent = await self._spend(path)
-        response = await send(
-            self._session,
-            "POST",
-            f"{self.host}{path}",
-            json=body,
-            headers=headers,
-            request_timeout=self._timeout,
-            allow_redirects=False,
-        )
+        try:
+            response = await send(
+                self._session,
+                "POST",
+                f"{self.host}{path}",
+                json=body,
+                headers=headers,
+                request_timeout=self._timeout,
+                allow_redirects=False,
+            )
+        finally:
+            # The server counted the call before it answered (or before the
+            # attempt ended): count it then (flow_control's docstring).
+            sent = self.budget.settle(path, sent, self.now())
         if response.status == 401 and self.uses_oauth and not retried:
             self.budget.release(path, sent)
             await self._token_source.async_renew_access_token()  # type: ignore[union-attr]

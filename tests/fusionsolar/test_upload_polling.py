@@ -1,0 +1,138 @@
+"""Real-time polls locked to the cloud's uploads, against the simulator.
+
+The pollers run over real HTTP against a simulator whose values change only
+at each plant's uploads (``tests/simulator/fusionsolar/uploads.py``), on a
+clock of their own (``upload_day.py``): a simulated day takes seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import itertools
+import statistics
+
+import aiohttp
+
+from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
+from custom_components.solar_cloud.api.upload_phase import offset_of
+
+from ..simulator.core import RunningSimulator, StartSimulator
+from ..simulator.fusionsolar import FusionSolarSimulator, UploadSchedule
+from .const import HOME
+from .upload_day import START, ManualClock, run_upload_day
+
+PERIOD = timedelta(minutes=5)
+
+
+async def test_a_locked_day(start_vendor_simulator: StartSimulator) -> None:
+    """One plant, 24 hours: polls stay locked to the uploads, none refused.
+
+    Every device batch is read about once per upload all day (288 uploads),
+    shortly after it, without drifting through the cycle as polls a period
+    after the last one did.
+    """
+    day = await run_upload_day(plants=1, start=start_vendor_simulator)
+
+    assert day.refused == 0
+    overall = day.overall
+    assert overall.capture >= 95
+    assert overall.lag(0.5) <= 60
+    for kind in ("inverter", "battery", "power sensor"):
+        assert day.quantities[kind].lag(0.5) <= 45
+        assert day.quantities[kind].lag(0.95) <= 120
+    # Never faster than the data changes, within the documented budget: a
+    # call per batch per upload, and probes only with calls to spare.
+    assert day.calls["getStationRealKpi"] <= 288
+    assert day.calls["getDevRealKpi"] <= 4 * 288
+    inverter_polls = day.polls["2000000010"]
+    assert 280 <= len(inverter_polls) <= 288 + 80
+    # Locked: over the last twelve hours the inverter's batch is read at
+    # (almost) the same moment of every cycle.
+    late_half = [
+        offset_of(at, PERIOD)
+        for at in inverter_polls
+        if at >= START + timedelta(hours=12)
+    ]
+    center = statistics.median(late_half)
+    near = [o for o in late_half if min(abs(o - center), 300 - abs(o - center)) <= 30]
+    assert len(near) >= 0.8 * len(late_half)
+
+
+async def test_ten_plants_never_refused(start_vendor_simulator: StartSimulator) -> None:
+    """Ten plants in one batch per device type: the budget stays the authority."""
+    day = await run_upload_day(
+        plants=10, duration=timedelta(hours=6), start=start_vendor_simulator
+    )
+    assert day.refused == 0
+    assert day.overall.capture >= 95
+    # One call per batch and window, plus probes within the spare call.
+    assert day.calls["getStationRealKpi"] <= 6 * 12
+    assert day.calls["getDevRealKpi"] <= 6 * 12 * 4
+
+
+async def test_late_uploads_and_drift(start_vendor_simulator: StartSimulator) -> None:
+    """Often-late uploads and a drifting logger do not break the lock."""
+    schedule = UploadSchedule(
+        seed=7,
+        late_probability=0.1,
+        drift={"NE=50000001": 0.3},
+    )
+    day = await run_upload_day(
+        plants=1,
+        duration=timedelta(hours=12),
+        schedule=schedule,
+        start=start_vendor_simulator,
+    )
+    assert day.refused == 0
+    for kind in ("inverter", "battery", "power sensor"):
+        assert day.quantities[kind].lag(0.5) <= 60
+    assert day.overall.capture >= 90
+
+
+async def test_irregular_uploads_still_polled(
+    start_vendor_simulator: StartSimulator,
+) -> None:
+    """A logger that uploads at any moment: read every cycle, nothing refused."""
+    schedule = UploadSchedule(seed=3, irregular={"NE=50000001"})
+    day = await run_upload_day(
+        plants=1,
+        duration=timedelta(hours=6),
+        schedule=schedule,
+        start=start_vendor_simulator,
+    )
+    assert day.refused == 0
+    assert day.overall.capture >= 75
+    assert len(day.polls["NE=50000001"]) >= 6 * 12 - 2
+
+
+async def test_simulated_values_change_only_at_uploads(
+    cloud: RunningSimulator, session: aiohttp.ClientSession
+) -> None:
+    """With an upload schedule the cloud's values stand still between uploads."""
+    sim = cloud.simulator
+    assert isinstance(sim, FusionSolarSimulator)
+    clock = ManualClock(START + timedelta(hours=10))
+    sim.clock = clock
+    sim.enforce_flow_control = False
+    sim.uploads = schedule = UploadSchedule(seed=2)
+    client = FusionSolarClient(
+        session,
+        cloud.base_url,
+        username="ha_northbound",
+        password="Demo@2026",
+        clock=clock.now,
+        sleep=clock.sleep,
+    )
+    upload = schedule.latest(HOME, clock.now())
+    assert upload is not None
+    following = schedule.upload(HOME, upload.cycle + 1)
+    first = await client.async_get_plant_kpis([HOME])
+    clock.current = following.at - timedelta(seconds=1)
+    client.budget = type(client.budget)()
+    assert await client.async_get_plant_kpis([HOME]) == first
+    clock.current = following.at
+    client.budget = type(client.budget)()
+    assert await client.async_get_plant_kpis([HOME]) != first
+    uploads = schedule.between(HOME, START, START + timedelta(hours=1))
+    assert 11 <= len(uploads) <= 13
+    assert all(b.at > a.at for a, b in itertools.pairwise(uploads))
