@@ -225,21 +225,17 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
         return self._snapshot()
 
     def _plan_next_refresh(self) -> None:
-        """Wake when the poller can call next, or when some data turns stale."""
+        """Wake when the poller can call next.
+
+        Data turning stale needs no wake: the base coordinator tells the
+        entities when it does.
+        """
         now = dt_util.utcnow()
-        stale_after = self.expected_delay or _IDLE
-        wakes = [
-            at + stale_after
-            for at in self.poller.reading_times()
-            if at + stale_after > now
-        ]
-        if (wake := self.poller.next_wake()) is not None:
-            wakes.append(wake)
-        if not wakes:
+        if (wake := self.poller.next_wake()) is None:
             self.update_interval = _IDLE
             return
         # Home Assistant schedules on whole seconds of the loop clock.
-        seconds = math.ceil((min(wakes) - now).total_seconds()) + 1
+        seconds = math.ceil((wake - now).total_seconds()) + 1
         self.update_interval = timedelta(seconds=max(1, seconds))
 
 

@@ -184,10 +184,6 @@ class Poller(ABC):
             return max(timedelta(seconds=err.retry_after), RETRY_AFTER_FAILURE)
         return RETRY_AFTER_FAILURE
 
-    def reading_times(self) -> Iterable[datetime]:
-        """Return when each piece of data the poller holds arrived."""
-        return ()
-
     def next_wake(self) -> datetime | None:
         """Return when a job can run next (None: no jobs)."""
         return next_wake(
@@ -317,12 +313,6 @@ class RealTimePoller(Poller):
         self._main_due = {k: due for k, due in self._main_due.items() if k in keys}
         self._probing &= keys
         self._late &= keys
-
-    def reading_times(self) -> Iterable[datetime]:
-        """Return when the data of each plant and device arrived."""
-        return [r.at for r in self.plants.values()] + [
-            r.at for r in self.devices.values()
-        ]
 
     def _keys(self) -> set[Hashable]:
         return {job.key for job in self._jobs}
@@ -550,10 +540,6 @@ class AlarmPoller(Poller):
             for key in self._batches
         ]
         self.alarms = {c: r for c, r in self.alarms.items() if c in plant_codes}
-
-    def reading_times(self) -> Iterable[datetime]:
-        """Return when the alarms of each plant arrived."""
-        return [reading.at for reading in self.alarms.values()]
 
     async def _run(self, job: Job) -> None:
         codes = self._batches[job.key]
