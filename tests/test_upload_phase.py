@@ -192,6 +192,21 @@ def test_plan_poll(earliest: float, expected: float, *, skipped: bool) -> None:
     assert let_go is skipped
 
 
+def test_plan_poll_keeps_values_fresh() -> None:
+    """An upload is not let go if the next call would come two periods later."""
+    when, let_go = plan_poll(
+        offset=135,
+        earliest=T0 + timedelta(seconds=500),
+        after=T0 + timedelta(seconds=136),
+        period=PERIOD,
+        max_lag=timedelta(seconds=60),
+        latest=T0 + timedelta(seconds=136 + 570),
+    )
+    # 65 s late; letting the upload go would put the call at 735 s.
+    assert when == T0 + timedelta(seconds=500)
+    assert not let_go
+
+
 def test_poll_offset_serves_a_batch() -> None:
     """One call for sources ready at different moments: after the densest group."""
     assert poll_offset([], PERIOD) is None

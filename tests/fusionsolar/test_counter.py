@@ -209,7 +209,7 @@ async def test_a_plant_in_shanghai_starts_its_day_at_its_midnight(
         [SimAccount(username="sh", password="pw", plants=[plant])]
     )
     cloud = await start_vendor_simulator(sim)
-    freezer.move_to(datetime(2026, 6, 21, 15, 30, tzinfo=UTC))
+    freezer.move_to(datetime(2026, 6, 21, 15, 10, tzinfo=UTC))
     entry = add_entry(cloud.base_url, "sh", "pw")
     plant.pv_day = 40.0
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -217,7 +217,7 @@ async def test_a_plant_in_shanghai_starts_its_day_at_its_midnight(
     entity = "sensor.pudong_energy_today"
     assert _value(hass, entity) == 40.0
     await _poll(hass, freezer)
-    await _poll(hass, freezer)  # 15:42 UTC, 23:42 in Shanghai
+    await _poll(hass, freezer)  # 15:30 UTC, 23:30 in Shanghai
     plant.pv_day = 0.0  # the cloud's day restarts early: not believed
     await _poll(hass, freezer)
     assert _value(hass, entity) == 40.0

@@ -238,6 +238,7 @@ def plan_poll(
     after: datetime,
     period: timedelta,
     max_lag: timedelta,
+    latest: datetime | None = None,
 ) -> tuple[datetime, bool]:
     """Return when to make the next call that reads values due at ``offset``.
 
@@ -246,8 +247,9 @@ def plan_poll(
     as soon as allowed, as long as that is at most ``max_lag`` after it;
     else at ``offset`` one period later: that upload is let go, and the
     delay starts small again. (With calls held a little more than a period
-    apart, the delay grows by that little every cycle.) Also returns
-    whether an upload is let go.
+    apart, the delay grows by that little every cycle.) An upload is not
+    let go if that would put the call after ``latest`` (values would turn
+    stale). Also returns whether an upload is let go.
     """
     due = next_at_offset(after, offset, period)
     if earliest <= due:
@@ -256,6 +258,8 @@ def plan_poll(
         return earliest, False
     while due < earliest:
         due += period
+    if latest is not None and due > latest:
+        return earliest, False
     return due, True
 
 

@@ -233,6 +233,10 @@ class RealTimePoller(Poller):
     MAX_LAG = timedelta(seconds=70)
     """How much later than its planned moment a call may go before an upload is let go."""
     RETRY_LATE = timedelta(seconds=120)
+    MAX_GAP_SHORTFALL = timedelta(seconds=30)
+    """Letting an upload go keeps two calls this much (plus the interface's
+    spacing, which may hold the call back) less than two periods apart:
+    values turn stale after two periods."""
     RESYNC_LAG = timedelta(seconds=20)
     RESYNC_EVERY = timedelta(hours=1)
     """A steady delay above RESYNC_LAG costs an upload at most once in RESYNC_EVERY."""
@@ -418,6 +422,10 @@ class RealTimePoller(Poller):
                 after=started,
                 period=job.period,
                 max_lag=self.RESYNC_LAG if resync else self.MAX_LAG,
+                latest=started
+                + 2 * job.period
+                - self.MAX_GAP_SHORTFALL
+                - self.client.budget.limit(job.path).spacing,
             )
             if skipped:
                 self._last_skip[job.key] = now
