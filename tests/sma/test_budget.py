@@ -13,12 +13,15 @@ from collections import Counter
 from datetime import timedelta
 from itertools import pairwise
 import logging
+import math
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.solar_cloud.api.appearance import RELEARN
 
 from ..common import async_advance
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, MIGRATING_PLANT, SmaSimulator
@@ -95,8 +98,12 @@ async def test_a_day_within_the_budget(
             for gap, later in zip(gaps, times[1:], strict=True)
             if later - times[0] > timedelta(hours=4)
         ]
-        assert min(settled) >= cadence_gap - timedelta(seconds=1), plant
-        assert sum(gap > cadence_gap + timedelta(seconds=1) for gap in settled) <= 1
+        # The exceptions are the schedule's own probes for an earlier phase
+        # (after RELEARN hits in a row: a poll early, then back on the phase).
+        probes = math.ceil(DAY / (RELEARN * cadence_gap))
+        second = timedelta(seconds=1)
+        assert sum(gap < cadence_gap - second for gap in settled) <= 2 * probes, plant
+        assert sum(gap > cadence_gap + second for gap in settled) <= 1 + probes, plant
     # Plants, devices and eligibility hourly; measurement-set lists never again.
     assert counts["plants"] == 48
     assert counts["eligibility"] == 48
