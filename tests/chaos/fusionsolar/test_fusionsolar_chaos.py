@@ -50,6 +50,10 @@ def _vendor_error(endpoint: str, code: int, times: int | None = None):
     return inject
 
 
+STEP = timedelta(minutes=5)
+"""How far the clock moves at a time in these cases."""
+
+
 async def _quota_403(chaos: Chaos) -> None:
     chaos.sim.faults.add(
         "*",
@@ -87,13 +91,16 @@ async def _quota_waited(chaos: Chaos) -> None:
 
 
 async def _owner_asked_hourly(chaos: Chaos) -> None:
-    """After 20056 the owner's data is asked for again within the hour."""
+    """After 20056 the owner's data is asked for again within the hour.
+
+    The clock moves in steps of the case (5 minutes): the retry comes at the
+    first step after its hour.
+    """
     refused = [r for r in chaos.sim.log.of("getDevRealKpi") if r.faulted]
     assert refused
+    latest = refused[-1].at + OWNER_AUTHORIZATION_RETRY + STEP
     again = [
-        r
-        for r in chaos.sim.log.of("getDevRealKpi")
-        if refused[-1].at < r.at <= refused[-1].at + OWNER_AUTHORIZATION_RETRY
+        r for r in chaos.sim.log.of("getDevRealKpi") if refused[-1].at < r.at <= latest
     ]
     assert again, "not asked again within the hour"
     assert all(not r.faulted for r in again)
@@ -199,5 +206,5 @@ async def test_fusionsolar_chaos(  # noqa: PLR0917
         control=control,
         fault_time=timedelta(minutes=30),
         recovery_time=timedelta(hours=2),
-        step=timedelta(minutes=5),
+        step=STEP,
     )
