@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import logging
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.recorder import get_instance
+import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
@@ -81,3 +83,13 @@ def devices_without_entities(hass: HomeAssistant, entry_id: str) -> list[str]:
     return sorted(
         device.name or device.id for device in devices if device.id not in with_entities
     )
+
+
+def not_supported_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Return the warnings about calls a cloud answered "not supported" to."""
+    return [
+        record.getMessage()
+        for record in caplog.records
+        if record.name == "custom_components.solar_cloud.api.unsupported"
+        and record.levelno >= logging.WARNING
+    ]

@@ -16,7 +16,7 @@ from custom_components.solar_cloud.api import ApiNotSupportedError
 from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
 from custom_components.solar_cloud.api.unsupported import NOT_SUPPORTED_RETRY
 
-from ..common import async_advance
+from ..common import async_advance, not_supported_warnings
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 from .const import HOME
@@ -25,15 +25,6 @@ pytestmark = pytest.mark.freeze_time(NOON)
 
 ALARMS = "sensor.rheinblick_active_alarms"
 POWER = "sensor.rheinblick_inverter_1_active_power"
-UNSUPPORTED_LOGGER = "custom_components.solar_cloud.api.unsupported"
-
-
-def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.name == UNSUPPORTED_LOGGER and record.levelno >= logging.WARNING
-    ]
 
 
 async def test_alarm_list_404_is_left_for_hours(
@@ -52,8 +43,8 @@ async def test_alarm_list_404_is_left_for_hours(
     await async_advance(hass, freezer, timedelta(hours=2), step=timedelta(minutes=1))
 
     assert fault.hits == 1
-    assert len(_warnings(caplog)) == 1
-    assert "getAlarmList" in _warnings(caplog)[0]
+    assert len(not_supported_warnings(caplog)) == 1
+    assert "getAlarmList" in not_supported_warnings(caplog)[0]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     # The rest of the account keeps working: real-time data every 5 minutes.
     assert sim.log.count("getDevRealKpi") >= kpis + 20
@@ -68,7 +59,7 @@ async def test_alarm_list_404_is_left_for_hours(
         step=timedelta(minutes=5),
     )
     assert fault.hits == 2
-    assert len(_warnings(caplog)) == 1
+    assert len(not_supported_warnings(caplog)) == 1
 
     # The cloud answers after all: alarms show from the next try on.
     sim.faults.clear()
@@ -76,7 +67,7 @@ async def test_alarm_list_404_is_left_for_hours(
     assert sim.log.count("getAlarmList", status=200) >= 1
     assert hass.states.get(ALARMS).state != STATE_UNAVAILABLE
     assert any("answered again" in r.getMessage() for r in caplog.records)
-    assert len(_warnings(caplog)) == 1
+    assert len(not_supported_warnings(caplog)) == 1
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.api.unsupported import NOT_SUPPORTED_RETRY
 
-from ..common import async_advance
+from ..common import async_advance, not_supported_warnings
 from ..const import NOON
 from ..simulator.sma import SmaSimulator
 
@@ -23,21 +23,12 @@ BATTERY_SET = "EnergyAndPowerBattery"
 """Only "My Battery 1" (device 19) of "Testplant 1" reports it."""
 BATTERY = "sensor.my_battery_1_battery_state_of_charge"
 INVERTER = "sensor.my_inverter_1_pv_power"
-UNSUPPORTED_LOGGER = "custom_components.solar_cloud.api.unsupported"
 
 
 def _battery_calls(sim: SmaSimulator) -> int:
     return sum(
         1 for r in sim.log.of("device_measurements") if f"/{BATTERY_SET}/" in r.path
     )
-
-
-def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.name == UNSUPPORTED_LOGGER and record.levelno >= logging.WARNING
-    ]
 
 
 async def test_unserved_set_is_left_for_hours(
@@ -56,8 +47,8 @@ async def test_unserved_set_is_left_for_hours(
     await async_advance(hass, freezer, timedelta(hours=2), step=timedelta(minutes=5))
 
     assert _battery_calls(sim) == 1
-    assert len(_warnings(caplog)) == 1
-    assert BATTERY_SET in _warnings(caplog)[0]
+    assert len(not_supported_warnings(caplog)) == 1
+    assert BATTERY_SET in not_supported_warnings(caplog)[0]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert sim.log.count("device_measurements") >= inverter_calls + 7 * 6
     assert hass.states.get(INVERTER).state != STATE_UNAVAILABLE
@@ -75,4 +66,4 @@ async def test_unserved_set_is_left_for_hours(
     battery = hass.states.get(BATTERY)
     assert battery is not None
     assert battery.state != STATE_UNAVAILABLE
-    assert len(_warnings(caplog)) == 1
+    assert len(not_supported_warnings(caplog)) == 1

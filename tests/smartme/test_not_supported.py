@@ -12,19 +12,9 @@ import pytest
 from custom_components.solar_cloud.api.unsupported import NOT_SUPPORTED_RETRY
 from custom_components.solar_cloud.smartme.data import smartme_data
 
-from ..common import async_advance
+from ..common import async_advance, not_supported_warnings
 from ..simulator.smartme import SmartMeSimulator
 from . import SetUp
-
-UNSUPPORTED_LOGGER = "custom_components.solar_cloud.api.unsupported"
-
-
-def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.name == UNSUPPORTED_LOGGER and record.levelno >= logging.WARNING
-    ]
 
 
 async def test_actions_404_is_left_for_hours(
@@ -44,7 +34,7 @@ async def test_actions_404_is_left_for_hours(
     await async_advance(hass, frozen, timedelta(hours=2), step=timedelta(minutes=1))
 
     assert simulator.log.count("actions") == meters
-    assert len(_warnings(caplog)) == meters
+    assert len(not_supported_warnings(caplog)) == meters
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert simulator.log.count("devices") >= polls + 100
     assert smartme_data(entry).account.last_update_success

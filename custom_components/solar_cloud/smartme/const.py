@@ -4,6 +4,8 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Final
 
+from homeassistant.const import CONF_URL
+
 CONF_AUTH_TYPE: Final = "auth_type"
 CONF_AUTH_IMPLEMENTATION: Final = "auth_implementation"
 """Where Home Assistant's OAuth2 entries keep their application credential."""
@@ -22,7 +24,7 @@ REDACT_KEYS: Final = frozenset(
         CONF_CLOUDHOOK_URL,
         CONF_REALTIME_URL,
         CONF_AUTH_IMPLEMENTATION,
-        "url",  # the webhook URL holds the webhook id
+        CONF_URL,  # the webhook URL holds the webhook id
     }
 )
 """Keys diagnostics redact on top of the common ones."""
