@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
+from .account_backoff import account_backoff
 from .const import CONF_VENDOR, DOMAIN, Vendor
 from .entity import account_device_key, device_identifier
+from .error_mapping import not_ready_error
 from .history import HistoryImporter, async_remove_history
 from .history_source import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS
 from .issues import async_delete_entry_issues
@@ -27,7 +30,17 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: SolarCloudConfigEntry) -> bool:
     """Set up one vendor account."""
     vendor = VENDORS[Vendor(entry.data[CONF_VENDOR])]
-    entry.runtime_data = runtime_data = await vendor.async_setup_entry(hass, entry)
+    backoff = account_backoff(hass, entry)
+    if (refusal := backoff.refusal()) is not None:
+        # A retry or reload within a rate limit's window: no call to the cloud.
+        raise not_ready_error(refusal)
+    try:
+        runtime_data = await vendor.async_setup_entry(hass, entry)
+    except ConfigEntryNotReady as err:
+        if (refusal := backoff.refusal()) is not None:
+            raise not_ready_error(refusal) from err
+        raise
+    entry.runtime_data = runtime_data
     # Statistics need the recorder; without it there is nothing to import into.
     if "recorder" in hass.config.components and (
         source := runtime_data.history_source()

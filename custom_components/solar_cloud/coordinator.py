@@ -11,7 +11,8 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import TimestampDataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .api import SolarCloudApiError
+from .account_backoff import account_backoff
+from .api import ApiRateLimitedError, SolarCloudApiError
 from .const import LOGGER
 from .error_mapping import update_error
 from .runtime import SolarCloudConfigEntry, account_log_name
@@ -73,9 +74,15 @@ class SolarCloudCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):
 
     @override
     async def _async_update_data(self) -> DataT:
+        backoff = account_backoff(self.hass, self.config_entry)
+        if (refusal := backoff.refusal()) is not None:
+            # The cloud asked the account to wait: no call before it said.
+            raise update_error(refusal)
         try:
             return await self._async_fetch()
         except SolarCloudApiError as err:
+            if isinstance(err, ApiRateLimitedError):
+                backoff.rate_limited(err)
             raise update_error(err) from err
 
     @property

@@ -13,14 +13,23 @@ from contextlib import asynccontextmanager
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    ConfigEntryNotReady,
+    HomeAssistantError,
+)
 from homeassistant.helpers.update_coordinator import UpdateFailed
+from homeassistant.util import dt as dt_util
 
+from .account_backoff import AccountRateLimitedError
 from .api import ApiAuthenticationError, ApiRateLimitedError, SolarCloudApiError
 from .const import DOMAIN
 
 
 def _placeholders(err: SolarCloudApiError) -> dict[str, str]:
+    if isinstance(err, AccountRateLimitedError):
+        until = dt_util.as_local(err.until).strftime("%Y-%m-%d %H:%M:%S")
+        return {"error": str(err), "until": until}
     return {"error": str(err)}
 
 
@@ -41,6 +50,19 @@ def update_error(err: SolarCloudApiError) -> ConfigEntryAuthFailed | UpdateFaile
         translation_key=err.reason,
         translation_placeholders=_placeholders(err),
         retry_after=err.retry_after if isinstance(err, ApiRateLimitedError) else None,
+    )
+
+
+def not_ready_error(err: AccountRateLimitedError) -> ConfigEntryNotReady:
+    """Return what setup raises while the account waits for a rate limit.
+
+    Home Assistant tries the setup again on its own schedule; each try fails
+    at once, without a call, until the window has passed.
+    """
+    return ConfigEntryNotReady(
+        translation_domain=DOMAIN,
+        translation_key=err.reason,
+        translation_placeholders=_placeholders(err),
     )
 
 

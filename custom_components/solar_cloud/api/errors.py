@@ -63,6 +63,8 @@ class ApiRateLimitedError(SolarCloudApiError):
 
     ``retry_after`` (seconds) is set when the vendor says when to come back, or
     when the client knows the window from the vendor's documentation.
+    ``interface`` names the one call the limit is about when the rest of the
+    account may go on (a per-interface quota); None: the whole account waits.
     """
 
     default_reason = "rate_limited"
@@ -73,10 +75,12 @@ class ApiRateLimitedError(SolarCloudApiError):
         *,
         reason: str | None = None,
         retry_after: float | None = None,
+        interface: str | None = None,
     ) -> None:
-        """Store the message, reason and the optional retry delay."""
+        """Store the message, reason, the optional retry delay and its scope."""
         super().__init__(message, reason=reason)
         self.retry_after = retry_after
+        self.interface = interface
 
 
 class ApiResponseError(SolarCloudApiError):

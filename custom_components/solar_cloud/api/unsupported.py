@@ -31,11 +31,16 @@ class UnsupportedCalls:
         *,
         retry: timedelta = NOT_SUPPORTED_RETRY,
         logger: logging.Logger = _LOGGER,
+        account: str = "this account",
     ) -> None:
-        """Count time with ``clock``; leave a refused call for ``retry``."""
+        """Count time with ``clock``; leave a refused call for ``retry``.
+
+        ``account``: how the log names the account (never its e-mail).
+        """
         self._clock = clock
         self.retry = retry
         self._logger = logger
+        self.account = account
         self._until: dict[Hashable, datetime] = {}
         self._logged: set[Hashable] = set()
 
@@ -57,9 +62,10 @@ class UnsupportedCalls:
         else:
             self._logged.add(key)
             self._logger.warning(
-                "%s is not supported for this account (%s); trying again every "
+                "%s is not supported for %s (%s); trying again every "
                 "%s, the rest keeps working",
                 what,
+                self.account,
                 err,
                 self.retry,
             )

@@ -87,6 +87,9 @@ def http_error(
         return ApiRateLimitedError(
             f"{name}: HTTP {status} {response.snippet}",
             retry_after=retry_after or SYSTEM_LIMIT_RETRY,
+            # The gateway's quota is counted per interface (the budget backs
+            # off the path); a 429 holds the whole account.
+            interface=name if status == 403 else None,
         )
     if status == 401:
         return ApiAuthenticationError(
@@ -113,7 +116,9 @@ def fail_code_error(
     message = f"{name}: failCode {code} {text}".strip()
     if code == FailCode.TOO_FREQUENT:
         until = budget.refused(path, now)
-        return ApiRateLimitedError(message, retry_after=(until - now).total_seconds())
+        return ApiRateLimitedError(
+            message, retry_after=(until - now).total_seconds(), interface=name
+        )
     if code == FailCode.SYSTEM_LIMIT:
         return ApiRateLimitedError(message, retry_after=SYSTEM_LIMIT_RETRY)
     if code == FailCode.DAILY_QUOTA:

@@ -285,6 +285,7 @@ class FusionSolarSession:
                 f"{interface_name(path)} may be called again at {slot.isoformat()}",
                 reason="call_budget_exhausted",
                 retry_after=(slot - now).total_seconds(),
+                interface=interface_name(path),
             )
         self.budget.record(path, now)
         return now

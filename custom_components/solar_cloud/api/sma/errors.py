@@ -93,7 +93,8 @@ def api_error(
         )
     if status == 429:
         return ApiRateLimitedError(
-            f"SMA's rate limit refused {what}", retry_after=rate_limit_retry_after
+            f"SMA's rate limit refused {what}",
+            retry_after=rate_limit_retry_after or response.retry_after,
         )
     if status >= 500:
         return ApiConnectionError(f"SMA failed on {what}: HTTP {status}: {text}")

@@ -1,0 +1,103 @@
+"""SMA's rate limit at setup: Retry-After is waited out over setup retries and reloads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from ..common import async_advance
+from ..const import NOON
+from ..simulator.sma import SmaSimulator
+
+pytestmark = pytest.mark.freeze_time(NOON)
+
+RETRY_AFTER = 600
+PV_POWER = "sensor.testplant_1_pv_power"
+
+
+def _rate_limited(sim: SmaSimulator, endpoint: str) -> None:
+    sim.faults.add(
+        endpoint,
+        status=429,
+        body=b'{"message": "Too many requests", "code": "429"}',
+        headers={"Retry-After": str(RETRY_AFTER)},
+        times=1,
+    )
+
+
+@pytest.mark.parametrize("endpoint", ["plants", "oauth_token"])
+async def test_retry_after_at_setup_holds_over_setup_retries(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+    endpoint: str,
+) -> None:
+    """Home Assistant retries setup within the window: not one call reaches SMA."""
+    _rate_limited(sim, endpoint)
+    await hass.config_entries.async_setup(custom_entry.entry_id)
+    assert custom_entry.state is ConfigEntryState.SETUP_RETRY
+    [refused] = [r for r in sim.log.requests if r.status == 429]
+    calls = len(sim.log.requests)
+    # The reason names when setup will call again, in local time.
+    until = dt_util.as_local(refused.at + timedelta(seconds=RETRY_AFTER))
+    assert custom_entry.reason is not None
+    assert until.strftime("%H:%M") in custom_entry.reason
+    placeholders = custom_entry.error_reason_translation_placeholders
+    assert custom_entry.error_reason_translation_key == "account_rate_limited"
+    assert placeholders is not None
+    assert until.strftime("%Y-%m-%d %H:%M") in placeholders["until"]
+
+    # Home Assistant's retries (5 s, 10 s, 20 s … ) all fall in the window.
+    tries = 0
+    while dt_util.utcnow() < refused.at + timedelta(seconds=RETRY_AFTER - 5):
+        await async_advance(hass, freezer, timedelta(seconds=5))
+        tries += 1
+    assert custom_entry.state is ConfigEntryState.SETUP_RETRY
+    assert len(sim.log.requests) == calls, sim.log.counts()
+
+    # After the window, the next retry (at most ten minutes later) sets it up.
+    await async_advance(
+        hass, freezer, timedelta(minutes=11), step=timedelta(seconds=30)
+    )
+    assert custom_entry.state is ConfigEntryState.LOADED
+    assert min(r.at for r in sim.log.requests[calls:]) >= refused.at + timedelta(
+        seconds=RETRY_AFTER
+    )
+    assert hass.states.get(PV_POWER).state != STATE_UNAVAILABLE
+
+
+async def test_reload_within_the_window_makes_no_call(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A 429 on a running account; a reload inside its window waits it out too."""
+    sim.log.clear()
+    _rate_limited(sim, "device_measurements")
+    await async_advance(hass, freezer, timedelta(minutes=20), step=timedelta(minutes=1))
+    [refused] = [r for r in sim.log.requests if r.status == 429]
+    calls = len(sim.log.requests)
+    # Neither the unload (its logout) nor the setup call SMA.
+    await hass.config_entries.async_reload(loaded_custom.entry_id)
+    await hass.async_block_till_done()
+    assert loaded_custom.state is ConfigEntryState.SETUP_RETRY
+    assert len(sim.log.requests) == calls
+
+    await async_advance(
+        hass, freezer, timedelta(minutes=20), step=timedelta(seconds=30)
+    )
+    assert loaded_custom.state is ConfigEntryState.LOADED
+    assert not [
+        r
+        for r in sim.log.requests
+        if refused.at < r.at < refused.at + timedelta(seconds=RETRY_AFTER)
+    ]
