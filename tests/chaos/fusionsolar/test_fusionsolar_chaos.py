@@ -90,6 +90,23 @@ async def _quota_waited(chaos: Chaos) -> None:
     assert len(again) <= 1, [r.at for r in again]
 
 
+async def _account_waited(chaos: Chaos) -> None:
+    """After a round refused by the daily quota, nothing is asked for an hour.
+
+    Not after the restart in the middle either: setup waits the window out.
+    """
+    refused = [r for r in chaos.sim.log.requests if r.faulted]
+    assert refused
+    first = refused[0].at
+    early = [
+        r.endpoint
+        for r in chaos.sim.log.requests
+        if first < r.at < first + timedelta(hours=1)
+    ]
+    assert not early, early
+    assert chaos.entry.state is ConfigEntryState.LOADED
+
+
 async def _owner_asked_hourly(chaos: Chaos) -> None:
     """After 20056 the owner's data is asked for again within the hour.
 
@@ -154,6 +171,12 @@ KINDS = [
         name="fusionsolar_20618_daily_quota",
         inject=_vendor_error("getStationRealKpi", 20618),
         check=_quota_waited,
+    ),
+    # Every call over the quota: the round fails, the whole account waits.
+    FaultKind(
+        name="fusionsolar_20618_over_restart",
+        inject=_vendor_error("*", 20618),
+        check=_account_waited,
     ),
     FaultKind(
         name="fusionsolar_20056_owner",

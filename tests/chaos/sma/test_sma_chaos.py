@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
@@ -32,31 +33,39 @@ pytestmark = pytest.mark.freeze_time(NOON)
 
 FEED_IN_LIMIT = "number.testplant_1_feed_in_limit"
 RETRY_AFTER = 600
+LONG_RETRY_AFTER = 1800
+"""Longer than the fault's first half: the restart comes within the window."""
 
 
 async def _unauthorized_twice(chaos: Chaos) -> None:
     chaos.sim.faults.add("device_measurements", status=401, times=2)
 
 
-async def _rate_limited(chaos: Chaos) -> None:
-    chaos.sim.faults.add(
-        "*",
-        status=429,
-        body=b'{"message": "Too many requests", "code": "429"}',
-        headers={"Retry-After": str(RETRY_AFTER)},
-        times=1,
-    )
+def _rate_limited(retry_after: int) -> Callable[[Chaos], Awaitable[None]]:
+    async def inject(chaos: Chaos) -> None:
+        chaos.sim.faults.add(
+            "*",
+            status=429,
+            body=b'{"message": "Too many requests", "code": "429"}',
+            headers={"Retry-After": str(retry_after)},
+            times=1,
+        )
+
+    return inject
 
 
-async def _retry_after_kept(chaos: Chaos) -> None:
-    """Nothing is sent before Retry-After has passed."""
-    [limited] = [r for r in chaos.sim.log.requests if r.status == 429]
-    early = [
-        r.endpoint
-        for r in chaos.sim.log.requests
-        if limited.at < r.at < limited.at + timedelta(seconds=RETRY_AFTER)
-    ]
-    assert not early, early
+def _retry_after_kept(retry_after: int) -> Callable[[Chaos], Awaitable[None]]:
+    async def check(chaos: Chaos) -> None:
+        """Nothing is sent before Retry-After has passed, restart or not."""
+        [limited] = [r for r in chaos.sim.log.requests if r.status == 429]
+        early = [
+            r.endpoint
+            for r in chaos.sim.log.requests
+            if limited.at < r.at < limited.at + timedelta(seconds=retry_after)
+        ]
+        assert not early, early
+
+    return check
 
 
 async def _revoke_consent(chaos: Chaos) -> None:
@@ -83,7 +92,16 @@ KINDS = [
     # no reauth.
     FaultKind(name="sma_401_twice", inject=_unauthorized_twice),
     FaultKind(
-        name="sma_429_retry_after", inject=_rate_limited, check=_retry_after_kept
+        name="sma_429_retry_after",
+        inject=_rate_limited(RETRY_AFTER),
+        check=_retry_after_kept(RETRY_AFTER),
+    ),
+    # The window spans the restart: setup (and Home Assistant's retries of
+    # it) wait it out without a call, then the account comes back.
+    FaultKind(
+        name="sma_429_over_restart",
+        inject=_rate_limited(LONG_RETRY_AFTER),
+        check=_retry_after_kept(LONG_RETRY_AFTER),
     ),
     FaultKind(
         name="sma_consent_revoked",

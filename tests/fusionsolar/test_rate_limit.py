@@ -1,0 +1,73 @@
+"""FusionSolar's daily quota at setup: its window holds over setup retries and reloads."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.solar_cloud.api.fusionsolar.const import FailCode
+
+from ..common import async_advance
+from ..const import NOON
+from ..simulator.fusionsolar import FusionSolarSimulator
+
+pytestmark = pytest.mark.freeze_time(NOON)
+
+QUOTA_WINDOW = timedelta(hours=1)
+"""How long the client waits after a daily-quota refusal (20618)."""
+
+
+async def _set_up_over_quota(
+    hass: HomeAssistant, entry: MockConfigEntry, sim: FusionSolarSimulator
+) -> int:
+    """Set the entry up while the plant list is over its quota; return the calls."""
+    sim.faults.add("stations", vendor_error=FailCode.DAILY_QUOTA, times=1)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.error_reason_translation_key == "account_rate_limited"
+    assert sim.log.count("stations") == 1
+    return len(sim.log.requests)
+
+
+async def test_daily_quota_at_setup_holds_over_setup_retries(
+    hass: HomeAssistant,
+    mock_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An hour of Home Assistant's setup retries: not one call; then it sets up."""
+    calls = await _set_up_over_quota(hass, mock_entry, sim)
+    refused = sim.log.of("stations")[0].at
+
+    await async_advance(
+        hass, freezer, QUOTA_WINDOW - timedelta(seconds=10), step=timedelta(seconds=20)
+    )
+    assert mock_entry.state is ConfigEntryState.SETUP_RETRY
+    assert len(sim.log.requests) == calls, sim.log.counts()
+
+    # Home Assistant's next retry after the window (at most ten minutes on).
+    await async_advance(hass, freezer, timedelta(minutes=11), step=timedelta(minutes=1))
+    assert mock_entry.state is ConfigEntryState.LOADED
+    assert min(r.at for r in sim.log.requests[calls:]) >= refused + QUOTA_WINDOW
+    assert dt_util.utcnow() < refused + QUOTA_WINDOW + timedelta(minutes=11)
+
+
+async def test_reload_within_the_quota_window_makes_no_call(
+    hass: HomeAssistant,
+    mock_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A reload by the user within the window is refused before any call."""
+    calls = await _set_up_over_quota(hass, mock_entry, sim)
+    await async_advance(hass, freezer, timedelta(minutes=30), step=timedelta(minutes=1))
+    await hass.config_entries.async_reload(mock_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_entry.state is ConfigEntryState.SETUP_RETRY
+    assert len(sim.log.requests) == calls
