@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.solar_cloud.api import ApiNotSupportedError
 from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
 from custom_components.solar_cloud.api.unsupported import NOT_SUPPORTED_RETRY
+from custom_components.solar_cloud.runtime import account_log_name
 
 from ..common import async_advance, not_supported_warnings
 from ..const import NOON
@@ -45,6 +46,7 @@ async def test_alarm_list_404_is_left_for_hours(
     assert fault.hits == 1
     assert len(not_supported_warnings(caplog)) == 1
     assert "getAlarmList" in not_supported_warnings(caplog)[0]
+    assert account_log_name(mock_entry) in not_supported_warnings(caplog)[0]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     # The rest of the account keeps working: real-time data every 5 minutes.
     assert sim.log.count("getDevRealKpi") >= kpis + 20
@@ -67,6 +69,28 @@ async def test_alarm_list_404_is_left_for_hours(
     assert sim.log.count("getAlarmList", status=200) >= 1
     assert hass.states.get(ALARMS).state != STATE_UNAVAILABLE
     assert any("answered again" in r.getMessage() for r in caplog.records)
+    assert len(not_supported_warnings(caplog)) == 1
+
+
+async def test_alarm_list_404_is_left_alone_over_a_reload(
+    hass: HomeAssistant,
+    mock_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A reload within the six hours asks for the alarm list no sooner."""
+    fault = sim.faults.add("getAlarmList", status=404)
+    assert await hass.config_entries.async_setup(mock_entry.entry_id)
+    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
+    assert fault.hits == 1
+
+    assert await hass.config_entries.async_reload(mock_entry.entry_id)
+    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(hours=4), step=timedelta(minutes=5))
+    assert fault.hits == 1
+    assert hass.states.get(POWER).state != STATE_UNAVAILABLE
     assert len(not_supported_warnings(caplog)) == 1
 
 

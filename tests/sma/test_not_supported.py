@@ -12,6 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.api.unsupported import NOT_SUPPORTED_RETRY
+from custom_components.solar_cloud.runtime import account_log_name
 
 from ..common import async_advance, not_supported_warnings
 from ..const import NOON
@@ -49,6 +50,9 @@ async def test_unserved_set_is_left_for_hours(
     assert _battery_calls(sim) == 1
     assert len(not_supported_warnings(caplog)) == 1
     assert BATTERY_SET in not_supported_warnings(caplog)[0]
+    # The warning names the account as logs do, never by its e-mail.
+    assert account_log_name(custom_entry) in not_supported_warnings(caplog)[0]
+    assert custom_entry.title.lower() not in not_supported_warnings(caplog)[0].lower()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert sim.log.count("device_measurements") >= inverter_calls + 7 * 6
     assert hass.states.get(INVERTER).state != STATE_UNAVAILABLE
@@ -67,3 +71,32 @@ async def test_unserved_set_is_left_for_hours(
     assert battery is not None
     assert battery.state != STATE_UNAVAILABLE
     assert len(not_supported_warnings(caplog)) == 1
+
+
+async def test_unserved_set_is_left_alone_over_a_reload(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A reload within the six hours asks for the refused set no sooner."""
+    sim.unserved_sets.add(BATTERY_SET)
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    await hass.async_block_till_done()
+    assert _battery_calls(sim) == 1
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
+    inverter_calls = sim.log.count("device_measurements")
+
+    assert await hass.config_entries.async_reload(custom_entry.entry_id)
+    await hass.async_block_till_done()
+    await async_advance(hass, freezer, timedelta(hours=4), step=timedelta(minutes=15))
+
+    assert _battery_calls(sim) == 1
+    assert sim.log.count("device_measurements") > inverter_calls
+    assert hass.states.get(INVERTER).state != STATE_UNAVAILABLE
+    assert len(not_supported_warnings(caplog)) == 1
+
+    # Its six hours over, the set is asked for again.
+    await async_advance(hass, freezer, timedelta(hours=1, minutes=15))
+    assert _battery_calls(sim) == 2

@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 
 from custom_components.solar_cloud.api.unsupported import NOT_SUPPORTED_RETRY
+from custom_components.solar_cloud.runtime import account_log_name
 from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance, not_supported_warnings
@@ -35,6 +36,9 @@ async def test_actions_404_is_left_for_hours(
 
     assert simulator.log.count("actions") == meters
     assert len(not_supported_warnings(caplog)) == meters
+    for warning in not_supported_warnings(caplog):
+        assert account_log_name(entry) in warning
+        assert entry.title.lower() not in warning.lower()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert simulator.log.count("devices") >= polls + 100
     assert smartme_data(entry).account.last_update_success
@@ -45,3 +49,32 @@ async def test_actions_404_is_left_for_hours(
     assert simulator.log.count("actions", status=200) == meters
     assert any("answered again" in r.getMessage() for r in caplog.records)
     assert any(smartme_data(entry).account.data.actions.values())
+
+
+async def test_actions_404_is_left_alone_over_a_reload(
+    hass: HomeAssistant,
+    simulator: SmartMeSimulator,
+    setup_entry: SetUp,
+    frozen: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A reload within the six hours asks for the meters' actions no sooner."""
+    simulator.faults.add("actions", status=404)
+    entry = await setup_entry()
+    meters = simulator.log.count("actions")
+    assert meters >= 1
+    await async_advance(hass, frozen, timedelta(hours=1), step=timedelta(minutes=10))
+    polls = simulator.log.count("devices")
+
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    await async_advance(hass, frozen, timedelta(hours=4), step=timedelta(minutes=10))
+
+    assert simulator.log.count("actions") == meters
+    assert simulator.log.count("devices") > polls
+    assert smartme_data(entry).account.last_update_success
+    assert len(not_supported_warnings(caplog)) == meters
+
+    simulator.faults.clear()
+    await async_advance(hass, frozen, timedelta(hours=1, minutes=10))
+    assert simulator.log.count("actions", status=200) == meters

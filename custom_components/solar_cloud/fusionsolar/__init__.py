@@ -14,6 +14,7 @@ from ..runtime import (
     SolarCloudConfigEntry,
     SolarCloudData,
     VendorIntegration,
+    account_log_name,
 )
 from .actions import ACTIONS
 from .connection import (
@@ -98,6 +99,7 @@ async def _async_setup_entry(
     account.control = account.control or ControlStatePoller(client)
     for poller in (account.real_time, account.alarms, account.control):
         poller.client = client
+        poller.not_supported.account = account_log_name(entry)
     rights = FusionSolarMissingRights(hass, entry)
     include = entry.options.get(CONF_PLANTS)
     controls = bool(entry.options.get(CONF_CONTROLS, True))

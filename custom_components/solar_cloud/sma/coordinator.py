@@ -28,6 +28,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
+from ..account_backoff import account_backoff
 from ..api import ApiAuthenticationError, ApiNotSupportedError, SolarCloudApiError
 from ..api.appearance import AppearanceSchedule
 from ..api.sma import (
@@ -44,7 +45,6 @@ from ..api.sma import (
     SetType,
     SmaClient,
 )
-from ..api.unsupported import UnsupportedCalls
 from ..const import LOGGER, Vendor
 from ..coordinator import SolarCloudCoordinator
 from ..entity import async_remove_stale_devices, device_identifier
@@ -580,8 +580,9 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
         closer, so the devices are polled on it once it is known.
         """
         super().__init__(hass, entry, client, plant)
-        self.not_supported = UnsupportedCalls(dt_util.utcnow)
-        """Sets SMA answered 404 to: left for hours, the other sets still read."""
+        self.not_supported = account_backoff(hass, entry).unsupported("sma_device_sets")
+        """Sets SMA answered 404 to: left for hours (over reloads too), the
+        other sets still read."""
         self.phase = phase
         self.schedule.retry = DEVICE_RETRY
 

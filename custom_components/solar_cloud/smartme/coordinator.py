@@ -18,6 +18,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
+from ..account_backoff import account_backoff
 from ..api import ApiNotSupportedError, ApiPermissionError, ApiResponseError
 from ..api.smartme import (
     SCALED_FIELDS,
@@ -29,7 +30,6 @@ from ..api.smartme import (
     SmartMeClient,
     push_changes,
 )
-from ..api.unsupported import UnsupportedCalls
 from ..const import LOGGER
 from ..coordinator import SolarCloudCoordinator
 from ..entity import async_remove_stale_devices
@@ -222,8 +222,9 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         self.calibration = calibration
         self.device_coordinators: dict[str, SmartMeDeviceCoordinator] = {}
         self._actions: dict[str, tuple[DeviceAction, ...]] = {}
-        self._no_actions = UnsupportedCalls(dt_util.utcnow)
-        """Meters smart-me answered 404 to for their actions: asked again in hours."""
+        self._no_actions = account_backoff(hass, entry).unsupported("smartme_actions")
+        """Meters smart-me answered 404 to for their actions: asked again in
+        hours (over reloads too)."""
 
     @override
     async def _async_fetch(self) -> SmartMeAccount:
@@ -252,6 +253,8 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         if device.energy_type is not DeviceEnergyType.ELECTRICITY:
             return ()
         what = f"smart-me actions of {device.name}"
+        if self._no_actions.skip(device.id):
+            return ()
         try:
             actions = tuple(await self.client.actions(device.id))
         except ApiNotSupportedError as err:
