@@ -116,6 +116,40 @@ async def test_missing_rights_are_a_repair_issue(
     )
 
 
+async def test_missing_rights_leave_the_issue_once_answered(
+    hass: HomeAssistant,
+    mock_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A right granted later leaves the issue at its next answer; no reload."""
+    issue_id = f"{mock_entry.entry_id}_{ISSUE_MISSING_RIGHTS}"
+    sim.accounts[DEMO_USER].denied.add("getAlarmList")
+    sim.accounts[DEMO_USER].owner_denied.add("battery_mode")
+    assert await hass.config_entries.async_setup(mock_entry.entry_id)
+    await hass.async_block_till_done()
+
+    # The owner allows the battery settings: asked again within the hour.
+    sim.accounts[DEMO_USER].owner_denied.clear()
+    await async_advance(
+        hass, freezer, timedelta(hours=1, minutes=10), step=timedelta(minutes=5)
+    )
+    issue = issue_registry.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders["rights"] == "getAlarmList"
+
+    # The alarm list is granted: asked again the next day, the issue goes.
+    sim.accounts[DEMO_USER].denied.clear()
+    await async_advance(hass, freezer, timedelta(days=1), step=timedelta(hours=1))
+    assert sim.log.count("getAlarmList", status=200) >= 1
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    assert hass.states.get("sensor.rheinblick_active_alarms").state != (
+        STATE_UNAVAILABLE
+    )
+    assert mock_entry.state is ConfigEntryState.LOADED
+
+
 async def test_owner_authorization_is_asked_for_hourly(
     hass: HomeAssistant,
     mock_entry: MockConfigEntry,

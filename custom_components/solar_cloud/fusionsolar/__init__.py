@@ -109,10 +109,10 @@ async def _async_setup_entry(
         client,
         account=account,
         include=include,
-        report_permission=rights.report,
+        rights=rights,
     )
     control_state = FusionSolarControlStateCoordinator(
-        hass, entry, account.control, rights.report
+        hass, entry, account.control, rights
     )
     data = FusionSolarData(
         hass=hass,
@@ -120,9 +120,9 @@ async def _async_setup_entry(
         client=client,
         inventory=inventory,
         real_time=FusionSolarRealTimeCoordinator(
-            hass, entry, account.real_time, rights.report
+            hass, entry, account.real_time, rights
         ),
-        alarms=FusionSolarAlarmCoordinator(hass, entry, account.alarms, rights.report),
+        alarms=FusionSolarAlarmCoordinator(hass, entry, account.alarms, rights),
         control_state=control_state,
         tasks=FusionSolarControlTasks(
             hass,

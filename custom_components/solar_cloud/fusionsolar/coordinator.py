@@ -9,7 +9,7 @@ when they say they can do something next, not at a fixed interval.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import math
@@ -20,6 +20,8 @@ from homeassistant.util import dt as dt_util
 
 from ..api import ApiPermissionError, ApiRateLimitedError
 from ..api.fusionsolar import FusionSolarClient
+from ..api.fusionsolar.const import Path
+from ..api.fusionsolar.errors import interface_name
 from ..api.fusionsolar.models import (
     Alarm,
     BatteryModeSettings,
@@ -48,13 +50,13 @@ from .const import (
     STALE_AFTER,
 )
 from .devices import exposed
+from .rights import FusionSolarMissingRights
 
 # A plant list a config flow read this recently serves the setup that follows.
 FLOW_LISTING_FRESH = timedelta(minutes=10)
 # The soonest a refused inventory is asked for again.
 _INVENTORY_RETRY = timedelta(minutes=1)
 
-type PermissionReporter = Callable[[ApiPermissionError], None]
 
 _IDLE = timedelta(hours=1)
 """How long to sleep when a poller has nothing in scope."""
@@ -78,7 +80,7 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
         *,
         account: FusionSolarAccountState,
         include: Collection[str] | None,
-        report_permission: PermissionReporter,
+        rights: FusionSolarMissingRights,
     ) -> None:
         """Read the inventory of ``include`` (None: every plant) once a day."""
         super().__init__(
@@ -91,7 +93,7 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
         self.client = client
         self.account = account
         self.include = None if include is None else frozenset(include)
-        self._report_permission = report_permission
+        self._rights = rights
         self._started = False
 
     @property
@@ -154,7 +156,7 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
                 self.client, self.include, plants=plants
             )
         except ApiPermissionError as err:
-            self._report_permission(err)
+            self._rights.report(err)
             raise
         except ApiRateLimitedError as err:
             self.update_interval = max(
@@ -173,7 +175,23 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
             return last
         self.update_interval = INVENTORY_INTERVAL
         self.account.keep_inventory(inventory, self.include, dt_util.utcnow())
+        self._rights.answered(_inventory_interfaces(inventory, self.include, plants))
         return inventory
+
+
+def _inventory_interfaces(
+    inventory: PlantsAndDevices,
+    include: frozenset[str] | None,
+    listed: Sequence[Plant] | None,
+) -> set[str]:
+    """Return the interfaces a successful inventory read had answered."""
+    answered = set()
+    if listed is None:
+        # The plant list, or its older form where the list is refused.
+        answered |= {interface_name(Path.STATIONS), interface_name(Path.STATION_LIST)}
+    if any(include is None or plant.code in include for plant in inventory.plants):
+        answered.add(interface_name(Path.DEV_LIST))
+    return answered
 
 
 class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
@@ -194,9 +212,9 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
         name: str,
         poller: PollerT,
         expected_delay: timedelta,
-        report_permission: PermissionReporter,
+        rights: FusionSolarMissingRights,
     ) -> None:
-        """Drive ``poller``; missing rights go to ``report_permission``."""
+        """Drive ``poller``; refused and answered interfaces go to ``rights``."""
         super().__init__(
             hass,
             entry,
@@ -206,7 +224,7 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
             always_update=True,
         )
         self.poller = poller
-        self._report_permission = report_permission
+        self._rights = rights
 
     @abstractmethod
     def _snapshot(self) -> DataT:
@@ -219,7 +237,8 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
             self._plan_next_refresh()
         for _, error in outcome.errors:
             if isinstance(error, ApiPermissionError):
-                self._report_permission(error)
+                self._rights.report(error)
+        self._rights.answered(interface_name(job.path) for job in outcome.answered)
         if outcome.failed:
             raise outcome.errors[0][1]
         return self._snapshot()
@@ -257,7 +276,7 @@ class FusionSolarRealTimeCoordinator(
         hass: HomeAssistant,
         entry: SolarCloudConfigEntry,
         poller: RealTimePoller,
-        report_permission: PermissionReporter,
+        rights: FusionSolarMissingRights,
     ) -> None:
         """Drive ``poller``."""
         super().__init__(
@@ -266,7 +285,7 @@ class FusionSolarRealTimeCoordinator(
             name="real-time data",
             poller=poller,
             expected_delay=STALE_AFTER,
-            report_permission=report_permission,
+            rights=rights,
         )
 
     @override
@@ -286,7 +305,7 @@ class FusionSolarAlarmCoordinator(
         hass: HomeAssistant,
         entry: SolarCloudConfigEntry,
         poller: AlarmPoller,
-        report_permission: PermissionReporter,
+        rights: FusionSolarMissingRights,
     ) -> None:
         """Drive ``poller``."""
         super().__init__(
@@ -295,7 +314,7 @@ class FusionSolarAlarmCoordinator(
             name="alarms",
             poller=poller,
             expected_delay=ALARM_STALE_AFTER,
-            report_permission=report_permission,
+            rights=rights,
         )
 
     @override
@@ -341,7 +360,7 @@ class FusionSolarControlStateCoordinator(
         hass: HomeAssistant,
         entry: SolarCloudConfigEntry,
         poller: ControlStatePoller,
-        report_permission: PermissionReporter,
+        rights: FusionSolarMissingRights,
     ) -> None:
         """Drive ``poller``."""
         super().__init__(
@@ -350,7 +369,7 @@ class FusionSolarControlStateCoordinator(
             name="control settings",
             poller=poller,
             expected_delay=CONTROL_STALE_AFTER,
-            report_permission=report_permission,
+            rights=rights,
         )
 
     @override

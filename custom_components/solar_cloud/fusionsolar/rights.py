@@ -1,6 +1,13 @@
-"""Rights the account lacks, raised as one repair issue naming them."""
+"""Rights the account lacks, raised as one repair issue naming them.
+
+A right is named by the interface that was refused; once a call of that
+interface is answered (the right was granted), it leaves the issue, and the
+issue goes with the last one.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from homeassistant.core import HomeAssistant, callback
 
@@ -28,6 +35,20 @@ class FusionSolarMissingRights:
         if right in self.rights:
             return
         self.rights.add(right)
+        self._async_update_issue()
+
+    @callback
+    def answered(self, interfaces: Iterable[str]) -> None:
+        """Take calls of ``interfaces`` that were answered: those rights are there."""
+        if granted := self.rights.intersection(interfaces):
+            self.rights -= granted
+            self._async_update_issue()
+
+    @callback
+    def _async_update_issue(self) -> None:
+        if not self.rights:
+            async_delete_issue(self._hass, self._entry, ISSUE_MISSING_RIGHTS)
+            return
         async_create_issue(
             self._hass,
             self._entry,

@@ -92,6 +92,8 @@ class PollOutcome:
 
     ran: int
     errors: tuple[tuple[Job, SolarCloudApiError], ...] = ()
+    answered: tuple[Job, ...] = ()
+    """The jobs whose call was answered (a right refused earlier is back)."""
 
     @property
     def failed(self) -> bool:
@@ -136,6 +138,7 @@ class Poller(ABC):
         """
         ran = 0
         errors: list[tuple[Job, SolarCloudApiError]] = []
+        answered: list[Job] = []
         for job in due_jobs(self.jobs, self._next_due, self.client.now()):
             now = self.client.now()
             if self.client.budget.next_slot(job.path, now) > now:
@@ -158,7 +161,8 @@ class Poller(ABC):
             else:
                 self._next_due[job.key] = self._next_run(job, now)
                 self.not_supported.answered(job.key, interface_name(job.path))
-        return PollOutcome(ran=ran, errors=tuple(errors))
+                answered.append(job)
+        return PollOutcome(ran=ran, errors=tuple(errors), answered=tuple(answered))
 
     def _may_run(self, job: Job, now: datetime) -> bool:
         """Return whether a due job that the budget allows should run now."""
