@@ -36,6 +36,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
+from .account_backoff import account_backoff
 from .api import (
     ApiAuthenticationError,
     ApiPermissionError,
@@ -366,6 +367,11 @@ class HistoryImporter:
     ) -> bool:
         """Fetch and write one request; return whether it is done with."""
         try:
+            if (
+                refusal := account_backoff(self.hass, self.entry).refusal()
+            ) is not None:
+                # The account waits for a rate limit: no history call either.
+                raise refusal
             parts = await self.source.async_fetch(chunk)
             written = await async_replace(self.hass, parts, now=now)
         except ApiAuthenticationError, ApiPermissionError:
