@@ -1,0 +1,131 @@
+"""When to read smart-me's device list: shortly after the meters upload.
+
+smart-me meters upload about once a minute, each at a moment of its own
+within the minute, and ``GET /Devices`` shows each meter's values as of its
+last upload, stamped with that moment (``ValueDate``). A list read every N
+seconds counted from the last read sweeps through the minute and shows a
+value up to a minute after it arrived; one read shortly after the meters'
+usual moment shows it within seconds, with the same number of calls.
+
+:class:`DeviceListSchedule` learns each meter's moment from the stamps the
+reads see (``upload_phase.UploadClock``, one per meter), picks the one read
+moment that makes the meters' mean wait least (``upload_phase.poll_offset``)
+and plans every read on absolute times: a whole number of upload periods
+after the read before, never sooner than the configured interval, so no
+delay accumulates. A meter whose moments spread over much of the minute
+(irregular uploads, or a late upload among few) does not move the read
+moment; until any meter's moment is known, reads follow each other at the
+interval, on the clock.
+
+No Home Assistant import: the account coordinator turns :meth:`next_read`
+into its update interval; tests and the benchmark drive it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+import math
+
+from ..upload_phase import UploadClock, next_at_offset, poll_offset
+
+UPLOAD_PERIOD = timedelta(minutes=1)
+"""How often a smart-me meter uploads."""
+GUARD = timedelta(seconds=3)
+"""How long after the meters' learnt moment the list is read (the cloud's processing, timer slack)."""
+IRREGULAR = 15.0
+"""Seconds of doubt about a meter's moment beyond which it does not move the read moment."""
+SILENT = timedelta(minutes=5)
+"""A meter whose last upload is older than this does not move the read moment."""
+ON_TIME = timedelta(seconds=5)
+"""A read that starts this long before its planned moment is not the planned one."""
+MAX_CREDIT = timedelta(seconds=10)
+"""How much sooner than a period after the read before a read may go, at
+most: what reads later than a period after theirs saved before (so that a
+read moment that jitters does not let an upload go each time it moves
+earlier, and reads never come more often than a period on average)."""
+
+
+def read_period(interval: timedelta) -> timedelta:
+    """Return the time between two planned reads for a configured ``interval``.
+
+    A whole number of upload periods, at least one (reading more often shows
+    nothing new) and never shorter than ``interval`` (no more calls).
+    """
+    periods = max(1, math.ceil(interval / UPLOAD_PERIOD - 1e-9))
+    return UPLOAD_PERIOD * periods
+
+
+class DeviceListSchedule:
+    """The meters' upload moments, and when to read the device list next."""
+
+    def __init__(self, interval: timedelta) -> None:
+        """Read about every ``interval`` (see :func:`read_period`)."""
+        self.period = read_period(interval)
+        self.clocks: dict[str, UploadClock] = {}
+        """Each meter's upload moment, learnt from its stamps."""
+        self._last: dict[str, datetime] = {}
+        self.offset: float | None = None
+        """Seconds into the upload period at which the list is read (None: not known)."""
+        self.planned: datetime | None = None
+        """When the next read is planned."""
+        self.credit = timedelta()
+        """How much later than a period apart the planned reads went so far
+        (up to :data:`MAX_CREDIT`)."""
+
+    def observe(self, stamps: Mapping[str, datetime | None], now: datetime) -> None:
+        """Learn from a read at ``now``: each meter's ``ValueDate`` (None: none)."""
+        self.clocks = {key: c for key, c in self.clocks.items() if key in stamps}
+        self._last = {key: at for key, at in self._last.items() if key in stamps}
+        for meter, stamp in stamps.items():
+            # A stamp from the future (a meter's clock ahead) says nothing.
+            if stamp is None or stamp > now:
+                continue
+            clock = self.clocks.get(meter)
+            if clock is None:
+                clock = self.clocks[meter] = UploadClock(UPLOAD_PERIOD)
+            if clock.uploaded(stamp):
+                self._last[meter] = stamp
+        readies = [
+            ready
+            for meter, clock in self.clocks.items()
+            if now - self._last.get(meter, now - SILENT) < SILENT
+            and (ready := clock.ready()) is not None
+            and (clock.unsure() or 0.0) <= IRREGULAR
+        ]
+        if (ready := poll_offset(readies, UPLOAD_PERIOD)) is not None:
+            self.offset = (
+                ready + GUARD.total_seconds()
+            ) % UPLOAD_PERIOD.total_seconds()
+        # else: keep the last moment while the meters contradict it.
+
+    def next_read(self, now: datetime, started: datetime | None = None) -> datetime:
+        """Return when to read next after a read that started at ``started``.
+
+        A read that went at its planned moment (or late, within a period)
+        is followed a period after that moment (not after it ended: no
+        drift); another one (the first, a refresh asked for) a period after
+        it started. Either way at the
+        learnt moment of the upload period, not sooner than a period after
+        the read before (less the :attr:`credit`).
+        """
+        started = started or now
+        planned = self.planned
+        anchor = (
+            planned
+            if planned is not None
+            and planned - ON_TIME <= started < planned + self.period
+            else started
+        )
+        due = anchor + self.period
+        if self.offset is not None:
+            # The first moment at the offset that the credit allows.
+            earliest = due - self.credit
+            due = next_at_offset(earliest - UPLOAD_PERIOD, self.offset, UPLOAD_PERIOD)
+            if due < earliest - timedelta(milliseconds=1):
+                due += UPLOAD_PERIOD
+            self.credit = min(MAX_CREDIT, self.credit + (due - anchor - self.period))
+        while due <= now:
+            due += self.period
+        self.planned = due
+        return due
