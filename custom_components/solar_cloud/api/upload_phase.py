@@ -247,9 +247,9 @@ class UploadClock:
             if low is None and share > 1 - QUANTILE:
                 low = moment
             if share >= QUANTILE - 1e-9:
-                self._ready = moment % period
-                self._unsure = moment - (moment if low is None else low)
-                return
+                break
+        self._ready = moment % period
+        self._unsure = moment - (moment if low is None else low)
 
     def ready(self) -> float | None:
         """Return the offset by which the upload has usually come (None: unknown)."""

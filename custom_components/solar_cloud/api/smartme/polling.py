@@ -31,10 +31,14 @@ from ..upload_phase import UploadClock, next_at_offset, poll_offset
 
 UPLOAD_PERIOD = timedelta(minutes=1)
 """How often a smart-me meter uploads."""
-GUARD = timedelta(seconds=3)
+GUARD = timedelta(seconds=5)
 """How long after the meters' learnt moment the list is read (the cloud's processing, timer slack)."""
 IRREGULAR = 15.0
 """Seconds of doubt about a meter's moment beyond which it does not move the read moment."""
+SETTLE = 0.5
+"""Seconds of the meters' mean wait a free move of the read moment must save."""
+MOVE_GAIN = 5.0
+"""Seconds of the meters' mean wait a move that costs uploads must save."""
 SILENT = timedelta(minutes=5)
 """A meter whose last upload is older than this does not move the read moment."""
 ON_TIME = timedelta(seconds=5)
@@ -93,11 +97,34 @@ class DeviceListSchedule:
             and (ready := clock.ready()) is not None
             and (clock.unsure() or 0.0) <= IRREGULAR
         ]
-        if (ready := poll_offset(readies, UPLOAD_PERIOD)) is not None:
-            self.offset = (
-                ready + GUARD.total_seconds()
-            ) % UPLOAD_PERIOD.total_seconds()
-        # else: keep the last moment while the meters contradict it.
+        if (ready := poll_offset(readies, UPLOAD_PERIOD)) is None:
+            return  # keep the last moment while the meters contradict it
+        seconds = UPLOAD_PERIOD.total_seconds()
+        guard = GUARD.total_seconds()
+        best = (ready + guard) % seconds
+        targets = [(ready + guard) % seconds for ready in readies]
+        if self.offset is None or self._worth_moving(self.offset, best, targets):
+            self.offset = best
+
+    def _worth_moving(self, current: float, best: float, targets: list[float]) -> bool:
+        """Return whether reading at ``best`` instead of ``current`` pays.
+
+        ``targets``: the meters' ready moments plus the guard, where a read
+        serves each at once. Moving earlier (within the credit) or later
+        past no target costs nothing; moving later past targets costs each
+        of those meters an upload (two come between the reads): only a
+        clear gain in the meters' mean wait is worth that.
+        """
+        seconds = UPLOAD_PERIOD.total_seconds()
+
+        def mean_wait(offset: float) -> float:
+            return sum((offset - target) % seconds for target in targets) / len(targets)
+
+        gain = mean_wait(current) - mean_wait(best)
+        later = (best - current) % seconds
+        passed = any(0 < (target - current) % seconds <= later for target in targets)
+        free = seconds - later <= self.credit.total_seconds() or not passed
+        return gain > (SETTLE if free else MOVE_GAIN)
 
     def next_read(self, now: datetime, started: datetime | None = None) -> datetime:
         """Return when to read next after a read that started at ``started``.
@@ -105,8 +132,7 @@ class DeviceListSchedule:
         A read that went at its planned moment (or late, within a period)
         is followed a period after that moment (not after it ended: no
         drift); another one (the first, a refresh asked for) a period after
-        it started. Either way at the
-        learnt moment of the upload period, not sooner than a period after
+        it started. Either way at the learnt moment of the upload period, not sooner than a period after
         the read before (less the :attr:`credit`).
         """
         started = started or now
@@ -121,9 +147,9 @@ class DeviceListSchedule:
         if self.offset is not None:
             # The first moment at the offset that the credit allows.
             earliest = due - self.credit
-            due = next_at_offset(earliest - UPLOAD_PERIOD, self.offset, UPLOAD_PERIOD)
-            if due < earliest - timedelta(milliseconds=1):
-                due += UPLOAD_PERIOD
+            due = next_at_offset(
+                earliest - timedelta(milliseconds=1), self.offset, UPLOAD_PERIOD
+            )
             self.credit = min(MAX_CREDIT, self.credit + (due - anchor - self.period))
         while due <= now:
             due += self.period
