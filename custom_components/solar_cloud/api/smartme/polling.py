@@ -12,9 +12,9 @@ reads see (``upload_phase.UploadClock``, one per meter), picks the one read
 moment that makes the meters' mean wait least (``upload_phase.poll_offset``)
 and plans every read on absolute times: a whole number of upload periods
 after the read before, never sooner than the configured interval, so no
-delay accumulates. A meter whose moments spread over much of the minute
-(irregular uploads, or a late upload among few) does not move the read
-moment; until any meter's moment is known, reads follow each other at the
+delay accumulates. A late upload does not move the read moment (the
+meter keeps its moment for a while); a meter whose moments spread over much
+of the minute for long (irregular uploads) or that went silent has none; until any meter's moment is known, reads follow each other at the
 interval, on the clock.
 
 No Home Assistant import: the account coordinator turns :meth:`next_read`
@@ -39,6 +39,10 @@ SETTLE = 0.5
 """Seconds of the meters' mean wait a free move of the read moment must save."""
 MOVE_GAIN = 5.0
 """Seconds of the meters' mean wait a move that costs uploads must save."""
+MIN_STAMPS = 4
+"""Uploads seen before a meter's moment counts."""
+KEEP_SURE = timedelta(minutes=15)
+"""How long a meter keeps its moment while its uploads leave it unsure."""
 SILENT = timedelta(minutes=5)
 """A meter whose last upload is older than this does not move the read moment."""
 ON_TIME = timedelta(seconds=5)
@@ -69,6 +73,8 @@ class DeviceListSchedule:
         self.clocks: dict[str, UploadClock] = {}
         """Each meter's upload moment, learnt from its stamps."""
         self._last: dict[str, datetime] = {}
+        self._sure: dict[str, tuple[float, datetime]] = {}
+        """Each meter's last ready moment while it was sure, and when."""
         self.offset: float | None = None
         """Seconds into the upload period at which the list is read (None: not known)."""
         self.planned: datetime | None = None
@@ -81,6 +87,7 @@ class DeviceListSchedule:
         """Learn from a read at ``now``: each meter's ``ValueDate`` (None: none)."""
         self.clocks = {key: c for key, c in self.clocks.items() if key in stamps}
         self._last = {key: at for key, at in self._last.items() if key in stamps}
+        self._sure = {key: sure for key, sure in self._sure.items() if key in stamps}
         for meter, stamp in stamps.items():
             # A stamp from the future (a meter's clock ahead) says nothing.
             if stamp is None or stamp > now:
@@ -90,39 +97,47 @@ class DeviceListSchedule:
                 clock = self.clocks[meter] = UploadClock(UPLOAD_PERIOD)
             if clock.uploaded(stamp):
                 self._last[meter] = stamp
+            if (
+                clock.observations >= MIN_STAMPS
+                and (ready := clock.ready()) is not None
+                and (clock.unsure() or 0.0) <= IRREGULAR
+            ):
+                self._sure[meter] = (ready, now)
+        # A meter unsure for a while (a late upload) keeps its moment; one
+        # unsure for long (irregular) or silent has none.
         readies = [
             ready
-            for meter, clock in self.clocks.items()
-            if now - self._last.get(meter, now - SILENT) < SILENT
-            and (ready := clock.ready()) is not None
-            and (clock.unsure() or 0.0) <= IRREGULAR
+            for meter, (ready, since) in self._sure.items()
+            if now - since < KEEP_SURE
+            and now - self._last.get(meter, now - SILENT) < SILENT
         ]
         if (ready := poll_offset(readies, UPLOAD_PERIOD)) is None:
             return  # keep the last moment while the meters contradict it
         seconds = UPLOAD_PERIOD.total_seconds()
-        guard = GUARD.total_seconds()
-        best = (ready + guard) % seconds
-        targets = [(ready + guard) % seconds for ready in readies]
-        if self.offset is None or self._worth_moving(self.offset, best, targets):
+        best = (ready + GUARD.total_seconds()) % seconds
+        if self.offset is None or self._worth_moving(self.offset, best, readies):
             self.offset = best
 
-    def _worth_moving(self, current: float, best: float, targets: list[float]) -> bool:
+    def _worth_moving(self, current: float, best: float, readies: list[float]) -> bool:
         """Return whether reading at ``best`` instead of ``current`` pays.
 
-        ``targets``: the meters' ready moments plus the guard, where a read
-        serves each at once. Moving earlier (within the credit) or later
-        past no target costs nothing; moving later past targets costs each
-        of those meters an upload (two come between the reads): only a
+        A read at least half the guard after a meter's ready moment serves
+        it (the guard is a margin, not a must: a moment that jitters by a
+        second does not move the reads each time); one sooner makes it wait
+        a period. Moving earlier (within the credit) or later past no
+        meter's moment costs nothing; moving later past meters' moments
+        costs each of them an upload (two come between the reads): only a
         clear gain in the meters' mean wait is worth that.
         """
         seconds = UPLOAD_PERIOD.total_seconds()
+        served = [(ready + GUARD.total_seconds() / 2) % seconds for ready in readies]
 
         def mean_wait(offset: float) -> float:
-            return sum((offset - target) % seconds for target in targets) / len(targets)
+            return sum((offset - point) % seconds for point in served) / len(served)
 
         gain = mean_wait(current) - mean_wait(best)
         later = (best - current) % seconds
-        passed = any(0 < (target - current) % seconds <= later for target in targets)
+        passed = any(0 < (point - current) % seconds <= later for point in served)
         free = seconds - later <= self.credit.total_seconds() or not passed
         return gain > (SETTLE if free else MOVE_GAIN)
 
@@ -132,8 +147,9 @@ class DeviceListSchedule:
         A read that went at its planned moment (or late, within a period)
         is followed a period after that moment (not after it ended: no
         drift); another one (the first, a refresh asked for) a period after
-        it started. Either way at the learnt moment of the upload period, not sooner than a period after
-        the read before (less the :attr:`credit`).
+        it started. Either way at the learnt moment of the upload period,
+        not sooner than a period after the read before (less the
+        :attr:`credit`).
         """
         started = started or now
         planned = self.planned
