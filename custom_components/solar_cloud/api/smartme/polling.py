@@ -12,10 +12,12 @@ reads see (``upload_phase.UploadClock``, one per meter), picks the one read
 moment that makes the meters' mean wait least (``upload_phase.poll_offset``)
 and plans every read on absolute times: a whole number of upload periods
 after the read before, never sooner than the configured interval, so no
-delay accumulates. A late upload does not move the read moment (the
-meter keeps its moment for a while); a meter whose moments spread over much
-of the minute for long (irregular uploads) or that went silent has none; until any meter's moment is known, reads follow each other at the
-interval, on the clock.
+delay accumulates. A late upload does not move the read moment (the meter
+keeps its moment for a while); a meter whose moments spread over much of
+the minute for long (irregular uploads) or that went silent has none; until
+any meter's moment is known, reads follow each other at the interval, on
+the clock. The moment moves only when that pays (see
+:meth:`DeviceListSchedule._worth_moving`).
 
 No Home Assistant import: the account coordinator turns :meth:`next_read`
 into its update interval; tests and the benchmark drive it directly.
@@ -32,9 +34,10 @@ from ..upload_phase import UploadClock, next_at_offset, poll_offset
 UPLOAD_PERIOD = timedelta(minutes=1)
 """How often a smart-me meter uploads."""
 GUARD = timedelta(seconds=5)
-"""How long after the meters' learnt moment the list is read (the cloud's processing, timer slack)."""
+"""How long after the meters' learnt moment the list is read (the tail of
+their jitter, the cloud's processing, timer slack)."""
 IRREGULAR = 15.0
-"""Seconds of doubt about a meter's moment beyond which it does not move the read moment."""
+"""Seconds of doubt about a meter's moment beyond which it is not sure."""
 SETTLE = 0.5
 """Seconds of the meters' mean wait a free move of the read moment must save."""
 MOVE_GAIN = 5.0
@@ -76,7 +79,8 @@ class DeviceListSchedule:
         self._sure: dict[str, tuple[float, datetime]] = {}
         """Each meter's last ready moment while it was sure, and when."""
         self.offset: float | None = None
-        """Seconds into the upload period at which the list is read (None: not known)."""
+        """Seconds into the upload period at which the list is read (None:
+        not known yet)."""
         self.planned: datetime | None = None
         """When the next read is planned."""
         self.credit = timedelta()
