@@ -213,3 +213,76 @@ def test_poll_offset_serves_a_batch() -> None:
     assert poll_offset([40, 50, 60, 250], PERIOD) == 60
     # Across the 5-minute mark.
     assert poll_offset([290, 295, 5], PERIOD) == 5
+
+
+# Stamped uploads (a cloud that says when each upload came: smart-me) -------
+
+
+def _stamps(
+    clock: UploadClock, offsets: list[float], *, period: float = 60.0
+) -> list[tuple[float | None, float | None]]:
+    """Feed one stamp per period at ``offsets``; return (ready, unsure) after each."""
+    fits = []
+    for cycle, offset in enumerate(offsets):
+        clock.uploaded(T0 + timedelta(seconds=cycle * period + offset), "meter")
+        fits.append((clock.ready(), clock.unsure()))
+    return fits
+
+
+def test_stamps_give_the_phase_at_once() -> None:
+    """Two stamps are enough; the ready offset covers the jitter seen."""
+    clock = UploadClock(timedelta(minutes=1))
+    draws = random.Random(7)
+    fits = _stamps(clock, [20 + draws.uniform(0, 6) for _ in range(30)])
+    assert fits[0] == (None, None)
+    ready, unsure = fits[-1]
+    assert ready is not None
+    assert unsure is not None
+    assert 24 <= ready <= 26
+    assert unsure <= 6
+
+
+def test_a_stamp_seen_again_teaches_nothing() -> None:
+    """The same upload read twice (or an older one) is no new observation."""
+    clock = UploadClock(timedelta(minutes=1))
+    assert clock.uploaded(T0 + timedelta(seconds=10))
+    assert not clock.uploaded(T0 + timedelta(seconds=10))
+    assert not clock.uploaded(T0 + timedelta(seconds=5))
+    assert clock.observations == 1
+    assert not clock.changed
+
+
+def test_stamps_around_the_period_end_stay_together() -> None:
+    """Uploads at 58..62 s (either side of the minute) are one phase, not two."""
+    clock = UploadClock(timedelta(minutes=1))
+    draws = random.Random(3)
+    fits = _stamps(clock, [58 + draws.uniform(0, 4) for _ in range(20)])
+    ready, unsure = fits[-1]
+    assert ready is not None
+    assert unsure is not None
+    assert ready <= 2.5 or ready >= 59.5
+    assert unsure <= 4
+
+
+def test_a_late_stamp_makes_the_phase_unsure_for_a_while() -> None:
+    """A late upload widens the doubt (a schedule ignores it), then fades."""
+    clock = UploadClock(timedelta(minutes=1))
+    offsets = [20.0 + (cycle % 3) for cycle in range(12)]
+    _stamps(clock, offsets)
+    assert (clock.unsure() or 0.0) <= 3
+    clock.uploaded(T0 + timedelta(seconds=12 * 60 + 45), "meter")
+    assert (clock.unsure() or 0.0) > 20
+    for cycle in range(13, 30):
+        clock.uploaded(T0 + timedelta(seconds=cycle * 60 + 21), "meter")
+    assert (clock.unsure() or 0.0) <= 3
+    assert clock.ready() == pytest.approx(22, abs=1)
+
+
+def test_stamps_spread_over_the_period_stay_unsure() -> None:
+    """An irregular source never gets a narrow phase."""
+    clock = UploadClock(timedelta(minutes=1))
+    draws = random.Random(11)
+    fits = _stamps(clock, [draws.uniform(0, 60) for _ in range(300)])
+    doubts = [unsure for _, unsure in fits[12:] if unsure is not None]
+    assert min(doubts) > 12
+    assert sum(doubt > 15 for doubt in doubts) >= 0.99 * len(doubts)

@@ -14,6 +14,8 @@ import math
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from .upload import Upload
+
 ZONE = ZoneInfo("Europe/Zurich")
 """Where the simulated households live: their load follows local time."""
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -191,6 +193,11 @@ class SimDevice:
     """OBIS code -> state of the device's switches and outputs."""
     pushes_realtime: bool = True
     upload_interval: timedelta = timedelta(minutes=1)
+    upload: Upload | None = None
+    """When in each upload interval the meter uploads (its phase, jitter,
+    late uploads): the device list then shows its values as of its last
+    upload, stamped with that moment. None: at the start of each interval,
+    with the values of the moment the list is read."""
     offline_since: datetime | None = None
     """The device stopped uploading then (its ``ValueDate`` stays there)."""
     history_start: datetime | None = None
@@ -204,6 +211,30 @@ class SimDevice:
     def id(self) -> str:
         """Return the device GUID."""
         return str(self.raw["Id"])
+
+    def upload_at(self, index: int) -> datetime:
+        """Return when the meter makes its ``index``-th upload since 1970."""
+        start = datetime.fromtimestamp(0, UTC) + index * self.upload_interval
+        return start if self.upload is None else self.upload.raw(start)
+
+    def last_upload(self, now: datetime) -> datetime:
+        """Return the moment of the meter's last upload at or before ``now``.
+
+        A late upload overtaken by the next one is never seen.
+        """
+        index = math.floor(now.timestamp() / self.upload_interval.total_seconds())
+        for candidate in range(index, index - 4, -1):
+            if (at := self.upload_at(candidate)) <= now:
+                return at
+        return self.upload_at(index - 4)
+
+    def uploads(self, start: datetime, end: datetime) -> list[datetime]:
+        """Return the moments of the uploads from ``start`` to ``end`` (in order)."""
+        interval = self.upload_interval.total_seconds()
+        first = math.floor(start.timestamp() / interval) - 2
+        last = math.ceil(end.timestamp() / interval) + 1
+        moments = sorted(self.upload_at(index) for index in range(first, last))
+        return [at for at in moments if start <= at <= end]
 
     @property
     def electric(self) -> bool:

@@ -165,9 +165,9 @@ class SmartMeRestApi(VendorSimulator):
             None if exported is None else round(exported, 3),
         )
 
-    def power_kw(self, device: SimDevice) -> float:
-        """Return the device's net power now (kW, positive import)."""
-        imported, exported = device.power(self.clock.now())
+    def power_kw(self, device: SimDevice, at: datetime | None = None) -> float:
+        """Return the device's net power at a time (now: kW, positive import)."""
+        imported, exported = device.power(at or self.clock.now())
         return round(imported - exported, 3)
 
     def value_date(self, device: SimDevice) -> datetime:
@@ -175,9 +175,18 @@ class SmartMeRestApi(VendorSimulator):
         now = self.clock.now()
         if device.offline_since is not None:
             now = min(now, device.offline_since)
+        if device.upload is not None:
+            return device.last_upload(now)
         interval = device.upload_interval.total_seconds()
         return datetime.fromtimestamp(
             math.floor(now.timestamp() / interval) * interval, UTC
+        )
+
+    def _shown_at(self, device: SimDevice) -> datetime:
+        """Return the moment whose values the device list shows: its last
+        upload for a meter with an upload rhythm, else now."""
+        return (
+            self.value_date(device) if device.upload is not None else self.clock.now()
         )
 
     def render_device(self, device: SimDevice) -> dict[str, Any]:
@@ -195,13 +204,14 @@ class SmartMeRestApi(VendorSimulator):
                 if key in device.raw:
                     body[key] = device.raw[key]
             return body
-        imported, exported = self.counters(device)
+        shown = self._shown_at(device)
+        imported, exported = self.counters(device, shown)
         if "ActivePower" in device.raw:
-            body["ActivePower"] = self.power_kw(device)
+            body["ActivePower"] = self.power_kw(device, shown)
         if imported is not None:
             body["CounterReadingImport"] = imported
             if "CounterReadingT1" in device.raw:
-                grown_import, _ = self._grown(device, self.clock.now())
+                grown_import, _ = self._grown(device, shown)
                 body["CounterReadingT1"] = round(
                     device.raw["CounterReadingT1"] + grown_import, 3
                 )

@@ -317,7 +317,7 @@ async def test_zero_counter_meter_calibrates_later(
     frozen.tick(timedelta(seconds=10))
     await push(hass, simulator, list(simulator.devices))
     assert not coordinator.scale.calibrated
-    assert account.update_interval == timedelta(seconds=60)
+    assert account.poll_period == timedelta(seconds=60)
     assert number(hass, energy) == 0.0
 
     # 12:01:05: the car charges; a push alone still cannot measure (REST says 0).
@@ -343,6 +343,6 @@ async def test_zero_counter_meter_calibrates_later(
     imported, _ = simulator.counters(charger)
     assert number(hass, energy) == pytest.approx(imported)
     assert number(hass, energy) > polled_energy
-    assert account.update_interval == SAFETY_POLL_INTERVAL
+    assert account.poll_period == SAFETY_POLL_INTERVAL
     await async_advance(hass, frozen, timedelta(seconds=SAVE_DELAY))
     assert stored_factors(hass_storage, key)[ZERO_CHARGER_ID] == MWH

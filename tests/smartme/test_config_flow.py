@@ -443,7 +443,7 @@ async def test_options(hass: HomeAssistant, smartme_entry: MockConfigEntry) -> N
         CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
     }
     runtime = smartme_entry.runtime_data
-    assert runtime.account.update_interval.total_seconds() == 120  # type: ignore[attr-defined]
+    assert runtime.account.poll_period.total_seconds() == 120  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("days", [0.0, 30.0, float(MAX_HISTORY_DAYS)])

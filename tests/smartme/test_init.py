@@ -231,9 +231,10 @@ async def test_devices_come_and_go(
     assert smartme_data(entry).device_keys() == set(simulator.devices)
     assert all(hass.states.get(entity_id) is None for entity_id in plug_switches)
 
-    # A meter that returns gets its entities again.
+    # A meter that returns gets its entities again (at the next poll: the
+    # polls now wait for the meters' upload moment, 03 s after 12:03).
     simulator.devices[PLUG_ID] = plug
-    await async_advance(hass, frozen, timedelta(minutes=1))
+    await async_advance(hass, frozen, timedelta(minutes=2), step=timedelta(minutes=1))
     assert all(hass.states.get(entity_id) for entity_id in plug_switches)
     assert await hass.config_entries.async_forward_entry_unload(entry, Platform.SWITCH)
 
@@ -321,9 +322,10 @@ async def test_poll_interval_from_options(
     )
     await setup_entry()
     simulator.log.clear()
-    await async_advance(hass, frozen, timedelta(minutes=10), step=timedelta(minutes=1))
+    # From 12:00:30: polls a few seconds after the meters' upload at 12:06 and 12:11.
+    await async_advance(hass, frozen, timedelta(minutes=11), step=timedelta(minutes=1))
     assert simulator.log.count("devices") == 2
-    assert smartme_data(smartme_entry).account.update_interval == timedelta(minutes=5)
+    assert smartme_data(smartme_entry).account.poll_period == timedelta(minutes=5)
     assert timedelta(minutes=5) < SAFETY_POLL_INTERVAL
     assert BILANZ_ID in smartme_data(smartme_entry).account.device_coordinators
 

@@ -405,14 +405,14 @@ async def test_polling_backs_off_while_pushes_arrive(
         frozen.tick(timedelta(seconds=30))
         await simulator.push()
         await async_advance(hass, frozen, timedelta(seconds=30))
-    assert account.update_interval == SAFETY_POLL_INTERVAL
+    assert account.poll_period == SAFETY_POLL_INTERVAL
     assert simulator.log.count("devices") <= 1
     # Pushes stop: polling resumes within the push window and a minute.
     simulator.log.clear()
     await async_advance(
         hass, frozen, PUSH_WINDOW + timedelta(minutes=2), step=timedelta(minutes=1)
     )
-    assert account.update_interval == timedelta(seconds=60)
+    assert account.poll_period == timedelta(seconds=60)
     assert simulator.log.count("devices") >= 2
 
 
@@ -428,7 +428,7 @@ async def test_polling_goes_on_for_devices_that_do_not_push(
     frozen.tick(timedelta(seconds=30))
     await simulator.push()
     await hass.async_block_till_done()
-    assert smartme_data(entry).account.update_interval == timedelta(seconds=60)
+    assert smartme_data(entry).account.poll_period == timedelta(seconds=60)
 
 
 @pytest.mark.usefixtures("external_url")

@@ -153,6 +153,25 @@ class UploadClock:
                 self._fitted = False
         return changed
 
+    def uploaded(self, at: datetime, source: Hashable = None) -> bool:
+        """Take the moment an upload of ``source`` is stamped with; return whether new.
+
+        For a cloud that stamps each upload with its time (smart-me's
+        ``ValueDate``): the stamp is the phase itself, not a bracket that
+        readings less than a period apart must narrow down. A stamp seen
+        before (or older) tells nothing new.
+        """
+        last = self._members.get(source)
+        if last is not None and at <= last.at:
+            last.changed = False
+            return False
+        self._members[source] = _Member(
+            value=at, at=at, changed=last is not None, last_change=at
+        )
+        self._brackets.append((offset_of(at, self.period), 0.0))
+        self._fitted = False
+        return True
+
     def late(self, at: datetime, source: Hashable = None) -> bool:
         """Return whether the upload of ``source`` is overdue at ``at``.
 
@@ -173,6 +192,9 @@ class UploadClock:
             return
         period = self.period.total_seconds()
         weights = [FADE**age for age in range(len(self._brackets) - 1, -1, -1)]
+        if all(gap == 0.0 for _, gap in self._brackets):
+            self._fit_stamps(weights, period)
+            return
         # Centre the fit where most changes agree the upload lies: every
         # other bracket then unwraps on the right side of it.
         center = max(
@@ -194,6 +216,40 @@ class UploadClock:
         before = [x for x, value in fitted if x < ready and value <= 1 - QUANTILE]
         self._ready = ready % period
         self._unsure = ready - max(before, default=ready - period)
+
+    def _fit_stamps(self, weights: Sequence[float], period: float) -> None:
+        """Fit the phase to exact upload moments (:meth:`uploaded`).
+
+        Known moments need no isotonic fit: the ready offset is their
+        weighted ``QUANTILE``, counted around their circular mean (so that a
+        phase near the period's end does not split in two, and a late upload
+        does not move the centre), the doubt the spread of the middle
+        between ``1 - QUANTILE`` and ``QUANTILE``.
+        """
+        turn = 2 * math.pi / period
+        sine = sum(
+            w * math.sin(b * turn)
+            for w, (b, _) in zip(weights, self._brackets, strict=True)
+        )
+        cosine = sum(
+            w * math.cos(b * turn)
+            for w, (b, _) in zip(weights, self._brackets, strict=True)
+        )
+        center = math.atan2(sine, cosine) / turn
+        moments = sorted(
+            (_unwrap(b, center, period), weight)
+            for weight, (b, _) in zip(weights, self._brackets, strict=True)
+        )
+        total = sum(weights)
+        share, low = 0.0, None
+        for moment, weight in moments:
+            share += weight / total
+            if low is None and share > 1 - QUANTILE:
+                low = moment
+            if share >= QUANTILE - 1e-9:
+                break
+        self._ready = moment % period
+        self._unsure = moment - (moment if low is None else low)
 
     def ready(self) -> float | None:
         """Return the offset by which the upload has usually come (None: unknown)."""

@@ -5,14 +5,16 @@ to that device's coordinator. Realtime pushes go straight to the device's
 coordinator, so a push wakes only that device's entities, whatever the size
 of the account. While every device pushes (in a unit already calibrated),
 the list is polled only as a safety net (every 15 minutes); as soon as one
-stops, polling resumes at the configured interval.
+stops, polling resumes at the configured interval, locked to the meters'
+upload moments (``api/smartme/polling.py``): each poll shortly after the
+meters' usual upload, on the clock.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
-from typing import Any, override
+from typing import Any, ClassVar, override
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.event import async_track_time_interval
@@ -30,6 +32,7 @@ from ..api.smartme import (
     SmartMeClient,
     push_changes,
 )
+from ..api.smartme.polling import DeviceListSchedule
 from ..const import LOGGER
 from ..coordinator import SolarCloudCoordinator
 from ..entity import async_remove_stale_devices
@@ -200,6 +203,11 @@ class SmartMeDeviceCoordinator(SolarCloudCoordinator[MeterReading]):
 class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
     """Poll the device list; keep one coordinator per device."""
 
+    phase_locked: ClassVar[bool] = True
+    """Poll shortly after the meters' uploads (False: every interval from the
+    end of the last poll, as before; kept for ``scripts/bench smartme_poll``'s
+    comparison)."""
+
     def __init__(
         self,
         hass: HomeAssistant,
@@ -220,6 +228,10 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         self.client = client
         self.poll_interval = poll_interval
         self.calibration = calibration
+        self.schedule = DeviceListSchedule(poll_interval)
+        """When the meters upload, and when to poll while they do not push."""
+        self.backed_off = False
+        """Whether every device pushes: the list is polled as a safety net only."""
         self.device_coordinators: dict[str, SmartMeDeviceCoordinator] = {}
         self._actions: dict[str, tuple[DeviceAction, ...]] = {}
         self._no_actions = account_backoff(hass, entry).unsupported("smartme_actions")
@@ -228,7 +240,12 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
 
     @override
     async def _async_fetch(self) -> SmartMeAccount:
+        started = dt_util.utcnow()
         devices = {device.id: device for device in await self.client.devices()}
+        self.schedule.observe(
+            {key: device.reading.timestamp for key, device in devices.items()},
+            dt_util.utcnow(),
+        )
         for device_id, device in devices.items():
             if device_id not in self._actions or self._no_actions.due(device_id):
                 self._actions[device_id] = await self._async_actions(device)
@@ -244,6 +261,8 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         self.calibration.async_keep_only(devices)
         async_remove_stale_devices(self.hass, self.config_entry, set(devices))
         self.async_check_pushing(refresh=False)
+        if not self.backed_off:
+            self._async_plan_poll(started)
         return SmartMeAccount(
             devices=devices, actions={key: self._actions[key] for key in devices}
         )
@@ -266,6 +285,29 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         self._no_actions.answered(device.id, what)
         return actions
 
+    @property
+    def poll_period(self) -> timedelta:
+        """Return how often the device list is polled now."""
+        if self.backed_off:
+            return SAFETY_POLL_INTERVAL
+        return self.schedule.period if self.phase_locked else self.poll_interval
+
+    @callback
+    def _async_plan_poll(self, started: datetime) -> None:
+        """Set the next poll's time: shortly after the meters' next upload.
+
+        Home Assistant schedules the next refresh ``update_interval`` after
+        this one ends, on whole seconds of its loop clock (plus a fixed
+        fraction): the interval is measured from that clock so that the
+        poll comes at the absolute time, within a second after it.
+        """
+        if not self.phase_locked:
+            self.update_interval = self.poll_interval
+            return
+        now = dt_util.utcnow()
+        due = self.schedule.next_read(now, started)
+        self.update_interval = due - now + timedelta(seconds=self.hass.loop.time() % 1)
+
     @callback
     def async_check_pushing(self, *, refresh: bool = True) -> None:
         """Poll as a safety net only while every device pushes.
@@ -276,15 +318,15 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         pushing = bool(self.device_coordinators) and all(
             coordinator.pushing for coordinator in self.device_coordinators.values()
         )
-        interval = SAFETY_POLL_INTERVAL if pushing else self.poll_interval
-        if interval == self.update_interval:
+        if pushing == self.backed_off:
             return
         LOGGER.debug(
             "%s: %s",
             self.name,
             "pushes arrive, polling backs off" if pushing else "polling resumes",
         )
-        self.update_interval = interval
+        self.backed_off = pushing
+        self.update_interval = SAFETY_POLL_INTERVAL if pushing else self.poll_interval
         if refresh and not pushing:
             self.config_entry.async_create_background_task(
                 self.hass, self.async_request_refresh(), f"{self.name} resume polling"
@@ -296,7 +338,7 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
 
         @callback
         def _check(now: datetime) -> None:
-            if self.update_interval == SAFETY_POLL_INTERVAL:
+            if self.backed_off:
                 self.async_check_pushing()
 
         self.config_entry.async_on_unload(
@@ -306,5 +348,5 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
     @callback
     def async_note_push(self) -> None:
         """Back off polling once pushes cover every device."""
-        if self.update_interval != SAFETY_POLL_INTERVAL:
+        if not self.backed_off:
             self.async_check_pushing()

@@ -60,7 +60,7 @@ class SmartMeData(SolarCloudData):
             }
         return {
             **super().diagnostics(),
-            "poll_interval": self.account.update_interval,
+            "poll_interval": self.account.poll_period,
             "devices": devices,
             "realtime": self.realtime.diagnostics()
             if self.realtime is not None

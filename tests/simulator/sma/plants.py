@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
-import hashlib
 import math
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..core import Clock
+from ..upload import Upload
 
 VENDOR = "SMA Solar Technology AG"
 
@@ -90,41 +90,6 @@ class SimDevice:
         if self.deactivated_at is not None:
             data["deactivatedAt"] = self.deactivated_at
         return data
-
-
-@dataclass(frozen=True, kw_only=True)
-class Upload:
-    """When a plant's intervals become visible at SMA after they end.
-
-    Each interval appears ``delay`` after its end (moving by ``drift`` per
-    day), plus up to ``jitter``, seeded per plant and interval; a share
-    ``late_share`` of the intervals comes ``late_by`` later still. A data
-    logger uploads in order: an interval never appears before the one
-    before it.
-    """
-
-    delay: timedelta
-    jitter: timedelta = timedelta()
-    late_share: float = 0.0
-    late_by: timedelta = timedelta()
-    drift: timedelta = timedelta()
-    """How much later the delay becomes per day (negative: earlier)."""
-    seed: int = 0
-
-    def _fraction(self, end: datetime, salt: str) -> float:
-        digest = hashlib.blake2b(
-            f"{self.seed}:{salt}:{int(end.timestamp())}".encode(), digest_size=8
-        ).digest()
-        return int.from_bytes(digest) / 2**64
-
-    def raw(self, end: datetime) -> datetime:
-        """Return when the interval ending at ``end`` would appear on its own."""
-        days = (end - EPOCH) / timedelta(days=1)
-        moment = end + self.delay + self.drift * days
-        moment += self.jitter * self._fraction(end, "jitter")
-        if self.late_share and self._fraction(end, "late") < self.late_share:
-            moment += self.late_by
-        return moment
 
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
