@@ -14,6 +14,7 @@ margin (the scheduling before upload phases were learnt). AFTER: calls locked
 to the learnt upload phases, counted when their answer came, 1 s margin.
 
     scripts/bench fusionsolar [--plants 1,10,150] [--hours 24] [--seed 1]
+        [--policy before,after]
 
 Capture: uploads seen / uploads made (after the first hour, which both
 policies spend learning or settling). Lag: upload -> the reading that first
@@ -41,7 +42,9 @@ def _bound(margin: float) -> str:
     return f"{100 * PERIOD / (PERIOD + margin):.2f} %"
 
 
-async def _run(plants: int, hours: float, seed: int) -> None:
+async def _run(
+    plants: int, hours: float, seed: int, policies: tuple[bool, ...]
+) -> None:
     from tests.fusionsolar.upload_day import run_upload_day  # noqa: PLC0415
     from tests.simulator.fusionsolar import UploadSchedule  # noqa: PLC0415
 
@@ -51,7 +54,7 @@ async def _run(plants: int, hours: float, seed: int) -> None:
         f" {'median':>7} {'p95':>7} {'max':>7}"
     )
     print(header)
-    for lock in (False, True):
+    for lock in policies:
         started = time.monotonic()
         day = await run_upload_day(
             plants=plants,
@@ -86,13 +89,20 @@ def main() -> None:
     parser.add_argument("--plants", default="1,10,150")
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--policy",
+        default="before,after",
+        help="which schedules to run: before, after or both (before,after)",
+    )
     args = parser.parse_args()
+    names = {"before": False, "after": True}
+    policies = tuple(names[name] for name in args.policy.split(","))
     print(
         "FusionSolar freshness against the simulator (real HTTP on 127.0.0.1,"
         " simulated clock)"
     )
     for plants in (int(value) for value in args.plants.split(",")):
-        asyncio.run(_run(plants, args.hours, args.seed))
+        asyncio.run(_run(plants, args.hours, args.seed, policies))
 
 
 if __name__ == "__main__":
