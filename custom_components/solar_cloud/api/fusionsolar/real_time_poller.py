@@ -16,7 +16,8 @@ from .client import FusionSolarClient
 from .const import REAL_TIME_TYPES, Path
 from .flow_control import Job, batches
 from .models import Device, DeviceKpi, PlantKpi
-from .polling import REAL_TIME_PERIOD, Poller, Reading
+from .phase_batches import compose_batches
+from .polling import REAL_TIME_PERIOD, Poller, PollOutcome, Reading
 
 
 class RealTimePoller(Poller):
@@ -46,7 +47,10 @@ class RealTimePoller(Poller):
     100 plants and window, never one to spare) take their phase from the
     devices of the plant, :data:`PLANT_AFTER_DEVICES` later. Several sources
     in one batch are served by the offset that makes their mean delay least
-    (``upload_phase.poll_offset``).
+    (``upload_phase.poll_offset``). Where a kind of source needs several
+    batches (more than 100), they are recomposed by phase at most once a
+    period (``phase_batches``): each batch keeps its key, and with it its due
+    time and probes, so the calls stay where the budget has them.
     """
 
     GUARD = timedelta(seconds=5)
@@ -98,6 +102,8 @@ class RealTimePoller(Poller):
         self._offsets: dict[Hashable, float] = {}
         self._last_skip: dict[Hashable, datetime] = {}
         self._excess: dict[Hashable, float] = {}
+        self._composed: datetime | None = None
+        """When the batches were last recomposed by phase."""
 
     @property
     def jobs(self) -> Sequence[Job]:
@@ -112,13 +118,22 @@ class RealTimePoller(Poller):
             if device.type_id in REAL_TIME_TYPES:
                 by_type.setdefault(device.type_id, []).append(device.id)
                 self._plant_of_device[device.id] = device.plant_code
+        previous = self._device_batches
         self._plant_batches = {
-            ("plants", batch): batch for batch in batches(sorted(plant_codes))
+            ("plants", i): batch
+            for i, batch in enumerate(
+                self._keep_slots(sorted(plant_codes), self._plant_batches.values())
+            )
         }
         self._device_batches = {
-            ("devices", type_id, batch): (type_id, batch)
+            ("devices", type_id, i): (type_id, batch)
             for type_id, ids in sorted(by_type.items())
-            for batch in batches(sorted(ids))
+            for i, batch in enumerate(
+                self._keep_slots(
+                    sorted(ids),
+                    (b for t, b in previous.values() if t == type_id),
+                )
+            )
         }
         self._jobs = [
             Job(key=key, path=Path.STATION_REAL_KPI, period=REAL_TIME_PERIOD)
@@ -140,9 +155,77 @@ class RealTimePoller(Poller):
         self._main_due = {k: due for k, due in self._main_due.items() if k in keys}
         self._probing &= keys
         self._late &= keys
+        self._compose()
 
     def _keys(self) -> set[Hashable]:
         return {job.key for job in self._jobs}
+
+    @staticmethod
+    def _keep_slots[K: (int, str)](
+        members: Sequence[K], before: Iterable[tuple[K, ...]]
+    ) -> list[tuple[K, ...]]:
+        """Return the batches as they were, less what left, plus what came.
+
+        By id if the number of batches changes (or there were none).
+        """
+        wanted = set(members)
+        kept = [[key for key in batch if key in wanted] for batch in before]
+        if len(kept) != len(by_id := batches(members)):
+            return by_id
+        held = {key for batch in kept for key in batch}
+        for key in members:
+            if key not in held:
+                min(kept, key=len).append(key)
+        return [tuple(batch) for batch in kept]
+
+    async def async_poll(self) -> PollOutcome:
+        """Recompose the batches by phase (at most once a period), then poll."""
+        now = self.client.now()
+        if self.lock_to_uploads and (
+            self._composed is None or now - self._composed >= REAL_TIME_PERIOD
+        ):
+            self._compose()
+        return await super().async_poll()
+
+    def _compose(self) -> None:
+        """Make each batch an arc of its sources' upload phases, where that saves wait.
+
+        Only where an interface needs more than one batch for the same kind
+        of source (``phase_batches``); each batch keeps its key, and with it
+        its due time, probes and offset, so the calls stay within the budget.
+        """
+        self._composed = self.client.now()
+        if not self.lock_to_uploads:
+            return
+        plant_keys = list(self._plant_batches)
+        readies = {
+            code: ready
+            for batch in self._plant_batches.values()
+            for code in batch
+            if (ready := self._plant_ready(code)) is not None
+        }
+        composed = compose_batches(
+            list(self._plant_batches.values()), readies, period=REAL_TIME_PERIOD
+        )
+        if composed is not None:
+            self._plant_batches = dict(zip(plant_keys, composed, strict=True))
+        for type_id in sorted({t for t, _ in self._device_batches.values()}):
+            keys = [key for key, (t, _) in self._device_batches.items() if t == type_id]
+            current = [self._device_batches[key][1] for key in keys]
+            device_readies = {
+                i: ready
+                for batch in current
+                for i in batch
+                if (ready := self._ready(("device", i))) is not None
+            }
+            composed_ids = compose_batches(
+                current, device_readies, period=REAL_TIME_PERIOD
+            )
+            if composed_ids is not None:
+                self._device_batches |= {
+                    key: (type_id, batch)
+                    for key, batch in zip(keys, composed_ids, strict=True)
+                }
 
     def _clock_key(self, source: tuple[str, Any]) -> Hashable:
         """Return the clock of a source: the plant's, whose logger uploads it."""
