@@ -48,9 +48,10 @@ class RealTimePoller(Poller):
     devices of the plant, :data:`PLANT_AFTER_DEVICES` later. Several sources
     in one batch are served by the offset that makes their mean delay least
     (``upload_phase.poll_offset``). Where a kind of source needs several
-    batches (more than 100), they are recomposed by phase at most once a
-    period (``phase_batches``): each batch keeps its key, and with it its due
-    time and probes, so the calls stay where the budget has them.
+    batches (more than 100), they are recomposed by phase every
+    :data:`RECOMPOSE_EVERY` (``phase_batches``): each batch keeps its key,
+    and with it its due time and probes, so the calls stay where the budget
+    has them.
     """
 
     GUARD = timedelta(seconds=5)
@@ -70,6 +71,9 @@ class RealTimePoller(Poller):
     PROBE_EVERY = 12
     SURE = 20.0
     """Seconds of doubt about a phase below which it is probed every PROBE_EVERY cycles only."""
+    RECOMPOSE_EVERY = timedelta(minutes=30)
+    """How often batches of more than 100 sources are recomposed by phase
+    (phases move slowly; composing 150 sources takes some 30 ms a kind)."""
     PROBE_SLIP = timedelta(seconds=2)
     """How much later a probe may make the planned calls of its window."""
     """Cycles between two probes of a batch whose phase is known."""
@@ -179,10 +183,10 @@ class RealTimePoller(Poller):
         return [tuple(batch) for batch in kept]
 
     async def async_poll(self) -> PollOutcome:
-        """Recompose the batches by phase (at most once a period), then poll."""
+        """Recompose the batches by phase (at most every RECOMPOSE_EVERY), then poll."""
         now = self.client.now()
         if self.lock_to_uploads and (
-            self._composed is None or now - self._composed >= REAL_TIME_PERIOD
+            self._composed is None or now - self._composed >= self.RECOMPOSE_EVERY
         ):
             self._compose()
         return await super().async_poll()
