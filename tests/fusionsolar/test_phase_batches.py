@@ -129,6 +129,38 @@ def test_unknown_phases_stay_and_each_arc_keeps_its_batch() -> None:
     assert compose_batches([tuple(range(50))], readies, period=REAL_TIME_PERIOD) is None
 
 
+def test_a_full_arc_sends_the_unknown_elsewhere() -> None:
+    """Sources of unknown phase move only when their batch's new arc fills it."""
+    current = [tuple(range(100)), tuple(range(100, 150))]
+    # Ninety of the first batch and ten of the second upload together.
+    readies = {n: 200.0 + 0.1 * n for n in range(10, 110)} | {
+        n: 20.0 + n - 110 for n in range(110, 150)
+    }
+
+    composed = compose_batches(current, readies, period=REAL_TIME_PERIOD)
+
+    assert composed is not None
+    assert set(composed[0]) == set(range(10, 110))
+    assert set(composed[1]) == set(range(10)) | set(range(110, 150))
+    # A batch of no known phase waits for nothing known.
+    assert batch_wait(tuple(range(10)), readies, REAL_TIME_PERIOD) == 0
+
+
+def test_many_batches_split_in_equal_arcs() -> None:
+    """A thousand sources (ten batches): equal arcs, each within the limit."""
+    current = batches(list(range(1000)))
+    readies = {number: _phase(number) + number / 1000 for number in range(1000)}
+
+    composed = compose_batches(current, readies, period=REAL_TIME_PERIOD)
+
+    assert composed is not None
+    assert sorted(key for batch in composed for key in batch) == list(range(1000))
+    assert all(len(batch) == MAX_BATCH for batch in composed)
+    before = sum(batch_wait(b, readies, REAL_TIME_PERIOD) for b in current)
+    after = sum(batch_wait(b, readies, REAL_TIME_PERIOD) for b in composed)
+    assert after < 0.2 * before
+
+
 def _learn(poller: RealTimePoller, code: str, phase: float) -> None:
     """Teach a plant's clock its phase: readings just before and after it."""
     for cycle in range(3):
