@@ -16,8 +16,10 @@ from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
 from custom_components.solar_cloud.api.fusionsolar.const import REAL_TIME_TYPES
 from custom_components.solar_cloud.api.fusionsolar.polling import (
     AlarmPoller,
-    RealTimePoller,
     async_load_inventory,
+)
+from custom_components.solar_cloud.api.fusionsolar.real_time_poller import (
+    RealTimePoller,
 )
 
 from ..simulator.fusionsolar import FusionSolarSimulator

@@ -24,8 +24,10 @@ from custom_components.solar_cloud.api.fusionsolar.flow_control import CallBudge
 from custom_components.solar_cloud.api.fusionsolar.polling import (
     REAL_TIME_PERIOD,
     AlarmPoller,
-    RealTimePoller,
     async_load_inventory,
+)
+from custom_components.solar_cloud.api.fusionsolar.real_time_poller import (
+    RealTimePoller,
 )
 
 from ..simulator.core import Clock, StartSimulator, start_simulator

@@ -8,7 +8,8 @@ from homeassistant.helpers import entity_registry as er
 
 from .. import oauth
 from ..api.fusionsolar import FusionSolarClient
-from ..api.fusionsolar.polling import AlarmPoller, ControlStatePoller, RealTimePoller
+from ..api.fusionsolar.polling import AlarmPoller, ControlStatePoller
+from ..api.fusionsolar.real_time_poller import RealTimePoller
 from ..runtime import (
     PlatformSetup,
     SolarCloudConfigEntry,

@@ -24,12 +24,8 @@ from ..api.fusionsolar.const import (
     SCOPE_CONTROL,
 )
 from ..api.fusionsolar.models import Plant, PlantsAndDevices
-from ..api.fusionsolar.polling import (
-    AlarmPoller,
-    ControlStatePoller,
-    Reading,
-    RealTimePoller,
-)
+from ..api.fusionsolar.polling import AlarmPoller, ControlStatePoller, Reading
+from ..api.fusionsolar.real_time_poller import RealTimePoller
 from ..api.fusionsolar.session import SessionToken
 from ..const import DOMAIN
 from ..oauth import OAuthEndpoints

@@ -37,9 +37,9 @@ from ..api.fusionsolar.polling import (
     ControlStatePoller,
     Poller,
     Reading,
-    RealTimePoller,
     async_load_inventory,
 )
+from ..api.fusionsolar.real_time_poller import RealTimePoller
 from ..coordinator import SolarCloudCoordinator
 from ..runtime import SolarCloudConfigEntry
 from .connection import FusionSolarAccountState
