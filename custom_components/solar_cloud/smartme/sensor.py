@@ -44,7 +44,7 @@ from ..api.smartme import (
 )
 from ..const import Vendor
 from ..counter import CounterKind, CounterSensor
-from ..descriptions import CounterDescription, energy_counter
+from ..descriptions import CounterDescription, energy_counter, measurement
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import SmartMeDeviceCoordinator
@@ -52,6 +52,9 @@ from .data import smartme_data
 from .entity import SmartMeEntity
 
 type SensorValue = float | int | str | datetime | None
+
+_PHASES = ("", "_l1", "_l2", "_l3")
+"""The total (or the one phase) and each of three phases."""
 
 _VOLUME_TYPES = (
     DeviceEnergyType.WATER,
@@ -104,12 +107,7 @@ def _measurement(
 ) -> SmartMeSensorEntityDescription:
     """Return the measurement that shows the reading's field ``key``."""
     return SmartMeSensorEntityDescription(
-        key=key,
-        translation_key=f"smartme_{key}",
-        device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=unit,
-        suggested_display_precision=precision,
+        **measurement(Vendor.SMARTME, key, device_class, unit, precision=precision),
         entity_registry_enabled_default=enabled,
         entity_category=entity_category,
         value_fn=attrgetter(key),
@@ -144,29 +142,11 @@ def _volume(
 
 
 SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
-    _measurement(
-        "power",
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        precision=0,
-    ),
-    _measurement(
-        "power_l1",
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        precision=0,
-    ),
-    _measurement(
-        "power_l2",
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        precision=0,
-    ),
-    _measurement(
-        "power_l3",
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        precision=0,
+    *(
+        _measurement(
+            f"power{phase}", SensorDeviceClass.POWER, UnitOfPower.WATT, precision=0
+        )
+        for phase in _PHASES
     ),
     _energy("energy_import"),
     _energy("energy_export"),
@@ -183,73 +163,26 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
         UnitOfVolumeFlowRate.CUBIC_METERS_PER_HOUR,
         precision=3,
     ),
-    _measurement(
-        "voltage",
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
+    *(
+        _measurement(
+            f"voltage{phase}", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT
+        )
+        for phase in _PHASES
     ),
-    _measurement(
-        "voltage_l1",
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
+    *(
+        _measurement(
+            f"current{phase}",
+            SensorDeviceClass.CURRENT,
+            UnitOfElectricCurrent.AMPERE,
+            precision=2,
+        )
+        for phase in _PHASES
     ),
-    _measurement(
-        "voltage_l2",
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
-    ),
-    _measurement(
-        "voltage_l3",
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
-    ),
-    _measurement(
-        "current",
-        SensorDeviceClass.CURRENT,
-        UnitOfElectricCurrent.AMPERE,
-        precision=2,
-    ),
-    _measurement(
-        "current_l1",
-        SensorDeviceClass.CURRENT,
-        UnitOfElectricCurrent.AMPERE,
-        precision=2,
-    ),
-    _measurement(
-        "current_l2",
-        SensorDeviceClass.CURRENT,
-        UnitOfElectricCurrent.AMPERE,
-        precision=2,
-    ),
-    _measurement(
-        "current_l3",
-        SensorDeviceClass.CURRENT,
-        UnitOfElectricCurrent.AMPERE,
-        precision=2,
-    ),
-    _measurement(
-        "power_factor",
-        SensorDeviceClass.POWER_FACTOR,
-        None,
-        precision=2,
-    ),
-    _measurement(
-        "power_factor_l1",
-        SensorDeviceClass.POWER_FACTOR,
-        None,
-        precision=2,
-    ),
-    _measurement(
-        "power_factor_l2",
-        SensorDeviceClass.POWER_FACTOR,
-        None,
-        precision=2,
-    ),
-    _measurement(
-        "power_factor_l3",
-        SensorDeviceClass.POWER_FACTOR,
-        None,
-        precision=2,
+    *(
+        _measurement(
+            f"power_factor{phase}", SensorDeviceClass.POWER_FACTOR, None, precision=2
+        )
+        for phase in _PHASES
     ),
     _measurement(
         "frequency",
