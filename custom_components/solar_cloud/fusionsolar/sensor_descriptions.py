@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -145,6 +146,19 @@ def _negated(value: float | None) -> float | None:
     return None if value is None else 0.0 - value
 
 
+def _phases(
+    factory: Callable[..., FusionSolarSensorDescription[Any]],
+    stem: str,
+    phases: tuple[str, ...],
+    **kwargs: Any,
+) -> tuple[FusionSolarSensorDescription[Any], ...]:
+    """Return ``factory``'s sensor of the field ``<stem>_<phase>`` of each phase."""
+    return tuple(
+        factory(f"{stem}_{phase}", attrgetter(f"{stem}_{phase}"), **kwargs)
+        for phase in phases
+    )
+
+
 _LIFETIME = CounterKind.LIFETIME
 _DAILY = CounterKind.DAILY
 
@@ -220,27 +234,11 @@ INVERTER_SENSORS: tuple[FusionSolarSensorDescription[InverterKpi], ...] = (
     ),
     _POWER_FACTOR,
     _GRID_FREQUENCY,
-    _volts("voltage_a", lambda k: k.voltage_a),
-    _volts("voltage_b", lambda k: k.voltage_b),
-    _volts("voltage_c", lambda k: k.voltage_c),
-    _volts(
-        "voltage_ab",
-        lambda k: k.voltage_ab,
-        entity_registry_enabled_default=False,
+    *_phases(_volts, "voltage", ("a", "b", "c")),
+    *_phases(
+        _volts, "voltage", ("ab", "bc", "ca"), entity_registry_enabled_default=False
     ),
-    _volts(
-        "voltage_bc",
-        lambda k: k.voltage_bc,
-        entity_registry_enabled_default=False,
-    ),
-    _volts(
-        "voltage_ca",
-        lambda k: k.voltage_ca,
-        entity_registry_enabled_default=False,
-    ),
-    _amperes("current_a", lambda k: k.current_a),
-    _amperes("current_b", lambda k: k.current_b),
-    _amperes("current_c", lambda k: k.current_c),
+    *_phases(_amperes, "current", ("a", "b", "c")),
     _measurement(
         "reactive_power",
         lambda k: k.reactive_power,
@@ -269,17 +267,10 @@ BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
     # Positive while discharging (Huawei: while charging).
+    _watts("battery_power", lambda k: _negated(k.power)),
+    _watts("charge_power", lambda k: _positive(k.power)),
     _watts(
-        "battery_power",
-        lambda k: _negated(k.power),
-    ),
-    _watts(
-        "charge_power",
-        lambda k: _positive(k.power),
-    ),
-    _watts(
-        "discharge_power",
-        lambda k: None if k.power is None else _positive(-k.power),
+        "discharge_power", lambda k: None if k.power is None else _positive(-k.power)
     ),
     _energy("day_charged", lambda k: k.day_charged, _DAILY),
     _energy("day_discharged", lambda k: k.day_discharged, _DAILY),
@@ -324,42 +315,16 @@ BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
 
 METER_SENSORS: tuple[FusionSolarSensorDescription[MeterKpi], ...] = (
     # Positive while importing (Huawei: while exporting).
-    _watts(
-        "grid_power",
-        lambda k: _negated(k.power),
-    ),
-    _watts(
-        "import_power",
-        lambda k: k.import_power,
-    ),
-    _watts(
-        "export_power",
-        lambda k: k.export_power,
-    ),
+    _watts("grid_power", lambda k: _negated(k.power)),
+    _watts("import_power", lambda k: k.import_power),
+    _watts("export_power", lambda k: k.export_power),
     _energy("imported_energy", lambda k: k.imported_energy, _LIFETIME),
     _energy("exported_energy", lambda k: k.exported_energy, _LIFETIME),
     _volts("voltage", lambda k: k.voltage),
     _amperes("current", lambda k: k.current),
-    _volts(
-        "voltage_b",
-        lambda k: k.voltage_b,
-        entity_registry_enabled_default=False,
-    ),
-    _volts(
-        "voltage_c",
-        lambda k: k.voltage_c,
-        entity_registry_enabled_default=False,
-    ),
-    _amperes(
-        "current_b",
-        lambda k: k.current_b,
-        entity_registry_enabled_default=False,
-    ),
-    _amperes(
-        "current_c",
-        lambda k: k.current_c,
-        entity_registry_enabled_default=False,
-    ),
+    # The first phase is "voltage" and "current" above.
+    *_phases(_volts, "voltage", ("b", "c"), entity_registry_enabled_default=False),
+    *_phases(_amperes, "current", ("b", "c"), entity_registry_enabled_default=False),
     _GRID_FREQUENCY,
     _POWER_FACTOR,
     _measurement(
