@@ -28,7 +28,7 @@ from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import FusionSolarControlStateCoordinator, FusionSolarControlStateData
 from .data import FusionSolarData, fusionsolar_data
-from .entity import FusionSolarEntity
+from .entity import FusionSolarControlEntity
 
 type _Settings = BatteryModeSettings | PowerControlSettings
 
@@ -157,7 +157,7 @@ SELECTS: tuple[FusionSolarControlSelectDescription[Any], ...] = (
 
 
 class FusionSolarControlSelect(
-    FusionSolarEntity[FusionSolarControlStateCoordinator], SelectEntity
+    FusionSolarControlEntity[FusionSolarControlStateCoordinator], SelectEntity
 ):
     """A plant's setting, changed by a control task.
 
@@ -177,8 +177,7 @@ class FusionSolarControlSelect(
         device_key: str,
     ) -> None:
         """Initialize the control of a plant."""
-        super().__init__(data.control_state, description, device_key=device_key)
-        self._data = data
+        super().__init__(data, data.control_state, description, device_key=device_key)
 
     @override
     def _reading(self) -> Reading[_Settings] | None:
@@ -186,6 +185,7 @@ class FusionSolarControlSelect(
             self.coordinator.data, self.device_key
         )
 
+    @override
     def _pending(self) -> PendingChange[_Settings] | None:
         description = self.entity_description
         return self._data.tasks.pending_settings(
@@ -213,8 +213,7 @@ class FusionSolarControlSelect(
         mode = self._mode()
         if mode is not None and mode not in self.entity_description.settable:
             attributes[ATTR_CURRENT_MODE] = self.entity_description.option_keys[mode]
-        if (pending := self._pending()) is not None:
-            attributes |= pending.attributes()
+        attributes |= super().extra_state_attributes or {}
         return attributes or None
 
     @override
