@@ -89,6 +89,16 @@ class TaskStatus(StrEnum):
     FAIL = "FAIL"
 
 
+class TaskFailure(StrEnum):
+    """Why a control task failed (its ``message``)."""
+
+    FAILURE = "FAILURE"
+    TIMEOUT = "TIMEOUT"
+    BUSY = "BUSY"
+    INVALID = "INVALID"
+    EXCEPTION = "EXCEPTION"
+
+
 class ChargeDischargeSwitch(IntEnum):
     """``dispatchSwitch`` of the charge-and-discharge task."""
 
