@@ -19,7 +19,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.fusionsolar.const import (
     BATTERY_TYPES,
+    END_OF_CHARGE_SOC,
+    END_OF_DISCHARGE_SOC,
     INVERTER_TYPES,
+    MAX_FEED_IN_KW,
     LimitationMode,
     PowerControlMode,
 )
@@ -28,7 +31,6 @@ from ..api.fusionsolar.polling import Reading
 from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
-from .const import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC
 from .coordinator import (
     FusionSolarControlStateCoordinator,
     FusionSolarRealTimeCoordinator,
@@ -36,8 +38,6 @@ from .coordinator import (
 from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarControlEntity
 
-MAX_FEED_IN_KW = 1000.0
-"""The API's bound when the plant's capacity is not known."""
 MAX_BATTERY_POWER_W = 100_000.0
 
 FEED_IN_LIMIT = NumberEntityDescription(

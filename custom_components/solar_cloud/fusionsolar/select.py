@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant, ServiceResponse
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..actions import FeedInLimitMode
 from ..api.fusionsolar.const import (
     BATTERY_TYPES,
     INVERTER_TYPES,
@@ -26,6 +27,7 @@ from ..const import DOMAIN
 from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
+from .actions import BATTERY_MODES
 from .coordinator import FusionSolarControlStateCoordinator, FusionSolarControlStateData
 from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarControlEntity
@@ -33,17 +35,16 @@ from .entity import FusionSolarControlEntity
 type _Settings = BatteryModeSettings | PowerControlSettings
 
 BATTERY_MODE_OPTIONS: dict[BatteryMode, str] = {
-    BatteryMode.MAXIMUM_SELF_CONSUMPTION: "maximum_self_consumption",
-    BatteryMode.TIME_OF_USE: "time_of_use",
-    BatteryMode.THIRD_PARTY_DISPATCH: "third_party_dispatch",
+    **{mode: option.value for option, mode in BATTERY_MODES.items()},
     BatteryMode.FULLY_FED_TO_GRID: "fully_fed_to_grid",
     BatteryMode.OTHER: "other",
 }
-"""Battery modes -> option keys; the last two can be shown, not set."""
+"""Battery modes -> option keys (those of the set_battery_mode action); the
+last two can be shown, not set."""
 
 FEED_IN_OPTIONS: dict[PowerControlMode, str] = {
-    PowerControlMode.NO_LIMIT: "no_limit",
-    PowerControlMode.LIMITED_KW: "limited",
+    PowerControlMode.NO_LIMIT: FeedInLimitMode.NO_LIMIT.value,
+    PowerControlMode.LIMITED_KW: FeedInLimitMode.LIMITED.value,
     PowerControlMode.ZERO_EXPORT: "zero_export",
     PowerControlMode.LIMITED_PERCENT: "limited_percent",
     PowerControlMode.OTHER: "other",
