@@ -45,11 +45,9 @@ from ..api.smartme import (
 from ..const import Vendor
 from ..counter import CounterKind, CounterSensor
 from ..descriptions import CounterDescription, energy_counter, measurement
-from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import SmartMeDeviceCoordinator
-from .data import smartme_data
-from .entity import SmartMeEntity
+from .entity import SmartMeEntity, async_add_device_entities
 
 type SensorValue = float | int | str | datetime | None
 
@@ -283,18 +281,12 @@ async def async_setup_sensors(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of every device, and of devices that appear later."""
-    account = smartme_data(entry).account
-
-    def build(new: NewEntities) -> list[SmartMeSensor]:
-        coordinators = account.device_coordinators
-        return [
-            (SmartMeCounterSensor if description.counter else SmartMeSensor)(
-                coordinator, description
-            )
-            for coordinator in coordinators.values()
-            for description in SENSORS
-            if description.exists(coordinator.device)
-            and new.want(coordinator.device.id, description.key)
-        ]
-
-    async_add_as_they_appear(entry, async_add_entities, build, account)
+    async_add_device_entities(
+        entry,
+        async_add_entities,
+        SENSORS,
+        lambda coordinator, description: description.exists(coordinator.device),
+        lambda coordinator, description: (
+            SmartMeCounterSensor if description.counter else SmartMeSensor
+        )(coordinator, description),
+    )
