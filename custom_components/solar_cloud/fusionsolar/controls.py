@@ -23,11 +23,12 @@ from functools import partial
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, ServiceResponse, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from ..actions import invalid
 from ..api.errors import ApiRateLimitedError, SolarCloudApiError
 from ..api.fusionsolar import FusionSolarClient
 from ..api.fusionsolar.const import (
@@ -333,11 +334,7 @@ class FusionSolarControlTasks:
     ) -> ServiceResponse:
         kind = settings.task_type
         if (kind, plant) in self._tasks:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="fusionsolar_task_running",
-                translation_placeholders={"plant": plant},
-            )
+            raise invalid("fusionsolar_task_running", plant=plant)
         # Taken before the delivery: a second change while it is on its way
         # must not deliver a second task.
         self._tasks[(kind, plant)] = placeholder = _Task(

@@ -10,10 +10,9 @@ from typing import Any, override
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, ServiceResponse
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..actions import FeedInLimitMode
+from ..actions import FeedInLimitMode, invalid
 from ..api.fusionsolar.const import (
     BATTERY_TYPES,
     INVERTER_TYPES,
@@ -23,7 +22,6 @@ from ..api.fusionsolar.const import (
 )
 from ..api.fusionsolar.models import BatteryModeSettings, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
-from ..const import DOMAIN
 from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
@@ -58,18 +56,6 @@ ATTR_CURRENT_MODE = "current_mode"
 """The mode in force when it is one that cannot be set (the state is unknown)."""
 
 
-def _read_only(key: str, option: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={"option": option},
-    )
-
-
-def _unknown(key: str) -> ServiceValidationError:
-    return ServiceValidationError(translation_domain=DOMAIN, translation_key=key)
-
-
 async def _set_battery_mode(
     data: FusionSolarData, plant: str, mode: BatteryMode
 ) -> ServiceResponse:
@@ -77,7 +63,7 @@ async def _set_battery_mode(
     if mode is BatteryMode.TIME_OF_USE:
         known = data.control_state.data.last_time_of_use.get(plant)
         if known is None:
-            raise _unknown("fusionsolar_tou_windows_unknown")
+            raise invalid("fusionsolar_tou_windows_unknown")
         settings = known
     return await data.tasks.async_apply(plant, settings)
 
@@ -89,10 +75,12 @@ async def _set_feed_in_control(
         settings = PowerControlSettings(mode=mode)
     elif mode is PowerControlMode.LIMITED_KW:
         if (known := data.control_state.data.last_limit.get(plant)) is None:
-            raise _unknown("fusionsolar_feed_in_limit_unknown")
+            raise invalid("fusionsolar_feed_in_limit_unknown")
         settings = known
     else:
-        raise _read_only("fusionsolar_feed_in_mode_read_only", FEED_IN_OPTIONS[mode])
+        raise invalid(
+            "fusionsolar_feed_in_mode_read_only", option=FEED_IN_OPTIONS[mode]
+        )
     return await data.tasks.async_apply(plant, settings)
 
 
