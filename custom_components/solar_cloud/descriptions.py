@@ -74,16 +74,17 @@ def measurement(
     unit: str | None,
     *,
     precision: int | None = None,
-    translation_key: str | None = None,
+    shared_name: str | None = None,
 ) -> dict[str, Any]:
     """Return the fields every vendor's measurement description has.
 
-    ``translation_key`` (without the vendor prefix) is for sensors that share
-    one name with a placeholder (a phase, a string); by default ``key``.
+    The translation key is ``<vendor>_<key>``; sensors that share one name
+    with a placeholder (a phase, a PV string) give ``shared_name`` instead of
+    the key.
     """
     return {
         "key": key,
-        "translation_key": f"{vendor}_{translation_key or key}",
+        "translation_key": f"{vendor}_{shared_name or key}",
         "device_class": device_class,
         "state_class": SensorStateClass.MEASUREMENT,
         "native_unit_of_measurement": unit,

@@ -260,7 +260,7 @@ class FusionSolarControlTasks:
     def _stored_task(self, stored: dict[str, Any]) -> _Task:
         kind = TaskType(stored["kind"])
         plant = str(stored["plant"])
-        settings = SETTINGS_OF_TASK[kind].from_dict(as_dict(stored.get("settings")))
+        settings = SETTINGS_OF_TASK[kind].from_stored(as_dict(stored.get("settings")))
         requested_at = as_datetime_iso(stored.get("requested_at"))
         if requested_at is None:
             raise ValueError("no time it was requested")
@@ -281,7 +281,7 @@ class FusionSolarControlTasks:
             "plant": task.plant,
             "task_id": task.task_id,
             "requested_at": task.change.requested_at.isoformat(),
-            "settings": task.change.value.as_dict(),
+            "settings": task.change.value.to_stored(),
         }
         self._account.changed()
 

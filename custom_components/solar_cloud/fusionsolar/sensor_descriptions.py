@@ -89,7 +89,7 @@ def _measurement(
     unit: str | None,
     *,
     precision: int | None = None,
-    translation_key: str | None = None,
+    shared_name: str | None = None,
     **kwargs: Any,
 ) -> FusionSolarSensorDescription[Any]:
     return FusionSolarSensorDescription(
@@ -99,7 +99,7 @@ def _measurement(
             device_class,
             unit,
             precision=precision,
-            translation_key=translation_key,
+            shared_name=shared_name,
         ),
         value_fn=value_fn,
         **kwargs,
@@ -405,14 +405,14 @@ def _string_sensors(
         _volts(
             f"pv{number}_voltage",
             voltage,
-            translation_key="pv_voltage",
+            shared_name="pv_voltage",
             translation_placeholders=placeholders,
             entity_registry_enabled_default=False,
         ),
         _amperes(
             f"pv{number}_current",
             current,
-            translation_key="pv_current",
+            shared_name="pv_current",
             translation_placeholders=placeholders,
             entity_registry_enabled_default=False,
         ),

@@ -124,13 +124,13 @@ class BatteryModeSettings:
             ),
         )
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return what a task that is followed over a restart needs: the mode."""
+    def to_stored(self) -> dict[str, Any]:
+        """Return what a task followed over a restart keeps of it: the mode."""
         return {"mode": None if self.mode is None else self.mode.value}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BatteryModeSettings:
-        """Read what :meth:`as_dict` returned (ValueError, KeyError if it is not)."""
+    def from_stored(cls, data: Mapping[str, Any]) -> BatteryModeSettings:
+        """Read what :meth:`to_stored` returned (ValueError, KeyError if not)."""
         return cls(mode=BatteryMode(data["mode"]))
 
 
@@ -163,8 +163,8 @@ class PowerControlSettings:
             max_feed_in_percent=as_float(params.get("maxGridFeedInPowerPercent")),
         )
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return the settings as plain data (:meth:`from_dict` reads them back)."""
+    def to_stored(self) -> dict[str, Any]:
+        """Return what a task followed over a restart keeps of it (plain data)."""
         return {
             "mode": None if self.mode is None else self.mode.value,
             "limitation": None if self.limitation is None else self.limitation.value,
@@ -172,8 +172,8 @@ class PowerControlSettings:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> PowerControlSettings:
-        """Read what :meth:`as_dict` returned (ValueError, KeyError if it is not)."""
+    def from_stored(cls, data: Mapping[str, Any]) -> PowerControlSettings:
+        """Read what :meth:`to_stored` returned (ValueError, KeyError if not)."""
         limitation = data.get("limitation")
         return cls(
             mode=PowerControlMode(data["mode"]),
@@ -241,13 +241,13 @@ class BatteryConfiguration:
         """Return the task of setting these parameters on a plant."""
         return {"plantCode": plant_code, "batteryConfigurationInfo": self.to_api()}
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return the parameters as plain data (:meth:`from_dict` reads them back)."""
+    def to_stored(self) -> dict[str, Any]:
+        """Return what a task followed over a restart keeps of it (plain data)."""
         return dict(vars(self))
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BatteryConfiguration:
-        """Read what :meth:`as_dict` returned (TypeError if it is not)."""
+    def from_stored(cls, data: Mapping[str, Any]) -> BatteryConfiguration:
+        """Read what :meth:`to_stored` returned (TypeError if it is not)."""
         return cls(**data)
 
     @classmethod
