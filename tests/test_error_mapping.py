@@ -13,11 +13,13 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.solar_cloud.api import (
     ApiAuthenticationError,
     ApiConnectionError,
+    ApiNotSupportedError,
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
     SolarCloudApiError,
 )
+from custom_components.solar_cloud.api.errors import status_error
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
 from custom_components.solar_cloud.error_mapping import (
     action_error,
@@ -87,3 +89,32 @@ async def test_action_error_starts_reauth_on_auth_errors(hass: HomeAssistant) ->
                 raise ApiAuthenticationError("expired")
         assert err.value.translation_key == "invalid_auth"
         start_reauth.assert_called_once_with(hass)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "reason"),
+    [
+        (400, ApiResponseError, "unexpected_response"),
+        (401, ApiAuthenticationError, "vendor_token_refused"),
+        (403, ApiPermissionError, "permission_denied"),
+        (404, ApiNotSupportedError, "endpoint_not_supported"),
+        (429, ApiRateLimitedError, "rate_limited"),
+        (503, ApiConnectionError, "cannot_connect"),
+    ],
+)
+def test_status_error(status: int, kind: type[SolarCloudApiError], reason: str) -> None:
+    """Every vendor's HTTP status means the same client error."""
+    err = status_error(
+        status,
+        "answer",
+        missing_right="plants",
+        retry_after=30,
+        reasons={ApiAuthenticationError: "vendor_token_refused"},
+    )
+    assert type(err) is kind
+    assert str(err) == "answer"
+    assert err.reason == reason
+    if isinstance(err, ApiPermissionError):
+        assert err.missing_right == "plants"
+    if isinstance(err, ApiRateLimitedError):
+        assert err.retry_after == 30

@@ -3,8 +3,8 @@
 Descriptions are data: a vendor's description class mixes in
 :class:`ValueDescription` (how the value is read and whether a device has
 it) and :class:`CounterDescription` (what kind of energy counter it is), and
-builds its energy counters from :func:`energy_counter`, so that an energy
-sensor means the same in every vendor.
+builds its energy counters from :func:`energy_counter` and its measurements
+from :func:`measurement`, so that a sensor means the same in every vendor.
 """
 
 from __future__ import annotations
@@ -64,4 +64,29 @@ def energy_counter(
         "suggested_display_precision": precision,
         "counter": counter,
         "production": production,
+    }
+
+
+def measurement(
+    vendor: Vendor,
+    key: str,
+    device_class: SensorDeviceClass | None,
+    unit: str | None,
+    *,
+    precision: int | None = None,
+    shared_name: str | None = None,
+) -> dict[str, Any]:
+    """Return the fields every vendor's measurement description has.
+
+    The translation key is ``<vendor>_<key>``; sensors that share one name
+    with a placeholder (a phase, a PV string) give ``shared_name`` instead of
+    the key.
+    """
+    return {
+        "key": key,
+        "translation_key": f"{vendor}_{shared_name or key}",
+        "device_class": device_class,
+        "state_class": SensorStateClass.MEASUREMENT,
+        "native_unit_of_measurement": unit,
+        "suggested_display_precision": precision,
     }

@@ -3,7 +3,8 @@
 The config flow class (``config_flow.py``) combines one mixin per vendor, each
 a subclass of :class:`SolarCloudFlowBase`. Reauth and reconfigure flows start
 at a generic step here and continue at ``async_step_<vendor>_reauth`` or
-``async_step_<vendor>_reconfigure`` of the entry's vendor.
+``async_step_<vendor>_reconfigure`` of the entry's vendor; options flows
+(:class:`SolarCloudOptionsFlow`) at ``async_step_<vendor>_options``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlowResult,
+    OptionsFlowWithReload,
 )
 from homeassistant.const import CONF_URL
 from homeassistant.data_entry_flow import section
@@ -250,3 +253,30 @@ class SolarCloudFlowBase(AbstractOAuth2FlowHandler):
         if (step := self._vendor_step(entry.data[CONF_VENDOR], "reconfigure")) is None:
             return self.async_abort(reason="reconfigure_not_supported")
         return await step(user_input)
+
+
+class SolarCloudOptionsFlow(OptionsFlowWithReload):
+    """What every vendor's options flow shares (a changed option reloads).
+
+    Home Assistant starts every options flow at ``init``, whose strings the
+    vendors would share: it continues at once at the vendor's own step,
+    ``async_step_<vendor>_options``.
+    """
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Continue at the step of the entry's vendor."""
+        vendor = self.config_entry.data[CONF_VENDOR]
+        step: StepHandler = getattr(self, f"async_step_{vendor}_options")
+        return await step(None)
+
+    def abort_unless_loaded(self) -> ConfigFlowResult | None:
+        """Return the abort ``<vendor>_not_loaded`` unless the entry is loaded.
+
+        For options that need what a loaded account knows (its plants).
+        """
+        entry = self.config_entry
+        if entry.state is ConfigEntryState.LOADED:
+            return None
+        return self.async_abort(reason=f"{entry.data[CONF_VENDOR]}_not_loaded")

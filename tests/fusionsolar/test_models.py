@@ -15,12 +15,14 @@ from custom_components.solar_cloud.api.fusionsolar.const import (
     TaskStatus,
 )
 from custom_components.solar_cloud.api.fusionsolar.models import (
+    SETTINGS_OF_TASK,
     Alarm,
     BatteryConfiguration,
     BatteryKpi,
     BatteryModeSettings,
     ChargeDischargeDelivery,
     ChargeDischargeStatus,
+    ControlSettings,
     Device,
     InverterKpi,
     MeterKpi,
@@ -296,3 +298,48 @@ def test_unreadable_inventory_is_refused_whole(stored: Any) -> None:
     """An inventory missing a plant or a device would remove it: all or nothing."""
     with pytest.raises(ValueError):
         PlantsAndDevices.from_dict(stored)
+
+
+@pytest.mark.parametrize(
+    ("settings", "kept"),
+    [
+        (
+            BatteryModeSettings(mode=BatteryMode.TIME_OF_USE, max_grid_charge_power=3),
+            BatteryModeSettings(mode=BatteryMode.TIME_OF_USE),
+        ),
+        (
+            PowerControlSettings(
+                mode=PowerControlMode.LIMITED_KW,
+                limitation=LimitationMode.SINGLE_PHASE,
+                max_feed_in=4.5,
+            ),
+            None,
+        ),
+        (PowerControlSettings(mode=PowerControlMode.NO_LIMIT), None),
+        (BatteryConfiguration(end_of_charge_soc=95, max_charge_power=2500), None),
+    ],
+)
+def test_control_settings_stored(
+    settings: ControlSettings, kept: ControlSettings | None
+) -> None:
+    """A followed task's settings read back as stored, through JSON (the mode only of a battery mode)."""
+    stored = json.loads(json.dumps(settings.to_stored()))
+    assert SETTINGS_OF_TASK[settings.task_type].from_stored(stored) == (
+        kept or settings
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "stored", "error"),
+    [
+        (BatteryModeSettings, {"mode": None}, ValueError),
+        (PowerControlSettings, {}, KeyError),
+        (BatteryConfiguration, {"colour": "blue"}, TypeError),
+    ],
+)
+def test_control_settings_stored_wrongly(
+    kind: type[ControlSettings], stored: dict[str, Any], error: type[Exception]
+) -> None:
+    """What is not stored settings raises what resuming a task expects."""
+    with pytest.raises(error):
+        kind.from_stored(stored)

@@ -13,6 +13,8 @@ sees, so every reason a client raises needs an entry under ``exceptions`` in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 
 class SolarCloudApiError(Exception):
     """Base of every error a vendor client raises."""
@@ -98,3 +100,37 @@ class ApiNotSupportedError(ApiResponseError):
     """
 
     default_reason = "endpoint_not_supported"
+
+
+def status_error(
+    status: int,
+    message: str,
+    *,
+    missing_right: str | None = None,
+    retry_after: float | None = None,
+    reasons: Mapping[type[SolarCloudApiError], str] | None = None,
+) -> SolarCloudApiError:
+    """Return the error an HTTP status of 400 or more means, alike for every vendor.
+
+    401: the credentials; 403: a right the account lacks (``missing_right``);
+    429: the rate limit (``retry_after``); 5xx: the cloud failing, a connection
+    error; 404: no such interface; anything else: an answer the client cannot
+    use. ``reasons`` gives a vendor's own reason for a class. A vendor's quirk
+    (a 403 that is a quota) is decided before this.
+    """
+    reason = (reasons or {}).get
+    if status == 401:
+        return ApiAuthenticationError(message, reason=reason(ApiAuthenticationError))
+    if status == 403:
+        return ApiPermissionError(
+            message,
+            reason=reason(ApiPermissionError),
+            missing_right=missing_right,
+        )
+    if status == 429:
+        return ApiRateLimitedError(message, retry_after=retry_after)
+    if status >= 500:
+        return ApiConnectionError(message)
+    if status == 404:
+        return ApiNotSupportedError(message)
+    return ApiResponseError(message)

@@ -33,6 +33,10 @@ from ..actions import (
 )
 from ..api.fusionsolar.const import (
     BATTERY_TYPES,
+    END_OF_CHARGE_SOC,
+    END_OF_DISCHARGE_SOC,
+    MAX_FORCED_MINUTES,
+    MAX_GRID_CHARGE_POWER,
     MAX_TOU_WINDOWS,
     BatteryMode,
     ChargeDischargeSwitch,
@@ -46,12 +50,7 @@ from ..api.fusionsolar.models import (
     PowerControlSettings,
     TimeWindow,
 )
-from .const import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC
 from .data import FusionSolarData
-
-MAX_GRID_CHARGE_POWER = 50.0
-"""kW: the most any FusionSolar controller (EMMA) lets a battery draw."""
-MAX_FORCED_MINUTES = 24 * 60
 
 ATTR_WINDOWS = "windows"
 ATTR_START = "start"
@@ -162,7 +161,7 @@ class ForcedBatteryRequest:
     duration: timedelta | None = None
 
 
-_MODES = {
+BATTERY_MODES: dict[BatteryModeOption, BatteryMode] = {
     BatteryModeOption.MAXIMUM_SELF_CONSUMPTION: BatteryMode.MAXIMUM_SELF_CONSUMPTION,
     BatteryModeOption.TIME_OF_USE: BatteryMode.TIME_OF_USE,
     BatteryModeOption.THIRD_PARTY_DISPATCH: BatteryMode.THIRD_PARTY_DISPATCH,
@@ -374,7 +373,7 @@ async def _async_set_battery_mode(
             maximum=f"{MAX_GRID_CHARGE_POWER:g}",
         )
     settings = BatteryModeSettings(
-        mode=_MODES[request.mode],
+        mode=BATTERY_MODES[request.mode],
         pv_surplus=None if request.pv_surplus is None else _SURPLUS[request.pv_surplus],
         max_grid_charge_power=power,
         windows=tuple(
@@ -424,7 +423,9 @@ async def _async_force_battery(
     if request.duration is not None:
         minutes = max(1, math.ceil(request.duration.total_seconds() / 60))
         if minutes > MAX_FORCED_MINUTES:
-            raise invalid("fusionsolar_forced_too_long", maximum="24")
+            raise invalid(
+                "fusionsolar_forced_too_long", maximum=f"{MAX_FORCED_MINUTES // 60}"
+            )
     charge = request.direction is ForcedBatteryDirection.CHARGE
     power = round(request.power)
     return await data.tasks.async_force_battery(

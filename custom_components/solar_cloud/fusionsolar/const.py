@@ -30,8 +30,3 @@ ALARM_STALE_AFTER: Final = 2 * ALARM_PERIOD
 CONTROL_STALE_AFTER: Final = timedelta(hours=12)
 """A plant's control settings are read on demand: shown for half a day."""
 INVENTORY_INTERVAL: Final = timedelta(days=1)
-
-END_OF_CHARGE_SOC: Final = (90.0, 100.0)
-"""%: the range FusionSolar accepts for a battery's end-of-charge SOC."""
-END_OF_DISCHARGE_SOC: Final = (0.0, 20.0)
-"""%: the range FusionSolar accepts for a battery's end-of-discharge SOC."""

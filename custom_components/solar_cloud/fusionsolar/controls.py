@@ -23,23 +23,25 @@ from functools import partial
 from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, ServiceResponse, callback
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
+from ..actions import invalid
 from ..api.errors import ApiRateLimitedError, SolarCloudApiError
 from ..api.fusionsolar import FusionSolarClient
 from ..api.fusionsolar.const import (
     BatteryMode,
     ChargeDischargeSwitch,
-    LimitationMode,
-    PowerControlMode,
+    TaskFailure,
     TaskStatus,
 )
 from ..api.fusionsolar.models import (
+    SETTINGS_OF_TASK,
     BatteryConfiguration,
     BatteryModeSettings,
+    ControlSettings,
     PowerControlSettings,
     TaskDelivery,
     TaskInfo,
@@ -62,10 +64,10 @@ WAIT_AT_MOST = sum(TASK_POLL_DELAYS) + sum(TASK_RETRY_DELAYS)
 """The longest a task is followed, and an action with ``wait: true`` waits
 (seconds, 12½ minutes): the queries' pauses and those after failed queries."""
 
-_FAILURES = {
-    "TIMEOUT": "fusionsolar_task_timeout",
-    "BUSY": "fusionsolar_task_busy",
-    "INVALID": "fusionsolar_task_invalid",
+_FAILURES: dict[str, str] = {
+    TaskFailure.TIMEOUT: "fusionsolar_task_timeout",
+    TaskFailure.BUSY: "fusionsolar_task_busy",
+    TaskFailure.INVALID: "fusionsolar_task_invalid",
 }
 
 
@@ -82,15 +84,16 @@ _SHOWN_BY: dict[TaskType, tuple[str, str]] = {
 }
 """The entity (platform, key) whose logbook tells of a failed task of the kind."""
 
-type _Settings = BatteryModeSettings | PowerControlSettings | BatteryConfiguration
-
 
 def _failure(reason: str | None, plant: str) -> HomeAssistantError:
     key = _FAILURES.get(reason or "", "fusionsolar_task_failed")
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=key,
-        translation_placeholders={"plant": plant, "reason": reason or "FAILURE"},
+        translation_placeholders={
+            "plant": plant,
+            "reason": reason or TaskFailure.FAILURE,
+        },
     )
 
 
@@ -108,7 +111,7 @@ class _Task:
     task_id: str
     requested: str
     """What was asked for, as the user reads it in the logbook."""
-    change: PendingChange[_Settings]
+    change: PendingChange[ControlSettings]
     follow: Callable[[str], Awaitable[TaskInfo]]
     done: asyncio.Future[TaskInfo]
     step: int = 0
@@ -131,7 +134,7 @@ def _response(
     return response
 
 
-def _describe(settings: _Settings) -> str:
+def _describe(settings: ControlSettings) -> str:
     if isinstance(settings, BatteryConfiguration):
         return ", ".join(
             f"{name} {value:g}"
@@ -169,7 +172,7 @@ class FusionSolarControlTasks:
         self._account = account
         self._plant_name = plant_name
         self._tasks: dict[tuple[TaskType, str], _Task] = {}
-        self.pending: PendingControls[_Settings] = PendingControls(
+        self.pending: PendingControls[ControlSettings] = PendingControls(
             hass, entry, state.async_update_listeners
         )
         """The changes delivered and not confirmed yet (entities show them)."""
@@ -177,7 +180,7 @@ class FusionSolarControlTasks:
         """The parameters each plant last confirmed (there is no query)."""
         entry.async_on_unload(self._async_stop)
 
-    def pending_settings[SettingsT: _Settings](
+    def pending_settings[SettingsT: ControlSettings](
         self, plant: str, settings_type: type[SettingsT]
     ) -> PendingChange[SettingsT] | None:
         """Return the change of these settings pending at the plant, if any."""
@@ -187,7 +190,7 @@ class FusionSolarControlTasks:
         return change  # type: ignore[return-value]
 
     async def async_apply(
-        self, plant: str, settings: _Settings, *, wait: bool = False
+        self, plant: str, settings: ControlSettings, *, wait: bool = False
     ) -> ServiceResponse:
         """Apply a battery mode, battery parameters or a feed-in limit at a plant.
 
@@ -257,19 +260,7 @@ class FusionSolarControlTasks:
     def _stored_task(self, stored: dict[str, Any]) -> _Task:
         kind = TaskType(stored["kind"])
         plant = str(stored["plant"])
-        values = as_dict(stored.get("settings"))
-        settings: _Settings
-        if kind is TaskType.BATTERY_MODE:
-            settings = BatteryModeSettings(mode=BatteryMode(values["mode"]))
-        elif kind is TaskType.FEED_IN:
-            limitation = values.get("limitation")
-            settings = PowerControlSettings(
-                mode=PowerControlMode(values["mode"]),
-                limitation=None if limitation is None else LimitationMode(limitation),
-                max_feed_in=values.get("max_feed_in"),
-            )
-        else:
-            settings = BatteryConfiguration(**values)
+        settings = SETTINGS_OF_TASK[kind].from_stored(as_dict(stored.get("settings")))
         requested_at = as_datetime_iso(stored.get("requested_at"))
         if requested_at is None:
             raise ValueError("no time it was requested")
@@ -285,26 +276,12 @@ class FusionSolarControlTasks:
 
     @callback
     def _async_remember(self, task: _Task) -> None:
-        settings = task.change.value
-        values: dict[str, Any]
-        if isinstance(settings, BatteryModeSettings):
-            values = {"mode": None if settings.mode is None else settings.mode.value}
-        elif isinstance(settings, PowerControlSettings):
-            values = {
-                "mode": None if settings.mode is None else settings.mode.value,
-                "limitation": None
-                if settings.limitation is None
-                else settings.limitation.value,
-                "max_feed_in": settings.max_feed_in,
-            }
-        else:
-            values = dict(vars(settings))
         self._account.control_tasks[pending_key(task.kind, task.plant)] = {
             "kind": task.kind.value,
             "plant": task.plant,
             "task_id": task.task_id,
             "requested_at": task.change.requested_at.isoformat(),
-            "settings": values,
+            "settings": task.change.value.to_stored(),
         }
         self._account.changed()
 
@@ -337,7 +314,7 @@ class FusionSolarControlTasks:
                 minutes=minutes,
             )
             if not delivery.accepted:
-                raise _failure("INVALID", plant)
+                raise _failure(TaskFailure.INVALID, plant)
             status = await self._client.async_get_charge_discharge_status(
                 delivery.request_id, plant
             )
@@ -353,15 +330,11 @@ class FusionSolarControlTasks:
         }
 
     async def _run(
-        self, plant: str, *, settings: _Settings, wait: bool
+        self, plant: str, *, settings: ControlSettings, wait: bool
     ) -> ServiceResponse:
         kind = settings.task_type
         if (kind, plant) in self._tasks:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="fusionsolar_task_running",
-                translation_placeholders={"plant": plant},
-            )
+            raise invalid("fusionsolar_task_running", plant=plant)
         # Taken before the delivery: a second change while it is on its way
         # must not deliver a second task.
         self._tasks[(kind, plant)] = placeholder = _Task(

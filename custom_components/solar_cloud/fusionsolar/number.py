@@ -19,7 +19,10 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..api.fusionsolar.const import (
     BATTERY_TYPES,
+    END_OF_CHARGE_SOC,
+    END_OF_DISCHARGE_SOC,
     INVERTER_TYPES,
+    MAX_FEED_IN_KW,
     LimitationMode,
     PowerControlMode,
 )
@@ -28,16 +31,13 @@ from ..api.fusionsolar.polling import Reading
 from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
-from .const import END_OF_CHARGE_SOC, END_OF_DISCHARGE_SOC
 from .coordinator import (
     FusionSolarControlStateCoordinator,
     FusionSolarRealTimeCoordinator,
 )
 from .data import FusionSolarData, fusionsolar_data
-from .entity import FusionSolarEntity
+from .entity import FusionSolarControlEntity
 
-MAX_FEED_IN_KW = 1000.0
-"""The API's bound when the plant's capacity is not known."""
 MAX_BATTERY_POWER_W = 100_000.0
 
 FEED_IN_LIMIT = NumberEntityDescription(
@@ -99,14 +99,13 @@ BATTERY_PARAMETERS: tuple[FusionSolarBatteryParameterDescription, ...] = (
 
 
 class FusionSolarFeedInLimitNumber(
-    FusionSolarEntity[FusionSolarControlStateCoordinator], NumberEntity
+    FusionSolarControlEntity[FusionSolarControlStateCoordinator], NumberEntity
 ):
     """The most a plant may feed into the grid (kW); setting it limits the feed-in."""
 
     def __init__(self, data: FusionSolarData, *, device_key: str) -> None:
         """Initialize the limit of a plant, up to its capacity."""
-        super().__init__(data.control_state, FEED_IN_LIMIT, device_key=device_key)
-        self._data = data
+        super().__init__(data, data.control_state, FEED_IN_LIMIT, device_key=device_key)
         capacity = data.plants[device_key].capacity_kw
         self._attr_native_max_value = capacity or MAX_FEED_IN_KW
 
@@ -114,14 +113,9 @@ class FusionSolarFeedInLimitNumber(
     def _reading(self) -> Reading[PowerControlSettings] | None:
         return self.coordinator.data.power_controls.get(self.device_key)
 
+    @override
     def _pending(self) -> PendingChange[PowerControlSettings] | None:
         return self._data.tasks.pending_settings(self.device_key, PowerControlSettings)
-
-    @property
-    @override
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        pending = self._pending()
-        return None if pending is None else pending.attributes()
 
     @property
     @override
@@ -153,7 +147,7 @@ class FusionSolarFeedInLimitNumber(
 
 
 class FusionSolarBatteryParameterNumber(
-    FusionSolarEntity[FusionSolarRealTimeCoordinator], RestoreNumber
+    FusionSolarControlEntity[FusionSolarRealTimeCoordinator], RestoreNumber
 ):
     """A battery parameter of a plant.
 
@@ -173,8 +167,7 @@ class FusionSolarBatteryParameterNumber(
         battery_id: int,
     ) -> None:
         """Initialize a parameter of a plant with the battery ``battery_id``."""
-        super().__init__(data.real_time, description, device_key=device_key)
-        self._data = data
+        super().__init__(data, data.real_time, description, device_key=device_key)
         self._battery_id = battery_id
 
     @override
@@ -187,6 +180,7 @@ class FusionSolarBatteryParameterNumber(
             self.device_key, BatteryConfiguration()
         )
 
+    @override
     def _pending(self) -> PendingChange[BatteryConfiguration] | None:
         pending = self._data.tasks.pending_settings(
             self.device_key, BatteryConfiguration
@@ -197,12 +191,6 @@ class FusionSolarBatteryParameterNumber(
         ):
             return None
         return pending
-
-    @property
-    @override
-    def extra_state_attributes(self) -> dict[str, Any] | None:
-        pending = self._pending()
-        return None if pending is None else pending.attributes()
 
     @property
     @override

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import (
-    ConfigEntryState,
-    ConfigFlowResult,
-    OptionsFlowWithReload,
-)
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.helpers.selector import (
     BooleanSelector,
     SelectOptionDict,
@@ -19,27 +15,22 @@ from homeassistant.helpers.selector import (
 import probatio
 
 from ..api.fusionsolar.const import SCOPE_CONTROL
+from ..flow_base import SolarCloudOptionsFlow
 from ..history_source import CONF_HISTORY_DAYS, history_days_field
 from .const import CONF_ALL_PLANTS, CONF_CONTROLS, CONF_PLANTS
 from .data import fusionsolar_data
 
 
-class FusionSolarOptionsFlow(OptionsFlowWithReload):
+class FusionSolarOptionsFlow(SolarCloudOptionsFlow):
     """Pick the plants, switch the controls, set the history to import (reloads)."""
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Go to FusionSolar's own step (the vendors share the options strings)."""
-        return await self.async_step_fusionsolar_options()
 
     async def async_step_fusionsolar_options(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show the plants of the account (the entry must be loaded to know them)."""
+        if (not_loaded := self.abort_unless_loaded()) is not None:
+            return not_loaded
         entry = self.config_entry
-        if entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="fusionsolar_not_loaded")
         data = fusionsolar_data(entry)
         plants = {plant.code: plant.name for plant in data.inventory.data.plants}
         errors: dict[str, str] = {}

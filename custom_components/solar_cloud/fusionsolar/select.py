@@ -10,9 +10,9 @@ from typing import Any, override
 from homeassistant.components.select import SelectEntity, SelectEntityDescription
 from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant, ServiceResponse
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from ..actions import FeedInLimitMode, invalid
 from ..api.fusionsolar.const import (
     BATTERY_TYPES,
     INVERTER_TYPES,
@@ -22,28 +22,27 @@ from ..api.fusionsolar.const import (
 )
 from ..api.fusionsolar.models import BatteryModeSettings, PowerControlSettings
 from ..api.fusionsolar.polling import Reading
-from ..const import DOMAIN
 from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
+from .actions import BATTERY_MODES
 from .coordinator import FusionSolarControlStateCoordinator, FusionSolarControlStateData
 from .data import FusionSolarData, fusionsolar_data
-from .entity import FusionSolarEntity
+from .entity import FusionSolarControlEntity
 
 type _Settings = BatteryModeSettings | PowerControlSettings
 
 BATTERY_MODE_OPTIONS: dict[BatteryMode, str] = {
-    BatteryMode.MAXIMUM_SELF_CONSUMPTION: "maximum_self_consumption",
-    BatteryMode.TIME_OF_USE: "time_of_use",
-    BatteryMode.THIRD_PARTY_DISPATCH: "third_party_dispatch",
+    **{mode: option.value for option, mode in BATTERY_MODES.items()},
     BatteryMode.FULLY_FED_TO_GRID: "fully_fed_to_grid",
     BatteryMode.OTHER: "other",
 }
-"""Battery modes -> option keys; the last two can be shown, not set."""
+"""Battery modes -> option keys (those of the set_battery_mode action); the
+last two can be shown, not set."""
 
 FEED_IN_OPTIONS: dict[PowerControlMode, str] = {
-    PowerControlMode.NO_LIMIT: "no_limit",
-    PowerControlMode.LIMITED_KW: "limited",
+    PowerControlMode.NO_LIMIT: FeedInLimitMode.NO_LIMIT.value,
+    PowerControlMode.LIMITED_KW: FeedInLimitMode.LIMITED.value,
     PowerControlMode.ZERO_EXPORT: "zero_export",
     PowerControlMode.LIMITED_PERCENT: "limited_percent",
     PowerControlMode.OTHER: "other",
@@ -57,18 +56,6 @@ ATTR_CURRENT_MODE = "current_mode"
 """The mode in force when it is one that cannot be set (the state is unknown)."""
 
 
-def _read_only(key: str, option: str) -> ServiceValidationError:
-    return ServiceValidationError(
-        translation_domain=DOMAIN,
-        translation_key=key,
-        translation_placeholders={"option": option},
-    )
-
-
-def _unknown(key: str) -> ServiceValidationError:
-    return ServiceValidationError(translation_domain=DOMAIN, translation_key=key)
-
-
 async def _set_battery_mode(
     data: FusionSolarData, plant: str, mode: BatteryMode
 ) -> ServiceResponse:
@@ -76,7 +63,7 @@ async def _set_battery_mode(
     if mode is BatteryMode.TIME_OF_USE:
         known = data.control_state.data.last_time_of_use.get(plant)
         if known is None:
-            raise _unknown("fusionsolar_tou_windows_unknown")
+            raise invalid("fusionsolar_tou_windows_unknown")
         settings = known
     return await data.tasks.async_apply(plant, settings)
 
@@ -88,10 +75,12 @@ async def _set_feed_in_control(
         settings = PowerControlSettings(mode=mode)
     elif mode is PowerControlMode.LIMITED_KW:
         if (known := data.control_state.data.last_limit.get(plant)) is None:
-            raise _unknown("fusionsolar_feed_in_limit_unknown")
+            raise invalid("fusionsolar_feed_in_limit_unknown")
         settings = known
     else:
-        raise _read_only("fusionsolar_feed_in_mode_read_only", FEED_IN_OPTIONS[mode])
+        raise invalid(
+            "fusionsolar_feed_in_mode_read_only", option=FEED_IN_OPTIONS[mode]
+        )
     return await data.tasks.async_apply(plant, settings)
 
 
@@ -157,7 +146,7 @@ SELECTS: tuple[FusionSolarControlSelectDescription[Any], ...] = (
 
 
 class FusionSolarControlSelect(
-    FusionSolarEntity[FusionSolarControlStateCoordinator], SelectEntity
+    FusionSolarControlEntity[FusionSolarControlStateCoordinator], SelectEntity
 ):
     """A plant's setting, changed by a control task.
 
@@ -177,8 +166,7 @@ class FusionSolarControlSelect(
         device_key: str,
     ) -> None:
         """Initialize the control of a plant."""
-        super().__init__(data.control_state, description, device_key=device_key)
-        self._data = data
+        super().__init__(data, data.control_state, description, device_key=device_key)
 
     @override
     def _reading(self) -> Reading[_Settings] | None:
@@ -186,6 +174,7 @@ class FusionSolarControlSelect(
             self.coordinator.data, self.device_key
         )
 
+    @override
     def _pending(self) -> PendingChange[_Settings] | None:
         description = self.entity_description
         return self._data.tasks.pending_settings(
@@ -213,8 +202,7 @@ class FusionSolarControlSelect(
         mode = self._mode()
         if mode is not None and mode not in self.entity_description.settable:
             attributes[ATTR_CURRENT_MODE] = self.entity_description.option_keys[mode]
-        if (pending := self._pending()) is not None:
-            attributes |= pending.attributes()
+        attributes |= super().extra_state_attributes or {}
         return attributes or None
 
     @override

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -45,7 +46,12 @@ from ..api.fusionsolar.models import (
     PlantKpi,
 )
 from ..counter import CounterKind
-from ..descriptions import CounterDescription, ValueDescription, energy_counter
+from ..descriptions import (
+    CounterDescription,
+    ValueDescription,
+    energy_counter,
+    measurement,
+)
 from .const import VENDOR
 
 
@@ -57,6 +63,10 @@ class FusionSolarSensorDescription[T](
 
     monetary: bool = False
     """The value is money, in the currency Home Assistant is set to."""
+
+
+_V = UnitOfElectricPotential.VOLT
+_A = UnitOfElectricCurrent.AMPERE
 
 
 def _energy(
@@ -77,17 +87,43 @@ def _measurement(
     value_fn: Callable[[Any], StateType],
     device_class: SensorDeviceClass | None,
     unit: str | None,
+    *,
+    precision: int | None = None,
+    shared_name: str | None = None,
     **kwargs: Any,
 ) -> FusionSolarSensorDescription[Any]:
     return FusionSolarSensorDescription(
-        key=key,
-        translation_key=f"fusionsolar_{key}",
-        device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=unit,
+        **measurement(
+            VENDOR,
+            key,
+            device_class,
+            unit,
+            precision=precision,
+            shared_name=shared_name,
+        ),
         value_fn=value_fn,
         **kwargs,
     )
+
+
+def _watts(
+    key: str, value_fn: Callable[[Any], StateType], **kwargs: Any
+) -> FusionSolarSensorDescription[Any]:
+    return _measurement(
+        key, value_fn, SensorDeviceClass.POWER, UnitOfPower.WATT, **kwargs
+    )
+
+
+def _volts(
+    key: str, value_fn: Callable[[Any], StateType], **kwargs: Any
+) -> FusionSolarSensorDescription[Any]:
+    return _measurement(key, value_fn, SensorDeviceClass.VOLTAGE, _V, **kwargs)
+
+
+def _amperes(
+    key: str, value_fn: Callable[[Any], StateType], **kwargs: Any
+) -> FusionSolarSensorDescription[Any]:
+    return _measurement(key, value_fn, SensorDeviceClass.CURRENT, _A, **kwargs)
 
 
 def _enum(
@@ -110,12 +146,22 @@ def _negated(value: float | None) -> float | None:
     return None if value is None else 0.0 - value
 
 
+def _phases(
+    factory: Callable[..., FusionSolarSensorDescription[Any]],
+    stem: str,
+    phases: tuple[str, ...],
+    **kwargs: Any,
+) -> tuple[FusionSolarSensorDescription[Any], ...]:
+    """Return ``factory``'s sensor of the field ``<stem>_<phase>`` of each phase."""
+    return tuple(
+        factory(f"{stem}_{phase}", attrgetter(f"{stem}_{phase}"), **kwargs)
+        for phase in phases
+    )
+
+
 _LIFETIME = CounterKind.LIFETIME
 _DAILY = CounterKind.DAILY
 
-
-_V = UnitOfElectricPotential.VOLT
-_A = UnitOfElectricCurrent.AMPERE
 
 # Inverters and meters alike.
 _GRID_FREQUENCY = _measurement(
@@ -168,7 +214,7 @@ INVERTER_SENSORS: tuple[FusionSolarSensorDescription[InverterKpi], ...] = (
         lambda k: k.active_power,
         SensorDeviceClass.POWER,
         UnitOfPower.KILO_WATT,
-        suggested_display_precision=3,
+        precision=3,
     ),
     _energy("inverter_day_energy", lambda k: k.day_energy, _DAILY, production=True),
     _energy(
@@ -188,33 +234,11 @@ INVERTER_SENSORS: tuple[FusionSolarSensorDescription[InverterKpi], ...] = (
     ),
     _POWER_FACTOR,
     _GRID_FREQUENCY,
-    _measurement("voltage_a", lambda k: k.voltage_a, SensorDeviceClass.VOLTAGE, _V),
-    _measurement("voltage_b", lambda k: k.voltage_b, SensorDeviceClass.VOLTAGE, _V),
-    _measurement("voltage_c", lambda k: k.voltage_c, SensorDeviceClass.VOLTAGE, _V),
-    _measurement(
-        "voltage_ab",
-        lambda k: k.voltage_ab,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
+    *_phases(_volts, "voltage", ("a", "b", "c")),
+    *_phases(
+        _volts, "voltage", ("ab", "bc", "ca"), entity_registry_enabled_default=False
     ),
-    _measurement(
-        "voltage_bc",
-        lambda k: k.voltage_bc,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "voltage_ca",
-        lambda k: k.voltage_ca,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement("current_a", lambda k: k.current_a, SensorDeviceClass.CURRENT, _A),
-    _measurement("current_b", lambda k: k.current_b, SensorDeviceClass.CURRENT, _A),
-    _measurement("current_c", lambda k: k.current_c, SensorDeviceClass.CURRENT, _A),
+    *_phases(_amperes, "current", ("a", "b", "c")),
     _measurement(
         "reactive_power",
         lambda k: k.reactive_power,
@@ -243,23 +267,10 @@ BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
     ),
     # Positive while discharging (Huawei: while charging).
-    _measurement(
-        "battery_power",
-        lambda k: _negated(k.power),
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
-    _measurement(
-        "charge_power",
-        lambda k: _positive(k.power),
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
-    _measurement(
-        "discharge_power",
-        lambda k: None if k.power is None else _positive(-k.power),
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
+    _watts("battery_power", lambda k: _negated(k.power)),
+    _watts("charge_power", lambda k: _positive(k.power)),
+    _watts(
+        "discharge_power", lambda k: None if k.power is None else _positive(-k.power)
     ),
     _energy("day_charged", lambda k: k.day_charged, _DAILY),
     _energy("day_discharged", lambda k: k.day_discharged, _DAILY),
@@ -275,26 +286,20 @@ BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
         lambda k: None if k.working_mode is None else k.working_mode.value,
         [mode.value for mode in BatteryWorkingMode],
     ),
-    _measurement(
+    _volts(
         "battery_voltage",
         lambda k: k.voltage,
-        SensorDeviceClass.VOLTAGE,
-        _V,
         entity_registry_enabled_default=False,
     ),
-    _measurement(
+    _watts(
         "max_charge_power",
         lambda k: k.max_charge_power,
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
-    _measurement(
+    _watts(
         "max_discharge_power",
         lambda k: k.max_discharge_power,
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
     ),
@@ -310,56 +315,16 @@ BATTERY_SENSORS: tuple[FusionSolarSensorDescription[BatteryKpi], ...] = (
 
 METER_SENSORS: tuple[FusionSolarSensorDescription[MeterKpi], ...] = (
     # Positive while importing (Huawei: while exporting).
-    _measurement(
-        "grid_power",
-        lambda k: _negated(k.power),
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
-    _measurement(
-        "import_power",
-        lambda k: k.import_power,
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
-    _measurement(
-        "export_power",
-        lambda k: k.export_power,
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-    ),
+    _watts("grid_power", lambda k: _negated(k.power)),
+    _watts("import_power", lambda k: k.import_power),
+    _watts("export_power", lambda k: k.export_power),
     _energy("imported_energy", lambda k: k.imported_energy, _LIFETIME),
     _energy("exported_energy", lambda k: k.exported_energy, _LIFETIME),
-    _measurement("voltage", lambda k: k.voltage, SensorDeviceClass.VOLTAGE, _V),
-    _measurement("current", lambda k: k.current, SensorDeviceClass.CURRENT, _A),
-    _measurement(
-        "voltage_b",
-        lambda k: k.voltage_b,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "voltage_c",
-        lambda k: k.voltage_c,
-        SensorDeviceClass.VOLTAGE,
-        _V,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "current_b",
-        lambda k: k.current_b,
-        SensorDeviceClass.CURRENT,
-        _A,
-        entity_registry_enabled_default=False,
-    ),
-    _measurement(
-        "current_c",
-        lambda k: k.current_c,
-        SensorDeviceClass.CURRENT,
-        _A,
-        entity_registry_enabled_default=False,
-    ),
+    _volts("voltage", lambda k: k.voltage),
+    _amperes("current", lambda k: k.current),
+    # The first phase is "voltage" and "current" above.
+    *_phases(_volts, "voltage", ("b", "c"), entity_registry_enabled_default=False),
+    *_phases(_amperes, "current", ("b", "c"), entity_registry_enabled_default=False),
     _GRID_FREQUENCY,
     _POWER_FACTOR,
     _measurement(
@@ -437,25 +402,19 @@ def _string_sensors(
         return None if string is None else string.current
 
     return (
-        FusionSolarSensorDescription(
-            key=f"pv{number}_voltage",
-            translation_key="fusionsolar_pv_voltage",
+        _volts(
+            f"pv{number}_voltage",
+            voltage,
+            shared_name="pv_voltage",
             translation_placeholders=placeholders,
-            device_class=SensorDeviceClass.VOLTAGE,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=_V,
             entity_registry_enabled_default=False,
-            value_fn=voltage,
         ),
-        FusionSolarSensorDescription(
-            key=f"pv{number}_current",
-            translation_key="fusionsolar_pv_current",
+        _amperes(
+            f"pv{number}_current",
+            current,
+            shared_name="pv_current",
             translation_placeholders=placeholders,
-            device_class=SensorDeviceClass.CURRENT,
-            state_class=SensorStateClass.MEASUREMENT,
-            native_unit_of_measurement=_A,
             entity_registry_enabled_default=False,
-            value_fn=current,
         ),
     )
 

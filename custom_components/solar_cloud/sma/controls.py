@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from homeassistant.core import ServiceResponse
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_point_in_utc_time
 
-from ..actions import FeedInLimitMode, FeedInLimitRequest, FeedInLimitScope
+from ..actions import FeedInLimitMode, FeedInLimitRequest, FeedInLimitScope, invalid
 from ..api.sma import FeedInLimitCommand, LimitUnit
 from ..const import DOMAIN
 from ..error_mapping import translate_action_errors
@@ -28,9 +28,7 @@ def feed_in_command(request: FeedInLimitRequest, start: datetime) -> FeedInLimit
     if request.scope is FeedInLimitScope.SINGLE_PHASE:
         # FeedInLimit limits the plant's total active power; SMA has no
         # per-phase variant.
-        raise ServiceValidationError(
-            translation_domain=DOMAIN, translation_key="sma_single_phase_not_supported"
-        )
+        raise invalid("sma_single_phase_not_supported")
     if request.mode is FeedInLimitMode.NO_LIMIT:
         return FeedInLimitCommand.no_limit(start, request.duration)
     if request.percent_limit is not None:
@@ -42,11 +40,7 @@ def feed_in_command(request: FeedInLimitRequest, start: datetime) -> FeedInLimit
         )
     power = request.power_limit or 0.0
     if power < 0:
-        raise ServiceValidationError(
-            translation_domain=DOMAIN,
-            translation_key="sma_feed_in_limit_negative",
-            translation_placeholders={"power": f"{power:g}"},
-        )
+        raise invalid("sma_feed_in_limit_negative", power=f"{power:g}")
     return FeedInLimitCommand(
         value=power * 1000, unit=LimitUnit.WATT, start=start, duration=request.duration
     )

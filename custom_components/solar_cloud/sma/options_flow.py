@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import (
-    ConfigEntryState,
-    ConfigFlowResult,
-    OptionsFlowWithReload,
-)
+from homeassistant.config_entries import ConfigFlowResult
 import probatio
 
 from ..api import SolarCloudApiError
 from ..const import LOGGER
+from ..flow_base import SolarCloudOptionsFlow
 from ..history_source import CONF_HISTORY_DAYS, history_days_field
 from .const import CONF_FLOW, CONF_LOGIN_HINT, SmaFlow
 from .data import sma_data
 
 
-class SmaOptionsFlow(OptionsFlowWithReload):
+class SmaOptionsFlow(SolarCloudOptionsFlow):
     """A menu: ask for access to plants added since, or set the history period.
 
     SMA's consent covers the plants the owner had when accepting; new ones
@@ -27,19 +24,13 @@ class SmaOptionsFlow(OptionsFlowWithReload):
     reloads the account, whose import then fetches what is missing.
     """
 
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Go to SMA's own step (the vendors share the options strings)."""
-        return await self.async_step_sma_options()
-
     async def async_step_sma_options(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Offer the choices of the account's sign-in flow."""
+        if (not_loaded := self.abort_unless_loaded()) is not None:
+            return not_loaded
         entry = self.config_entry
-        if entry.state is not ConfigEntryState.LOADED:
-            return self.async_abort(reason="sma_not_loaded")
         access = (
             "sma_sign_in_again"
             if entry.data[CONF_FLOW] == SmaFlow.CODE

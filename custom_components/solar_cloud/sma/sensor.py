@@ -17,7 +17,6 @@ from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
-    SensorStateClass,
 )
 from homeassistant.const import (
     PERCENTAGE,
@@ -37,7 +36,12 @@ from homeassistant.helpers.typing import StateType
 from ..api.sma import MeasurementField, MeasurementPoint, SetType
 from ..const import Vendor
 from ..counter import CounterKind, CounterSensor
-from ..descriptions import CounterDescription, ValueDescription, energy_counter
+from ..descriptions import (
+    CounterDescription,
+    ValueDescription,
+    energy_counter,
+    measurement,
+)
 from ..entity import SolarCloudEntity, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import (
@@ -97,12 +101,7 @@ def _latest(
 ) -> SmaPlantSensorDescription:
     """Return a value of the newest interval; with ``minus``, the difference."""
     return SmaPlantSensorDescription(
-        key=key,
-        translation_key=f"sma_{key}",
-        device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=unit,
-        suggested_display_precision=0,
+        **measurement(Vendor.SMA, key, device_class, unit, precision=0),
         value_fn=_now(field) if minus is None else _net(field, minus),
         exists_fn=_has(field) if minus is None else _has(field, minus),
     )
@@ -198,15 +197,17 @@ def _device(
     translation_key: str | None = None,
 ) -> SmaDeviceSensorDescription:
     return SmaDeviceSensorDescription(
-        key=key,
-        translation_key=f"sma_{translation_key or key}",
+        **measurement(
+            Vendor.SMA,
+            key,
+            device_class,
+            unit,
+            precision=precision,
+            shared_name=translation_key,
+        ),
         translation_placeholders=placeholders,
         set_type=set_type,
         field=field,
-        native_unit_of_measurement=unit,
-        device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=precision,
         entity_registry_enabled_default=enabled,
         entity_category=category,
     )
@@ -277,16 +278,18 @@ DC_INPUTS = (
 def _dc_inputs(point: MeasurementPoint) -> list[SmaDeviceSensorDescription]:
     return [
         SmaDeviceSensorDescription(
-            key=f"{key}_{index.lower()}",
-            translation_key=f"sma_{key}",
+            **measurement(
+                Vendor.SMA,
+                f"{key}_{index.lower()}",
+                device_class,
+                unit,
+                precision=0 if device_class is POWER else 1,
+                shared_name=key,
+            ),
             translation_placeholders={"input": index},
             set_type=SetType.POWER_DC,
             field=field,
             index=index,
-            native_unit_of_measurement=unit,
-            device_class=device_class,
-            state_class=SensorStateClass.MEASUREMENT,
-            suggested_display_precision=0 if device_class is POWER else 1,
             entity_registry_enabled_default=enabled,
         )
         for field, key, unit, device_class, enabled in DC_INPUTS

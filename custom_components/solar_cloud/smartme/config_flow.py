@@ -9,7 +9,7 @@ same menu, so a Basic-auth account can move to OAuth or an API key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 import secrets
 from typing import Any
@@ -126,65 +126,66 @@ class SmartMeFlowMixin(SolarCloudFlowBase):
     ) -> ConfigFlowResult:
         """Sign in with username and password."""
         entry = self.updated_entry()
-        errors: dict[str, str] = {}
-        typed = {CONF_USERNAME: entry.data.get(CONF_USERNAME) if entry else None}
-        if user_input is not None:
-            typed = dict(user_input)
-            result = await self._async_smartme_sign_in(
-                BasicAuth(user_input[CONF_USERNAME], user_input[CONF_PASSWORD]),
-                {
-                    CONF_AUTH_TYPE: SmartMeAuthType.BASIC,
-                    CONF_USERNAME: user_input[CONF_USERNAME],
-                    CONF_PASSWORD: user_input[CONF_PASSWORD],
-                    CONF_URL: self.pop_url(user_input, self._smartme_current_url()),
-                },
-                errors,
-                CONF_PASSWORD,
-            )
-            if result is not None:
-                return result
-        return self.async_show_form(
-            step_id="smartme_basic",
-            data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(
-                    {
-                        probatio.Required(CONF_USERNAME): USERNAME_SELECTOR,
-                        probatio.Required(CONF_PASSWORD): PASSWORD_SELECTOR,
-                        **self._smartme_url_section(errors),
-                    }
-                ),
-                typed,
-            ),
-            errors=errors,
-            description_placeholders=self._smartme_placeholders(typed),
+        return await self._async_smartme_credentials(
+            "smartme_basic",
+            user_input,
+            {CONF_USERNAME: USERNAME_SELECTOR, CONF_PASSWORD: PASSWORD_SELECTOR},
+            SmartMeAuthType.BASIC,
+            lambda typed: BasicAuth(typed[CONF_USERNAME], typed[CONF_PASSWORD]),
+            suggested={CONF_USERNAME: entry.data.get(CONF_USERNAME) if entry else None},
         )
 
     async def async_step_smartme_apikey(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Sign in with an API key from the smart-me portal."""
+        return await self._async_smartme_credentials(
+            "smartme_apikey",
+            user_input,
+            {CONF_API_KEY: PASSWORD_SELECTOR},
+            SmartMeAuthType.API_KEY,
+            lambda typed: ApiKeyAuth(typed[CONF_API_KEY]),
+        )
+
+    async def _async_smartme_credentials(
+        self,
+        step_id: str,
+        user_input: dict[str, Any] | None,
+        fields: Mapping[str, TextSelector],
+        auth_type: SmartMeAuthType,
+        auth: Callable[[Mapping[str, Any]], SmartMeAuth],
+        *,
+        suggested: Mapping[str, Any] | None = None,
+    ) -> ConfigFlowResult:
+        """Show a form of ``fields`` and sign in with what was typed.
+
+        A refused sign-in shows at the last field (the secret).
+        """
         errors: dict[str, str] = {}
-        typed: dict[str, Any] = {}
+        typed = dict(suggested or {})
         if user_input is not None:
             typed = dict(user_input)
             result = await self._async_smartme_sign_in(
-                ApiKeyAuth(user_input[CONF_API_KEY]),
+                auth(user_input),
                 {
-                    CONF_AUTH_TYPE: SmartMeAuthType.API_KEY,
-                    CONF_API_KEY: user_input[CONF_API_KEY],
+                    CONF_AUTH_TYPE: auth_type,
+                    **{key: user_input[key] for key in fields},
                     CONF_URL: self.pop_url(user_input, self._smartme_current_url()),
                 },
                 errors,
-                CONF_API_KEY,
+                list(fields)[-1],
             )
             if result is not None:
                 return result
         return self.async_show_form(
-            step_id="smartme_apikey",
+            step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(
                 probatio.Schema(
                     {
-                        probatio.Required(CONF_API_KEY): PASSWORD_SELECTOR,
+                        **{
+                            probatio.Required(key): field
+                            for key, field in fields.items()
+                        },
                         **self._smartme_url_section(errors),
                     }
                 ),

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import override
 
 from homeassistant.core import callback
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..const import CONF_VENDOR
-from ..entity import SolarCloudEntity
+from ..entity import NewEntities, SolarCloudEntity, async_add_as_they_appear
+from ..runtime import SolarCloudConfigEntry
 from .coordinator import SmartMeDeviceCoordinator
+from .data import smartme_data
 from .devices import device_info
 
 
@@ -54,3 +58,29 @@ class SmartMeEntity(SolarCloudEntity[SmartMeDeviceCoordinator]):
         if shown != self._shown:
             self._shown = shown
             self.async_write_ha_state()
+
+
+def async_add_device_entities[DescriptionT: EntityDescription](
+    entry: SolarCloudConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    descriptions: Iterable[DescriptionT],
+    exists: Callable[[SmartMeDeviceCoordinator, DescriptionT], bool],
+    create: Callable[[SmartMeDeviceCoordinator, DescriptionT], Entity],
+) -> None:
+    """Add the entity of each description a device has (``exists``).
+
+    Devices that appear later get theirs when the account coordinator lists
+    them.
+    """
+    account = smartme_data(entry).account
+
+    def build(new: NewEntities) -> list[Entity]:
+        return [
+            create(coordinator, description)
+            for coordinator in account.device_coordinators.values()
+            for description in descriptions
+            if exists(coordinator, description)
+            and new.want(coordinator.device.id, description.key)
+        ]
+
+    async_add_as_they_appear(entry, async_add_entities, build, account)

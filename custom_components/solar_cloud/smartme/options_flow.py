@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlowWithReload
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.helpers.selector import (
     BooleanSelector,
     NumberSelector,
@@ -13,6 +13,7 @@ from homeassistant.helpers.selector import (
 )
 import probatio
 
+from ..flow_base import SolarCloudOptionsFlow
 from ..history_source import CONF_HISTORY_DAYS, history_days_field
 from .const import (
     CONF_REALTIME,
@@ -33,14 +34,8 @@ SCAN_INTERVAL_SELECTOR = NumberSelector(
 )
 
 
-class SmartMeOptionsFlow(OptionsFlowWithReload):
+class SmartMeOptionsFlow(SolarCloudOptionsFlow):
     """Change how a smart-me account is kept up to date (reloads it)."""
-
-    async def async_step_init(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Start at the smart-me step (its strings are the vendor's own)."""
-        return await self.async_step_smartme_options()
 
     async def async_step_smartme_options(
         self, user_input: dict[str, Any] | None = None

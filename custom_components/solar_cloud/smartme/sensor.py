@@ -44,14 +44,15 @@ from ..api.smartme import (
 )
 from ..const import Vendor
 from ..counter import CounterKind, CounterSensor
-from ..descriptions import CounterDescription, energy_counter
-from ..entity import NewEntities, async_add_as_they_appear
+from ..descriptions import CounterDescription, energy_counter, measurement
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import SmartMeDeviceCoordinator
-from .data import smartme_data
-from .entity import SmartMeEntity
+from .entity import SmartMeEntity, async_add_device_entities
 
 type SensorValue = float | int | str | datetime | None
+
+_PHASES = ("", "_l1", "_l2", "_l3")
+"""The total (or the one phase) and each of three phases."""
 
 _VOLUME_TYPES = (
     DeviceEnergyType.WATER,
@@ -104,12 +105,7 @@ def _measurement(
 ) -> SmartMeSensorEntityDescription:
     """Return the measurement that shows the reading's field ``key``."""
     return SmartMeSensorEntityDescription(
-        key=key,
-        translation_key=f"smartme_{key}",
-        device_class=device_class,
-        state_class=SensorStateClass.MEASUREMENT,
-        native_unit_of_measurement=unit,
-        suggested_display_precision=precision,
+        **measurement(Vendor.SMARTME, key, device_class, unit, precision=precision),
         entity_registry_enabled_default=enabled,
         entity_category=entity_category,
         value_fn=attrgetter(key),
@@ -144,29 +140,11 @@ def _volume(
 
 
 SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
-    _measurement(
-        "power",
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        precision=0,
-    ),
-    _measurement(
-        "power_l1",
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        precision=0,
-    ),
-    _measurement(
-        "power_l2",
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        precision=0,
-    ),
-    _measurement(
-        "power_l3",
-        SensorDeviceClass.POWER,
-        UnitOfPower.WATT,
-        precision=0,
+    *(
+        _measurement(
+            f"power{phase}", SensorDeviceClass.POWER, UnitOfPower.WATT, precision=0
+        )
+        for phase in _PHASES
     ),
     _energy("energy_import"),
     _energy("energy_export"),
@@ -183,73 +161,26 @@ SENSORS: tuple[SmartMeSensorEntityDescription, ...] = (
         UnitOfVolumeFlowRate.CUBIC_METERS_PER_HOUR,
         precision=3,
     ),
-    _measurement(
-        "voltage",
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
+    *(
+        _measurement(
+            f"voltage{phase}", SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT
+        )
+        for phase in _PHASES
     ),
-    _measurement(
-        "voltage_l1",
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
+    *(
+        _measurement(
+            f"current{phase}",
+            SensorDeviceClass.CURRENT,
+            UnitOfElectricCurrent.AMPERE,
+            precision=2,
+        )
+        for phase in _PHASES
     ),
-    _measurement(
-        "voltage_l2",
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
-    ),
-    _measurement(
-        "voltage_l3",
-        SensorDeviceClass.VOLTAGE,
-        UnitOfElectricPotential.VOLT,
-    ),
-    _measurement(
-        "current",
-        SensorDeviceClass.CURRENT,
-        UnitOfElectricCurrent.AMPERE,
-        precision=2,
-    ),
-    _measurement(
-        "current_l1",
-        SensorDeviceClass.CURRENT,
-        UnitOfElectricCurrent.AMPERE,
-        precision=2,
-    ),
-    _measurement(
-        "current_l2",
-        SensorDeviceClass.CURRENT,
-        UnitOfElectricCurrent.AMPERE,
-        precision=2,
-    ),
-    _measurement(
-        "current_l3",
-        SensorDeviceClass.CURRENT,
-        UnitOfElectricCurrent.AMPERE,
-        precision=2,
-    ),
-    _measurement(
-        "power_factor",
-        SensorDeviceClass.POWER_FACTOR,
-        None,
-        precision=2,
-    ),
-    _measurement(
-        "power_factor_l1",
-        SensorDeviceClass.POWER_FACTOR,
-        None,
-        precision=2,
-    ),
-    _measurement(
-        "power_factor_l2",
-        SensorDeviceClass.POWER_FACTOR,
-        None,
-        precision=2,
-    ),
-    _measurement(
-        "power_factor_l3",
-        SensorDeviceClass.POWER_FACTOR,
-        None,
-        precision=2,
+    *(
+        _measurement(
+            f"power_factor{phase}", SensorDeviceClass.POWER_FACTOR, None, precision=2
+        )
+        for phase in _PHASES
     ),
     _measurement(
         "frequency",
@@ -350,18 +281,12 @@ async def async_setup_sensors(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of every device, and of devices that appear later."""
-    account = smartme_data(entry).account
-
-    def build(new: NewEntities) -> list[SmartMeSensor]:
-        coordinators = account.device_coordinators
-        return [
-            (SmartMeCounterSensor if description.counter else SmartMeSensor)(
-                coordinator, description
-            )
-            for coordinator in coordinators.values()
-            for description in SENSORS
-            if description.exists(coordinator.device)
-            and new.want(coordinator.device.id, description.key)
-        ]
-
-    async_add_as_they_appear(entry, async_add_entities, build, account)
+    async_add_device_entities(
+        entry,
+        async_add_entities,
+        SENSORS,
+        lambda coordinator, description: description.exists(coordinator.device),
+        lambda coordinator, description: (
+            SmartMeCounterSensor if description.counter else SmartMeSensor
+        )(coordinator, description),
+    )

@@ -29,12 +29,11 @@ from homeassistant.util import dt as dt_util
 from ..api.smartme import DeviceAction, MeterReading, SwitchOutput
 from ..const import DOMAIN
 from ..controls import PendingControls
-from ..entity import NewEntities, async_add_as_they_appear
 from ..error_mapping import translate_action_errors
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import SmartMeDeviceCoordinator
 from .data import smartme_data
-from .entity import SmartMeEntity
+from .entity import SmartMeEntity, async_add_device_entities
 
 CONFIRM_AFTER = timedelta(seconds=10)
 """When the device is read after a switch, to show what it reports."""
@@ -231,19 +230,14 @@ async def async_setup_switches(
 ) -> None:
     """Add the switches of every device, and of devices that appear later."""
     account = smartme_data(entry).account
-
-    def build(new: NewEntities) -> list[SmartMeSwitch]:
-        coordinators = account.device_coordinators
-        return [
-            SmartMeSwitch(coordinator, description)
-            for coordinator in coordinators.values()
-            for description in SWITCHES
-            if switch_exists(
-                description,
-                coordinator.data,
-                account.data.actions.get(coordinator.device.id, ()),
-            )
-            and new.want(coordinator.device.id, description.key)
-        ]
-
-    async_add_as_they_appear(entry, async_add_entities, build, account)
+    async_add_device_entities(
+        entry,
+        async_add_entities,
+        SWITCHES,
+        lambda coordinator, description: switch_exists(
+            description,
+            coordinator.data,
+            account.data.actions.get(coordinator.device.id, ()),
+        ),
+        SmartMeSwitch,
+    )

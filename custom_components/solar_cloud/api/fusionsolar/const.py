@@ -29,6 +29,16 @@ MAX_BATCH: Final = 100
 MAX_TASK_PLANTS: Final = 10
 """Most plants one control task takes."""
 MAX_TOU_WINDOWS: Final = 14
+MAX_GRID_CHARGE_POWER: Final = 50.0
+"""kW: the most any FusionSolar controller (EMMA) lets a battery draw."""
+MAX_FORCED_MINUTES: Final = 24 * 60
+"""The longest forced charge or discharge."""
+MAX_FEED_IN_KW: Final = 1000.0
+"""The feed-in limit's bound when the plant's capacity is not known."""
+END_OF_CHARGE_SOC: Final = (90.0, 100.0)
+"""%: the range FusionSolar accepts for a battery's end-of-charge SOC."""
+END_OF_DISCHARGE_SOC: Final = (0.0, 20.0)
+"""%: the range FusionSolar accepts for a battery's end-of-discharge SOC."""
 
 
 class DeviceType(IntEnum):
@@ -87,6 +97,16 @@ class TaskStatus(StrEnum):
     RUNNING = "RUNNING"
     SUCCESS = "SUCCESS"
     FAIL = "FAIL"
+
+
+class TaskFailure(StrEnum):
+    """Why a control task failed (its ``message``)."""
+
+    FAILURE = "FAILURE"
+    TIMEOUT = "TIMEOUT"
+    BUSY = "BUSY"
+    INVALID = "INVALID"
+    EXCEPTION = "EXCEPTION"
 
 
 class ChargeDischargeSwitch(IntEnum):

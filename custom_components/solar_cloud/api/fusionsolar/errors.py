@@ -14,6 +14,7 @@ from ..errors import (
     ApiRateLimitedError,
     ApiResponseError,
     SolarCloudApiError,
+    status_error,
 )
 from ..transport import RawResponse, snippet
 from .const import FailCode, Path
@@ -91,21 +92,16 @@ def http_error(
             # off the path); a 429 holds the whole account.
             interface=name if status == 403 else None,
         )
-    if status == 401:
-        return ApiAuthenticationError(
-            f"{name}: the access token was refused (HTTP 401)",
-            reason="oauth_refresh_refused" if uses_oauth else None,
-        )
-    if status == 403:
-        return ApiPermissionError(
-            f"{name}: HTTP 403 {response.snippet}", missing_right=name
-        )
-    if status >= 500:
-        return ApiConnectionError(f"{name}: HTTP {status}")
-    if status == 404:
-        # The host has no such interface (an older or regional deployment).
-        return ApiNotSupportedError(f"{name}: HTTP 404 {response.snippet}".strip())
-    return ApiResponseError(f"{name}: HTTP {status} {response.snippet}")
+    # 404: the host has no such interface (an older or regional deployment).
+    oauth_reason: dict[type[SolarCloudApiError], str] = {
+        ApiAuthenticationError: "oauth_refresh_refused"
+    }
+    return status_error(
+        status,
+        f"{name}: HTTP {status} {response.snippet}".strip(),
+        missing_right=name,
+        reasons=oauth_reason if uses_oauth else None,
+    )
 
 
 def fail_code_error(

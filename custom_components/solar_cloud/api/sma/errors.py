@@ -12,12 +12,10 @@ from typing import Any
 
 from ..errors import (
     ApiAuthenticationError,
-    ApiConnectionError,
-    ApiNotSupportedError,
     ApiPermissionError,
-    ApiRateLimitedError,
     ApiResponseError,
     SolarCloudApiError,
+    status_error,
 )
 from ..transport import RawResponse, snippet
 
@@ -80,25 +78,13 @@ def api_error(
     rate_limit_retry_after: float | None = None,
 ) -> SolarCloudApiError:
     """Return the error for a failed call to one of SMA's APIs."""
-    text = error_text(response)
-    status = response.status
-    if status == 401:
-        return ApiAuthenticationError(
-            f"SMA refused the access token for {what}: {text}",
-            reason="sma_token_not_active",
-        )
-    if status == 403:
-        return ApiPermissionError(
-            f"SMA refused {what}: {text}", reason="sma_forbidden", missing_right=what
-        )
-    if status == 429:
-        return ApiRateLimitedError(
-            f"SMA's rate limit refused {what}",
-            retry_after=rate_limit_retry_after or response.retry_after,
-        )
-    if status >= 500:
-        return ApiConnectionError(f"SMA failed on {what}: HTTP {status}: {text}")
-    if status == 404:
-        # E.g. a measurement set the device lists that SMA does not serve.
-        return ApiNotSupportedError(f"SMA does not serve {what}: HTTP 404: {text}")
-    return ApiResponseError(f"SMA refused {what}: HTTP {status}: {text}")
+    return status_error(
+        response.status,
+        f"SMA answered HTTP {response.status} to {what}: {error_text(response)}",
+        missing_right=what,
+        retry_after=rate_limit_retry_after or response.retry_after,
+        reasons={
+            ApiAuthenticationError: "sma_token_not_active",
+            ApiPermissionError: "sma_forbidden",
+        },
+    )

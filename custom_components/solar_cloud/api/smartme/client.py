@@ -8,14 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from ..errors import (
-    ApiAuthenticationError,
-    ApiConnectionError,
-    ApiNotSupportedError,
-    ApiPermissionError,
-    ApiRateLimitedError,
-    ApiResponseError,
-)
+from ..errors import ApiPermissionError, ApiResponseError, status_error
 from ..transport import RawResponse, send, snippet
 from .auth import SmartMeAuth
 from .history import HISTORY_MAX_VALUES, HistoryReading, history_count, parse_history
@@ -77,32 +70,13 @@ class SmartMeClient:
             renewed := await self._auth.async_renewed_header()
         ):
             response = await self._send(method, path, renewed, json=json, params=params)
-        if response.status == 401:
-            raise ApiAuthenticationError(
-                f"smart-me refused the credentials: {_message(response)}"
-            )
-        if response.status == 403:
-            raise ApiPermissionError(
-                f"smart-me refused {method} {path}: {_message(response)}",
-                missing_right=path.strip("/").split("/")[0],
-            )
-        if response.status == 429:
-            raise ApiRateLimitedError(
-                f"smart-me rate limit: {_message(response)}",
-                retry_after=as_float(response.headers.get("Retry-After")),
-            )
-        if response.status >= 500:
-            raise ApiConnectionError(
-                f"smart-me answered HTTP {response.status}: {_message(response)}"
-            )
-        if response.status == 404:
-            # E.g. the actions of a meter smart-me offers none for.
-            raise ApiNotSupportedError(
-                f"smart-me has no {method} {path}: {_message(response)}"
-            )
         if response.status >= 400:
-            raise ApiResponseError(
-                f"smart-me answered HTTP {response.status} to {method} {path}: {_message(response)}"
+            raise status_error(
+                response.status,
+                f"smart-me answered HTTP {response.status} to {method} {path}: "
+                f"{_message(response)}",
+                missing_right=path.strip("/").split("/")[0],
+                retry_after=as_float(response.headers.get("Retry-After")),
             )
         return response
 

@@ -10,10 +10,12 @@ back (``as_dict``/``from_dict``), for the copy kept over restarts.
 
 from .alarms import Alarm
 from .controls import (
+    SETTINGS_OF_TASK,
     BatteryConfiguration,
     BatteryModeSettings,
     ChargeDischargeDelivery,
     ChargeDischargeStatus,
+    ControlSettings,
     DispatchStatus,
     PowerControlSettings,
     TaskDelivery,
@@ -39,6 +41,7 @@ from .real_time import (
 
 __all__ = [
     "INVERTER_STATES",
+    "SETTINGS_OF_TASK",
     "Alarm",
     "BatteryConfiguration",
     "BatteryKpi",
@@ -47,6 +50,7 @@ __all__ = [
     "BatteryWorkingMode",
     "ChargeDischargeDelivery",
     "ChargeDischargeStatus",
+    "ControlSettings",
     "Device",
     "DeviceKpi",
     "DispatchStatus",

@@ -124,6 +124,15 @@ class BatteryModeSettings:
             ),
         )
 
+    def to_stored(self) -> dict[str, Any]:
+        """Return what a task followed over a restart keeps of it: the mode."""
+        return {"mode": None if self.mode is None else self.mode.value}
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> BatteryModeSettings:
+        """Read what :meth:`to_stored` returned (ValueError, KeyError if not)."""
+        return cls(mode=BatteryMode(data["mode"]))
+
 
 @dataclass(frozen=True, kw_only=True)
 class PowerControlSettings:
@@ -152,6 +161,24 @@ class PowerControlSettings:
             limitation=as_enum(LimitationMode, params.get("limitationMode")),
             max_feed_in=as_float(params.get("maxGridFeedInPowerValue")),
             max_feed_in_percent=as_float(params.get("maxGridFeedInPowerPercent")),
+        )
+
+    def to_stored(self) -> dict[str, Any]:
+        """Return what a task followed over a restart keeps of it (plain data)."""
+        return {
+            "mode": None if self.mode is None else self.mode.value,
+            "limitation": None if self.limitation is None else self.limitation.value,
+            "max_feed_in": self.max_feed_in,
+        }
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> PowerControlSettings:
+        """Read what :meth:`to_stored` returned (ValueError, KeyError if not)."""
+        limitation = data.get("limitation")
+        return cls(
+            mode=PowerControlMode(data["mode"]),
+            limitation=None if limitation is None else LimitationMode(limitation),
+            max_feed_in=data.get("max_feed_in"),
         )
 
     @classmethod
@@ -214,6 +241,15 @@ class BatteryConfiguration:
         """Return the task of setting these parameters on a plant."""
         return {"plantCode": plant_code, "batteryConfigurationInfo": self.to_api()}
 
+    def to_stored(self) -> dict[str, Any]:
+        """Return what a task followed over a restart keeps of it (plain data)."""
+        return dict(vars(self))
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> BatteryConfiguration:
+        """Read what :meth:`to_stored` returned (TypeError if it is not)."""
+        return cls(**data)
+
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> BatteryConfiguration:
         """Read ``batteryConfigurationInfo`` (camelCase, or snake_case as some send)."""
@@ -229,6 +265,15 @@ class BatteryConfiguration:
                 "maximumDischargePower", "maximum_discharge_power"
             ),
         )
+
+
+type ControlSettings = BatteryModeSettings | PowerControlSettings | BatteryConfiguration
+"""The settings a control task changes."""
+
+SETTINGS_OF_TASK: Mapping[TaskType, type[ControlSettings]] = {
+    settings.task_type: settings
+    for settings in (BatteryModeSettings, PowerControlSettings, BatteryConfiguration)
+}
 
 
 def _task_status(value: Any) -> TaskStatus | None:
@@ -272,7 +317,7 @@ class TaskInfo:
     task_id: str
     status: TaskStatus
     message: str | None = None
-    """Why it failed: FAILURE, TIMEOUT, BUSY, INVALID or EXCEPTION."""
+    """Why it failed (:class:`..const.TaskFailure`)."""
     started: datetime | None = None
     ended: datetime | None = None
     result: Mapping[str, Any] = field(default_factory=dict)
