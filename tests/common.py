@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 import logging
 
+import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 import pytest
@@ -15,6 +18,10 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
+
+from custom_components.solar_cloud.const import DOMAIN
 
 
 async def async_advance(
@@ -93,3 +100,47 @@ def not_supported_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
         if record.name == "custom_components.solar_cloud.api.unsupported"
         and record.levelno >= logging.WARNING
     ]
+
+
+async def async_start_flow(hass: HomeAssistant, *choices: str) -> ConfigFlowResult:
+    """Start the config flow and pick each of ``choices`` in the menus in turn."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    for choice in choices:
+        assert result["type"] is FlowResultType.MENU
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": choice}
+        )
+    return result
+
+
+async def async_authorize(
+    hass: HomeAssistant,
+    result: ConfigFlowResult,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> ConfigFlowResult:
+    """Play the user at the authorization server, then return to the flow.
+
+    The user approves at once; the server redirects to Home Assistant's
+    callback, which the flow's external step waits for.
+    """
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(result["url"], allow_redirects=False) as response,
+    ):
+        assert response.status == 302
+        callback = URL(response.headers["Location"])
+    client = await hass_client_no_auth()
+    response = await client.get(f"/auth/external/callback?{callback.query_string}")
+    assert response.status == 200
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+def suggested_values(result: ConfigFlowResult) -> dict[str, object]:
+    """Return the value a form shows in each field (what the user typed before)."""
+    return {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }

@@ -7,9 +7,8 @@ from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
-import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -33,6 +32,7 @@ from custom_components.solar_cloud.history_source import (
     MAX_HISTORY_DAYS,
 )
 
+from ..common import async_authorize, async_start_flow, suggested_values
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.fusionsolar import (
     DEMO_PASSWORD,
@@ -45,25 +45,11 @@ from .const import CREDENTIAL, HOME, MATERNELLE, PUER
 ACCOUNT = {CONF_USERNAME: DEMO_USER, CONF_PASSWORD: DEMO_PASSWORD}
 
 
-async def _start(hass: HomeAssistant, step: str) -> ConfigFlowResult:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "fusionsolar"}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["fusionsolar_account", "fusionsolar_oauth"]
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": step}
-    )
-
-
 async def test_api_account_loads_without_listing_plants_again(
     hass: HomeAssistant, cloud: RunningSimulator, sim: FusionSolarSimulator
 ) -> None:
     """Setup right after the flow uses the flow's plant list: no second call."""
-    result = await _start(hass, "fusionsolar_account")
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_URL: cloud.base_url, **ACCOUNT}
     )
@@ -76,7 +62,7 @@ async def test_api_account_loads_without_listing_plants_again(
 
 async def test_api_account(hass: HomeAssistant, cloud: RunningSimulator) -> None:
     """Host, user and system code are checked by logging in and listing plants."""
-    result = await _start(hass, "fusionsolar_account")
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "fusionsolar_account"
     with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
@@ -101,7 +87,7 @@ async def test_single_plant_account_is_named_after_it(
 ) -> None:
     """An account of one plant gets the plant's name; a bare host gets https."""
     sim.accounts["solo"] = scaled_account("solo", "pw", plants=1)
-    result = await _start(hass, "fusionsolar_account")
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
     with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"],
@@ -146,7 +132,7 @@ async def test_api_account_errors(
         sim.faults.add("stations", body=setup["body"], times=1)
     if "status" in setup:
         sim.faults.add("stations", status=setup["status"], times=1)
-    result = await _start(hass, "fusionsolar_account")
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
     user_input = {CONF_URL: cloud.base_url, **ACCOUNT}
     if "password" in setup:
         user_input[CONF_PASSWORD] = setup["password"]
@@ -164,10 +150,7 @@ async def test_api_account_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     # Nothing typed is lost, the system code neither.
-    suggested = {
-        str(key): (key.description or {}).get("suggested_value")
-        for key in result["data_schema"].schema
-    }
+    suggested = suggested_values(result)
     assert suggested[CONF_PASSWORD] == user_input[CONF_PASSWORD]
     assert suggested[CONF_USERNAME] == user_input[CONF_USERNAME]
 
@@ -187,7 +170,7 @@ async def test_same_account_twice(
     hass: HomeAssistant, cloud: RunningSimulator, mock_entry: MockConfigEntry
 ) -> None:
     """The account (user at host) can be added once."""
-    result = await _start(hass, "fusionsolar_account")
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_URL: cloud.base_url, **ACCOUNT}
     )
@@ -288,25 +271,6 @@ async def test_reconfigure_onto_an_account_already_set_up(
 # OAuth Connect -------------------------------------------------------------------
 
 
-async def _authorize(
-    hass: HomeAssistant,
-    result: ConfigFlowResult,
-    hass_client_no_auth: ClientSessionGenerator,
-) -> ConfigFlowResult:
-    """Play the user at the authorization server, then return to the flow."""
-    assert result["type"] is FlowResultType.EXTERNAL_STEP
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(result["url"], allow_redirects=False) as response,
-    ):
-        assert response.status == 302
-        callback = URL(response.headers["Location"])
-    client = await hass_client_no_auth()
-    response = await client.get(f"/auth/external/callback?{callback.query_string}")
-    assert response.status == 200
-    return await hass.config_entries.flow.async_configure(result["flow_id"])
-
-
 @pytest.mark.usefixtures("credential", "current_request_with_host")
 @pytest.mark.parametrize(
     ("controls", "scope"),
@@ -326,7 +290,7 @@ async def test_oauth_connect(
 ) -> None:
     """OAuth Connect: the control scope only when controls are wanted."""
     sim.oauth.subject = DEMO_USER
-    result = await _start(hass, "fusionsolar_oauth")
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_oauth")
     assert result["step_id"] == "fusionsolar_oauth"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -340,7 +304,7 @@ async def test_oauth_connect(
     assert authorize.path == "/rest/dp/uidm/oauth2/v1/authorize"
     assert authorize.query["scope"] == scope
     with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await _authorize(hass, result, hass_client_no_auth)
+        result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "FusionSolar OAuth Connect"
     data = result["data"]
@@ -367,7 +331,7 @@ async def test_oauth_connect_entry_loads_within_the_budget(
     minute and Huawei refuses (407) the interface for the rest of the day.
     """
     sim.oauth.subject = DEMO_USER
-    result = await _start(hass, "fusionsolar_oauth")
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_oauth")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
@@ -376,7 +340,7 @@ async def test_oauth_connect_entry_loads_within_the_budget(
             "advanced": {CONF_URL: cloud.base_url},
         },
     )
-    result = await _authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
@@ -393,7 +357,7 @@ async def test_oauth_connect_account_without_plant_list(
     """An authorization that cannot list plants ends the flow with the reason."""
     sim.oauth.subject = DEMO_USER
     sim.accounts[DEMO_USER].denied |= {"stations", "getStationList"}
-    result = await _start(hass, "fusionsolar_oauth")
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_oauth")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
@@ -402,7 +366,7 @@ async def test_oauth_connect_account_without_plant_list(
             "advanced": {CONF_URL: cloud.base_url},
         },
     )
-    result = await _authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "fusionsolar_plants_not_permitted"
 
@@ -435,7 +399,7 @@ async def test_oauth_reauth(
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert URL(result["url"]).query["scope"] == "pvms.openapi.basic"
     with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await _authorize(hass, result, hass_client_no_auth)
+        result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert entry.data["token"]["access_token"] in sim.oauth.access_tokens

@@ -32,6 +32,7 @@ from custom_components.solar_cloud.sma.const import (
     CONF_LOGIN_HINT,
 )
 
+from ..const import REDIRECT
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.sma import (
     CODE_CLIENT,
@@ -41,7 +42,6 @@ from ..simulator.sma import (
     SmaSimulator,
     demo_owner_plants,
 )
-from .const import REDIRECT
 
 
 @pytest.fixture
