@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 import logging
+from typing import Any
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
@@ -11,6 +12,7 @@ from homeassistant.components.recorder.statistics import statistics_during_perio
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 import pytest
@@ -144,3 +146,14 @@ def suggested_values(result: ConfigFlowResult) -> dict[str, object]:
         str(key): (key.description or {}).get("suggested_value")
         for key in result["data_schema"].schema
     }
+
+
+async def async_call_refused(
+    hass: HomeAssistant, action: str, data: dict[str, Any]
+) -> ServiceValidationError:
+    """Call one of the integration's actions that must be refused; return why."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, action, data, blocking=True, return_response=True
+        )
+    return err.value

@@ -83,6 +83,15 @@ def fake_entry(hass: HomeAssistant, fake_cloud: RunningSimulator) -> MockConfigE
 
 
 @pytest.fixture
+async def loaded_fake_entry(
+    hass: HomeAssistant, fake_vendor: None, fake_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the fake account (with the fake vendor serving it)."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    return fake_entry
+
+
+@pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Serialize snapshots as Home Assistant's tests do, into ``snapshots/``."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)

@@ -12,7 +12,6 @@ from homeassistant.components.recorder import Recorder
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -31,7 +30,7 @@ from custom_components.solar_cloud.statistics import (
     hourly,
 )
 
-from .common import async_advance, async_statistic_energy
+from .common import async_advance, async_call_refused, async_statistic_energy
 from .fake_vendor import FAKE_VENDOR, FakeCloud
 from .simulator.core import RunningSimulator
 
@@ -378,9 +377,12 @@ async def test_refused_sign_in_pauses_the_import(
     assert diagnostics["vendor"]["history"]["state"] == "paused"
     assert diagnostics["vendor"]["history"]["last_error"] == "Wrong key"
     # Asking for a range now would queue what cannot run: the action says why.
-    with pytest.raises(ServiceValidationError) as err:
-        await _import_range(hass, entry, start_date="2026-06-20")
-    assert err.value.translation_key == "history_import_paused"
+    err = await async_call_refused(
+        hass,
+        "import_history",
+        {"config_entry_id": entry.entry_id, "start_date": "2026-06-20"},
+    )
+    assert err.translation_key == "history_import_paused"
 
 
 async def test_no_right_to_history_stops_the_import(
@@ -485,9 +487,10 @@ async def test_import_history_refuses_bad_ranges(
 ) -> None:
     """Bad ranges get a translated error; nothing is queued."""
     entry = await start_import(days=0, run=timedelta())
-    with pytest.raises(ServiceValidationError) as err:
-        await _import_range(hass, entry, **data)
-    assert err.value.translation_key == key
+    err = await async_call_refused(
+        hass, "import_history", {"config_entry_id": entry.entry_id, **data}
+    )
+    assert err.translation_key == key
 
 
 async def test_the_statistics_are_named_and_typed_for_the_energy_dashboard(

@@ -23,53 +23,49 @@ from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
 from custom_components.solar_cloud.issues import async_create_issue
 
 from .common import async_advance
+from .const import FAKE_NOON
 from .fake_vendor import FAKE_VENDOR, removed_entries
 from .simulator.core import RunningSimulator
 
-NOON = "2026-06-21T12:00:00+00:00"
+pytestmark = pytest.mark.usefixtures("fake_vendor")
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
+@pytest.mark.freeze_time(FAKE_NOON)
 async def test_setup_and_unload(
-    hass: HomeAssistant, fake_entry: MockConfigEntry
+    hass: HomeAssistant, loaded_fake_entry: MockConfigEntry
 ) -> None:
     """The vendor's runtime data drives the platforms; unload releases it."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    assert fake_entry.state is ConfigEntryState.LOADED
+    assert loaded_fake_entry.state is ConfigEntryState.LOADED
 
     state = hass.states.get("sensor.plant_1_power")
     assert state is not None
     assert state.state == "720.0"  # 12:00 is minute 720 of the day
     assert hass.states.get("sensor.plant_2_power") is not None
 
-    runtime_data = fake_entry.runtime_data
-    assert await hass.config_entries.async_unload(fake_entry.entry_id)
-    assert fake_entry.state is ConfigEntryState.NOT_LOADED
+    runtime_data = loaded_fake_entry.runtime_data
+    assert await hass.config_entries.async_unload(loaded_fake_entry.entry_id)
+    assert loaded_fake_entry.state is ConfigEntryState.NOT_LOADED
     assert runtime_data.unloaded
     assert hass.states.get("sensor.plant_1_power").state == STATE_UNAVAILABLE
 
 
-@pytest.mark.usefixtures("fake_vendor")
 async def test_remove_entry_undoes_vendor_registrations(
-    hass: HomeAssistant, fake_entry: MockConfigEntry
+    hass: HomeAssistant, loaded_fake_entry: MockConfigEntry
 ) -> None:
     """Removing an entry lets the vendor clean up and resolves its issues."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    async_create_issue(hass, fake_entry, "some_problem")
+    async_create_issue(hass, loaded_fake_entry, "some_problem")
     other = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: FAKE_VENDOR})
     other.add_to_hass(hass)
     async_create_issue(hass, other, "some_problem")
 
-    await hass.config_entries.async_remove(fake_entry.entry_id)
+    await hass.config_entries.async_remove(loaded_fake_entry.entry_id)
 
-    assert fake_entry.entry_id in removed_entries
+    assert loaded_fake_entry.entry_id in removed_entries
     issues = ir.async_get(hass).issues
-    assert (DOMAIN, f"{fake_entry.entry_id}_some_problem") not in issues
+    assert (DOMAIN, f"{loaded_fake_entry.entry_id}_some_problem") not in issues
     assert (DOMAIN, f"{other.entry_id}_some_problem") in issues
 
 
-@pytest.mark.usefixtures("fake_vendor")
 @pytest.mark.parametrize(
     ("fault", "state"),
     [
@@ -94,16 +90,14 @@ async def test_first_refresh_errors(
     assert fake_entry.state is state
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
+@pytest.mark.freeze_time(FAKE_NOON)
 async def test_entities_survive_short_outages(
     hass: HomeAssistant,
     fake_cloud: RunningSimulator,
-    fake_entry: MockConfigEntry,
+    loaded_fake_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Failed refreshes keep the last value until it is older than the expected delay."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
     sim = fake_cloud.simulator
     sim.faults.add("plants", status=503)
 
@@ -121,16 +115,14 @@ async def test_entities_survive_short_outages(
     assert hass.states.get("sensor.plant_1_power").state == "727.0"
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
+@pytest.mark.freeze_time(FAKE_NOON)
 async def test_values_turn_stale_after_an_authentication_failure(
     hass: HomeAssistant,
     fake_cloud: RunningSimulator,
-    fake_entry: MockConfigEntry,
+    loaded_fake_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Refreshes stop at a refused key; the values still turn stale in time."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
     sim = fake_cloud.simulator
     sim.faults.add("plants", status=401)
     await async_advance(hass, freezer, timedelta(minutes=1))
@@ -147,22 +139,20 @@ async def test_values_turn_stale_after_an_authentication_failure(
 
     # What a finished reauth does: the entry is set up again.
     sim.faults.clear()
-    await hass.config_entries.async_reload(fake_entry.entry_id)
+    await hass.config_entries.async_reload(loaded_fake_entry.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.plant_1_power").state == "725.0"
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
+@pytest.mark.freeze_time(FAKE_NOON)
 async def test_values_turn_stale_during_a_hung_refresh(
     hass: HomeAssistant,
     fake_cloud: RunningSimulator,
-    fake_entry: MockConfigEntry,
+    loaded_fake_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A refresh that never finishes does not keep old values current."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    client = fake_entry.runtime_data.power.client
+    client = loaded_fake_entry.runtime_data.power.client
     readings = client.readings
     answer = asyncio.Event()
 
@@ -187,13 +177,11 @@ async def test_values_turn_stale_during_a_hung_refresh(
     assert hass.states.get("sensor.plant_1_power").state == "725.0"
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
+@pytest.mark.freeze_time(FAKE_NOON)
 async def test_unload_stops_the_expiry(
-    hass: HomeAssistant, fake_entry: MockConfigEntry
+    hass: HomeAssistant, loaded_fake_entry: MockConfigEntry
 ) -> None:
     """The moment the data would turn stale is not waited for after unload."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
 
     def expiries() -> list[str]:
         return [
@@ -206,20 +194,18 @@ async def test_unload_stops_the_expiry(
         ]
 
     assert len(expiries()) == 1
-    assert await hass.config_entries.async_unload(fake_entry.entry_id)
+    assert await hass.config_entries.async_unload(loaded_fake_entry.entry_id)
     assert not expiries()
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
+@pytest.mark.freeze_time(FAKE_NOON)
 async def test_rate_limit_postpones_next_refresh(
     hass: HomeAssistant,
     fake_cloud: RunningSimulator,
-    fake_entry: MockConfigEntry,
+    loaded_fake_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A rate limit with retry-after is honoured instead of the interval."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
     sim = fake_cloud.simulator
     sim.faults.add("plants", status=429, times=1)
     sim.log.clear()
@@ -236,7 +222,6 @@ async def test_rate_limit_postpones_next_refresh(
     assert hass.states.get("sensor.plant_1_power").state == "723.0"
 
 
-@pytest.mark.usefixtures("fake_vendor")
 async def test_devices_gone_at_the_vendor_are_removed(
     hass: HomeAssistant,
     fake_cloud: RunningSimulator,

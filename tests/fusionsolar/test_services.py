@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 import pytest
@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.const import DOMAIN
 
+from ..common import async_call_refused
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 from .const import HOME, MATERNELLE, PUER
@@ -37,15 +38,6 @@ async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
     )
     await hass.async_block_till_done()
     return response
-
-
-async def _refusal(
-    hass: HomeAssistant, service: str, data: dict[str, Any]
-) -> ServiceValidationError:
-    """Call an action that must be refused; return the error it raised."""
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, service, data)
-    return err.value
 
 
 async def test_set_feed_in_limit(
@@ -222,7 +214,7 @@ async def test_action_refusals(
     key: str,
 ) -> None:
     """Bad input is refused with a translated error before anything is sent."""
-    err = await _refusal(
+    err = await async_call_refused(
         hass, service, {"device_id": _device(hass, loaded_entry, device), **data}
     )
     assert err.translation_key == key
@@ -232,7 +224,7 @@ async def test_account_with_several_plants_needs_the_plant(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
     """Only the account as target is enough only for an account of one plant."""
-    err = await _refusal(
+    err = await async_call_refused(
         hass,
         "set_feed_in_limit",
         {"config_entry_id": loaded_entry.entry_id, "mode": "no_limit"},
@@ -263,7 +255,7 @@ async def test_stray_device_of_the_entry(
         config_entry_id=loaded_entry.entry_id,
         identifiers={(DOMAIN, "fusionsolar_gone")},
     )
-    err = await _refusal(hass, "stop_forced_battery", {"device_id": stray.id})
+    err = await async_call_refused(hass, "stop_forced_battery", {"device_id": stray.id})
     assert err.translation_key == "invalid_device"
 
 
@@ -318,7 +310,7 @@ async def test_battery_actions_need_a_battery(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
     """A plant without battery refuses battery actions."""
-    err = await _refusal(
+    err = await async_call_refused(
         hass,
         "set_battery_mode",
         {
