@@ -70,6 +70,14 @@ async def fake_cloud(
 
 
 @pytest.fixture
+def fake_sim(fake_cloud: RunningSimulator) -> FakeCloud:
+    """Return the served fake cloud: its plants, faults and request log."""
+    simulator = fake_cloud.simulator
+    assert isinstance(simulator, FakeCloud)
+    return simulator
+
+
+@pytest.fixture
 def fake_entry(hass: HomeAssistant, fake_cloud: RunningSimulator) -> MockConfigEntry:
     """Return an entry of the fake vendor pointing at the fake cloud."""
     entry = MockConfigEntry(

@@ -41,26 +41,8 @@ from custom_components.solar_cloud.vendors import VENDORS
 
 from .common import async_authorize, async_start_flow
 from .const import REDIRECT
-from .fake_vendor import FAKE_VENDOR
-from .simulator.core import RunningSimulator, StartSimulator, VendorSimulator
-from .simulator.oauth import OAuthServer
-
-
-class AuthServerSimulator(VendorSimulator):
-    """A vendor that only has an authorization server."""
-
-    vendor = "fake"
-
-    def __init__(self) -> None:
-        """Accept one client, with PKCE."""
-        super().__init__()
-        self.oauth = OAuthServer(
-            clock=self.clock, clients={"client-id": "client-secret"}, require_pkce=True
-        )
-
-    def add_routes(self, router: Any) -> None:
-        """Serve the OAuth2 endpoints."""
-        self.oauth.add_routes(router, authorize_path="/authorize", token_path="/token")
+from .fake_vendor import FAKE_VENDOR, FakeAuthServer
+from .simulator.core import RunningSimulator, StartSimulator
 
 
 class FakeVendorFlow(SolarCloudConfigFlow):
@@ -161,7 +143,7 @@ async def auth_server(
     start_vendor_simulator: StartSimulator,
 ) -> AsyncIterator[RunningSimulator]:
     """Serve an authorization server."""
-    served = await start_vendor_simulator(AuthServerSimulator())
+    served = await start_vendor_simulator(FakeAuthServer(require_pkce=True))
     FakeVendorFlow.auth_server = served.base_url
     return served
 

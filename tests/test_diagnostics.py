@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from .const import FAKE_NOON
-from .simulator.core import RunningSimulator
+from .fake_vendor import FakeCloud
 
 pytestmark = pytest.mark.usefixtures("fake_vendor")
 
@@ -42,10 +42,10 @@ async def test_diagnostics_of_an_account_that_failed_to_set_up(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     fake_entry: MockConfigEntry,
-    fake_cloud: RunningSimulator,
+    fake_sim: FakeCloud,
 ) -> None:
     """An account that could not be set up still gives its diagnostics."""
-    fake_cloud.simulator.faults.add("plants", status=500)
+    fake_sim.faults.add("plants", status=500)
     await hass.config_entries.async_setup(fake_entry.entry_id)
     assert fake_entry.state is ConfigEntryState.SETUP_RETRY
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, fake_entry)

@@ -10,7 +10,6 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_URL
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -19,7 +18,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
+from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.history import HistoryImporter, ImportState
 from custom_components.solar_cloud.history_source import CONF_HISTORY_DAYS, HistoryChunk
 from custom_components.solar_cloud.statistics import (
@@ -32,7 +31,6 @@ from custom_components.solar_cloud.statistics import (
 
 from .common import async_advance, async_call_refused, async_statistic_energy
 from .fake_vendor import FAKE_VENDOR, FakeCloud
-from .simulator.core import RunningSimulator
 
 NOW = "2026-06-21T12:20:00+00:00"
 PLANT_1 = f"{DOMAIN}:{FAKE_VENDOR}_plant_1_solar_production"
@@ -58,14 +56,6 @@ type Advance = Callable[..., Awaitable[None]]
 
 
 @pytest.fixture
-def cloud(fake_cloud: RunningSimulator) -> FakeCloud:
-    """Return the fake cloud the entries import from."""
-    simulator = fake_cloud.simulator
-    assert isinstance(simulator, FakeCloud)
-    return simulator
-
-
-@pytest.fixture
 def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Advance:
     """Return a function that moves the clock in steps of ``STEP`` by default."""
 
@@ -77,24 +67,19 @@ def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Advance:
 
 @pytest.fixture
 def start_import(
-    hass: HomeAssistant, fake_cloud: RunningSimulator, advance: Advance
+    hass: HomeAssistant, fake_entry: MockConfigEntry, advance: Advance
 ) -> StartImport:
-    """Return a function that sets up an entry importing ``days`` and lets it run."""
+    """Return a function that sets up the fake account importing ``days``, then runs."""
 
     async def start(
         days: int, run: timedelta = timedelta(minutes=2)
     ) -> MockConfigEntry:
-        entry = MockConfigEntry(
-            domain=DOMAIN,
-            title="Fake account",
-            unique_id="fake-account",
-            data={CONF_VENDOR: FAKE_VENDOR, CONF_URL: fake_cloud.base_url},
-            options={CONF_HISTORY_DAYS: days},
+        hass.config_entries.async_update_entry(
+            fake_entry, options={CONF_HISTORY_DAYS: days}
         )
-        entry.add_to_hass(hass)
-        assert await hass.config_entries.async_setup(entry.entry_id)
+        assert await hass.config_entries.async_setup(fake_entry.entry_id)
         await advance(run)
-        return entry
+        return fake_entry
 
     return start
 
@@ -111,12 +96,12 @@ async def _energy(hass: HomeAssistant, statistic_id: str) -> dict[datetime, floa
 
 
 def _truth(
-    cloud: FakeCloud, plant: str, start: datetime, end: datetime
+    fake_sim: FakeCloud, plant: str, start: datetime, end: datetime
 ) -> dict[datetime, float]:
     hours = {}
     hour = start
     while hour < end:
-        hours[hour] = cloud.truth(plant, hour)
+        hours[hour] = fake_sim.truth(plant, hour)
         hour += timedelta(hours=1)
     return hours
 
@@ -136,7 +121,7 @@ async def _import_range(
 
 async def test_backfill_matches_the_cloud_hour_by_hour(
     hass: HomeAssistant,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     advance: Advance,
 ) -> None:
@@ -153,7 +138,7 @@ async def test_backfill_matches_the_cloud_hour_by_hour(
     start = datetime(2026, 6, 18, 12, tzinfo=UTC)
     end = datetime(2026, 6, 21, 12, tzinfo=UTC)
     for plant, statistic_id in (("plant-1", PLANT_1), ("plant-2", PLANT_2)):
-        assert await _energy(hass, statistic_id) == _truth(cloud, plant, start, end)
+        assert await _energy(hass, statistic_id) == _truth(fake_sim, plant, start, end)
     assert (
         hass.states.get("sensor.fusionsolar_fake_account_history_import").state
         == "100.0"
@@ -165,7 +150,7 @@ async def test_backfill_matches_the_cloud_hour_by_hour(
     history = _history(entry)
     assert history.state is ImportState.UP_TO_DATE
     # A request per plant and day (4 days touched), and the newest hours.
-    assert cloud.log.count("history") == history.calls <= 12
+    assert fake_sim.log.count("history") == history.calls <= 12
 
 
 async def test_a_newest_first_backfill_moves_no_rows(start_import: StartImport) -> None:
@@ -199,7 +184,7 @@ async def test_importing_again_changes_nothing(
 
 async def test_older_days_imported_later_keep_the_newer_ones(
     hass: HomeAssistant,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     advance: Advance,
 ) -> None:
@@ -210,13 +195,13 @@ async def test_older_days_imported_later_keep_the_newer_ones(
 
     energy = await _energy(hass, PLANT_1)
     older = _truth(
-        cloud,
+        fake_sim,
         "plant-1",
         datetime(2026, 6, 15, tzinfo=UTC),
         datetime(2026, 6, 18, tzinfo=UTC),
     )
     newer = _truth(
-        cloud,
+        fake_sim,
         "plant-1",
         datetime(2026, 6, 20, 12, tzinfo=UTC),
         datetime(2026, 6, 21, 12, tzinfo=UTC),
@@ -230,7 +215,7 @@ async def test_older_days_imported_later_keep_the_newer_ones(
 
 async def test_a_late_correction_lands_in_its_hour(
     hass: HomeAssistant,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     advance: Advance,
 ) -> None:
@@ -239,7 +224,7 @@ async def test_a_late_correction_lands_in_its_hour(
     before = await _energy(hass, PLANT_1)
 
     corrected = datetime(2026, 6, 20, 9, tzinfo=UTC)
-    cloud.revised["plant-1", corrected] = 9.875
+    fake_sim.revised["plant-1", corrected] = 9.875
     await advance(timedelta(hours=6), step=timedelta(minutes=5))
     await advance(timedelta(minutes=2))
 
@@ -252,14 +237,14 @@ async def test_a_late_correction_lands_in_its_hour(
 
 async def test_the_trailing_window_is_not_put_off_by_restarts(
     hass: HomeAssistant,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     advance: Advance,
 ) -> None:
     """Reloads every few hours still see the trailing window every 6 h."""
     entry = await start_import(days=2)
     corrected = datetime(2026, 6, 20, 9, tzinfo=UTC)
-    cloud.revised["plant-1", corrected] = 9.875
+    fake_sim.revised["plant-1", corrected] = 9.875
     # Four hours, a reload, four hours: 6 h after the first start it is due.
     for _ in range(2):
         await advance(timedelta(hours=4), step=timedelta(minutes=5))
@@ -288,7 +273,7 @@ async def test_a_bug_drops_the_request_it_happened_in(
 async def test_hours_missed_while_home_assistant_was_down_are_filled(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     advance: Advance,
 ) -> None:
@@ -302,7 +287,7 @@ async def test_hours_missed_while_home_assistant_was_down_are_filled(
 
     energy = await _energy(hass, PLANT_1)
     missed = _truth(
-        cloud,
+        fake_sim,
         "plant-1",
         datetime(2026, 6, 21, 11, tzinfo=UTC),
         datetime(2026, 6, 21, 15, tzinfo=UTC),
@@ -311,15 +296,15 @@ async def test_hours_missed_while_home_assistant_was_down_are_filled(
 
 
 async def test_no_more_than_the_cloud_keeps(
-    hass: HomeAssistant, cloud: FakeCloud, start_import: StartImport
+    hass: HomeAssistant, fake_sim: FakeCloud, start_import: StartImport
 ) -> None:
     """A cloud that keeps one day: the backfill asks for that day only."""
-    cloud.history_from = datetime(2026, 6, 20, 12, tzinfo=UTC)
+    fake_sim.history_from = datetime(2026, 6, 20, 12, tzinfo=UTC)
     await start_import(days=365)
 
     energy = await _energy(hass, PLANT_1)
     assert min(energy) == datetime(2026, 6, 20, 12, tzinfo=UTC)
-    assert cloud.log.count("history") <= 6
+    assert fake_sim.log.count("history") <= 6
     assert (
         hass.states.get("sensor.fusionsolar_fake_account_history_import").state
         == "100.0"
@@ -328,35 +313,35 @@ async def test_no_more_than_the_cloud_keeps(
 
 async def test_a_rate_limit_is_waited_for(
     hass: HomeAssistant,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     advance: Advance,
 ) -> None:
     """A 429 makes its request wait its Retry-After (120 s); the others go on."""
-    cloud.faults.add("history", status=429, times=1)
+    fake_sim.faults.add("history", status=429, times=1)
     await start_import(days=1, run=timedelta(seconds=100))
     # The newest hours wait; the backfill (another queue) goes on meanwhile.
-    first = cloud.log.of("history")[0]
+    first = fake_sim.log.of("history")[0]
     assert first.status == 429
-    assert cloud.log.count("history") > 1
+    assert fake_sim.log.count("history") > 1
     await advance(timedelta(minutes=3))
-    assert cloud.log.count("history", status=429) == 1
+    assert fake_sim.log.count("history", status=429) == 1
     assert len(await _energy(hass, PLANT_1)) == 24
 
 
 async def test_failures_are_retried_then_given_up(
     hass: HomeAssistant,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     advance: Advance,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A request that keeps failing is tried five times, then left out."""
-    cloud.faults.add("history", status=500, times=5)
+    fake_sim.faults.add("history", status=500, times=5)
     entry = await start_import(days=1, run=timedelta())
     await advance(timedelta(hours=3), step=timedelta(minutes=1))
     assert "Gave up importing the history" in caplog.text
-    assert cloud.log.count("history", status=500) == 5
+    assert fake_sim.log.count("history", status=500) == 5
     assert _history(entry).last_error is None
     # The newest hours came in with later requests.
     assert datetime(2026, 6, 21, 14, tzinfo=UTC) in await _energy(hass, PLANT_1)
@@ -364,15 +349,15 @@ async def test_failures_are_retried_then_given_up(
 
 async def test_refused_sign_in_pauses_the_import(
     hass: HomeAssistant,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     hass_client: ClientSessionGenerator,
 ) -> None:
     """An authentication error stops the import until the account is set up again."""
-    cloud.faults.add("first", status=401)
+    fake_sim.faults.add("first", status=401)
     entry = await start_import(days=1, run=timedelta(minutes=5))
     assert _history(entry).state is ImportState.PAUSED
-    assert cloud.log.count("history") == 0
+    assert fake_sim.log.count("history") == 0
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["vendor"]["history"]["state"] == "paused"
     assert diagnostics["vendor"]["history"]["last_error"] == "Wrong key"
@@ -386,19 +371,19 @@ async def test_refused_sign_in_pauses_the_import(
 
 
 async def test_no_right_to_history_stops_the_import(
-    cloud: FakeCloud, start_import: StartImport, advance: Advance
+    fake_sim: FakeCloud, start_import: StartImport, advance: Advance
 ) -> None:
     """A licence or right missing: one refused call, then nothing until reload."""
-    cloud.faults.add("history", status=403)
+    fake_sim.faults.add("history", status=403)
     entry = await start_import(days=0, run=timedelta())
     await advance(timedelta(hours=2), step=timedelta(minutes=5))
     assert _history(entry).state is ImportState.NOT_PERMITTED
-    assert cloud.log.count("history") == 1
+    assert fake_sim.log.count("history") == 1
 
 
 async def test_a_restart_carries_on_with_the_backfill(
     hass: HomeAssistant,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     advance: Advance,
 ) -> None:
@@ -416,11 +401,11 @@ async def test_a_restart_carries_on_with_the_backfill(
     await advance(timedelta(minutes=6))
     assert _history(entry).progress == 100.0
     # 11 days x 2 plants for the backfill, plus the newest hours at each start.
-    assert cloud.log.count("history") <= 22 + 4
+    assert fake_sim.log.count("history") <= 22 + 4
     energy = await _energy(hass, PLANT_2)
     start = datetime(2026, 6, 11, 12, tzinfo=UTC)
     end = datetime(2026, 6, 21, 12, tzinfo=UTC)
-    assert energy == _truth(cloud, "plant-2", start, end)
+    assert energy == _truth(fake_sim, "plant-2", start, end)
 
 
 async def _change_period(
@@ -435,7 +420,7 @@ async def _change_period(
 
 async def test_a_longer_period_in_the_options_imports_the_difference(
     hass: HomeAssistant,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     advance: Advance,
 ) -> None:
@@ -446,14 +431,14 @@ async def test_a_longer_period_in_the_options_imports_the_difference(
     start = datetime(2026, 6, 18, 12, tzinfo=UTC)
     end = datetime(2026, 6, 21, 12, tzinfo=UTC)
     energy = await _energy(hass, PLANT_1)
-    assert {hour: energy[hour] for hour in _truth(cloud, "plant-1", start, end)} == (
-        _truth(cloud, "plant-1", start, end)
+    assert {hour: energy[hour] for hour in _truth(fake_sim, "plant-1", start, end)} == (
+        _truth(fake_sim, "plant-1", start, end)
     )
 
 
 async def test_a_shorter_period_drops_what_is_not_imported_yet(
     hass: HomeAssistant,
-    cloud: FakeCloud,
+    fake_sim: FakeCloud,
     start_import: StartImport,
     advance: Advance,
 ) -> None:
@@ -464,7 +449,7 @@ async def test_a_shorter_period_drops_what_is_not_imported_yet(
     history = _history(entry)
     assert history.progress == 100.0
     assert history.period_start == datetime(2026, 6, 19, 12, tzinfo=UTC)
-    assert cloud.log.count("history") <= 12
+    assert fake_sim.log.count("history") <= 12
     assert min(await _energy(hass, PLANT_1)) == datetime(2026, 6, 19, tzinfo=UTC)
 
 

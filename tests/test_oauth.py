@@ -32,32 +32,14 @@ from custom_components.solar_cloud.oauth import (
     async_get_entry_implementation,
 )
 
-from .fake_vendor import FAKE_VENDOR
-from .simulator.core import RunningSimulator, StartSimulator, VendorSimulator
-from .simulator.oauth import OAuthServer
-
-
-class TokenServer(VendorSimulator):
-    """An authorization server that rotates refresh tokens."""
-
-    vendor = "fake"
-
-    def __init__(self) -> None:
-        """Accept one client."""
-        super().__init__()
-        self.oauth = OAuthServer(
-            clock=self.clock, clients={"client-id": "client-secret"}
-        )
-
-    def add_routes(self, router: Any) -> None:
-        """Serve the OAuth2 endpoints."""
-        self.oauth.add_routes(router, authorize_path="/authorize", token_path="/token")
+from .fake_vendor import FAKE_VENDOR, FakeAuthServer
+from .simulator.core import RunningSimulator, StartSimulator
 
 
 @pytest.fixture
 async def token_server(start_vendor_simulator: StartSimulator) -> RunningSimulator:
     """Serve the token endpoint."""
-    return await start_vendor_simulator(TokenServer())
+    return await start_vendor_simulator(FakeAuthServer())
 
 
 async def _client_credentials_token(base_url: str) -> dict[str, Any]:

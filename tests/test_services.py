@@ -17,8 +17,7 @@ from custom_components.solar_cloud.services import vendor_actions
 from custom_components.solar_cloud.vendors import VENDORS
 
 from .common import async_call_refused
-from .fake_vendor import FAKE_INTEGRATION, FAKE_VENDOR
-from .simulator.core import RunningSimulator
+from .fake_vendor import FAKE_INTEGRATION, FAKE_VENDOR, FakeCloud
 
 pytestmark = pytest.mark.usefixtures("fake_vendor")
 
@@ -44,7 +43,7 @@ async def _call(hass: HomeAssistant, data: dict[str, Any]) -> Any:
 async def test_set_feed_in_limit_on_a_plant(
     hass: HomeAssistant,
     loaded_fake_entry: MockConfigEntry,
-    fake_cloud: RunningSimulator,
+    fake_sim: FakeCloud,
     device_registry: dr.DeviceRegistry,
 ) -> None:
     """The plant picked as device gets the limit; the vendor's answer is returned."""
@@ -53,13 +52,13 @@ async def test_set_feed_in_limit_on_a_plant(
         hass, {"device_id": device.id, "mode": "limited", "power_limit": 3.5}
     )
     assert response == {"plant": "plant-2", "mode": "limited"}
-    assert fake_cloud.simulator.feed_in_limits == {"plant-2": {"kw": 3.5}}
+    assert fake_sim.feed_in_limits == {"plant-2": {"kw": 3.5}}
 
 
 async def test_set_feed_in_limit_on_an_entry(
     hass: HomeAssistant,
     loaded_fake_entry: MockConfigEntry,
-    fake_cloud: RunningSimulator,
+    fake_sim: FakeCloud,
 ) -> None:
     """With only the account as target, the vendor decides which plant."""
     response = await _call(
