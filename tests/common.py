@@ -8,7 +8,10 @@ from typing import Any
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.components.recorder.statistics import (
+    StatisticsRow,
+    statistics_during_period,
+)
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -49,14 +52,10 @@ async def async_advance(
         await hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def async_statistic_energy(
-    hass: HomeAssistant, statistic_id: str, *, digits: int = 6
-) -> dict[datetime, float]:
-    """Return kWh per hour as a statistic holds it: the differences of its sums.
-
-    The sum before the first row is that row's sum less its own energy (the
-    row's ``state``). Every row's ``state`` must agree with the sums.
-    """
+async def async_statistic_rows(
+    hass: HomeAssistant, statistic_id: str, types: set[str]
+) -> list[StatisticsRow]:
+    """Return every hourly row of a statistic, once the recorder has written all."""
     await async_wait_recording_done(hass)
     rows = await get_instance(hass).async_add_executor_job(
         statistics_during_period,
@@ -66,11 +65,22 @@ async def async_statistic_energy(
         {statistic_id},
         "hour",
         None,
-        {"sum", "state"},
+        types,
     )
+    return rows.get(statistic_id, [])
+
+
+async def async_statistic_energy(
+    hass: HomeAssistant, statistic_id: str, *, digits: int = 6
+) -> dict[datetime, float]:
+    """Return kWh per hour as a statistic holds it: the differences of its sums.
+
+    The sum before the first row is that row's sum less its own energy (the
+    row's ``state``). Every row's ``state`` must agree with the sums.
+    """
     energy: dict[datetime, float] = {}
     previous: float | None = None
-    for row in rows.get(statistic_id, []):
+    for row in await async_statistic_rows(hass, statistic_id, {"sum", "state"}):
         total, state = row["sum"], row["state"]
         assert total is not None
         assert state is not None

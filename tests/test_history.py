@@ -90,11 +90,6 @@ def _history(entry: MockConfigEntry) -> HistoryImporter:
     return history
 
 
-async def _energy(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
-    """Return kWh per hour as the statistics hold it."""
-    return await async_statistic_energy(hass, statistic_id)
-
-
 def _truth(
     fake_sim: FakeCloud, plant: str, start: datetime, end: datetime
 ) -> dict[datetime, float]:
@@ -138,7 +133,9 @@ async def test_backfill_matches_the_cloud_hour_by_hour(
     start = datetime(2026, 6, 18, 12, tzinfo=UTC)
     end = datetime(2026, 6, 21, 12, tzinfo=UTC)
     for plant, statistic_id in (("plant-1", PLANT_1), ("plant-2", PLANT_2)):
-        assert await _energy(hass, statistic_id) == _truth(fake_sim, plant, start, end)
+        assert await async_statistic_energy(hass, statistic_id) == _truth(
+            fake_sim, plant, start, end
+        )
     assert (
         hass.states.get("sensor.fusionsolar_fake_account_history_import").state
         == "100.0"
@@ -170,7 +167,7 @@ async def test_importing_again_changes_nothing(
 ) -> None:
     """Re-importing a range that is already there leaves every sum as it was."""
     entry = await start_import(days=2)
-    before = await _energy(hass, PLANT_1)
+    before = await async_statistic_energy(hass, PLANT_1)
 
     response = await _import_range(hass, entry, start_date="2026-06-20")
     assert response == {
@@ -179,7 +176,7 @@ async def test_importing_again_changes_nothing(
         "requests": 4,
     }
     await advance(timedelta(minutes=2))
-    assert await _energy(hass, PLANT_1) == before
+    assert await async_statistic_energy(hass, PLANT_1) == before
 
 
 async def test_older_days_imported_later_keep_the_newer_ones(
@@ -193,7 +190,7 @@ async def test_older_days_imported_later_keep_the_newer_ones(
     await _import_range(hass, entry, start_date="2026-06-15", end_date="2026-06-17")
     await advance(timedelta(minutes=2))
 
-    energy = await _energy(hass, PLANT_1)
+    energy = await async_statistic_energy(hass, PLANT_1)
     older = _truth(
         fake_sim,
         "plant-1",
@@ -221,14 +218,14 @@ async def test_a_late_correction_lands_in_its_hour(
 ) -> None:
     """The trailing window picks up an hour the cloud corrected afterwards."""
     await start_import(days=2)
-    before = await _energy(hass, PLANT_1)
+    before = await async_statistic_energy(hass, PLANT_1)
 
     corrected = datetime(2026, 6, 20, 9, tzinfo=UTC)
     fake_sim.revised["plant-1", corrected] = 9.875
     await advance(timedelta(hours=6), step=timedelta(minutes=5))
     await advance(timedelta(minutes=2))
 
-    after = await _energy(hass, PLANT_1)
+    after = await async_statistic_energy(hass, PLANT_1)
     assert after[corrected] == 9.875
     assert {hour: after[hour] for hour in before if hour != corrected} == {
         hour: energy for hour, energy in before.items() if hour != corrected
@@ -250,7 +247,7 @@ async def test_the_trailing_window_is_not_put_off_by_restarts(
         await advance(timedelta(hours=4), step=timedelta(minutes=5))
         assert await hass.config_entries.async_reload(entry.entry_id)
         await advance(timedelta(minutes=2))
-    assert (await _energy(hass, PLANT_1))[corrected] == 9.875
+    assert (await async_statistic_energy(hass, PLANT_1))[corrected] == 9.875
 
 
 async def test_a_bug_drops_the_request_it_happened_in(
@@ -285,7 +282,7 @@ async def test_hours_missed_while_home_assistant_was_down_are_filled(
     assert await hass.config_entries.async_setup(entry.entry_id)
     await advance(timedelta(minutes=2))
 
-    energy = await _energy(hass, PLANT_1)
+    energy = await async_statistic_energy(hass, PLANT_1)
     missed = _truth(
         fake_sim,
         "plant-1",
@@ -302,7 +299,7 @@ async def test_no_more_than_the_cloud_keeps(
     fake_sim.history_from = datetime(2026, 6, 20, 12, tzinfo=UTC)
     await start_import(days=365)
 
-    energy = await _energy(hass, PLANT_1)
+    energy = await async_statistic_energy(hass, PLANT_1)
     assert min(energy) == datetime(2026, 6, 20, 12, tzinfo=UTC)
     assert fake_sim.log.count("history") <= 6
     assert (
@@ -326,7 +323,7 @@ async def test_a_rate_limit_is_waited_for(
     assert fake_sim.log.count("history") > 1
     await advance(timedelta(minutes=3))
     assert fake_sim.log.count("history", status=429) == 1
-    assert len(await _energy(hass, PLANT_1)) == 24
+    assert len(await async_statistic_energy(hass, PLANT_1)) == 24
 
 
 async def test_failures_are_retried_then_given_up(
@@ -344,7 +341,9 @@ async def test_failures_are_retried_then_given_up(
     assert fake_sim.log.count("history", status=500) == 5
     assert _history(entry).last_error is None
     # The newest hours came in with later requests.
-    assert datetime(2026, 6, 21, 14, tzinfo=UTC) in await _energy(hass, PLANT_1)
+    assert datetime(2026, 6, 21, 14, tzinfo=UTC) in await async_statistic_energy(
+        hass, PLANT_1
+    )
 
 
 async def test_refused_sign_in_pauses_the_import(
@@ -402,7 +401,7 @@ async def test_a_restart_carries_on_with_the_backfill(
     assert _history(entry).progress == 100.0
     # 11 days x 2 plants for the backfill, plus the newest hours at each start.
     assert fake_sim.log.count("history") <= 22 + 4
-    energy = await _energy(hass, PLANT_2)
+    energy = await async_statistic_energy(hass, PLANT_2)
     start = datetime(2026, 6, 11, 12, tzinfo=UTC)
     end = datetime(2026, 6, 21, 12, tzinfo=UTC)
     assert energy == _truth(fake_sim, "plant-2", start, end)
@@ -430,7 +429,7 @@ async def test_a_longer_period_in_the_options_imports_the_difference(
 
     start = datetime(2026, 6, 18, 12, tzinfo=UTC)
     end = datetime(2026, 6, 21, 12, tzinfo=UTC)
-    energy = await _energy(hass, PLANT_1)
+    energy = await async_statistic_energy(hass, PLANT_1)
     assert {hour: energy[hour] for hour in _truth(fake_sim, "plant-1", start, end)} == (
         _truth(fake_sim, "plant-1", start, end)
     )
@@ -450,7 +449,9 @@ async def test_a_shorter_period_drops_what_is_not_imported_yet(
     assert history.progress == 100.0
     assert history.period_start == datetime(2026, 6, 19, 12, tzinfo=UTC)
     assert fake_sim.log.count("history") <= 12
-    assert min(await _energy(hass, PLANT_1)) == datetime(2026, 6, 19, tzinfo=UTC)
+    assert min(await async_statistic_energy(hass, PLANT_1)) == datetime(
+        2026, 6, 19, tzinfo=UTC
+    )
 
 
 @pytest.mark.parametrize(
@@ -563,7 +564,7 @@ async def test_replacing_in_any_order_gives_the_same_sums(
     for index in (2, 1, 0):
         await async_replace(hass, [day(index, index + 1.0)], now=now)
     await async_replace(hass, [day(1, 5.0)], now=now)
-    energy = await _energy(hass, series.statistic_id)
+    energy = await async_statistic_energy(hass, series.statistic_id)
     assert [energy[start + timedelta(days=d, hours=5)] for d in range(3)] == [
         1.0,
         5.0,
