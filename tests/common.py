@@ -8,11 +8,22 @@ from typing import Any
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.number import (
+    ATTR_VALUE,
+    DOMAIN as NUMBER_DOMAIN,
+    SERVICE_SET_VALUE,
+)
 from homeassistant.components.recorder.statistics import (
     StatisticsRow,
     statistics_during_period,
 )
+from homeassistant.components.select import (
+    ATTR_OPTION,
+    DOMAIN as SELECT_DOMAIN,
+    SERVICE_SELECT_OPTION,
+)
 from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
@@ -167,3 +178,23 @@ async def async_call_refused(
             DOMAIN, action, data, blocking=True, return_response=True
         )
     return err.value
+
+
+async def async_set_number(hass: HomeAssistant, entity_id: str, value: float) -> None:
+    """Set a number entity as the user does (the call returns once it answered)."""
+    await hass.services.async_call(
+        NUMBER_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
+        blocking=True,
+    )
+
+
+async def async_select_option(hass: HomeAssistant, entity_id: str, option: str) -> None:
+    """Choose a select entity's option as the user does."""
+    await hass.services.async_call(
+        SELECT_DOMAIN,
+        SERVICE_SELECT_OPTION,
+        {ATTR_ENTITY_ID: entity_id, ATTR_OPTION: option},
+        blocking=True,
+    )

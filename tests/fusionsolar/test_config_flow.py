@@ -40,9 +40,7 @@ from ..simulator.fusionsolar import (
     FusionSolarSimulator,
     scaled_account,
 )
-from .const import CREDENTIAL, HOME, MATERNELLE, PUER
-
-ACCOUNT = {CONF_USERNAME: DEMO_USER, CONF_PASSWORD: DEMO_PASSWORD}
+from .const import ACCOUNT, CREDENTIAL, HOME, MATERNELLE, PUER
 
 
 async def test_api_account_loads_without_listing_plants_again(

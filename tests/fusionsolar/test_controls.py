@@ -6,9 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
-from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -23,7 +21,7 @@ from custom_components.solar_cloud.api.fusionsolar.const import Path
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 
-from ..common import async_advance
+from ..common import async_advance, async_select_option, async_set_number
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 from .const import HOME
@@ -38,23 +36,13 @@ END_OF_CHARGE = "number.rheinblick_end_of_charge_soc"
 
 async def _select(hass: HomeAssistant, entity_id: str, option: str) -> None:
     """Choose an option; the task (instant here) is followed to its end."""
-    await hass.services.async_call(
-        "select",
-        SERVICE_SELECT_OPTION,
-        {ATTR_ENTITY_ID: entity_id, ATTR_OPTION: option},
-        blocking=True,
-    )
+    await async_select_option(hass, entity_id, option)
     await hass.async_block_till_done()
 
 
 async def _set(hass: HomeAssistant, entity_id: str, value: float) -> None:
     """Set a number; the task (instant here) is followed to its end."""
-    await hass.services.async_call(
-        "number",
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
-        blocking=True,
-    )
+    await async_set_number(hass, entity_id, value)
     await hass.async_block_till_done()
 
 

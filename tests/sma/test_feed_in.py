@@ -6,12 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import (
-    ATTR_VALUE,
-    DOMAIN as NUMBER_DOMAIN,
-    SERVICE_SET_VALUE,
-)
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
@@ -24,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.sma.data import sma_data
 
-from ..common import async_advance
+from ..common import async_advance, async_set_number
 from ..const import NOON
 from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
 
@@ -58,12 +52,7 @@ async def test_number_sends_a_schedule(
     watts = "number.testplant_1_feed_in_limit"
     percent = "number.testplant_1_feed_in_limit_percent"
     assert hass.states.get(watts).attributes["max"] == 100_000.0
-    await hass.services.async_call(
-        NUMBER_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: watts, ATTR_VALUE: 4200},
-        blocking=True,
-    )
+    await async_set_number(hass, watts, 4200)
     assert _commands(sim) == [
         {
             "commandType": "FeedInLimit",
@@ -75,12 +64,7 @@ async def test_number_sends_a_schedule(
     assert hass.states.get(watts).state == "4200.0"
     assert hass.states.get(percent).state == "unknown"
 
-    await hass.services.async_call(
-        NUMBER_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: percent, ATTR_VALUE: 60},
-        blocking=True,
-    )
+    await async_set_number(hass, percent, 60)
     assert _commands(sim)[-1]["unit"] == "Percent"
     assert hass.states.get(percent).state == "60.0"
     assert hass.states.get(watts).state == "unknown"
@@ -92,12 +76,7 @@ async def test_number_failure_keeps_the_value(
     """A refused schedule is a translated error; the number does not pretend."""
     sim.faults.add("schedules", status=503)
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            NUMBER_DOMAIN,
-            SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: "number.testplant_1_feed_in_limit", ATTR_VALUE: 100},
-            blocking=True,
-        )
+        await async_set_number(hass, "number.testplant_1_feed_in_limit", 100)
     assert err.value.translation_key == "cannot_connect"
     assert hass.states.get("number.testplant_1_feed_in_limit").state == "unknown"
 
@@ -277,12 +256,7 @@ async def test_rejected_schedule_is_not_shown(
     watts = "number.testplant_1_feed_in_limit"
     sim.reject_schedules = "Rejected"
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            NUMBER_DOMAIN,
-            SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: watts, ATTR_VALUE: 4200},
-            blocking=True,
-        )
+        await async_set_number(hass, watts, 4200)
     assert err.value.translation_key == "sma_schedule_rejected"
     assert err.value.translation_placeholders == {
         "plant": "Testplant 1",
@@ -381,18 +355,8 @@ async def test_watts_and_percent_agree(
         if e.entity_id == "number.testplant_1_feed_in_limit"
     ]
     entity._nominal_power = watt_entity._nominal_power = 10_000.0
-    await hass.services.async_call(
-        NUMBER_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: "number.testplant_1_feed_in_limit_percent", ATTR_VALUE: 60},
-        blocking=True,
-    )
+    await async_set_number(hass, "number.testplant_1_feed_in_limit_percent", 60)
     assert hass.states.get("number.testplant_1_feed_in_limit").state == "6000"
-    await hass.services.async_call(
-        NUMBER_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: "number.testplant_1_feed_in_limit", ATTR_VALUE: 2500},
-        blocking=True,
-    )
+    await async_set_number(hass, "number.testplant_1_feed_in_limit", 2500)
     assert hass.states.get("number.testplant_1_feed_in_limit_percent").state == "25.0"
     assert data.feed_in_limits["13"].value == 2500
