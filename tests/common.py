@@ -39,6 +39,8 @@ from yarl import URL
 
 from custom_components.solar_cloud.const import DOMAIN
 
+from .simulator.core import VendorSimulator
+
 
 async def async_advance(
     hass: HomeAssistant,
@@ -182,19 +184,31 @@ async def async_call_refused(
 
 async def async_set_number(hass: HomeAssistant, entity_id: str, value: float) -> None:
     """Set a number entity as the user does (the call returns once it answered)."""
-    await hass.services.async_call(
-        NUMBER_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
-        blocking=True,
+    await _async_entity_action(
+        hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, entity_id, {ATTR_VALUE: value}
     )
 
 
 async def async_select_option(hass: HomeAssistant, entity_id: str, option: str) -> None:
     """Choose a select entity's option as the user does."""
-    await hass.services.async_call(
-        SELECT_DOMAIN,
-        SERVICE_SELECT_OPTION,
-        {ATTR_ENTITY_ID: entity_id, ATTR_OPTION: option},
-        blocking=True,
+    await _async_entity_action(
+        hass, SELECT_DOMAIN, SERVICE_SELECT_OPTION, entity_id, {ATTR_OPTION: option}
     )
+
+
+async def _async_entity_action(
+    hass: HomeAssistant,
+    domain: str,
+    service: str,
+    entity_id: str,
+    data: dict[str, Any],
+) -> None:
+    await hass.services.async_call(
+        domain, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
+    )
+
+
+def simulator_as[S: VendorSimulator](simulator: VendorSimulator, kind: type[S]) -> S:
+    """Return a served simulator as the vendor's own class (asserting it is one)."""
+    assert isinstance(simulator, kind)
+    return simulator

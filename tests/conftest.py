@@ -19,6 +19,7 @@ import custom_components.solar_cloud  # noqa: F401
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
 from custom_components.solar_cloud.vendors import VENDORS
 
+from .common import simulator_as
 from .fake_vendor import FAKE_INTEGRATION, FAKE_VENDOR, FakeCloud
 from .simulator.core import RunningSimulator, StartSimulator
 
@@ -72,9 +73,7 @@ async def fake_cloud(
 @pytest.fixture
 def fake_sim(fake_cloud: RunningSimulator) -> FakeCloud:
     """Return the served fake cloud: its plants, faults and request log."""
-    simulator = fake_cloud.simulator
-    assert isinstance(simulator, FakeCloud)
-    return simulator
+    return simulator_as(fake_cloud.simulator, FakeCloud)
 
 
 @pytest.fixture

@@ -19,11 +19,11 @@ from custom_components.solar_cloud.api.fusionsolar.polling import (
     OWNER_AUTHORIZATION_RETRY,
 )
 
-from ...common import async_set_number
+from ...common import async_set_number, simulator_as
 from ...const import NOON
 from ...fusionsolar.const import CLIENT_SECRET, HOME
 from ...simulator.fusionsolar import DEMO_PASSWORD, DEMO_USER, FusionSolarSimulator
-from ..common import NewChaos, vendor_sim
+from ..common import NewChaos
 from ..const import OVERSIZE_LIMIT
 from ..harness import Chaos, FaultKind, cases, common_kinds, run_case
 
@@ -56,17 +56,17 @@ async def _quota_403(chaos: Chaos) -> None:
 
 
 async def _steal_session(chaos: Chaos) -> None:
-    vendor_sim(chaos, FusionSolarSimulator).steal_session(DEMO_USER)
+    simulator_as(chaos.sim, FusionSolarSimulator).steal_session(DEMO_USER)
 
 
 async def _tasks_fail(chaos: Chaos) -> None:
     for _ in range(5):
-        vendor_sim(chaos, FusionSolarSimulator).fail_next_task(HOME, "FAILURE")
+        simulator_as(chaos.sim, FusionSolarSimulator).fail_next_task(HOME, "FAILURE")
 
 
 async def _tasks_time_out(chaos: Chaos) -> None:
     for _ in range(5):
-        vendor_sim(chaos, FusionSolarSimulator).fail_next_task(HOME, "TIMEOUT")
+        simulator_as(chaos.sim, FusionSolarSimulator).fail_next_task(HOME, "TIMEOUT")
 
 
 async def _quota_waited(chaos: Chaos) -> None:

@@ -11,7 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from ...common import async_set_number
+from ...common import async_set_number, simulator_as
 from ...const import NOON
 from ...simulator.sma import (
     CODE_CLIENT,
@@ -20,7 +20,7 @@ from ...simulator.sma import (
     SANDBOX_OWNER,
     SmaSimulator,
 )
-from ..common import NewChaos, vendor_sim
+from ..common import NewChaos
 from ..const import OVERSIZE_LIMIT
 from ..harness import Chaos, FaultKind, cases, common_kinds, run_case
 
@@ -56,15 +56,15 @@ async def _retry_after_kept(chaos: Chaos) -> None:
 
 
 async def _revoke_consent(chaos: Chaos) -> None:
-    vendor_sim(chaos, SmaSimulator).set_consent(SANDBOX_OWNER, "revoke")
+    simulator_as(chaos.sim, SmaSimulator).set_consent(SANDBOX_OWNER, "revoke")
 
 
 async def _grant_consent(chaos: Chaos) -> None:
-    vendor_sim(chaos, SmaSimulator).grant_consent(SANDBOX_OWNER)
+    simulator_as(chaos.sim, SmaSimulator).grant_consent(SANDBOX_OWNER)
 
 
 async def _migrate_plant(chaos: Chaos) -> None:
-    vendor_sim(chaos, SmaSimulator).move_plant("13", "8800013")
+    simulator_as(chaos.sim, SmaSimulator).move_plant("13", "8800013")
 
 
 KINDS = [

@@ -17,10 +17,11 @@ from custom_components.solar_cloud.api.smartme import (
     encode_realtime,
 )
 
+from ...common import simulator_as
 from ...simulator.smartme import BILANZ_ID, SmartMeSimulator
 from ...smartme import SetUp
 from ...smartme.const import API_KEY, PASSWORD, USERNAME, WEBHOOK_ID, WEBHOOK_PASSWORD
-from ..common import NewChaos, vendor_sim
+from ..common import NewChaos
 from ..const import OVERSIZE_LIMIT
 from ..harness import Chaos, FaultKind, cases, common_kinds, run_case
 
@@ -30,7 +31,7 @@ POWER = "sensor.bilanz_vk_power"
 
 def _push(payload_of):
     async def inject(chaos: Chaos) -> None:
-        sim = vendor_sim(chaos, SmartMeSimulator)
+        sim = simulator_as(chaos.sim, SmartMeSimulator)
         for _ in range(3):
             await sim.push(payload=payload_of(sim))
 
@@ -63,7 +64,7 @@ def _unknown(sim: SmartMeSimulator) -> bytes:
 
 async def _pushes_apply(chaos: Chaos) -> None:
     """A real push after the fault reaches the meter (it is not frozen)."""
-    sim = vendor_sim(chaos, SmartMeSimulator)
+    sim = simulator_as(chaos.sim, SmartMeSimulator)
     device = sim.devices[BILANZ_ID]
     device.raw["ActivePower"] = 7.25
     chaos.freezer.tick(timedelta(seconds=20))
