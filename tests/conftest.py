@@ -99,6 +99,13 @@ async def loaded_fake_entry(
 
 
 @pytest.fixture
+def no_setup() -> Iterator[None]:
+    """Let flows create and update entries without setting them up."""
+    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
+        yield
+
+
+@pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Serialize snapshots as Home Assistant's tests do, into ``snapshots/``."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)

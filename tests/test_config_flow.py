@@ -216,50 +216,36 @@ async def test_same_account_twice_is_refused(hass: HomeAssistant) -> None:
     assert result["reason"] == "already_configured"
 
 
-@pytest.mark.usefixtures("fake_flow")
+@pytest.mark.usefixtures("fake_flow", "no_setup")
 @pytest.mark.parametrize(
-    ("key", "reason"), [("key-1", "reauth_successful"), ("other", "wrong_account")]
+    ("flow", "step", "key", "reason"),
+    [
+        ("reauth", "fusionsolar_reauth_confirm", "key-1", "reauth_successful"),
+        ("reauth", "fusionsolar_reauth_confirm", "other", "wrong_account"),
+        ("reconfigure", "fusionsolar_reconfigure", "key-1", "reconfigure_successful"),
+    ],
 )
-async def test_reauth_goes_to_the_vendor(
-    hass: HomeAssistant, key: str, reason: str
+async def test_reauth_and_reconfigure_go_to_the_vendor(
+    hass: HomeAssistant, flow: str, step: str, key: str, reason: str
 ) -> None:
-    """Reauth continues at the vendor's step and only accepts the same account."""
+    """Both continue at the vendor's step; reauth only accepts the same account."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id="key-1",
         data={CONF_VENDOR: FAKE_VENDOR, CONF_API_KEY: "old"},
     )
     entry.add_to_hass(hass)
-    result = await entry.start_reauth_flow(hass)
-    assert result["step_id"] == "fusionsolar_reauth_confirm"
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_API_KEY: key}
-        )
+    if flow == "reauth":
+        result = await entry.start_reauth_flow(hass)
+    else:
+        result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == step
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: key}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason
-    assert entry.data[CONF_API_KEY] == (
-        "key-1" if reason == "reauth_successful" else "old"
-    )
-
-
-@pytest.mark.usefixtures("fake_flow")
-async def test_reconfigure_goes_to_the_vendor(hass: HomeAssistant) -> None:
-    """Reconfigure continues at the vendor's step."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="key-1",
-        data={CONF_VENDOR: FAKE_VENDOR, CONF_API_KEY: "old"},
-    )
-    entry.add_to_hass(hass)
-    result = await entry.start_reconfigure_flow(hass)
-    assert result["step_id"] == "fusionsolar_reconfigure"
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_API_KEY: "key-1"}
-        )
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_API_KEY] == "key-1"
+    assert entry.data[CONF_API_KEY] == ("old" if reason == "wrong_account" else key)
 
 
 @pytest.mark.parametrize(

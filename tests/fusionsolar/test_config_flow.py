@@ -8,7 +8,7 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -58,15 +58,15 @@ async def test_api_account_loads_without_listing_plants_again(
     assert sim.refused_calls() == 0
 
 
+@pytest.mark.usefixtures("no_setup")
 async def test_api_account(hass: HomeAssistant, cloud: RunningSimulator) -> None:
     """Host, user and system code are checked by logging in and listing plants."""
     result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "fusionsolar_account"
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_URL: f"{cloud.base_url}/", **ACCOUNT}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: f"{cloud.base_url}/", **ACCOUNT}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "FusionSolar ha_northbound"
     assert result["data"] == {
@@ -80,17 +80,17 @@ async def test_api_account(hass: HomeAssistant, cloud: RunningSimulator) -> None
     assert result["result"].unique_id == f"{DEMO_USER}@127.0.0.1:{port}"
 
 
+@pytest.mark.usefixtures("no_setup")
 async def test_single_plant_account_is_named_after_it(
     hass: HomeAssistant, cloud: RunningSimulator, sim: FusionSolarSimulator
 ) -> None:
     """An account of one plant gets the plant's name; a bare host gets https."""
     sim.accounts["solo"] = scaled_account("solo", "pw", plants=1)
     result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"],
-            {CONF_URL: cloud.base_url, CONF_USERNAME: " solo ", CONF_PASSWORD: "pw"},
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_URL: cloud.base_url, CONF_USERNAME: " solo ", CONF_PASSWORD: "pw"},
+    )
     assert result["title"] == "FusionSolar Plant 1"
     assert result["data"][CONF_USERNAME] == "solo"
 
@@ -110,6 +110,7 @@ async def test_single_plant_account_is_named_after_it(
         ({"crash": True}, {"base": "unknown"}),
     ],
 )
+@pytest.mark.usefixtures("no_setup")
 async def test_api_account_errors(
     hass: HomeAssistant,
     *,
@@ -157,10 +158,9 @@ async def test_api_account_errors(
     if "plants" in setup:
         sim.accounts[DEMO_USER].plants = plants
     freezer.tick(timedelta(minutes=11))
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {**user_input, CONF_PASSWORD: DEMO_PASSWORD}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**user_input, CONF_PASSWORD: DEMO_PASSWORD}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -179,6 +179,7 @@ async def test_same_account_twice(
 # Reauth and reconfigure ---------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_setup")
 async def test_reauth_with_new_password(
     hass: HomeAssistant, mock_entry: MockConfigEntry, sim: FusionSolarSimulator
 ) -> None:
@@ -191,15 +192,15 @@ async def test_reauth_with_new_password(
         result["flow_id"], {CONF_PASSWORD: "still wrong"}
     )
     assert result["errors"] == {CONF_PASSWORD: "invalid_auth"}
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_PASSWORD: "New@2026"}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "New@2026"}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert mock_entry.data[CONF_PASSWORD] == "New@2026"
 
 
+@pytest.mark.usefixtures("no_setup")
 async def test_reconfigure_to_another_address_of_the_same_account(
     hass: HomeAssistant,
     sim: FusionSolarSimulator,
@@ -211,10 +212,9 @@ async def test_reconfigure_to_another_address_of_the_same_account(
     assert result["step_id"] == "fusionsolar_reconfigure"
     # The same cloud behind another address.
     other_host = (await start_vendor_simulator(sim)).base_url
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_URL: other_host, **ACCOUNT}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: other_host, **ACCOUNT}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert mock_entry.data[CONF_URL] == other_host
@@ -269,6 +269,22 @@ async def test_reconfigure_onto_an_account_already_set_up(
 # OAuth Connect -------------------------------------------------------------------
 
 
+async def _oauth_form(
+    hass: HomeAssistant, cloud: RunningSimulator, *, controls: bool
+) -> ConfigFlowResult:
+    """Open OAuth Connect and send its form; the user goes to Huawei next."""
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_oauth")
+    assert result["step_id"] == "fusionsolar_oauth"
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: cloud.base_url,
+            CONF_CONTROLS: controls,
+            "advanced": {CONF_URL: cloud.base_url},
+        },
+    )
+
+
 @pytest.mark.usefixtures("credential", "current_request_with_host")
 @pytest.mark.parametrize(
     ("controls", "scope"),
@@ -277,6 +293,7 @@ async def test_reconfigure_onto_an_account_already_set_up(
         (False, "pvms.openapi.basic"),
     ],
 )
+@pytest.mark.usefixtures("no_setup")
 async def test_oauth_connect(
     hass: HomeAssistant,
     *,
@@ -288,21 +305,11 @@ async def test_oauth_connect(
 ) -> None:
     """OAuth Connect: the control scope only when controls are wanted."""
     sim.oauth.subject = DEMO_USER
-    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_oauth")
-    assert result["step_id"] == "fusionsolar_oauth"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_URL: cloud.base_url,
-            CONF_CONTROLS: controls,
-            "advanced": {CONF_URL: cloud.base_url},
-        },
-    )
+    result = await _oauth_form(hass, cloud, controls=controls)
     authorize = URL(result["url"])
     assert authorize.path == "/rest/dp/uidm/oauth2/v1/authorize"
     assert authorize.query["scope"] == scope
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await async_authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "FusionSolar OAuth Connect"
     data = result["data"]
@@ -329,15 +336,7 @@ async def test_oauth_connect_entry_loads_within_the_budget(
     minute and Huawei refuses (407) the interface for the rest of the day.
     """
     sim.oauth.subject = DEMO_USER
-    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_oauth")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_URL: cloud.base_url,
-            CONF_CONTROLS: True,
-            "advanced": {CONF_URL: cloud.base_url},
-        },
-    )
+    result = await _oauth_form(hass, cloud, controls=True)
     result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -355,21 +354,13 @@ async def test_oauth_connect_account_without_plant_list(
     """An authorization that cannot list plants ends the flow with the reason."""
     sim.oauth.subject = DEMO_USER
     sim.accounts[DEMO_USER].denied |= {"stations", "getStationList"}
-    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_oauth")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_URL: cloud.base_url,
-            CONF_CONTROLS: True,
-            "advanced": {CONF_URL: cloud.base_url},
-        },
-    )
+    result = await _oauth_form(hass, cloud, controls=True)
     result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "fusionsolar_plants_not_permitted"
 
 
-@pytest.mark.usefixtures("credential", "current_request_with_host")
+@pytest.mark.usefixtures("no_setup", "credential", "current_request_with_host")
 async def test_oauth_reauth(
     hass: HomeAssistant,
     cloud: RunningSimulator,
@@ -396,13 +387,13 @@ async def test_oauth_reauth(
     assert result["step_id"] == "fusionsolar_reauth_oauth"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert URL(result["url"]).query["scope"] == "pvms.openapi.basic"
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await async_authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert entry.data["token"]["access_token"] in sim.oauth.access_tokens
 
 
+@pytest.mark.usefixtures("no_setup")
 async def test_reconfigure_oauth_host(
     hass: HomeAssistant, cloud: RunningSimulator, access_token: str
 ) -> None:
@@ -421,10 +412,9 @@ async def test_reconfigure_oauth_host(
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
     assert list(result["data_schema"].schema) == [CONF_URL]
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_URL: cloud.base_url}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: cloud.base_url}
+    )
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_URL] == cloud.base_url
     assert entry.unique_id == "oauth-entry"
