@@ -22,7 +22,7 @@ from homeassistant.components.select import (
     DOMAIN as SELECT_DOMAIN,
     SERVICE_SELECT_OPTION,
 )
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigFlowResult
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -212,3 +212,14 @@ def simulator_as[S: VendorSimulator](simulator: VendorSimulator, kind: type[S]) 
     """Return a served simulator as the vendor's own class (asserting it is one)."""
     assert isinstance(simulator, kind)
     return simulator
+
+
+def device_of(
+    hass: HomeAssistant, entry: ConfigEntry, vendor_key: str
+) -> dr.DeviceEntry:
+    """Return the entry's device of a vendor key (``"fusionsolar_NE=1"``)."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, vendor_key), entry.entry_id
+    )
+    assert device is not None, vendor_key
+    return device

@@ -16,7 +16,7 @@ from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
 from custom_components.solar_cloud.services import vendor_actions
 from custom_components.solar_cloud.vendors import VENDORS
 
-from .common import async_call_refused
+from .common import async_call_refused, device_of
 from .fake_vendor import FAKE_INTEGRATION, FAKE_VENDOR, FakeCloud
 
 pytestmark = pytest.mark.usefixtures("fake_vendor")
@@ -24,14 +24,8 @@ pytestmark = pytest.mark.usefixtures("fake_vendor")
 ACTION = "set_feed_in_limit"
 
 
-def _plant(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, plant: str
-) -> dr.DeviceEntry:
-    device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, f"{FAKE_VENDOR}_{plant}"), entry.entry_id
-    )
-    assert device is not None
-    return device
+def _plant(hass: HomeAssistant, entry: MockConfigEntry, plant: str) -> dr.DeviceEntry:
+    return device_of(hass, entry, f"{FAKE_VENDOR}_{plant}")
 
 
 async def _call(hass: HomeAssistant, data: dict[str, Any]) -> Any:
@@ -44,10 +38,9 @@ async def test_set_feed_in_limit_on_a_plant(
     hass: HomeAssistant,
     loaded_fake_entry: MockConfigEntry,
     fake_sim: FakeCloud,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """The plant picked as device gets the limit; the vendor's answer is returned."""
-    device = _plant(device_registry, loaded_fake_entry, "plant-2")
+    device = _plant(hass, loaded_fake_entry, "plant-2")
     response = await _call(
         hass, {"device_id": device.id, "mode": "limited", "power_limit": 3.5}
     )
@@ -122,7 +115,7 @@ def _device_outside_the_given_entry(
     hass: HomeAssistant, device_registry: dr.DeviceRegistry, entry: MockConfigEntry
 ) -> dict[str, Any]:
     """Entry and device must agree when both are given."""
-    device = _plant(device_registry, entry, "plant-1")
+    device = _plant(hass, entry, "plant-1")
     return {"device_id": device.id, "config_entry_id": "another"}
 
 

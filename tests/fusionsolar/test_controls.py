@@ -21,7 +21,7 @@ from custom_components.solar_cloud.api.fusionsolar.const import Path
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 
-from ..common import async_advance, async_select_option, async_set_number
+from ..common import async_advance, async_select_option, async_set_number, device_of
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 from .const import HOME
@@ -110,14 +110,8 @@ async def test_time_of_use_needs_known_windows(
 
 
 def _plant_device(hass: HomeAssistant, code: str) -> str:
-    from homeassistant.helpers import device_registry as dr
-
-    entry = hass.config_entries.async_entries("solar_cloud")[0]
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        ("solar_cloud", f"fusionsolar_{code}"), entry.entry_id
-    )
-    assert device is not None
-    return device.id
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    return device_of(hass, entry, f"fusionsolar_{code}").id
 
 
 async def test_feed_in_limit(

@@ -14,7 +14,7 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -30,7 +30,7 @@ from custom_components.solar_cloud.fusionsolar.controls import (
 )
 from custom_components.solar_cloud.fusionsolar.storage import STORAGE_KEY
 
-from ..common import async_advance, async_select_option, async_set_number
+from ..common import async_advance, async_select_option, async_set_number, device_of
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 from .common import async_start_again, async_stop
@@ -61,10 +61,7 @@ async def _select(hass: HomeAssistant, option: str) -> None:
 async def _battery_mode(
     hass: HomeAssistant, entry: MockConfigEntry, mode: str, **extra: Any
 ) -> Any:
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, f"fusionsolar_{HOME}"), entry.entry_id
-    )
-    assert device is not None
+    device = device_of(hass, entry, f"fusionsolar_{HOME}")
     return await hass.services.async_call(
         DOMAIN,
         "set_battery_mode",

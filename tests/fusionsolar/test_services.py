@@ -15,7 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.const import DOMAIN
 
-from ..common import async_call_refused
+from ..common import async_call_refused, device_of
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 from .const import HOME, MATERNELLE, PUER
@@ -24,11 +24,7 @@ pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks
 
 
 def _device(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, f"fusionsolar_{key}"), entry.entry_id
-    )
-    assert device is not None
-    return device.id
+    return device_of(hass, entry, f"fusionsolar_{key}").id
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:

@@ -43,15 +43,27 @@ async def _configure(
     return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
 
 
-def _custom_input(base_url: str, **overrides: Any) -> dict[str, Any]:
+def _custom_settings(base_url: str, **overrides: Any) -> dict[str, Any]:
+    """The custom environment with the simulator's client, as reconfigure takes it."""
     return {
         CONF_ENVIRONMENT: "custom",
         CONF_CLIENT_ID: CUSTOM_CLIENT[0],
         CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
-        CONF_LOGIN_HINT: SANDBOX_OWNER,
-        "advanced": {CONF_URL: f"{base_url}/"},
+        "advanced": {CONF_URL: base_url},
         **overrides,
     }
+
+
+def _custom_input(base_url: str, **overrides: Any) -> dict[str, Any]:
+    """What the owner types in the custom flow: the settings and the owner."""
+    return _custom_settings(
+        base_url,
+        **{
+            CONF_LOGIN_HINT: SANDBOX_OWNER,
+            "advanced": {CONF_URL: f"{base_url}/"},
+            **overrides,
+        },
+    )
 
 
 async def _wait(
@@ -441,12 +453,10 @@ async def test_custom_flow_reconfigure(
     result = await _configure(
         hass,
         result,
-        {
-            CONF_ENVIRONMENT: "custom",
-            CONF_CLIENT_ID: "other-client",
-            CONF_CLIENT_SECRET: "x",
-            "advanced": {CONF_URL: sma_cloud.base_url},
-        },
+        _custom_settings(
+            sma_cloud.base_url,
+            **{CONF_CLIENT_ID: "other-client", CONF_CLIENT_SECRET: "x"},
+        ),
     )
     assert result["reason"] == "wrong_account"
 
@@ -454,15 +464,13 @@ async def test_custom_flow_reconfigure(
     result = await _configure(
         hass,
         result,
-        {
-            CONF_ENVIRONMENT: "custom",
-            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
-            CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
-            "advanced": {
+        _custom_settings(
+            sma_cloud.base_url,
+            advanced={
                 CONF_URL: sma_cloud.base_url,
                 CONF_GRIDCONTROL_URL: "http://127.0.0.1:9",
             },
-        },
+        ),
     )
     assert result["reason"] == "reconfigure_successful"
     assert custom_entry.data[CONF_GRIDCONTROL_URL] == "http://127.0.0.1:9"
@@ -483,12 +491,7 @@ async def test_custom_flow_reconfigure_to_unconsented_credentials(
     result = await _configure(
         hass,
         result,
-        {
-            CONF_ENVIRONMENT: "custom",
-            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
-            CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
-            "advanced": {CONF_URL: sma_cloud.base_url},
-        },
+        _custom_settings(sma_cloud.base_url),
     )
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     sim.set_consent(SANDBOX_OWNER, "accepted")
@@ -514,12 +517,7 @@ async def test_custom_flow_reconfigure_errors(
     errors: dict[str, str],
 ) -> None:
     """A missing URL or a refused secret shows on the reconfigure form; then it recovers."""
-    settings = {
-        CONF_ENVIRONMENT: "custom",
-        CONF_CLIENT_ID: CUSTOM_CLIENT[0],
-        CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
-        "advanced": {CONF_URL: sma_cloud.base_url},
-    }
+    settings = _custom_settings(sma_cloud.base_url)
     result = await custom_entry.start_reconfigure_flow(hass)
     result = await _configure(hass, result, {**settings, **user_input})
     assert result["type"] is FlowResultType.FORM

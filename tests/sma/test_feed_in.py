@@ -8,7 +8,6 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -18,21 +17,15 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.sma.data import sma_data
 
-from ..common import async_advance, async_set_number
+from ..common import async_advance, async_set_number, device_of
 from ..const import NOON
 from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
 
-def _device_id(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, key: str
-) -> str:
-    device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, f"sma_{key}"), entry.entry_id
-    )
-    assert device is not None
-    return device.id
+def _device_id(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
+    return device_of(hass, entry, f"sma_{key}").id
 
 
 async def _call(hass: HomeAssistant, data: dict[str, Any]) -> Any:
@@ -120,13 +113,12 @@ async def test_action_on_a_plant(
     *,
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
-    device_registry: dr.DeviceRegistry,
     data: dict[str, Any],
     command: dict[str, Any],
 ) -> None:
     """kW become W, percent stays percent, a duration bounds the command."""
     response = await _call(
-        hass, {"device_id": _device_id(device_registry, loaded_custom, "13"), **data}
+        hass, {"device_id": _device_id(hass, loaded_custom, "13"), **data}
     )
     sent = _commands(sim)
     assert sent == [
@@ -159,13 +151,12 @@ async def test_action_on_a_device_of_the_plant(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """An inverter stands for its plant."""
     await _call(
         hass,
         {
-            "device_id": _device_id(device_registry, loaded_custom, "13_16"),
+            "device_id": _device_id(hass, loaded_custom, "13_16"),
             "mode": "no_limit",
         },
     )
@@ -187,14 +178,13 @@ async def test_action_refused(
     *,
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
-    device_registry: dr.DeviceRegistry,
     target: str | None,
     data: dict[str, Any],
     key: str,
 ) -> None:
     """What SMA cannot do is refused with a translated reason, before any call."""
     targets = (
-        {"device_id": _device_id(device_registry, loaded_custom, target)}
+        {"device_id": _device_id(hass, loaded_custom, target)}
         if target is not None
         else {"config_entry_id": loaded_custom.entry_id}
     )
@@ -230,7 +220,6 @@ async def test_action_failures(
     *,
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
-    device_registry: dr.DeviceRegistry,
     fault: dict[str, Any],
     key: str,
 ) -> None:
@@ -240,7 +229,7 @@ async def test_action_failures(
         await _call(
             hass,
             {
-                "device_id": _device_id(device_registry, loaded_custom, "13"),
+                "device_id": _device_id(hass, loaded_custom, "13"),
                 "mode": "no_limit",
             },
         )
@@ -267,7 +256,7 @@ async def test_rejected_schedule_is_not_shown(
         await _call(
             hass,
             {
-                "device_id": _device_id(dr.async_get(hass), loaded_custom, "13"),
+                "device_id": _device_id(hass, loaded_custom, "13"),
                 "mode": "limited",
                 "power_limit": 3,
             },
@@ -286,7 +275,7 @@ async def test_timed_limit_ends(
     await _call(
         hass,
         {
-            "device_id": _device_id(dr.async_get(hass), loaded_custom, "13"),
+            "device_id": _device_id(hass, loaded_custom, "13"),
             "mode": "limited",
             "percent_limit": 40,
             "duration": {"minutes": 15},
