@@ -81,6 +81,17 @@ async def oauth_entry(
     return entry
 
 
+@pytest.fixture
+async def source(
+    hass: HomeAssistant, oauth_entry: MockConfigEntry, token_server: RunningSimulator
+) -> ConfigEntryTokenSource:
+    """Return the token source of the OAuth entry, bound to the token server."""
+    implementation = await async_get_entry_implementation(
+        hass, oauth_entry, _endpoints(token_server.base_url)
+    )
+    return ConfigEntryTokenSource(hass, oauth_entry, implementation)
+
+
 def _endpoints(base_url: str, *, pkce: bool = False) -> OAuthEndpoints:
     return OAuthEndpoints(
         authorize_url=f"{base_url}/authorize", token_url=f"{base_url}/token", pkce=pkce
@@ -151,13 +162,12 @@ async def test_unbound_credential_cannot_authorize(hass: HomeAssistant) -> None:
 
 
 async def test_token_source_refreshes_when_due(
-    hass: HomeAssistant, oauth_entry: MockConfigEntry, token_server: RunningSimulator
+    hass: HomeAssistant,
+    oauth_entry: MockConfigEntry,
+    token_server: RunningSimulator,
+    source: ConfigEntryTokenSource,
 ) -> None:
     """A valid token is reused; one about to expire is refreshed and stored."""
-    implementation = await async_get_entry_implementation(
-        hass, oauth_entry, _endpoints(token_server.base_url)
-    )
-    source = ConfigEntryTokenSource(hass, oauth_entry, implementation)
     first = oauth_entry.data["token"]["access_token"]
     assert await source.async_get_access_token() == first
 
@@ -178,13 +188,12 @@ async def test_token_source_refreshes_when_due(
 
 
 async def test_token_source_errors(
-    hass: HomeAssistant, oauth_entry: MockConfigEntry, token_server: RunningSimulator
+    hass: HomeAssistant,
+    oauth_entry: MockConfigEntry,
+    token_server: RunningSimulator,
+    source: ConfigEntryTokenSource,
 ) -> None:
     """A refused refresh asks for a new sign-in; an unreachable server is transient."""
-    implementation = await async_get_entry_implementation(
-        hass, oauth_entry, _endpoints(token_server.base_url)
-    )
-    source = ConfigEntryTokenSource(hass, oauth_entry, implementation)
 
     token_server.simulator.faults.add("oauth_token", status=503, times=1)
     with pytest.raises(ApiConnectionError):

@@ -40,6 +40,7 @@ from ..simulator.fusionsolar import (
     FusionSolarSimulator,
     scaled_account,
 )
+from .common import async_add_account
 from .const import ACCOUNT, CREDENTIAL, HOME, MATERNELLE, PUER
 
 
@@ -47,10 +48,7 @@ async def test_api_account_loads_without_listing_plants_again(
     hass: HomeAssistant, cloud: RunningSimulator, sim: FusionSolarSimulator
 ) -> None:
     """Setup right after the flow uses the flow's plant list: no second call."""
-    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: cloud.base_url, **ACCOUNT}
-    )
+    result = await async_add_account(hass, cloud.base_url)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
@@ -86,10 +84,8 @@ async def test_single_plant_account_is_named_after_it(
 ) -> None:
     """An account of one plant gets the plant's name; a bare host gets https."""
     sim.accounts["solo"] = scaled_account("solo", "pw", plants=1)
-    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {CONF_URL: cloud.base_url, CONF_USERNAME: " solo ", CONF_PASSWORD: "pw"},
+    result = await async_add_account(
+        hass, cloud.base_url, **{CONF_USERNAME: " solo ", CONF_PASSWORD: "pw"}
     )
     assert result["title"] == "FusionSolar Plant 1"
     assert result["data"][CONF_USERNAME] == "solo"
@@ -168,10 +164,7 @@ async def test_same_account_twice(
     hass: HomeAssistant, cloud: RunningSimulator, mock_entry: MockConfigEntry
 ) -> None:
     """The account (user at host) can be added once."""
-    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: cloud.base_url, **ACCOUNT}
-    )
+    result = await async_add_account(hass, cloud.base_url)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_URL, STATE_UNAVAILABLE
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -29,12 +29,12 @@ from custom_components.solar_cloud.fusionsolar.storage import (
     STORAGE_VERSION,
 )
 
-from ..common import async_advance, async_start_flow
+from ..common import async_advance
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator
-from .common import async_start_again, async_stop, forget_accounts
-from .const import ACCOUNT, HOME, MATERNELLE, PUER
+from .common import async_add_account, async_start_again, async_stop, forget_accounts
+from .const import HOME, MATERNELLE, PUER
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
@@ -58,10 +58,7 @@ async def test_restart_right_after_adding_the_account(
     ``lost``: what happens without the storage - the plant list again within
     the minute, a 407, and the entry not ready (for a day, at Huawei's).
     """
-    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: cloud.base_url, **ACCOUNT}
-    )
+    result = await async_add_account(hass, cloud.base_url)
     await hass.async_block_till_done()
     entry = result["result"]
     assert entry.state is ConfigEntryState.LOADED
