@@ -4,10 +4,29 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 import logging
+from typing import Any
 
+import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.components.number import (
+    ATTR_VALUE,
+    DOMAIN as NUMBER_DOMAIN,
+    SERVICE_SET_VALUE,
+)
+from homeassistant.components.recorder.statistics import (
+    StatisticsRow,
+    statistics_during_period,
+)
+from homeassistant.components.select import (
+    ATTR_OPTION,
+    DOMAIN as SELECT_DOMAIN,
+    SERVICE_SELECT_OPTION,
+)
+from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigFlowResult
+from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 import pytest
@@ -15,6 +34,12 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from yarl import URL
+
+from custom_components.solar_cloud.const import DOMAIN
+
+from .simulator.core import VendorSimulator
 
 
 async def async_advance(
@@ -40,14 +65,10 @@ async def async_advance(
         await hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def async_statistic_energy(
-    hass: HomeAssistant, statistic_id: str, *, digits: int = 6
-) -> dict[datetime, float]:
-    """Return kWh per hour as a statistic holds it: the differences of its sums.
-
-    The sum before the first row is that row's sum less its own energy (the
-    row's ``state``). Every row's ``state`` must agree with the sums.
-    """
+async def async_statistic_rows(
+    hass: HomeAssistant, statistic_id: str, types: set[str]
+) -> list[StatisticsRow]:
+    """Return every hourly row of a statistic, once the recorder has written all."""
     await async_wait_recording_done(hass)
     rows = await get_instance(hass).async_add_executor_job(
         statistics_during_period,
@@ -57,11 +78,22 @@ async def async_statistic_energy(
         {statistic_id},
         "hour",
         None,
-        {"sum", "state"},
+        types,
     )
+    return rows.get(statistic_id, [])
+
+
+async def async_statistic_energy(
+    hass: HomeAssistant, statistic_id: str, *, digits: int = 6
+) -> dict[datetime, float]:
+    """Return kWh per hour as a statistic holds it: the differences of its sums.
+
+    The sum before the first row is that row's sum less its own energy (the
+    row's ``state``). Every row's ``state`` must agree with the sums.
+    """
     energy: dict[datetime, float] = {}
     previous: float | None = None
-    for row in rows.get(statistic_id, []):
+    for row in await async_statistic_rows(hass, statistic_id, {"sum", "state"}):
         total, state = row["sum"], row["state"]
         assert total is not None
         assert state is not None
@@ -93,3 +125,101 @@ def not_supported_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
         if record.name == "custom_components.solar_cloud.api.unsupported"
         and record.levelno >= logging.WARNING
     ]
+
+
+async def async_start_flow(hass: HomeAssistant, *choices: str) -> ConfigFlowResult:
+    """Start the config flow and pick each of ``choices`` in the menus in turn."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    for choice in choices:
+        assert result["type"] is FlowResultType.MENU
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": choice}
+        )
+    return result
+
+
+async def async_authorize(
+    hass: HomeAssistant,
+    result: ConfigFlowResult,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> ConfigFlowResult:
+    """Play the user at the authorization server, then return to the flow.
+
+    The user approves at once; the server redirects to Home Assistant's
+    callback, which the flow's external step waits for.
+    """
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(result["url"], allow_redirects=False) as response,
+    ):
+        assert response.status == 302
+        callback = URL(response.headers["Location"])
+    client = await hass_client_no_auth()
+    response = await client.get(f"/auth/external/callback?{callback.query_string}")
+    assert response.status == 200
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+def suggested_values(result: ConfigFlowResult) -> dict[str, object]:
+    """Return the value a form shows in each field (what the user typed before)."""
+    return {
+        str(key): (key.description or {}).get("suggested_value")
+        for key in result["data_schema"].schema
+    }
+
+
+async def async_call_refused(
+    hass: HomeAssistant, action: str, data: dict[str, Any]
+) -> ServiceValidationError:
+    """Call one of the integration's actions that must be refused; return why."""
+    with pytest.raises(ServiceValidationError) as err:
+        await hass.services.async_call(
+            DOMAIN, action, data, blocking=True, return_response=True
+        )
+    return err.value
+
+
+async def async_set_number(hass: HomeAssistant, entity_id: str, value: float) -> None:
+    """Set a number entity as the user does (the call returns once it answered)."""
+    await _async_entity_action(
+        hass, NUMBER_DOMAIN, SERVICE_SET_VALUE, entity_id, {ATTR_VALUE: value}
+    )
+
+
+async def async_select_option(hass: HomeAssistant, entity_id: str, option: str) -> None:
+    """Choose a select entity's option as the user does."""
+    await _async_entity_action(
+        hass, SELECT_DOMAIN, SERVICE_SELECT_OPTION, entity_id, {ATTR_OPTION: option}
+    )
+
+
+async def _async_entity_action(
+    hass: HomeAssistant,
+    domain: str,
+    service: str,
+    entity_id: str,
+    data: dict[str, Any],
+) -> None:
+    await hass.services.async_call(
+        domain, service, {ATTR_ENTITY_ID: entity_id, **data}, blocking=True
+    )
+
+
+def simulator_as[S: VendorSimulator](simulator: VendorSimulator, kind: type[S]) -> S:
+    """Return a served simulator as the vendor's own class (asserting it is one)."""
+    assert isinstance(simulator, kind)
+    return simulator
+
+
+def device_of(
+    hass: HomeAssistant, entry: ConfigEntry, vendor_key: str
+) -> dr.DeviceEntry:
+    """Return the entry's device of a vendor key (``"fusionsolar_NE=1"``)."""
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, vendor_key), entry.entry_id
+    )
+    assert device is not None, vendor_key
+    return device

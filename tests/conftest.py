@@ -19,6 +19,7 @@ import custom_components.solar_cloud  # noqa: F401
 from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
 from custom_components.solar_cloud.vendors import VENDORS
 
+from .common import simulator_as
 from .fake_vendor import FAKE_INTEGRATION, FAKE_VENDOR, FakeCloud
 from .simulator.core import RunningSimulator, StartSimulator
 
@@ -70,6 +71,12 @@ async def fake_cloud(
 
 
 @pytest.fixture
+def fake_sim(fake_cloud: RunningSimulator) -> FakeCloud:
+    """Return the served fake cloud: its plants, faults and request log."""
+    return simulator_as(fake_cloud.simulator, FakeCloud)
+
+
+@pytest.fixture
 def fake_entry(hass: HomeAssistant, fake_cloud: RunningSimulator) -> MockConfigEntry:
     """Return an entry of the fake vendor pointing at the fake cloud."""
     entry = MockConfigEntry(
@@ -80,6 +87,22 @@ def fake_entry(hass: HomeAssistant, fake_cloud: RunningSimulator) -> MockConfigE
     )
     entry.add_to_hass(hass)
     return entry
+
+
+@pytest.fixture
+async def loaded_fake_entry(
+    hass: HomeAssistant, fake_vendor: None, fake_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """Set up the fake account (with the fake vendor serving it)."""
+    assert await hass.config_entries.async_setup(fake_entry.entry_id)
+    return fake_entry
+
+
+@pytest.fixture
+def no_setup() -> Iterator[None]:
+    """Let flows create and update entries without setting them up."""
+    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
+        yield
 
 
 @pytest.fixture

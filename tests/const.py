@@ -2,3 +2,8 @@
 
 NOON = "2026-06-21T10:00:00+00:00"
 """A summer noon in central Europe (10:00 UTC): plants produce, clocks freeze here."""
+FAKE_NOON = "2026-06-21T12:00:00+00:00"
+"""Noon UTC, where the fake cloud's plants (minute of the day in W) report 720.0."""
+
+REDIRECT = "https://example.com/auth/external/callback"
+"""Home Assistant's OAuth callback, where an authorization server sends the user back."""

@@ -61,6 +61,7 @@ from custom_components.solar_cloud.statistics import (
 )
 
 from .simulator.core import VendorSimulator
+from .simulator.oauth import OAuthServer
 
 FAKE_VENDOR = Vendor.FUSIONSOLAR
 
@@ -431,3 +432,24 @@ FAKE_INTEGRATION = VendorIntegration(
     actions=(SET_FEED_IN_LIMIT.handled_by(_async_set_feed_in_limit),),
     redact_keys=frozenset({"plant_secret"}),
 )
+
+
+FAKE_CLIENT = ("client-id", "client-secret")
+"""The OAuth client (id, secret) the fake authorization server accepts."""
+
+
+class FakeAuthServer(VendorSimulator):
+    """A vendor that only has an authorization server: /authorize and /token."""
+
+    vendor = "fake"
+
+    def __init__(self, *, require_pkce: bool = False) -> None:
+        """Accept the one fake client; with PKCE if asked to."""
+        super().__init__()
+        self.oauth = OAuthServer(
+            clock=self.clock, clients=dict([FAKE_CLIENT]), require_pkce=require_pkce
+        )
+
+    def add_routes(self, router: web.UrlDispatcher) -> None:
+        """Serve the OAuth2 endpoints."""
+        self.oauth.add_routes(router, authorize_path="/authorize", token_path="/token")

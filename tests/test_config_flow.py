@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from unittest.mock import patch
 
-import aiohttp
 from homeassistant.components.application_credentials import (
     ClientCredential,
     async_import_client_credential,
@@ -40,28 +39,10 @@ from custom_components.solar_cloud.oauth import OAuthEndpoints
 from custom_components.solar_cloud.runtime import VendorIntegration
 from custom_components.solar_cloud.vendors import VENDORS
 
-from .fake_vendor import FAKE_VENDOR
-from .simulator.core import RunningSimulator, StartSimulator, VendorSimulator
-from .simulator.oauth import OAuthServer
-
-REDIRECT = "https://example.com/auth/external/callback"
-
-
-class AuthServerSimulator(VendorSimulator):
-    """A vendor that only has an authorization server."""
-
-    vendor = "fake"
-
-    def __init__(self) -> None:
-        """Accept one client, with PKCE."""
-        super().__init__()
-        self.oauth = OAuthServer(
-            clock=self.clock, clients={"client-id": "client-secret"}, require_pkce=True
-        )
-
-    def add_routes(self, router: Any) -> None:
-        """Serve the OAuth2 endpoints."""
-        self.oauth.add_routes(router, authorize_path="/authorize", token_path="/token")
+from .common import async_authorize, async_start_flow
+from .const import REDIRECT
+from .fake_vendor import FAKE_VENDOR, FakeAuthServer
+from .simulator.core import RunningSimulator, StartSimulator
 
 
 class FakeVendorFlow(SolarCloudConfigFlow):
@@ -128,25 +109,24 @@ class FakeVendorFlow(SolarCloudConfigFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Ask for the key again."""
-        if user_input is not None:
-            return await self.async_update_vendor_entry(
-                unique_id=user_input[CONF_API_KEY], data_updates=user_input
-            )
-        return self.async_show_form(
-            step_id="fusionsolar_reauth_confirm",
-            data_schema=probatio.Schema({probatio.Required(CONF_API_KEY): str}),
-        )
+        return await self._async_key_step("fusionsolar_reauth_confirm", user_input)
 
     async def async_step_fusionsolar_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Change the key."""
+        return await self._async_key_step("fusionsolar_reconfigure", user_input)
+
+    async def _async_key_step(
+        self, step_id: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Ask for a key; the entry's account is the key."""
         if user_input is not None:
             return await self.async_update_vendor_entry(
                 unique_id=user_input[CONF_API_KEY], data_updates=user_input
             )
         return self.async_show_form(
-            step_id="fusionsolar_reconfigure",
+            step_id=step_id,
             data_schema=probatio.Schema({probatio.Required(CONF_API_KEY): str}),
         )
 
@@ -163,31 +143,34 @@ async def auth_server(
     start_vendor_simulator: StartSimulator,
 ) -> AsyncIterator[RunningSimulator]:
     """Serve an authorization server."""
-    served = await start_vendor_simulator(AuthServerSimulator())
+    served = await start_vendor_simulator(FakeAuthServer(require_pkce=True))
     FakeVendorFlow.auth_server = served.base_url
     return served
 
 
 async def test_user_step_is_a_vendor_menu(hass: HomeAssistant) -> None:
     """The first step lets the user pick one of the three vendors."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
+    result = await async_start_flow(hass)
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == ["sma", "smartme", "fusionsolar"]
 
 
-@pytest.mark.parametrize("vendor", [Vendor.SMA, Vendor.SMARTME, Vendor.FUSIONSOLAR])
-async def test_every_vendor_has_a_step(hass: HomeAssistant, vendor: Vendor) -> None:
-    """Each menu option leads to the vendor's own step."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": vendor}
-    )
+@pytest.mark.parametrize(
+    ("vendor", "ways"),
+    [
+        (Vendor.SMA, ["sma_custom", "sma_code"]),
+        (Vendor.SMARTME, ["smartme_basic", "smartme_apikey", "smartme_oauth"]),
+        (Vendor.FUSIONSOLAR, ["fusionsolar_account", "fusionsolar_oauth"]),
+    ],
+)
+async def test_every_vendor_has_a_step(
+    hass: HomeAssistant, vendor: Vendor, ways: list[str]
+) -> None:
+    """Each menu option leads to the vendor's own menu of ways to sign in."""
+    result = await async_start_flow(hass, vendor)
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == vendor
+    assert result["menu_options"] == ways
     assert all(option.startswith(f"{vendor}_") for option in result["menu_options"])
 
 
@@ -203,12 +186,7 @@ async def test_url_in_a_collapsed_section(
     hass: HomeAssistant, advanced: dict[str, str], url: str
 ) -> None:
     """The vendor API URL sits in a collapsed section and defaults to production."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "fake"}
-    )
+    result = await async_start_flow(hass, "fake")
     advanced_section = result["data_schema"].schema["advanced"]
     assert advanced_section.options == {"collapsed": True}
     user_input = {CONF_API_KEY: "key-1", "advanced": advanced}
@@ -230,12 +208,7 @@ async def test_same_account_twice_is_refused(hass: HomeAssistant) -> None:
     MockConfigEntry(
         domain=DOMAIN, unique_id="key-1", data={CONF_VENDOR: FAKE_VENDOR}
     ).add_to_hass(hass)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "fake"}
-    )
+    result = await async_start_flow(hass, "fake")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_API_KEY: "key-1", "advanced": {}}
     )
@@ -243,50 +216,36 @@ async def test_same_account_twice_is_refused(hass: HomeAssistant) -> None:
     assert result["reason"] == "already_configured"
 
 
-@pytest.mark.usefixtures("fake_flow")
+@pytest.mark.usefixtures("fake_flow", "no_setup")
 @pytest.mark.parametrize(
-    ("key", "reason"), [("key-1", "reauth_successful"), ("other", "wrong_account")]
+    ("flow", "step", "key", "reason"),
+    [
+        ("reauth", "fusionsolar_reauth_confirm", "key-1", "reauth_successful"),
+        ("reauth", "fusionsolar_reauth_confirm", "other", "wrong_account"),
+        ("reconfigure", "fusionsolar_reconfigure", "key-1", "reconfigure_successful"),
+    ],
 )
-async def test_reauth_goes_to_the_vendor(
-    hass: HomeAssistant, key: str, reason: str
+async def test_reauth_and_reconfigure_go_to_the_vendor(
+    hass: HomeAssistant, flow: str, step: str, key: str, reason: str
 ) -> None:
-    """Reauth continues at the vendor's step and only accepts the same account."""
+    """Both continue at the vendor's step; reauth only accepts the same account."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id="key-1",
         data={CONF_VENDOR: FAKE_VENDOR, CONF_API_KEY: "old"},
     )
     entry.add_to_hass(hass)
-    result = await entry.start_reauth_flow(hass)
-    assert result["step_id"] == "fusionsolar_reauth_confirm"
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_API_KEY: key}
-        )
+    if flow == "reauth":
+        result = await entry.start_reauth_flow(hass)
+    else:
+        result = await entry.start_reconfigure_flow(hass)
+    assert result["step_id"] == step
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_API_KEY: key}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == reason
-    assert entry.data[CONF_API_KEY] == (
-        "key-1" if reason == "reauth_successful" else "old"
-    )
-
-
-@pytest.mark.usefixtures("fake_flow")
-async def test_reconfigure_goes_to_the_vendor(hass: HomeAssistant) -> None:
-    """Reconfigure continues at the vendor's step."""
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id="key-1",
-        data={CONF_VENDOR: FAKE_VENDOR, CONF_API_KEY: "old"},
-    )
-    entry.add_to_hass(hass)
-    result = await entry.start_reconfigure_flow(hass)
-    assert result["step_id"] == "fusionsolar_reconfigure"
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_API_KEY: "key-1"}
-        )
-    assert result["reason"] == "reconfigure_successful"
-    assert entry.data[CONF_API_KEY] == "key-1"
+    assert entry.data[CONF_API_KEY] == ("old" if reason == "wrong_account" else key)
 
 
 @pytest.mark.parametrize(
@@ -346,12 +305,7 @@ async def test_oauth_with_application_credentials(
         ClientCredential("client-id", "client-secret", name="Fake cloud"),
         "fake_cred",
     )
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "fake_oauth"}
-    )
+    result = await async_start_flow(hass, "fake_oauth")
     assert result["type"] is FlowResultType.EXTERNAL_STEP
     authorize = URL(result["url"])
     assert str(authorize.with_query(None)) == f"{auth_server.base_url}/authorize"
@@ -359,18 +313,7 @@ async def test_oauth_with_application_credentials(
     assert authorize.query["code_challenge_method"] == "S256"
     assert authorize.query["redirect_uri"] == REDIRECT
 
-    # The simulated user approves; the vendor redirects back to Home Assistant.
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(authorize, allow_redirects=False) as response,
-    ):
-        assert response.status == 302
-        callback = URL(response.headers["Location"])
-    client = await hass_client_no_auth()
-    response = await client.get(f"/auth/external/callback?{callback.query_string}")
-    assert response.status == 200
-
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "FusionSolar Fake OAuth"
     assert result["data"]["auth_implementation"] == "fake_cred"

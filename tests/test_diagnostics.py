@@ -11,19 +11,22 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from .simulator.core import RunningSimulator
+from .const import FAKE_NOON
+from .fake_vendor import FakeCloud
+
+pytestmark = pytest.mark.usefixtures("fake_vendor")
 
 
-@pytest.mark.usefixtures("fake_vendor")
-@pytest.mark.freeze_time("2026-06-21T12:00:00+00:00")
+@pytest.mark.freeze_time(FAKE_NOON)
 async def test_diagnostics_are_redacted(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
-    fake_entry: MockConfigEntry,
+    loaded_fake_entry: MockConfigEntry,
 ) -> None:
     """Titles, unique ids and the vendor's own secrets never leave the machine."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, fake_entry)
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, loaded_fake_entry
+    )
 
     assert diagnostics["entry"]["title"] == "**REDACTED**"
     assert diagnostics["entry"]["unique_id"] == "**REDACTED**"
@@ -35,15 +38,14 @@ async def test_diagnostics_are_redacted(
     assert "Fake account" not in str(diagnostics)
 
 
-@pytest.mark.usefixtures("fake_vendor")
 async def test_diagnostics_of_an_account_that_failed_to_set_up(
     hass: HomeAssistant,
     hass_client: ClientSessionGenerator,
     fake_entry: MockConfigEntry,
-    fake_cloud: RunningSimulator,
+    fake_sim: FakeCloud,
 ) -> None:
     """An account that could not be set up still gives its diagnostics."""
-    fake_cloud.simulator.faults.add("plants", status=500)
+    fake_sim.faults.add("plants", status=500)
     await hass.config_entries.async_setup(fake_entry.entry_id)
     assert fake_entry.state is ConfigEntryState.SETUP_RETRY
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, fake_entry)

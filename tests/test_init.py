@@ -23,53 +23,50 @@ from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
 from custom_components.solar_cloud.issues import async_create_issue
 
 from .common import async_advance
-from .fake_vendor import FAKE_VENDOR, removed_entries
-from .simulator.core import RunningSimulator
+from .const import FAKE_NOON
+from .fake_vendor import FAKE_VENDOR, FakeCloud, removed_entries
 
-NOON = "2026-06-21T12:00:00+00:00"
+pytestmark = [
+    pytest.mark.usefixtures("fake_vendor"),
+    pytest.mark.freeze_time(FAKE_NOON),
+]
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
 async def test_setup_and_unload(
-    hass: HomeAssistant, fake_entry: MockConfigEntry
+    hass: HomeAssistant, loaded_fake_entry: MockConfigEntry
 ) -> None:
     """The vendor's runtime data drives the platforms; unload releases it."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    assert fake_entry.state is ConfigEntryState.LOADED
+    assert loaded_fake_entry.state is ConfigEntryState.LOADED
 
     state = hass.states.get("sensor.plant_1_power")
     assert state is not None
     assert state.state == "720.0"  # 12:00 is minute 720 of the day
     assert hass.states.get("sensor.plant_2_power") is not None
 
-    runtime_data = fake_entry.runtime_data
-    assert await hass.config_entries.async_unload(fake_entry.entry_id)
-    assert fake_entry.state is ConfigEntryState.NOT_LOADED
+    runtime_data = loaded_fake_entry.runtime_data
+    assert await hass.config_entries.async_unload(loaded_fake_entry.entry_id)
+    assert loaded_fake_entry.state is ConfigEntryState.NOT_LOADED
     assert runtime_data.unloaded
     assert hass.states.get("sensor.plant_1_power").state == STATE_UNAVAILABLE
 
 
-@pytest.mark.usefixtures("fake_vendor")
 async def test_remove_entry_undoes_vendor_registrations(
-    hass: HomeAssistant, fake_entry: MockConfigEntry
+    hass: HomeAssistant, loaded_fake_entry: MockConfigEntry
 ) -> None:
     """Removing an entry lets the vendor clean up and resolves its issues."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    async_create_issue(hass, fake_entry, "some_problem")
+    async_create_issue(hass, loaded_fake_entry, "some_problem")
     other = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: FAKE_VENDOR})
     other.add_to_hass(hass)
     async_create_issue(hass, other, "some_problem")
 
-    await hass.config_entries.async_remove(fake_entry.entry_id)
+    await hass.config_entries.async_remove(loaded_fake_entry.entry_id)
 
-    assert fake_entry.entry_id in removed_entries
+    assert loaded_fake_entry.entry_id in removed_entries
     issues = ir.async_get(hass).issues
-    assert (DOMAIN, f"{fake_entry.entry_id}_some_problem") not in issues
+    assert (DOMAIN, f"{loaded_fake_entry.entry_id}_some_problem") not in issues
     assert (DOMAIN, f"{other.entry_id}_some_problem") in issues
 
 
-@pytest.mark.usefixtures("fake_vendor")
 @pytest.mark.parametrize(
     ("fault", "state"),
     [
@@ -83,29 +80,25 @@ async def test_remove_entry_undoes_vendor_registrations(
 )
 async def test_first_refresh_errors(
     hass: HomeAssistant,
-    fake_cloud: RunningSimulator,
+    fake_sim: FakeCloud,
     fake_entry: MockConfigEntry,
     fault: dict[str, object],
     state: ConfigEntryState,
 ) -> None:
     """Errors of the first refresh retry setup, or ask for new credentials."""
-    fake_cloud.simulator.faults.add("plants", **fault)
+    fake_sim.faults.add("plants", **fault)
     await hass.config_entries.async_setup(fake_entry.entry_id)
     assert fake_entry.state is state
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
 async def test_entities_survive_short_outages(
     hass: HomeAssistant,
-    fake_cloud: RunningSimulator,
-    fake_entry: MockConfigEntry,
+    fake_sim: FakeCloud,
+    loaded_fake_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Failed refreshes keep the last value until it is older than the expected delay."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    sim = fake_cloud.simulator
-    sim.faults.add("plants", status=503)
+    fake_sim.faults.add("plants", status=503)
 
     for minute in range(1, 5):
         await async_advance(hass, freezer, timedelta(minutes=1))
@@ -116,53 +109,46 @@ async def test_entities_survive_short_outages(
         await async_advance(hass, freezer, timedelta(minutes=1))
     assert hass.states.get("sensor.plant_1_power").state == STATE_UNAVAILABLE
 
-    sim.faults.clear()
+    fake_sim.faults.clear()
     await async_advance(hass, freezer, timedelta(minutes=1))
     assert hass.states.get("sensor.plant_1_power").state == "727.0"
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
 async def test_values_turn_stale_after_an_authentication_failure(
     hass: HomeAssistant,
-    fake_cloud: RunningSimulator,
-    fake_entry: MockConfigEntry,
+    fake_sim: FakeCloud,
+    loaded_fake_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Refreshes stop at a refused key; the values still turn stale in time."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    sim = fake_cloud.simulator
-    sim.faults.add("plants", status=401)
+    fake_sim.faults.add("plants", status=401)
     await async_advance(hass, freezer, timedelta(minutes=1))
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-    asked = sim.log.count("plants")
+    asked = fake_sim.log.count("plants")
 
     # Nothing refreshes any more: the value of 12:00 is shown until 12:05.
     await async_advance(hass, freezer, timedelta(minutes=3, seconds=59))
     assert hass.states.get("sensor.plant_1_power").state == "720.0"
     await async_advance(hass, freezer, timedelta(seconds=1))
     assert hass.states.get("sensor.plant_1_power").state == STATE_UNAVAILABLE
-    assert sim.log.count("plants") == asked
+    assert fake_sim.log.count("plants") == asked
 
     # What a finished reauth does: the entry is set up again.
-    sim.faults.clear()
-    await hass.config_entries.async_reload(fake_entry.entry_id)
+    fake_sim.faults.clear()
+    await hass.config_entries.async_reload(loaded_fake_entry.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.plant_1_power").state == "725.0"
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
 async def test_values_turn_stale_during_a_hung_refresh(
     hass: HomeAssistant,
-    fake_cloud: RunningSimulator,
-    fake_entry: MockConfigEntry,
+    fake_sim: FakeCloud,
+    loaded_fake_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A refresh that never finishes does not keep old values current."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    client = fake_entry.runtime_data.power.client
+    client = loaded_fake_entry.runtime_data.power.client
     readings = client.readings
     answer = asyncio.Event()
 
@@ -187,13 +173,10 @@ async def test_values_turn_stale_during_a_hung_refresh(
     assert hass.states.get("sensor.plant_1_power").state == "725.0"
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
 async def test_unload_stops_the_expiry(
-    hass: HomeAssistant, fake_entry: MockConfigEntry
+    hass: HomeAssistant, loaded_fake_entry: MockConfigEntry
 ) -> None:
     """The moment the data would turn stale is not waited for after unload."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
 
     def expiries() -> list[str]:
         return [
@@ -206,40 +189,35 @@ async def test_unload_stops_the_expiry(
         ]
 
     assert len(expiries()) == 1
-    assert await hass.config_entries.async_unload(fake_entry.entry_id)
+    assert await hass.config_entries.async_unload(loaded_fake_entry.entry_id)
     assert not expiries()
 
 
-@pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("fake_vendor")
 async def test_rate_limit_postpones_next_refresh(
     hass: HomeAssistant,
-    fake_cloud: RunningSimulator,
-    fake_entry: MockConfigEntry,
+    fake_sim: FakeCloud,
+    loaded_fake_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A rate limit with retry-after is honoured instead of the interval."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    sim = fake_cloud.simulator
-    sim.faults.add("plants", status=429, times=1)
-    sim.log.clear()
+    fake_sim.faults.add("plants", status=429, times=1)
+    fake_sim.log.clear()
 
     await async_advance(hass, freezer, timedelta(minutes=1))
-    assert sim.log.count("plants") == 1
+    assert fake_sim.log.count("plants") == 1
 
     # The client asked to come back after 120 s: nothing at +60 s.
     await async_advance(hass, freezer, timedelta(seconds=61))
-    assert sim.log.count("plants") == 1
+    assert fake_sim.log.count("plants") == 1
 
     await async_advance(hass, freezer, timedelta(seconds=61))
-    assert sim.log.count("plants") == 2
+    assert fake_sim.log.count("plants") == 2
     assert hass.states.get("sensor.plant_1_power").state == "723.0"
 
 
-@pytest.mark.usefixtures("fake_vendor")
 async def test_devices_gone_at_the_vendor_are_removed(
     hass: HomeAssistant,
-    fake_cloud: RunningSimulator,
+    fake_sim: FakeCloud,
     fake_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     device_registry: dr.DeviceRegistry,
@@ -264,7 +242,7 @@ async def test_devices_gone_at_the_vendor_are_removed(
     )
     assert await async_remove_config_entry_device(hass, fake_entry, stray)
 
-    fake_cloud.simulator.plants.remove("plant-2")
+    fake_sim.plants.remove("plant-2")
     await async_advance(hass, freezer, timedelta(minutes=1))
 
     assert device_registry.async_get(plant_2.id) is None
@@ -272,7 +250,7 @@ async def test_devices_gone_at_the_vendor_are_removed(
     assert hass.states.get("sensor.plant_2_power") is None
 
     # The device registry is the memory: a plant that returns gets its entities again.
-    fake_cloud.simulator.plants.append("plant-2")
+    fake_sim.plants.append("plant-2")
     await async_advance(hass, freezer, timedelta(minutes=1))
     assert device_registry.async_get_device_by_identifier(
         (DOMAIN, f"{FAKE_VENDOR}_plant-2"), fake_entry.entry_id

@@ -32,32 +32,14 @@ from custom_components.solar_cloud.oauth import (
     async_get_entry_implementation,
 )
 
-from .fake_vendor import FAKE_VENDOR
-from .simulator.core import RunningSimulator, StartSimulator, VendorSimulator
-from .simulator.oauth import OAuthServer
-
-
-class TokenServer(VendorSimulator):
-    """An authorization server that rotates refresh tokens."""
-
-    vendor = "fake"
-
-    def __init__(self) -> None:
-        """Accept one client."""
-        super().__init__()
-        self.oauth = OAuthServer(
-            clock=self.clock, clients={"client-id": "client-secret"}
-        )
-
-    def add_routes(self, router: Any) -> None:
-        """Serve the OAuth2 endpoints."""
-        self.oauth.add_routes(router, authorize_path="/authorize", token_path="/token")
+from .fake_vendor import FAKE_VENDOR, FakeAuthServer
+from .simulator.core import RunningSimulator, StartSimulator
 
 
 @pytest.fixture
 async def token_server(start_vendor_simulator: StartSimulator) -> RunningSimulator:
     """Serve the token endpoint."""
-    return await start_vendor_simulator(TokenServer())
+    return await start_vendor_simulator(FakeAuthServer())
 
 
 async def _client_credentials_token(base_url: str) -> dict[str, Any]:
@@ -97,6 +79,17 @@ async def oauth_entry(
     )
     entry.add_to_hass(hass)
     return entry
+
+
+@pytest.fixture
+async def source(
+    hass: HomeAssistant, oauth_entry: MockConfigEntry, token_server: RunningSimulator
+) -> ConfigEntryTokenSource:
+    """Return the token source of the OAuth entry, bound to the token server."""
+    implementation = await async_get_entry_implementation(
+        hass, oauth_entry, _endpoints(token_server.base_url)
+    )
+    return ConfigEntryTokenSource(hass, oauth_entry, implementation)
 
 
 def _endpoints(base_url: str, *, pkce: bool = False) -> OAuthEndpoints:
@@ -169,13 +162,12 @@ async def test_unbound_credential_cannot_authorize(hass: HomeAssistant) -> None:
 
 
 async def test_token_source_refreshes_when_due(
-    hass: HomeAssistant, oauth_entry: MockConfigEntry, token_server: RunningSimulator
+    hass: HomeAssistant,
+    oauth_entry: MockConfigEntry,
+    token_server: RunningSimulator,
+    source: ConfigEntryTokenSource,
 ) -> None:
     """A valid token is reused; one about to expire is refreshed and stored."""
-    implementation = await async_get_entry_implementation(
-        hass, oauth_entry, _endpoints(token_server.base_url)
-    )
-    source = ConfigEntryTokenSource(hass, oauth_entry, implementation)
     first = oauth_entry.data["token"]["access_token"]
     assert await source.async_get_access_token() == first
 
@@ -196,13 +188,12 @@ async def test_token_source_refreshes_when_due(
 
 
 async def test_token_source_errors(
-    hass: HomeAssistant, oauth_entry: MockConfigEntry, token_server: RunningSimulator
+    hass: HomeAssistant,
+    oauth_entry: MockConfigEntry,
+    token_server: RunningSimulator,
+    source: ConfigEntryTokenSource,
 ) -> None:
     """A refused refresh asks for a new sign-in; an unreachable server is transient."""
-    implementation = await async_get_entry_implementation(
-        hass, oauth_entry, _endpoints(token_server.base_url)
-    )
-    source = ConfigEntryTokenSource(hass, oauth_entry, implementation)
 
     token_server.simulator.faults.add("oauth_token", status=503, times=1)
     with pytest.raises(ApiConnectionError):

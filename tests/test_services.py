@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -16,58 +16,46 @@ from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN
 from custom_components.solar_cloud.services import vendor_actions
 from custom_components.solar_cloud.vendors import VENDORS
 
-from .fake_vendor import FAKE_INTEGRATION, FAKE_VENDOR
-from .simulator.core import RunningSimulator
+from .common import async_call_refused, device_of
+from .fake_vendor import FAKE_INTEGRATION, FAKE_VENDOR, FakeCloud
 
 pytestmark = pytest.mark.usefixtures("fake_vendor")
 
-
-@pytest.fixture
-async def loaded_entry(
-    hass: HomeAssistant, fake_entry: MockConfigEntry
-) -> MockConfigEntry:
-    """Set up the fake account."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
-    return fake_entry
+ACTION = "set_feed_in_limit"
 
 
-def _plant(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, plant: str
-) -> dr.DeviceEntry:
-    device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, f"{FAKE_VENDOR}_{plant}"), entry.entry_id
-    )
-    assert device is not None
-    return device
+def _plant(hass: HomeAssistant, entry: MockConfigEntry, plant: str) -> dr.DeviceEntry:
+    return device_of(hass, entry, f"{FAKE_VENDOR}_{plant}")
 
 
 async def _call(hass: HomeAssistant, data: dict[str, Any]) -> Any:
     return await hass.services.async_call(
-        DOMAIN, "set_feed_in_limit", data, blocking=True, return_response=True
+        DOMAIN, ACTION, data, blocking=True, return_response=True
     )
 
 
 async def test_set_feed_in_limit_on_a_plant(
     hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    fake_cloud: RunningSimulator,
-    device_registry: dr.DeviceRegistry,
+    loaded_fake_entry: MockConfigEntry,
+    fake_sim: FakeCloud,
 ) -> None:
     """The plant picked as device gets the limit; the vendor's answer is returned."""
-    device = _plant(device_registry, loaded_entry, "plant-2")
+    device = _plant(hass, loaded_fake_entry, "plant-2")
     response = await _call(
         hass, {"device_id": device.id, "mode": "limited", "power_limit": 3.5}
     )
     assert response == {"plant": "plant-2", "mode": "limited"}
-    assert fake_cloud.simulator.feed_in_limits == {"plant-2": {"kw": 3.5}}
+    assert fake_sim.feed_in_limits == {"plant-2": {"kw": 3.5}}
 
 
 async def test_set_feed_in_limit_on_an_entry(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, fake_cloud: RunningSimulator
+    hass: HomeAssistant,
+    loaded_fake_entry: MockConfigEntry,
+    fake_sim: FakeCloud,
 ) -> None:
     """With only the account as target, the vendor decides which plant."""
     response = await _call(
-        hass, {"config_entry_id": loaded_entry.entry_id, "mode": "no_limit"}
+        hass, {"config_entry_id": loaded_fake_entry.entry_id, "mode": "no_limit"}
     )
     assert response == {"plant": "plant-1", "mode": "no_limit"}
 
@@ -81,27 +69,29 @@ async def test_set_feed_in_limit_on_an_entry(
     ],
 )
 async def test_invalid_calls_are_refused(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, data: dict[str, Any], key: str
+    hass: HomeAssistant,
+    loaded_fake_entry: MockConfigEntry,
+    data: dict[str, Any],
+    key: str,
 ) -> None:
     """Bad input gets a translated validation error."""
     data = {
-        k: v.format(entry=loaded_entry.entry_id) if isinstance(v, str) else v
+        k: v.format(entry=loaded_fake_entry.entry_id) if isinstance(v, str) else v
         for k, v in data.items()
     }
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, data)
-    assert err.value.translation_key == key
+    err = await async_call_refused(hass, ACTION, data)
+    assert err.translation_key == key
 
 
 async def test_schema_rejects_both_limits(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, loaded_fake_entry: MockConfigEntry
 ) -> None:
     """Power and percent limit are alternatives."""
     with pytest.raises(Exception, match="exclusion 'limit'"):
         await _call(
             hass,
             {
-                "config_entry_id": loaded_entry.entry_id,
+                "config_entry_id": loaded_fake_entry.entry_id,
                 "mode": "limited",
                 "power_limit": 1,
                 "percent_limit": 50,
@@ -109,76 +99,81 @@ async def test_schema_rejects_both_limits(
         )
 
 
-async def test_device_of_another_integration_is_refused(
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
-) -> None:
+def _device_of_another_integration(
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry, entry: MockConfigEntry
+) -> dict[str, Any]:
     """A device that is not Solar Cloud's is not a valid target."""
     other_entry = MockConfigEntry(domain="other")
     other_entry.add_to_hass(hass)
     other = device_registry.async_get_or_create(
         config_entry_id=other_entry.entry_id, identifiers={("other", "x")}
     )
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, {"device_id": other.id, "mode": "no_limit"})
-    assert err.value.translation_key == "invalid_device"
+    return {"device_id": other.id}
 
 
-async def test_device_outside_the_given_entry_is_refused(
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
-) -> None:
+def _device_outside_the_given_entry(
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry, entry: MockConfigEntry
+) -> dict[str, Any]:
     """Entry and device must agree when both are given."""
-    device = _plant(device_registry, loaded_entry, "plant-1")
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(
-            hass,
-            {"device_id": device.id, "config_entry_id": "another", "mode": "no_limit"},
-        )
-    assert err.value.translation_key == "invalid_device"
+    device = _plant(hass, entry, "plant-1")
+    return {"device_id": device.id, "config_entry_id": "another"}
 
 
-async def test_device_without_a_vendor_key_is_refused(
-    hass: HomeAssistant,
-    loaded_entry: MockConfigEntry,
-    device_registry: dr.DeviceRegistry,
-) -> None:
+def _device_without_a_vendor_key(
+    hass: HomeAssistant, device_registry: dr.DeviceRegistry, entry: MockConfigEntry
+) -> dict[str, Any]:
     """A device of this entry whose identifier is not a vendor key is refused."""
     stray = device_registry.async_get_or_create(
-        config_entry_id=loaded_entry.entry_id, identifiers={(DOMAIN, "somethingelse")}
+        config_entry_id=entry.entry_id, identifiers={(DOMAIN, "somethingelse")}
     )
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, {"device_id": stray.id, "mode": "no_limit"})
-    assert err.value.translation_key == "invalid_device"
+    return {"device_id": stray.id}
 
 
-async def test_entry_not_loaded_is_refused(
-    hass: HomeAssistant, fake_entry: MockConfigEntry
+@pytest.mark.parametrize(
+    "target",
+    [
+        _device_of_another_integration,
+        _device_outside_the_given_entry,
+        _device_without_a_vendor_key,
+    ],
+)
+async def test_targets_that_are_no_plant_are_refused(
+    hass: HomeAssistant,
+    loaded_fake_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+    target: Callable[
+        [HomeAssistant, dr.DeviceRegistry, MockConfigEntry], dict[str, Any]
+    ],
 ) -> None:
+    """A device that is not one of the entry's plants or devices is refused."""
+    data = target(hass, device_registry, loaded_fake_entry)
+    err = await async_call_refused(hass, ACTION, {**data, "mode": "no_limit"})
+    assert err.translation_key == "invalid_device"
+
+
+@pytest.mark.usefixtures("loaded_fake_entry")
+async def test_entry_not_loaded_is_refused(hass: HomeAssistant) -> None:
     """An entry that is not loaded cannot act."""
-    assert await hass.config_entries.async_setup(fake_entry.entry_id)
     other = MockConfigEntry(domain=DOMAIN, data={CONF_VENDOR: FAKE_VENDOR})
     other.add_to_hass(hass)
-    with pytest.raises(ServiceValidationError):
-        await _call(hass, {"config_entry_id": other.entry_id, "mode": "no_limit"})
+    await async_call_refused(
+        hass, ACTION, {"config_entry_id": other.entry_id, "mode": "no_limit"}
+    )
 
 
 async def test_vendor_without_the_action(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry
+    hass: HomeAssistant, loaded_fake_entry: MockConfigEntry
 ) -> None:
     """A vendor that does not list an action refuses it by name."""
     without = replace(FAKE_INTEGRATION, actions=())
-    with (
-        patch.dict(VENDORS, {FAKE_VENDOR: without}),
-        pytest.raises(ServiceValidationError) as err,
-    ):
-        await _call(
-            hass, {"config_entry_id": loaded_entry.entry_id, "mode": "no_limit"}
+    with patch.dict(VENDORS, {FAKE_VENDOR: without}):
+        err = await async_call_refused(
+            hass,
+            ACTION,
+            {"config_entry_id": loaded_fake_entry.entry_id, "mode": "no_limit"},
         )
-    assert err.value.translation_key == "action_not_supported"
-    assert err.value.translation_placeholders == {
+    assert err.translation_key == "action_not_supported"
+    assert err.translation_placeholders == {
         "action": "set_feed_in_limit",
         "entry": "Fake account",
     }

@@ -9,15 +9,15 @@ from typing import Any
 from unittest.mock import patch
 
 from aiohttp import web
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from ..simulator.core import RunningSimulator, StartSimulator, VendorSimulator
-from .harness import RESULTS
-
-SHORT_TIMEOUT = 0.3
-"""Seconds a token refresh may take here."""
-OVERSIZE_LIMIT = 64 * 1024
-"""The body limit during the suite, so an oversize answer is small to send."""
+from .common import NewChaos
+from .const import OVERSIZE_LIMIT, SHORT_TIMEOUT
+from .harness import RESULTS, Chaos
 
 
 class Timeouts:
@@ -81,6 +81,38 @@ async def foreign(start_vendor_simulator: StartSimulator) -> RunningSimulator:
     port: a client that keeps its credentials to its own origin sends none.
     """
     return await start_vendor_simulator(ForeignHost())
+
+
+@pytest.fixture
+def new_chaos(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture, foreign: RunningSimulator
+) -> NewChaos:
+    """Return a function that puts one loaded entry under fault.
+
+    The foreign host is the thief every case checks redirects against.
+    """
+
+    def new(
+        *,
+        freezer: FrozenDateTimeFactory,
+        entry: MockConfigEntry,
+        sim: VendorSimulator,
+        vendor: str,
+        static_secrets: set[str],
+    ) -> Chaos:
+        return Chaos(
+            hass=hass,
+            freezer=freezer,
+            caplog=caplog,
+            entry=entry,
+            sim=sim,
+            vendor=vendor,
+            static_secrets=static_secrets,
+            thief=foreign.simulator,
+            foreign_url=foreign.base_url,
+        )
+
+    return new
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -24,6 +24,7 @@ from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
 from custom_components.solar_cloud.fusionsolar.connection import account_id
 from custom_components.solar_cloud.fusionsolar.const import CONF_PLANT_CODES
 
+from ..common import simulator_as
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.fusionsolar import (
     DEMO_PASSWORD,
@@ -53,9 +54,7 @@ async def cloud(start_vendor_simulator: StartSimulator) -> RunningSimulator:
 @pytest.fixture
 def sim(cloud: RunningSimulator) -> FusionSolarSimulator:
     """Return the served simulator."""
-    simulator = cloud.simulator
-    assert isinstance(simulator, FusionSolarSimulator)
-    return simulator
+    return simulator_as(cloud.simulator, FusionSolarSimulator)
 
 
 @pytest.fixture

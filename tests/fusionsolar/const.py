@@ -1,5 +1,12 @@
 """Constants of the FusionSolar tests: the demo account's plants, the OAuth client."""
 
+from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
+
+from ..simulator.fusionsolar import DEMO_PASSWORD, DEMO_USER
+
+ACCOUNT = {CONF_USERNAME: DEMO_USER, CONF_PASSWORD: DEMO_PASSWORD}
+"""What the user types for the demo account (the URL aside)."""
+
 HOME = "NE=35436844"
 MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
 PUER = "BA4372D08E014822AB065017416F254C"

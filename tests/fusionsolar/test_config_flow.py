@@ -7,9 +7,8 @@ from datetime import timedelta
 from typing import Any
 from unittest.mock import patch
 
-import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -33,6 +32,7 @@ from custom_components.solar_cloud.history_source import (
     MAX_HISTORY_DAYS,
 )
 
+from ..common import async_authorize, async_start_flow, suggested_values
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.fusionsolar import (
     DEMO_PASSWORD,
@@ -40,33 +40,15 @@ from ..simulator.fusionsolar import (
     FusionSolarSimulator,
     scaled_account,
 )
-from .const import CREDENTIAL, HOME, MATERNELLE, PUER
-
-ACCOUNT = {CONF_USERNAME: DEMO_USER, CONF_PASSWORD: DEMO_PASSWORD}
-
-
-async def _start(hass: HomeAssistant, step: str) -> ConfigFlowResult:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "fusionsolar"}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["fusionsolar_account", "fusionsolar_oauth"]
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": step}
-    )
+from .common import async_add_account
+from .const import ACCOUNT, CREDENTIAL, HOME, MATERNELLE, PUER
 
 
 async def test_api_account_loads_without_listing_plants_again(
     hass: HomeAssistant, cloud: RunningSimulator, sim: FusionSolarSimulator
 ) -> None:
     """Setup right after the flow uses the flow's plant list: no second call."""
-    result = await _start(hass, "fusionsolar_account")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: cloud.base_url, **ACCOUNT}
-    )
+    result = await async_add_account(hass, cloud.base_url)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
@@ -74,15 +56,15 @@ async def test_api_account_loads_without_listing_plants_again(
     assert sim.refused_calls() == 0
 
 
+@pytest.mark.usefixtures("no_setup")
 async def test_api_account(hass: HomeAssistant, cloud: RunningSimulator) -> None:
     """Host, user and system code are checked by logging in and listing plants."""
-    result = await _start(hass, "fusionsolar_account")
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "fusionsolar_account"
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_URL: f"{cloud.base_url}/", **ACCOUNT}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: f"{cloud.base_url}/", **ACCOUNT}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "FusionSolar ha_northbound"
     assert result["data"] == {
@@ -96,17 +78,15 @@ async def test_api_account(hass: HomeAssistant, cloud: RunningSimulator) -> None
     assert result["result"].unique_id == f"{DEMO_USER}@127.0.0.1:{port}"
 
 
+@pytest.mark.usefixtures("no_setup")
 async def test_single_plant_account_is_named_after_it(
     hass: HomeAssistant, cloud: RunningSimulator, sim: FusionSolarSimulator
 ) -> None:
     """An account of one plant gets the plant's name; a bare host gets https."""
     sim.accounts["solo"] = scaled_account("solo", "pw", plants=1)
-    result = await _start(hass, "fusionsolar_account")
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"],
-            {CONF_URL: cloud.base_url, CONF_USERNAME: " solo ", CONF_PASSWORD: "pw"},
-        )
+    result = await async_add_account(
+        hass, cloud.base_url, **{CONF_USERNAME: " solo ", CONF_PASSWORD: "pw"}
+    )
     assert result["title"] == "FusionSolar Plant 1"
     assert result["data"][CONF_USERNAME] == "solo"
 
@@ -126,6 +106,7 @@ async def test_single_plant_account_is_named_after_it(
         ({"crash": True}, {"base": "unknown"}),
     ],
 )
+@pytest.mark.usefixtures("no_setup")
 async def test_api_account_errors(
     hass: HomeAssistant,
     *,
@@ -146,7 +127,7 @@ async def test_api_account_errors(
         sim.faults.add("stations", body=setup["body"], times=1)
     if "status" in setup:
         sim.faults.add("stations", status=setup["status"], times=1)
-    result = await _start(hass, "fusionsolar_account")
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_account")
     user_input = {CONF_URL: cloud.base_url, **ACCOUNT}
     if "password" in setup:
         user_input[CONF_PASSWORD] = setup["password"]
@@ -164,10 +145,7 @@ async def test_api_account_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     # Nothing typed is lost, the system code neither.
-    suggested = {
-        str(key): (key.description or {}).get("suggested_value")
-        for key in result["data_schema"].schema
-    }
+    suggested = suggested_values(result)
     assert suggested[CONF_PASSWORD] == user_input[CONF_PASSWORD]
     assert suggested[CONF_USERNAME] == user_input[CONF_USERNAME]
 
@@ -176,10 +154,9 @@ async def test_api_account_errors(
     if "plants" in setup:
         sim.accounts[DEMO_USER].plants = plants
     freezer.tick(timedelta(minutes=11))
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {**user_input, CONF_PASSWORD: DEMO_PASSWORD}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**user_input, CONF_PASSWORD: DEMO_PASSWORD}
+    )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
@@ -187,10 +164,7 @@ async def test_same_account_twice(
     hass: HomeAssistant, cloud: RunningSimulator, mock_entry: MockConfigEntry
 ) -> None:
     """The account (user at host) can be added once."""
-    result = await _start(hass, "fusionsolar_account")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: cloud.base_url, **ACCOUNT}
-    )
+    result = await async_add_account(hass, cloud.base_url)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
@@ -198,6 +172,7 @@ async def test_same_account_twice(
 # Reauth and reconfigure ---------------------------------------------------------
 
 
+@pytest.mark.usefixtures("no_setup")
 async def test_reauth_with_new_password(
     hass: HomeAssistant, mock_entry: MockConfigEntry, sim: FusionSolarSimulator
 ) -> None:
@@ -210,15 +185,15 @@ async def test_reauth_with_new_password(
         result["flow_id"], {CONF_PASSWORD: "still wrong"}
     )
     assert result["errors"] == {CONF_PASSWORD: "invalid_auth"}
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_PASSWORD: "New@2026"}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_PASSWORD: "New@2026"}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert mock_entry.data[CONF_PASSWORD] == "New@2026"
 
 
+@pytest.mark.usefixtures("no_setup")
 async def test_reconfigure_to_another_address_of_the_same_account(
     hass: HomeAssistant,
     sim: FusionSolarSimulator,
@@ -230,10 +205,9 @@ async def test_reconfigure_to_another_address_of_the_same_account(
     assert result["step_id"] == "fusionsolar_reconfigure"
     # The same cloud behind another address.
     other_host = (await start_vendor_simulator(sim)).base_url
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_URL: other_host, **ACCOUNT}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: other_host, **ACCOUNT}
+    )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert mock_entry.data[CONF_URL] == other_host
@@ -288,23 +262,20 @@ async def test_reconfigure_onto_an_account_already_set_up(
 # OAuth Connect -------------------------------------------------------------------
 
 
-async def _authorize(
-    hass: HomeAssistant,
-    result: ConfigFlowResult,
-    hass_client_no_auth: ClientSessionGenerator,
+async def _oauth_form(
+    hass: HomeAssistant, cloud: RunningSimulator, *, controls: bool
 ) -> ConfigFlowResult:
-    """Play the user at the authorization server, then return to the flow."""
-    assert result["type"] is FlowResultType.EXTERNAL_STEP
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(result["url"], allow_redirects=False) as response,
-    ):
-        assert response.status == 302
-        callback = URL(response.headers["Location"])
-    client = await hass_client_no_auth()
-    response = await client.get(f"/auth/external/callback?{callback.query_string}")
-    assert response.status == 200
-    return await hass.config_entries.flow.async_configure(result["flow_id"])
+    """Open OAuth Connect and send its form; the user goes to Huawei next."""
+    result = await async_start_flow(hass, "fusionsolar", "fusionsolar_oauth")
+    assert result["step_id"] == "fusionsolar_oauth"
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_URL: cloud.base_url,
+            CONF_CONTROLS: controls,
+            "advanced": {CONF_URL: cloud.base_url},
+        },
+    )
 
 
 @pytest.mark.usefixtures("credential", "current_request_with_host")
@@ -315,6 +286,7 @@ async def _authorize(
         (False, "pvms.openapi.basic"),
     ],
 )
+@pytest.mark.usefixtures("no_setup")
 async def test_oauth_connect(
     hass: HomeAssistant,
     *,
@@ -326,21 +298,11 @@ async def test_oauth_connect(
 ) -> None:
     """OAuth Connect: the control scope only when controls are wanted."""
     sim.oauth.subject = DEMO_USER
-    result = await _start(hass, "fusionsolar_oauth")
-    assert result["step_id"] == "fusionsolar_oauth"
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_URL: cloud.base_url,
-            CONF_CONTROLS: controls,
-            "advanced": {CONF_URL: cloud.base_url},
-        },
-    )
+    result = await _oauth_form(hass, cloud, controls=controls)
     authorize = URL(result["url"])
     assert authorize.path == "/rest/dp/uidm/oauth2/v1/authorize"
     assert authorize.query["scope"] == scope
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await _authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "FusionSolar OAuth Connect"
     data = result["data"]
@@ -367,16 +329,8 @@ async def test_oauth_connect_entry_loads_within_the_budget(
     minute and Huawei refuses (407) the interface for the rest of the day.
     """
     sim.oauth.subject = DEMO_USER
-    result = await _start(hass, "fusionsolar_oauth")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_URL: cloud.base_url,
-            CONF_CONTROLS: True,
-            "advanced": {CONF_URL: cloud.base_url},
-        },
-    )
-    result = await _authorize(hass, result, hass_client_no_auth)
+    result = await _oauth_form(hass, cloud, controls=True)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert result["result"].state is ConfigEntryState.LOADED
@@ -393,21 +347,13 @@ async def test_oauth_connect_account_without_plant_list(
     """An authorization that cannot list plants ends the flow with the reason."""
     sim.oauth.subject = DEMO_USER
     sim.accounts[DEMO_USER].denied |= {"stations", "getStationList"}
-    result = await _start(hass, "fusionsolar_oauth")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"],
-        {
-            CONF_URL: cloud.base_url,
-            CONF_CONTROLS: True,
-            "advanced": {CONF_URL: cloud.base_url},
-        },
-    )
-    result = await _authorize(hass, result, hass_client_no_auth)
+    result = await _oauth_form(hass, cloud, controls=True)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "fusionsolar_plants_not_permitted"
 
 
-@pytest.mark.usefixtures("credential", "current_request_with_host")
+@pytest.mark.usefixtures("no_setup", "credential", "current_request_with_host")
 async def test_oauth_reauth(
     hass: HomeAssistant,
     cloud: RunningSimulator,
@@ -434,13 +380,13 @@ async def test_oauth_reauth(
     assert result["step_id"] == "fusionsolar_reauth_oauth"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     assert URL(result["url"]).query["scope"] == "pvms.openapi.basic"
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await _authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert entry.data["token"]["access_token"] in sim.oauth.access_tokens
 
 
+@pytest.mark.usefixtures("no_setup")
 async def test_reconfigure_oauth_host(
     hass: HomeAssistant, cloud: RunningSimulator, access_token: str
 ) -> None:
@@ -459,10 +405,9 @@ async def test_reconfigure_oauth_host(
     entry.add_to_hass(hass)
     result = await entry.start_reconfigure_flow(hass)
     assert list(result["data_schema"].schema) == [CONF_URL]
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_URL: cloud.base_url}
-        )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_URL: cloud.base_url}
+    )
     assert result["reason"] == "reconfigure_successful"
     assert entry.data[CONF_URL] == cloud.base_url
     assert entry.unique_id == "oauth-entry"

@@ -6,9 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
-from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
-from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -23,7 +21,7 @@ from custom_components.solar_cloud.api.fusionsolar.const import Path
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 
-from ..common import async_advance
+from ..common import async_advance, async_select_option, async_set_number, device_of
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 from .const import HOME
@@ -38,23 +36,13 @@ END_OF_CHARGE = "number.rheinblick_end_of_charge_soc"
 
 async def _select(hass: HomeAssistant, entity_id: str, option: str) -> None:
     """Choose an option; the task (instant here) is followed to its end."""
-    await hass.services.async_call(
-        "select",
-        SERVICE_SELECT_OPTION,
-        {ATTR_ENTITY_ID: entity_id, ATTR_OPTION: option},
-        blocking=True,
-    )
+    await async_select_option(hass, entity_id, option)
     await hass.async_block_till_done()
 
 
 async def _set(hass: HomeAssistant, entity_id: str, value: float) -> None:
     """Set a number; the task (instant here) is followed to its end."""
-    await hass.services.async_call(
-        "number",
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
-        blocking=True,
-    )
+    await async_set_number(hass, entity_id, value)
     await hass.async_block_till_done()
 
 
@@ -122,14 +110,8 @@ async def test_time_of_use_needs_known_windows(
 
 
 def _plant_device(hass: HomeAssistant, code: str) -> str:
-    from homeassistant.helpers import device_registry as dr
-
-    entry = hass.config_entries.async_entries("solar_cloud")[0]
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        ("solar_cloud", f"fusionsolar_{code}"), entry.entry_id
-    )
-    assert device is not None
-    return device.id
+    entry = hass.config_entries.async_entries(DOMAIN)[0]
+    return device_of(hass, entry, f"fusionsolar_{code}").id
 
 
 async def test_feed_in_limit(

@@ -12,12 +12,9 @@ import os
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import ATTR_VALUE, SERVICE_SET_VALUE
-from homeassistant.components.select import ATTR_OPTION, SERVICE_SELECT_OPTION
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -33,11 +30,11 @@ from custom_components.solar_cloud.fusionsolar.controls import (
 )
 from custom_components.solar_cloud.fusionsolar.storage import STORAGE_KEY
 
-from ..common import async_advance
+from ..common import async_advance, async_select_option, async_set_number, device_of
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
+from .common import async_start_again, async_stop
 from .const import HOME
-from .test_restart import _start_again, _stop
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
@@ -58,21 +55,13 @@ async def slow_plant(
 
 
 async def _select(hass: HomeAssistant, option: str) -> None:
-    await hass.services.async_call(
-        "select",
-        SERVICE_SELECT_OPTION,
-        {ATTR_ENTITY_ID: BATTERY_MODE, ATTR_OPTION: option},
-        blocking=True,
-    )
+    await async_select_option(hass, BATTERY_MODE, option)
 
 
 async def _battery_mode(
     hass: HomeAssistant, entry: MockConfigEntry, mode: str, **extra: Any
 ) -> Any:
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, f"fusionsolar_{HOME}"), entry.entry_id
-    )
-    assert device is not None
+    device = device_of(hass, entry, f"fusionsolar_{HOME}")
     return await hass.services.async_call(
         DOMAIN,
         "set_battery_mode",
@@ -208,12 +197,7 @@ async def test_no_second_task_while_one_runs(
         await _battery_mode(hass, slow_plant, "maximum_self_consumption")
     assert err.value.translation_key == "fusionsolar_task_running"
     # Another kind of task at the same plant may run meanwhile.
-    await hass.services.async_call(
-        "number",
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: FEED_IN_LIMIT, ATTR_VALUE: 2.5},
-        blocking=True,
-    )
+    await async_set_number(hass, FEED_IN_LIMIT, 2.5)
     assert hass.states.get(FEED_IN_LIMIT).state == "2.5"
     assert hass.states.get(FEED_IN_LIMIT).attributes["pending"] is True
     await _until_settled(hass, freezer, BATTERY_MODE)
@@ -311,9 +295,9 @@ async def test_restart_while_pending(
     logbook = async_capture_events(hass, "logbook_entry")
     await _select(hass, "third_party_dispatch")
     requested_at = hass.states.get(BATTERY_MODE).attributes["requested_at"]
-    await _stop(hass, hass_storage, slow_plant)
+    await async_stop(hass, hass_storage, slow_plant)
     await async_advance(hass, freezer, timedelta(minutes=1))
-    await _start_again(hass, slow_plant)
+    await async_start_again(hass, slow_plant)
     state = hass.states.get(BATTERY_MODE)
     assert state.state == "third_party_dispatch"
     assert state.attributes["pending"] is True
@@ -332,8 +316,8 @@ async def test_restart_while_pending(
         assert issue is not None
         assert len(logbook) == 1
     # Done: not followed again after the next restart.
-    await _stop(hass, hass_storage, slow_plant)
-    await _start_again(hass, slow_plant)
+    await async_stop(hass, hass_storage, slow_plant)
+    await async_start_again(hass, slow_plant)
     assert "pending" not in hass.states.get(BATTERY_MODE).attributes
 
 
@@ -372,17 +356,12 @@ async def test_restart_while_the_feed_in_limit_is_pending(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """A kW limit is followed after a restart; a stored task that is unreadable is not."""
-    await hass.services.async_call(
-        "number",
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: FEED_IN_LIMIT, ATTR_VALUE: 2.5},
-        blocking=True,
-    )
-    await _stop(hass, hass_storage, slow_plant)
+    await async_set_number(hass, FEED_IN_LIMIT, 2.5)
+    await async_stop(hass, hass_storage, slow_plant)
     [account] = hass_storage[STORAGE_KEY]["data"]["accounts"].values()
     assert set(account["control_tasks"]) == {f"{HOME}_feed_in"}
     account["control_tasks"]["broken"] = {"kind": "nonsense", "plant": HOME}
-    await _start_again(hass, slow_plant)
+    await async_start_again(hass, slow_plant)
     assert hass.states.get(FEED_IN_LIMIT).state == "2.5"
     assert hass.states.get(FEED_IN_LIMIT).attributes["pending"] is True
     await _until_settled(hass, freezer, FEED_IN_LIMIT)

@@ -10,28 +10,21 @@ of the account forgotten, and the entry set up again, against the simulator
 from __future__ import annotations
 
 from collections import deque
-import copy
 from datetime import timedelta
 import logging
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import (
-    CONF_URL,
-    EVENT_HOMEASSISTANT_FINAL_WRITE,
-    STATE_UNAVAILABLE,
-)
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.solar_cloud.fusionsolar.connection import ACCOUNTS
 from custom_components.solar_cloud.fusionsolar.const import INVENTORY_INTERVAL
 from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from custom_components.solar_cloud.fusionsolar.storage import (
     SAVE_DELAY,
-    STORAGE,
     STORAGE_KEY,
     STORAGE_VERSION,
 )
@@ -40,40 +33,14 @@ from ..common import async_advance
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator
+from .common import async_add_account, async_start_again, async_stop, forget_accounts
 from .const import HOME, MATERNELLE, PUER
-from .test_config_flow import ACCOUNT, _start
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
 _LOGGER = logging.getLogger(__name__)
 
 POWER = "sensor.rheinblick_inverter_1_active_power"
-
-
-def _forget(hass: HomeAssistant) -> None:
-    """Forget what the accounts held in memory, as a new process would."""
-    hass.data.pop(ACCOUNTS, None)
-    hass.data.pop(STORAGE, None)
-
-
-async def _stop(
-    hass: HomeAssistant, hass_storage: dict[str, Any], entry: MockConfigEntry
-) -> None:
-    """Stop Home Assistant as far as the entry can tell; keep only what it wrote."""
-    hass.bus.async_fire(EVENT_HOMEASSISTANT_FINAL_WRITE)
-    await hass.async_block_till_done()
-    written = copy.deepcopy(hass_storage.get(STORAGE_KEY))
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    if written is None:
-        hass_storage.pop(STORAGE_KEY, None)
-    else:
-        hass_storage[STORAGE_KEY] = written
-    _forget(hass)
-
-
-async def _start_again(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 @pytest.mark.parametrize("storage", [True, False], ids=["kept", "lost"])
@@ -91,20 +58,17 @@ async def test_restart_right_after_adding_the_account(
     ``lost``: what happens without the storage - the plant list again within
     the minute, a 407, and the entry not ready (for a day, at Huawei's).
     """
-    result = await _start(hass, "fusionsolar_account")
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {CONF_URL: cloud.base_url, **ACCOUNT}
-    )
+    result = await async_add_account(hass, cloud.base_url)
     await hass.async_block_till_done()
     entry = result["result"]
     assert entry.state is ConfigEntryState.LOADED
     before = sim.log.counts()
 
     await async_advance(hass, freezer, timedelta(seconds=30))
-    await _stop(hass, hass_storage, entry)
+    await async_stop(hass, hass_storage, entry)
     if not storage:
         hass_storage.pop(STORAGE_KEY)
-    await _start_again(hass, entry)
+    await async_start_again(hass, entry)
 
     if not storage:
         assert entry.state is ConfigEntryState.SETUP_RETRY
@@ -155,7 +119,7 @@ async def test_restart_with_a_stale_inventory_while_the_plant_list_is_refused(
     """
     account = loaded_entry.unique_id
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
-    _forget(hass)
+    forget_accounts(hass)
     freezer.tick(timedelta(days=2))
     now = sim.clock.now()
     if refused_by == "huawei":
@@ -170,7 +134,7 @@ async def test_restart_with_a_stale_inventory_while_the_plant_list_is_refused(
         }
     before = sim.log.counts()
 
-    await _start_again(hass, loaded_entry)
+    await async_start_again(hass, loaded_entry)
 
     assert loaded_entry.state is ConfigEntryState.LOADED
     at_start = sim.log.counts()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import json
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 import pytest
@@ -14,6 +15,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.const import DOMAIN
 
+from ..common import async_call_refused, device_of
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 from .const import HOME, MATERNELLE, PUER
@@ -22,11 +24,7 @@ pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks
 
 
 def _device(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, f"fusionsolar_{key}"), entry.entry_id
-    )
-    assert device is not None
-    return device.id
+    return device_of(hass, entry, f"fusionsolar_{key}").id
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> Any:
@@ -86,43 +84,148 @@ async def test_set_feed_in_limit(
     assert hass.states.get("select.rheinblick_feed_in_control").state == "no_limit"
 
 
+def _windows(*windows: tuple[str, str, str]) -> list[dict[str, str]]:
+    """Return time-of-use windows from (start, end, action)."""
+    return [
+        {"start": start, "end": end, "action": action} for start, end, action in windows
+    ]
+
+
 @pytest.mark.parametrize(
-    ("data", "key"),
+    ("service", "device", "data", "key"),
     [
+        # FusionSolar limits in kW and for as long as it is set.
         (
+            "set_feed_in_limit",
+            HOME,
             {"mode": "limited", "percent_limit": 50},
             "fusionsolar_percent_limit_unsupported",
         ),
         (
+            "set_feed_in_limit",
+            HOME,
             {"mode": "limited", "power_limit": 2, "duration": {"hours": 1}},
             "fusionsolar_duration_unsupported",
         ),
+        # Bad windows and values are refused before anything is delivered.
+        (
+            "set_battery_mode",
+            HOME,
+            {"mode": "time_of_use"},
+            "battery_mode_windows_missing",
+        ),
+        (
+            "set_battery_mode",
+            MATERNELLE,
+            {"mode": "time_of_use"},
+            "battery_mode_windows_missing",
+        ),
+        (
+            "set_battery_mode",
+            HOME,
+            {
+                "mode": "maximum_self_consumption",
+                "windows": _windows(("01:00", "02:00", "charge")),
+            },
+            "battery_mode_windows_unexpected",
+        ),
+        (
+            "set_battery_mode",
+            HOME,
+            {"mode": "time_of_use", "windows": _windows(("05:00", "02:00", "charge"))},
+            "battery_mode_window_empty",
+        ),
+        (
+            "set_battery_mode",
+            HOME,
+            {
+                "mode": "time_of_use",
+                "windows": [
+                    {
+                        "start": "01:00",
+                        "end": "04:00",
+                        "action": "charge",
+                        "days": ["mon"],
+                    },
+                    {"start": "03:00", "end": "05:00", "action": "discharge"},
+                ],
+            },
+            "battery_mode_windows_overlap",
+        ),
+        (
+            "set_battery_mode",
+            HOME,
+            {
+                "mode": "time_of_use",
+                "windows": _windows(
+                    *(
+                        (f"{hour:02d}:00", f"{hour:02d}:30", "charge")
+                        for hour in range(15)
+                    )
+                ),
+            },
+            "battery_mode_too_many_windows",
+        ),
+        (
+            "set_battery_mode",
+            HOME,
+            {
+                "mode": "time_of_use",
+                "windows": _windows(("01:00", "02:00", "charge")),
+                "max_grid_charge_power": 60,
+            },
+            "fusionsolar_grid_charge_power_too_high",
+        ),
+        # At least one parameter, each in FusionSolar's range.
+        ("set_battery_parameters", HOME, {}, "battery_parameters_missing"),
+        (
+            "set_battery_parameters",
+            HOME,
+            {"end_of_charge_soc": 80},
+            "fusionsolar_soc_out_of_range",
+        ),
+        (
+            "set_battery_parameters",
+            HOME,
+            {"end_of_discharge_soc": 30},
+            "fusionsolar_soc_out_of_range",
+        ),
+        # A forced task ends at a target SOC or after at most 24 hours.
+        ("force_battery_charge", HOME, {"power": 3000}, "forced_battery_end_missing"),
+        (
+            "force_battery_charge",
+            HOME,
+            {"power": 3000, "duration": {"hours": 25}},
+            "fusionsolar_forced_too_long",
+        ),
     ],
 )
-async def test_feed_in_limit_refusals(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, data: dict[str, Any], key: str
+async def test_action_refusals(
+    hass: HomeAssistant,
+    *,
+    loaded_entry: MockConfigEntry,
+    service: str,
+    device: str,
+    data: dict[str, Any],
+    key: str,
 ) -> None:
-    """FusionSolar limits in kW and for as long as it is set."""
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(
-            hass,
-            "set_feed_in_limit",
-            {"device_id": _device(hass, loaded_entry, HOME), **data},
-        )
-    assert err.value.translation_key == key
+    """Bad input is refused with a translated error before anything is sent."""
+    err = await async_call_refused(
+        hass, service, {"device_id": _device(hass, loaded_entry, device), **data}
+    )
+    assert err.translation_key == key
 
 
 async def test_account_with_several_plants_needs_the_plant(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
     """Only the account as target is enough only for an account of one plant."""
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(
-            hass,
-            "set_feed_in_limit",
-            {"config_entry_id": loaded_entry.entry_id, "mode": "no_limit"},
-        )
-    assert err.value.translation_key == "fusionsolar_plant_required"
+    err = await async_call_refused(
+        hass,
+        "set_feed_in_limit",
+        {"config_entry_id": loaded_entry.entry_id, "mode": "no_limit"},
+    )
+    assert err.translation_key == "fusionsolar_plant_required"
 
 
 async def test_account_with_one_plant(
@@ -148,9 +251,8 @@ async def test_stray_device_of_the_entry(
         config_entry_id=loaded_entry.entry_id,
         identifiers={(DOMAIN, "fusionsolar_gone")},
     )
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(hass, "stop_forced_battery", {"device_id": stray.id})
-    assert err.value.translation_key == "invalid_device"
+    err = await async_call_refused(hass, "stop_forced_battery", {"device_id": stray.id})
+    assert err.translation_key == "invalid_device"
 
 
 async def test_set_battery_mode_time_of_use(
@@ -200,101 +302,20 @@ async def test_set_battery_mode_time_of_use(
     )
 
 
-@pytest.mark.parametrize(
-    ("data", "key"),
-    [
-        ({"mode": "time_of_use"}, "battery_mode_windows_missing"),
-        (
-            {
-                "mode": "maximum_self_consumption",
-                "windows": [{"start": "01:00", "end": "02:00", "action": "charge"}],
-            },
-            "battery_mode_windows_unexpected",
-        ),
-        (
-            {
-                "mode": "time_of_use",
-                "windows": [{"start": "05:00", "end": "02:00", "action": "charge"}],
-            },
-            "battery_mode_window_empty",
-        ),
-        (
-            {
-                "mode": "time_of_use",
-                "windows": [
-                    {
-                        "start": "01:00",
-                        "end": "04:00",
-                        "action": "charge",
-                        "days": ["mon"],
-                    },
-                    {"start": "03:00", "end": "05:00", "action": "discharge"},
-                ],
-            },
-            "battery_mode_windows_overlap",
-        ),
-        (
-            {
-                "mode": "time_of_use",
-                "windows": [
-                    {
-                        "start": f"{hour:02d}:00",
-                        "end": f"{hour:02d}:30",
-                        "action": "charge",
-                    }
-                    for hour in range(15)
-                ],
-            },
-            "battery_mode_too_many_windows",
-        ),
-        (
-            {
-                "mode": "time_of_use",
-                "windows": [{"start": "01:00", "end": "02:00", "action": "charge"}],
-                "max_grid_charge_power": 60,
-            },
-            "fusionsolar_grid_charge_power_too_high",
-        ),
-    ],
-)
-async def test_set_battery_mode_validation(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, data: dict[str, Any], key: str
-) -> None:
-    """Bad windows and values are refused before anything is delivered."""
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(
-            hass,
-            "set_battery_mode",
-            {"device_id": _device(hass, loaded_entry, HOME), **data},
-        )
-    assert err.value.translation_key == key
-
-
 async def test_battery_actions_need_a_battery(
     hass: HomeAssistant, loaded_entry: MockConfigEntry
 ) -> None:
     """A plant without battery refuses battery actions."""
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(
-            hass,
-            "set_battery_mode",
-            {
-                "device_id": _device(hass, loaded_entry, MATERNELLE),
-                "mode": "time_of_use",
-            },
-        )
-    assert err.value.translation_key == "battery_mode_windows_missing"
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(
-            hass,
-            "set_battery_mode",
-            {
-                "device_id": _device(hass, loaded_entry, MATERNELLE),
-                "mode": "third_party_dispatch",
-            },
-        )
-    assert err.value.translation_key == "fusionsolar_no_battery"
-    assert err.value.translation_placeholders == {"plant": "Maternelle"}
+    err = await async_call_refused(
+        hass,
+        "set_battery_mode",
+        {
+            "device_id": _device(hass, loaded_entry, MATERNELLE),
+            "mode": "third_party_dispatch",
+        },
+    )
+    assert err.translation_key == "fusionsolar_no_battery"
+    assert err.translation_placeholders == {"plant": "Maternelle"}
 
 
 async def test_set_battery_parameters(
@@ -315,27 +336,6 @@ async def test_set_battery_parameters(
     assert sim.plant(PUER).battery_config["maximumDischargePower"] == 20000
     assert sim.plant(PUER).battery_config["endOfDischargeSoc"] == 5
     assert hass.states.get("number.puer_end_of_charge_soc").state == "95.0"
-
-
-@pytest.mark.parametrize(
-    ("data", "key"),
-    [
-        ({}, "battery_parameters_missing"),
-        ({"end_of_charge_soc": 80}, "fusionsolar_soc_out_of_range"),
-        ({"end_of_discharge_soc": 30}, "fusionsolar_soc_out_of_range"),
-    ],
-)
-async def test_set_battery_parameters_validation(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, data: dict[str, Any], key: str
-) -> None:
-    """At least one parameter, each in FusionSolar's range."""
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(
-            hass,
-            "set_battery_parameters",
-            {"device_id": _device(hass, loaded_entry, HOME), **data},
-        )
-    assert err.value.translation_key == key
 
 
 @pytest.mark.parametrize(
@@ -373,8 +373,6 @@ async def test_forced_battery(
     task: dict[str, Any],
 ) -> None:
     """Forced charge or discharge, then stop; the working mode stays."""
-    import json
-
     response = await _call(
         hass, service, {"device_id": _device(hass, loaded_entry, HOME), **data}
     )
@@ -392,32 +390,10 @@ async def test_forced_battery(
     assert sim.plant(HOME).battery_mode["operationMode"] == "maximumSelfConsumption"
 
 
-@pytest.mark.parametrize(
-    ("data", "key"),
-    [
-        ({"power": 3000}, "forced_battery_end_missing"),
-        ({"power": 3000, "duration": {"hours": 25}}, "fusionsolar_forced_too_long"),
-    ],
-)
-async def test_forced_battery_validation(
-    hass: HomeAssistant, loaded_entry: MockConfigEntry, data: dict[str, Any], key: str
-) -> None:
-    """A forced task ends at a target SOC or after at most 24 hours."""
-    with pytest.raises(ServiceValidationError) as err:
-        await _call(
-            hass,
-            "force_battery_charge",
-            {"device_id": _device(hass, loaded_entry, HOME), **data},
-        )
-    assert err.value.translation_key == key
-
-
 async def test_forced_battery_refused_by_the_plant(
     hass: HomeAssistant, loaded_entry: MockConfigEntry, sim: FusionSolarSimulator
 ) -> None:
     """A forced task the plant does not accept is an error."""
-    from homeassistant.exceptions import HomeAssistantError
-
     sim.plant(HOME).devices = [d for d in sim.plant(HOME).devices if d.type_id != 39]
     with pytest.raises(HomeAssistantError) as err:
         await _call(

@@ -32,6 +32,8 @@ from custom_components.solar_cloud.sma.const import (
     CONF_LOGIN_HINT,
 )
 
+from ..common import simulator_as
+from ..const import REDIRECT
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.sma import (
     CODE_CLIENT,
@@ -41,7 +43,6 @@ from ..simulator.sma import (
     SmaSimulator,
     demo_owner_plants,
 )
-from .const import REDIRECT
 
 
 @pytest.fixture
@@ -64,9 +65,7 @@ async def sma_cloud(
 @pytest.fixture
 def sim(sma_cloud: RunningSimulator) -> SmaSimulator:
     """Return the served simulator."""
-    simulator = sma_cloud.simulator
-    assert isinstance(simulator, SmaSimulator)
-    return simulator
+    return simulator_as(sma_cloud.simulator, SmaSimulator)
 
 
 @pytest.fixture

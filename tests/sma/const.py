@@ -1,4 +1,1 @@
-"""Constants of the SMA tests."""
-
-REDIRECT = "https://example.com/auth/external/callback"
-"""Where SMA's login page sends the owner back (Home Assistant's callback)."""
+"""Constants of the SMA tests (those several vendors share are in tests/const.py)."""

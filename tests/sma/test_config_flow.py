@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_USER, ConfigEntryState, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -32,11 +31,10 @@ from custom_components.solar_cloud.sma.const import (
     CONF_LOGIN_HINT,
 )
 
-from ..common import async_advance
-from ..const import NOON
+from ..common import async_advance, async_authorize, async_start_flow, suggested_values
+from ..const import NOON, REDIRECT
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CODE_CLIENT, CUSTOM_CLIENT, SANDBOX_OWNER, SmaSimulator
-from .const import REDIRECT
 
 
 async def _configure(
@@ -45,25 +43,27 @@ async def _configure(
     return await hass.config_entries.flow.async_configure(result["flow_id"], user_input)
 
 
-async def _start(hass: HomeAssistant, step: str) -> ConfigFlowResult:
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await _configure(hass, result, {"next_step_id": "sma"})
-    assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["sma_custom", "sma_code"]
-    return await _configure(hass, result, {"next_step_id": step})
-
-
-def _custom_input(base_url: str, **overrides: Any) -> dict[str, Any]:
+def _custom_settings(base_url: str, **overrides: Any) -> dict[str, Any]:
+    """The custom environment with the simulator's client, as reconfigure takes it."""
     return {
         CONF_ENVIRONMENT: "custom",
         CONF_CLIENT_ID: CUSTOM_CLIENT[0],
         CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
-        CONF_LOGIN_HINT: SANDBOX_OWNER,
-        "advanced": {CONF_URL: f"{base_url}/"},
+        "advanced": {CONF_URL: base_url},
         **overrides,
     }
+
+
+def _custom_input(base_url: str, **overrides: Any) -> dict[str, Any]:
+    """What the owner types in the custom flow: the settings and the owner."""
+    return _custom_settings(
+        base_url,
+        **{
+            CONF_LOGIN_HINT: SANDBOX_OWNER,
+            "advanced": {CONF_URL: f"{base_url}/"},
+            **overrides,
+        },
+    )
 
 
 async def _wait(
@@ -91,7 +91,7 @@ async def test_custom_flow_owner_accepts(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Credentials, consent request, progress while the owner decides, entry."""
-    result = await _start(hass, "sma_custom")
+    result = await async_start_flow(hass, "sma", "sma_custom")
     assert result["type"] is FlowResultType.FORM
     assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
 
@@ -144,7 +144,7 @@ async def test_custom_flow_consent_not_given(
 ) -> None:
     """A rejected request, or one that expires while waiting, ends the flow."""
     sim.consent_lifetime = timedelta(seconds=15)
-    result = await _start(hass, "sma_custom")
+    result = await async_start_flow(hass, "sma", "sma_custom")
     result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
     if decision is not None:
         sim.set_consent(SANDBOX_OWNER, decision)
@@ -165,7 +165,7 @@ async def test_custom_flow_pending_then_accepted_in_the_background(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """No answer in a few minutes: the entry waits, checks every 30 min, then loads."""
-    result = await _start(hass, "sma_custom")
+    result = await async_start_flow(hass, "sma", "sma_custom")
     result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
     sim.faults.add("consent_state", status=503, times=2)  # a hiccup is no answer
     await _wait(hass, freezer, 180)
@@ -227,7 +227,7 @@ async def test_custom_flow_errors(
     """Refused credentials and owners are shown on the form; then it recovers."""
     if fault is not None:
         sim.faults.add(fault[0], **{"times": 2, **fault[1]})
-    result = await _start(hass, "sma_custom")
+    result = await async_start_flow(hass, "sma", "sma_custom")
     result = await _configure(
         hass, result, _custom_input(sma_cloud.base_url, **user_input)
     )
@@ -236,14 +236,13 @@ async def test_custom_flow_errors(
     assert sim.oauth.refresh_tokens == {}  # no session left open
     # What was typed is still there, the secret too; Advanced opens for its errors.
     typed = _custom_input(sma_cloud.base_url, **user_input)
-    schema = result["data_schema"].schema
-    suggested = {
-        str(key): (key.description or {}).get("suggested_value") for key in schema
-    }
+    suggested = suggested_values(result)
     assert suggested[CONF_CLIENT_SECRET] == typed[CONF_CLIENT_SECRET]
     assert suggested[CONF_LOGIN_HINT] == typed[CONF_LOGIN_HINT]
     url_error = errors.get("base") in ("sma_url_required", "cannot_connect")
-    assert schema["advanced"].options["collapsed"] is not url_error
+    assert (
+        result["data_schema"].schema["advanced"].options["collapsed"] is not url_error
+    )
     sim.faults.clear()
     sim.grant_consent(SANDBOX_OWNER)
     result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
@@ -257,7 +256,7 @@ async def test_custom_flow_account_already_added(
     sim: SmaSimulator,
 ) -> None:
     """The same client and owner are not added twice (and the owner is not mailed)."""
-    result = await _start(hass, "sma_custom")
+    result = await async_start_flow(hass, "sma", "sma_custom")
     result = await _configure(
         hass,
         result,
@@ -271,24 +270,6 @@ async def test_custom_flow_account_already_added(
 # The code flow ---------------------------------------------------------------
 
 
-async def _authorize(
-    hass: HomeAssistant,
-    result: ConfigFlowResult,
-    hass_client_no_auth: ClientSessionGenerator,
-) -> ConfigFlowResult:
-    """Play the owner at SMA's login page; return the flow's next result."""
-    assert result["type"] is FlowResultType.EXTERNAL_STEP
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(result["url"], allow_redirects=False) as response,
-    ):
-        callback = URL(response.headers["Location"])
-    client = await hass_client_no_auth()
-    response = await client.get(f"/auth/external/callback?{callback.query_string}")
-    assert response.status == 200
-    return await _configure(hass, result, None)
-
-
 @pytest.mark.freeze_time(NOON)
 @pytest.mark.usefixtures("current_request_with_host", "code_credential")
 async def test_code_flow(
@@ -297,7 +278,7 @@ async def test_code_flow(
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """The owner signs in at SMA; the entry is named by the token's subject."""
-    result = await _start(hass, "sma_code")
+    result = await async_start_flow(hass, "sma", "sma_code")
     assert result["type"] is FlowResultType.FORM
     result = await _configure(
         hass,
@@ -309,7 +290,7 @@ async def test_code_flow(
     assert authorize.query["scope"] == "offline_access"
     assert authorize.query["redirect_uri"] == REDIRECT
 
-    result = await _authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"SMA {SANDBOX_OWNER}"
     entry = result["result"]
@@ -324,7 +305,7 @@ async def test_code_flow(
 @pytest.mark.usefixtures("current_request_with_host", "code_credential")
 async def test_code_flow_needs_a_url_for_custom(hass: HomeAssistant) -> None:
     """The custom environment needs its base URL."""
-    result = await _start(hass, "sma_code")
+    result = await async_start_flow(hass, "sma", "sma_code")
     result = await _configure(
         hass, result, {CONF_ENVIRONMENT: "custom", "advanced": {}}
     )
@@ -340,13 +321,13 @@ async def test_code_flow_plants_unreadable(
 ) -> None:
     """A token that cannot read the plants ends the flow."""
     sim.faults.add("plants", status=503)
-    result = await _start(hass, "sma_code")
+    result = await async_start_flow(hass, "sma", "sma_code")
     result = await _configure(
         hass,
         result,
         {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
     )
-    result = await _authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "cannot_connect"
 
@@ -370,13 +351,13 @@ async def test_code_flow_without_a_jwt(
     """A token that is no JWT: the account is named by its plants, if any."""
     sim.oauth.token_factory = None
     sim.owners[SANDBOX_OWNER] = plants
-    result = await _start(hass, "sma_code")
+    result = await async_start_flow(hass, "sma", "sma_code")
     result = await _configure(
         hass,
         result,
         {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
     )
-    result = await _authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     if title is None:
         assert result["reason"] == "sma_unknown_account"
         return
@@ -401,7 +382,7 @@ async def test_code_flow_reauth(
     result = await code_entry.start_reauth_flow(hass)
     assert result["step_id"] == "sma_reauth_code"
     result = await _configure(hass, result, {})
-    result = await _authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert code_entry.data["token"]["access_token"] != old_token
@@ -430,7 +411,7 @@ async def test_code_flow_reconfigure(
             },
         },
     )
-    result = await _authorize(hass, result, hass_client_no_auth)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["reason"] == "reconfigure_successful"
     assert code_entry.data[CONF_GRIDCONTROL_URL] == "http://127.0.0.1:9/gc"
 
@@ -472,12 +453,10 @@ async def test_custom_flow_reconfigure(
     result = await _configure(
         hass,
         result,
-        {
-            CONF_ENVIRONMENT: "custom",
-            CONF_CLIENT_ID: "other-client",
-            CONF_CLIENT_SECRET: "x",
-            "advanced": {CONF_URL: sma_cloud.base_url},
-        },
+        _custom_settings(
+            sma_cloud.base_url,
+            **{CONF_CLIENT_ID: "other-client", CONF_CLIENT_SECRET: "x"},
+        ),
     )
     assert result["reason"] == "wrong_account"
 
@@ -485,15 +464,13 @@ async def test_custom_flow_reconfigure(
     result = await _configure(
         hass,
         result,
-        {
-            CONF_ENVIRONMENT: "custom",
-            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
-            CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
-            "advanced": {
+        _custom_settings(
+            sma_cloud.base_url,
+            advanced={
                 CONF_URL: sma_cloud.base_url,
                 CONF_GRIDCONTROL_URL: "http://127.0.0.1:9",
             },
-        },
+        ),
     )
     assert result["reason"] == "reconfigure_successful"
     assert custom_entry.data[CONF_GRIDCONTROL_URL] == "http://127.0.0.1:9"
@@ -514,12 +491,7 @@ async def test_custom_flow_reconfigure_to_unconsented_credentials(
     result = await _configure(
         hass,
         result,
-        {
-            CONF_ENVIRONMENT: "custom",
-            CONF_CLIENT_ID: CUSTOM_CLIENT[0],
-            CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
-            "advanced": {CONF_URL: sma_cloud.base_url},
-        },
+        _custom_settings(sma_cloud.base_url),
     )
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     sim.set_consent(SANDBOX_OWNER, "accepted")
@@ -545,12 +517,7 @@ async def test_custom_flow_reconfigure_errors(
     errors: dict[str, str],
 ) -> None:
     """A missing URL or a refused secret shows on the reconfigure form; then it recovers."""
-    settings = {
-        CONF_ENVIRONMENT: "custom",
-        CONF_CLIENT_ID: CUSTOM_CLIENT[0],
-        CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
-        "advanced": {CONF_URL: sma_cloud.base_url},
-    }
+    settings = _custom_settings(sma_cloud.base_url)
     result = await custom_entry.start_reconfigure_flow(hass)
     result = await _configure(hass, result, {**settings, **user_input})
     assert result["type"] is FlowResultType.FORM

@@ -6,15 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import (
-    ATTR_VALUE,
-    DOMAIN as NUMBER_DOMAIN,
-    SERVICE_SET_VALUE,
-)
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -24,21 +17,15 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.sma.data import sma_data
 
-from ..common import async_advance
+from ..common import async_advance, async_set_number, device_of
 from ..const import NOON
 from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
 
-def _device_id(
-    device_registry: dr.DeviceRegistry, entry: MockConfigEntry, key: str
-) -> str:
-    device = device_registry.async_get_device_by_identifier(
-        (DOMAIN, f"sma_{key}"), entry.entry_id
-    )
-    assert device is not None
-    return device.id
+def _device_id(hass: HomeAssistant, entry: MockConfigEntry, key: str) -> str:
+    return device_of(hass, entry, f"sma_{key}").id
 
 
 async def _call(hass: HomeAssistant, data: dict[str, Any]) -> Any:
@@ -58,12 +45,7 @@ async def test_number_sends_a_schedule(
     watts = "number.testplant_1_feed_in_limit"
     percent = "number.testplant_1_feed_in_limit_percent"
     assert hass.states.get(watts).attributes["max"] == 100_000.0
-    await hass.services.async_call(
-        NUMBER_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: watts, ATTR_VALUE: 4200},
-        blocking=True,
-    )
+    await async_set_number(hass, watts, 4200)
     assert _commands(sim) == [
         {
             "commandType": "FeedInLimit",
@@ -75,12 +57,7 @@ async def test_number_sends_a_schedule(
     assert hass.states.get(watts).state == "4200.0"
     assert hass.states.get(percent).state == "unknown"
 
-    await hass.services.async_call(
-        NUMBER_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: percent, ATTR_VALUE: 60},
-        blocking=True,
-    )
+    await async_set_number(hass, percent, 60)
     assert _commands(sim)[-1]["unit"] == "Percent"
     assert hass.states.get(percent).state == "60.0"
     assert hass.states.get(watts).state == "unknown"
@@ -92,12 +69,7 @@ async def test_number_failure_keeps_the_value(
     """A refused schedule is a translated error; the number does not pretend."""
     sim.faults.add("schedules", status=503)
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            NUMBER_DOMAIN,
-            SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: "number.testplant_1_feed_in_limit", ATTR_VALUE: 100},
-            blocking=True,
-        )
+        await async_set_number(hass, "number.testplant_1_feed_in_limit", 100)
     assert err.value.translation_key == "cannot_connect"
     assert hass.states.get("number.testplant_1_feed_in_limit").state == "unknown"
 
@@ -141,13 +113,12 @@ async def test_action_on_a_plant(
     *,
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
-    device_registry: dr.DeviceRegistry,
     data: dict[str, Any],
     command: dict[str, Any],
 ) -> None:
     """kW become W, percent stays percent, a duration bounds the command."""
     response = await _call(
-        hass, {"device_id": _device_id(device_registry, loaded_custom, "13"), **data}
+        hass, {"device_id": _device_id(hass, loaded_custom, "13"), **data}
     )
     sent = _commands(sim)
     assert sent == [
@@ -180,13 +151,12 @@ async def test_action_on_a_device_of_the_plant(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """An inverter stands for its plant."""
     await _call(
         hass,
         {
-            "device_id": _device_id(device_registry, loaded_custom, "13_16"),
+            "device_id": _device_id(hass, loaded_custom, "13_16"),
             "mode": "no_limit",
         },
     )
@@ -208,14 +178,13 @@ async def test_action_refused(
     *,
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
-    device_registry: dr.DeviceRegistry,
     target: str | None,
     data: dict[str, Any],
     key: str,
 ) -> None:
     """What SMA cannot do is refused with a translated reason, before any call."""
     targets = (
-        {"device_id": _device_id(device_registry, loaded_custom, target)}
+        {"device_id": _device_id(hass, loaded_custom, target)}
         if target is not None
         else {"config_entry_id": loaded_custom.entry_id}
     )
@@ -251,7 +220,6 @@ async def test_action_failures(
     *,
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
-    device_registry: dr.DeviceRegistry,
     fault: dict[str, Any],
     key: str,
 ) -> None:
@@ -261,7 +229,7 @@ async def test_action_failures(
         await _call(
             hass,
             {
-                "device_id": _device_id(device_registry, loaded_custom, "13"),
+                "device_id": _device_id(hass, loaded_custom, "13"),
                 "mode": "no_limit",
             },
         )
@@ -277,12 +245,7 @@ async def test_rejected_schedule_is_not_shown(
     watts = "number.testplant_1_feed_in_limit"
     sim.reject_schedules = "Rejected"
     with pytest.raises(HomeAssistantError) as err:
-        await hass.services.async_call(
-            NUMBER_DOMAIN,
-            SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: watts, ATTR_VALUE: 4200},
-            blocking=True,
-        )
+        await async_set_number(hass, watts, 4200)
     assert err.value.translation_key == "sma_schedule_rejected"
     assert err.value.translation_placeholders == {
         "plant": "Testplant 1",
@@ -293,7 +256,7 @@ async def test_rejected_schedule_is_not_shown(
         await _call(
             hass,
             {
-                "device_id": _device_id(dr.async_get(hass), loaded_custom, "13"),
+                "device_id": _device_id(hass, loaded_custom, "13"),
                 "mode": "limited",
                 "power_limit": 3,
             },
@@ -312,7 +275,7 @@ async def test_timed_limit_ends(
     await _call(
         hass,
         {
-            "device_id": _device_id(dr.async_get(hass), loaded_custom, "13"),
+            "device_id": _device_id(hass, loaded_custom, "13"),
             "mode": "limited",
             "percent_limit": 40,
             "duration": {"minutes": 15},
@@ -381,18 +344,8 @@ async def test_watts_and_percent_agree(
         if e.entity_id == "number.testplant_1_feed_in_limit"
     ]
     entity._nominal_power = watt_entity._nominal_power = 10_000.0
-    await hass.services.async_call(
-        NUMBER_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: "number.testplant_1_feed_in_limit_percent", ATTR_VALUE: 60},
-        blocking=True,
-    )
+    await async_set_number(hass, "number.testplant_1_feed_in_limit_percent", 60)
     assert hass.states.get("number.testplant_1_feed_in_limit").state == "6000"
-    await hass.services.async_call(
-        NUMBER_DOMAIN,
-        SERVICE_SET_VALUE,
-        {ATTR_ENTITY_ID: "number.testplant_1_feed_in_limit", ATTR_VALUE: 2500},
-        blocking=True,
-    )
+    await async_set_number(hass, "number.testplant_1_feed_in_limit", 2500)
     assert hass.states.get("number.testplant_1_feed_in_limit_percent").state == "25.0"
     assert data.feed_in_limits["13"].value == 2500

@@ -18,15 +18,10 @@ import os
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
-from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
 
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.history import HistoryImporter, ImportState
@@ -34,7 +29,7 @@ from custom_components.solar_cloud.history_source import CONF_HISTORY_DAYS, Hist
 from custom_components.solar_cloud.sma.history import FLOWS, SmaHistory
 from custom_components.solar_cloud.statistics import HistorySeries
 
-from ..common import async_advance, async_statistic_energy
+from ..common import async_advance, async_statistic_energy, async_statistic_rows
 from ..const import NOON
 from ..simulator.sma import (
     CLASSIC_PLANT,
@@ -100,20 +95,9 @@ async def _until_up_to_date(
 
 async def _sums(hass: HomeAssistant, statistic_id: str) -> dict[datetime, float]:
     """Return the sum (kWh) of every hour's row."""
-    await async_wait_recording_done(hass)
-    rows = await get_instance(hass).async_add_executor_job(
-        statistics_during_period,
-        hass,
-        datetime(2000, 1, 1, tzinfo=UTC),
-        None,
-        {statistic_id},
-        "hour",
-        None,
-        {"sum"},
-    )
     return {
         datetime.fromtimestamp(row["start"], UTC): row["sum"]
-        for row in rows.get(statistic_id, [])
+        for row in await async_statistic_rows(hass, statistic_id, {"sum"})
     }
 
 

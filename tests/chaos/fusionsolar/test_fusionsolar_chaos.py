@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import (
-    ATTR_VALUE,
-    DOMAIN as NUMBER_DOMAIN,
-    SERVICE_SET_VALUE,
-)
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import ATTR_ENTITY_ID, CONF_PASSWORD, STATE_UNAVAILABLE
+from homeassistant.const import CONF_PASSWORD, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -23,11 +19,12 @@ from custom_components.solar_cloud.api.fusionsolar.polling import (
     OWNER_AUTHORIZATION_RETRY,
 )
 
+from ...common import async_set_number, simulator_as
 from ...const import NOON
 from ...fusionsolar.const import CLIENT_SECRET, HOME
-from ...simulator.core import RunningSimulator
 from ...simulator.fusionsolar import DEMO_PASSWORD, DEMO_USER, FusionSolarSimulator
-from ..conftest import OVERSIZE_LIMIT
+from ..common import NewChaos
+from ..const import OVERSIZE_LIMIT
 from ..harness import Chaos, FaultKind, cases, common_kinds, run_case
 
 pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks")]
@@ -36,11 +33,6 @@ FEED_IN_LIMIT = "number.rheinblick_feed_in_limit"
 POWER = "sensor.rheinblick_inverter_1_active_power"
 HUAWEI_LOCKS_AFTER = 5
 """Wrong passwords within 10 minutes after which Huawei locks the account."""
-
-
-def _sim(chaos: Chaos) -> FusionSolarSimulator:
-    assert isinstance(chaos.sim, FusionSolarSimulator)
-    return chaos.sim
 
 
 def _vendor_error(endpoint: str, code: int, times: int | None = None):
@@ -64,17 +56,17 @@ async def _quota_403(chaos: Chaos) -> None:
 
 
 async def _steal_session(chaos: Chaos) -> None:
-    _sim(chaos).steal_session(DEMO_USER)
+    simulator_as(chaos.sim, FusionSolarSimulator).steal_session(DEMO_USER)
 
 
 async def _tasks_fail(chaos: Chaos) -> None:
     for _ in range(5):
-        _sim(chaos).fail_next_task(HOME, "FAILURE")
+        simulator_as(chaos.sim, FusionSolarSimulator).fail_next_task(HOME, "FAILURE")
 
 
 async def _tasks_time_out(chaos: Chaos) -> None:
     for _ in range(5):
-        _sim(chaos).fail_next_task(HOME, "TIMEOUT")
+        simulator_as(chaos.sim, FusionSolarSimulator).fail_next_task(HOME, "TIMEOUT")
 
 
 async def _quota_waited(chaos: Chaos) -> None:
@@ -193,40 +185,26 @@ KINDS = [
 async def test_fusionsolar_chaos(  # noqa: PLR0917
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
     hass_client: ClientSessionGenerator,
+    new_chaos: NewChaos,
     loaded_entry: MockConfigEntry,
     sim: FusionSolarSimulator,
-    foreign: RunningSimulator,
     kind: FaultKind,
 ) -> None:
     """Faults come and go: the account recovers by itself, nothing leaks."""
     await hass.async_block_till_done(wait_background_tasks=True)
-    chaos = Chaos(
-        hass=hass,
+    chaos = new_chaos(
         freezer=freezer,
-        caplog=caplog,
         entry=loaded_entry,
         sim=sim,
         vendor="fusionsolar",
         static_secrets={DEMO_PASSWORD, CLIENT_SECRET},
-        thief=foreign.simulator,
-        foreign_url=foreign.base_url,
     )
-
-    async def control() -> None:
-        await hass.services.async_call(
-            NUMBER_DOMAIN,
-            SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: FEED_IN_LIMIT, ATTR_VALUE: 2.5},
-            blocking=True,
-        )
-
     await run_case(
         chaos,
         kind,
         hass_client=hass_client,
-        control=control,
+        control=partial(async_set_number, hass, FEED_IN_LIMIT, 2.5),
         fault_time=timedelta(minutes=30),
         recovery_time=timedelta(hours=2),
         step=STEP,

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.number import (
-    ATTR_VALUE,
-    DOMAIN as NUMBER_DOMAIN,
-    SERVICE_SET_VALUE,
-)
-from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from ...common import async_set_number, simulator_as
 from ...const import NOON
-from ...simulator.core import RunningSimulator
 from ...simulator.sma import (
     CODE_CLIENT,
     CUSTOM_CLIENT,
@@ -26,7 +21,8 @@ from ...simulator.sma import (
     SANDBOX_OWNER,
     SmaSimulator,
 )
-from ..conftest import OVERSIZE_LIMIT
+from ..common import NewChaos
+from ..const import OVERSIZE_LIMIT
 from ..harness import Chaos, FaultKind, cases, common_kinds, run_case
 
 pytestmark = pytest.mark.freeze_time(NOON)
@@ -69,21 +65,15 @@ def _retry_after_kept(retry_after: int) -> Callable[[Chaos], Awaitable[None]]:
 
 
 async def _revoke_consent(chaos: Chaos) -> None:
-    sim = chaos.sim
-    assert isinstance(sim, SmaSimulator)
-    sim.set_consent(SANDBOX_OWNER, "revoke")
+    simulator_as(chaos.sim, SmaSimulator).set_consent(SANDBOX_OWNER, "revoke")
 
 
 async def _grant_consent(chaos: Chaos) -> None:
-    sim = chaos.sim
-    assert isinstance(sim, SmaSimulator)
-    sim.grant_consent(SANDBOX_OWNER)
+    simulator_as(chaos.sim, SmaSimulator).grant_consent(SANDBOX_OWNER)
 
 
 async def _migrate_plant(chaos: Chaos) -> None:
-    sim = chaos.sim
-    assert isinstance(sim, SmaSimulator)
-    sim.move_plant("13", "8800013")
+    simulator_as(chaos.sim, SmaSimulator).move_plant("13", "8800013")
 
 
 KINDS = [
@@ -117,20 +107,17 @@ KINDS = [
 async def test_sma_chaos(  # noqa: PLR0917
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
     hass_client: ClientSessionGenerator,
+    new_chaos: NewChaos,
     custom_entry: MockConfigEntry,
     sim: SmaSimulator,
-    foreign: RunningSimulator,
     kind: FaultKind,
 ) -> None:
     """Faults come and go: the account recovers by itself, nothing leaks."""
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    chaos = Chaos(
-        hass=hass,
+    chaos = new_chaos(
         freezer=freezer,
-        caplog=caplog,
         entry=custom_entry,
         sim=sim,
         vendor="sma",
@@ -141,23 +128,12 @@ async def test_sma_chaos(  # noqa: PLR0917
             DEMO_OWNER,
             SANDBOX_OWNER.lower(),
         },
-        thief=foreign.simulator,
-        foreign_url=foreign.base_url,
     )
-
-    async def control() -> None:
-        await hass.services.async_call(
-            NUMBER_DOMAIN,
-            SERVICE_SET_VALUE,
-            {ATTR_ENTITY_ID: FEED_IN_LIMIT, ATTR_VALUE: 4200},
-            blocking=True,
-        )
-
     await run_case(
         chaos,
         kind,
         hass_client=hass_client,
-        control=control,
+        control=partial(async_set_number, hass, FEED_IN_LIMIT, 4200),
         fault_time=timedelta(minutes=20),
         recovery_time=timedelta(minutes=65),
         step=timedelta(minutes=5),

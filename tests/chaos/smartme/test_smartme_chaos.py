@@ -17,25 +17,21 @@ from custom_components.solar_cloud.api.smartme import (
     encode_realtime,
 )
 
-from ...simulator.core import RunningSimulator
+from ...common import simulator_as
 from ...simulator.smartme import BILANZ_ID, SmartMeSimulator
 from ...smartme import SetUp
 from ...smartme.const import API_KEY, PASSWORD, USERNAME, WEBHOOK_ID, WEBHOOK_PASSWORD
-from ..conftest import OVERSIZE_LIMIT
+from ..common import NewChaos
+from ..const import OVERSIZE_LIMIT
 from ..harness import Chaos, FaultKind, cases, common_kinds, run_case
 
 RELAY = "switch.boiler_plug_relay"
 POWER = "sensor.bilanz_vk_power"
 
 
-def _sim(chaos: Chaos) -> SmartMeSimulator:
-    assert isinstance(chaos.sim, SmartMeSimulator)
-    return chaos.sim
-
-
 def _push(payload_of):
     async def inject(chaos: Chaos) -> None:
-        sim = _sim(chaos)
+        sim = simulator_as(chaos.sim, SmartMeSimulator)
         for _ in range(3):
             await sim.push(payload=payload_of(sim))
 
@@ -68,7 +64,7 @@ def _unknown(sim: SmartMeSimulator) -> bytes:
 
 async def _pushes_apply(chaos: Chaos) -> None:
     """A real push after the fault reaches the meter (it is not frozen)."""
-    sim = _sim(chaos)
+    sim = simulator_as(chaos.sim, SmartMeSimulator)
     device = sim.devices[BILANZ_ID]
     device.raw["ActivePower"] = 7.25
     chaos.freezer.tick(timedelta(seconds=20))
@@ -108,19 +104,16 @@ async def _add(chaos: Chaos, endpoint: str, **fault) -> None:
 async def test_smartme_chaos(  # noqa: PLR0917
     hass: HomeAssistant,
     frozen: FrozenDateTimeFactory,
-    caplog: pytest.LogCaptureFixture,
     hass_client: ClientSessionGenerator,
+    new_chaos: NewChaos,
     setup_entry: SetUp,
     simulator: SmartMeSimulator,
-    foreign: RunningSimulator,
     kind: FaultKind,
 ) -> None:
     """Faults and bad pushes come and go: the meters recover, nothing leaks."""
     entry = await setup_entry()
-    chaos = Chaos(
-        hass=hass,
+    chaos = new_chaos(
         freezer=frozen,
-        caplog=caplog,
         entry=entry,
         sim=simulator,
         vendor="smartme",
@@ -132,8 +125,6 @@ async def test_smartme_chaos(  # noqa: PLR0917
             WEBHOOK_PASSWORD,
             "smartme-secret",
         },
-        thief=foreign.simulator,
-        foreign_url=foreign.base_url,
     )
 
     async def control() -> None:
