@@ -327,25 +327,23 @@ async def test_a_rate_limit_is_waited_for(
 
 
 async def test_the_accounts_rate_limit_holds_the_history_too(
+    fake_sim: FakeCloud,
+    start_import: StartImport,
+    advance: Advance,
     hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    fake_cloud: RunningSimulator,
 ) -> None:
     """A refresh refused for the rate limit (120 s): no history call until it ends."""
-    cloud: FakeCloud = fake_cloud.simulator  # type: ignore[assignment]
-    entry = _entry(hass, fake_cloud, days=3)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await async_advance(hass, freezer, timedelta(seconds=20), step=STEP)
-    cloud.faults.add("plants", status=429, times=1)
-    await async_advance(hass, freezer, timedelta(minutes=1), step=STEP)
-    [refused] = [r for r in cloud.log.requests if r.status == 429]
-    await async_advance(hass, freezer, timedelta(seconds=100), step=STEP)
+    await start_import(days=3, run=timedelta(seconds=20))
+    fake_sim.faults.add("plants", status=429, times=1)
+    await advance(timedelta(minutes=1))
+    [refused] = [r for r in fake_sim.log.requests if r.status == 429]
+    await advance(timedelta(seconds=100))
     window = (refused.at, refused.at + timedelta(seconds=120))
-    assert not [r for r in cloud.log.requests if window[0] < r.at < window[1]]
+    assert not [r for r in fake_sim.log.requests if window[0] < r.at < window[1]]
 
-    await async_advance(hass, freezer, timedelta(minutes=10), step=STEP)
-    assert [r for r in cloud.log.of("history") if r.at >= window[1]]
-    assert len(await _energy(hass, PLANT_1)) == 3 * 24
+    await advance(timedelta(minutes=10))
+    assert [r for r in fake_sim.log.of("history") if r.at >= window[1]]
+    assert len(await async_statistic_energy(hass, PLANT_1)) == 3 * 24
 
 
 async def test_failures_are_retried_then_given_up(
