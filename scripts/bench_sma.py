@@ -181,6 +181,9 @@ async def _run(
     from tests.simulator.core import start_simulator  # noqa: PLC0415
     from tests.simulator.sma import CUSTOM_CLIENT, SmaSimulator  # noqa: PLC0415
 
+    # Home Assistant gives each coordinator a random fraction of a second to
+    # refresh at: seeded, a run is repeatable.
+    random.seed(seed)
     clock = VirtualTime(START)
     shim = SimpleNamespace(time=clock.time, monotonic=clock.monotonic)
     token_module.time = shim  # type: ignore[attr-defined]
