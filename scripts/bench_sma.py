@@ -279,7 +279,10 @@ async def _run(
 
 async def _coordinators(hass: Any, entry: Any, client: Any) -> list[Any]:
     """Return each plant's balance and device coordinators, as setup makes them."""
-    from custom_components.solar_cloud.sma import coordinator as sma_coordinator  # noqa: PLC0415
+    from custom_components.solar_cloud.sma import (  # noqa: PLC0415
+        coordinator as sma_coordinator,
+        plants as sma_plants,
+    )
 
     coordinators: list[Any] = []
     for plant in await client.plants():
@@ -287,13 +290,13 @@ async def _coordinators(hass: Any, entry: Any, client: Any) -> list[Any]:
         for device in await client.devices(plant.plant_id):
             sets = await client.measurement_sets(device.device_id)
             devices.append(
-                sma_coordinator.SmaDevice(
+                sma_plants.SmaDevice(
                     key=f"{plant.plant_id}_{device.device_id}",
                     details=device,
                     sets=sets,
                 )
             )
-        sma_plant = sma_coordinator.SmaPlant(
+        sma_plant = sma_plants.SmaPlant(
             key=plant.plant_id, details=plant, devices=tuple(devices)
         )
         # The devices follow the balance's phase.
