@@ -11,6 +11,8 @@ leave out:
   for an interval of a day that is over when it polls (:func:`skip_gone_days`);
 - the devices' intervals come with the plant's upload: they follow the
   phase the balance learnt (:func:`follow_phase`), a little later;
+- a device poll the balance shows cannot find its interval yet is not
+  made: it waits for the balance's next look (:func:`wait_for_balance`);
 - a second look for a late interval reads only the sets still without it
   (:func:`second_look`).
 """
@@ -34,17 +36,15 @@ def expected_delay(kind: PlantKind, resolution: timedelta | None) -> timedelta:
     return max(EXPECTED_DELAY[kind], 3 * (resolution or timedelta()))
 
 
-def locked_interval(
-    schedule: AppearanceSchedule, now: datetime, loop_time: float
-) -> timedelta:
-    """Return the update interval that brings the next poll to its time.
+def interval_to(moment: datetime, now: datetime, loop_time: float) -> timedelta:
+    """Return the update interval that brings the next poll to ``moment``.
 
     Home Assistant schedules the next refresh ``update_interval`` after
     this one ends, on whole seconds of its loop clock (plus a fixed
     fraction): the interval is measured from that clock so that the poll
     comes at the absolute time, within a second after it.
     """
-    return schedule.next_poll(now) - now + timedelta(seconds=loop_time % 1)
+    return moment - now + timedelta(seconds=loop_time % 1)
 
 
 def skip_gone_days(schedule: AppearanceSchedule, zone: tzinfo, now: datetime) -> None:
@@ -78,6 +78,29 @@ def follow_phase(
     """
     if phase is not None and phase.settled and phase.delay is not None:
         schedule.delay = phase.delay + DEVICE_MARGIN.total_seconds()
+
+
+def wait_for_balance(
+    schedule: AppearanceSchedule, phase: AppearanceSchedule | None, now: datetime
+) -> datetime | None:
+    """Return when to look instead, while the balance has not seen the interval.
+
+    The devices' intervals come with the plant's upload: while the balance
+    (polled on the same phase, earlier) has not found the interval the
+    devices await, a device poll would find none either and cost every set.
+    It waits until a little after the balance's next look, for a cadence at
+    most: a balance that stopped (errors) holds no device back for longer.
+    """
+    if (
+        phase is None
+        or phase.latest is None
+        or (expected := schedule.expected) is None
+        or (due := schedule.due) is None
+        or phase.latest >= expected
+        or now >= due + schedule.cadence
+    ):
+        return None
+    return min(phase.next_poll(now), due + schedule.cadence) + DEVICE_MARGIN
 
 
 def second_look(
