@@ -181,6 +181,9 @@ async def _run(
     from tests.simulator.core import start_simulator  # noqa: PLC0415
     from tests.simulator.sma import CUSTOM_CLIENT, SmaSimulator  # noqa: PLC0415
 
+    # Home Assistant gives each coordinator a random fraction of a second to
+    # refresh at: seeded, a run is repeatable.
+    random.seed(seed)
     clock = VirtualTime(START)
     shim = SimpleNamespace(time=clock.time, monotonic=clock.monotonic)
     token_module.time = shim  # type: ignore[attr-defined]
@@ -276,7 +279,10 @@ async def _run(
 
 async def _coordinators(hass: Any, entry: Any, client: Any) -> list[Any]:
     """Return each plant's balance and device coordinators, as setup makes them."""
-    from custom_components.solar_cloud.sma import coordinator as sma_coordinator  # noqa: PLC0415
+    from custom_components.solar_cloud.sma import (  # noqa: PLC0415
+        coordinator as sma_coordinator,
+        plants as sma_plants,
+    )
 
     coordinators: list[Any] = []
     for plant in await client.plants():
@@ -284,13 +290,13 @@ async def _coordinators(hass: Any, entry: Any, client: Any) -> list[Any]:
         for device in await client.devices(plant.plant_id):
             sets = await client.measurement_sets(device.device_id)
             devices.append(
-                sma_coordinator.SmaDevice(
+                sma_plants.SmaDevice(
                     key=f"{plant.plant_id}_{device.device_id}",
                     details=device,
                     sets=sets,
                 )
             )
-        sma_plant = sma_coordinator.SmaPlant(
+        sma_plant = sma_plants.SmaPlant(
             key=plant.plant_id, details=plant, devices=tuple(devices)
         )
         # The devices follow the balance's phase.

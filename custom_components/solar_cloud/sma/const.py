@@ -60,9 +60,13 @@ DEVICE_RETRY: Final = timedelta(seconds=60)
 INVENTORY_INTERVAL: Final = timedelta(hours=1)
 # SMA's tutorial: check a pending consent every 1800 seconds.
 CONSENT_INTERVAL: Final = timedelta(minutes=30)
-# The lifetime counters' base (EnergyBalance Total) is re-read this often and
-# at the plant's local midnight; in between, today's energy moves them.
+# The lifetime counters' base (EnergyBalance Total) is read at the plant's
+# local midnight; in between, today's energy moves them. It is read again
+# hourly while the last day's late data (LATE_DATA) may still come, and
+# every LIFETIME_RECHECK otherwise, for SMA's own corrections: the calls are
+# the second looks' (see polling.py).
 LIFETIME_INTERVAL: Final = timedelta(hours=1)
+LIFETIME_RECHECK: Final = timedelta(hours=12)
 
 # The config flow waits this long for the owner's consent, asking this often;
 # after it the entry is created and keeps waiting in the background.

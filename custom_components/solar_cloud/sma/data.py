@@ -19,10 +19,10 @@ from .coordinator import (
     PlantData,
     SmaDeviceCoordinator,
     SmaInventoryCoordinator,
-    SmaPlant,
     SmaPlantCoordinator,
 )
 from .history import SmaHistory
+from .plants import SmaPlant
 
 
 @dataclass(kw_only=True)

@@ -10,7 +10,7 @@ from ..const import Vendor
 from ..entity import async_register_device, device_identifier
 from ..runtime import SolarCloudConfigEntry
 from .const import MANUFACTURER
-from .coordinator import SmaPlant
+from .plants import SmaPlant
 
 PORTALS = {
     PlantKind.ENNEXOS: "Sunny Portal powered by ennexOS",
