@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
-from unittest.mock import patch
 
-import aiohttp
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.config_entries import SOURCE_USER, ConfigFlowResult
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -24,7 +21,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from yarl import URL
 
-from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
+from custom_components.solar_cloud.const import CONF_VENDOR, Vendor
 from custom_components.solar_cloud.history_source import (
     CONF_HISTORY_DAYS,
     DEFAULT_HISTORY_DAYS,
@@ -39,44 +36,39 @@ from custom_components.solar_cloud.smartme.const import (
     SmartMeAuthType,
 )
 
-from ..common import async_advance
+from ..common import async_advance, async_authorize, async_start_flow, suggested_values
 from ..simulator.core import RunningSimulator
 from ..simulator.smartme import SmartMeSimulator
 from .const import API_KEY, PASSWORD, USER_ID, USERNAME, WEBHOOK_ID, WEBHOOK_USERNAME
 
-REDIRECT = "https://example.com/auth/external/callback"
 
-
-@pytest.fixture
-def no_setup() -> Iterator[None]:
-    """Create entries without setting them up."""
-    with patch("custom_components.solar_cloud.async_setup_entry", return_value=True):
-        yield
-
-
-async def start(hass: HomeAssistant, method: str) -> ConfigFlowResult:
-    """Open the flow at one of the smart-me sign-in methods."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
+def assert_pkce_authorize(result: ConfigFlowResult) -> None:
+    """Assert the flow sends the user to smart-me's authorize page with PKCE."""
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    authorize = URL(result["url"])
+    assert authorize.path == "/api/oauth/authorize"
+    assert (
+        authorize.query["scope"]
+        == "offline_access user.read device.read device.readwrite"
     )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "smartme"}
-    )
+    assert authorize.query["code_challenge_method"] == "S256"
+
+
+async def test_sign_in_methods(hass: HomeAssistant) -> None:
+    """smart-me offers three ways to sign in."""
+    result = await async_start_flow(hass, "smartme")
     assert result["type"] is FlowResultType.MENU
     assert result["menu_options"] == [
         "smartme_basic",
         "smartme_apikey",
         "smartme_oauth",
     ]
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": method}
-    )
 
 
 @pytest.mark.usefixtures("no_setup")
 async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) -> None:
     """Username and password, then realtime on."""
-    result = await start(hass, "smartme_basic")
+    result = await async_start_flow(hass, "smartme", "smartme_basic")
     assert result["step_id"] == "smartme_basic"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
@@ -107,7 +99,7 @@ async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) 
 @pytest.mark.usefixtures("no_setup")
 async def test_api_key(hass: HomeAssistant, smartme_cloud: RunningSimulator) -> None:
     """An API key, then realtime off."""
-    result = await start(hass, "smartme_apikey")
+    result = await async_start_flow(hass, "smartme", "smartme_apikey")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {CONF_API_KEY: API_KEY, "advanced": {CONF_URL: smartme_cloud.base_url}},
@@ -178,7 +170,7 @@ async def test_sign_in_errors(
     """
     if fault is not None:
         simulator.faults.add("user", times=1, **fault)
-    result = await start(hass, method)
+    result = await async_start_flow(hass, "smartme", method)
     advanced = {"advanced": {CONF_URL: smartme_cloud.base_url}}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**credentials, **wrong, **advanced}
@@ -195,19 +187,16 @@ async def test_a_wrong_url_keeps_what_was_typed(
     hass: HomeAssistant, smartme_cloud: RunningSimulator
 ) -> None:
     """The form names the host, opens Advanced, and keeps password and URL."""
-    result = await start(hass, "smartme_basic")
+    result = await async_start_flow(hass, "smartme", "smartme_basic")
     typo = "http://127.0.0.1:9/smartme"  # the discard port: nothing answers
     typed = {**BASIC, "advanced": {CONF_URL: typo}}
     result = await hass.config_entries.flow.async_configure(result["flow_id"], typed)
     assert result["errors"] == {"base": "cannot_reach"}
     assert result["description_placeholders"] == {"host": "127.0.0.1"}
-    schema = result["data_schema"].schema
-    suggested = {
-        str(key): (key.description or {}).get("suggested_value") for key in schema
-    }
+    suggested = suggested_values(result)
     assert suggested[CONF_USERNAME] == BASIC[CONF_USERNAME]
     assert suggested[CONF_PASSWORD] == BASIC[CONF_PASSWORD]
-    advanced = schema["advanced"]
+    advanced = result["data_schema"].schema["advanced"]
     assert advanced.options["collapsed"] is False
     [url] = advanced.schema.schema
     assert url.description == {"suggested_value": typo}
@@ -222,37 +211,13 @@ async def test_account_added_once(
     hass: HomeAssistant, smartme_cloud: RunningSimulator, smartme_entry: MockConfigEntry
 ) -> None:
     """The same smart-me user is not added twice, whatever the sign-in."""
-    result = await start(hass, "smartme_apikey")
+    result = await async_start_flow(hass, "smartme", "smartme_apikey")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {CONF_API_KEY: API_KEY, "advanced": {CONF_URL: smartme_cloud.base_url}},
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
-
-
-async def _authorize(
-    hass: HomeAssistant, result: ConfigFlowResult, client: ClientSessionGenerator
-) -> ConfigFlowResult:
-    """Play the user at smart-me's authorize page and follow the redirect back."""
-    assert result["type"] is FlowResultType.EXTERNAL_STEP
-    authorize = URL(result["url"])
-    assert authorize.path == "/api/oauth/authorize"
-    assert (
-        authorize.query["scope"]
-        == "offline_access user.read device.read device.readwrite"
-    )
-    assert authorize.query["code_challenge_method"] == "S256"
-    async with (
-        aiohttp.ClientSession() as session,
-        session.get(authorize, allow_redirects=False) as response,
-    ):
-        assert response.status == 302
-        callback = URL(response.headers["Location"])
-    http = await client()
-    response = await http.get(f"/auth/external/callback?{callback.query_string}")
-    assert response.status == 200
-    return await hass.config_entries.flow.async_configure(result["flow_id"])
 
 
 @pytest.mark.usefixtures("current_request_with_host", "credential")
@@ -264,12 +229,13 @@ async def test_oauth(
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """OAuth2 with PKCE; the entry then sets up with the stored token."""
-    result = await start(hass, "smartme_oauth")
+    result = await async_start_flow(hass, "smartme", "smartme_oauth")
     assert result["step_id"] == "smartme_oauth"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"advanced": {CONF_URL: smartme_cloud.base_url}}
     )
-    result = await _authorize(hass, result, hass_client_no_auth)
+    assert_pkce_authorize(result)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["step_id"] == "smartme_realtime"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_REALTIME: False}
@@ -305,11 +271,12 @@ async def test_oauth_account_unreadable(
 ) -> None:
     """A token that cannot read the user ends the flow with an explanation."""
     simulator.faults.add("user", status=403)
-    result = await start(hass, "smartme_oauth")
+    result = await async_start_flow(hass, "smartme", "smartme_oauth")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"advanced": {CONF_URL: smartme_cloud.base_url}}
     )
-    result = await _authorize(hass, result, hass_client_no_auth)
+    assert_pkce_authorize(result)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "smartme_oauth_account_unreadable"
 
@@ -346,9 +313,7 @@ async def test_reauth_suggests_the_username(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "smartme_basic"}
     )
-    schema = result["data_schema"].schema
-    username = next(key for key in schema if key == CONF_USERNAME)
-    assert username.description == {"suggested_value": USERNAME}
+    assert suggested_values(result)[CONF_USERNAME] == USERNAME
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {
@@ -392,7 +357,8 @@ async def test_reconfigure_to_oauth(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"advanced": {}}
     )
-    result = await _authorize(hass, result, hass_client_no_auth)
+    assert_pkce_authorize(result)
+    result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert basic_entry.data[CONF_AUTH_TYPE] == SmartMeAuthType.OAUTH
