@@ -8,6 +8,10 @@ from typing import Any
 
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
 from homeassistant.components.number import (
     ATTR_VALUE,
     DOMAIN as NUMBER_DOMAIN,
@@ -29,6 +33,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -161,6 +166,14 @@ async def async_authorize(
     response = await client.get(f"/auth/external/callback?{callback.query_string}")
     assert response.status == 200
     return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+async def async_add_credential(
+    hass: HomeAssistant, credential: ClientCredential, credential_id: str
+) -> None:
+    """Set up application credentials and add one for the integration."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(hass, DOMAIN, credential, credential_id)
 
 
 def suggested_values(result: ConfigFlowResult) -> dict[str, object]:

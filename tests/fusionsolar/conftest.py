@@ -8,14 +8,10 @@ from typing import Any
 from unittest.mock import patch
 
 import aiohttp
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
+from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -24,7 +20,7 @@ from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor
 from custom_components.solar_cloud.fusionsolar.connection import account_id
 from custom_components.solar_cloud.fusionsolar.const import CONF_PLANT_CODES
 
-from ..common import simulator_as
+from ..common import async_add_credential, simulator_as
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.fusionsolar import (
     DEMO_PASSWORD,
@@ -121,12 +117,8 @@ def mock_entry(cloud: RunningSimulator, add_entry: AddEntry) -> MockConfigEntry:
 @pytest.fixture
 async def credential(hass: HomeAssistant) -> None:
     """Add the application credential of the simulator's OAuth client."""
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
-        hass,
-        DOMAIN,
-        ClientCredential(CLIENT_ID, CLIENT_SECRET, name="FusionSolar"),
-        CREDENTIAL,
+    await async_add_credential(
+        hass, ClientCredential(CLIENT_ID, CLIENT_SECRET, name="FusionSolar"), CREDENTIAL
     )
 
 

@@ -7,13 +7,9 @@ import time
 from typing import Any
 
 import aiohttp
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
+from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
 from homeassistant.core import HomeAssistant
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from yarl import URL
@@ -32,7 +28,7 @@ from custom_components.solar_cloud.sma.const import (
     CONF_LOGIN_HINT,
 )
 
-from ..common import simulator_as
+from ..common import async_add_credential, simulator_as
 from ..const import REDIRECT
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.sma import (
@@ -180,9 +176,8 @@ async def code_flow_token(base_url: str) -> dict[str, Any]:
 @pytest.fixture
 async def code_credential(hass: HomeAssistant) -> str:
     """Import the code flow's application credential; return its id."""
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
-        hass, DOMAIN, ClientCredential(*CODE_CLIENT, name="SMA"), "sma_cred"
+    await async_add_credential(
+        hass, ClientCredential(*CODE_CLIENT, name="SMA"), "sma_cred"
     )
     return "sma_cred"
 

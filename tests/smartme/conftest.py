@@ -8,10 +8,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.application_credentials import (
-    ClientCredential,
-    async_import_client_credential,
-)
+from homeassistant.components.application_credentials import ClientCredential
 from homeassistant.const import (
     CONF_API_KEY,
     CONF_PASSWORD,
@@ -36,6 +33,7 @@ from custom_components.solar_cloud.smartme.const import (
     SmartMeAuthType,
 )
 
+from ..common import async_add_credential, simulator_as
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.smartme import SmartMeSimulator
 from . import SetUp
@@ -69,9 +67,7 @@ async def smartme_cloud(
 @pytest.fixture
 def simulator(smartme_cloud: RunningSimulator) -> SmartMeSimulator:
     """Return the simulator itself."""
-    sim = smartme_cloud.simulator
-    assert isinstance(sim, SmartMeSimulator)
-    return sim
+    return simulator_as(smartme_cloud.simulator, SmartMeSimulator)
 
 
 @pytest.fixture
@@ -94,10 +90,8 @@ def client(
 @pytest.fixture
 async def credential(hass: HomeAssistant) -> None:
     """Add smart-me application credentials."""
-    assert await async_setup_component(hass, "application_credentials", {})
-    await async_import_client_credential(
+    await async_add_credential(
         hass,
-        DOMAIN,
         ClientCredential("smartme-client", "smartme-secret", name="smart-me"),
         "smartme_cred",
     )
