@@ -26,7 +26,12 @@ from homeassistant.components.select import (
     DOMAIN as SELECT_DOMAIN,
     SERVICE_SELECT_OPTION,
 )
-from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_USER,
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+)
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -34,6 +39,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -44,7 +50,7 @@ from yarl import URL
 
 from custom_components.solar_cloud.const import DOMAIN
 
-from .simulator.core import VendorSimulator
+from .simulator.core import RequestLog, VendorSimulator
 
 
 async def async_advance(
@@ -68,6 +74,35 @@ async def async_advance(
         moved += tick
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def async_wait_out_rate_limit(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entry: ConfigEntry,
+    log: RequestLog,
+    until: datetime,
+    *,
+    step: timedelta,
+) -> None:
+    """Retry a rate-limited setup until ``until``: no call before, loaded after.
+
+    Home Assistant retries setup (5 s, 10 s, 20 s … at most ten minutes apart);
+    every retry up to a few seconds before ``until`` must end in the rate limit
+    without a call, and the next retry after it sets the entry up.
+    """
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert entry.error_reason_translation_key == "account_rate_limited"
+    calls = len(log.requests)
+    await async_advance(
+        hass, freezer, until - timedelta(seconds=5) - dt_util.utcnow(), step=step
+    )
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert len(log.requests) == calls, log.counts()
+
+    await async_advance(hass, freezer, timedelta(minutes=11), step=timedelta(minutes=1))
+    assert entry.state is ConfigEntryState.LOADED
+    assert min(r.at for r in log.requests[calls:]) >= until
 
 
 async def async_statistic_rows(

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.api.fusionsolar.const import FailCode
 
-from ..common import async_advance
+from ..common import async_advance, async_wait_out_rate_limit
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 
@@ -42,19 +42,16 @@ async def test_daily_quota_at_setup_holds_over_setup_retries(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """An hour of Home Assistant's setup retries: not one call; then it sets up."""
-    calls = await _set_up_over_quota(hass, mock_entry, sim)
+    await _set_up_over_quota(hass, mock_entry, sim)
     refused = sim.log.of("stations")[0].at
-
-    await async_advance(
-        hass, freezer, QUOTA_WINDOW - timedelta(seconds=10), step=timedelta(seconds=20)
+    await async_wait_out_rate_limit(
+        hass,
+        freezer,
+        mock_entry,
+        sim.log,
+        refused + QUOTA_WINDOW,
+        step=timedelta(seconds=20),
     )
-    assert mock_entry.state is ConfigEntryState.SETUP_RETRY
-    assert len(sim.log.requests) == calls, sim.log.counts()
-
-    # Home Assistant's next retry after the window (at most ten minutes on).
-    await async_advance(hass, freezer, timedelta(minutes=11), step=timedelta(minutes=1))
-    assert mock_entry.state is ConfigEntryState.LOADED
-    assert min(r.at for r in sim.log.requests[calls:]) >= refused + QUOTA_WINDOW
     assert dt_util.utcnow() < refused + QUOTA_WINDOW + timedelta(minutes=11)
 
 

@@ -12,7 +12,7 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from ..common import async_advance
+from ..common import async_advance, async_wait_out_rate_limit
 from ..const import NOON
 from ..simulator.sma import SmaSimulator
 
@@ -45,31 +45,16 @@ async def test_retry_after_at_setup_holds_over_setup_retries(
     await hass.config_entries.async_setup(custom_entry.entry_id)
     assert custom_entry.state is ConfigEntryState.SETUP_RETRY
     [refused] = [r for r in sim.log.requests if r.status == 429]
-    calls = len(sim.log.requests)
     # The reason names when setup will call again, in local time.
     until = dt_util.as_local(refused.at + timedelta(seconds=RETRY_AFTER))
     assert custom_entry.reason is not None
     assert until.strftime("%H:%M") in custom_entry.reason
     placeholders = custom_entry.error_reason_translation_placeholders
-    assert custom_entry.error_reason_translation_key == "account_rate_limited"
     assert placeholders is not None
     assert until.strftime("%Y-%m-%d %H:%M") in placeholders["until"]
 
-    # Home Assistant's retries (5 s, 10 s, 20 s … ) all fall in the window.
-    tries = 0
-    while dt_util.utcnow() < refused.at + timedelta(seconds=RETRY_AFTER - 5):
-        await async_advance(hass, freezer, timedelta(seconds=5))
-        tries += 1
-    assert custom_entry.state is ConfigEntryState.SETUP_RETRY
-    assert len(sim.log.requests) == calls, sim.log.counts()
-
-    # After the window, the next retry (at most ten minutes later) sets it up.
-    await async_advance(
-        hass, freezer, timedelta(minutes=11), step=timedelta(seconds=30)
-    )
-    assert custom_entry.state is ConfigEntryState.LOADED
-    assert min(r.at for r in sim.log.requests[calls:]) >= refused.at + timedelta(
-        seconds=RETRY_AFTER
+    await async_wait_out_rate_limit(
+        hass, freezer, custom_entry, sim.log, until, step=timedelta(seconds=5)
     )
     assert hass.states.get(PV_POWER).state != STATE_UNAVAILABLE
 
