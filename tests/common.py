@@ -262,12 +262,19 @@ def simulator_as[S: VendorSimulator](simulator: VendorSimulator, kind: type[S]) 
     return simulator
 
 
+def find_device(
+    hass: HomeAssistant, entry: ConfigEntry, vendor_key: str
+) -> dr.DeviceEntry | None:
+    """Return the entry's device of a vendor key (``"fusionsolar_NE=1"``), if any."""
+    return dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, vendor_key), entry.entry_id
+    )
+
+
 def device_of(
     hass: HomeAssistant, entry: ConfigEntry, vendor_key: str
 ) -> dr.DeviceEntry:
     """Return the entry's device of a vendor key (``"fusionsolar_NE=1"``)."""
-    device = dr.async_get(hass).async_get_device_by_identifier(
-        (DOMAIN, vendor_key), entry.entry_id
-    )
+    device = find_device(hass, entry, vendor_key)
     assert device is not None, vendor_key
     return device

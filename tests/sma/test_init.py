@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 import logging
 
@@ -20,18 +21,20 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.sma.const import CONF_PLANT_MIGRATIONS
 
-from ..common import async_advance, devices_without_entities
+from ..common import async_advance, devices_without_entities, find_device
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
 
 
 def _device(
-    registry: dr.DeviceRegistry, entry: MockConfigEntry, key: str
+    hass: HomeAssistant, entry: MockConfigEntry, key: str
 ) -> dr.DeviceEntry | None:
-    return registry.async_get_device_by_identifier(
-        (DOMAIN, f"sma_{key}"), entry.entry_id
-    )
+    return find_device(hass, entry, f"sma_{key}")
+
+
+def _pv_power_shown(hass: HomeAssistant) -> bool:
+    return hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
 
 
 @pytest.mark.freeze_time(NOON)
@@ -39,26 +42,25 @@ async def test_setup_registers_plants_and_devices_and_unload_ends_the_session(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
     sim: SmaSimulator,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """Plants and their active devices become devices; unload logs out."""
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     assert custom_entry.state is ConfigEntryState.LOADED
 
-    plant = _device(device_registry, custom_entry, "13")
+    plant = _device(hass, custom_entry, "13")
     assert plant is not None
     assert plant.name == "Testplant 1"
     assert plant.model == "Sunny Portal powered by ennexOS"
-    inverter = _device(device_registry, custom_entry, "13_16")
+    inverter = _device(hass, custom_entry, "13_16")
     assert inverter is not None
     assert inverter.via_device_id == plant.id
     assert (inverter.model, inverter.serial_number) == ("STP 6000TL-20", "3421111")
     # The deactivated inverter of TestPlant2 is no device.
-    assert _device(device_registry, custom_entry, "24_25") is not None
-    assert _device(device_registry, custom_entry, "24_26") is None
+    assert _device(hass, custom_entry, "24_25") is not None
+    assert _device(hass, custom_entry, "24_26") is None
     # The EDMM and the gas meter report no set the integration reads: no device.
-    assert _device(device_registry, custom_entry, "13_15") is None
-    assert _device(device_registry, custom_entry, "13_21") is None
+    assert _device(hass, custom_entry, "13_15") is None
+    assert _device(hass, custom_entry, "13_21") is None
     await hass.async_block_till_done()
     assert devices_without_entities(hass, custom_entry.entry_id) == []
     # Only the sets the integration shows are read, and only the newest values.
@@ -109,7 +111,6 @@ async def test_revoked_consent(
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
-    device_registry: dr.DeviceRegistry,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Revocation: a repair issue and a reauth flow; nothing recorded is deleted."""
@@ -127,11 +128,11 @@ async def test_revoked_consent(
     }
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-    assert _device(device_registry, loaded_custom, "13") is not None
-    assert _device(device_registry, loaded_custom, "13_16") is not None
+    assert _device(hass, loaded_custom, "13") is not None
+    assert _device(hass, loaded_custom, "13_16") is not None
     # The plant's data is gone from SMA too: its values go stale, not away.
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
-    assert hass.states.get("sensor.testplant_1_pv_power").state == STATE_UNAVAILABLE
+    assert not _pv_power_shown(hass)
     assert hass.states.get("sensor.testplant_1_pv_energy") is not None
 
     # The reauth flow asks the owner again; accepted, the account comes back.
@@ -146,7 +147,7 @@ async def test_revoked_consent(
     assert result["reason"] == "reauth_successful"
     await hass.async_block_till_done()
     assert loaded_custom.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+    assert _pv_power_shown(hass)
     assert not issue_registry.async_get_issue(
         DOMAIN, f"{loaded_custom.entry_id}_sma_consent_refused"
     )
@@ -168,40 +169,49 @@ async def test_logs_name_the_account_not_the_owner(
     assert SANDBOX_OWNER not in caplog.text
 
 
-@pytest.mark.freeze_time(NOON)
-async def test_accepted_consent_without_plants(
-    hass: HomeAssistant,
-    custom_entry: MockConfigEntry,
-    sim: SmaSimulator,
-    issue_registry: ir.IssueRegistry,
-) -> None:
-    """An owner who consented but whose plants SMA does not show: ask again."""
+@pytest.fixture
+def entry(request: pytest.FixtureRequest) -> MockConfigEntry:
+    """Return the entry fixture a test names in its parameters (not set up)."""
+    entry: MockConfigEntry = request.getfixturevalue(request.param)
+    return entry
+
+
+def _withdraw_consent_scope(sim: SmaSimulator) -> None:
+    """The owner consented, but SMA shows none of their plants."""
     sim.consents[("custom-client", SANDBOX_OWNER)].scope = set()
-    await hass.config_entries.async_setup(custom_entry.entry_id)
-    assert custom_entry.state is ConfigEntryState.SETUP_ERROR
-    assert issue_registry.async_get_issue(
-        DOMAIN, f"{custom_entry.entry_id}_sma_no_plants"
-    )
-    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["step_id"] for flow in flows] == ["sma_reauth_custom"]
+
+
+def _owner_without_plants(sim: SmaSimulator) -> None:
+    """The signed-in owner has no plant at all."""
+    sim.owners[SANDBOX_OWNER] = []
 
 
 @pytest.mark.freeze_time(NOON)
-async def test_code_flow_without_plants(
+@pytest.mark.parametrize(
+    ("entry", "no_plants", "reauth_step"),
+    [
+        ("custom_entry", _withdraw_consent_scope, "sma_reauth_custom"),
+        ("code_entry", _owner_without_plants, "sma_reauth_code"),
+    ],
+    ids=["accepted_consent", "code_flow"],
+    indirect=["entry"],
+)
+async def test_sign_in_without_plants_asks_again(
     hass: HomeAssistant,
-    code_entry: MockConfigEntry,
+    *,
     sim: SmaSimulator,
     issue_registry: ir.IssueRegistry,
+    entry: MockConfigEntry,
+    no_plants: Callable[[SmaSimulator], None],
+    reauth_step: str,
 ) -> None:
-    """A sign-in that sees no plant asks to sign in again."""
-    sim.owners[SANDBOX_OWNER] = []
-    await hass.config_entries.async_setup(code_entry.entry_id)
-    assert code_entry.state is ConfigEntryState.SETUP_ERROR
-    assert issue_registry.async_get_issue(
-        DOMAIN, f"{code_entry.entry_id}_sma_no_plants"
-    )
+    """A sign-in whose plants SMA does not show: a repair, and sign in again."""
+    no_plants(sim)
+    await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert issue_registry.async_get_issue(DOMAIN, f"{entry.entry_id}_sma_no_plants")
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-    assert [flow["step_id"] for flow in flows] == ["sma_reauth_code"]
+    assert [flow["step_id"] for flow in flows] == [reauth_step]
 
 
 @pytest.mark.freeze_time(NOON)
@@ -213,7 +223,6 @@ async def test_plants_another_account_shows(
     sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """The owner's second account loads without the plants the first shows.
 
@@ -235,14 +244,14 @@ async def test_plants_another_account_shows(
     assert issue.translation_placeholders["plants"].startswith(
         f"Testplant 1 (13): {loaded_custom.title}; "
     )
-    assert _device(device_registry, loaded_custom, "13") is not None
-    assert _device(device_registry, code_entry, "13") is None
+    assert _device(hass, loaded_custom, "13") is not None
+    assert _device(hass, code_entry, "13") is None
 
     await hass.config_entries.async_remove(loaded_custom.entry_id)
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
     assert code_entry.state is ConfigEntryState.LOADED
     assert set(code_entry.runtime_data.plants) == {"13", "24", "35", "46"}
-    assert _device(device_registry, code_entry, "13") is not None
+    assert _device(hass, code_entry, "13") is not None
     assert not issue_registry.async_get_issue(
         DOMAIN, f"{code_entry.entry_id}_sma_plants_shown_elsewhere"
     )
@@ -263,7 +272,7 @@ async def test_expired_token_mid_poll(
     assert coordinator.last_update_success
     assert [r.status for r in sim.log.of("energy_balance")] == [401, 200]
     assert sim.log.count("oauth_token") == 1
-    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+    assert _pv_power_shown(hass)
 
 
 @pytest.mark.freeze_time(NOON)
@@ -281,10 +290,6 @@ async def test_renewed_token_refused_signs_in_anew(
         "grant_type=client_credentials" in sim.log.of("oauth_token")[-1].body.decode()
     )
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
-
-
-def _pv_power_shown(hass: HomeAssistant) -> bool:
-    return hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
 
 
 @pytest.mark.freeze_time(NOON)
@@ -363,7 +368,7 @@ async def test_rate_limit_retry_after_is_waited_out(
     assert {r.at for r in sim.log.requests} == {refused.at}
     await async_advance(hass, freezer, timedelta(minutes=6), step=timedelta(minutes=1))
     assert sim.log.count("energy_balance", status=200) > 0
-    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+    assert _pv_power_shown(hass)
 
 
 @pytest.mark.freeze_time(NOON)
@@ -373,18 +378,17 @@ async def test_moved_plant_keeps_its_device(
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A plant SMA moves (308) keeps its device and history; the move is kept."""
-    plant = _device(device_registry, loaded_custom, CLASSIC_PLANT)
+    plant = _device(hass, loaded_custom, CLASSIC_PLANT)
     assert plant is not None
     sim.move_plant(CLASSIC_PLANT, "8800001")
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
 
     assert loaded_custom.data[CONF_PLANT_MIGRATIONS] == {CLASSIC_PLANT: "8800001"}
     assert loaded_custom.state is ConfigEntryState.LOADED
-    assert _device(device_registry, loaded_custom, CLASSIC_PLANT) == plant
-    assert _device(device_registry, loaded_custom, "8800001") is None
+    assert _device(hass, loaded_custom, CLASSIC_PLANT) == plant
+    assert _device(hass, loaded_custom, "8800001") is None
     state = hass.states.get("sensor.home_manager_plant_pv_energy")
     assert state is not None
     assert state.state != STATE_UNAVAILABLE
@@ -396,7 +400,6 @@ async def test_moved_plant_found_by_the_plant_list(
     hass: HomeAssistant,
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A plant listed under a new id is asked for by its old one (308) first."""
     sim.move_plant(CLASSIC_PLANT, "8800001")
@@ -409,7 +412,7 @@ async def test_moved_plant_found_by_the_plant_list(
     }
     assert inventory.data.plants[CLASSIC_PLANT].details.plant_id == "8800001"
     assert loaded_custom.data[CONF_PLANT_MIGRATIONS] == {CLASSIC_PLANT: "8800001"}
-    assert _device(device_registry, loaded_custom, CLASSIC_PLANT) is not None
+    assert _device(hass, loaded_custom, CLASSIC_PLANT) is not None
 
 
 @pytest.mark.freeze_time(NOON)
@@ -418,7 +421,6 @@ async def test_deactivated_device_is_removed(
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A device SMA deactivates disappears; its plant reloads without it."""
     inverter = sim.plants["13"].devices[3]
@@ -426,7 +428,7 @@ async def test_deactivated_device_is_removed(
     inverter.deactivated_at = "2026-06-21T12:00:00"
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=30))
     await hass.async_block_till_done()
-    assert _device(device_registry, loaded_custom, "13_17") is None
+    assert _device(hass, loaded_custom, "13_17") is None
     assert loaded_custom.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.my_inverter_2_pv_power") is None
 
@@ -444,7 +446,7 @@ async def test_code_flow_refresh_token_dies(
     # Polls come a moment after the intervals appear (at once here).
     await async_advance(hass, freezer, timedelta(minutes=15, seconds=5))
     assert code_entry.data["token"]["access_token"] != first
-    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+    assert _pv_power_shown(hass)
 
     sim.oauth.revoke_all()
     await async_advance(hass, freezer, timedelta(minutes=15, seconds=5))
@@ -507,18 +509,17 @@ async def test_plant_no_longer_shared(
     loaded_custom: MockConfigEntry,
     sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
-    device_registry: dr.DeviceRegistry,
 ) -> None:
     """A plant the owner no longer shares goes; the user may then delete leftovers."""
     from custom_components.solar_cloud import async_remove_config_entry_device
 
-    plant_4 = _device(device_registry, loaded_custom, "46")
+    plant_4 = _device(hass, loaded_custom, "46")
     assert plant_4 is not None
     assert not await async_remove_config_entry_device(hass, loaded_custom, plant_4)
     sim.consents[("custom-client", SANDBOX_OWNER)].scope.discard("46")
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=30))
     await hass.async_block_till_done()
-    assert _device(device_registry, loaded_custom, "46") is None
+    assert _device(hass, loaded_custom, "46") is None
     assert set(loaded_custom.runtime_data.plants) == {"13", "24", "35"}
 
 
