@@ -29,7 +29,7 @@ from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance
 from ..simulator.smartme import BILANZ_ID, WATER_ID, SmartMeSimulator
-from . import SetUp
+from . import SetUp, realtime_of
 from .const import HOOK_PATH, PUSH_AUTH
 
 IMPORT = "sensor.bilanz_vk_energy_import"
@@ -237,8 +237,7 @@ async def test_a_push_from_the_future_does_not_freeze_the_meter(  # noqa: PLR091
     coordinator = smartme_data(entry).account.device_coordinators[BILANZ_ID]
     assert coordinator.data.timestamp == good.timestamp
     assert f"Ignoring a push of {BILANZ_ID} dated 2036-10-17" in caplog.text
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     assert realtime.webhook.stats.not_newer == 1
 
     frozen.tick(timedelta(seconds=10))

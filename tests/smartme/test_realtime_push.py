@@ -33,7 +33,7 @@ from ..simulator.smartme import (
     SimDevice,
     SmartMeSimulator,
 )
-from . import SetUp
+from . import SetUp, realtime_of
 from .const import (
     CHARGER_ID,
     HOOK_PATH,
@@ -138,8 +138,7 @@ async def test_push_without_credentials_is_refused(
     )
     assert response.status == 401
     assert response.headers["WWW-Authenticate"].startswith("Basic")
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     assert realtime.webhook.stats.unauthorized == 1
     assert realtime.webhook.stats.applied == 0
 
@@ -171,8 +170,7 @@ async def test_push_too_large(
         HOOK_PATH, data=stream() if chunked else body, headers=PUSH_AUTH
     )
     assert response.status == 413
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     assert realtime.webhook.stats.too_large == 1
 
 
@@ -191,8 +189,7 @@ async def test_garbage_is_400(
     )
     assert response.status == 400
     assert state(hass, "sensor.bilanz_vk_power") == before
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     assert realtime.webhook.stats.bad_payload == 1
     assert "not smart-me data" in caplog.text
 
@@ -223,8 +220,7 @@ async def test_unknown_device_reads_the_list_once(
     assert await simulator.push(payload=payload) == [200]
     await hass.async_block_till_done(wait_background_tasks=True)
     assert simulator.log.count("devices") == 1
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     assert realtime.webhook.stats.unknown_devices == {new.id: 2}
     # Once the account lists it, the device gets its entities.
     simulator.devices[new.id] = new
@@ -259,8 +255,7 @@ async def test_out_of_order_pushes(
         )
         assert response.status == 200
     assert state(hass, "sensor.bilanz_vk_voltage_l1") == "230.0"
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     assert (realtime.webhook.stats.applied, realtime.webhook.stats.not_newer) == (1, 1)
     # The next poll reports the upload of 12:00:00, older than the push.
     simulator.devices[BILANZ_ID].raw["VoltageL1"] = 100.0
@@ -381,8 +376,7 @@ async def test_burst_of_1000_pushes(
     for body in bodies:
         response = await ha_client.post(HOOK_PATH, data=body, headers=PUSH_AUTH)
         assert response.status == 200
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     assert realtime.webhook.stats.applied == 1000
     assert state(hass, "sensor.bilanz_vk_voltage_l1") == "299.9"
 
@@ -437,8 +431,7 @@ async def test_handler_answers_anything(
 ) -> None:
     """Random bodies, as a cloudhook hands them over, get 200 or 400: no exception."""
     entry = await setup_entry()
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     rng = random.Random(5)
     valid = simulator.encode_push([BILANZ_ID, PLUG_ID])
     bodies = [
@@ -467,8 +460,7 @@ async def test_unload_stops_the_webhook(
 ) -> None:
     """After unloading, pushes reach no handler (webhook answers 200 blindly)."""
     entry = await setup_entry()
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     assert await hass.config_entries.async_unload(entry.entry_id)
     response = await ha_client.post(HOOK_PATH, data=b"\xff", headers=PUSH_AUTH)
     assert response.status == 200
@@ -480,8 +472,7 @@ async def test_unload_stops_the_webhook(
 async def test_body_lost_midway(hass: HomeAssistant, setup_entry: SetUp) -> None:
     """A sender that goes away mid-body gets a 400, nothing raised."""
     entry = await setup_entry()
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
 
     class Broken:
         async def read(self, count: int = -1) -> bytes:

@@ -26,7 +26,7 @@ from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance
 from ..simulator.smartme import BILANZ_ID, SmartMeSimulator
-from . import SetUp
+from . import SetUp, realtime_of
 from .const import HOOK_PATH, WEBHOOK_ID, WEBHOOK_PASSWORD, WEBHOOK_USERNAME
 
 
@@ -46,8 +46,7 @@ async def test_no_url_keeps_polling(
     )
     assert issue is not None
     assert simulator.registrations == {}
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     assert realtime.state == "no_url"
 
 
@@ -141,8 +140,7 @@ async def test_registration_retried(
     """A cloud outage during registration is retried later."""
     simulator.faults.add("register", status=503, times=1)
     entry = await setup_entry()
-    realtime = smartme_data(entry).realtime
-    assert realtime is not None
+    realtime = realtime_of(entry)
     assert realtime.state == "retrying"
     await async_advance(hass, frozen, timedelta(minutes=5))
     assert realtime.state == "registered"
@@ -294,8 +292,7 @@ async def test_cloud_not_connected_registers_on_connect(
         ),
     ):
         entry = await setup_entry()
-        realtime = smartme_data(entry).realtime
-        assert realtime is not None
+        realtime = realtime_of(entry)
         assert realtime.state == "waiting_for_cloud"
         create.return_value = "https://hooks.nabu.casa/xyz"
         await listeners[0]()
