@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 import sys
 import types
@@ -28,6 +30,28 @@ from ..common import async_advance
 from ..simulator.smartme import BILANZ_ID, SmartMeSimulator
 from . import SetUp, realtime_of
 from .const import HOOK_PATH, WEBHOOK_ID, WEBHOOK_PASSWORD, WEBHOOK_USERNAME
+
+
+def _no_listener(hass: HomeAssistant, on_connected: Any) -> Callable[[], None]:
+    return lambda: None
+
+
+@contextmanager
+def subscribed_cloud(
+    create: AsyncMock,
+    *,
+    listen: Callable[[HomeAssistant, Any], Callable[[], None]] = _no_listener,
+    delete: AsyncMock | None = None,
+) -> Iterator[None]:
+    """Play a subscribed Home Assistant Cloud whose cloudhooks ``create`` makes."""
+    realtime = "custom_components.solar_cloud.smartme.realtime"
+    with ExitStack() as stack:
+        stack.enter_context(patch(f"{realtime}.cloud_subscribed", return_value=True))
+        stack.enter_context(patch(f"{realtime}.async_create_cloudhook", create))
+        stack.enter_context(patch(f"{realtime}.async_listen_connected", listen))
+        if delete is not None:
+            stack.enter_context(patch(f"{realtime}.async_delete_cloudhook", delete))
+        yield
 
 
 @pytest.fixture
@@ -238,24 +262,8 @@ async def test_cloudhook_when_cloud_is_subscribed(
     """With Home Assistant Cloud the webhook is reached through a cloudhook."""
     hook = "https://hooks.nabu.casa/abc"
     delete = AsyncMock()
-    with (
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.cloud_subscribed",
-            return_value=True,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_create_cloudhook",
-            AsyncMock(return_value=hook),
-        ) as create,
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_listen_connected",
-            return_value=lambda: None,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_delete_cloudhook",
-            delete,
-        ),
-    ):
+    create = AsyncMock(return_value=hook)
+    with subscribed_cloud(create, delete=delete):
         await setup_entry()
         create.assert_awaited_once_with(hass, WEBHOOK_ID)
         assert smartme_entry.data[CONF_CLOUDHOOK_URL] == hook
@@ -277,20 +285,7 @@ async def test_cloud_not_connected_registers_on_connect(
         return lambda: None
 
     create = AsyncMock(return_value=None)
-    with (
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.cloud_subscribed",
-            return_value=True,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_create_cloudhook",
-            create,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_listen_connected",
-            listen,
-        ),
-    ):
+    with subscribed_cloud(create, listen=listen):
         entry = await setup_entry()
         realtime = realtime_of(entry)
         assert realtime.state == "waiting_for_cloud"
@@ -356,20 +351,7 @@ async def test_stored_cloudhook_is_reused(
         smartme_entry, data={**smartme_entry.data, CONF_CLOUDHOOK_URL: hook}
     )
     create = AsyncMock()
-    with (
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.cloud_subscribed",
-            return_value=True,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_create_cloudhook",
-            create,
-        ),
-        patch(
-            "custom_components.solar_cloud.smartme.realtime.async_listen_connected",
-            return_value=lambda: None,
-        ),
-    ):
+    with subscribed_cloud(create):
         await setup_entry()
     create.assert_not_awaited()
     assert [r["ApiUrl"] for r in simulator.registrations.values()] == [hook]
