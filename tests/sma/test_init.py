@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
@@ -292,6 +292,22 @@ async def test_renewed_token_refused_signs_in_anew(
     assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
 
 
+async def _assert_pv_power_shown_until(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    expires: datetime,
+    *,
+    step: timedelta | None = None,
+) -> None:
+    """Assert the PV power is shown up to ``expires`` and not a second later."""
+    await async_advance(
+        hass, freezer, expires - timedelta(seconds=1) - dt_util.utcnow(), step=step
+    )
+    assert _pv_power_shown(hass)
+    await async_advance(hass, freezer, timedelta(seconds=1))
+    assert not _pv_power_shown(hass)
+
+
 @pytest.mark.freeze_time(NOON)
 async def test_values_turn_stale_after_an_authentication_failure(
     hass: HomeAssistant,
@@ -308,12 +324,7 @@ async def test_values_turn_stale_after_an_authentication_failure(
         await async_advance(hass, freezer, timedelta(minutes=1))
     asked = sim.log.count("energy_balance")
 
-    await async_advance(
-        hass, freezer, expires - timedelta(seconds=1) - dt_util.utcnow()
-    )
-    assert _pv_power_shown(hass)
-    await async_advance(hass, freezer, timedelta(seconds=1))
-    assert not _pv_power_shown(hass)
+    await _assert_pv_power_shown_until(hass, freezer, expires)
     assert sim.log.count("energy_balance") == asked
 
     # What a finished reauth does: the entry is set up again.
@@ -334,15 +345,9 @@ async def test_failing_polls_keep_values_for_their_delay(
     energy = loaded_custom.runtime_data.plants["13"].energy
     expires = energy.data.latest.time + energy.expected_delay
     sim.faults.add("energy_balance", status=503)
-    await async_advance(
-        hass,
-        freezer,
-        expires - timedelta(seconds=1) - dt_util.utcnow(),
-        step=timedelta(minutes=5),
+    await _assert_pv_power_shown_until(
+        hass, freezer, expires, step=timedelta(minutes=5)
     )
-    assert _pv_power_shown(hass)
-    await async_advance(hass, freezer, timedelta(seconds=1))
-    assert not _pv_power_shown(hass)
 
     sim.faults.clear()
     await async_advance(hass, freezer, timedelta(minutes=15), step=timedelta(minutes=5))
