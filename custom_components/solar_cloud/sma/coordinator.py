@@ -69,7 +69,6 @@ from .polling import (
     SetRead,
     expected_delay,
     follow_phase,
-    interval_to,
     newest_of_all,
     second_look,
     skip_gone_days,
@@ -319,9 +318,7 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
         if not self.phase_locked:
             self.update_interval = self.cadence
             return
-        self.update_interval = interval_to(
-            schedule.next_poll(now), now, self.hass.loop.time()
-        )
+        self.poll_at(schedule.next_poll(now), now)
 
     def _adjust_schedule(self, schedule: AppearanceSchedule) -> None:
         """Adjust the schedule to what the reads can show (subclasses)."""
@@ -455,7 +452,7 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
             if (
                 instead := wait_for_balance(self.schedule, self.phase, now)
             ) is not None:
-                self.update_interval = interval_to(instead, now, self.hass.loop.time())
+                self.poll_at(instead, now)
                 return self.data
             reads = second_look(reads, self.data, self.schedule, now)
         found = await gather_all(

@@ -294,19 +294,13 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
 
     @callback
     def _async_plan_poll(self, started: datetime) -> None:
-        """Set the next poll's time: shortly after the meters' next upload.
-
-        Home Assistant schedules the next refresh ``update_interval`` after
-        this one ends, on whole seconds of its loop clock (plus a fixed
-        fraction): the interval is measured from that clock so that the
-        poll comes at the absolute time, within a second after it.
-        """
+        """Set the next poll's time: shortly after the meters' next upload."""
         if not self.phase_locked:
             self.update_interval = self.poll_interval
             return
         now = dt_util.utcnow()
         due = self.schedule.next_read(now, started)
-        self.update_interval = due - now + timedelta(seconds=self.hass.loop.time() % 1)
+        self.poll_at(due, now)
 
     @callback
     def async_check_pushing(self, *, refresh: bool = True) -> None:
