@@ -26,7 +26,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from ..account_backoff import account_backoff
-from ..api import ApiAuthenticationError, ApiNotSupportedError, SolarCloudApiError
+from ..api import ApiAuthenticationError, SolarCloudApiError
 from ..api.appearance import AppearanceSchedule
 from ..api.sma import (
     ENERGY_FLOWS,
@@ -430,18 +430,13 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
 
     async def _async_read(self, device_id: str, set_type: str) -> MeasurementSet | None:
         """Return a device's newest intervals of a set; None while SMA won't serve it."""
-        key, what = (device_id, set_type), f"SMA set {set_type} of device {device_id}"
-        if self.not_supported.skip(key):
-            return None
-        try:
-            found = await self.client.device_measurements(
+        return await self.not_supported.async_call(
+            (device_id, set_type),
+            f"SMA set {set_type} of device {device_id}",
+            lambda: self.client.device_measurements(
                 device_id, set_type, Period.RECENT, zone=self.plant.zone
-            )
-        except ApiNotSupportedError as err:
-            self.not_supported.refused(key, err, what)
-            return None
-        self.not_supported.answered(key, what)
-        return found
+            ),
+        )
 
     @override
     async def _async_fetch(self) -> DeviceData:

@@ -21,7 +21,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from ..account_backoff import account_backoff
-from ..api import ApiNotSupportedError, ApiPermissionError, ApiResponseError
+from ..api import ApiPermissionError, ApiResponseError
 from ..api.smartme import (
     SCALED_FIELDS,
     Device,
@@ -271,19 +271,16 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         """Return what a meter can switch; nothing if smart-me won't say."""
         if device.energy_type is not DeviceEnergyType.ELECTRICITY:
             return ()
-        what = f"smart-me actions of {device.name}"
-        if self._no_actions.skip(device.id):
-            return ()
         try:
-            actions = tuple(await self.client.actions(device.id))
-        except ApiNotSupportedError as err:
-            self._no_actions.refused(device.id, err, what)
-            return ()
+            actions = await self._no_actions.async_call(
+                device.id,
+                f"smart-me actions of {device.name}",
+                lambda: self.client.actions(device.id),
+            )
         except (ApiPermissionError, ApiResponseError) as err:
             LOGGER.debug("No actions for %s: %s", device.name, err)
             return ()
-        self._no_actions.answered(device.id, what)
-        return actions
+        return () if actions is None else tuple(actions)
 
     @property
     def poll_period(self) -> timedelta:
