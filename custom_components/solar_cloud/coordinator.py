@@ -85,6 +85,18 @@ class SolarCloudCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):
                 backoff.rate_limited(err)
             raise update_error(err) from err
 
+    def poll_at(self, moment: datetime, now: datetime) -> None:
+        """Set the next refresh to ``moment``, within a second after it.
+
+        Home Assistant schedules the next refresh ``update_interval`` after
+        this one ends, on whole seconds of its loop clock (plus a fixed
+        fraction): the interval is measured from that clock so that the
+        refresh comes at the absolute time.
+        """
+        self.update_interval = (
+            moment - now + timedelta(seconds=self.hass.loop.time() % 1)
+        )
+
     @property
     def data_time(self) -> datetime | None:
         """Return how recent the coordinator's data is: its last good update."""

@@ -10,7 +10,7 @@ only at debug level, and an answer after all is logged once too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from datetime import datetime, timedelta
 import logging
 
@@ -48,6 +48,24 @@ class UnsupportedCalls:
         """Return whether the call is still left alone."""
         until = self._until.get(key)
         return until is not None and self._clock() < until
+
+    async def async_call[T](
+        self, key: Hashable, what: str, call: Callable[[], Awaitable[T]]
+    ) -> T | None:
+        """Return what ``call`` answers; None while the cloud won't serve it.
+
+        Other errors are the caller's; they neither leave the call alone nor
+        forget a refusal.
+        """
+        if self.skip(key):
+            return None
+        try:
+            answer = await call()
+        except ApiNotSupportedError as err:
+            self.refused(key, err, what)
+            return None
+        self.answered(key, what)
+        return answer
 
     def due(self, key: Hashable) -> bool:
         """Return whether a refused call's time to be tried again has come."""

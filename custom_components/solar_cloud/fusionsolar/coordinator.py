@@ -13,7 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import math
-from typing import Any, override
+from typing import Any, ClassVar, override
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -204,23 +204,25 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
     delay (``FusionSolarEntity``).
     """
 
+    kind_of_data: ClassVar[str]
+    """What the coordinator reads, for its name."""
+    stale_after: ClassVar[timedelta]
+    """The expected delay of its data."""
+
     def __init__(
         self,
         hass: HomeAssistant,
         entry: SolarCloudConfigEntry,
-        *,
-        name: str,
         poller: PollerT,
-        expected_delay: timedelta,
         rights: FusionSolarMissingRights,
     ) -> None:
         """Drive ``poller``; refused and answered interfaces go to ``rights``."""
         super().__init__(
             hass,
             entry,
-            name=name,
+            name=self.kind_of_data,
             update_interval=timedelta(seconds=1),
-            expected_delay=expected_delay,
+            expected_delay=self.stale_after,
             always_update=True,
         )
         self.poller = poller
@@ -271,22 +273,8 @@ class FusionSolarRealTimeCoordinator(
 ):
     """Real-time data of every plant and device, every five minutes."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SolarCloudConfigEntry,
-        poller: RealTimePoller,
-        rights: FusionSolarMissingRights,
-    ) -> None:
-        """Drive ``poller``."""
-        super().__init__(
-            hass,
-            entry,
-            name="real-time data",
-            poller=poller,
-            expected_delay=STALE_AFTER,
-            rights=rights,
-        )
+    kind_of_data = "real-time data"
+    stale_after = STALE_AFTER
 
     @override
     def _snapshot(self) -> FusionSolarRealTimeData:
@@ -300,22 +288,8 @@ class FusionSolarAlarmCoordinator(
 ):
     """Alarms of every plant, every 30 minutes."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SolarCloudConfigEntry,
-        poller: AlarmPoller,
-        rights: FusionSolarMissingRights,
-    ) -> None:
-        """Drive ``poller``."""
-        super().__init__(
-            hass,
-            entry,
-            name="alarms",
-            poller=poller,
-            expected_delay=ALARM_STALE_AFTER,
-            rights=rights,
-        )
+    kind_of_data = "alarms"
+    stale_after = ALARM_STALE_AFTER
 
     @override
     def _snapshot(self) -> dict[str, Reading[tuple[Alarm, ...]]]:
@@ -355,22 +329,8 @@ class FusionSolarControlStateCoordinator(
 ):
     """Battery working mode and feed-in control of the plants, on demand."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SolarCloudConfigEntry,
-        poller: ControlStatePoller,
-        rights: FusionSolarMissingRights,
-    ) -> None:
-        """Drive ``poller``."""
-        super().__init__(
-            hass,
-            entry,
-            name="control settings",
-            poller=poller,
-            expected_delay=CONTROL_STALE_AFTER,
-            rights=rights,
-        )
+    kind_of_data = "control settings"
+    stale_after = CONTROL_STALE_AFTER
 
     @override
     def _snapshot(self) -> FusionSolarControlStateData:

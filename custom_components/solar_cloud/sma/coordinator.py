@@ -11,8 +11,6 @@
 The measurement coordinators poll locked to the plant's upload phase
 (``polling.py`` says when); the plants and devices they read are the
 inventory's (``plants.py``), the lifetime counters' base is ``lifetime.py``'s.
-A little over 500 lines: the three coordinators stay in one file, as in
-every vendor package (CONTRIBUTING.md).
 """
 
 from __future__ import annotations
@@ -21,15 +19,14 @@ import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import ClassVar, override
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 
 from ..account_backoff import account_backoff
-from ..api import ApiAuthenticationError, ApiNotSupportedError, SolarCloudApiError
+from ..api import ApiAuthenticationError, SolarCloudApiError
 from ..api.appearance import AppearanceSchedule
 from ..api.sma import (
     ENERGY_FLOWS,
@@ -43,9 +40,9 @@ from ..api.sma import (
     Plant,
     SmaClient,
 )
-from ..const import LOGGER, Vendor
+from ..const import LOGGER
 from ..coordinator import SolarCloudCoordinator
-from ..entity import async_remove_stale_devices, device_identifier
+from ..entity import async_remove_stale_devices
 from ..issues import async_create_issue, async_delete_issue
 from ..runtime import SolarCloudConfigEntry, account_log_name
 from .const import (
@@ -60,13 +57,18 @@ from .const import (
     SmaFlow,
 )
 from .lifetime import LifetimeBase
-from .plants import DEVICE_SETS, SmaAccountPlants, SmaDevice, SmaPlant
+from .plants import (
+    DEVICE_SETS,
+    SmaAccountPlants,
+    SmaDevice,
+    SmaPlant,
+    async_shown_elsewhere,
+)
 from .polling import (
     DeviceData,
     SetRead,
     expected_delay,
     follow_phase,
-    interval_to,
     newest_of_all,
     second_look,
     skip_gone_days,
@@ -92,7 +94,6 @@ async def gather_all[T](calls: Iterable[Awaitable[T]]) -> list[T]:
 ISSUE_CONSENT_PENDING = "sma_consent_pending"
 ISSUE_CONSENT_REFUSED = "sma_consent_refused"
 ISSUE_NO_PLANTS = "sma_no_plants"
-ISSUE_SHOWN_ELSEWHERE = "sma_plants_shown_elsewhere"
 
 
 class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
@@ -115,12 +116,7 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
             return await self._async_without_plants()
         # A plant another account shows stays there; this account shows the
         # rest, possibly none: that is no reason to sign in again.
-        elsewhere = {
-            key: other
-            for key in listed
-            if (other := self._shown_elsewhere(key)) is not None
-        }
-        self._report_shown_elsewhere(listed, elsewhere)
+        elsewhere = async_shown_elsewhere(self.hass, self.config_entry, listed)
         plants = {key: plant for key, plant in listed.items() if key not in elsewhere}
         devices = await gather_all(self.client.devices(key) for key in plants)
         await self._async_read_sets(
@@ -176,45 +172,6 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
                 plants[key] = plants.pop(listed_key)
         self._known = set(plants)
         return plants
-
-    def _shown_elsewhere(self, key: str) -> ConfigEntry | None:
-        """Return the other account that already shows this plant, if one does.
-
-        The custom flow's token is the client's: it reads the plants of every
-        owner who consented to the client, not only this account's owner, and
-        SMA does not say whose a plant is; a code-flow account of the same
-        owner reads them too. Each plant is shown once, by the account that
-        showed it first.
-        """
-        for device in dr.async_get(self.hass).async_get_devices(
-            identifiers={device_identifier(Vendor.SMA, key)}
-        ):
-            if device.config_entry_id != self.config_entry.entry_id and (
-                other := self.hass.config_entries.async_get_entry(
-                    device.config_entry_id
-                )
-            ):
-                return other
-        return None
-
-    def _report_shown_elsewhere(
-        self, listed: Mapping[str, Plant], elsewhere: Mapping[str, ConfigEntry]
-    ) -> None:
-        """Tell which listed plants other accounts show (or resolve the issue)."""
-        if not elsewhere:
-            async_delete_issue(self.hass, self.config_entry, ISSUE_SHOWN_ELSEWHERE)
-            return
-        async_create_issue(
-            self.hass,
-            self.config_entry,
-            ISSUE_SHOWN_ELSEWHERE,
-            placeholders={
-                "plants": "; ".join(
-                    f"{listed[key].name} ({key}): {other.title}"
-                    for key, other in sorted(elsewhere.items())
-                )
-            },
-        )
 
     async def _async_read_sets(self, devices: list[Device]) -> None:
         # Which sets a device reports changes with its hardware, not by the
@@ -361,9 +318,7 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
         if not self.phase_locked:
             self.update_interval = self.cadence
             return
-        self.update_interval = interval_to(
-            schedule.next_poll(now), now, self.hass.loop.time()
-        )
+        self.poll_at(schedule.next_poll(now), now)
 
     def _adjust_schedule(self, schedule: AppearanceSchedule) -> None:
         """Adjust the schedule to what the reads can show (subclasses)."""
@@ -378,16 +333,10 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
 
     kind_of_data = "energy balance"
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: SolarCloudConfigEntry,
-        client: SmaClient,
-        plant: SmaPlant,
-    ) -> None:
-        """Read one plant's balance; its lifetime totals on the first poll."""
-        super().__init__(hass, entry, client, plant)
-        self._base = LifetimeBase(LATE_DATA[plant.kind])
+    @cached_property
+    def _base(self) -> LifetimeBase:
+        """The lifetime totals, read on the first poll."""
+        return LifetimeBase(LATE_DATA[self.plant.kind])
 
     @override
     async def _async_fetch(self) -> PlantData:
@@ -414,7 +363,7 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
             total = await self.client.energy_balance(plant, Period.TOTAL)
             self._base.take(total, energy_today, local_now)
         lifetime = self._base.lifetime(energy_today)
-        self._adapt(day.resolution)
+        self._learn_resolution(day.resolution)
         # Just after midnight the new day has no interval yet: the last
         # one of yesterday is still the newest.
         latest = day.latest or (self.data.latest if self.data else None)
@@ -432,11 +381,6 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
             day=today,
             answer=day,
         )
-
-    def _adapt(self, resolution: timedelta | None) -> None:
-        """Never poll more often than the plant's data has new intervals."""
-        self._learn_resolution(resolution)
-        self.update_interval = self.cadence
 
     @override
     def _adjust_schedule(self, schedule: AppearanceSchedule) -> None:
@@ -486,18 +430,13 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
 
     async def _async_read(self, device_id: str, set_type: str) -> MeasurementSet | None:
         """Return a device's newest intervals of a set; None while SMA won't serve it."""
-        key, what = (device_id, set_type), f"SMA set {set_type} of device {device_id}"
-        if self.not_supported.skip(key):
-            return None
-        try:
-            found = await self.client.device_measurements(
+        return await self.not_supported.async_call(
+            (device_id, set_type),
+            f"SMA set {set_type} of device {device_id}",
+            lambda: self.client.device_measurements(
                 device_id, set_type, Period.RECENT, zone=self.plant.zone
-            )
-        except ApiNotSupportedError as err:
-            self.not_supported.refused(key, err, what)
-            return None
-        self.not_supported.answered(key, what)
-        return found
+            ),
+        )
 
     @override
     async def _async_fetch(self) -> DeviceData:
@@ -508,7 +447,7 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
             if (
                 instead := wait_for_balance(self.schedule, self.phase, now)
             ) is not None:
-                self.update_interval = interval_to(instead, now, self.hass.loop.time())
+                self.poll_at(instead, now)
                 return self.data
             reads = second_look(reads, self.data, self.schedule, now)
         found = await gather_all(

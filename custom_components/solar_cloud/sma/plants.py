@@ -2,7 +2,8 @@
 
 The inventory coordinator (``coordinator.py``) reads them; devices
 (``devices.py``), entities and the measurement coordinators are made from
-them.
+them. A plant another account already shows is not shown again
+(:func:`async_shown_elsewhere`).
 """
 
 from __future__ import annotations
@@ -11,10 +12,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr
+
 from ..api.sma import ConsentState, Device, Plant, PlantKind, SetType
+from ..const import Vendor
+from ..entity import device_identifier
+from ..issues import async_create_issue, async_delete_issue
+from ..runtime import SolarCloudConfigEntry
 
 DEVICE_SETS = frozenset(SetType)
 """The device sets that become sensors; the others are not read."""
+ISSUE_SHOWN_ELSEWHERE = "sma_plants_shown_elsewhere"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,3 +102,51 @@ class SmaAccountPlants:
             for plant in self.plants.values()
             for key in (plant.key, *(device.key for device in plant.shown_devices))
         }
+
+
+@callback
+def async_shown_elsewhere(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry, listed: Mapping[str, Plant]
+) -> dict[str, ConfigEntry]:
+    """Return the listed plants other accounts show, by key, and tell the user.
+
+    The custom flow's token is the client's: it reads the plants of every
+    owner who consented to the client, not only this account's owner, and
+    SMA does not say whose a plant is; a code-flow account of the same
+    owner reads them too. Each plant is shown once, by the account that
+    showed it first. The repair issue lists the others (or is resolved).
+    """
+    elsewhere = {
+        key: other
+        for key in listed
+        if (other := _shown_by(hass, entry, key)) is not None
+    }
+    if not elsewhere:
+        async_delete_issue(hass, entry, ISSUE_SHOWN_ELSEWHERE)
+        return elsewhere
+    async_create_issue(
+        hass,
+        entry,
+        ISSUE_SHOWN_ELSEWHERE,
+        placeholders={
+            "plants": "; ".join(
+                f"{listed[key].name} ({key}): {other.title}"
+                for key, other in sorted(elsewhere.items())
+            )
+        },
+    )
+    return elsewhere
+
+
+def _shown_by(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry, key: str
+) -> ConfigEntry | None:
+    """Return the other account that already shows this plant, if one does."""
+    for device in dr.async_get(hass).async_get_devices(
+        identifiers={device_identifier(Vendor.SMA, key)}
+    ):
+        if device.config_entry_id != entry.entry_id and (
+            other := hass.config_entries.async_get_entry(device.config_entry_id)
+        ):
+            return other
+    return None

@@ -36,17 +36,6 @@ def expected_delay(kind: PlantKind, resolution: timedelta | None) -> timedelta:
     return max(EXPECTED_DELAY[kind], 3 * (resolution or timedelta()))
 
 
-def interval_to(moment: datetime, now: datetime, loop_time: float) -> timedelta:
-    """Return the update interval that brings the next poll to ``moment``.
-
-    Home Assistant schedules the next refresh ``update_interval`` after
-    this one ends, on whole seconds of its loop clock (plus a fixed
-    fraction): the interval is measured from that clock so that the poll
-    comes at the absolute time, within a second after it.
-    """
-    return moment - now + timedelta(seconds=loop_time % 1)
-
-
 def skip_gone_days(schedule: AppearanceSchedule, zone: tzinfo, now: datetime) -> None:
     """Skip the intervals the next balance poll's answer cannot hold.
 

@@ -21,7 +21,7 @@ from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from ..account_backoff import account_backoff
-from ..api import ApiNotSupportedError, ApiPermissionError, ApiResponseError
+from ..api import ApiPermissionError, ApiResponseError
 from ..api.smartme import (
     SCALED_FIELDS,
     Device,
@@ -271,19 +271,16 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         """Return what a meter can switch; nothing if smart-me won't say."""
         if device.energy_type is not DeviceEnergyType.ELECTRICITY:
             return ()
-        what = f"smart-me actions of {device.name}"
-        if self._no_actions.skip(device.id):
-            return ()
         try:
-            actions = tuple(await self.client.actions(device.id))
-        except ApiNotSupportedError as err:
-            self._no_actions.refused(device.id, err, what)
-            return ()
+            actions = await self._no_actions.async_call(
+                device.id,
+                f"smart-me actions of {device.name}",
+                lambda: self.client.actions(device.id),
+            )
         except (ApiPermissionError, ApiResponseError) as err:
             LOGGER.debug("No actions for %s: %s", device.name, err)
             return ()
-        self._no_actions.answered(device.id, what)
-        return actions
+        return () if actions is None else tuple(actions)
 
     @property
     def poll_period(self) -> timedelta:
@@ -294,19 +291,13 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
 
     @callback
     def _async_plan_poll(self, started: datetime) -> None:
-        """Set the next poll's time: shortly after the meters' next upload.
-
-        Home Assistant schedules the next refresh ``update_interval`` after
-        this one ends, on whole seconds of its loop clock (plus a fixed
-        fraction): the interval is measured from that clock so that the
-        poll comes at the absolute time, within a second after it.
-        """
+        """Set the next poll's time: shortly after the meters' next upload."""
         if not self.phase_locked:
             self.update_interval = self.poll_interval
             return
         now = dt_util.utcnow()
         due = self.schedule.next_read(now, started)
-        self.update_interval = due - now + timedelta(seconds=self.hass.loop.time() % 1)
+        self.poll_at(due, now)
 
     @callback
     def async_check_pushing(self, *, refresh: bool = True) -> None:

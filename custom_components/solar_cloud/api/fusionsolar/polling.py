@@ -278,26 +278,15 @@ class ControlStatePoller(Poller):
         self, battery_plants: Sequence[str], power_control_plants: Sequence[str]
     ) -> None:
         """Read the battery mode and the feed-in control of these plants."""
-        self._plants = {}
-        for path, codes in (
+        scope = (
             (Path.BATTERY_MODE, battery_plants),
             (Path.POWER_CONTROL_MODE, power_control_plants),
-        ):
-            self._plants |= {(path, code): code for code in codes}
+        )
+        self._plants = {(path, code): code for path, codes in scope for code in codes}
         self._jobs = [
-            Job(
-                key=(Path.BATTERY_MODE, code),
-                path=Path.BATTERY_MODE,
-                period=CONTROL_STATE_PERIOD,
-            )
-            for code in sorted(battery_plants)
-        ] + [
-            Job(
-                key=(Path.POWER_CONTROL_MODE, code),
-                path=Path.POWER_CONTROL_MODE,
-                period=CONTROL_STATE_PERIOD,
-            )
-            for code in sorted(power_control_plants)
+            Job(key=(path, code), path=path, period=CONTROL_STATE_PERIOD)
+            for path, codes in scope
+            for code in sorted(codes)
         ]
 
     def refresh_plant(self, plant_code: str) -> None:
