@@ -44,6 +44,8 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
+from bench_clock import VirtualTime, drive
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -53,27 +55,6 @@ lag depends on where setup fell in its upload phase)."""
 OWNER = "bench@example.com"
 WARMUP = timedelta(hours=1)
 """Intervals ending in the first hour are not counted (learning, setup)."""
-
-
-class VirtualTime:
-    """One simulated time for the loop, ``utcnow``, tokens and the simulator."""
-
-    def __init__(self, start: datetime) -> None:
-        """Start at ``start``."""
-        self.start = start
-        self.elapsed = 0.0
-
-    def now(self) -> datetime:
-        """Return the simulated wall time (aware, UTC)."""
-        return self.start + timedelta(seconds=self.elapsed)
-
-    def monotonic(self) -> float:
-        """Return the simulated loop clock."""
-        return 10_000.0 + self.elapsed
-
-    def time(self) -> float:
-        """Return the simulated POSIX time."""
-        return self.start.timestamp() + self.elapsed
 
 
 @dataclass
@@ -251,7 +232,7 @@ async def _run(
                 _listen(coordinator, seen, clock, sma_coordinator)
             # Setup refreshes every coordinator at once, then each on its own.
             await asyncio.gather(*(c.async_refresh() for c in coordinators))
-            await _drive(hass, clock, hours * 3600)
+            await drive(hass, clock, hours * 3600)
             for coordinator in coordinators:
                 await coordinator.async_shutdown()
             # Polls that looked again for an interval not there yet.
@@ -308,22 +289,6 @@ async def _coordinators(hass: Any, entry: Any, client: Any) -> list[Any]:
             )
         )
     return coordinators
-
-
-async def _drive(hass: Any, clock: VirtualTime, end: float) -> None:
-    """Run the loop, jumping to its next timer whenever nothing else is left."""
-    loop = asyncio.get_running_loop()
-    while clock.elapsed < end:
-        await hass.async_block_till_done(wait_background_tasks=True)
-        timers = [
-            handle.when()
-            for handle in loop._scheduled  # type: ignore[attr-defined]  # noqa: SLF001
-            if not handle.cancelled()
-        ]
-        if not timers:
-            return
-        clock.elapsed = max(clock.elapsed, min(min(timers) - 10_000.0, end))
-        await asyncio.sleep(0)
 
 
 def _listen(

@@ -41,6 +41,8 @@ import sys
 import time
 from typing import Any
 
+from bench_clock import VirtualTime, drive
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -48,23 +50,6 @@ START = datetime(2026, 6, 21, 22, 7, 31, 400000, tzinfo=UTC)
 """Setup's moment: not on a minute (before the lock, the lag depends on it)."""
 WARMUP = timedelta(hours=1)
 """Uploads in the first hour are not counted (learning, setup)."""
-
-
-class VirtualTime:
-    """One simulated time for the loop, ``utcnow`` and the simulator."""
-
-    def __init__(self, start: datetime) -> None:
-        """Start at ``start``."""
-        self.start = start
-        self.elapsed = 0.0
-
-    def now(self) -> datetime:
-        """Return the simulated wall time (aware, UTC)."""
-        return self.start + timedelta(seconds=self.elapsed)
-
-    def monotonic(self) -> float:
-        """Return the simulated loop clock."""
-        return 10_000.0 + self.elapsed
 
 
 @dataclass
@@ -188,7 +173,7 @@ async def _run(
             # The account coordinator schedules itself while it has listeners.
             unlisten = account.async_add_listener(lambda: None)
             simulator.log.clear()
-            await _drive(hass, clock, hours * 3600)
+            await drive(hass, clock, hours * 3600)
             unlisten()
             await account.async_shutdown()
             await session.close()
@@ -222,22 +207,6 @@ def _listen(
 
     update()
     coordinator.async_add_listener(update)
-
-
-async def _drive(hass: Any, clock: VirtualTime, end: float) -> None:
-    """Run the loop, jumping to its next timer whenever nothing else is left."""
-    loop = asyncio.get_running_loop()
-    while clock.elapsed < end:
-        await hass.async_block_till_done(wait_background_tasks=True)
-        timers = [
-            handle.when()
-            for handle in loop._scheduled  # type: ignore[attr-defined]  # noqa: SLF001
-            if not handle.cancelled()
-        ]
-        if not timers:
-            return
-        clock.elapsed = max(clock.elapsed, min(min(timers) - 10_000.0, end))
-        await asyncio.sleep(0)
 
 
 def _figures(
