@@ -7,7 +7,7 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.typing import ConfigType
 
-from .account_backoff import account_backoff
+from .account_backoff import account_gate
 from .const import CONF_VENDOR, DOMAIN, Vendor
 from .entity import account_device_key, device_identifier
 from .error_mapping import not_ready_error
@@ -30,14 +30,19 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: SolarCloudConfigEntry) -> bool:
     """Set up one vendor account."""
     vendor = VENDORS[Vendor(entry.data[CONF_VENDOR])]
-    backoff = account_backoff(hass, entry)
-    if (refusal := backoff.refusal()) is not None:
-        # A retry or reload within a rate limit's window: no call to the cloud.
+    gate = account_gate(hass, entry)
+    # The one place above the clients that asks the account's gate: a retry
+    # or reload within a rate limit's window fails here, before any client
+    # exists. Left to the clients, setup could still succeed without a call
+    # (FusionSolar starts with the stored inventory when its list is
+    # refused), and its other work (storage, webhooks) would run for nothing.
+    if (refusal := gate.refusal()) is not None:
         raise not_ready_error(refusal)
     try:
         runtime_data = await vendor.async_setup_entry(hass, entry)
     except ConfigEntryNotReady as err:
-        if (refusal := backoff.refusal()) is not None:
+        # A first refresh the cloud refused for the account: say until when.
+        if (refusal := gate.refusal()) is not None:
             raise not_ready_error(refusal) from err
         raise
     entry.runtime_data = runtime_data

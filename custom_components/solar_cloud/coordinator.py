@@ -11,7 +11,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import TimestampDataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .account_backoff import account_backoff
+from .account_backoff import account_gate
 from .api import ApiRateLimitedError, SolarCloudApiError
 from .const import LOGGER
 from .error_mapping import update_error
@@ -74,15 +74,16 @@ class SolarCloudCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):
 
     @override
     async def _async_update_data(self) -> DataT:
-        backoff = account_backoff(self.hass, self.config_entry)
-        if (refusal := backoff.refusal()) is not None:
-            # The cloud asked the account to wait: no call before it said.
-            raise update_error(refusal)
+        # Within the account's rate-limit window the client refuses the
+        # first call itself, without a request (its AccountGate).
         try:
             return await self._async_fetch()
         except SolarCloudApiError as err:
             if isinstance(err, ApiRateLimitedError):
-                backoff.rate_limited(err)
+                # A refusal that failed the whole refresh holds the account;
+                # the client cannot tell (a FusionSolar daily quota of one
+                # interface leaves the others going).
+                account_gate(self.hass, self.config_entry).rate_limited(err)
             raise update_error(err) from err
 
     def poll_at(self, moment: datetime, now: datetime) -> None:

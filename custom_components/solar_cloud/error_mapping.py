@@ -21,8 +21,13 @@ from homeassistant.exceptions import (
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .account_backoff import AccountRateLimitedError, account_backoff
-from .api import ApiAuthenticationError, ApiRateLimitedError, SolarCloudApiError
+from .account_backoff import account_gate
+from .api import (
+    AccountRateLimitedError,
+    ApiAuthenticationError,
+    ApiRateLimitedError,
+    SolarCloudApiError,
+)
 from .const import DOMAIN
 
 
@@ -73,12 +78,13 @@ def action_error(
 
     An authentication error also starts the reauth flow, so the user is asked
     for new credentials rather than only told that the action failed; a rate
-    limit holds the whole account (``account_backoff.py``).
+    limit that refused the action holds the whole account (its gate,
+    ``account_backoff.py``).
     """
     if isinstance(err, ApiAuthenticationError):
         entry.async_start_reauth(hass)
     if isinstance(err, ApiRateLimitedError):
-        account_backoff(hass, entry).rate_limited(err)
+        account_gate(hass, entry).rate_limited(err)
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=err.reason,
@@ -92,11 +98,10 @@ async def translate_action_errors(
 ) -> AsyncIterator[None]:
     """Raise client errors inside the block as translated action errors.
 
-    Within the account's rate-limit window the block does not run: the
-    action fails at once, naming when calls resume.
+    Within the account's rate-limit window the client refuses the block's
+    first call without a request: the action fails at once, naming when
+    calls resume.
     """
-    if (refusal := account_backoff(hass, entry).refusal()) is not None:
-        raise action_error(hass, entry, refusal)
     try:
         yield
     except SolarCloudApiError as err:

@@ -36,7 +36,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
-from .account_backoff import account_backoff
+from .account_backoff import account_gate
 from .api import (
     ApiAuthenticationError,
     ApiPermissionError,
@@ -367,11 +367,10 @@ class HistoryImporter:
     ) -> bool:
         """Fetch and write one request; return whether it is done with."""
         try:
-            if (
-                refusal := account_backoff(self.hass, self.entry).refusal()
-            ) is not None:
-                # The account waits for a rate limit: no history call either.
-                raise refusal
+            # The client's gate would refuse the call, but the sources count
+            # it (and FusionSolar's spends its backlog budget) before their
+            # client is asked: within the window, ask nothing at all.
+            account_gate(self.hass, self.entry).check()
             parts = await self.source.async_fetch(chunk)
             written = await async_replace(self.hass, parts, now=now)
         except ApiAuthenticationError, ApiPermissionError:

@@ -6,6 +6,7 @@ errors of :mod:`.errors`.
 """
 
 from .errors import (
+    AccountRateLimitedError,
     ApiAuthenticationError,
     ApiConnectionError,
     ApiNotSupportedError,
@@ -16,6 +17,7 @@ from .errors import (
 )
 
 __all__ = [
+    "AccountRateLimitedError",
     "ApiAuthenticationError",
     "ApiConnectionError",
     "ApiNotSupportedError",

@@ -14,6 +14,7 @@ sees, so every reason a client raises needs an entry under ``exceptions`` in
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 
 class SolarCloudApiError(Exception):
@@ -83,6 +84,21 @@ class ApiRateLimitedError(SolarCloudApiError):
         super().__init__(message, reason=reason)
         self.retry_after = retry_after
         self.interface = interface
+
+
+class AccountRateLimitedError(ApiRateLimitedError):
+    """The account waits for a rate limit's window: no call was made.
+
+    Raised by an :class:`..account_gate.AccountGate` instead of sending;
+    ``until`` is when calls may go again.
+    """
+
+    default_reason = "account_rate_limited"
+
+    def __init__(self, until: datetime, cause: str, *, now: datetime) -> None:
+        """Refuse locally until ``until``; ``cause``: the refusal that set it."""
+        super().__init__(cause, retry_after=max((until - now).total_seconds(), 0.0))
+        self.until = until
 
 
 class ApiResponseError(SolarCloudApiError):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from homeassistant.const import CONF_URL, Platform
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 
-from .. import oauth
-from ..api.fusionsolar import FusionSolarClient
 from ..api.fusionsolar.polling import AlarmPoller, ControlStatePoller
 from ..api.fusionsolar.real_time_poller import RealTimePoller
 from ..runtime import (
@@ -18,15 +16,7 @@ from ..runtime import (
     account_log_name,
 )
 from .actions import ACTIONS
-from .connection import (
-    account_state,
-    client_session,
-    entry_oauth_server,
-    oauth_client,
-    oauth_endpoints,
-    password_client,
-    take_flow_session,
-)
+from .connection import account_state, async_create_client, take_flow_session
 from .const import CONF_CONTROLS, CONF_PLANTS, REDACT_KEYS
 from .controls import FusionSolarControlTasks
 from .coordinator import (
@@ -42,27 +32,6 @@ from .rights import FusionSolarMissingRights
 from .select import async_setup_selects
 from .sensor import async_setup_sensors
 from .storage import async_forget_account, async_load_accounts
-
-
-async def _async_client(
-    hass: HomeAssistant, entry: SolarCloudConfigEntry
-) -> FusionSolarClient:
-    session = client_session(hass)
-    if "token" not in entry.data:
-        return password_client(hass, session, dict(entry.data))
-    endpoints = oauth_endpoints(
-        entry_oauth_server(dict(entry.data)),
-        controls=entry.options.get(CONF_CONTROLS, True),
-    )
-    implementation = await oauth.async_get_entry_implementation(hass, entry, endpoints)
-    return oauth_client(
-        hass,
-        session,
-        entry.data[CONF_URL],
-        oauth.ConfigEntryTokenSource(hass, entry, implementation),
-        entry.unique_id or entry.entry_id,
-    )
-
 
 MONITORING_PLATFORMS: dict[Platform, PlatformSetup] = {
     Platform.SENSOR: async_setup_sensors
@@ -87,7 +56,7 @@ async def _async_setup_entry(
 ) -> SolarCloudData:
     """Read the inventory and the first data; raise to retry or reauthenticate."""
     storage = await async_load_accounts(hass)
-    client = await _async_client(hass, entry)
+    client = await async_create_client(hass, entry)
     account = account_state(hass, entry.unique_id or entry.entry_id)
     storage.async_track(account)
     if (session := take_flow_session(account)) is not None:

@@ -14,6 +14,8 @@ from homeassistant.helpers.aiohttp_client import async_create_clientsession
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
+from ..account_backoff import account_gate
+from ..api.account_gate import AccountGate
 from ..api.auth import TokenSource
 from ..api.fusionsolar import CallBudget, FusionSolarClient
 from ..api.fusionsolar.const import (
@@ -28,8 +30,13 @@ from ..api.fusionsolar.polling import AlarmPoller, ControlStatePoller, Reading
 from ..api.fusionsolar.real_time_poller import RealTimePoller
 from ..api.fusionsolar.session import SessionToken
 from ..const import DOMAIN
-from ..oauth import OAuthEndpoints
-from .const import CONF_OAUTH_SERVER
+from ..oauth import (
+    ConfigEntryTokenSource,
+    OAuthEndpoints,
+    async_get_entry_implementation,
+)
+from ..runtime import SolarCloudConfigEntry
+from .const import CONF_CONTROLS, CONF_OAUTH_SERVER
 from .history_budget import backlog_budget
 from .plant_time import FusionSolarPlantCalendar
 
@@ -155,8 +162,13 @@ def password_client(
     hass: HomeAssistant,
     session: aiohttp.ClientSession,
     data: dict[str, Any],
+    *,
+    gate: AccountGate | None = None,
 ) -> FusionSolarClient:
-    """Return the client of a Northbound API account."""
+    """Return the client of a Northbound API account.
+
+    ``gate``: the entry's account's; a flow's client has its own.
+    """
     host: str = data[CONF_URL]
     username: str = data[CONF_USERNAME]
     return FusionSolarClient(
@@ -165,6 +177,7 @@ def password_client(
         username=username,
         password=data[CONF_PASSWORD],
         budget=call_budget(hass, account_id(host, username)),
+        gate=gate,
     )
 
 
@@ -174,6 +187,8 @@ def oauth_client(
     host: str,
     token_source: TokenSource,
     account: str,
+    *,
+    gate: AccountGate | None = None,
 ) -> FusionSolarClient:
     """Return the client of an OAuth Connect account."""
     return FusionSolarClient(
@@ -181,6 +196,37 @@ def oauth_client(
         host,
         token_source=token_source,
         budget=call_budget(hass, account),
+        gate=gate,
+    )
+
+
+async def async_create_client(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> FusionSolarClient:
+    """Return the client of an entry, by how it signs in.
+
+    The client passes the account's gate before every call.
+
+    Raises:
+        ConfigEntryNotReady: The application credential is not available.
+
+    """
+    session = client_session(hass)
+    gate = account_gate(hass, entry)
+    if "token" not in entry.data:
+        return password_client(hass, session, dict(entry.data), gate=gate)
+    endpoints = oauth_endpoints(
+        entry_oauth_server(dict(entry.data)),
+        controls=entry.options.get(CONF_CONTROLS, True),
+    )
+    implementation = await async_get_entry_implementation(hass, entry, endpoints)
+    return oauth_client(
+        hass,
+        session,
+        entry.data[CONF_URL],
+        ConfigEntryTokenSource(hass, entry, implementation),
+        entry.unique_id or entry.entry_id,
+        gate=gate,
     )
 
 

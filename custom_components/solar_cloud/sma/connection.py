@@ -11,7 +11,9 @@ from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.config_entry_oauth2_flow import LocalOAuth2Implementation
 
+from ..account_backoff import account_gate
 from ..api import SolarCloudApiError
+from ..api.account_gate import AccountGate
 from ..api.auth import TokenSource
 from ..api.sma import SmaClient, SmaClientCredentials, SmaEndpoints, SmaEnvironment
 from ..api.sma.token import async_logout
@@ -53,14 +55,22 @@ def oauth_endpoints(endpoints: SmaEndpoints) -> OAuthEndpoints:
 
 
 def client_credentials(
-    hass: HomeAssistant, endpoints: SmaEndpoints, data: Mapping[str, Any]
+    hass: HomeAssistant,
+    endpoints: SmaEndpoints,
+    data: Mapping[str, Any],
+    *,
+    gate: AccountGate | None = None,
 ) -> SmaClientCredentials:
-    """Return the custom flow's token source for credentials in ``data``."""
+    """Return the custom flow's token source for credentials in ``data``.
+
+    ``gate``: the entry's account's; a flow's token source has its own.
+    """
     return SmaClientCredentials(
         async_get_clientsession(hass),
         endpoints,
         data[CONF_CLIENT_ID],
         data[CONF_CLIENT_SECRET],
+        gate=gate,
     )
 
 
@@ -73,7 +83,9 @@ async def async_token_source(
             hass, entry, oauth_endpoints(endpoints)
         )
         return ConfigEntryTokenSource(hass, entry, implementation)
-    return client_credentials(hass, endpoints, entry.data)
+    return client_credentials(
+        hass, endpoints, entry.data, gate=account_gate(hass, entry)
+    )
 
 
 def create_client(
@@ -82,7 +94,10 @@ def create_client(
     endpoints: SmaEndpoints,
     tokens: TokenSource,
 ) -> SmaClient:
-    """Return the entry's client; plants SMA moves are kept in the entry."""
+    """Return the entry's client; plants SMA moves are kept in the entry.
+
+    The client passes the account's gate before every call.
+    """
 
     @callback
     def remember_move(old: str, new: str) -> None:
@@ -97,6 +112,7 @@ def create_client(
         tokens,
         plant_migrations=entry.data.get(CONF_PLANT_MIGRATIONS),
         on_plant_migrated=remember_move,
+        gate=account_gate(hass, entry),
     )
 
 

@@ -7,7 +7,6 @@ from typing import Any, ClassVar, override
 
 from homeassistant.core import HomeAssistant
 
-from ..account_backoff import account_backoff
 from ..api import SolarCloudApiError
 from ..api.auth import TokenSource
 from ..api.sma import FeedInLimitCommand, SmaClient, SmaClientCredentials
@@ -94,10 +93,8 @@ class SmaData(SolarCloudData):
 
     @override
     async def async_unload(self) -> None:
-        if account_backoff(self.hass, self.entry).refusal() is not None:
-            # Within a rate limit's window not even the logout is sent; the
-            # session ends by itself.
-            return
+        # Within a rate limit's window the token source's gate refuses the
+        # logout; the session ends by itself.
         if isinstance(self.tokens, SmaClientCredentials):
             try:
                 await self.tokens.async_logout()

@@ -9,6 +9,8 @@ from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_URL, CONF_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from ..account_backoff import account_gate
+from ..api.account_gate import AccountGate
 from ..api.smartme import ApiKeyAuth, BasicAuth, OAuthAuth, SmartMeAuth, SmartMeClient
 from ..oauth import (
     ConfigEntryTokenSource,
@@ -39,15 +41,26 @@ def static_auth(data: Mapping[str, Any]) -> SmartMeAuth | None:
     return None
 
 
-def create_client(hass: HomeAssistant, auth: SmartMeAuth, url: str) -> SmartMeClient:
-    """Return a client that signs in with ``auth`` at ``url``."""
-    return SmartMeClient(async_get_clientsession(hass), auth, base_url=url)
+def create_client(
+    hass: HomeAssistant,
+    auth: SmartMeAuth,
+    url: str,
+    *,
+    gate: AccountGate | None = None,
+) -> SmartMeClient:
+    """Return a client that signs in with ``auth`` at ``url``.
+
+    ``gate``: the entry's account's; a flow's client has its own.
+    """
+    return SmartMeClient(async_get_clientsession(hass), auth, base_url=url, gate=gate)
 
 
 async def async_create_client(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> SmartMeClient:
     """Return the client of an entry; OAuth tokens are refreshed as needed.
+
+    The client passes the account's gate before every call.
 
     Raises:
         ConfigEntryNotReady: The application credential is not available.
@@ -60,4 +73,4 @@ async def async_create_client(
             hass, entry, oauth_endpoints(url)
         )
         auth = OAuthAuth(ConfigEntryTokenSource(hass, entry, implementation))
-    return create_client(hass, auth, url)
+    return create_client(hass, auth, url, gate=account_gate(hass, entry))

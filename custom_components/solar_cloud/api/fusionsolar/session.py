@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 
+from ..account_gate import AccountGate
 from ..auth import TokenSource
 from ..errors import (
     ApiAuthenticationError,
@@ -76,6 +77,10 @@ def _unreadable(response: RawResponse) -> bool:
     return False
 
 
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 class FusionSolarSession:
     """The session with one account, and the one-at-a-time calls made in it."""
 
@@ -92,6 +97,7 @@ class FusionSolarSession:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         max_wait: float = 90.0,
         request_timeout: float = 30.0,
+        gate: AccountGate | None = None,
     ) -> None:
         """Use a Northbound API account, or an OAuth Connect ``token_source``.
 
@@ -100,6 +106,10 @@ class FusionSolarSession:
 
         A call the budget allows within ``max_wait`` seconds waits for its
         slot (``sleep``); one further out is refused without being sent.
+
+        ``gate``: the account's, shared by its clients (without one, the
+        client keeps a gate of its own): within its window calls fail
+        without a request, before the budget counts them.
         """
         if token_source is None and (username is None or password is None):
             raise ValueError("Give username and password, or a token source")
@@ -109,7 +119,8 @@ class FusionSolarSession:
         self._password = password
         self._token_source = token_source
         self.budget = budget or CallBudget()
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self.gate = gate or AccountGate(clock or _utcnow)
+        self._clock = clock or _utcnow
         self._sleep = sleep
         self._max_wait = max_wait
         self._timeout = request_timeout
@@ -156,6 +167,7 @@ class FusionSolarSession:
             ApiRateLimitedError: Logged in too often lately.
 
         """
+        self.gate.check()
         if self.uses_oauth:
             await self._token_source.async_get_access_token()  # type: ignore[union-attr]
             return
@@ -169,7 +181,10 @@ class FusionSolarSession:
                 return
             token, self._token = self._token, None
             now = self.now()
-            if self.budget.next_slot(Path.LOGOUT, now) > now:
+            if (
+                self.gate.refusal() is not None
+                or self.budget.next_slot(Path.LOGOUT, now) > now
+            ):
                 return
             self.budget.record(Path.LOGOUT, now)
             try:
@@ -293,6 +308,9 @@ class FusionSolarSession:
     async def _call(self, path: Path, body: Mapping[str, Any]) -> Any:
         """Make one call and return its ``data``; raise the API's errors."""
         async with self._lock:
+            # Under the lock: a call that waited for it may find a window
+            # the call before it opened. Before the budget counts the call.
+            self.gate.check()
             return await self._call_once(path, body, retried=False)
 
     async def _call_once(

@@ -6,15 +6,15 @@ from collections.abc import Callable, Mapping
 from datetime import date, tzinfo
 import logging
 import re
-import time
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
 
+from ..account_gate import AccountGate
 from ..auth import TokenSource
-from ..errors import ApiRateLimitedError, ApiResponseError
+from ..errors import AccountRateLimitedError, ApiRateLimitedError, ApiResponseError
 from ..transport import RawResponse, send
 from .consent import ConsentState, ConsentStatus, mentions_owner, not_owner
 from .environment import SmaEndpoints
@@ -63,19 +63,22 @@ class SmaClient:
         *,
         plant_migrations: Mapping[str, str] | None = None,
         on_plant_migrated: Callable[[str, str], None] | None = None,
+        gate: AccountGate | None = None,
     ) -> None:
         """Use ``session`` for every call.
 
         ``plant_migrations`` maps plant ids SMA moved (HTTP 308) to their new
         ids; ``on_plant_migrated`` is told about each move found, so that the
-        caller can keep it.
+        caller can keep it. ``gate``: the account's, shared by its clients
+        (without one, the client keeps a gate of its own); SMA's back-off is
+        kept in it.
         """
         self._session = session
         self.endpoints = endpoints
         self._tokens = tokens
         self.plant_migrations: dict[str, str] = dict(plant_migrations or {})
         self._on_plant_migrated = on_plant_migrated
-        self._rate_limited_until = 0.0
+        self.gate = gate or AccountGate()
         self._rate_limit_hits = 0
         # The bearer token goes only to SMA's own hosts: a redirect elsewhere
         # is refused, never followed with the Authorization header.
@@ -287,13 +290,10 @@ class SmaClient:
         A 401 renews the token and tries again; a second 401 signs in anew,
         where the token source can (client credentials), and tries once more.
 
-        Statuses in ``accept`` are handed back instead of raised.
+        Statuses in ``accept`` are handed back instead of raised; within the
+        account's back-off the gate refuses the call before a token is asked.
         """
-        if (wait := self._rate_limited_until - time.monotonic()) > 0:
-            raise ApiRateLimitedError(
-                f"Waiting {wait:.0f} s for SMA's rate limit before {what}",
-                retry_after=wait,
-            )
+        self.gate.check()
         try:
             token = await self._tokens.async_get_access_token()
             response = await self._send(method, url, token, params, json)
@@ -318,6 +318,8 @@ class SmaClient:
                 raise api_error(
                     response, what=what, rate_limit_retry_after=response.retry_after
                 )
+        except AccountRateLimitedError:
+            raise  # a window another call opened meanwhile: no back-off of ours
         except ApiRateLimitedError as err:
             raise self._back_off(err, what) from err
         self._rate_limit_hits = 0
@@ -367,12 +369,14 @@ class SmaClient:
             RATE_LIMIT_BACKOFF * 2 ** (self._rate_limit_hits - 1),
             RATE_LIMIT_BACKOFF_MAX,
         )
-        self._rate_limited_until = time.monotonic() + wait
         _LOGGER.debug("SMA rate limit on %s: backing off for %.0f s", what, wait)
-        return ApiRateLimitedError(
+        refusal = ApiRateLimitedError(
             f"SMA's rate limit refused {what}; trying again in {wait:.0f} s",
             retry_after=wait,
         )
+        # SMA's bucket counts the whole client: every call of it waits.
+        self.gate.rate_limited(refusal)
+        return refusal
 
     def _note_migration(self, url: str, target: str) -> None:
         old = _PLANT_IN_PATH.search(URL(url).path)

@@ -19,6 +19,7 @@ from typing import Any, override
 
 import aiohttp
 
+from ..account_gate import AccountGate
 from ..auth import TokenSource
 from ..errors import ApiAuthenticationError, ApiResponseError, SolarCloudApiError
 from ..transport import RawResponse, send
@@ -91,8 +92,15 @@ class SmaClientCredentials(TokenSource):
         endpoints: SmaEndpoints,
         client_id: str,
         client_secret: str,
+        *,
+        gate: AccountGate | None = None,
     ) -> None:
-        """Sign in with ``client_id`` at the environment's token endpoint."""
+        """Sign in with ``client_id`` at the environment's token endpoint.
+
+        ``gate``: the account's (see :class:`~.client.SmaClient`); within its
+        window no token request or logout is sent.
+        """
+        self.gate = gate or AccountGate()
         self._session = session
         self._endpoints = endpoints
         self._client_id = client_id
@@ -175,6 +183,9 @@ class SmaClientCredentials(TokenSource):
             token, self._token = self._token, None
         if token is None or token.refresh_token is None:
             return
+        # Within a rate limit's window not even the logout is sent; the
+        # session ends by itself.
+        self.gate.check()
         await async_logout(
             self._session,
             self._endpoints,
@@ -184,6 +195,7 @@ class SmaClientCredentials(TokenSource):
         )
 
     async def _async_post_form(self, url: str, form: dict[str, str]) -> RawResponse:
+        self.gate.check()
         return await send(
             self._session,
             "POST",

@@ -8,6 +8,7 @@ from typing import Any
 
 import aiohttp
 
+from ..account_gate import AccountGate
 from ..errors import ApiPermissionError, ApiResponseError, status_error
 from ..transport import RawResponse, send, snippet
 from .auth import SmartMeAuth
@@ -49,8 +50,15 @@ class SmartMeClient:
         *,
         base_url: str = DEFAULT_URL,
         request_timeout: float = REQUEST_TIMEOUT,
+        gate: AccountGate | None = None,
     ) -> None:
-        """Use the injected session and credentials."""
+        """Use the injected session and credentials.
+
+        ``gate``: the account's, shared by its clients (without one, the
+        client keeps a gate of its own): within its window calls fail
+        without a request.
+        """
+        self.gate = gate or AccountGate()
         self._session = session
         self._auth = auth
         self._base_url = base_url.rstrip("/")
@@ -64,6 +72,8 @@ class SmartMeClient:
         json: Any = None,
         params: dict[str, str] | None = None,
     ) -> RawResponse:
+        # Before the header: renewing an OAuth token is a call too.
+        self.gate.check()
         header = await self._auth.async_header()
         response = await self._send(method, path, header, json=json, params=params)
         if response.status == 401 and (
