@@ -11,7 +11,14 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.solar_cloud.api.fusionsolar.const import FailCode
+from custom_components.solar_cloud.account_backoff import account_gate
+from custom_components.solar_cloud.api import (
+    AccountRateLimitedError,
+    ApiRateLimitedError,
+)
+from custom_components.solar_cloud.api.fusionsolar.const import FailCode, Path
+from custom_components.solar_cloud.fusionsolar.connection import async_create_client
+from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 
 from ..common import async_advance, async_wait_out_rate_limit
 from ..const import NOON
@@ -68,3 +75,33 @@ async def test_reload_within_the_quota_window_makes_no_call(
     await hass.async_block_till_done()
     assert mock_entry.state is ConfigEntryState.SETUP_RETRY
     assert len(sim.log.requests) == calls
+
+
+async def test_clients_refuse_within_the_window_without_a_request(
+    hass: HomeAssistant,
+    loaded_entry: MockConfigEntry,
+    sim: FusionSolarSimulator,
+) -> None:
+    """The account's gate stops its clients, and a client built anew, at once.
+
+    Within a window (a daily quota that refused an action) a call of the
+    running client and one of a client the entry's factory builds now (as a
+    reload does) fail before any request reaches Huawei and before the call
+    budget counts them.
+    """
+    gate = account_gate(hass, loaded_entry)
+    gate.rate_limited(
+        ApiRateLimitedError("daily quota", retry_after=QUOTA_WINDOW.total_seconds())
+    )
+    calls = len(sim.log.requests)
+    running = fusionsolar_data(loaded_entry).client
+    built = await async_create_client(hass, loaded_entry)
+    assert built.gate is running.gate is gate
+    spent = running.budget.next_slot(Path.STATIONS, running.now())
+
+    for client in (running, built):
+        with pytest.raises(AccountRateLimitedError) as err:
+            await client.async_get_plants()
+        assert err.value.until == dt_util.utcnow() + QUOTA_WINDOW
+    assert len(sim.log.requests) == calls
+    assert running.budget.next_slot(Path.STATIONS, running.now()) == spent

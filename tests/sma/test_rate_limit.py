@@ -12,6 +12,15 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.solar_cloud.account_backoff import account_gate
+from custom_components.solar_cloud.api import AccountRateLimitedError
+from custom_components.solar_cloud.sma.connection import (
+    async_token_source,
+    create_client,
+    endpoints_of,
+)
+from custom_components.solar_cloud.sma.data import sma_data
+
 from ..common import async_advance, async_wait_out_rate_limit
 from ..const import NOON
 from ..simulator.sma import SmaSimulator
@@ -86,3 +95,38 @@ async def test_reload_within_the_window_makes_no_call(
         for r in sim.log.requests
         if refused.at < r.at < refused.at + timedelta(seconds=RETRY_AFTER)
     ]
+
+
+async def test_clients_refuse_within_the_window_without_a_request(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The account's gate stops its clients, and a client built anew, at once.
+
+    A 429 on a refresh opens the window; a call of the running client and
+    one of a client the entry's factory builds now (as a reload does) fail
+    before any request reaches SMA, naming the window's end.
+    """
+    sim.log.clear()
+    _rate_limited(sim, "device_measurements")
+    await async_advance(hass, freezer, timedelta(minutes=20), step=timedelta(minutes=1))
+    [refused] = [r for r in sim.log.requests if r.status == 429]
+    calls = len(sim.log.requests)
+    running = sma_data(loaded_custom).client
+    endpoints = endpoints_of(loaded_custom.data)
+    built = create_client(
+        hass,
+        loaded_custom,
+        endpoints,
+        await async_token_source(hass, loaded_custom, endpoints),
+    )
+    assert built.gate is running.gate is account_gate(hass, loaded_custom)
+
+    for client in (running, built):
+        with pytest.raises(AccountRateLimitedError) as err:
+            await client.plants()
+        until = refused.at + timedelta(seconds=RETRY_AFTER)
+        assert abs(err.value.until - until) < timedelta(seconds=1)
+    assert len(sim.log.requests) == calls
