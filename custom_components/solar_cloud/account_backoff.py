@@ -19,6 +19,8 @@ client exists (``__init__.py``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
@@ -51,12 +53,48 @@ class AccountBackoff:
             )
         return calls
 
+    def diagnostics(self) -> dict[str, Any]:
+        """Return what the account waits for now, in local time.
+
+        Which calls are left alone is counted, not named (their keys may be
+        device ids); the refusal's message is left out (it may quote an
+        answer).
+        """
+        until = self.gate.limited_until
+        held = until is not None and dt_util.utcnow() < until
+        return {
+            "calls_held_until": _local(until) if held and until else None,
+            "not_supported": {
+                name: {
+                    "calls": len(held_calls),
+                    "next_try": _local(min(held_calls.values())),
+                }
+                for name, calls in sorted(self.unsupported_calls.items())
+                if (held_calls := calls.held())
+            },
+        }
+
+
+def _local(moment: datetime) -> str:
+    return dt_util.as_local(moment).isoformat()
+
+
+def _key(entry: SolarCloudConfigEntry) -> str:
+    return f"{entry.data.get(CONF_VENDOR)}:{entry.unique_id or entry.entry_id}"
+
+
+def kept_backoff(
+    hass: HomeAssistant, entry: SolarCloudConfigEntry
+) -> AccountBackoff | None:
+    """Return what the entry's account was told to wait for, if anything yet."""
+    return hass.data.get(ACCOUNT_BACKOFFS, {}).get(_key(entry))
+
 
 def account_backoff(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> AccountBackoff:
     """Return what the entry's account was told to wait for."""
-    key = f"{entry.data[CONF_VENDOR]}:{entry.unique_id or entry.entry_id}"
+    key = _key(entry)
     backoffs = hass.data.setdefault(ACCOUNT_BACKOFFS, {})
     if (backoff := backoffs.get(key)) is None:
         account = account_log_name(entry)

@@ -8,6 +8,7 @@ from homeassistant import const as ha
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
+from .account_backoff import kept_backoff
 from .const import CONF_VENDOR
 from .runtime import SolarCloudConfigEntry
 from .vendors import VENDORS
@@ -44,7 +45,11 @@ async def async_get_config_entry_diagnostics(
 
     An account that failed to set up (or is reloading) has no runtime data:
     its diagnostics say so, with the entry, which is when users need them.
+    Either way they tell what the account waits for (``account_backoff``):
+    until when its calls are held, which calls are left alone.
     """
+    backoff = kept_backoff(hass, entry)
+    waits = None if backoff is None else backoff.diagnostics()
     if (runtime_data := getattr(entry, "runtime_data", None)) is None:
         # Every vendor's own keys: the entry's vendor may be unreadable too.
         redact = TO_REDACT.union(*(vendor.redact_keys for vendor in VENDORS.values()))
@@ -52,10 +57,12 @@ async def async_get_config_entry_diagnostics(
             "entry": async_redact_data(entry.as_dict(), redact),
             "state": entry.state.value,
             "reason": entry.reason,
+            "account_backoff": waits,
             "vendor": None,
         }
     redact = TO_REDACT | VENDORS[entry.data[CONF_VENDOR]].redact_keys
     return {
         "entry": async_redact_data(entry.as_dict(), redact),
+        "account_backoff": waits,
         "vendor": async_redact_data(runtime_data.diagnostics(), redact),
     }

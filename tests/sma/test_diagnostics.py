@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -12,10 +17,15 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from custom_components.solar_cloud.api.unsupported import NOT_SUPPORTED_RETRY
+
 from ..const import NOON
 from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
 
 REDACTED = "**REDACTED**"
+BATTERY_SET = "EnergyAndPowerBattery"
+"""A set only one device of the sandbox's plant 1 reports."""
+RETRY_AFTER = 600
 
 
 @pytest.mark.freeze_time(NOON)
@@ -56,3 +66,50 @@ async def test_code_flow_diagnostics(
     assert diagnostics["entry"]["data"]["token"] == REDACTED
     assert code_entry.data["token"]["access_token"] not in str(diagnostics)
     assert diagnostics["vendor"]["flow"] == "code"
+
+
+@pytest.mark.freeze_time(NOON)
+async def test_diagnostics_tell_what_the_account_waits_for(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    custom_entry: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Until when calls are held (local time), and the calls left alone.
+
+    A set SMA does not serve is left for hours; a 429 at the next setup holds
+    the account's calls. Diagnostics tell both while the entry waits to be
+    set up again, and name no owner.
+    """
+    sim.unserved_sets.add(BATTERY_SET)
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    await hass.async_block_till_done()
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, custom_entry
+    )
+    [unserved] = [r for r in sim.log.requests if r.status == 404]
+    next_try = dt_util.as_local(unserved.at + NOT_SUPPORTED_RETRY).isoformat()
+    assert diagnostics["account_backoff"] == {
+        "calls_held_until": None,
+        "not_supported": {"sma_device_sets": {"calls": 1, "next_try": next_try}},
+    }
+
+    freezer.tick(timedelta(minutes=10))
+    sim.faults.add(
+        "plants", status=429, headers={"Retry-After": str(RETRY_AFTER)}, times=1
+    )
+    await hass.config_entries.async_reload(custom_entry.entry_id)
+    await hass.async_block_till_done()
+    assert custom_entry.state is ConfigEntryState.SETUP_RETRY
+    [refused] = [r for r in sim.log.requests if r.status == 429]
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, custom_entry
+    )
+    until = dt_util.as_local(refused.at + timedelta(seconds=RETRY_AFTER))
+    assert diagnostics["account_backoff"] == {
+        "calls_held_until": until.isoformat(),
+        "not_supported": {"sma_device_sets": {"calls": 1, "next_try": next_try}},
+    }
+    assert until.isoformat().endswith("-07:00")  # US/Pacific in June, as tests run
+    assert SANDBOX_OWNER not in str(diagnostics)

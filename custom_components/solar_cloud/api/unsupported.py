@@ -67,6 +67,11 @@ class UnsupportedCalls:
         self.answered(key, what)
         return answer
 
+    def held(self) -> dict[Hashable, datetime]:
+        """Return the calls left alone now, each with when it is tried again."""
+        now = self._clock()
+        return {key: until for key, until in self._until.items() if now < until}
+
     def due(self, key: Hashable) -> bool:
         """Return whether a refused call's time to be tried again has come."""
         until = self._until.get(key)
