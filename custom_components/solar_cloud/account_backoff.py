@@ -60,10 +60,9 @@ class AccountBackoff:
         device ids); the refusal's message is left out (it may quote an
         answer).
         """
-        until = self.gate.limited_until
-        held = until is not None and dt_util.utcnow() < until
+        refusal = self.gate.refusal()
         return {
-            "calls_held_until": _local(until) if held and until else None,
+            "calls_held_until": None if refusal is None else _local(refusal.until),
             "not_supported": {
                 name: {
                     "calls": len(held_calls),
