@@ -25,20 +25,12 @@ from ..api.fusionsolar.polling import Reading
 from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
-from .actions import BATTERY_MODES
+from .actions import BATTERY_MODE_OPTIONS
 from .coordinator import FusionSolarControlStateCoordinator, FusionSolarControlStateData
 from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarControlEntity
 
 type _Settings = BatteryModeSettings | PowerControlSettings
-
-BATTERY_MODE_OPTIONS: dict[BatteryMode, str] = {
-    **{mode: option.value for option, mode in BATTERY_MODES.items()},
-    BatteryMode.FULLY_FED_TO_GRID: "fully_fed_to_grid",
-    BatteryMode.OTHER: "other",
-}
-"""Battery modes -> option keys (those of the set_battery_mode action); the
-last two can be shown, not set."""
 
 FEED_IN_OPTIONS: dict[PowerControlMode, str] = {
     PowerControlMode.NO_LIMIT: FeedInLimitMode.NO_LIMIT.value,
