@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ...transport import snippet
 from ..const import DeviceType
 from ..flow_control import AccountSize
 from ..values import as_datetime_iso, as_dict, as_float, as_int, as_str
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,10 +59,7 @@ class Plant:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the plant as plain data (:meth:`from_dict` reads it back)."""
-        connected = self.grid_connected
-        return asdict(self) | {
-            "grid_connected": None if connected is None else connected.isoformat()
-        }
+        return _as_stored(self)
 
     @classmethod
     def from_dict(cls, data: Any) -> Plant:
@@ -69,19 +69,7 @@ class Plant:
             ValueError: ``data`` is no plant.
 
         """
-        data = as_dict(data)
-        code, name = as_str(data.get("code")), as_str(data.get("name"))
-        if code is None or name is None:
-            raise ValueError(f"Not a plant: {snippet(data)}")
-        return cls(
-            code=code,
-            name=name,
-            address=as_str(data.get("address")),
-            capacity_kw=as_float(data.get("capacity_kw")),
-            latitude=as_float(data.get("latitude")),
-            longitude=as_float(data.get("longitude")),
-            grid_connected=as_datetime_iso(data.get("grid_connected")),
-        )
+        return _from_stored(cls, data, "plant")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,7 +127,7 @@ class Device:
 
     def as_dict(self) -> dict[str, Any]:
         """Return the device as plain data (:meth:`from_dict` reads it back)."""
-        return asdict(self)
+        return _as_stored(self)
 
     @classmethod
     def from_dict(cls, data: Any) -> Device:
@@ -149,20 +137,7 @@ class Device:
             ValueError: ``data`` is no device.
 
         """
-        data = as_dict(data)
-        device_id, type_id = as_int(data.get("id")), as_int(data.get("type_id"))
-        name, plant_code = as_str(data.get("name")), as_str(data.get("plant_code"))
-        if device_id is None or type_id is None or name is None or plant_code is None:
-            raise ValueError(f"Not a device: {snippet(data)}")
-        return cls(
-            id=device_id,
-            name=name,
-            plant_code=plant_code,
-            type_id=type_id,
-            serial=as_str(data.get("serial")),
-            model=as_str(data.get("model")),
-            software_version=as_str(data.get("software_version")),
-        )
+        return _from_stored(cls, data, "device")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -213,3 +188,41 @@ def _stored_list(data: Any, key: str) -> list[Any]:
     if isinstance(value := as_dict(data).get(key), list):
         return value
     raise ValueError(f"No list of {key} in {snippet(data)}")
+
+
+_READ_STORED: Final[Mapping[str, Callable[[Any], Any]]] = {
+    "str": as_str,
+    "int": as_int,
+    "float": as_float,
+    "datetime": as_datetime_iso,
+}
+"""How :func:`_from_stored` reads a field of each type (with or without None)."""
+
+
+def _as_stored(model: DataclassInstance) -> dict[str, Any]:
+    """Return a flat model as plain data, datetimes in ISO format."""
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in asdict(model).items()
+    }
+
+
+def _from_stored[ModelT: DataclassInstance](
+    cls: type[ModelT], data: Any, what: str
+) -> ModelT:
+    """Read what :func:`_as_stored` made of a flat model.
+
+    Each field without a default must be there.
+
+    Raises:
+        ValueError: ``data`` is no ``what``.
+
+    """
+    data = as_dict(data)
+    values: dict[str, Any] = {}
+    for field in fields(cls):
+        read = _READ_STORED[str(field.type).removesuffix(" | None")]
+        if (value := read(data.get(field.name))) is None and field.default is MISSING:
+            raise ValueError(f"Not a {what}: {snippet(data)}")
+        values[field.name] = value
+    return cls(**values)
