@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 from ...transport import snippet
 from ..const import DeviceType
@@ -17,8 +17,46 @@ if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
 
+_READ_STORED: Final[Mapping[str, Callable[[Any], Any]]] = {
+    "str": as_str,
+    "int": as_int,
+    "float": as_float,
+    "datetime": as_datetime_iso,
+}
+"""How :meth:`_Stored.from_dict` reads a field of each type (with or without None)."""
+
+
+class _Stored:
+    """A flat model of plain fields kept over restarts as plain data."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the model as plain data (:meth:`from_dict` reads it back)."""
+        return {
+            name: value.isoformat() if isinstance(value, datetime) else value
+            for name, value in asdict(cast("DataclassInstance", self)).items()
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Read what :meth:`as_dict` returned; each field without a default must be there.
+
+        Raises:
+            ValueError: ``data`` is no such model.
+
+        """
+        data = as_dict(data)
+        values: dict[str, Any] = {}
+        for field in fields(cast("type[DataclassInstance]", cls)):
+            read = _READ_STORED[str(field.type).removesuffix(" | None")]
+            value = read(data.get(field.name))
+            if value is None and field.default is MISSING:
+                raise ValueError(f"Not a {cls.__name__.lower()}: {snippet(data)}")
+            values[field.name] = value
+        return cls(**values)
+
+
 @dataclass(frozen=True, kw_only=True)
-class Plant:
+class Plant(_Stored):
     """A plant (station) of the account."""
 
     code: str
@@ -57,20 +95,6 @@ class Plant:
             capacity_kw=None if capacity_mw is None else round(capacity_mw * 1000, 3),
         )
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return the plant as plain data (:meth:`from_dict` reads it back)."""
-        return _as_stored(self)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Plant:
-        """Read what :meth:`as_dict` returned.
-
-        Raises:
-            ValueError: ``data`` is no plant.
-
-        """
-        return _from_stored(cls, data, "plant")
-
 
 @dataclass(frozen=True, kw_only=True)
 class PlantPage:
@@ -82,7 +106,7 @@ class PlantPage:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Device:
+class Device(_Stored):
     """A device of a plant, as the device list reports it."""
 
     id: int
@@ -124,20 +148,6 @@ class Device:
             model=as_str(data.get("model")) or as_str(data.get("invType")),
             software_version=as_str(data.get("softwareVersion")),
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the device as plain data (:meth:`from_dict` reads it back)."""
-        return _as_stored(self)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Device:
-        """Read what :meth:`as_dict` returned.
-
-        Raises:
-            ValueError: ``data`` is no device.
-
-        """
-        return _from_stored(cls, data, "device")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,41 +198,3 @@ def _stored_list(data: Any, key: str) -> list[Any]:
     if isinstance(value := as_dict(data).get(key), list):
         return value
     raise ValueError(f"No list of {key} in {snippet(data)}")
-
-
-_READ_STORED: Final[Mapping[str, Callable[[Any], Any]]] = {
-    "str": as_str,
-    "int": as_int,
-    "float": as_float,
-    "datetime": as_datetime_iso,
-}
-"""How :func:`_from_stored` reads a field of each type (with or without None)."""
-
-
-def _as_stored(model: DataclassInstance) -> dict[str, Any]:
-    """Return a flat model as plain data, datetimes in ISO format."""
-    return {
-        name: value.isoformat() if isinstance(value, datetime) else value
-        for name, value in asdict(model).items()
-    }
-
-
-def _from_stored[ModelT: DataclassInstance](
-    cls: type[ModelT], data: Any, what: str
-) -> ModelT:
-    """Read what :func:`_as_stored` made of a flat model.
-
-    Each field without a default must be there.
-
-    Raises:
-        ValueError: ``data`` is no ``what``.
-
-    """
-    data = as_dict(data)
-    values: dict[str, Any] = {}
-    for field in fields(cls):
-        read = _READ_STORED[str(field.type).removesuffix(" | None")]
-        if (value := read(data.get(field.name))) is None and field.default is MISSING:
-            raise ValueError(f"Not a {what}: {snippet(data)}")
-        values[field.name] = value
-    return cls(**values)
