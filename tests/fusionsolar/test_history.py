@@ -132,14 +132,9 @@ def _west() -> SimPlant:
 
 
 def _pv_only() -> SimPlant:
-    """A plant with only an inverter: solar production is its one series."""
-    return SimPlant(
-        code=EAST,
-        name="Ostwind",
-        capacity_kw=8.0,
-        grid_connected="2025-05-12T09:00:00+02:00",
-        devices=[SimDevice(id=770000011, name="East inverter", type_id=38)],
-    )
+    """The east plant with only its inverter: solar production is its one series."""
+    east = _east()
+    return replace(east, devices=east.devices[:1])
 
 
 type SetupHistory = Callable[
