@@ -88,10 +88,14 @@ PV_SURPLUS_OPTIONS: Final[Mapping[PvSurplus, str]] = {
 
 
 def _option[ModeT](
-    options: Mapping[ModeT, str], settable: Collection[ModeT]
+    options: Mapping[ModeT, str], settable: Collection[ModeT] | None = None
 ) -> Callable[[Any], ModeT]:
     """Return a validator that turns the option key of a settable mode into it."""
-    modes = {key: mode for mode, key in options.items() if mode in settable}
+    modes = {
+        key: mode
+        for mode, key in options.items()
+        if settable is None or mode in settable
+    }
     return probatio.All(probatio.In(list(modes)), modes.__getitem__)
 
 
@@ -273,9 +277,7 @@ SET_BATTERY_MODE = ActionSpec(
             probatio.Optional(ATTR_WINDOWS, default=list): probatio.All(
                 cv.ensure_list, [TOU_WINDOW_SCHEMA]
             ),
-            probatio.Optional(ATTR_PV_SURPLUS): _option(
-                PV_SURPLUS_OPTIONS, PV_SURPLUS_OPTIONS
-            ),
+            probatio.Optional(ATTR_PV_SURPLUS): _option(PV_SURPLUS_OPTIONS),
             probatio.Optional(ATTR_MAX_GRID_CHARGE_POWER): probatio.All(
                 probatio.Coerce(float), probatio.Range(min=0, max=1000)
             ),
