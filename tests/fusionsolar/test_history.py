@@ -175,6 +175,23 @@ def _importer(entry: MockConfigEntry) -> HistoryImporter:
     return history
 
 
+async def _async_until_left(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    history: HistoryImporter,
+    left: int,
+    *,
+    limit: timedelta = timedelta(days=60),
+) -> timedelta:
+    """Move the clock until the backfill has ``left`` steps at most; return how long."""
+    waited = timedelta()
+    while history.progress is None or history.diagnostics()["backfill_left"] > left:
+        await async_advance(hass, freezer, STEP)
+        waited += STEP
+        assert waited < limit
+    return waited
+
+
 async def _energy(
     hass: HomeAssistant, code: str, flow: EnergyFlow
 ) -> dict[datetime, float]:
@@ -301,15 +318,11 @@ async def test_a_backfill_is_daily_within_minutes_then_hourly_newest_first(
     refined first. The real-time data is polled meanwhile; nothing is refused.
     """
     sim, entry = await setup_history(days=21, plants=[_east()])
-    history = _importer(entry)
-    waited = timedelta()
     # Hours of 22 days are planned after the months: when no more than those
     # are left, every day is in the statistics, daily at least.
-    while history.progress is None or history.diagnostics()["backfill_left"] > 22:
-        await async_advance(hass, freezer, STEP)
-        waited += STEP
-        assert waited < timedelta(minutes=30)
-    daily_after = waited
+    daily_after = await _async_until_left(
+        hass, freezer, _importer(entry), 22, limit=timedelta(minutes=30)
+    )
     # The backlog's share of the hour interface (8 a day) goes at once.
     await async_advance(hass, freezer, timedelta(minutes=20), step=STEP)
     counts = sim.log.counts()
@@ -345,13 +358,10 @@ async def test_a_year_is_daily_within_half_an_hour(
     sum), so a year's daily pass writes about 2,200 rows, not 52,000.
     """
     sim, entry = await setup_history(days=365, plants=[_east()])
-    history = _importer(entry)
-    waited = timedelta()
-    while history.progress is None or history.diagnostics()["backfill_left"] > 366:
-        await async_advance(hass, freezer, STEP)
-        waited += STEP
-        assert waited < timedelta(minutes=40)
-    daily_after, daily_calls = waited, _history_calls(sim.log.counts())
+    daily_after = await _async_until_left(
+        hass, freezer, _importer(entry), 366, limit=timedelta(minutes=40)
+    )
+    daily_calls = _history_calls(sim.log.counts())
     await async_advance(hass, freezer, timedelta(minutes=20), step=STEP)
     assert sim.refused_calls() == 0
 
@@ -814,11 +824,8 @@ async def test_a_year_until_every_day_is_hourly(
     """The figures of the closing note: a year daily, then hourly, nothing refused."""
     sim, entry = await setup_history(days=365, plants=[_east()])
     history = _importer(entry)
-    waited = timedelta()
-    while history.progress is None or history.diagnostics()["backfill_left"] > 366:
-        await async_advance(hass, freezer, STEP)
-        waited += STEP
-    daily_after, daily_calls = waited, _history_calls(sim.log.counts())
+    waited = daily_after = await _async_until_left(hass, freezer, history, 366)
+    daily_calls = _history_calls(sim.log.counts())
     while history.diagnostics()["backfill_left"]:
         # To the importer's next wake-up (70 s to 30 min): a request every
         # 65 seconds when there are some, as in real life, in few steps.
