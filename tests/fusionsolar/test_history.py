@@ -290,6 +290,21 @@ async def _assert_every_day(
         assert hours == expected, day
 
 
+async def _assert_backfilled(
+    hass: HomeAssistant,
+    sim: FusionSolarSimulator,
+    first: date,
+    refined: date,
+    today: date,
+) -> None:
+    """The east plant from ``first``: daily up to ``refined``, hourly since."""
+    await _assert_daily(hass, sim, EAST, DAILY_ONLY, (first, today))
+    await _assert_daily(hass, sim, EAST, HOURLY, (first, refined))
+    await _assert_hourly(hass, sim, EAST, HOURLY, _span(refined, today))
+    imported = _by_day(await _energy(hass, EAST, EnergyFlow.GRID_IMPORT))
+    _assert_import_balances(sim, EAST, imported, first, today)
+
+
 def _assert_import_balances(
     sim: FusionSolarSimulator,
     code: str,
@@ -329,11 +344,7 @@ async def test_a_backfill_is_daily_within_minutes_then_hourly_newest_first(
     assert sim.refused_calls() == 0
 
     first, refined, today = date(2026, 10, 12), date(2026, 10, 23), date(2026, 11, 2)
-    await _assert_daily(hass, sim, EAST, DAILY_ONLY, (first, today))
-    await _assert_daily(hass, sim, EAST, HOURLY, (first, refined))
-    await _assert_hourly(hass, sim, EAST, HOURLY, _span(refined, today))
-    imported = _by_day(await _energy(hass, EAST, EnergyFlow.GRID_IMPORT))
-    _assert_import_balances(sim, EAST, imported, first, today)
+    await _assert_backfilled(hass, sim, first, refined, today)
     solar = await _energy(hass, EAST, EnergyFlow.SOLAR)
     autumn = _midnight(date(2026, 10, 25)), _midnight(date(2026, 10, 26))
     assert len([hour for hour in solar if autumn[0] <= hour < autumn[1]]) == 25
@@ -366,11 +377,7 @@ async def test_a_year_is_daily_within_half_an_hour(
     assert sim.refused_calls() == 0
 
     first, refined, today = date(2025, 11, 3), date(2026, 10, 23), date(2026, 11, 2)
-    await _assert_daily(hass, sim, EAST, DAILY_ONLY, (first, today))
-    await _assert_daily(hass, sim, EAST, HOURLY, (first, refined))
-    await _assert_hourly(hass, sim, EAST, HOURLY, _span(refined, today))
-    imported = _by_day(await _energy(hass, EAST, EnergyFlow.GRID_IMPORT))
-    _assert_import_balances(sim, EAST, imported, first, today)
+    await _assert_backfilled(hass, sim, first, refined, today)
     print(  # noqa: T201 - figures for the closing note
         f"\nyear: daily after {daily_after} ({daily_calls});"
         f" then {_history_calls(sim.log.counts())}; refused {sim.refused_calls()}"
