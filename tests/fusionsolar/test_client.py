@@ -40,7 +40,6 @@ from ..const import NOON
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator, scaled_account
 from .const import HOME, MATERNELLE, PUER
 
-
 # Data --------------------------------------------------------------------------
 
 

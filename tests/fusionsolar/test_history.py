@@ -40,6 +40,7 @@ from custom_components.solar_cloud.history_source import CONF_HISTORY_DAYS
 from custom_components.solar_cloud.statistics import EnergyFlow, HistorySeries
 
 from ..common import async_advance, async_statistic_energy
+from ..const import BERLIN
 from ..simulator.core import StartSimulator
 from ..simulator.fusionsolar import (
     Flow,
@@ -52,7 +53,6 @@ from .fixture_types import AddEntry
 
 NOW = "2026-11-02T10:00:00+00:00"
 """11:00 in Berlin, a week after the autumn change of daylight saving time."""
-BERLIN = ZoneInfo("Europe/Berlin")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EAST = "NE=77000001"
 WEST = "NE=77000002"

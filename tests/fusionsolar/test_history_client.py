@@ -28,6 +28,7 @@ from custom_components.solar_cloud.api.fusionsolar.history import (
     collect_time,
 )
 
+from ..const import BERLIN
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.fusionsolar import (
     DEMO_PASSWORD,
@@ -45,7 +46,6 @@ MATERNELLE_INVERTERS = (-214543629611879, -214091680973855)
 
 NOW = "2026-11-02T10:00:00+00:00"
 """11:00 in Europe/Berlin, after both daylight-saving changes of 2026."""
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture
