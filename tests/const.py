@@ -1,5 +1,7 @@
 """Constants the tests of more than one vendor share."""
 
+from zoneinfo import ZoneInfo
+
 NOON = "2026-06-21T10:00:00+00:00"
 """A summer noon in central Europe (10:00 UTC): plants produce, clocks freeze here."""
 FAKE_NOON = "2026-06-21T12:00:00+00:00"
@@ -7,3 +9,6 @@ FAKE_NOON = "2026-06-21T12:00:00+00:00"
 
 REDIRECT = "https://example.com/auth/external/callback"
 """Home Assistant's OAuth callback, where an authorization server sends the user back."""
+
+BERLIN = ZoneInfo("Europe/Berlin")
+"""Where the simulated plants stand (SMA's and FusionSolar's)."""

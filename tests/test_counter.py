@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 import math
-from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant, State
@@ -25,11 +24,11 @@ from custom_components.solar_cloud.counter import (
 )
 
 from .common import async_advance
+from .const import BERLIN
 from .fake_vendor import FakeCloud
 from .simulator.core import RunningSimulator
 
 T0 = datetime(2026, 6, 21, 10, tzinfo=UTC)
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _lifetime(max_power_kw: float | None = None) -> EnergyCounter:

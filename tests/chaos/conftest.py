@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 import logging
 from typing import Any
@@ -17,27 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from ..simulator.core import RunningSimulator, StartSimulator, VendorSimulator
 from .common import NewChaos
 from .const import OVERSIZE_LIMIT, SHORT_TIMEOUT
-from .harness import RESULTS, Chaos
-
-
-class Timeouts:
-    """``asyncio`` as the transport sees it; ``expired`` times every request out.
-
-    The loop's clock stands still under ``freezer``, so a late answer would
-    never time out: a timeout fault makes the request's timeout expire at
-    once instead, as a cloud that does not answer in time would.
-    """
-
-    expired = False
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(asyncio, name)
-
-    def timeout(self, delay: float | None) -> asyncio.Timeout:
-        return asyncio.timeout(0 if self.expired else delay)
-
-
-TIMEOUTS = Timeouts()
+from .harness import RESULTS, TIMEOUTS, Chaos
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,7 @@ time run. It records:
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -397,6 +398,26 @@ EARLY = timedelta(minutes=2)
 """How long into a fault nothing may turn unavailable."""
 
 
+class Timeouts:
+    """``asyncio`` as the transport sees it; ``expired`` times every request out.
+
+    The loop's clock stands still under ``freezer``, so a late answer would
+    never time out: a timeout fault makes the request's timeout expire at
+    once instead, as a cloud that does not answer in time would.
+    """
+
+    expired = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(asyncio, name)
+
+    def timeout(self, delay: float | None) -> asyncio.Timeout:
+        return asyncio.timeout(0 if self.expired else delay)
+
+
+TIMEOUTS = Timeouts()
+
+
 # The fault kinds every vendor gets, injected into every endpoint -------------------
 
 
@@ -408,14 +429,10 @@ def _fault(**fault: Any) -> Callable[[Chaos], Awaitable[None]]:
 
 
 async def _expire_timeouts(chaos: Chaos) -> None:
-    from .conftest import TIMEOUTS
-
     TIMEOUTS.expired = True
 
 
 async def _answer_in_time(chaos: Chaos) -> None:
-    from .conftest import TIMEOUTS
-
     TIMEOUTS.expired = False
 
 

@@ -11,6 +11,10 @@ HOME = "NE=35436844"
 MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
 PUER = "BA4372D08E014822AB065017416F254C"
 
+BATTERY_MODE = "select.rheinblick_battery_working_mode"
+FEED_IN_LIMIT = "number.rheinblick_feed_in_limit"
+"""Controls of the plant HOME (Rheinblick)."""
+
 CLIENT_ID = "fusionsolar-client"
 CLIENT_SECRET = "fusionsolar-secret"
 CREDENTIAL = "fusionsolar_cred"

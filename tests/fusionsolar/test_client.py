@@ -38,11 +38,7 @@ from custom_components.solar_cloud.api.fusionsolar.polling import async_load_inv
 
 from ..const import NOON
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator, scaled_account
-
-HOME = "NE=35436844"
-MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
-PUER = "BA4372D08E014822AB065017416F254C"
-
+from .const import HOME, MATERNELLE, PUER
 
 # Data --------------------------------------------------------------------------
 

@@ -24,13 +24,11 @@ from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from ..common import async_advance, async_select_option, async_set_number, device_of
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
-from .const import HOME
+from .const import BATTERY_MODE, FEED_IN_LIMIT, HOME
 
 pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks")]
 
-BATTERY_MODE = "select.rheinblick_battery_working_mode"
 FEED_IN_MODE = "select.rheinblick_feed_in_control"
-FEED_IN_LIMIT = "number.rheinblick_feed_in_limit"
 END_OF_CHARGE = "number.rheinblick_end_of_charge_soc"
 
 

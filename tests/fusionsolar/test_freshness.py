@@ -21,12 +21,12 @@ from custom_components.solar_cloud.fusionsolar.const import (
 from ..common import async_advance
 from ..const import NOON
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator
+from .const import FEED_IN_LIMIT
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
 POWER = "sensor.rheinblick_inverter_1_active_power"
 ENERGY_TODAY = "sensor.rheinblick_energy_today"
-FEED_IN_LIMIT = "number.rheinblick_feed_in_limit"
 NEW_PASSWORD = "New@2026"
 
 

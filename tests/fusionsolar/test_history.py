@@ -40,6 +40,7 @@ from custom_components.solar_cloud.history_source import CONF_HISTORY_DAYS
 from custom_components.solar_cloud.statistics import EnergyFlow, HistorySeries
 
 from ..common import async_advance, async_statistic_energy
+from ..const import BERLIN
 from ..simulator.core import StartSimulator
 from ..simulator.fusionsolar import (
     Flow,
@@ -52,7 +53,6 @@ from .fixture_types import AddEntry
 
 NOW = "2026-11-02T10:00:00+00:00"
 """11:00 in Berlin, a week after the autumn change of daylight saving time."""
-BERLIN = ZoneInfo("Europe/Berlin")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EAST = "NE=77000001"
 WEST = "NE=77000002"
@@ -132,14 +132,9 @@ def _west() -> SimPlant:
 
 
 def _pv_only() -> SimPlant:
-    """A plant with only an inverter: solar production is its one series."""
-    return SimPlant(
-        code=EAST,
-        name="Ostwind",
-        capacity_kw=8.0,
-        grid_connected="2025-05-12T09:00:00+02:00",
-        devices=[SimDevice(id=770000011, name="East inverter", type_id=38)],
-    )
+    """The east plant with only its inverter: solar production is its one series."""
+    east = _east()
+    return replace(east, devices=east.devices[:1])
 
 
 type SetupHistory = Callable[
@@ -178,6 +173,23 @@ def _importer(entry: MockConfigEntry) -> HistoryImporter:
     history = fusionsolar_data(entry).history
     assert history is not None
     return history
+
+
+async def _async_until_left(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    history: HistoryImporter,
+    left: int,
+    *,
+    limit: timedelta = timedelta(days=60),
+) -> timedelta:
+    """Move the clock until the backfill has ``left`` steps at most; return how long."""
+    waited = timedelta()
+    while history.progress is None or history.diagnostics()["backfill_left"] > left:
+        await async_advance(hass, freezer, STEP)
+        waited += STEP
+        assert waited < limit
+    return waited
 
 
 async def _energy(
@@ -278,6 +290,21 @@ async def _assert_every_day(
         assert hours == expected, day
 
 
+async def _assert_backfilled(
+    hass: HomeAssistant,
+    sim: FusionSolarSimulator,
+    first: date,
+    refined: date,
+    today: date,
+) -> None:
+    """The east plant from ``first``: daily up to ``refined``, hourly since."""
+    await _assert_daily(hass, sim, EAST, DAILY_ONLY, (first, today))
+    await _assert_daily(hass, sim, EAST, HOURLY, (first, refined))
+    await _assert_hourly(hass, sim, EAST, HOURLY, _span(refined, today))
+    imported = _by_day(await _energy(hass, EAST, EnergyFlow.GRID_IMPORT))
+    _assert_import_balances(sim, EAST, imported, first, today)
+
+
 def _assert_import_balances(
     sim: FusionSolarSimulator,
     code: str,
@@ -306,26 +333,18 @@ async def test_a_backfill_is_daily_within_minutes_then_hourly_newest_first(
     refined first. The real-time data is polled meanwhile; nothing is refused.
     """
     sim, entry = await setup_history(days=21, plants=[_east()])
-    history = _importer(entry)
-    waited = timedelta()
     # Hours of 22 days are planned after the months: when no more than those
     # are left, every day is in the statistics, daily at least.
-    while history.progress is None or history.diagnostics()["backfill_left"] > 22:
-        await async_advance(hass, freezer, STEP)
-        waited += STEP
-        assert waited < timedelta(minutes=30)
-    daily_after = waited
+    daily_after = await _async_until_left(
+        hass, freezer, _importer(entry), 22, limit=timedelta(minutes=30)
+    )
     # The backlog's share of the hour interface (8 a day) goes at once.
     await async_advance(hass, freezer, timedelta(minutes=20), step=STEP)
     counts = sim.log.counts()
     assert sim.refused_calls() == 0
 
     first, refined, today = date(2026, 10, 12), date(2026, 10, 23), date(2026, 11, 2)
-    await _assert_daily(hass, sim, EAST, DAILY_ONLY, (first, today))
-    await _assert_daily(hass, sim, EAST, HOURLY, (first, refined))
-    await _assert_hourly(hass, sim, EAST, HOURLY, _span(refined, today))
-    imported = _by_day(await _energy(hass, EAST, EnergyFlow.GRID_IMPORT))
-    _assert_import_balances(sim, EAST, imported, first, today)
+    await _assert_backfilled(hass, sim, first, refined, today)
     solar = await _energy(hass, EAST, EnergyFlow.SOLAR)
     autumn = _midnight(date(2026, 10, 25)), _midnight(date(2026, 10, 26))
     assert len([hour for hour in solar if autumn[0] <= hour < autumn[1]]) == 25
@@ -350,22 +369,15 @@ async def test_a_year_is_daily_within_half_an_hour(
     sum), so a year's daily pass writes about 2,200 rows, not 52,000.
     """
     sim, entry = await setup_history(days=365, plants=[_east()])
-    history = _importer(entry)
-    waited = timedelta()
-    while history.progress is None or history.diagnostics()["backfill_left"] > 366:
-        await async_advance(hass, freezer, STEP)
-        waited += STEP
-        assert waited < timedelta(minutes=40)
-    daily_after, daily_calls = waited, _history_calls(sim.log.counts())
+    daily_after = await _async_until_left(
+        hass, freezer, _importer(entry), 366, limit=timedelta(minutes=40)
+    )
+    daily_calls = _history_calls(sim.log.counts())
     await async_advance(hass, freezer, timedelta(minutes=20), step=STEP)
     assert sim.refused_calls() == 0
 
     first, refined, today = date(2025, 11, 3), date(2026, 10, 23), date(2026, 11, 2)
-    await _assert_daily(hass, sim, EAST, DAILY_ONLY, (first, today))
-    await _assert_daily(hass, sim, EAST, HOURLY, (first, refined))
-    await _assert_hourly(hass, sim, EAST, HOURLY, _span(refined, today))
-    imported = _by_day(await _energy(hass, EAST, EnergyFlow.GRID_IMPORT))
-    _assert_import_balances(sim, EAST, imported, first, today)
+    await _assert_backfilled(hass, sim, first, refined, today)
     print(  # noqa: T201 - figures for the closing note
         f"\nyear: daily after {daily_after} ({daily_calls});"
         f" then {_history_calls(sim.log.counts())}; refused {sim.refused_calls()}"
@@ -819,11 +831,8 @@ async def test_a_year_until_every_day_is_hourly(
     """The figures of the closing note: a year daily, then hourly, nothing refused."""
     sim, entry = await setup_history(days=365, plants=[_east()])
     history = _importer(entry)
-    waited = timedelta()
-    while history.progress is None or history.diagnostics()["backfill_left"] > 366:
-        await async_advance(hass, freezer, STEP)
-        waited += STEP
-    daily_after, daily_calls = waited, _history_calls(sim.log.counts())
+    waited = daily_after = await _async_until_left(hass, freezer, history, 366)
+    daily_calls = _history_calls(sim.log.counts())
     while history.diagnostics()["backfill_left"]:
         # To the importer's next wake-up (70 s to 30 min): a request every
         # 65 seconds when there are some, as in real life, in few steps.

@@ -28,6 +28,7 @@ from custom_components.solar_cloud.api.fusionsolar.history import (
     collect_time,
 )
 
+from ..const import BERLIN
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.fusionsolar import (
     DEMO_PASSWORD,
@@ -37,17 +38,14 @@ from ..simulator.fusionsolar import (
     SimDevice,
     SimPlant,
 )
+from .const import HOME, MATERNELLE, PUER
 
-HOME = "NE=35436844"
-MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
-PUER = "BA4372D08E014822AB065017416F254C"
 HOME_BATTERY = 1000000035436848
 PUER_ESS = 1000000060000041
 MATERNELLE_INVERTERS = (-214543629611879, -214091680973855)
 
 NOW = "2026-11-02T10:00:00+00:00"
 """11:00 in Europe/Berlin, after both daylight-saving changes of 2026."""
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 @pytest.fixture

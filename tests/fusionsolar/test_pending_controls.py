@@ -34,12 +34,10 @@ from ..common import async_advance, async_select_option, async_set_number, devic
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
 from .common import async_start_again, async_stop
-from .const import HOME
+from .const import BATTERY_MODE, FEED_IN_LIMIT, HOME
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
-BATTERY_MODE = "select.rheinblick_battery_working_mode"
-FEED_IN_LIMIT = "number.rheinblick_feed_in_limit"
 TASK_TIME = timedelta(minutes=2)
 """How long the simulated plant takes to apply a task."""
 SECOND = timedelta(seconds=1)

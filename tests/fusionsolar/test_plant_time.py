@@ -14,7 +14,7 @@ from custom_components.solar_cloud.fusionsolar.plant_time import (
     midnight_offset,
 )
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from ..const import BERLIN
 
 
 def _midnight(day: date, tz: ZoneInfo = BERLIN) -> datetime:

@@ -28,10 +28,7 @@ from custom_components.solar_cloud.api.fusionsolar.session import LOGIN_RETRY_DE
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.fusionsolar import DEMO_PASSWORD, DEMO_USER, FusionSolarSimulator
-
-HOME = "NE=35436844"
-MATERNELLE = "5D02E8B40AD342159AC8D8A2BCD4FAB5"
-PUER = "BA4372D08E014822AB065017416F254C"
+from .const import HOME, MATERNELLE, PUER
 
 
 @pytest.fixture

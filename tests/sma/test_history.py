@@ -67,6 +67,23 @@ def _only(
     return entry
 
 
+async def _async_imported(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    sim: SmaSimulator,
+    entry: MockConfigEntry,
+    *,
+    owner: str,
+    plants: set[str],
+    days: int,
+) -> MockConfigEntry:
+    """Set ``entry`` up to import ``days`` of ``plants``; return it once up to date."""
+    _only(hass, sim, entry, owner, plants, days=days)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await _until_up_to_date(hass, freezer, [entry])
+    return entry
+
+
 def _history(entry: MockConfigEntry) -> tuple[HistoryImporter, SmaHistory]:
     history = entry.runtime_data.history
     assert history is not None
@@ -276,9 +293,9 @@ async def test_hours_missed_while_home_assistant_was_down_are_filled(
 ) -> None:
     """Down from 10:00 to 13:00 UTC: after the restart those hours are there."""
     plant = sim.plants["13"]
-    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"13"}, days=1)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await _until_up_to_date(hass, freezer, [entry])
+    entry = await _async_imported(
+        hass, freezer, sim, custom_entry, owner=SANDBOX_OWNER, plants={"13"}, days=1
+    )
     assert await hass.config_entries.async_unload(entry.entry_id)
     freezer.tick(timedelta(hours=3))
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -299,9 +316,9 @@ async def test_a_late_correction_is_picked_up(
 ) -> None:
     """SMA corrects yesterday's 14:00 interval: the trailing window brings it in."""
     plant = sim.plants["13"]
-    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await _until_up_to_date(hass, freezer, [entry])
+    await _async_imported(
+        hass, freezer, sim, custom_entry, owner=SANDBOX_OWNER, plants={"13"}, days=2
+    )
     before = await _imported(hass, plant, ("pvGeneration",))
 
     corrected = datetime(2026, 6, 20, 12, 15, tzinfo=UTC)  # 14:15 in Berlin
@@ -330,9 +347,9 @@ async def test_importing_again_changes_nothing(
     custom_entry: MockConfigEntry,
 ) -> None:
     """The action re-imports two days: one call per day, every sum as it was."""
-    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await _until_up_to_date(hass, freezer, [entry])
+    entry = await _async_imported(
+        hass, freezer, sim, custom_entry, owner=SANDBOX_OWNER, plants={"13"}, days=2
+    )
     ids = [_statistic("13", field) for field in FLOWS]
     before = {statistic_id: await _sums(hass, statistic_id) for statistic_id in ids}
 
@@ -384,9 +401,9 @@ async def test_days_the_clocks_change_on(
     """Berlin's last Sundays of March and October: 23 and 25 hours, each right."""
     freezer.move_to(now)
     plant = sim.plants["13"]
-    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"13"}, days=2)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await _until_up_to_date(hass, freezer, [entry])
+    await _async_imported(
+        hass, freezer, sim, custom_entry, owner=SANDBOX_OWNER, plants={"13"}, days=2
+    )
 
     imported = await _imported(hass, plant)
     start, end = plant.day_bounds(day)
@@ -405,9 +422,9 @@ async def test_a_plant_in_new_york(
 ) -> None:
     """ "Site 1" keeps New York's days, the US change of clocks included."""
     plant = sim.plants["7190000"]
-    entry = _only(hass, sim, custom_entry, DEMO_OWNER, {"7190000"}, days=2)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await _until_up_to_date(hass, freezer, [entry])
+    entry = await _async_imported(
+        hass, freezer, sim, custom_entry, owner=DEMO_OWNER, plants={"7190000"}, days=2
+    )
     _, source = _history(entry)
     # SMA gives the installation's start-up: no call to find where data starts;
     # today comes from the plant coordinator's answer.
@@ -432,9 +449,15 @@ async def test_a_classic_plants_last_hours_arrive_after_midnight(
 ) -> None:
     """Two hours late: 22:00-24:00 come after midnight, with the newest hours."""
     plant = sim.plants[CLASSIC_PLANT]
-    entry = _only(hass, sim, custom_entry, DEMO_OWNER, {CLASSIC_PLANT}, days=1)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await _until_up_to_date(hass, freezer, [entry])
+    await _async_imported(
+        hass,
+        freezer,
+        sim,
+        custom_entry,
+        owner=DEMO_OWNER,
+        plants={CLASSIC_PLANT},
+        days=1,
+    )
     start, end = plant.day_bounds(date(2026, 6, 21))
     imported = await _imported(hass, plant, ("totalConsumption",))
     assert max(imported["totalConsumption"]) == end - timedelta(hours=4)
@@ -505,9 +528,9 @@ async def test_a_plant_half_an_hour_off_utc(
     """Kolkata's midnight splits a UTC hour: it gets both days' halves."""
     plant = sim.plants["35"]
     plant.timezone = "Asia/Kolkata"
-    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"35"}, days=2)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await _until_up_to_date(hass, freezer, [entry])
+    entry = await _async_imported(
+        hass, freezer, sim, custom_entry, owner=SANDBOX_OWNER, plants={"35"}, days=2
+    )
     _, source = _history(entry)
     # Three days, each call serving the day after's split hour too; the
     # first-data lookup (Total, Year) and one more for the oldest day's.
@@ -534,9 +557,9 @@ async def test_a_plant_without_data_yet(
     """Commissioned today: nothing before; no hour is written until one is whole."""
     plant = sim.plants["24"]
     plant.commissioned = date(2026, 6, 22)
-    entry = _only(hass, sim, custom_entry, SANDBOX_OWNER, {"24"}, days=30)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await _until_up_to_date(hass, freezer, [entry])
+    entry = await _async_imported(
+        hass, freezer, sim, custom_entry, owner=SANDBOX_OWNER, plants={"24"}, days=30
+    )
     _, source = _history(entry)
     # Total has no energy: history starts today, and today has no interval.
     assert _history_days(sim, "24") == Counter()

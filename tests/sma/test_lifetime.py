@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,7 +10,7 @@ from custom_components.solar_cloud.api.sma import PlantKind
 from custom_components.solar_cloud.sma.const import LATE_DATA, LIFETIME_RECHECK
 from custom_components.solar_cloud.sma.lifetime import LifetimeBase
 
-BERLIN = ZoneInfo("Europe/Berlin")
+from ..const import BERLIN
 
 
 def _after(clock: str) -> str:

@@ -6,12 +6,12 @@ here. ``set_feed_in_limit`` is shared (``..actions.SET_FEED_IN_LIMIT``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import time, timedelta
 from enum import StrEnum
 import math
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.core import ServiceResponse
 from homeassistant.helpers import config_validation as cv
@@ -38,6 +38,7 @@ from ..api.fusionsolar.const import (
     MAX_FORCED_MINUTES,
     MAX_GRID_CHARGE_POWER,
     MAX_TOU_WINDOWS,
+    SETTABLE_BATTERY_MODES,
     BatteryMode,
     ChargeDischargeSwitch,
     LimitationMode,
@@ -70,19 +71,32 @@ ATTR_TARGET_SOC = "target_soc"
 # Requests ----------------------------------------------------------------------
 
 
-class BatteryModeOption(StrEnum):
-    """Battery working modes an action can set (option keys: never rename)."""
+BATTERY_MODE_OPTIONS: Final[Mapping[BatteryMode, str]] = {
+    BatteryMode.MAXIMUM_SELF_CONSUMPTION: "maximum_self_consumption",
+    BatteryMode.TIME_OF_USE: "time_of_use",
+    BatteryMode.THIRD_PARTY_DISPATCH: "third_party_dispatch",
+    BatteryMode.FULLY_FED_TO_GRID: "fully_fed_to_grid",
+    BatteryMode.OTHER: "other",
+}
+"""Battery working modes -> option keys of ``set_battery_mode`` and the select
+(never rename); only ``SETTABLE_BATTERY_MODES`` can be set."""
+PV_SURPLUS_OPTIONS: Final[Mapping[PvSurplus, str]] = {
+    PvSurplus.FED_TO_GRID: "feed_in",
+    PvSurplus.CHARGE: "charge",
+}
+"""Where surplus PV goes in time-of-use mode -> option keys (never rename)."""
 
-    MAXIMUM_SELF_CONSUMPTION = "maximum_self_consumption"
-    TIME_OF_USE = "time_of_use"
-    THIRD_PARTY_DISPATCH = "third_party_dispatch"
 
-
-class PvSurplusOption(StrEnum):
-    """Where surplus PV goes in time-of-use mode (option keys: never rename)."""
-
-    FEED_IN = "feed_in"
-    CHARGE = "charge"
+def _option[ModeT](
+    options: Mapping[ModeT, str], settable: Collection[ModeT] | None = None
+) -> Callable[[Any], ModeT]:
+    """Return a validator that turns the option key of a settable mode into it."""
+    modes = {
+        key: mode
+        for mode, key in options.items()
+        if settable is None or mode in settable
+    }
+    return probatio.All(probatio.In(list(modes)), modes.__getitem__)
 
 
 class Weekday(StrEnum):
@@ -122,9 +136,9 @@ class TouWindow:
 class BatteryModeRequest:
     """A battery working mode, as the ``set_battery_mode`` action takes it."""
 
-    mode: BatteryModeOption
+    mode: BatteryMode
     windows: tuple[TouWindow, ...] = ()
-    pv_surplus: PvSurplusOption | None = None
+    pv_surplus: PvSurplus | None = None
     max_grid_charge_power: float | None = None
     """kW the battery may charge from the grid (time-of-use)."""
     wait: bool = False
@@ -161,15 +175,6 @@ class ForcedBatteryRequest:
     duration: timedelta | None = None
 
 
-BATTERY_MODES: dict[BatteryModeOption, BatteryMode] = {
-    BatteryModeOption.MAXIMUM_SELF_CONSUMPTION: BatteryMode.MAXIMUM_SELF_CONSUMPTION,
-    BatteryModeOption.TIME_OF_USE: BatteryMode.TIME_OF_USE,
-    BatteryModeOption.THIRD_PARTY_DISPATCH: BatteryMode.THIRD_PARTY_DISPATCH,
-}
-_SURPLUS = {
-    PvSurplusOption.FEED_IN: PvSurplus.FED_TO_GRID,
-    PvSurplusOption.CHARGE: PvSurplus.CHARGE,
-}
 _PERCENT = probatio.All(probatio.Coerce(float), probatio.Range(min=0, max=100))
 _WATTS = probatio.All(probatio.Coerce(float), probatio.Range(min=0, max=1_000_000))
 
@@ -202,7 +207,7 @@ def _battery_mode_request(data: Mapping[str, Any]) -> BatteryModeRequest:
         max_grid_charge_power=data.get(ATTR_MAX_GRID_CHARGE_POWER),
         wait=data.get(ATTR_WAIT, False),
     )
-    if request.mode is not BatteryModeOption.TIME_OF_USE:
+    if request.mode is not BatteryMode.TIME_OF_USE:
         if windows:
             raise invalid("battery_mode_windows_unexpected")
         return request
@@ -266,11 +271,13 @@ SET_BATTERY_MODE = ActionSpec(
     schema=probatio.Schema(
         {
             **TARGET_FIELDS,
-            probatio.Required(ATTR_MODE): probatio.Coerce(BatteryModeOption),
+            probatio.Required(ATTR_MODE): _option(
+                BATTERY_MODE_OPTIONS, SETTABLE_BATTERY_MODES
+            ),
             probatio.Optional(ATTR_WINDOWS, default=list): probatio.All(
                 cv.ensure_list, [TOU_WINDOW_SCHEMA]
             ),
-            probatio.Optional(ATTR_PV_SURPLUS): probatio.Coerce(PvSurplusOption),
+            probatio.Optional(ATTR_PV_SURPLUS): _option(PV_SURPLUS_OPTIONS),
             probatio.Optional(ATTR_MAX_GRID_CHARGE_POWER): probatio.All(
                 probatio.Coerce(float), probatio.Range(min=0, max=1000)
             ),
@@ -330,11 +337,20 @@ def _plant(data: FusionSolarData, target: ActionTarget) -> str:
     raise invalid("invalid_device", device=target.device_key)
 
 
-def _battery_plant(data: FusionSolarData, target: ActionTarget) -> str:
-    plant = _plant(data, target)
-    if plant not in data.plants_with(BATTERY_TYPES):
-        raise invalid("fusionsolar_no_battery", plant=data.plants[plant].name)
-    return plant
+def _at_battery_plant[RequestT](
+    handler: Callable[[FusionSolarData, str, RequestT], Awaitable[ServiceResponse]],
+) -> Callable[[FusionSolarData, ActionTarget, RequestT], Awaitable[ServiceResponse]]:
+    """Return ``handler`` run for the plant an action is for, which has a battery."""
+
+    async def handle(
+        data: FusionSolarData, target: ActionTarget, request: RequestT
+    ) -> ServiceResponse:
+        plant = _plant(data, target)
+        if plant not in data.plants_with(BATTERY_TYPES):
+            raise invalid("fusionsolar_no_battery", plant=data.plants[plant].name)
+        return await handler(data, plant, request)
+
+    return handle
 
 
 async def _async_set_feed_in_limit(
@@ -362,10 +378,9 @@ async def _async_set_feed_in_limit(
 
 
 async def _async_set_battery_mode(
-    data: FusionSolarData, target: ActionTarget, request: BatteryModeRequest
+    data: FusionSolarData, plant: str, request: BatteryModeRequest
 ) -> ServiceResponse:
     """Set the plant's battery working mode (time-of-use with its windows)."""
-    plant = _battery_plant(data, target)
     power = request.max_grid_charge_power
     if power is not None and power > MAX_GRID_CHARGE_POWER:
         raise invalid(
@@ -373,8 +388,8 @@ async def _async_set_battery_mode(
             maximum=f"{MAX_GRID_CHARGE_POWER:g}",
         )
     settings = BatteryModeSettings(
-        mode=BATTERY_MODES[request.mode],
-        pv_surplus=None if request.pv_surplus is None else _SURPLUS[request.pv_surplus],
+        mode=request.mode,
+        pv_surplus=request.pv_surplus,
         max_grid_charge_power=power,
         windows=tuple(
             TimeWindow(
@@ -390,10 +405,9 @@ async def _async_set_battery_mode(
 
 
 async def _async_set_battery_parameters(
-    data: FusionSolarData, target: ActionTarget, request: BatteryParametersRequest
+    data: FusionSolarData, plant: str, request: BatteryParametersRequest
 ) -> ServiceResponse:
     """Set end-of-charge/-discharge SOC and the most charge/discharge power."""
-    plant = _battery_plant(data, target)
     for name, value, (low, high) in (
         ("end_of_charge_soc", request.end_of_charge_soc, END_OF_CHARGE_SOC),
         ("end_of_discharge_soc", request.end_of_discharge_soc, END_OF_DISCHARGE_SOC),
@@ -415,10 +429,9 @@ async def _async_set_battery_parameters(
 
 
 async def _async_force_battery(
-    data: FusionSolarData, target: ActionTarget, request: ForcedBatteryRequest
+    data: FusionSolarData, plant: str, request: ForcedBatteryRequest
 ) -> ServiceResponse:
     """Force the plant's battery to charge or discharge."""
-    plant = _battery_plant(data, target)
     minutes = None
     if request.duration is not None:
         minutes = max(1, math.ceil(request.duration.total_seconds() / 60))
@@ -440,10 +453,9 @@ async def _async_force_battery(
 
 
 async def _async_stop_forced_battery(
-    data: FusionSolarData, target: ActionTarget, _request: None
+    data: FusionSolarData, plant: str, _request: None
 ) -> ServiceResponse:
     """End a forced charge or discharge."""
-    plant = _battery_plant(data, target)
     return await data.tasks.async_force_battery(
         plant, switch=ChargeDischargeSwitch.STOP
     )
@@ -451,9 +463,9 @@ async def _async_stop_forced_battery(
 
 ACTIONS = (
     SET_FEED_IN_LIMIT.handled_by(_async_set_feed_in_limit),
-    SET_BATTERY_MODE.handled_by(_async_set_battery_mode),
-    SET_BATTERY_PARAMETERS.handled_by(_async_set_battery_parameters),
-    FORCE_BATTERY_CHARGE.handled_by(_async_force_battery),
-    FORCE_BATTERY_DISCHARGE.handled_by(_async_force_battery),
-    STOP_FORCED_BATTERY.handled_by(_async_stop_forced_battery),
+    SET_BATTERY_MODE.handled_by(_at_battery_plant(_async_set_battery_mode)),
+    SET_BATTERY_PARAMETERS.handled_by(_at_battery_plant(_async_set_battery_parameters)),
+    FORCE_BATTERY_CHARGE.handled_by(_at_battery_plant(_async_force_battery)),
+    FORCE_BATTERY_DISCHARGE.handled_by(_at_battery_plant(_async_force_battery)),
+    STOP_FORCED_BATTERY.handled_by(_at_battery_plant(_async_stop_forced_battery)),
 )

@@ -25,20 +25,12 @@ from ..api.fusionsolar.polling import Reading
 from ..controls import PendingChange
 from ..entity import NewEntities, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
-from .actions import BATTERY_MODES
+from .actions import BATTERY_MODE_OPTIONS
 from .coordinator import FusionSolarControlStateCoordinator, FusionSolarControlStateData
 from .data import FusionSolarData, fusionsolar_data
 from .entity import FusionSolarControlEntity
 
 type _Settings = BatteryModeSettings | PowerControlSettings
-
-BATTERY_MODE_OPTIONS: dict[BatteryMode, str] = {
-    **{mode: option.value for option, mode in BATTERY_MODES.items()},
-    BatteryMode.FULLY_FED_TO_GRID: "fully_fed_to_grid",
-    BatteryMode.OTHER: "other",
-}
-"""Battery modes -> option keys (those of the set_battery_mode action); the
-last two can be shown, not set."""
 
 FEED_IN_OPTIONS: dict[PowerControlMode, str] = {
     PowerControlMode.NO_LIMIT: FeedInLimitMode.NO_LIMIT.value,
@@ -88,6 +80,7 @@ async def _set_feed_in_control(
 class FusionSolarControlSelectDescription[ModeT: StrEnum](SelectEntityDescription):
     """A control of a plant, read from and written by control tasks."""
 
+    entity_category: EntityCategory | None = EntityCategory.CONFIG
     device_types: frozenset[int]
     """The plant needs a device of these types for the control."""
     option_keys: Mapping[ModeT, str]
@@ -99,33 +92,10 @@ class FusionSolarControlSelectDescription[ModeT: StrEnum](SelectEntityDescriptio
     select_fn: Callable[[FusionSolarData, str, ModeT], Awaitable[ServiceResponse]]
 
 
-def _control[ModeT: StrEnum](
-    key: str,
-    *,
-    option_keys: Mapping[ModeT, str],
-    settable: frozenset[ModeT],
-    settings_type: type[_Settings],
-    device_types: frozenset[int],
-    reading_fn: Callable[[FusionSolarControlStateData, str], Reading[_Settings] | None],
-    select_fn: Callable[[FusionSolarData, str, ModeT], Awaitable[ServiceResponse]],
-) -> FusionSolarControlSelectDescription[ModeT]:
-    return FusionSolarControlSelectDescription(
-        key=key,
-        translation_key=f"fusionsolar_{key}",
-        entity_category=EntityCategory.CONFIG,
-        options=[key for mode, key in option_keys.items() if mode in settable],
-        option_keys=option_keys,
-        settable=settable,
-        settings_type=settings_type,
-        device_types=device_types,
-        reading_fn=reading_fn,
-        select_fn=select_fn,
-    )
-
-
 SELECTS: tuple[FusionSolarControlSelectDescription[Any], ...] = (
-    _control(
-        "battery_working_mode",
+    FusionSolarControlSelectDescription(
+        key="battery_working_mode",
+        translation_key="fusionsolar_battery_working_mode",
         option_keys=BATTERY_MODE_OPTIONS,
         settable=SETTABLE_BATTERY_MODES,
         settings_type=BatteryModeSettings,
@@ -133,8 +103,9 @@ SELECTS: tuple[FusionSolarControlSelectDescription[Any], ...] = (
         reading_fn=lambda state, plant: state.battery_modes.get(plant),
         select_fn=_set_battery_mode,
     ),
-    _control(
-        "feed_in_control",
+    FusionSolarControlSelectDescription(
+        key="feed_in_control",
+        translation_key="fusionsolar_feed_in_control",
         option_keys=FEED_IN_OPTIONS,
         settable=SETTABLE_FEED_IN_MODES,
         settings_type=PowerControlSettings,
@@ -167,6 +138,11 @@ class FusionSolarControlSelect(
     ) -> None:
         """Initialize the control of a plant."""
         super().__init__(data, data.control_state, description, device_key=device_key)
+        self._attr_options = [
+            key
+            for mode, key in description.option_keys.items()
+            if mode in description.settable
+        ]
 
     @override
     def _reading(self) -> Reading[_Settings] | None:

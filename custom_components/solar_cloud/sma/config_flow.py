@@ -17,6 +17,7 @@ from typing import Any
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
+    ConfigEntry,
     ConfigFlowResult,
 )
 from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL
@@ -102,12 +103,18 @@ def _credential_fields(
     }
 
 
-def _connection(user_input: dict[str, Any]) -> dict[str, Any] | None:
-    """Return the environment settings of a submitted form; None if incomplete."""
+def _connection(
+    user_input: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any] | None:
+    """Return the environment settings of a submitted form; None if incomplete.
+
+    An incomplete form gets its error in ``errors``.
+    """
     advanced: dict[str, Any] = user_input.pop(SECTION_ADVANCED, None) or {}
     environment = SmaEnvironment(user_input[CONF_ENVIRONMENT])
     url = (advanced.get(CONF_URL) or "").rstrip("/") or None
     if environment is SmaEnvironment.CUSTOM and url is None:
+        errors["base"] = "sma_url_required"
         return None
     return {
         CONF_ENVIRONMENT: environment,
@@ -138,16 +145,15 @@ class SmaFlowMixin(SmaConsentFlowMixin):
         """Ask for the client credentials and the plant owner's e-mail."""
         errors: dict[str, str] = {}
         typed = dict(user_input or {})
-        if user_input is not None:
-            connection = _connection(user_input)
-            if connection is None:
-                errors["base"] = "sma_url_required"
-            else:
-                data = {CONF_FLOW: SmaFlow.CUSTOM, **connection, **user_input}
-                await self.async_set_unique_id(custom_unique_id(data))
-                self._abort_if_unique_id_configured()
-                if not (errors := await self._async_ask_owner(data)):
-                    return await self._async_after_request()
+        if (
+            user_input is not None
+            and (connection := _connection(user_input, errors)) is not None
+        ):
+            data = {CONF_FLOW: SmaFlow.CUSTOM, **connection, **user_input}
+            await self.async_set_unique_id(custom_unique_id(data))
+            self._abort_if_unique_id_configured()
+            if not (errors := await self._async_ask_owner(data)):
+                return await self._async_after_request()
         return self.async_show_form(
             step_id="sma_custom",
             data_schema=self.add_suggested_values_to_schema(
@@ -180,18 +186,17 @@ class SmaFlowMixin(SmaConsentFlowMixin):
         implementation: str | None,
     ) -> ConfigFlowResult:
         errors: dict[str, str] = {}
-        if user_input is not None:
-            connection = _connection(user_input)
-            if connection is None:
-                errors["base"] = "sma_url_required"
-            else:
-                self._sma_data = {CONF_FLOW: SmaFlow.CODE, **connection}
-                self._sma_endpoints = endpoints_of(self._sma_data)
-                return await self.async_start_oauth(
-                    oauth_endpoints(self._sma_endpoints),
-                    self._async_code_token,
-                    implementation=implementation,
-                )
+        if (
+            user_input is not None
+            and (connection := _connection(user_input, errors)) is not None
+        ):
+            self._sma_data = {CONF_FLOW: SmaFlow.CODE, **connection}
+            self._sma_endpoints = endpoints_of(self._sma_data)
+            return await self.async_start_oauth(
+                oauth_endpoints(self._sma_endpoints),
+                self._async_code_token,
+                implementation=implementation,
+            )
         defaults: Mapping[str, Any] = (
             self._get_reconfigure_entry().data
             if self.source == SOURCE_RECONFIGURE
@@ -275,14 +280,10 @@ class SmaFlowMixin(SmaConsentFlowMixin):
             }
             if not (errors := await self._async_ask_owner(data)):
                 return await self._async_after_request()
-        return self.async_show_form(
-            step_id="sma_reauth_custom",
-            data_schema=probatio.Schema(
-                {probatio.Optional(CONF_CLIENT_SECRET): PASSWORD_SELECTOR}
-            ),
-            description_placeholders={"owner": entry.data[CONF_LOGIN_HINT]},
-            errors=errors,
+        schema = probatio.Schema(
+            {probatio.Optional(CONF_CLIENT_SECRET): PASSWORD_SELECTOR}
         )
+        return self._owner_form("sma_reauth_custom", schema, entry, errors)
 
     async def async_step_sma_reconfigure(
         self, user_input: dict[str, Any] | None = None
@@ -292,24 +293,32 @@ class SmaFlowMixin(SmaConsentFlowMixin):
         if entry.data[CONF_FLOW] == SmaFlow.CODE:
             return await self.async_step_sma_reconfigure_code()
         errors: dict[str, str] = {}
-        if user_input is not None:
-            connection = _connection(user_input)
-            if connection is None:
-                errors["base"] = "sma_url_required"
-            else:
-                data = {**entry.data, **connection, **user_input}
-                await self.async_set_unique_id(custom_unique_id(data))
-                self._abort_if_unique_id_mismatch(reason="wrong_account")
-                if not (
-                    errors := await self._async_ask_owner(data, only_if_needed=True)
-                ):
-                    return await self._async_after_request()
+        if (
+            user_input is not None
+            and (connection := _connection(user_input, errors)) is not None
+        ):
+            data = {**entry.data, **connection, **user_input}
+            await self.async_set_unique_id(custom_unique_id(data))
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            if not (errors := await self._async_ask_owner(data, only_if_needed=True)):
+                return await self._async_after_request()
+        schema = self.add_suggested_values_to_schema(
+            probatio.Schema(_credential_fields(entry.data)),
+            {CONF_CLIENT_ID: entry.data[CONF_CLIENT_ID]},
+        )
+        return self._owner_form("sma_reconfigure", schema, entry, errors)
+
+    def _owner_form(
+        self,
+        step_id: str,
+        schema: probatio.Schema,
+        entry: ConfigEntry,
+        errors: dict[str, str],
+    ) -> ConfigFlowResult:
+        """Show a step that asks the entry's owner for consent again."""
         return self.async_show_form(
-            step_id="sma_reconfigure",
-            data_schema=self.add_suggested_values_to_schema(
-                probatio.Schema(_credential_fields(entry.data)),
-                {CONF_CLIENT_ID: entry.data[CONF_CLIENT_ID]},
-            ),
+            step_id=step_id,
+            data_schema=schema,
             description_placeholders={"owner": entry.data[CONF_LOGIN_HINT]},
             errors=errors,
         )

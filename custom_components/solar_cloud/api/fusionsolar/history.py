@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, ClassVar, Final, Self
 
 from .const import Path
 from .values import as_datetime_ms, as_dict, as_float, as_int, as_list, as_str
@@ -104,6 +104,21 @@ class EnergyBucket:
     start: datetime
     """The plant-local start of the bucket, as an aware UTC datetime."""
 
+    ITEM_KEYS: ClassVar[Mapping[str, tuple[str, ...]]]
+    """Each energy field and the ``dataItemMap`` keys it reads, the first number wins."""
+
+    @classmethod
+    def _from_item(
+        cls, data: Mapping[str, Any], period: Period, **owner: Any
+    ) -> Self | None:
+        """Read an item owned by ``owner`` (a plant or device); None without it or time."""
+        start = as_datetime_ms(data.get("collectTime"))
+        if start is None or None in owner.values():
+            return None
+        items = as_dict(data.get("dataItemMap"))
+        energies = {name: _first(items, *keys) for name, keys in cls.ITEM_KEYS.items()}
+        return cls(period=period, start=start, **owner, **energies)
+
 
 @dataclass(frozen=True, kw_only=True)
 class PlantEnergy(EnergyBucket):
@@ -125,6 +140,16 @@ class PlantEnergy(EnergyBucket):
     discharge: float | None = None
     """Out of the plant's batteries; undocumented, read if present."""
 
+    ITEM_KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "pv_yield": ("PVYield",),
+        "inverter_yield": ("inverter_power", "inverterYield"),
+        "export": ("ongrid_power",),
+        "consumption": ("use_power",),
+        "grid_import": ("buyPower",),
+        "charge": ("chargeCap",),
+        "discharge": ("dischargeCap",),
+    }
+
     @property
     def pv(self) -> float | None:
         """Return the PV production: ``PVYield`` if reported, else the inverter yield."""
@@ -133,23 +158,7 @@ class PlantEnergy(EnergyBucket):
     @classmethod
     def from_api(cls, data: Mapping[str, Any], period: Period) -> PlantEnergy | None:
         """Read an item of ``getKpiStation<period>``; None without plant or time."""
-        code = as_str(data.get("stationCode"))
-        start = as_datetime_ms(data.get("collectTime"))
-        if code is None or start is None:
-            return None
-        items = as_dict(data.get("dataItemMap"))
-        return cls(
-            plant_code=code,
-            period=period,
-            start=start,
-            pv_yield=_first(items, "PVYield"),
-            inverter_yield=_first(items, "inverter_power", "inverterYield"),
-            export=_first(items, "ongrid_power"),
-            consumption=_first(items, "use_power"),
-            grid_import=_first(items, "buyPower"),
-            charge=_first(items, "chargeCap"),
-            discharge=_first(items, "dischargeCap"),
-        )
+        return cls._from_item(data, period, plant_code=as_str(data.get("stationCode")))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,22 +173,16 @@ class DeviceEnergy(EnergyBucket):
     inverter_yield: float | None = None
     """``product_power`` of an inverter."""
 
+    ITEM_KEYS: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "charge": ("charge_cap",),
+        "discharge": ("discharge_cap",),
+        "inverter_yield": ("product_power",),
+    }
+
     @classmethod
     def from_api(cls, data: Mapping[str, Any], period: Period) -> DeviceEnergy | None:
         """Read an item of ``getDevKpi<period>``; None without device or time."""
-        device_id = as_int(data.get("devId"))
-        start = as_datetime_ms(data.get("collectTime"))
-        if device_id is None or start is None:
-            return None
-        items = as_dict(data.get("dataItemMap"))
-        return cls(
-            device_id=device_id,
-            period=period,
-            start=start,
-            charge=_first(items, "charge_cap"),
-            discharge=_first(items, "discharge_cap"),
-            inverter_yield=_first(items, "product_power"),
-        )
+        return cls._from_item(data, period, device_id=as_int(data.get("devId")))
 
 
 def _by_key[K, T: EnergyBucket](

@@ -54,23 +54,11 @@ class SmaEndpoints:
             ValueError: A custom environment without a URL.
 
         """
-        if environment is SmaEnvironment.PRODUCTION:
-            endpoints = cls(
-                auth="https://auth.smaapis.de",
-                consent="https://async-auth.smaapis.de",
-                monitoring="https://monitoring.smaapis.de",
-                gridcontrol=DEFAULT_GRIDCONTROL_URLS[environment],
-            )
-        elif environment is SmaEnvironment.SANDBOX:
-            endpoints = cls(
-                auth="https://sandbox-auth.smaapis.de",
-                consent="https://sandbox.smaapis.de",
-                monitoring="https://sandbox.smaapis.de/monitoring",
-                gridcontrol=DEFAULT_GRIDCONTROL_URLS[environment],
-            )
+        if (public := _PUBLIC_ENDPOINTS.get(environment)) is not None:
+            endpoints = public
+        elif not url:
+            raise ValueError("A custom SMA environment needs a base URL")
         else:
-            if not url:
-                raise ValueError("A custom SMA environment needs a base URL")
             base = url.rstrip("/")
             endpoints = cls(
                 auth=base,
@@ -96,3 +84,19 @@ class SmaEndpoints:
     def logout_url(self) -> str:
         """Return the endpoint that ends a session."""
         return f"{self.auth}/oauth2/logout"
+
+
+_PUBLIC_ENDPOINTS: dict[SmaEnvironment, SmaEndpoints] = {
+    SmaEnvironment.PRODUCTION: SmaEndpoints(
+        auth="https://auth.smaapis.de",
+        consent="https://async-auth.smaapis.de",
+        monitoring="https://monitoring.smaapis.de",
+        gridcontrol=DEFAULT_GRIDCONTROL_URLS[SmaEnvironment.PRODUCTION],
+    ),
+    SmaEnvironment.SANDBOX: SmaEndpoints(
+        auth="https://sandbox-auth.smaapis.de",
+        consent="https://sandbox.smaapis.de",
+        monitoring="https://sandbox.smaapis.de/monitoring",
+        gridcontrol=DEFAULT_GRIDCONTROL_URLS[SmaEnvironment.SANDBOX],
+    ),
+}

@@ -3,19 +3,60 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final, Self, cast
 
 from ...transport import snippet
 from ..const import DeviceType
 from ..flow_control import AccountSize
 from ..values import as_datetime_iso, as_dict, as_float, as_int, as_str
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+
+_READ_STORED: Final[Mapping[str, Callable[[Any], Any]]] = {
+    "str": as_str,
+    "int": as_int,
+    "float": as_float,
+    "datetime": as_datetime_iso,
+}
+"""How :meth:`_Stored.from_dict` reads a field of each type (with or without None)."""
+
+
+class _Stored:
+    """A flat model of plain fields kept over restarts as plain data."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the model as plain data (:meth:`from_dict` reads it back)."""
+        return {
+            name: value.isoformat() if isinstance(value, datetime) else value
+            for name, value in asdict(cast("DataclassInstance", self)).items()
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Self:
+        """Read what :meth:`as_dict` returned; each field without a default must be there.
+
+        Raises:
+            ValueError: ``data`` is no such model.
+
+        """
+        data = as_dict(data)
+        values: dict[str, Any] = {}
+        for field in fields(cast("type[DataclassInstance]", cls)):
+            read = _READ_STORED[str(field.type).removesuffix(" | None")]
+            value = read(data.get(field.name))
+            if value is None and field.default is MISSING:
+                raise ValueError(f"Not a {cls.__name__.lower()}: {snippet(data)}")
+            values[field.name] = value
+        return cls(**values)
+
 
 @dataclass(frozen=True, kw_only=True)
-class Plant:
+class Plant(_Stored):
     """A plant (station) of the account."""
 
     code: str
@@ -54,35 +95,6 @@ class Plant:
             capacity_kw=None if capacity_mw is None else round(capacity_mw * 1000, 3),
         )
 
-    def as_dict(self) -> dict[str, Any]:
-        """Return the plant as plain data (:meth:`from_dict` reads it back)."""
-        connected = self.grid_connected
-        return asdict(self) | {
-            "grid_connected": None if connected is None else connected.isoformat()
-        }
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Plant:
-        """Read what :meth:`as_dict` returned.
-
-        Raises:
-            ValueError: ``data`` is no plant.
-
-        """
-        data = as_dict(data)
-        code, name = as_str(data.get("code")), as_str(data.get("name"))
-        if code is None or name is None:
-            raise ValueError(f"Not a plant: {snippet(data)}")
-        return cls(
-            code=code,
-            name=name,
-            address=as_str(data.get("address")),
-            capacity_kw=as_float(data.get("capacity_kw")),
-            latitude=as_float(data.get("latitude")),
-            longitude=as_float(data.get("longitude")),
-            grid_connected=as_datetime_iso(data.get("grid_connected")),
-        )
-
 
 @dataclass(frozen=True, kw_only=True)
 class PlantPage:
@@ -94,7 +106,7 @@ class PlantPage:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Device:
+class Device(_Stored):
     """A device of a plant, as the device list reports it."""
 
     id: int
@@ -135,33 +147,6 @@ class Device:
             # "model" since 24.7.0; inverters also name theirs in invType.
             model=as_str(data.get("model")) or as_str(data.get("invType")),
             software_version=as_str(data.get("softwareVersion")),
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """Return the device as plain data (:meth:`from_dict` reads it back)."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Device:
-        """Read what :meth:`as_dict` returned.
-
-        Raises:
-            ValueError: ``data`` is no device.
-
-        """
-        data = as_dict(data)
-        device_id, type_id = as_int(data.get("id")), as_int(data.get("type_id"))
-        name, plant_code = as_str(data.get("name")), as_str(data.get("plant_code"))
-        if device_id is None or type_id is None or name is None or plant_code is None:
-            raise ValueError(f"Not a device: {snippet(data)}")
-        return cls(
-            id=device_id,
-            name=name,
-            plant_code=plant_code,
-            type_id=type_id,
-            serial=as_str(data.get("serial")),
-            model=as_str(data.get("model")),
-            software_version=as_str(data.get("software_version")),
         )
 
 
