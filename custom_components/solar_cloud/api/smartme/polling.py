@@ -19,15 +19,30 @@ any meter's moment is known, reads follow each other at the interval, on
 the clock. The moment moves only when that pays (see
 :meth:`DeviceListSchedule._worth_moving`).
 
+Meters that upload less often (every 5 or 15 minutes) are not read every
+minute for nothing: each meter's upload period is learnt from the gaps
+between its stamps (:class:`UploadPeriod`), and a planned read whose minute
+no meter's next upload can fall in is left out, so the list is read in the
+minute after an upload of some meter, a retry a minute later when that
+upload is late (:data:`RETRIES`). One read in the middle of a long skip an
+hour (:data:`PROBE`) checks that no meter uploads more often than learnt.
+A meter whose stamps contradict its period (an upload sooner than it
+allows, two uploads in a row missed) is learnt again, read every minute
+meanwhile; so is every meter until its period is known. The fastest meter
+sets the cadence: with one meter that uploads every minute, nothing is left
+out.
+
 No Home Assistant import: the account coordinator turns :meth:`next_read`
 into its update interval; tests and the benchmark drive it directly.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 import math
+import statistics
 
 from ..upload_phase import UploadClock, next_at_offset, poll_offset
 
@@ -57,6 +72,149 @@ read moment that jitters does not let an upload go each time it moves
 earlier, and reads never come more often than a period on average)."""
 
 
+PERIOD_TOLERANCE = timedelta(seconds=45)
+"""How far a gap between two stamps may be from a whole number of periods
+(the jitter of both uploads, a late one)."""
+MIN_GAPS = 3
+"""Gaps between uploads that agree before a meter's period counts."""
+MAX_PERIOD = timedelta(hours=1)
+"""The longest upload period learnt."""
+RETRIES = 1
+"""Reads after a meter's expected upload that look for it (a late upload)
+before it counts as missed."""
+MISSED = 2
+"""Uploads missed in a row after which a meter's period is learnt again."""
+PROBE = timedelta(hours=1)
+"""How often a read in the middle of a long skip checks that no meter
+uploads more often than learnt."""
+
+
+def _fits(gap: float, period: float) -> bool:
+    """Return whether ``gap`` (s) is about a whole number of ``period`` (s)."""
+    periods = max(1, round(gap / period))
+    return abs(gap - periods * period) <= PERIOD_TOLERANCE.total_seconds()
+
+
+class UploadPeriod:
+    """How often one meter uploads, learnt from its stamps, and when next.
+
+    While unknown, the gaps between stamps that reads a read period apart
+    saw come in are collected (a longer read gap may hide uploads); a
+    period counts once :data:`MIN_GAPS` of them agree, in whole minutes. A
+    known period is only checked: a gap that is a whole number of periods
+    (a missed upload, jitter) fits; a longer one waits for the next, which
+    with it must make whole periods (a late upload); a shorter one (the
+    meter uploads more often now) or :data:`MISSED` expected uploads missed
+    in a row (less often) let the period be learnt again.
+    """
+
+    def __init__(self) -> None:
+        """Start without a period."""
+        self.period: timedelta | None = None
+        self.stamp: datetime | None = None
+        """The meter's last upload seen."""
+        self.expected: datetime | None = None
+        """When its next upload has usually come (None: not known)."""
+        self._read: datetime | None = None
+        self._gaps: deque[float] = deque(maxlen=MIN_GAPS)
+        self._over: float | None = None
+        self._misses = 0
+        self._missed = 0
+
+    def take(
+        self,
+        stamp: datetime,
+        now: datetime,
+        spacing: timedelta,
+        ready: float | None = None,
+    ) -> None:
+        """Take a read at ``now`` that showed ``stamp``.
+
+        ``spacing``: the time between two planned reads; ``ready``: the
+        second of the minute by which the meter's uploads have usually come
+        (None: not known).
+        """
+        last, read, self._read = self.stamp, self._read, now
+        if last is None or read is None:
+            self.stamp = stamp
+            self._expect(ready)
+            return
+        if stamp <= last:
+            self._note_nothing_new(now)
+            return
+        gap = (stamp - last).total_seconds()
+        self.stamp = stamp
+        self._misses = self._missed = 0
+        if self.period is None:
+            if stamp - read <= spacing + PERIOD_TOLERANCE:
+                self._gaps.append(gap)
+                self._learn()
+        else:
+            self._check(gap, self.period.total_seconds())
+        self._expect(ready)
+
+    def wants(self, at: datetime, spacing: timedelta) -> bool:
+        """Return whether a read at ``at`` may show an upload not yet seen."""
+        if self.period is None or self.period <= spacing or self.expected is None:
+            return True
+        return at >= self.expected - GUARD / 2
+
+    def _learn(self) -> None:
+        if len(self._gaps) < MIN_GAPS:
+            return
+        minutes = max(1, round(statistics.median(self._gaps) / 60))
+        period = min(UPLOAD_PERIOD * minutes, MAX_PERIOD)
+        if all(_fits(gap, period.total_seconds()) for gap in self._gaps):
+            self.period = period
+            self._gaps.clear()
+
+    def _check(self, gap: float, period: float) -> None:
+        over, self._over = self._over, None
+        if over is not None:
+            if not _fits(over + gap, period):
+                self.forget()
+            return
+        if _fits(gap, period):
+            return
+        if gap > period:
+            self._over = gap  # late: the next gap must make up for it
+        else:
+            self.forget()  # sooner than the period allows
+
+    def _note_nothing_new(self, now: datetime) -> None:
+        """A read at ``now`` showed no upload: count it if one was expected."""
+        if self.period is None or self.expected is None:
+            return
+        if now < self.expected - GUARD / 2:
+            return
+        self._misses += 1
+        if self._misses <= RETRIES:
+            return
+        self._misses = 0
+        self._missed += 1
+        if self._missed >= MISSED:
+            self.forget()
+        else:
+            self.expected += self.period
+
+    def _expect(self, ready: float | None) -> None:
+        if self.period is None or self.stamp is None:
+            self.expected = None
+            return
+        nominal = self.stamp + self.period
+        self.expected = (
+            nominal
+            if ready is None
+            else next_at_offset(nominal - UPLOAD_PERIOD / 2, ready, UPLOAD_PERIOD)
+        )
+
+    def forget(self) -> None:
+        """Learn the period again."""
+        self.period = self.expected = self._over = None
+        self._gaps.clear()
+        self._misses = self._missed = 0
+
+
 def read_period(interval: timedelta) -> timedelta:
     """Return the time between two planned reads for a configured ``interval``.
 
@@ -70,11 +228,21 @@ def read_period(interval: timedelta) -> timedelta:
 class DeviceListSchedule:
     """The meters' upload moments, and when to read the device list next."""
 
-    def __init__(self, interval: timedelta) -> None:
-        """Read about every ``interval`` (see :func:`read_period`)."""
+    def __init__(self, interval: timedelta, *, learn_periods: bool = True) -> None:
+        """Read about every ``interval`` (see :func:`read_period`).
+
+        ``learn_periods`` False: read at every planned moment, whatever the
+        meters' upload periods (kept for ``scripts/bench smartme_poll``'s
+        comparison).
+        """
         self.period = read_period(interval)
+        self.learn_periods = learn_periods
         self.clocks: dict[str, UploadClock] = {}
         """Each meter's upload moment, learnt from its stamps."""
+        self.periods: dict[str, UploadPeriod] = {}
+        """Each meter's upload period, learnt from its stamps."""
+        self.probed: datetime | None = None
+        """When a read last checked a long skip (None: none skipped yet)."""
         self._last: dict[str, datetime] = {}
         self._sure: dict[str, tuple[float, datetime]] = {}
         """Each meter's last ready moment while it was sure, and when."""
@@ -92,6 +260,7 @@ class DeviceListSchedule:
         self.clocks = {key: c for key, c in self.clocks.items() if key in stamps}
         self._last = {key: at for key, at in self._last.items() if key in stamps}
         self._sure = {key: sure for key, sure in self._sure.items() if key in stamps}
+        self.periods = {key: p for key, p in self.periods.items() if key in stamps}
         for meter, stamp in stamps.items():
             # A stamp from the future (a meter's clock ahead) says nothing.
             if stamp is None or stamp > now:
@@ -107,13 +276,22 @@ class DeviceListSchedule:
                 and (clock.unsure() or 0.0) <= IRREGULAR
             ):
                 self._sure[meter] = (ready, now)
+            # A late upload leaves the meter unsure: it keeps its moment.
+            sure = self._sure.get(meter)
+            self.periods.setdefault(meter, UploadPeriod()).take(
+                stamp,
+                now,
+                self.period,
+                sure[0] if sure is not None and now - sure[1] < KEEP_SURE else None,
+            )
         # A meter unsure for a while (a late upload) keeps its moment; one
         # unsure for long (irregular) or silent has none.
         readies = [
             ready
             for meter, (ready, since) in self._sure.items()
             if now - since < KEEP_SURE
-            and now - self._last.get(meter, now - SILENT) < SILENT
+            and now - self._last.get(meter, now - (silent := self._silent(meter)))
+            < silent
         ]
         if (ready := poll_offset(readies, UPLOAD_PERIOD)) is None:
             return  # keep the last moment while the meters contradict it
@@ -121,6 +299,32 @@ class DeviceListSchedule:
         best = (ready + GUARD.total_seconds()) % seconds
         if self.offset is None or self._worth_moving(self.offset, best, readies):
             self.offset = best
+
+    def _silent(self, meter: str) -> timedelta:
+        """Return how long without an upload makes ``meter`` silent.
+
+        :data:`SILENT` for a meter that uploads every minute (or whose
+        period is not known), as many of its periods for a slower one.
+        """
+        rhythm = self.periods.get(meter)
+        if rhythm is None or rhythm.period is None:
+            return SILENT
+        return SILENT * max(1.0, rhythm.period / UPLOAD_PERIOD)
+
+    @property
+    def longest_gap(self) -> timedelta:
+        """Return the longest time the planned reads may leave between them now.
+
+        A read period while any meter's period is unknown; else the fastest
+        meter's period and a retry.
+        """
+        periods = [rhythm.period for rhythm in self.periods.values()]
+        if not self.learn_periods or not periods:
+            return self.period
+        known = [period for period in periods if period is not None]
+        if len(known) < len(periods):
+            return self.period
+        return max(self.period, min(known)) + self.period
 
     def _worth_moving(self, current: float, best: float, readies: list[float]) -> bool:
         """Return whether reading at ``best`` instead of ``current`` pays.
@@ -173,5 +377,32 @@ class DeviceListSchedule:
             self.credit = min(MAX_CREDIT, self.credit + (due - anchor - self.period))
         while due <= now:
             due += self.period
-        self.planned = due
+        self.planned = due = self._skip(due, now)
         return due
+
+    def _skip(self, due: datetime, now: datetime) -> datetime:
+        """Return the first planned read from ``due`` on that may show news.
+
+        Reads no meter's next upload can have come by are left out; one in
+        the middle of a long skip, an hour after the last, checks that no
+        meter uploads more often than learnt.
+        """
+        if not self.learn_periods or not self.periods:
+            return due
+        rhythms = self.periods.values()
+        if any(rhythm.wants(due, self.period) for rhythm in rhythms):
+            return due
+        first = min(
+            rhythm.expected - GUARD / 2
+            for rhythm in rhythms
+            if rhythm.expected is not None
+        )
+        skips = math.ceil((first - due) / self.period)
+        if skips < 2:
+            return due + self.period * skips
+        if self.probed is None:
+            self.probed = now
+        elif now - self.probed >= PROBE:
+            self.probed = now
+            return due + self.period * (skips // 2)
+        return due + self.period * skips
