@@ -256,7 +256,9 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         )
         # Polls as far apart as the slowest cadence the meters allow: data
         # stays current over two of them.
-        self.expected_delay = max(self._least_delay, 2 * self.schedule.longest_gap)
+        self.expected_delay = max(
+            self._least_delay, 2 * self.schedule.longest_gap(dt_util.utcnow())
+        )
         for device_id, device in devices.items():
             if device_id not in self._actions or self._no_actions.due(device_id):
                 self._actions[device_id] = await self._async_actions(device)

@@ -82,11 +82,20 @@ MAX_PERIOD = timedelta(hours=1)
 RETRIES = 1
 """Reads after a meter's expected upload that look for it (a late upload)
 before it counts as missed."""
-MISSED = 2
-"""Uploads missed in a row after which a meter's period is learnt again."""
+MISSED = 3
+"""Uploads missed among a meter's last :data:`EXPECTED` expected ones after
+which its period is learnt again (it uploads less often now, or stopped)."""
+EXPECTED = 6
+LATE_STAMP = timedelta(seconds=45)
+"""How late a meter's last upload may have been for its next to be
+expected at its usual second nonetheless."""
 PROBE = timedelta(hours=1)
 """How often a read in the middle of a long skip checks that no meter
 uploads more often than learnt."""
+QUIET = 2 * MAX_PERIOD
+"""A meter whose last upload is older than this wants no read of its own."""
+QUIET_READ = timedelta(minutes=15)
+"""How often the list is read while no meter uploads."""
 
 
 def _fits(gap: float, period: float) -> bool:
@@ -104,8 +113,9 @@ class UploadPeriod:
     known period is only checked: a gap that is a whole number of periods
     (a missed upload, jitter) fits; a longer one waits for the next, which
     with it must make whole periods (a late upload); a shorter one (the
-    meter uploads more often now) or :data:`MISSED` expected uploads missed
-    in a row (less often) let the period be learnt again.
+    meter uploads more often now) or :data:`MISSED` of the last
+    :data:`EXPECTED` expected uploads missed (less often) let the period be
+    learnt again.
     """
 
     def __init__(self) -> None:
@@ -119,7 +129,10 @@ class UploadPeriod:
         self._gaps: deque[float] = deque(maxlen=MIN_GAPS)
         self._over: float | None = None
         self._misses = 0
-        self._missed = 0
+        self._came: deque[bool] = deque(maxlen=EXPECTED)
+        """Whether each of the last expected uploads came."""
+        self._early = GUARD / 2
+        """How long before :attr:`expected` a read may already show it."""
 
     def take(
         self,
@@ -127,14 +140,17 @@ class UploadPeriod:
         now: datetime,
         spacing: timedelta,
         ready: float | None = None,
+        spread: float = 0.0,
     ) -> None:
         """Take a read at ``now`` that showed ``stamp``.
 
         ``spacing``: the time between two planned reads; ``ready``: the
         second of the minute by which the meter's uploads have usually come
-        (None: not known).
+        (None: not known), ``spread``: how many seconds before it they may
+        already come.
         """
         last, read, self._read = self.stamp, self._read, now
+        self._early = max(GUARD / 2, timedelta(seconds=spread))
         if last is None or read is None:
             self.stamp = stamp
             self._expect(ready)
@@ -144,20 +160,32 @@ class UploadPeriod:
             return
         gap = (stamp - last).total_seconds()
         self.stamp = stamp
-        self._misses = self._missed = 0
+        self._misses = 0
         if self.period is None:
             if stamp - read <= spacing + PERIOD_TOLERANCE:
                 self._gaps.append(gap)
                 self._learn()
         else:
+            self._came.append(True)
             self._check(gap, self.period.total_seconds())
         self._expect(ready)
 
+    def quiet(self, at: datetime) -> bool:
+        """Return whether the meter has not uploaded for long (it is off)."""
+        return self.stamp is not None and at - self.stamp > QUIET
+
+    @property
+    def wanted_from(self) -> datetime | None:
+        """Return from when a read may show the next upload (None: not known)."""
+        return None if self.expected is None else self.expected - self._early
+
     def wants(self, at: datetime, spacing: timedelta) -> bool:
         """Return whether a read at ``at`` may show an upload not yet seen."""
+        if self.quiet(at):
+            return False
         if self.period is None or self.period <= spacing or self.expected is None:
             return True
-        return at >= self.expected - GUARD / 2
+        return at >= self.expected - self._early  # the read may show it
 
     def _learn(self) -> None:
         if len(self._gaps) < MIN_GAPS:
@@ -185,19 +213,25 @@ class UploadPeriod:
         """A read at ``now`` showed no upload: count it if one was expected."""
         if self.period is None or self.expected is None:
             return
-        if now < self.expected - GUARD / 2:
+        if now < self.expected - self._early:
             return
         self._misses += 1
         if self._misses <= RETRIES:
             return
         self._misses = 0
-        self._missed += 1
-        if self._missed >= MISSED:
+        self._came.append(False)
+        if self._came.count(False) >= MISSED:
             self.forget()
         else:
             self.expected += self.period
 
     def _expect(self, ready: float | None) -> None:
+        """Expect the next upload a period after the last, at its usual second.
+
+        The usual second nearest a period after the last upload, looking
+        further back than ahead: the last upload may have been late (the
+        next is not), rarely early.
+        """
         if self.period is None or self.stamp is None:
             self.expected = None
             return
@@ -205,14 +239,15 @@ class UploadPeriod:
         self.expected = (
             nominal
             if ready is None
-            else next_at_offset(nominal - UPLOAD_PERIOD / 2, ready, UPLOAD_PERIOD)
+            else next_at_offset(nominal - LATE_STAMP, ready, UPLOAD_PERIOD)
         )
 
     def forget(self) -> None:
         """Learn the period again."""
         self.period = self.expected = self._over = None
         self._gaps.clear()
-        self._misses = self._missed = 0
+        self._came.clear()
+        self._misses = 0
 
 
 def read_period(interval: timedelta) -> timedelta:
@@ -245,6 +280,8 @@ class DeviceListSchedule:
         """When a read last checked a long skip (None: none skipped yet)."""
         self._last: dict[str, datetime] = {}
         self._sure: dict[str, tuple[float, datetime]] = {}
+        self._spread: dict[str, float] = {}
+        """How long before its ready moment each meter's uploads may come (s)."""
         """Each meter's last ready moment while it was sure, and when."""
         self.offset: float | None = None
         """Seconds into the upload period at which the list is read (None:
@@ -260,6 +297,7 @@ class DeviceListSchedule:
         self.clocks = {key: c for key, c in self.clocks.items() if key in stamps}
         self._last = {key: at for key, at in self._last.items() if key in stamps}
         self._sure = {key: sure for key, sure in self._sure.items() if key in stamps}
+        self._spread = {key: s for key, s in self._spread.items() if key in stamps}
         self.periods = {key: p for key, p in self.periods.items() if key in stamps}
         for meter, stamp in stamps.items():
             # A stamp from the future (a meter's clock ahead) says nothing.
@@ -276,14 +314,17 @@ class DeviceListSchedule:
                 and (clock.unsure() or 0.0) <= IRREGULAR
             ):
                 self._sure[meter] = (ready, now)
+                self._spread[meter] = clock.unsure() or 0.0
             # A late upload leaves the meter unsure: it keeps its moment.
             sure = self._sure.get(meter)
-            self.periods.setdefault(meter, UploadPeriod()).take(
-                stamp,
-                now,
-                self.period,
-                sure[0] if sure is not None and now - sure[1] < KEEP_SURE else None,
-            )
+            if sure is not None and now - sure[1] < KEEP_SURE:
+                self.periods.setdefault(meter, UploadPeriod()).take(
+                    stamp, now, self.period, sure[0], self._spread[meter]
+                )
+            else:
+                self.periods.setdefault(meter, UploadPeriod()).take(
+                    stamp, now, self.period
+                )
         # A meter unsure for a while (a late upload) keeps its moment; one
         # unsure for long (irregular) or silent has none.
         readies = [
@@ -311,16 +352,20 @@ class DeviceListSchedule:
             return SILENT
         return SILENT * max(1.0, rhythm.period / UPLOAD_PERIOD)
 
-    @property
-    def longest_gap(self) -> timedelta:
+    def longest_gap(self, now: datetime) -> timedelta:
         """Return the longest time the planned reads may leave between them now.
 
         A read period while any meter's period is unknown; else the fastest
-        meter's period and a retry.
+        meter's period and a retry (:data:`QUIET_READ` while every meter is
+        quiet).
         """
-        periods = [rhythm.period for rhythm in self.periods.values()]
-        if not self.learn_periods or not periods:
+        if not self.learn_periods or not self.periods:
             return self.period
+        periods = [
+            rhythm.period for rhythm in self.periods.values() if not rhythm.quiet(now)
+        ]
+        if not periods:
+            return max(self.period, QUIET_READ)
         known = [period for period in periods if period is not None]
         if len(known) < len(periods):
             return self.period
@@ -381,9 +426,11 @@ class DeviceListSchedule:
         return due
 
     def _skip(self, due: datetime, now: datetime) -> datetime:
-        """Return the first planned read from ``due`` on that may show news.
+        """Return the first read from ``due`` on that may show news.
 
-        Reads no meter's next upload can have come by are left out; one in
+        When no meter's next upload can have come by ``due``, the read goes
+        in the first minute one can have (at the same moment of the minute:
+        later than ``due``, so never sooner than the interval allows); one in
         the middle of a long skip, an hour after the last, checks that no
         meter uploads more often than learnt.
         """
@@ -392,17 +439,22 @@ class DeviceListSchedule:
         rhythms = self.periods.values()
         if any(rhythm.wants(due, self.period) for rhythm in rhythms):
             return due
-        first = min(
-            rhythm.expected - GUARD / 2
+        expected = [
+            wanted
             for rhythm in rhythms
-            if rhythm.expected is not None
-        )
-        skips = math.ceil((first - due) / self.period)
-        if skips < 2:
-            return due + self.period * skips
+            if (wanted := rhythm.wanted_from) is not None and not rhythm.quiet(due)
+        ]
+        if not expected:  # every meter quiet
+            return due + max(timedelta(), QUIET_READ - self.period)
+        minutes = math.ceil((min(expected) - due) / UPLOAD_PERIOD)
+        wanted = due + UPLOAD_PERIOD * minutes
+        if minutes < 2:
+            return wanted
         if self.probed is None:
             self.probed = now
         elif now - self.probed >= PROBE:
-            self.probed = now
-            return due + self.period * (skips // 2)
-        return due + self.period * skips
+            probe = due + UPLOAD_PERIOD * (minutes // 2)
+            if wanted - probe >= self.period:
+                self.probed = now
+                return probe
+        return wanted
