@@ -107,6 +107,10 @@ async def test_mixed_meters_keep_polling_every_minute(
     start = datetime.now(UTC)
     await run_polls(hass, frozen, account, 30 * MINUTE)
 
+    # The slow meters are known to be slow, and still read every minute.
+    periods = {key: rhythm.period for key, rhythm in account.schedule.periods.items()}
+    assert periods.pop(CHARGER_ID) == MINUTE
+    assert set(periods.values()) == {5 * MINUTE}
     polls = polls_since(simulator, start)
     assert 29 <= len(polls) <= 31
     assert all(

@@ -240,7 +240,7 @@ def test_slow_meters_at_different_moments_are_each_read_after_theirs() -> None:
         )
 
 
-@pytest.mark.parametrize("interval", [60, 90, 120, 300])
+@pytest.mark.parametrize("interval", [60, 90, 120, 300, 600])
 def test_never_faster_than_the_interval(interval: int) -> None:
     """However the meters upload, reads keep the configured interval."""
     spacing = timedelta(seconds=interval)
@@ -299,3 +299,65 @@ def test_gaps_seen_across_a_long_read_gap_teach_nothing() -> None:
         at += MINUTE
     assert period.period == MINUTE
     assert period.wants(at, MINUTE)
+
+
+def _stamps(
+    period: UploadPeriod, stamps: list[datetime], until: datetime
+) -> list[timedelta | None]:
+    """Read every minute from the first stamp to ``until``, showing ``stamps``.
+
+    Returns the period after each read.
+    """
+    periods = []
+    at = stamps[0]
+    while at <= until:
+        shown = max(stamp for stamp in stamps if stamp <= at)
+        period.take(shown, at, MINUTE)
+        periods.append(period.period)
+        at += MINUTE
+    return periods
+
+
+def test_an_upload_a_minute_late_keeps_the_period() -> None:
+    """A gap a minute too long, then one a minute too short: one late upload."""
+    period = UploadPeriod()
+    stamps = [START + index * 5 * MINUTE for index in range(12)]
+    stamps[6] += timedelta(seconds=70)
+    periods = _stamps(period, stamps, stamps[-1])
+    learnt = periods.index(5 * MINUTE)
+    assert learnt < 20
+    assert set(periods[learnt:]) == {5 * MINUTE}
+
+
+def test_uploads_less_often_than_a_known_short_period_forget_it() -> None:
+    """Gaps that are each a little over two periods are no late uploads."""
+    period = UploadPeriod()
+    at = START
+    for _ in range(4):  # learnt at 2 minutes: reads every 2 minutes
+        period.take(at - timedelta(seconds=10), at, 2 * MINUTE)
+        at += 2 * MINUTE
+    assert period.period == 2 * MINUTE
+    stamp = period.stamp
+    assert stamp is not None
+    # Now every 5 minutes: the first gap could be a late upload...
+    stamp += 5 * MINUTE
+    period.take(stamp, stamp + timedelta(seconds=30), 2 * MINUTE)
+    assert period.period == 2 * MINUTE
+    # ... but the next is not as much sooner.
+    stamp += 5 * MINUTE
+    period.take(stamp, stamp + timedelta(seconds=30), 2 * MINUTE)
+    assert period.period is None
+
+
+def test_an_upload_sooner_than_the_period_forgets_it() -> None:
+    """An upload half a period after the last: the meter uploads more often."""
+    period = UploadPeriod()
+    stamps = [START + index * 5 * MINUTE for index in range(6)]
+    _stamps(period, stamps, stamps[-1])
+    assert period.period == 5 * MINUTE
+    assert period.expected is not None
+    assert not period.wants(stamps[-1] + 2 * MINUTE, MINUTE)
+    period.take(stamps[-1] + timedelta(seconds=150), stamps[-1] + 3 * MINUTE, MINUTE)
+    assert period.period is None
+    assert period.expected is None
+    assert period.wants(stamps[-1] + 4 * MINUTE, MINUTE)

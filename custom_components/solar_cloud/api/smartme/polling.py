@@ -98,10 +98,14 @@ QUIET_READ = timedelta(minutes=15)
 """How often the list is read while no meter uploads."""
 
 
+def _residue(gap: float, period: float) -> float:
+    """Return how much longer ``gap`` is than the nearest whole ``period``s (s)."""
+    return gap - max(1, round(gap / period)) * period
+
+
 def _fits(gap: float, period: float) -> bool:
     """Return whether ``gap`` (s) is about a whole number of ``period`` (s)."""
-    periods = max(1, round(gap / period))
-    return abs(gap - periods * period) <= PERIOD_TOLERANCE.total_seconds()
+    return abs(_residue(gap, period)) <= PERIOD_TOLERANCE.total_seconds()
 
 
 class UploadPeriod:
@@ -197,15 +201,19 @@ class UploadPeriod:
             self._gaps.clear()
 
     def _check(self, gap: float, period: float) -> None:
+        """Check a gap between two uploads against the known period (s)."""
+        residue = _residue(gap, period)
         over, self._over = self._over, None
+        tolerance = PERIOD_TOLERANCE.total_seconds()
         if over is not None:
-            if not _fits(over + gap, period):
+            # After a late upload the next comes on time: as much sooner.
+            if residue >= 0 or abs(over + residue) > tolerance:
                 self.forget()
             return
-        if _fits(gap, period):
+        if abs(residue) <= tolerance:
             return
-        if gap > period:
-            self._over = gap  # late: the next gap must make up for it
+        if residue > 0:
+            self._over = residue  # late: the next gap must make up for it
         else:
             self.forget()  # sooner than the period allows
 
