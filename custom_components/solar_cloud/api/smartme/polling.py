@@ -27,8 +27,9 @@ minute after an upload of some meter, a retry a minute later when that
 upload is late (:data:`RETRIES`). One read in the middle of a long skip an
 hour (:data:`PROBE`) checks that no meter uploads more often than learnt.
 A meter whose stamps contradict its period (an upload sooner than it
-allows, two uploads in a row missed) is learnt again, read every minute
-meanwhile; so is every meter until its period is known. The fastest meter
+allows, half of its expected uploads missed) is learnt again, read every
+minute meanwhile; so is every meter until its period is known; a meter
+that has not uploaded for hours (:data:`QUIET`) wants no read of its own. The fastest meter
 sets the cadence: with one meter that uploads every minute, nothing is left
 out.
 
@@ -47,7 +48,7 @@ import statistics
 from ..upload_phase import UploadClock, next_at_offset, poll_offset
 
 UPLOAD_PERIOD = timedelta(minutes=1)
-"""How often a smart-me meter uploads."""
+"""How often a smart-me meter uploads at most: the cycle of the read moment."""
 GUARD = timedelta(seconds=5)
 """How long after the meters' learnt moment the list is read (the tail of
 their jitter, the cloud's processing, timer slack)."""
@@ -70,8 +71,6 @@ MAX_CREDIT = timedelta(seconds=10)
 most: what reads later than a period after theirs saved before (so that a
 read moment that jitters does not let an upload go each time it moves
 earlier, and reads never come more often than a period on average)."""
-
-
 PERIOD_TOLERANCE = timedelta(seconds=45)
 """How far a gap between two stamps may be from a whole number of periods
 (the jitter of both uploads, a late one)."""
@@ -86,6 +85,7 @@ MISSED = 3
 """Uploads missed among a meter's last :data:`EXPECTED` expected ones after
 which its period is learnt again (it uploads less often now, or stopped)."""
 EXPECTED = 6
+"""How many of a meter's expected uploads :data:`MISSED` counts in."""
 LATE_STAMP = timedelta(seconds=45)
 """How late a meter's last upload may have been for its next to be
 expected at its usual second nonetheless."""
@@ -116,7 +116,8 @@ class UploadPeriod:
     period counts once :data:`MIN_GAPS` of them agree, in whole minutes. A
     known period is only checked: a gap that is a whole number of periods
     (a missed upload, jitter) fits; a longer one waits for the next, which
-    with it must make whole periods (a late upload); a shorter one (the
+    must be as much shorter (a late upload, and the next on time); a
+    shorter one (the
     meter uploads more often now) or :data:`MISSED` of the last
     :data:`EXPECTED` expected uploads missed (less often) let the period be
     learnt again.
