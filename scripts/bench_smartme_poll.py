@@ -1,7 +1,8 @@
 """Benchmark smart-me polling freshness: meter upload -> HA state, capture, calls.
 
-The smart-me simulator serves meters that upload once a minute, each at a
-moment of its own (a seeded delay after the minute, up to 8 s of jitter, 2 %
+The smart-me simulator serves meters that upload once a minute (or every 5
+or 15 minutes: ``--periods``; ``1+5`` mixes them, meter by meter), each at a
+moment of its own (a seeded delay into its period, up to 8 s of jitter, 2 %
 of the uploads 25 s late), over real HTTP on 127.0.0.1; ``GET /Devices``
 shows each meter's values as of its last upload, stamped with its
 ``ValueDate``. Home Assistant's own ``DataUpdateCoordinator`` machinery runs
@@ -13,17 +14,20 @@ moves by a fixed latency per HTTP call. Home Assistant schedules each refresh
 as it does (whole loop seconds plus the coordinator's fraction, counted from
 the end of the previous refresh).
 
-For each meter count it runs 24 simulated hours twice per seed: BEFORE (a
-poll every interval counted from the end of the last, as before the lock)
-and AFTER (polls shortly after the meters' learnt upload moment, on the
-clock), and prints per run
+For each meter count and set of periods it runs 24 simulated hours three
+times per seed: INTERVAL (a poll every interval counted from the end of the
+last, as before the lock), LOCKED (polls shortly after the meters' learnt
+upload moment, on the clock, one every interval, as before the meters'
+periods were learnt) and AFTER (the same, leaving out the polls no meter's
+upload can have come by), and prints per run
 
 - capture: the share of the uploads made in the window (after the first
   hour) whose values reached a device coordinator (became HA state);
 - lag from the upload to the device coordinator holding it (median, p95);
 - calls of ``GET /Devices``.
 
-    scripts/bench smartme_poll [--meters 1 10] [--hours 24] [--seeds 1 2 3]
+    scripts/bench smartme_poll [--meters 1 10] [--periods 1 5 15 1+5]
+                               [--hours 24] [--seeds 1 2 3]
                                [--latency 0.3] [--interval 60]
 """
 
@@ -52,12 +56,18 @@ WARMUP = timedelta(hours=1)
 """Uploads in the first hour are not counted (learning, setup)."""
 
 
+POLICIES = ("INTERVAL", "LOCKED", "AFTER")
+"""Every interval from the last poll; locked to the uploads; and leaving
+out the polls that cannot show news."""
+
+
 @dataclass
 class Result:
     """One run's figures."""
 
     label: str
     meters: int
+    periods: str
     seed: int
     capture: float
     lags: list[float]
@@ -70,15 +80,23 @@ class Result:
         return lags[min(len(lags) - 1, int(share * len(lags)))]
 
 
-def _meters(count: int, seed: int) -> list[Any]:
+def _meters(count: int, seed: int, periods: str) -> list[Any]:
+    """Return ``count`` meters; meter i uploads every ``periods``' i-th minutes.
+
+    ``periods``: minutes, ``+``-separated (``1+5``: every other meter every
+    5 minutes). Each meter's delay is seeded, spread over its period.
+    """
     from tests.simulator.smartme import bench_devices  # noqa: PLC0415
     from tests.simulator.upload import Upload  # noqa: PLC0415
 
+    minutes = [int(part) for part in periods.split("+")]
     draws = random.Random(seed)
     meters = bench_devices(count)
     for index, meter in enumerate(meters):
+        period = minutes[index % len(minutes)]
+        meter.upload_interval = timedelta(minutes=period)
         meter.upload = Upload(
-            delay=timedelta(seconds=draws.uniform(0, 60)),
+            delay=timedelta(seconds=draws.uniform(0, 60) * period),
             jitter=timedelta(seconds=8),
             late_share=0.02,
             late_by=timedelta(seconds=25),
@@ -90,7 +108,8 @@ def _meters(count: int, seed: int) -> list[Any]:
 async def _run(
     count: int,
     *,
-    locked: bool,
+    policy: str,
+    periods: str,
     hours: float,
     latency: float,
     seed: int,
@@ -122,9 +141,10 @@ async def _run(
     clock = VirtualTime(START)
     real_utcnow = dt_util.utcnow
     dt_util.utcnow = clock.now  # type: ignore[assignment]
-    SmartMeAccountCoordinator.phase_locked = locked
+    SmartMeAccountCoordinator.phase_locked = policy != "INTERVAL"
+    SmartMeAccountCoordinator.learn_periods = policy == "AFTER"
 
-    meters = _meters(count, seed)
+    meters = _meters(count, seed, periods)
     simulator = SmartMeSimulator(devices=meters)
     simulator.clock.now = clock.now  # type: ignore[method-assign]
     running = await start_simulator(simulator)
@@ -185,8 +205,9 @@ async def _run(
         await running.stop()
     capture, lags = _figures(meters, first_seen, hours)
     return Result(
-        label="AFTER" if locked else "BEFORE",
+        label=policy,
         meters=count,
+        periods=periods,
         seed=seed,
         capture=capture,
         lags=lags,
@@ -234,7 +255,8 @@ def _figures(
 
 def _line(result: Result) -> str:
     return (
-        f"  {result.label:6} {result.meters:>3} meters  seed {result.seed}  "
+        f"  {result.label:8} {result.meters:>3} meters  {result.periods:>4} min"
+        f"  seed {result.seed}  "
         f"capture {result.capture:6.2f} %  lag median {result.lag(0.5):5.1f} s  "
         f"p95 {result.lag(0.95):5.1f} s  max {max(result.lags, default=0):5.1f} s  "
         f"GET /Devices {result.calls:5d}  (ran {result.seconds:.0f} s)"
@@ -243,12 +265,20 @@ def _line(result: Result) -> str:
 
 async def _main(args: argparse.Namespace) -> None:
     results: list[Result] = []
-    for count in args.meters:
+    cases = [
+        (count, periods)
+        for periods in args.periods
+        for count in args.meters
+        # A mix needs a meter of each period.
+        if count >= len(periods.split("+"))
+    ]
+    for count, periods in cases:
         for seed in args.seeds:
-            for locked in (False, True):
+            for policy in POLICIES:
                 result = await _run(
                     count,
-                    locked=locked,
+                    policy=policy,
+                    periods=periods,
                     hours=args.hours,
                     latency=args.latency,
                     seed=seed,
@@ -260,14 +290,21 @@ async def _main(args: argparse.Namespace) -> None:
         f"\nmedian of the seeds ({args.hours:g} simulated hours, poll interval"
         f" {args.interval:g} s)"
     )
-    print("| meters | policy | capture | median lag | p95 lag | GET /Devices per day |")
-    print("|---|---|---|---|---|---|")
-    for count in args.meters:
-        for label in ("BEFORE", "AFTER"):
-            runs = [r for r in results if r.meters == count and r.label == label]
+    print(
+        "| meters | upload every (min) | policy | capture | median lag | p95 lag"
+        " | GET /Devices per day |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for count, periods in cases:
+        for label in POLICIES:
+            runs = [
+                r
+                for r in results
+                if r.meters == count and r.periods == periods and r.label == label
+            ]
             per_day = statistics.median(r.calls * 24 / args.hours for r in runs)
             print(
-                f"| {count} | {label.lower()} |"
+                f"| {count} | {periods} | {label.lower()} |"
                 f" {statistics.median(r.capture for r in runs):.2f} % |"
                 f" {statistics.median(r.lag(0.5) for r in runs):.1f} s |"
                 f" {statistics.median(r.lag(0.95) for r in runs):.1f} s |"
@@ -279,6 +316,12 @@ def main() -> None:
     """Run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--meters", type=int, nargs="+", default=[1, 10])
+    parser.add_argument(
+        "--periods",
+        nargs="+",
+        default=["1", "5", "15", "1+5"],
+        help="the meters' upload periods in minutes (1+5: mixed)",
+    )
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument(

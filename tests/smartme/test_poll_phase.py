@@ -15,10 +15,7 @@ from itertools import pairwise
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.api.smartme.polling import (
     GUARD,
@@ -36,66 +33,12 @@ from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance
 from ..simulator.smartme import WATER_ID, SmartMeSimulator
-from ..simulator.upload import EPOCH, Upload
+from ..simulator.upload import EPOCH
 from . import SetUp
+from .common import lags, polls_since, run_polls, set_uploads, upload
 from .const import ZERO_CHARGER_ID
 
 MINUTE = timedelta(minutes=1)
-
-
-def _upload(delay: float, seed: int, **kwargs: timedelta | float) -> Upload:
-    return Upload(
-        delay=timedelta(seconds=delay),
-        jitter=kwargs.pop("jitter", timedelta(seconds=6)),  # type: ignore[arg-type]
-        seed=seed,
-        **kwargs,  # type: ignore[arg-type]
-    )
-
-
-def _set_uploads(simulator: SmartMeSimulator, upload: Upload) -> None:
-    """Let every meter upload on ``upload``'s rhythm (each with a seed of its own)."""
-    for index, device in enumerate(simulator.devices.values()):
-        device.upload = Upload(
-            delay=upload.delay,
-            jitter=upload.jitter,
-            late_share=upload.late_share,
-            late_by=upload.late_by,
-            drift=upload.drift,
-            seed=upload.seed * 100 + index,
-        )
-
-
-async def _run_polls(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    account: SmartMeAccountCoordinator,
-    until: timedelta,
-) -> None:
-    """Jump from one planned poll to the next, for ``until``."""
-    end = datetime.now(UTC) + until
-    while (planned := account.schedule.planned) is not None and planned < end:
-        freezer.move_to(max(planned, datetime.now(UTC)) + timedelta(seconds=1))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
-        assert account.schedule.planned != planned, "the planned poll did not run"
-    freezer.move_to(end)
-
-
-def _lags(simulator: SmartMeSimulator, polls: list[datetime]) -> list[float]:
-    """Return, per poll, seconds since the last upload of any meter before it."""
-    return [
-        min(
-            (poll - device.last_upload(poll)).total_seconds()
-            for device in simulator.devices.values()
-        )
-        for poll in polls
-    ]
-
-
-def _polls(simulator: SmartMeSimulator, since: datetime) -> list[datetime]:
-    return [
-        request.at for request in simulator.log.of("devices") if request.at >= since
-    ]
 
 
 async def test_steady_phase_polls_land_shortly_after_uploads(
@@ -105,14 +48,14 @@ async def test_steady_phase_polls_land_shortly_after_uploads(
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """Once learnt, every poll comes a few seconds after the meters' upload."""
-    _set_uploads(simulator, _upload(20, 1))
+    set_uploads(simulator, upload(20, 1))
     entry = await setup_entry()
     account = smartme_data(entry).account
-    await _run_polls(hass, frozen, account, 5 * MINUTE)
+    await run_polls(hass, frozen, account, 5 * MINUTE)
     learnt = datetime.now(UTC)
-    await _run_polls(hass, frozen, account, 30 * MINUTE)
+    await run_polls(hass, frozen, account, 30 * MINUTE)
 
-    polls = _polls(simulator, learnt)
+    polls = polls_since(simulator, learnt)
     assert 29 <= len(polls) <= 31
     # Every poll shows the upload of its own minute, within seconds of the
     # latest meter's upload (jitter 6 s, the guard, the timer's second).
@@ -120,7 +63,7 @@ async def test_steady_phase_polls_land_shortly_after_uploads(
     for poll in polls:
         for device in simulator.devices.values():
             assert poll - device.last_upload(poll) <= most
-    assert max(_lags(simulator, polls)) <= most.total_seconds()
+    assert max(lags(simulator, polls)) <= most.total_seconds()
     # And the entities show it: the data is stamped with that upload.
     coordinator = account.device_coordinators[next(iter(simulator.devices))]
     device = next(iter(simulator.devices.values()))
@@ -141,22 +84,22 @@ async def test_drifting_uploads_are_followed(
     # The drift counts from the simulator's epoch: at 5 s after the minute now.
     since = (datetime.now(UTC) - EPOCH) / timedelta(days=1)
     delay = 5 - drift.total_seconds() * since
-    _set_uploads(simulator, _upload(delay, 2, jitter=timedelta(seconds=3), drift=drift))
+    set_uploads(simulator, upload(delay, 2, jitter=timedelta(seconds=3), drift=drift))
     entry = await setup_entry()
     account = smartme_data(entry).account
-    await _run_polls(hass, frozen, account, 5 * MINUTE)
+    await run_polls(hass, frozen, account, 5 * MINUTE)
     first_offset = account.schedule.offset
     assert first_offset is not None
     late = datetime.now(UTC) + 25 * MINUTE
-    await _run_polls(hass, frozen, account, 30 * MINUTE)
+    await run_polls(hass, frozen, account, 30 * MINUTE)
 
     assert account.schedule.offset is not None
     moved = (account.schedule.offset - first_offset) % 60
     assert 25 <= moved <= 35
-    polls = _polls(simulator, late)
+    polls = polls_since(simulator, late)
     assert polls
     # Jitter 3 s, a second of drift since the last stamps, the guard, the timer.
-    assert max(_lags(simulator, polls)) <= GUARD.total_seconds() + 3 + 1 + 1
+    assert max(lags(simulator, polls)) <= GUARD.total_seconds() + 3 + 1 + 1
 
 
 async def test_irregular_uploads_do_not_poll_faster(
@@ -166,13 +109,13 @@ async def test_irregular_uploads_do_not_poll_faster(
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """Meters that upload anywhere in the minute: one poll a minute, never sooner."""
-    _set_uploads(simulator, _upload(0, 3, jitter=timedelta(seconds=59)))
+    set_uploads(simulator, upload(0, 3, jitter=timedelta(seconds=59)))
     entry = await setup_entry()
     account = smartme_data(entry).account
     start = datetime.now(UTC)
-    await _run_polls(hass, frozen, account, 60 * MINUTE)
+    await run_polls(hass, frozen, account, 60 * MINUTE)
 
-    polls = _polls(simulator, start)
+    polls = polls_since(simulator, start)
     assert len(polls) <= 61
     gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(polls)]
     # A moment learnt and moved costs at most the credit (10 s) once.
@@ -197,15 +140,15 @@ async def test_no_drift_over_a_day(
     hass.config_entries.async_update_entry(
         smartme_entry, options={**smartme_entry.options, CONF_SCAN_INTERVAL: 300}
     )
-    _set_uploads(simulator, _upload(40, 4, jitter=timedelta(seconds=4)))
+    set_uploads(simulator, upload(40, 4, jitter=timedelta(seconds=4)))
     entry = await setup_entry()
     account = smartme_data(entry).account
     assert account.schedule.period == timedelta(minutes=5)
-    await _run_polls(hass, frozen, account, timedelta(minutes=30))
+    await run_polls(hass, frozen, account, timedelta(minutes=30))
     start = datetime.now(UTC)
-    await _run_polls(hass, frozen, account, timedelta(hours=24))
+    await run_polls(hass, frozen, account, timedelta(hours=24))
 
-    polls = _polls(simulator, start)
+    polls = polls_since(simulator, start)
     assert 287 <= len(polls) <= 289
     seconds = [poll.second + poll.microsecond / 1e6 for poll in polls]
     # The same moment of the minute (learnt 40..44 s + guard, the timer's second).
@@ -216,7 +159,7 @@ async def test_no_drift_over_a_day(
         round((later - earlier).total_seconds()) for earlier, later in pairwise(polls)
     }
     assert gaps <= {299, 300, 301}
-    assert max(_lags(simulator, polls)) <= 4 + guard + 1
+    assert max(lags(simulator, polls)) <= 4 + guard + 1
 
 
 @pytest.mark.parametrize("realtime", [True])
@@ -228,7 +171,7 @@ async def test_pushes_on_poll_as_before(
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """While every meter pushes, the list is polled every 15 minutes, not locked."""
-    _set_uploads(simulator, _upload(20, 5))
+    set_uploads(simulator, upload(20, 5))
     del simulator.devices[WATER_ID]
     # Its zero counters keep its pushes uncalibrated (see test_calibration).
     del simulator.devices[ZERO_CHARGER_ID]
@@ -260,14 +203,14 @@ async def test_unlocked_polls_follow_the_interval(
 ) -> None:
     """Without the lock (the benchmark's "before"), every interval from the last poll."""
     monkeypatch.setattr(SmartMeAccountCoordinator, "phase_locked", False)
-    _set_uploads(simulator, _upload(20, 6))
+    set_uploads(simulator, upload(20, 6))
     entry = await setup_entry()
     account = smartme_data(entry).account
     assert account.update_interval == timedelta(seconds=60)
     assert account.poll_period == timedelta(seconds=60)
     simulator.log.clear()
     await async_advance(hass, frozen, 5 * MINUTE, step=timedelta(seconds=10))
-    polls = _polls(simulator, datetime(2000, 1, 1, tzinfo=UTC))
+    polls = polls_since(simulator, datetime(2000, 1, 1, tzinfo=UTC))
     # From setup at 12:00:30: on the half minutes, not after the uploads.
     assert [poll.second for poll in polls] == [30] * 5
 

@@ -7,7 +7,8 @@ of the account. While every device pushes (in a unit already calibrated),
 the list is polled only as a safety net (every 15 minutes); as soon as one
 stops, polling resumes at the configured interval, locked to the meters'
 upload moments (``api/smartme/polling.py``): each poll shortly after the
-meters' usual upload, on the clock.
+meters' usual upload, on the clock, and none while no meter can have
+uploaded (meters that upload every 5 or 15 minutes).
 """
 
 from __future__ import annotations
@@ -207,6 +208,10 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
     """Poll shortly after the meters' uploads (False: every interval from the
     end of the last poll, as before; kept for ``scripts/bench smartme_poll``'s
     comparison)."""
+    learn_periods: ClassVar[bool] = True
+    """Leave out polls while no meter can have uploaded (False: a poll at
+    every locked moment, as before meters' periods were learnt; kept for the
+    benchmark's comparison)."""
 
     def __init__(
         self,
@@ -218,17 +223,20 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
         calibration: SmartMePushCalibration,
     ) -> None:
         """Poll every ``poll_interval`` until pushes arrive."""
+        self._least_delay = max(poll_interval * 5, timedelta(minutes=10))
         super().__init__(
             hass,
             entry,
             name="devices",
             update_interval=poll_interval,
-            expected_delay=max(poll_interval * 5, timedelta(minutes=10)),
+            expected_delay=self._least_delay,
         )
         self.client = client
         self.poll_interval = poll_interval
         self.calibration = calibration
-        self.schedule = DeviceListSchedule(poll_interval)
+        self.schedule = DeviceListSchedule(
+            poll_interval, learn_periods=self.learn_periods
+        )
         """When the meters upload, and when to poll while they do not push."""
         self.backed_off = False
         """Whether every device pushes: the list is polled as a safety net only."""
@@ -246,6 +254,11 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
             {key: device.reading.timestamp for key, device in devices.items()},
             dt_util.utcnow(),
         )
+        # Polls as far apart as the slowest cadence the meters allow: data
+        # stays current over two of them.
+        self.expected_delay = max(
+            self._least_delay, 2 * self.schedule.longest_gap(dt_util.utcnow())
+        )
         for device_id, device in devices.items():
             if device_id not in self._actions or self._no_actions.due(device_id):
                 self._actions[device_id] = await self._async_actions(device)
@@ -254,6 +267,7 @@ class SmartMeAccountCoordinator(SolarCloudCoordinator[SmartMeAccount]):
                     self.hass, self.config_entry, self.client, self, device
                 )
             else:
+                coordinator.expected_delay = self.expected_delay
                 coordinator.async_apply_polled(device)
         for device_id in set(self.device_coordinators) - set(devices):
             del self.device_coordinators[device_id]
