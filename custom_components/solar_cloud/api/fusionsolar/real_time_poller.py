@@ -379,20 +379,41 @@ class RealTimePoller(Poller):
     def _narrowing_probe(
         self, key: Hashable, now: datetime, main: datetime
     ) -> datetime | None:
-        """Return a probe that halves the least certain phase of a batch, if any is."""
-        unsure = [
-            (clock.unsure() or 0.0, ready, clock)
+        """Return a probe that halves the doubtful phases of a batch, if any is.
+
+        Each source's upload lies in an interval (ready - unsure, ready]; a
+        reading inside it halves it, whichever way the value went. One
+        probe reads every source of the batch, so it goes where it cuts the
+        most doubt: at the middle of one source's interval, the one whose
+        middle also falls into most of the others'.
+        """
+        period = REAL_TIME_PERIOD.total_seconds()
+        intervals = [
+            (ready - width, width)
             for source in self._sources(key)
             if (clock := self.clocks.get(self._clock_key(source))) is not None
             and (ready := clock.ready()) is not None
+            and (width := clock.unsure() or 0.0) > self.SURE
         ]
-        if not unsure:
-            return None
-        width, ready, _ = max(unsure, key=lambda item: item[0])
-        if width <= self.SURE:
-            return None
-        probe = next_at_offset(now, ready - width / 2, REAL_TIME_PERIOD)
-        return probe if probe < main else None
+
+        def cut(offset: float) -> float:
+            """Return the doubt (s) a reading at ``offset`` takes away."""
+            return sum(
+                min(inside, width - inside)
+                for low, width in intervals
+                if (inside := (offset - low) % period) < width
+            )
+
+        middles = sorted(
+            ((low + width / 2) % period for low, width in intervals),
+            key=cut,
+            reverse=True,
+        )
+        for middle in middles:
+            probe = next_at_offset(now, middle, REAL_TIME_PERIOD)
+            if now + self.GUARD < probe < main - self.GUARD:
+                return probe
+        return None
 
     def _live(self, key: Hashable) -> bool:
         """Return whether a batch's values changed lately (there is something to learn)."""
