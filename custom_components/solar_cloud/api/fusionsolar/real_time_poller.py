@@ -182,7 +182,24 @@ class RealTimePoller(Poller):
         self._lock_due = {k: due for k, due in self._lock_due.items() if k in keys}
         self._probing &= keys
         self._late &= keys
+        # A plant or device new to a batch is read as soon as the budget
+        # allows, not at the batch's moment (up to a period later).
+        for key in self._unread():
+            self._next_due.pop(key, None)
+            self._probing.discard(key)
         self._compose()
+
+    def _unread(self) -> set[Hashable]:
+        """Return the batches holding a plant or device not read yet."""
+        return {
+            key
+            for key, codes in self._plant_batches.items()
+            if any(code not in self.plants for code in codes)
+        } | {
+            key
+            for key, (_, ids) in self._device_batches.items()
+            if any(device_id not in self.devices for device_id in ids)
+        }
 
     def _keys(self) -> set[Hashable]:
         return {job.key for job in self._jobs}
