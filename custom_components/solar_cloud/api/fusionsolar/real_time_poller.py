@@ -19,6 +19,10 @@ from .models import Device, DeviceKpi, PlantKpi
 from .phase_batches import compose_batches
 from .polling import REAL_TIME_PERIOD, Poller, PollOutcome, Reading
 
+EARLIEST = timedelta(microseconds=1)
+"""So that a probe may go at its soonest moment itself."""
+ZERO = timedelta()
+
 
 class RealTimePoller(Poller):
     """Real-time KPIs of plants and devices, shortly after each upload.
@@ -43,10 +47,18 @@ class RealTimePoller(Poller):
     drift), or a *retry* :data:`RETRY_LATE` after a call that found a
     source's upload late. Such a call goes out only if the budget still
     allows every call planned within its window (overdue ones included) at
-    about its planned time; else it is dropped. Plants' KPIs (one call per
-    100 plants and window, never one to spare) take their phase from the
-    devices of the plant, :data:`PLANT_AFTER_DEVICES` later. Several sources
-    in one batch are served by the offset that makes their mean delay least
+    about its planned time; else it is dropped. A probe goes where it
+    halves the most doubt of the batch's sources, at a moment the budget
+    allows; an interface plans as many probes at a time as it has calls to
+    spare. A batch of one logger returns to the logger's moment after a
+    probe held it back (:data:`LOCK_SLACK`; batches of one interface
+    :data:`STAGGER` apart, so that the sliding window leaves room), and
+    probes wait until it is there; a batch of several loggers keeps
+    slipping a second a cycle, which measured better for them
+    (``scripts/bench fusionsolar``). Plants' KPIs (one call per 100 plants
+    and window, never one to spare) take their phase from the devices of
+    the plant, :data:`PLANT_AFTER_DEVICES` later. Several sources in one
+    batch are served by the offset that makes their mean delay least
     (``upload_phase.poll_offset``). Where a kind of source needs several
     batches (more than 100), they are recomposed by phase every
     :data:`RECOMPOSE_EVERY` (``phase_batches``): each batch keeps its key,
@@ -56,6 +68,14 @@ class RealTimePoller(Poller):
 
     GUARD = timedelta(seconds=5)
     """How long after the learnt ready moment a batch is read."""
+    LOCK_SLACK = timedelta(seconds=10)
+    """How much less than a period after its last call a batch of one
+    logger may be read again, to return to the logger's moment (the budget
+    decides)."""
+    STAGGER = timedelta(seconds=2)
+    """How far apart the calls of batches of one interface locked to the
+    same moment go: so that one held back a second by a probe can return to
+    its moment in the next cycle (the budget counts calls in a sliding window)."""
     PLANT_AFTER_DEVICES = timedelta(seconds=20)
     """How much later than its devices' values a plant's KPIs are assumed ready."""
     MAX_LAG = timedelta(seconds=70)
@@ -100,6 +120,8 @@ class RealTimePoller(Poller):
         self._probes: dict[Hashable, int] = {}
         """Probes made per job (the job that made fewest may probe first)."""
         self._main_due: dict[Hashable, datetime] = {}
+        self._lock_due: dict[Hashable, datetime] = {}
+        """When each locked batch's next call would be at its moment of the cycle."""
         self._probing: set[Hashable] = set()
         self._late: set[Hashable] = set()
         self._cycles: dict[Hashable, int] = {}
@@ -157,9 +179,27 @@ class RealTimePoller(Poller):
         self._offsets = {k: o for k, o in self._offsets.items() if k in keys}
         self._next_due = {k: due for k, due in self._next_due.items() if k in keys}
         self._main_due = {k: due for k, due in self._main_due.items() if k in keys}
+        self._lock_due = {k: due for k, due in self._lock_due.items() if k in keys}
         self._probing &= keys
         self._late &= keys
+        # A plant or device new to a batch is read as soon as the budget
+        # allows, not at the batch's moment (up to a period later).
+        for key in self._unread():
+            self._next_due.pop(key, None)
+            self._probing.discard(key)
         self._compose()
+
+    def _unread(self) -> set[Hashable]:
+        """Return the batches holding a plant or device not read yet."""
+        return {
+            key
+            for key, codes in self._plant_batches.items()
+            if any(code not in self.plants for code in codes)
+        } | {
+            key
+            for key, (_, ids) in self._device_batches.items()
+            if any(device_id not in self.devices for device_id in ids)
+        }
 
     def _keys(self) -> set[Hashable]:
         return {job.key for job in self._jobs}
@@ -297,8 +337,10 @@ class RealTimePoller(Poller):
         if offset is None:
             # Keep the last lock while new observations contradict each other.
             return self._offsets.get(key)
+        path = next(job.path for job in self._jobs if job.key == key)
+        stagger = [job.key for job in self._jobs if job.path is path].index(key)
         offset = (
-            offset + self.GUARD.total_seconds()
+            offset + self.GUARD.total_seconds() + stagger * self.STAGGER.total_seconds()
         ) % REAL_TIME_PERIOD.total_seconds()
         self._offsets[key] = offset
         return offset
@@ -313,9 +355,16 @@ class RealTimePoller(Poller):
             if started < main_due - self.GUARD:
                 return main_due
             # The probe went out late: it was the call of this cycle.
-        earliest = max(now + job.period, self.client.budget.next_slot(job.path, now))
+        # LOCK_SLACK: a call the budget held back a little (a probe took
+        # the spare call) returns to its moment when the budget has room.
+        one_logger = self._one_logger(job.key)
+        earliest = max(
+            now + job.period - (self.LOCK_SLACK if one_logger else ZERO),
+            self.client.budget.next_slot(job.path, now),
+        )
         offset = self.poll_offset(job.key)
         main = earliest
+        self._lock_due.pop(job.key, None)
         if offset is not None:
             # A delay that no longer grows is worth an upload now and then
             # (one that grows is let go at MAX_LAG anyway).
@@ -335,15 +384,30 @@ class RealTimePoller(Poller):
                 latest=started
                 + 2 * job.period
                 - self.MAX_GAP_SHORTFALL
-                - self.client.budget.limit(job.path).spacing,
+                - self._held_back(job),
             )
             if skipped:
                 self._last_skip[job.key] = now
+            elif one_logger:
+                self._lock_due[job.key] = next_at_offset(started, offset, job.period)
         self._main_due[job.key] = main
         if (probe := self._plan_probe(job, now, main, offset)) is not None:
             self._probing.add(job.key)
             return probe
         return main
+
+    def _one_logger(self, key: Hashable) -> bool:
+        """Return whether all sources of a batch upload together (one logger)."""
+        return len({self._clock_key(source) for source in self._sources(key)}) == 1
+
+    def _held_back(self, job: Job) -> timedelta:
+        """Return how long the interface's spacing may hold a batch's call back.
+
+        Only another batch of the same interface can: a batch's own last
+        call is a period before it.
+        """
+        siblings = sum(1 for other in self._jobs if other.path is job.path)
+        return self.client.budget.limit(job.path).spacing if siblings > 1 else ZERO
 
     def _plan_probe(
         self, job: Job, now: datetime, main: datetime, offset: float | None
@@ -356,16 +420,27 @@ class RealTimePoller(Poller):
             retry = now + self.RETRY_LATE
             return retry if retry < main - self.RETRY_LATE / 2 else None
         count = self._cycles[job.key] = self._cycles.get(job.key, 0) + 1
-        if not self._live(job.key) or self._probes.get(job.key, 0) > min(
-            self._probes.get(other.key, 0)
-            for other in self._jobs
-            if other.path is job.path and self._live(other.key)
-        ):
+        # As many probes at a time per interface as it has calls to spare,
+        # by the batches that made fewest: the spare calls go where they
+        # were planned for, not to whichever probes fall due first.
+        live = sorted(
+            (
+                other.key
+                for other in self._jobs
+                if other.path is job.path and self._live(other.key)
+            ),
+            key=lambda key: self._probes.get(key, 0),
+        )
+        if job.key not in live[: self.client.budget.allowed(job.path) - siblings]:
             return None
         period = job.period.total_seconds()
+        # The budget may hold a probe back (the calls of the last window):
+        # planned for a moment it cannot have, it would go out whenever the
+        # budget allows, always at the same moment of the cycle.
+        soonest = max(now + self.GUARD, self.client.budget.next_slot(job.path, now))
         if offset is None:
             probe = main - timedelta(seconds=dither(count, 15, period - 15))
-        elif (narrow := self._narrowing_probe(job.key, now, main)) is not None:
+        elif (narrow := self._narrowing_probe(job.key, soonest, main)) is not None:
             probe = narrow
         elif count % self.PROBE_EVERY:
             return None
@@ -374,25 +449,46 @@ class RealTimePoller(Poller):
             width = max(((offset - ready) % period for ready in readies), default=0)
             ahead = dither(count, 5, min(period - 20, width + 60))
             probe = main - timedelta(seconds=ahead)
-        return probe if now + self.GUARD < probe < main - self.GUARD else None
+        return probe if soonest <= probe < main - self.GUARD else None
 
     def _narrowing_probe(
-        self, key: Hashable, now: datetime, main: datetime
+        self, key: Hashable, soonest: datetime, main: datetime
     ) -> datetime | None:
-        """Return a probe that halves the least certain phase of a batch, if any is."""
-        unsure = [
-            (clock.unsure() or 0.0, ready, clock)
+        """Return a probe that halves the doubtful phases of a batch, if any is.
+
+        Each source's upload lies in an interval (ready - unsure, ready]; a
+        reading inside it halves it, whichever way the value went. One
+        probe reads every source of the batch, so it goes where it cuts the
+        most doubt: at the middle of one source's interval, the one whose
+        middle also falls into most of the others'.
+        """
+        period = REAL_TIME_PERIOD.total_seconds()
+        intervals = [
+            (ready - width, width)
             for source in self._sources(key)
             if (clock := self.clocks.get(self._clock_key(source))) is not None
             and (ready := clock.ready()) is not None
+            and (width := clock.unsure() or 0.0) > self.SURE
         ]
-        if not unsure:
-            return None
-        width, ready, _ = max(unsure, key=lambda item: item[0])
-        if width <= self.SURE:
-            return None
-        probe = next_at_offset(now, ready - width / 2, REAL_TIME_PERIOD)
-        return probe if probe < main else None
+
+        def cut(offset: float) -> float:
+            """Return the doubt (s) a reading at ``offset`` takes away."""
+            return sum(
+                min(inside, width - inside)
+                for low, width in intervals
+                if (inside := (offset - low) % period) < width
+            )
+
+        middles = sorted(
+            ((low + width / 2) % period for low, width in intervals),
+            key=cut,
+            reverse=True,
+        )
+        for middle in middles:
+            probe = next_at_offset(soonest - EARLIEST, middle, REAL_TIME_PERIOD)
+            if probe < main - self.GUARD:
+                return probe
+        return None
 
     def _live(self, key: Hashable) -> bool:
         """Return whether a batch's values changed lately (there is something to learn)."""
@@ -417,7 +513,7 @@ class RealTimePoller(Poller):
         # calls overdue (or never made) are planned for now: a probe must
         # never take their place.
         planned = [
-            max(due, now) + self.PROBE_SLIP
+            max(self._lock_due.get(other.key, due), now) + self.PROBE_SLIP
             for other in self._jobs
             if other.path is job.path
             and (due := self._main_due.get(other.key, now)) <= horizon
