@@ -1,4 +1,4 @@
-"""More plants than one client's call budget serves, against the simulator.
+"""The client's call budget and more plants than it serves, against the simulator.
 
 The simulator limits the client as SMA does (a token bucket of 100 calls
 refilled over five minutes, 429 when empty). The sandbox owner's 4 plants
@@ -14,10 +14,12 @@ from datetime import date, timedelta
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.sma import call_plan
+from custom_components.solar_cloud.sma.const import INVENTORY_INTERVAL
 from custom_components.solar_cloud.sma.polling import CALL_BUDGET, CALL_WINDOW
 
 from ..common import async_advance
@@ -106,3 +108,40 @@ async def test_many_plants_within_the_budget(
     # Unloaded, the account's plants leave the plan (a reload plans anew).
     assert await hass.config_entries.async_unload(custom_entry.entry_id)
     assert plan.demands == []
+
+
+@pytest.mark.freeze_time("2026-06-21T09:00:30+00:00")
+async def test_polls_wait_for_room_in_the_budget(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A window the client's budget has spent: the plant list and polls wait."""
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    await hass.async_block_till_done()
+    data = custom_entry.runtime_data
+    energy = next(iter(data.plants.values())).energy
+    before = energy.data
+    plan = call_plan(hass, custom_entry)
+    # Another account of the client (or SMA's own corrections) took the window.
+    plan.admit(dt_util.utcnow(), plan.ceiling, force=True)
+    sim.log.clear()
+
+    await data.inventory.async_refresh()
+    await energy.async_refresh()
+
+    assert sim.log.requests == []
+    assert energy.data is before
+    assert energy.last_update_success
+    assert data.inventory.update_interval is not None
+    assert data.inventory.update_interval <= CALL_WINDOW + timedelta(minutes=1)
+
+    # When the window has room again, both read, the plant list hourly again.
+    await async_advance(
+        hass, freezer, CALL_WINDOW + timedelta(minutes=1), step=timedelta(seconds=30)
+    )
+    assert sim.log.count("plants") == 1
+    assert sim.log.count("energy_balance") >= 1
+    assert energy.data is not before
+    assert data.inventory.update_interval == INVENTORY_INTERVAL
