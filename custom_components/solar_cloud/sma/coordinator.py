@@ -11,6 +11,9 @@
 The measurement coordinators poll locked to the plant's upload phase
 (``polling.py`` says when); the plants and devices they read are the
 inventory's (``plants.py``), the lifetime counters' base is ``lifetime.py``'s.
+Every coordinator of an account spends its client's call budget
+(``polling.CallPlan``): polls wait for room in it, and with more plants
+than it serves each reads every few intervals.
 """
 
 from __future__ import annotations
