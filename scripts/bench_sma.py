@@ -22,10 +22,17 @@ plant's learnt upload phase), and prints per quantity
   reached the coordinator's data;
 - lag from the interval appearing at SMA to the coordinator having it
   (median, p95, max);
-- calls per endpoint and refused (429) calls.
+- calls per endpoint, refused (429) calls, the most calls in any five
+  minutes (tokens included) and failed refreshes (connection errors).
+
+Setup goes through the account's call plan (``sma/polling.py``
+``CallPlan``): more plants than the client's budget serves are read every
+few intervals and started in batches; ``--no-plan`` polls every plant at
+its own cadence and starts all at once, as before the plan.
 
     scripts/bench sma [--plants 1 10 150] [--hours 24] [--latency 0.3]
-                      [--rate-limit CALLS_PER_5_MIN]
+                      [--rate-limit CALLS_PER_5_MIN] [--seed N]
+                      [--after-only] [--no-plan]
 """
 
 from __future__ import annotations
@@ -77,6 +84,11 @@ class Result:
     refused: int
     seconds: float
     retries: int = 0
+    busiest: int = 0
+    """The most calls in any five minutes."""
+    failed: int = 0
+    """Refreshes that failed (a connection error, a refusal)."""
+    stride: int = 1
 
 
 def _plants(count: int, seed: int) -> list[Any]:
@@ -134,6 +146,7 @@ async def _run(
     latency: float,
     seed: int,
     rate_limit: float | None = None,
+    planned: bool = True,
 ) -> Result:
     import aiohttp  # noqa: PLC0415
     from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL  # noqa: PLC0415
@@ -152,13 +165,17 @@ async def _run(
         token as token_module,
     )
     from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor  # noqa: PLC0415
-    from custom_components.solar_cloud.sma import coordinator as sma_coordinator  # noqa: PLC0415
+    from custom_components.solar_cloud.sma import (  # noqa: PLC0415
+        async_start_polls,
+        coordinator as sma_coordinator,
+    )
     from custom_components.solar_cloud.sma.const import (  # noqa: PLC0415
         CONF_ENVIRONMENT,
         CONF_FLOW,
         CONF_GRIDCONTROL_URL,
         CONF_LOGIN_HINT,
     )
+    from custom_components.solar_cloud.sma.polling import CallPlan  # noqa: PLC0415
     from tests.simulator.core import start_simulator  # noqa: PLC0415
     from tests.simulator.sma import CUSTOM_CLIENT, SmaSimulator  # noqa: PLC0415
 
@@ -223,15 +240,23 @@ async def _run(
             # Setup's inventory is not measured: SMA's limit applies from here.
             limit = simulator.rate_limit
             simulator.rate_limit = 1e9
-            coordinators = await _coordinators(hass, entry, client)
+            plan = CallPlan() if planned else None
+            coordinators = await _coordinators(hass, entry, client, plan)
             simulator.buckets.clear()
             simulator.rate_limit = rate_limit or limit
             simulator.log.clear()
 
+            failed: list[Any] = []
             for coordinator in coordinators:
-                _listen(coordinator, seen, clock, sma_coordinator)
-            # Setup refreshes every coordinator at once, then each on its own.
-            await asyncio.gather(*(c.async_refresh() for c in coordinators))
+                _listen(coordinator, seen, clock, sma_coordinator, failed)
+            if plan is None:
+                # Every coordinator at once, then each on its own.
+                await asyncio.gather(*(c.async_refresh() for c in coordinators))
+            else:
+                # As setup does: the first polls the budget takes, the rest later.
+                await async_start_polls(
+                    plan, entry.entry_id, coordinators, lambda c: c.async_refresh()
+                )
             await drive(hass, clock, hours * 3600)
             for coordinator in coordinators:
                 await coordinator.async_shutdown()
@@ -241,6 +266,7 @@ async def _run(
             capture, lags = _figures(seen, sim_plants, clock, hours)
             calls = simulator.log.counts()
             refused = simulator.log.count(status=429)
+            busiest = _busiest(simulator.log.requests)
             await hass.async_stop(force=True)
     finally:
         loop.time = real_time  # type: ignore[method-assign]
@@ -255,10 +281,24 @@ async def _run(
         refused=refused,
         seconds=time.monotonic() - started,
         retries=retries,
+        busiest=busiest,
+        failed=len(failed),
+        stride=plan.stride if plan is not None else 1,
     )
 
 
-async def _coordinators(hass: Any, entry: Any, client: Any) -> list[Any]:
+def _busiest(requests: list[Any]) -> int:
+    """Return the most requests in any five minutes."""
+    times = sorted(request.at for request in requests)
+    most, first = 0, 0
+    for last, moment in enumerate(times):
+        while times[first] <= moment - timedelta(minutes=5):
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+async def _coordinators(hass: Any, entry: Any, client: Any, plan: Any) -> list[Any]:
     """Return each plant's balance and device coordinators, as setup makes them."""
     from custom_components.solar_cloud.sma import (  # noqa: PLC0415
         coordinator as sma_coordinator,
@@ -281,20 +321,32 @@ async def _coordinators(hass: Any, entry: Any, client: Any) -> list[Any]:
             key=plant.plant_id, details=plant, devices=tuple(devices)
         )
         # The devices follow the balance's phase.
-        energy = sma_coordinator.SmaPlantCoordinator(hass, entry, client, sma_plant)
+        energy = sma_coordinator.SmaPlantCoordinator(
+            hass, entry, client, sma_plant, plan=plan
+        )
         coordinators.append(energy)
         coordinators.append(
             sma_coordinator.SmaDeviceCoordinator(
-                hass, entry, client, sma_plant, phase=energy.schedule
+                hass, entry, client, sma_plant, phase=energy.schedule, plan=plan
             )
         )
     return coordinators
 
 
 def _listen(
-    coordinator: Any, seen: dict[tuple[str, str], Seen], clock: VirtualTime, mod: Any
+    coordinator: Any,
+    seen: dict[tuple[str, str], Seen],
+    clock: VirtualTime,
+    mod: Any,
+    failed: list[Any],
 ) -> None:
     plant_id = coordinator.plant.key
+
+    def failure() -> None:
+        if not coordinator.last_update_success:
+            failed.append(coordinator.last_exception)
+
+    coordinator.async_add_listener(failure)
 
     def record(quantity: str, cadence: timedelta, moment: datetime) -> None:
         series = seen.setdefault((plant_id, quantity), Seen(cadence))
@@ -373,15 +425,16 @@ def _line(result: Result) -> list[str]:
     calls = ", ".join(f"{k} {v}" for k, v in sorted(result.calls.items()))
     lines.append(
         f"  {result.label:6} {result.plants:>4} plants  calls: {calls}; "
-        f"refused (429): {result.refused}; second looks: {result.retries}; "
-        f"ran {result.seconds:.0f} s"
+        f"refused (429): {result.refused}; most in 5 min: {result.busiest}; "
+        f"failed refreshes: {result.failed}; read every {result.stride} "
+        f"interval(s); second looks: {result.retries}; ran {result.seconds:.0f} s"
     )
     return lines
 
 
 async def _main(args: argparse.Namespace) -> None:
     for count in args.plants:
-        for locked in (False, True):
+        for locked in (True,) if args.after_only else (False, True):
             result = await _run(
                 count,
                 locked=locked,
@@ -389,6 +442,7 @@ async def _main(args: argparse.Namespace) -> None:
                 latency=args.latency,
                 seed=args.seed,
                 rate_limit=args.rate_limit,
+                planned=not args.no_plan,
             )
             print("\n".join(_line(result)), flush=True)
 
@@ -407,6 +461,14 @@ def main() -> None:
         type=float,
         default=None,
         help="calls per 5 minutes per client (default: the simulator's, 100)",
+    )
+    parser.add_argument(
+        "--after-only", action="store_true", help="skip the fixed-interval run"
+    )
+    parser.add_argument(
+        "--no-plan",
+        action="store_true",
+        help="no call plan: every plant at its own cadence, all started at once",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)

@@ -93,6 +93,10 @@ class AppearanceSchedule:
         """Hits in a row after which the next probe for an earlier phase comes."""
         self.probed_from: float | None = None
         """The delay a running probe for an earlier phase started from."""
+        self.offset = timedelta()
+        """Where this source's cadence starts after the grid's whole hours: a
+        cadence of several intervals awaits every n-th, and sources that
+        share a call budget await different ones."""
         self.polls = 0
         self.retries = 0
 
@@ -143,7 +147,7 @@ class AppearanceSchedule:
         A cadence of several intervals (15 minutes of 5-minute data) awaits
         the quarter hours, whichever interval a poll happened to see first.
         """
-        return end - (end - GRID) % self.cadence
+        return end - (end - GRID - self.offset) % self.cadence
 
     def _miss(self, now: datetime, due: datetime | None) -> None:
         """Count a poll that did not find the awaited interval when it was due."""

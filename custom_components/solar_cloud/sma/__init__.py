@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
-from ..const import LOGGER
+from homeassistant.const import CONF_CLIENT_ID, Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
+
+from ..const import DOMAIN, LOGGER
 from ..runtime import SolarCloudConfigEntry, VendorIntegration, account_log_name
 from .actions import ACTIONS
 from .connection import (
@@ -18,6 +23,7 @@ from .const import REDACT_KEYS
 from .coordinator import (
     SmaDeviceCoordinator,
     SmaInventoryCoordinator,
+    SmaMeasurementCoordinator,
     SmaPlantCoordinator,
     gather_all,
 )
@@ -25,7 +31,48 @@ from .data import SmaData, SmaPlantCoordinators
 from .devices import async_register_plant
 from .number import async_setup_numbers
 from .options_flow import SmaOptionsFlow
+from .polling import CALL_SPAN, CallPlan
 from .sensor import async_setup_sensors
+
+CALL_PLANS: HassKey[dict[str, CallPlan]] = HassKey(f"{DOMAIN}_sma_call_plans")
+"""The call plan of each SMA client (credential): its accounts share its budget."""
+
+
+def call_plan(hass: HomeAssistant, entry: SolarCloudConfigEntry) -> CallPlan:
+    """Return the plan of the client the entry calls SMA with."""
+    client = str(
+        entry.data.get(CONF_CLIENT_ID)
+        or entry.data.get("auth_implementation")
+        or entry.entry_id
+    )
+    return hass.data.setdefault(CALL_PLANS, {}).setdefault(client, CallPlan())
+
+
+async def async_start_polls(
+    plan: CallPlan,
+    owner: str,
+    measurements: Sequence[SmaMeasurementCoordinator[Any]],
+    first_refresh: Callable[[SmaMeasurementCoordinator[Any]], Awaitable[None]],
+) -> None:
+    """Plan an account's polls with its client's others, and make the first ones.
+
+    The coordinators the budget takes now refresh at once (``first_refresh``);
+    the others start empty and poll first in a later window. Their entities
+    appear with their data.
+    """
+    plan.register(owner, [coordinator.demand for coordinator in measurements])
+    starts = plan.first_polls(
+        [coordinator.demand for coordinator in measurements], dt_util.utcnow()
+    )
+    now_ones = [c for c in measurements if not starts[c.plan_key]]
+    try:
+        await gather_all(first_refresh(coordinator) for coordinator in now_ones)
+    except BaseException:
+        plan.unregister(owner)
+        raise
+    for coordinator in measurements:
+        if window := starts[coordinator.plan_key]:
+            coordinator.start_later(window * CALL_SPAN)
 
 
 async def _async_setup_entry(
@@ -34,16 +81,17 @@ async def _async_setup_entry(
     endpoints = endpoints_of(entry.data)
     tokens = await async_token_source(hass, entry, endpoints)
     client = create_client(hass, entry, endpoints, tokens)
-    inventory = SmaInventoryCoordinator(hass, entry, client)
+    plan = call_plan(hass, entry)
+    inventory = SmaInventoryCoordinator(hass, entry, client, plan=plan)
     await inventory.async_config_entry_first_refresh()
 
     plants = {}
     for key, plant in inventory.data.plants.items():
-        energy = SmaPlantCoordinator(hass, entry, client, plant)
+        energy = SmaPlantCoordinator(hass, entry, client, plant, plan=plan)
         plants[key] = SmaPlantCoordinators(
             energy=energy,
             devices=SmaDeviceCoordinator(
-                hass, entry, client, plant, phase=energy.schedule
+                hass, entry, client, plant, phase=energy.schedule, plan=plan
             )
             if plant.shown_devices
             else None,
@@ -54,9 +102,13 @@ async def _async_setup_entry(
         for coordinator in (coordinators.energy, coordinators.devices)
         if coordinator is not None
     ]
-    await gather_all(
-        coordinator.async_config_entry_first_refresh() for coordinator in measurements
+    await async_start_polls(
+        plan,
+        entry.entry_id,
+        measurements,
+        lambda coordinator: coordinator.async_config_entry_first_refresh(),
     )
+    entry.async_on_unload(lambda: plan.unregister(entry.entry_id))
     for plant in inventory.data.plants.values():
         async_register_plant(hass, entry, plant)
 

@@ -11,10 +11,14 @@
 The measurement coordinators poll locked to the plant's upload phase
 (``polling.py`` says when); the plants and devices they read are the
 inventory's (``plants.py``), the lifetime counters' base is ``lifetime.py``'s.
+Every coordinator of an account spends its client's call budget
+(``polling.CallPlan``): polls wait for room in it, and with more plants
+than it serves each reads every few intervals.
 """
 
 from __future__ import annotations
 
+from abc import abstractmethod
 import asyncio
 from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -65,8 +69,12 @@ from .plants import (
     async_shown_elsewhere,
 )
 from .polling import (
+    CALL_WINDOW,
+    CallPlan,
+    Demand,
     DeviceData,
     SetRead,
+    Slot,
     expected_delay,
     follow_phase,
     newest_of_all,
@@ -100,17 +108,49 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
     """Read the account's plants, devices, consent and GridControl eligibility."""
 
     def __init__(
-        self, hass: HomeAssistant, entry: SolarCloudConfigEntry, client: SmaClient
+        self,
+        hass: HomeAssistant,
+        entry: SolarCloudConfigEntry,
+        client: SmaClient,
+        *,
+        plan: CallPlan | None = None,
     ) -> None:
-        """Read hourly."""
+        """Read hourly; ``plan``: the client's call budget, told what it cost."""
         super().__init__(hass, entry, name="plants", update_interval=INVENTORY_INTERVAL)
         self.client = client
+        self.plan = plan
+        self.calls = 0
+        """Calls of the running (or last) read."""
+        self._admitted = 0
+        self._interval: timedelta | None = None
+        """The update interval a read held for the budget replaced."""
         self._sets: dict[str, frozenset[str]] = {}
         self._eligible: dict[str, frozenset[str]] = {}
         self._known: set[str] = set()
 
     @override
     async def _async_fetch(self) -> SmaAccountPlants:
+        # Not planned (one call per plant, hourly): it waits for room in the
+        # client's budget like the measurement polls, counting on as many
+        # calls as the last read made.
+        now = dt_util.utcnow()
+        if self._interval is not None:
+            self.update_interval, self._interval = self._interval, None
+        if self.plan is not None and self.data is not None:
+            if (later := self.plan.admit(now, self.calls)) is not None:
+                self._interval, self.update_interval = self.update_interval, later - now
+                return self.data
+            self._admitted = self.calls
+        self.calls = 0
+        try:
+            return await self._async_read()
+        finally:
+            if self.plan is not None and self.calls > self._admitted:
+                self.plan.admit(now, self.calls - self._admitted, force=True)
+            self._admitted = 0
+
+    async def _async_read(self) -> SmaAccountPlants:
+        self.calls += 1
         listed = await self._async_keyed(await self.client.plants())
         if not listed:
             return await self._async_without_plants()
@@ -118,6 +158,7 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
         # rest, possibly none: that is no reason to sign in again.
         elsewhere = async_shown_elsewhere(self.hass, self.config_entry, listed)
         plants = {key: plant for key, plant in listed.items() if key not in elsewhere}
+        self.calls += len(plants)
         devices = await gather_all(self.client.devices(key) for key in plants)
         await self._async_read_sets(
             [device for found in devices for device in found if device.active]
@@ -163,6 +204,7 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
         for key in self._known - plants.keys():
             # SMA may list a moved plant under its new id only; asking for the
             # old id answers 308, which teaches the client the move.
+            self.calls += 1
             try:
                 await self.client.plant(key)
             except SolarCloudApiError:
@@ -177,6 +219,7 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
         # Which sets a device reports changes with its hardware, not by the
         # hour: each device is asked once per setup.
         missing = [device for device in devices if device.device_id not in self._sets]
+        self.calls += len(missing)
         found = await gather_all(
             self.client.measurement_sets(device.device_id) for device in missing
         )
@@ -184,6 +227,7 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
             self._sets[device.device_id] = sets
 
     async def _async_read_eligibility(self, plants: Mapping[str, Plant]) -> None:
+        self.calls += 1
         try:
             self._eligible = await self.client.eligible_commands(
                 [plant.plant_id for plant in plants.values()]
@@ -206,6 +250,7 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
                 "SMA shows no plant to this sign-in", reason="sma_no_plants"
             )
         owner = entry.data[CONF_LOGIN_HINT]
+        self.calls += 1
         status = await self.client.consent_status(owner)
         if status.state is ConsentState.PENDING:
             if self.data is None or self.data.consent is not ConsentState.PENDING:
@@ -276,10 +321,16 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
         entry: SolarCloudConfigEntry,
         client: SmaClient,
         plant: SmaPlant,
+        *,
+        plan: CallPlan | None = None,
     ) -> None:
-        """Read one plant at its own cadence."""
+        """Read one plant at its own cadence; ``plan``: its client's call budget."""
         self.client = client
         self.plant = plant
+        self.plan = plan
+        self.plan_key = f"{plant.key} {self.kind_of_data}"
+        self.follows: str | None = None
+        """The coordinator whose intervals this one reads too."""
         self.resolution: timedelta | None = None
         self.schedule = AppearanceSchedule(self.cadence)
         """When the plant's intervals appear, learnt from the polls."""
@@ -297,21 +348,74 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
     def _learn_resolution(self, resolution: timedelta | None) -> None:
         """Take the plant's interval length: longer intervals may be older."""
         self.resolution = resolution
-        self.expected_delay = expected_delay(self.plant.kind, resolution)
+        self.expected_delay = expected_delay(self.plant.kind, resolution, self.cadence)
+
+    @property
+    def slot(self) -> Slot:
+        """Return which of the plant's intervals the client's budget lets it read."""
+        return Slot() if self.plan is None else self.plan.slot(self.plan_key)
 
     @property
     def cadence(self) -> timedelta:
         """Return how often a new interval is read: never more often than it exists."""
-        return max(
+        return self.slot.stride * max(
             PLANT_INTERVAL[self.plant.kind],
             self.slowest_interval,
             self.resolution or timedelta(),
         )
 
+    @property
+    def demand(self) -> Demand:
+        """Return what the coordinator asks of its client's call budget."""
+        return Demand(
+            key=self.plan_key,
+            plant=self.plant.key,
+            period=max(PLANT_INTERVAL[self.plant.kind], self.slowest_interval)
+            // CALL_WINDOW,
+            calls=self.calls_per_poll,
+            first=self.calls_per_poll + self.first_extra_calls,
+            follows=self.follows,
+        )
+
+    first_extra_calls: ClassVar[int] = 0
+    """Calls a first poll makes on top of a poll's."""
+
+    @property
+    def calls_per_poll(self) -> int:
+        """Return the calls of one poll."""
+        return 1
+
+    @abstractmethod
+    def _no_data(self) -> DataT:
+        """Return the data of a coordinator that has not polled yet."""
+
+    def start_later(self, delay: timedelta) -> None:
+        """Poll first after ``delay`` (the budget is taken), with no data until then."""
+        now = dt_util.utcnow()
+        self.poll_at(now + delay, now)
+        # Home Assistant's own way to set data and (re)schedule the refresh,
+        # whether or not entities listen yet; nothing was read.
+        self.async_set_updated_data(self._no_data())
+        self.last_update_success_time = None
+
+    def _held_for_budget(self, calls: int, now: datetime) -> bool:
+        """Return whether a poll of ``calls`` waits for room in the client's budget."""
+        if self.plan is None or not self.phase_locked:
+            return False
+        later = self.plan.admit(now, calls, force=self.data is None)
+        if later is None:
+            return False
+        self.poll_at(later, now)
+        return True
+
     def _lock_phase(self, latest: datetime | None) -> None:
         """Learn from the newest interval read, and set the next poll's time."""
         schedule = self.schedule
         schedule.cadence = self.cadence
+        schedule.offset = self.slot.offset * CALL_WINDOW
+        self.expected_delay = expected_delay(
+            self.plant.kind, self.resolution, self.cadence
+        )
         now = dt_util.utcnow()
         schedule.observe(now, latest)
         self._adjust_schedule(schedule)
@@ -332,6 +436,8 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
     """
 
     kind_of_data = "energy balance"
+    first_extra_calls = 1
+    """The lifetime totals."""
 
     @cached_property
     def _base(self) -> LifetimeBase:
@@ -346,6 +452,9 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
         now = dt_util.utcnow()
         local_now = now.astimezone(plant.zone)
         today = local_now.date()
+        calls = 2 if self._base.due(local_now) else 1
+        if self._held_for_budget(calls, now):
+            return self.data
         day = await self.client.energy_balance(plant, Period.DAY, day=today)
         ceiling = 2 * plant.peak_power if plant.peak_power else None
         energy_today = {
@@ -383,6 +492,10 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
         )
 
     @override
+    def _no_data(self) -> PlantData:
+        return PlantData(latest=None)
+
+    @override
     def _adjust_schedule(self, schedule: AppearanceSchedule) -> None:
         skip_gone_days(schedule, self.plant.zone, dt_util.utcnow())
 
@@ -401,6 +514,7 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
         plant: SmaPlant,
         *,
         phase: AppearanceSchedule | None = None,
+        plan: CallPlan | None = None,
     ) -> None:
         """Read a plant's devices; ``phase``: the plant's balance's schedule.
 
@@ -408,7 +522,8 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
         read three times as often, learns its phase sooner and follows it
         closer, so the devices are polled on it once it is known.
         """
-        super().__init__(hass, entry, client, plant)
+        super().__init__(hass, entry, client, plant, plan=plan)
+        self.follows = f"{plant.key} {SmaPlantCoordinator.kind_of_data}"
         self.not_supported = account_backoff(hass, entry).unsupported("sma_device_sets")
         """Sets SMA answered 404 to: left for hours (over reloads too), the
         other sets still read."""
@@ -416,8 +531,17 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
         self.schedule.retry = DEVICE_RETRY
 
     @override
+    def _no_data(self) -> DeviceData:
+        return {}
+
+    @override
     def _adjust_schedule(self, schedule: AppearanceSchedule) -> None:
         follow_phase(schedule, self.phase)
+
+    @property
+    @override
+    def calls_per_poll(self) -> int:
+        return len(self.reads)
 
     @property
     def reads(self) -> list[SetRead]:
@@ -438,18 +562,25 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
             ),
         )
 
-    @override
-    async def _async_fetch(self) -> DeviceData:
-        self.update_interval = self.cadence
+    def _reads_now(self, now: datetime) -> list[SetRead] | None:
+        """Return the sets a poll now reads; None: it waits (balance, budget)."""
         reads = self.reads
-        now = dt_util.utcnow()
         if self.phase_locked and self.data is not None:
             if (
                 instead := wait_for_balance(self.schedule, self.phase, now)
             ) is not None:
                 self.poll_at(instead, now)
-                return self.data
+                return None
             reads = second_look(reads, self.data, self.schedule, now)
+        if self._held_for_budget(len(reads), now):
+            return None
+        return reads
+
+    @override
+    async def _async_fetch(self) -> DeviceData:
+        self.update_interval = self.cadence
+        if (reads := self._reads_now(dt_util.utcnow())) is None:
+            return self.data
         found = await gather_all(
             self._async_read(device_id, set_type) for _, device_id, set_type in reads
         )

@@ -1,0 +1,147 @@
+"""The client's call budget and more plants than it serves, against the simulator.
+
+The simulator limits the client as SMA does (a token bucket of 100 calls
+refilled over five minutes, 429 when empty). The sandbox owner's 4 plants
+plus 30 of the benchmark's kind (two ennexOS plants with 5-minute data to
+one classic plant, an inverter with two sets each): polled all at once
+and each at its own cadence, setup alone would empty the bucket.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.solar_cloud.sma import call_plan
+from custom_components.solar_cloud.sma.const import INVENTORY_INTERVAL
+from custom_components.solar_cloud.sma.polling import CALL_BUDGET, CALL_WINDOW
+
+from ..common import async_advance
+from ..simulator.core import RecordedRequest
+from ..simulator.sma import SANDBOX_OWNER, SimDevice, SimPlant, SmaSimulator, Upload
+
+EXTRA_PLANTS = 30
+
+
+def _add_plants(sim: SmaSimulator, count: int) -> None:
+    for index in range(count):
+        classic = index % 3 == 2
+        sim.add_plant(
+            SimPlant(
+                plant_id=f"{index:08x}-0000-4000-8000-{index:012x}"
+                if classic
+                else str(8_100_000 + index),
+                name=f"Extra {index}",
+                timezone="Europe/Berlin",
+                peak_power=8000.0,
+                commissioned=date(2026, 6, 1),
+                resolution=timedelta(minutes=15 if classic else 5),
+                upload=Upload(delay=timedelta(seconds=40 + 5 * index), seed=index),
+                devices=[
+                    SimDevice(
+                        device_id=str(300_000 + index),
+                        name=f"Inverter {index}",
+                        type="Solar Inverters",
+                        product="STP 8000TL-20",
+                        product_id=9099,
+                        serial=str(400_000 + index),
+                        generator_power=8000.0,
+                        sets=("EnergyAndPowerPv", "PowerAc"),
+                    )
+                ],
+            ),
+            owner=SANDBOX_OWNER,
+        )
+    sim.grant_consent(SANDBOX_OWNER)
+
+
+def _busiest(requests: list[RecordedRequest]) -> int:
+    """Return the most requests in any five minutes."""
+    times = sorted(request.at for request in requests)
+    return max(
+        sum(1 for later in times[index:] if later < moment + CALL_WINDOW)
+        for index, moment in enumerate(times)
+    )
+
+
+@pytest.mark.freeze_time("2026-06-21T09:00:30+00:00")
+async def test_many_plants_within_the_budget(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Setup and an hour of polls: no call refused, each plant read in turn."""
+    _add_plants(sim, EXTRA_PLANTS)
+
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    await hass.async_block_till_done()
+    assert custom_entry.state is ConfigEntryState.LOADED
+    plants = custom_entry.runtime_data.plants
+    assert len(plants) == 4 + EXTRA_PLANTS
+
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(seconds=30))
+
+    assert sim.log.count(status=429) == 0
+    # The plant list (setup's, with every device's sets) is not planned: the
+    # planned polls make room for it.
+    assert _busiest(sim.log.requests) <= CALL_BUDGET
+    # Every plant was read (the first polls came in turns) and is current.
+    for coordinators in plants.values():
+        energy = coordinators.energy
+        assert energy.last_update_success
+        assert energy.data.latest is not None, energy.plant.key
+        assert energy.is_current(energy.data.latest.time), energy.plant.key
+        if coordinators.devices is not None:
+            assert coordinators.devices.data, coordinators.devices.plant.key
+    # Read every few intervals, the plants spread over the windows.
+    plan = call_plan(hass, custom_entry)
+    assert plan.stride >= 1
+    assert len({plan.slot(c.energy.plan_key).offset for c in plants.values()}) > 1
+
+    # Unloaded, the account's plants leave the plan (a reload plans anew).
+    assert await hass.config_entries.async_unload(custom_entry.entry_id)
+    assert plan.demands == []
+
+
+@pytest.mark.freeze_time("2026-06-21T09:00:30+00:00")
+async def test_polls_wait_for_room_in_the_budget(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """A window the client's budget has spent: the plant list and polls wait."""
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    await hass.async_block_till_done()
+    data = custom_entry.runtime_data
+    energy = next(iter(data.plants.values())).energy
+    before = energy.data
+    plan = call_plan(hass, custom_entry)
+    # Another account of the client (or SMA's own corrections) took the window.
+    plan.admit(dt_util.utcnow(), plan.ceiling, force=True)
+    sim.log.clear()
+
+    await data.inventory.async_refresh()
+    await energy.async_refresh()
+
+    assert sim.log.requests == []
+    assert energy.data is before
+    assert energy.last_update_success
+    assert data.inventory.update_interval is not None
+    assert data.inventory.update_interval <= CALL_WINDOW + timedelta(minutes=1)
+
+    # When the window has room again, both read, the plant list hourly again.
+    await async_advance(
+        hass, freezer, CALL_WINDOW + timedelta(minutes=1), step=timedelta(seconds=30)
+    )
+    assert sim.log.count("plants") == 1
+    assert sim.log.count("energy_balance") >= 1
+    assert energy.data is not before
+    assert data.inventory.update_interval == INVENTORY_INTERVAL
