@@ -20,7 +20,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.solar_cloud.api.sma import MeasurementPoint, PlantKind
 from custom_components.solar_cloud.sma.const import PLANT_INTERVAL
-from custom_components.solar_cloud.sma.coordinator import PlantData
+from custom_components.solar_cloud.sma.polling import PlantData
 from custom_components.solar_cloud.sma.sensor import PLANT_SENSORS
 
 from ..common import async_advance

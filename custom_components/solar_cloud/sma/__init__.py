@@ -25,13 +25,12 @@ from .coordinator import (
     SmaInventoryCoordinator,
     SmaMeasurementCoordinator,
     SmaPlantCoordinator,
-    gather_all,
 )
 from .data import SmaData, SmaPlantCoordinators
 from .devices import async_register_plant
 from .number import async_setup_numbers
 from .options_flow import SmaOptionsFlow
-from .polling import CALL_SPAN, CallPlan
+from .polling import CALL_SPAN, CallPlan, gather_all
 from .sensor import async_setup_sensors
 
 CALL_PLANS: HassKey[dict[str, CallPlan]] = HassKey(f"{DOMAIN}_sma_call_plans")

@@ -4,13 +4,17 @@
   devices, consent and control), read hourly (every 30 minutes while the
   owner's consent is pending). An empty plant list is how SMA says that no
   owner consented (yet), so then the consent's state decides what the user
-  is told.
-- ``SmaPlantCoordinator``: a plant's EnergyBalance.
-- ``SmaDeviceCoordinator``: the measurement sets of a plant's devices.
+  is told. The reading is ``plants.SmaAccountReader``'s; the coordinator
+  decides when.
+- ``SmaMeasurementCoordinator``: the base of the two below, of one plant.
+- ``SmaPlantCoordinator``: a plant's EnergyBalance (``polling.PlantData``).
+- ``SmaDeviceCoordinator``: the measurement sets of a plant's devices
+  (``polling.DeviceData``).
 
 The measurement coordinators poll locked to the plant's upload phase
-(``polling.py`` says when); the plants and devices they read are the
-inventory's (``plants.py``), the lifetime counters' base is ``lifetime.py``'s.
+(``polling.py`` says when, and holds what they return); the plants and
+devices they read are the inventory's (``plants.py``), the lifetime
+counters' base is ``lifetime.py``'s.
 Every coordinator of an account spends its client's call budget
 (``polling.CallPlan``): polls wait for room in it, and with more plants
 than it serves each reads every few intervals.
@@ -19,10 +23,7 @@ than it serves each reads every few intervals.
 from __future__ import annotations
 
 from abc import abstractmethod
-import asyncio
-from collections.abc import Awaitable, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import ClassVar, override
 
@@ -30,78 +31,46 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from ..account_backoff import account_backoff
-from ..api import ApiAuthenticationError, SolarCloudApiError
 from ..api.appearance import AppearanceSchedule
 from ..api.sma import (
     ENERGY_FLOWS,
-    FEED_IN_LIMIT,
     ConsentState,
-    Device,
     MeasurementField,
-    MeasurementPoint,
     MeasurementSet,
     Period,
-    Plant,
     SmaClient,
 )
-from ..const import LOGGER
 from ..coordinator import SolarCloudCoordinator
 from ..entity import async_remove_stale_devices
-from ..issues import async_create_issue, async_delete_issue
-from ..runtime import SolarCloudConfigEntry, account_log_name
+from ..runtime import SolarCloudConfigEntry
 from .const import (
-    CONF_FLOW,
-    CONF_LOGIN_HINT,
     CONSENT_INTERVAL,
     DEVICE_INTERVAL,
     DEVICE_RETRY,
     INVENTORY_INTERVAL,
     LATE_DATA,
     PLANT_INTERVAL,
-    SmaFlow,
 )
 from .lifetime import LifetimeBase
-from .plants import (
-    DEVICE_SETS,
-    SmaAccountPlants,
-    SmaDevice,
-    SmaPlant,
-    async_shown_elsewhere,
-)
+from .plants import DEVICE_SETS, SmaAccountPlants, SmaAccountReader, SmaPlant
 from .polling import (
     CALL_WINDOW,
     CallPlan,
     Demand,
     DeviceData,
+    PlantData,
     SetRead,
     Slot,
     expected_delay,
     follow_phase,
+    gather_all,
     newest_of_all,
     second_look,
     skip_gone_days,
     wait_for_balance,
 )
 
-
-async def gather_all[T](calls: Iterable[Awaitable[T]]) -> list[T]:
-    """Return the results of ``calls``, run concurrently, in order.
-
-    Unlike a plain gather, a failing call leaves no sibling running behind:
-    all finish first, then the first error is raised.
-    """
-    results = await asyncio.gather(*calls, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results  # type: ignore[return-value]
-
-
 # What the account sees -------------------------------------------------------
-
-ISSUE_CONSENT_PENDING = "sma_consent_pending"
-ISSUE_CONSENT_REFUSED = "sma_consent_refused"
-ISSUE_NO_PLANTS = "sma_no_plants"
 
 
 class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
@@ -119,14 +88,10 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
         super().__init__(hass, entry, name="plants", update_interval=INVENTORY_INTERVAL)
         self.client = client
         self.plan = plan
-        self.calls = 0
-        """Calls of the running (or last) read."""
+        self.reader = SmaAccountReader(hass, entry, client)
         self._admitted = 0
         self._interval: timedelta | None = None
         """The update interval a read held for the budget replaced."""
-        self._sets: dict[str, frozenset[str]] = {}
-        self._eligible: dict[str, frozenset[str]] = {}
-        self._known: set[str] = set()
 
     @override
     async def _async_fetch(self) -> SmaAccountPlants:
@@ -136,172 +101,29 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
         now = dt_util.utcnow()
         if self._interval is not None:
             self.update_interval, self._interval = self._interval, None
+        reader = self.reader
         if self.plan is not None and self.data is not None:
-            if (later := self.plan.admit(now, self.calls)) is not None:
+            if (later := self.plan.admit(now, reader.calls)) is not None:
                 self._interval, self.update_interval = self.update_interval, later - now
                 return self.data
-            self._admitted = self.calls
-        self.calls = 0
+            self._admitted = reader.calls
         try:
-            return await self._async_read()
+            inventory = await reader.async_read(self.data)
         finally:
-            if self.plan is not None and self.calls > self._admitted:
-                self.plan.admit(now, self.calls - self._admitted, force=True)
+            if self.plan is not None and reader.calls > self._admitted:
+                self.plan.admit(now, reader.calls - self._admitted, force=True)
             self._admitted = 0
-
-    async def _async_read(self) -> SmaAccountPlants:
-        self.calls += 1
-        listed = await self._async_keyed(await self.client.plants())
-        if not listed:
-            return await self._async_without_plants()
-        # A plant another account shows stays there; this account shows the
-        # rest, possibly none: that is no reason to sign in again.
-        elsewhere = async_shown_elsewhere(self.hass, self.config_entry, listed)
-        plants = {key: plant for key, plant in listed.items() if key not in elsewhere}
-        self.calls += len(plants)
-        devices = await gather_all(self.client.devices(key) for key in plants)
-        await self._async_read_sets(
-            [device for found in devices for device in found if device.active]
-        )
-        if plants:
-            await self._async_read_eligibility(plants)
-        inventory = SmaAccountPlants(
-            plants={
-                key: SmaPlant(
-                    key=key,
-                    details=plant,
-                    devices=tuple(
-                        SmaDevice(
-                            key=f"{key}_{device.device_id}",
-                            details=device,
-                            sets=self._sets[device.device_id],
-                        )
-                        for device in found
-                        if device.active
-                    ),
-                    feed_in_control=FEED_IN_LIMIT
-                    in self._eligible.get(plant.plant_id, frozenset()),
-                )
-                for (key, plant), found in zip(plants.items(), devices, strict=True)
-            },
-            shown_elsewhere={key: other.entry_id for key, other in elsewhere.items()},
-        )
-        for issue in (ISSUE_CONSENT_PENDING, ISSUE_CONSENT_REFUSED, ISSUE_NO_PLANTS):
-            async_delete_issue(self.hass, self.config_entry, issue)
+        if inventory.consent is ConsentState.PENDING:
+            self.update_interval = CONSENT_INTERVAL
+            return inventory
         async_remove_stale_devices(
             self.hass, self.config_entry, inventory.device_keys()
         )
         self.update_interval = INVENTORY_INTERVAL
         return inventory
 
-    async def _async_keyed(self, listed: list[Plant]) -> dict[str, Plant]:
-        """Return the plants by key: the id Home Assistant first knew them by."""
-        moved_from = {new: old for old, new in self.client.plant_migrations.items()}
-        plants = {
-            moved_from.get(plant.plant_id, plant.plant_id): plant for plant in listed
-        }
-        by_id = {plant.plant_id: key for key, plant in plants.items()}
-        for key in self._known - plants.keys():
-            # SMA may list a moved plant under its new id only; asking for the
-            # old id answers 308, which teaches the client the move.
-            self.calls += 1
-            try:
-                await self.client.plant(key)
-            except SolarCloudApiError:
-                continue
-            new_id = self.client.plant_migrations.get(key)
-            if new_id is not None and (listed_key := by_id.get(new_id)) in plants:
-                plants[key] = plants.pop(listed_key)
-        self._known = set(plants)
-        return plants
-
-    async def _async_read_sets(self, devices: list[Device]) -> None:
-        # Which sets a device reports changes with its hardware, not by the
-        # hour: each device is asked once per setup.
-        missing = [device for device in devices if device.device_id not in self._sets]
-        self.calls += len(missing)
-        found = await gather_all(
-            self.client.measurement_sets(device.device_id) for device in missing
-        )
-        for device, sets in zip(missing, found, strict=True):
-            self._sets[device.device_id] = sets
-
-    async def _async_read_eligibility(self, plants: Mapping[str, Plant]) -> None:
-        self.calls += 1
-        try:
-            self._eligible = await self.client.eligible_commands(
-                [plant.plant_id for plant in plants.values()]
-            )
-        except SolarCloudApiError as err:
-            # GridControl is a separate licence with a host SMA does not
-            # publish: without it, plants simply get no feed-in control.
-            LOGGER.debug("SMA GridControl eligibility unknown: %s", err)
-
-    async def _async_without_plants(self) -> SmaAccountPlants:
-        """Tell why SMA shows no plant: waiting for the owner, or ask again.
-
-        Nothing recorded is deleted: the devices stay, and a reauth flow asks
-        the owner again (custom flow) or signs in again (code flow).
-        """
-        entry = self.config_entry
-        if entry.data[CONF_FLOW] != SmaFlow.CUSTOM:
-            async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
-            raise ApiAuthenticationError(
-                "SMA shows no plant to this sign-in", reason="sma_no_plants"
-            )
-        owner = entry.data[CONF_LOGIN_HINT]
-        self.calls += 1
-        status = await self.client.consent_status(owner)
-        if status.state is ConsentState.PENDING:
-            if self.data is None or self.data.consent is not ConsentState.PENDING:
-                LOGGER.info(
-                    "%s waits for the plant owner to approve SMA's consent request",
-                    account_log_name(entry),
-                )
-            async_create_issue(
-                self.hass, entry, ISSUE_CONSENT_PENDING, placeholders={"owner": owner}
-            )
-            self.update_interval = CONSENT_INTERVAL
-            return SmaAccountPlants(consent=status.state)
-        async_delete_issue(self.hass, entry, ISSUE_CONSENT_PENDING)
-        if status.state is ConsentState.ACCEPTED:
-            async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
-            raise ApiAuthenticationError(
-                f"The owner of {account_log_name(entry)} consented, but SMA shows "
-                "no plant",
-                reason="sma_no_plants",
-            )
-        async_create_issue(
-            self.hass,
-            entry,
-            ISSUE_CONSENT_REFUSED,
-            placeholders={"owner": owner, "state": status.state.value},
-        )
-        # Not the owner's e-mail: this message is logged and in diagnostics.
-        raise ApiAuthenticationError(
-            f"The owner of {account_log_name(entry)} has not given consent "
-            f"(state {status.state})",
-            reason="sma_consent_refused",
-        )
-
 
 # The measurements of one plant -----------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class PlantData:
-    """A plant's newest interval and its energy counters (Wh)."""
-
-    latest: MeasurementPoint | None
-    today: Mapping[MeasurementField, float] = field(default_factory=dict)
-    lifetime: Mapping[MeasurementField, float] = field(default_factory=dict)
-    fields: frozenset[str] = frozenset()
-    """Every field the plant reports (today or over its lifetime)."""
-    resolution: timedelta | None = None
-    day: date | None = None
-    """The plant-local day of ``answer``."""
-    answer: MeasurementSet | None = None
-    """The day's EnergyBalance as read (the history import reuses it)."""
 
 
 class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):

@@ -15,13 +15,13 @@ from ..history_source import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, HistorySou
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .const import CONF_ENVIRONMENT, CONF_FLOW
 from .coordinator import (
-    PlantData,
     SmaDeviceCoordinator,
     SmaInventoryCoordinator,
     SmaPlantCoordinator,
 )
 from .history import SmaHistory
 from .plants import SmaPlant
+from .polling import PlantData
 
 
 @dataclass(kw_only=True)

@@ -1,9 +1,12 @@
 """What an SMA account shows in Home Assistant: its plants and their devices.
 
-The inventory coordinator (``coordinator.py``) reads them; devices
-(``devices.py``), entities and the measurement coordinators are made from
-them. A plant another account already shows is not shown again
-(:func:`async_shown_elsewhere`).
+:class:`SmaAccountReader` reads them (the plant list, plants moved to a new
+id, each device's measurement sets, GridControl eligibility) and, when SMA
+lists no plant, tells the user why (consent pending or refused, no plant:
+repair issues); the inventory coordinator (``coordinator.py``) decides when
+and spends the call budget. Devices (``devices.py``), entities and the
+measurement coordinators are made from them. A plant another account
+already shows is not shown again (:func:`async_shown_elsewhere`).
 """
 
 from __future__ import annotations
@@ -16,11 +19,22 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import device_registry as dr
 
-from ..api.sma import ConsentState, Device, Plant, PlantKind, SetType
-from ..const import Vendor
+from ..api import ApiAuthenticationError, SolarCloudApiError
+from ..api.sma import (
+    FEED_IN_LIMIT,
+    ConsentState,
+    Device,
+    Plant,
+    PlantKind,
+    SetType,
+    SmaClient,
+)
+from ..const import LOGGER, Vendor
 from ..entity import device_identifier
 from ..issues import async_create_issue, async_delete_issue
-from ..runtime import SolarCloudConfigEntry
+from ..runtime import SolarCloudConfigEntry, account_log_name
+from .const import CONF_FLOW, CONF_LOGIN_HINT, SmaFlow
+from .polling import gather_all
 
 DEVICE_SETS = frozenset(SetType)
 """The device sets that become sensors; the others are not read."""
@@ -150,3 +164,162 @@ def _shown_by(
         ):
             return other
     return None
+
+
+# Reading what the account sees ------------------------------------------------
+
+ISSUE_CONSENT_PENDING = "sma_consent_pending"
+ISSUE_CONSENT_REFUSED = "sma_consent_refused"
+ISSUE_NO_PLANTS = "sma_no_plants"
+
+
+@dataclass(eq=False)
+class SmaAccountReader:
+    """Read the account's plants, devices, consent and GridControl eligibility.
+
+    The inventory coordinator decides when; this reads, and keeps between
+    reads what does not change by the hour: the sets each device reports and
+    the id Home Assistant first knew each plant by.
+    """
+
+    hass: HomeAssistant
+    entry: SolarCloudConfigEntry
+    client: SmaClient
+    calls: int = field(default=0, init=False)
+    """Calls of the running (or last) read."""
+    _sets: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
+    _eligible: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
+    _known: set[str] = field(default_factory=set, init=False)
+
+    async def async_read(self, last: SmaAccountPlants | None) -> SmaAccountPlants:
+        """Return what the account sees now; ``last``: what it saw before."""
+        self.calls = 1
+        listed = await self._async_keyed(await self.client.plants())
+        if not listed:
+            return await self._async_without_plants(last)
+        # A plant another account shows stays there; this account shows the
+        # rest, possibly none: that is no reason to sign in again.
+        elsewhere = async_shown_elsewhere(self.hass, self.entry, listed)
+        plants = {key: plant for key, plant in listed.items() if key not in elsewhere}
+        self.calls += len(plants)
+        devices = await gather_all(self.client.devices(key) for key in plants)
+        await self._async_read_sets(
+            [device for found in devices for device in found if device.active]
+        )
+        if plants:
+            await self._async_read_eligibility(plants)
+        inventory = SmaAccountPlants(
+            plants={
+                key: SmaPlant(
+                    key=key,
+                    details=plant,
+                    devices=tuple(
+                        SmaDevice(
+                            key=f"{key}_{device.device_id}",
+                            details=device,
+                            sets=self._sets[device.device_id],
+                        )
+                        for device in found
+                        if device.active
+                    ),
+                    feed_in_control=FEED_IN_LIMIT
+                    in self._eligible.get(plant.plant_id, frozenset()),
+                )
+                for (key, plant), found in zip(plants.items(), devices, strict=True)
+            },
+            shown_elsewhere={key: other.entry_id for key, other in elsewhere.items()},
+        )
+        for issue in (ISSUE_CONSENT_PENDING, ISSUE_CONSENT_REFUSED, ISSUE_NO_PLANTS):
+            async_delete_issue(self.hass, self.entry, issue)
+        return inventory
+
+    async def _async_keyed(self, listed: list[Plant]) -> dict[str, Plant]:
+        """Return the plants by key: the id Home Assistant first knew them by."""
+        moved_from = {new: old for old, new in self.client.plant_migrations.items()}
+        plants = {
+            moved_from.get(plant.plant_id, plant.plant_id): plant for plant in listed
+        }
+        by_id = {plant.plant_id: key for key, plant in plants.items()}
+        for key in self._known - plants.keys():
+            # SMA may list a moved plant under its new id only; asking for the
+            # old id answers 308, which teaches the client the move.
+            self.calls += 1
+            try:
+                await self.client.plant(key)
+            except SolarCloudApiError:
+                continue
+            new_id = self.client.plant_migrations.get(key)
+            if new_id is not None and (listed_key := by_id.get(new_id)) in plants:
+                plants[key] = plants.pop(listed_key)
+        self._known = set(plants)
+        return plants
+
+    async def _async_read_sets(self, devices: list[Device]) -> None:
+        # Which sets a device reports changes with its hardware, not by the
+        # hour: each device is asked once per setup.
+        missing = [device for device in devices if device.device_id not in self._sets]
+        self.calls += len(missing)
+        found = await gather_all(
+            self.client.measurement_sets(device.device_id) for device in missing
+        )
+        for device, sets in zip(missing, found, strict=True):
+            self._sets[device.device_id] = sets
+
+    async def _async_read_eligibility(self, plants: Mapping[str, Plant]) -> None:
+        self.calls += 1
+        try:
+            self._eligible = await self.client.eligible_commands(
+                [plant.plant_id for plant in plants.values()]
+            )
+        except SolarCloudApiError as err:
+            # GridControl is a separate licence with a host SMA does not
+            # publish: without it, plants simply get no feed-in control.
+            LOGGER.debug("SMA GridControl eligibility unknown: %s", err)
+
+    async def _async_without_plants(
+        self, last: SmaAccountPlants | None
+    ) -> SmaAccountPlants:
+        """Tell why SMA shows no plant: waiting for the owner, or ask again.
+
+        Nothing recorded is deleted: the devices stay, and a reauth flow asks
+        the owner again (custom flow) or signs in again (code flow).
+        """
+        entry = self.entry
+        if entry.data[CONF_FLOW] != SmaFlow.CUSTOM:
+            async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
+            raise ApiAuthenticationError(
+                "SMA shows no plant to this sign-in", reason="sma_no_plants"
+            )
+        owner = entry.data[CONF_LOGIN_HINT]
+        self.calls += 1
+        status = await self.client.consent_status(owner)
+        if status.state is ConsentState.PENDING:
+            if last is None or last.consent is not ConsentState.PENDING:
+                LOGGER.info(
+                    "%s waits for the plant owner to approve SMA's consent request",
+                    account_log_name(entry),
+                )
+            async_create_issue(
+                self.hass, entry, ISSUE_CONSENT_PENDING, placeholders={"owner": owner}
+            )
+            return SmaAccountPlants(consent=status.state)
+        async_delete_issue(self.hass, entry, ISSUE_CONSENT_PENDING)
+        if status.state is ConsentState.ACCEPTED:
+            async_create_issue(self.hass, entry, ISSUE_NO_PLANTS)
+            raise ApiAuthenticationError(
+                f"The owner of {account_log_name(entry)} consented, but SMA shows "
+                "no plant",
+                reason="sma_no_plants",
+            )
+        async_create_issue(
+            self.hass,
+            entry,
+            ISSUE_CONSENT_REFUSED,
+            placeholders={"owner": owner, "state": status.state.value},
+        )
+        # Not the owner's e-mail: this message is logged and in diagnostics.
+        raise ApiAuthenticationError(
+            f"The owner of {account_log_name(entry)} has not given consent "
+            f"(state {status.state})",
+            reason="sma_consent_refused",
+        )

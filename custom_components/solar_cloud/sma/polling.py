@@ -18,17 +18,22 @@ leave out:
 - the plants of one client share its call budget (:class:`CallPlan`): more
   plants than it serves are read every few intervals, spread over the
   windows, and set up in batches.
+
+What the polls return is here too (:class:`PlantData`, ``DeviceData``), and
+how a poll's calls run together (:func:`gather_all`).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
-from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from collections.abc import Awaitable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
 from math import gcd, lcm
 
 from ..api.appearance import AppearanceSchedule
-from ..api.sma import MeasurementPoint, PlantKind
+from ..api.sma import MeasurementField, MeasurementPoint, MeasurementSet, PlantKind
 from .const import DEVICE_MARGIN, EXPECTED_DELAY
 
 CALL_BUDGET = 80
@@ -53,10 +58,40 @@ CALL_SPAN = CALL_WINDOW + timedelta(seconds=30)
 """How long a poll's calls count against a window: they reach SMA during
 the poll, up to this much after the poll was admitted."""
 
+
+@dataclass(frozen=True, kw_only=True)
+class PlantData:
+    """A plant's newest interval and its energy counters (Wh)."""
+
+    latest: MeasurementPoint | None
+    today: Mapping[MeasurementField, float] = field(default_factory=dict)
+    lifetime: Mapping[MeasurementField, float] = field(default_factory=dict)
+    fields: frozenset[str] = frozenset()
+    """Every field the plant reports (today or over its lifetime)."""
+    resolution: timedelta | None = None
+    day: date | None = None
+    """The plant-local day of ``answer``."""
+    answer: MeasurementSet | None = None
+    """The day's EnergyBalance as read (the history import reuses it)."""
+
+
 type DeviceData = dict[str, dict[str, MeasurementPoint]]
 """Device key -> measurement set -> the newest interval."""
 type SetRead = tuple[str, str, str]
 """Device key, SMA device id and measurement set of one call."""
+
+
+async def gather_all[T](calls: Iterable[Awaitable[T]]) -> list[T]:
+    """Return the results of ``calls``, run concurrently, in order.
+
+    Unlike a plain gather, a failing call leaves no sibling running behind:
+    all finish first, then the first error is raised.
+    """
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results  # type: ignore[return-value]
 
 
 def expected_delay(

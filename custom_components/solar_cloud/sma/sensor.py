@@ -45,13 +45,13 @@ from ..descriptions import (
 from ..entity import SolarCloudEntity, async_add_as_they_appear
 from ..runtime import SolarCloudConfigEntry
 from .coordinator import (
-    PlantData,
     SmaDeviceCoordinator,
     SmaMeasurementCoordinator,
     SmaPlantCoordinator,
 )
 from .data import sma_data
 from .entity import SmaPlantEntity
+from .polling import PlantData
 
 OHM = "Ω"
 POWER = SensorDeviceClass.POWER
