@@ -2,7 +2,8 @@
 
 :class:`RealTimePoller` is the :class:`~.polling.Poller` of ``getStationRealKpi``
 and ``getDevRealKpi``; it plans each batch's calls by the upload phases
-``api/upload_phase.py`` learns.
+``api/upload_phase.py`` learns, the probes that learn them by ``probes``
+(their moments) and the batches' make-up by ``phase_batches``.
 """
 
 from __future__ import annotations
@@ -11,16 +12,15 @@ from collections.abc import Hashable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..upload_phase import UploadClock, dither, next_at_offset, plan_poll, poll_offset
+from ..upload_phase import UploadClock, next_at_offset, plan_poll, poll_offset
 from .client import FusionSolarClient
 from .const import REAL_TIME_TYPES, Path
 from .flow_control import Job, batches
 from .models import Device, DeviceKpi, PlantKpi
 from .phase_batches import compose_batches
 from .polling import REAL_TIME_PERIOD, Poller, PollOutcome, Reading
+from .probes import doubtful_phases, plan_probe
 
-EARLIEST = timedelta(microseconds=1)
-"""So that a probe may go at its soonest moment itself."""
 ZERO = timedelta()
 
 
@@ -43,22 +43,22 @@ class RealTimePoller(Poller):
     Phases are learnt from readings less than a period apart, which only
     calls the budget has to spare can make: a *probe* before a batch's next
     call (every cycle while its sources' phases are unknown or unsure, each
-    halving the doubt; every :data:`PROBE_EVERY` cycles after, to follow a
-    drift), or a *retry* :data:`RETRY_LATE` after a call that found a
-    source's upload late. Such a call goes out only if the budget still
+    halving the doubt; every :data:`~.probes.PROBE_EVERY` cycles after, to
+    follow a drift), or a *retry* :data:`RETRY_LATE` after a call that found
+    a source's upload late. Such a call goes out only if the budget still
     allows every call planned within its window (overdue ones included) at
-    about its planned time; else it is dropped. A probe goes where it
-    halves the most doubt of the batch's sources, at a moment the budget
-    allows; an interface plans as many probes at a time as it has calls to
-    spare. A batch of one logger returns to the logger's moment after a
-    probe held it back (:data:`LOCK_SLACK`; batches of one interface
-    :data:`STAGGER` apart, so that the sliding window leaves room), and
-    probes wait until it is there; a batch of several loggers keeps
-    slipping a second a cycle, which measured better for them
+    about its planned time; else it is dropped. A probe goes where it halves
+    the most doubt of the batch's sources, at a moment the budget allows
+    (``probes`` chooses it); an interface plans as many probes at a time as
+    it has calls to spare. A batch of one logger returns to the logger's
+    moment after a probe held it back (:data:`LOCK_SLACK`; batches of one
+    interface :data:`STAGGER` apart, so that the sliding window leaves
+    room), and probes wait until it is there; a batch of several loggers
+    keeps slipping a second a cycle, which measured better for them
     (``scripts/bench fusionsolar``). Plants' KPIs (one call per 100 plants
-    and window, never one to spare) take their phase from the devices of
-    the plant, :data:`PLANT_AFTER_DEVICES` later. Several sources in one
-    batch are served by the offset that makes their mean delay least
+    and window, never one to spare) take their phase from the devices of the
+    plant, :data:`PLANT_AFTER_DEVICES` later. Several sources in one batch
+    are served by the offset that makes their mean delay least
     (``upload_phase.poll_offset``). Where a kind of source needs several
     batches (more than 100), they are recomposed by phase every
     :data:`RECOMPOSE_EVERY` (``phase_batches``): each batch keeps its key,
@@ -88,15 +88,11 @@ class RealTimePoller(Poller):
     RESYNC_LAG = timedelta(seconds=20)
     RESYNC_EVERY = timedelta(hours=1)
     """A steady delay above RESYNC_LAG costs an upload at most once in RESYNC_EVERY."""
-    PROBE_EVERY = 12
-    SURE = 20.0
-    """Seconds of doubt about a phase below which it is probed every PROBE_EVERY cycles only."""
     RECOMPOSE_EVERY = timedelta(minutes=30)
     """How often batches of more than 100 sources are recomposed by phase
     (phases move slowly; composing 150 sources takes some 30 ms a kind)."""
     PROBE_SLIP = timedelta(seconds=2)
     """How much later a probe may make the planned calls of its window."""
-    """Cycles between two probes of a batch whose phase is known."""
 
     def __init__(
         self, client: FusionSolarClient, *, lock_to_uploads: bool = True
@@ -433,70 +429,32 @@ class RealTimePoller(Poller):
         )
         if job.key not in live[: self.client.budget.allowed(job.path) - siblings]:
             return None
-        period = job.period.total_seconds()
         # The budget may hold a probe back (the calls of the last window):
         # planned for a moment it cannot have, it would go out whenever the
         # budget allows, always at the same moment of the cycle.
         soonest = max(now + self.GUARD, self.client.budget.next_slot(job.path, now))
-        if offset is None:
-            probe = main - timedelta(seconds=dither(count, 15, period - 15))
-        elif (narrow := self._narrowing_probe(job.key, soonest, main)) is not None:
-            probe = narrow
-        elif count % self.PROBE_EVERY:
-            return None
-        else:
-            readies = self._sources_ready(job.key)
-            width = max(((offset - ready) % period for ready in readies), default=0)
-            ahead = dither(count, 5, min(period - 20, width + 60))
-            probe = main - timedelta(seconds=ahead)
-        return probe if soonest <= probe < main - self.GUARD else None
-
-    def _narrowing_probe(
-        self, key: Hashable, soonest: datetime, main: datetime
-    ) -> datetime | None:
-        """Return a probe that halves the doubtful phases of a batch, if any is.
-
-        Each source's upload lies in an interval (ready - unsure, ready]; a
-        reading inside it halves it, whichever way the value went. One
-        probe reads every source of the batch, so it goes where it cuts the
-        most doubt: at the middle of one source's interval, the one whose
-        middle also falls into most of the others'.
-        """
-        period = REAL_TIME_PERIOD.total_seconds()
-        intervals = [
-            (ready - width, width)
-            for source in self._sources(key)
-            if (clock := self.clocks.get(self._clock_key(source))) is not None
-            and (ready := clock.ready()) is not None
-            and (width := clock.unsure() or 0.0) > self.SURE
-        ]
-
-        def cut(offset: float) -> float:
-            """Return the doubt (s) a reading at ``offset`` takes away."""
-            return sum(
-                min(inside, width - inside)
-                for low, width in intervals
-                if (inside := (offset - low) % period) < width
-            )
-
-        middles = sorted(
-            ((low + width / 2) % period for low, width in intervals),
-            key=cut,
-            reverse=True,
+        return plan_probe(
+            count,
+            offset,
+            soonest=soonest,
+            main=main,
+            guard=self.GUARD,
+            period=job.period,
+            doubts=doubtful_phases(self._source_clocks(job.key)),
+            readies=self._sources_ready(job.key),
         )
-        for middle in middles:
-            probe = next_at_offset(soonest - EARLIEST, middle, REAL_TIME_PERIOD)
-            if probe < main - self.GUARD:
-                return probe
-        return None
 
     def _live(self, key: Hashable) -> bool:
         """Return whether a batch's values changed lately (there is something to learn)."""
-        return any(
-            clock.changed
+        return any(clock.changed for clock in self._source_clocks(key))
+
+    def _source_clocks(self, key: Hashable) -> list[UploadClock]:
+        """Return the clock of each source of a batch (shared ones repeat)."""
+        return [
+            clock
             for source in self._sources(key)
             if (clock := self.clocks.get(self._clock_key(source))) is not None
-        )
+        ]
 
     def _sources(self, key: Hashable) -> list[tuple[str, Any]]:
         if key in self._plant_batches:
