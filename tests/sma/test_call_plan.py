@@ -101,6 +101,23 @@ def test_within_the_budget_as_before() -> None:
         assert set(plan.first_polls(demands, NOW).values()) == {0}
 
 
+def test_a_reload_soon_after_setup_starts_all_at_once() -> None:
+    """Calls just made (a setup a moment ago) hold no first poll of a small account.
+
+    Its entities would otherwise wait a whole window for data the last setup
+    showed a moment ago; the runtime guard spaces the polls after them.
+    """
+    demands = _plants(10)
+    plan = CallPlan()
+    plan.register("account", demands)
+    assert sum(demand.first for demand in demands) <= plan.ceiling
+    plan.admit(NOW, plan.ceiling, force=True)  # the setup before the reload
+
+    assert set(plan.first_polls(demands, NOW).values()) == {0}
+    # The next regular poll waits for room.
+    assert plan.admit(NOW + timedelta(minutes=1), 2) is not None
+
+
 def test_more_plants_read_every_few_intervals() -> None:
     """150 plants: each read every few intervals, spread evenly over the windows."""
     demands = _plants(150)

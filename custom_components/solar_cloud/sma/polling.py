@@ -313,13 +313,17 @@ class CallPlan:
 
         Windows are ``CALL_SPAN`` apart.
 
-        All at once while the budget takes them (any account within it);
-        otherwise the balances first (power is shown soonest), in batches
+        All at once while one window takes them (any account within the
+        budget), even when calls were just made: a reload shortly after a
+        setup reads again what was shown a moment ago, and its entities
+        waiting a whole window for it would be worse than a burst the
+        runtime guard (``admit``) then makes the next polls wait for.
+        Otherwise the balances first (power is shown soonest), in batches
         that leave room for the polls of the plants already started.
         """
-        room = self.ceiling - self._used(now)
-        if sum(demand.first for demand in demands) <= room:
+        if sum(demand.first for demand in demands) <= self.ceiling:
             return dict.fromkeys((demand.key for demand in demands), 0)
+        room = self.ceiling - self._used(now)
         starts: dict[str, int] = {}
         window, started, placed = 0, 0.0, 0
         for demand in sorted(demands, key=lambda d: (d.follows is not None, d.plant)):
