@@ -92,7 +92,7 @@ class Result:
 
 
 def _plants(count: int, seed: int) -> list[Any]:
-    from tests.simulator.sma import SimDevice, SimPlant, Upload  # noqa: PLC0415
+    from tests.simulator.sma import SimPlant, Upload, string_inverter  # noqa: PLC0415
 
     draws = random.Random(seed)
     plants = []
@@ -121,18 +121,7 @@ def _plants(count: int, seed: int) -> list[Any]:
                     late_by=timedelta(minutes=2),
                     seed=seed * 1000 + index,
                 ),
-                devices=[
-                    SimDevice(
-                        device_id=str(100_000 + index),
-                        name=f"Inverter {index}",
-                        type="Solar Inverters",
-                        product="STP 8000TL-20",
-                        product_id=9099,
-                        serial=str(200_000 + index),
-                        generator_power=8000.0,
-                        sets=("EnergyAndPowerPv", "PowerAc"),
-                    )
-                ],
+                devices=[string_inverter(index, ids_from=100_000)],
             )
         )
     return plants

@@ -24,7 +24,13 @@ from custom_components.solar_cloud.sma.polling import CALL_BUDGET, CALL_WINDOW
 
 from ..common import async_advance
 from ..simulator.core import RecordedRequest
-from ..simulator.sma import SANDBOX_OWNER, SimDevice, SimPlant, SmaSimulator, Upload
+from ..simulator.sma import (
+    SANDBOX_OWNER,
+    SimPlant,
+    SmaSimulator,
+    Upload,
+    string_inverter,
+)
 
 EXTRA_PLANTS = 30
 
@@ -43,18 +49,7 @@ def _add_plants(sim: SmaSimulator, count: int) -> None:
                 commissioned=date(2026, 6, 1),
                 resolution=timedelta(minutes=15 if classic else 5),
                 upload=Upload(delay=timedelta(seconds=40 + 5 * index), seed=index),
-                devices=[
-                    SimDevice(
-                        device_id=str(300_000 + index),
-                        name=f"Inverter {index}",
-                        type="Solar Inverters",
-                        product="STP 8000TL-20",
-                        product_id=9099,
-                        serial=str(400_000 + index),
-                        generator_power=8000.0,
-                        sets=("EnergyAndPowerPv", "PowerAc"),
-                    )
-                ],
+                devices=[string_inverter(index, ids_from=300_000)],
             ),
             owner=SANDBOX_OWNER,
         )

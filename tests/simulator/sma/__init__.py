@@ -40,7 +40,7 @@ from .accounts import (
     sandbox_plants,
 )
 from .auth import CODE_CLIENT, CUSTOM_CLIENT
-from .plants import SimDevice, SimPlant, Upload, truth_hourly
+from .plants import SimDevice, SimPlant, Upload, string_inverter, truth_hourly
 from .simulator import SmaSimulator, demo_simulator
 
 __all__ = [
@@ -57,5 +57,6 @@ __all__ = [
     "demo_owner_plants",
     "demo_simulator",
     "sandbox_plants",
+    "string_inverter",
     "truth_hourly",
 ]

@@ -262,6 +262,23 @@ class SimPlant:
         return energy
 
 
+def string_inverter(index: int, *, ids_from: int) -> SimDevice:
+    """Return an 8 kW inverter with PV and AC sets: the device of many plants.
+
+    ``ids_from``: where its device id and (100,000 later) serial are counted from.
+    """
+    return SimDevice(
+        device_id=str(ids_from + index),
+        name=f"Inverter {index}",
+        type="Solar Inverters",
+        product="STP 8000TL-20",
+        product_id=9099,
+        serial=str(ids_from + 100_000 + index),
+        generator_power=8000.0,
+        sets=("EnergyAndPowerPv", "PowerAc"),
+    )
+
+
 def truth_hourly(
     plant: SimPlant, start: datetime, end: datetime
 ) -> dict[str, dict[datetime, float]]:
