@@ -166,6 +166,19 @@ async def test_devices_come_and_go(
     assert hass.states.get("sensor.battery_2_state_of_charge") is not None
     assert fusionsolar_data(loaded_entry).device_keys() >= {HOME, MATERNELLE, PUER}
 
+    # The device registry is the memory: a device that returns gets its
+    # entities again, without a reload.
+    plant.devices.append(meter)
+    await async_advance(hass, freezer, timedelta(days=1), step=timedelta(hours=2))
+    await async_advance(hass, freezer, timedelta(minutes=10), step=timedelta(minutes=1))
+
+    assert device_registry.async_get_device_by_identifier(
+        (DOMAIN, f"fusionsolar_{meter.id}"), loaded_entry.entry_id
+    )
+    grid_power = hass.states.get("sensor.meter_1_grid_power")
+    assert grid_power is not None
+    assert grid_power.state not in {STATE_UNAVAILABLE, "unknown"}
+
 
 @pytest.mark.freeze_time(NOON)
 async def test_stale_after_two_windows(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlowResult
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_PASSWORD, CONF_URL, CONF_USERNAME
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -227,7 +227,7 @@ class FusionSolarFlowMixin(SolarCloudFlowBase):
             CONF_OAUTH_SERVER: self._fusionsolar_oauth_server,
             CONF_PLANT_CODES: [plant.code for plant in plants],
         }
-        if self.source == SOURCE_REAUTH:
+        if self.updated_entry() is not None:
             return await self.async_update_vendor_entry(
                 unique_id=unique_id, data_updates=entry_data
             )

@@ -300,7 +300,7 @@ class FusionSolarControlTasks:
         target_soc: float | None = None,
         minutes: int | None = None,
     ) -> ServiceResponse:
-        """Force charging (1) or discharging (2), or stop (0); return its state.
+        """Force the battery to charge or discharge, or stop it; return its state.
 
         A forced charge runs for up to hours; this returns once the plant
         accepted it, with its progress so far.
@@ -315,7 +315,7 @@ class FusionSolarControlTasks:
             )
             if not delivery.accepted:
                 raise _failure(TaskFailure.INVALID, plant)
-            status = await self._client.async_get_charge_discharge_status(
+            progress = await self._client.async_get_charge_discharge_status(
                 delivery.request_id, plant
             )
         return {
@@ -323,10 +323,10 @@ class FusionSolarControlTasks:
             "request_id": delivery.request_id,
             "accepted": delivery.accepted,
             "status": None
-            if status is None or status.status is None
-            else status.status.value,
-            "charged": None if status is None else status.charged,
-            "discharged": None if status is None else status.discharged,
+            if progress is None or progress.status is None
+            else progress.status.value,
+            "charged": None if progress is None else progress.charged,
+            "discharged": None if progress is None else progress.discharged,
         }
 
     async def _run(

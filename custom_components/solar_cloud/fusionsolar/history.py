@@ -35,7 +35,7 @@ from homeassistant.core import HomeAssistant
 from ..api import ApiPermissionError, ApiRateLimitedError, ApiResponseError
 from ..api.fusionsolar.client import interface_name
 from ..api.fusionsolar.const import BATTERY_TYPES, METER_TYPES, Path
-from ..api.fusionsolar.flow_control import batches
+from ..api.fusionsolar.flow_control import HISTORY_SPACING, batches
 from ..api.fusionsolar.history import Period, PlantEnergy
 from ..const import LOGGER
 from ..history_source import HistoryChunk, HistorySource
@@ -72,8 +72,7 @@ class FusionSolarHistory(HistorySource):
     """The history of a FusionSolar account's plants in scope."""
 
     vendor = VENDOR
-    # One call a minute per interface, and the budget's margin.
-    call_spacing = timedelta(seconds=65)
+    call_spacing = HISTORY_SPACING
     # Devices upload every five minutes: an hour is complete ten minutes later.
     live_delay = timedelta(minutes=10)
     # Once a day, the last two days again: each day is read once more

@@ -19,7 +19,6 @@ from .connection import (
     create_client,
     endpoints_of,
 )
-from .const import REDACT_KEYS
 from .coordinator import (
     SmaDeviceCoordinator,
     SmaInventoryCoordinator,
@@ -142,5 +141,4 @@ INTEGRATION = VendorIntegration(
     async_remove_entry=async_end_code_flow_session,
     options_flow=SmaOptionsFlow,
     actions=ACTIONS,
-    redact_keys=REDACT_KEYS,
 )

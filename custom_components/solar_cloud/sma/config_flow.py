@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import (
-    SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigFlowResult,
@@ -227,7 +226,7 @@ class SmaFlowMixin(SmaConsentFlowMixin):
         if not subject:
             return self.async_abort(reason="sma_unknown_account")
         entry_data = {**self._sma_data, **data}
-        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+        if self.updated_entry() is not None:
             return await self.async_update_vendor_entry(
                 unique_id=f"code_{subject}", data_updates=entry_data
             )

@@ -32,9 +32,6 @@ from .const import (
     SmaFlow,
 )
 
-# The code flow asks for a token that does not expire while it is refreshed.
-CODE_FLOW_SCOPES = ("offline_access",)
-
 
 def endpoints_of(data: Mapping[str, Any]) -> SmaEndpoints:
     """Return the endpoints an entry's (or a flow's) data name."""
@@ -50,7 +47,7 @@ def oauth_endpoints(endpoints: SmaEndpoints) -> OAuthEndpoints:
     return OAuthEndpoints(
         authorize_url=endpoints.authorize_url,
         token_url=endpoints.token_url,
-        scopes=CODE_FLOW_SCOPES,
+        scopes=endpoints.code_flow_scopes,
     )
 
 

@@ -13,11 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, override
 
-from homeassistant.config_entries import (
-    SOURCE_REAUTH,
-    SOURCE_RECONFIGURE,
-    ConfigFlowResult,
-)
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.const import CONF_CLIENT_ID
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -193,7 +189,7 @@ class SmaConsentFlowMixin(SolarCloudFlowBase):
 
     async def _async_finish_custom(self) -> ConfigFlowResult:
         data = self._sma_data
-        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+        if self.updated_entry() is not None:
             return await self.async_update_vendor_entry(
                 unique_id=custom_unique_id(data), data_updates=data
             )

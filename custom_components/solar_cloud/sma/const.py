@@ -13,10 +13,6 @@ CONF_GRIDCONTROL_URL: Final = "gridcontrol_url"
 CONF_PLANT_MIGRATIONS: Final = "plant_migrations"
 
 MANUFACTURER: Final = "SMA Solar Technology AG"
-REDACT_KEYS: Final = frozenset(
-    {"loginHint", "serial", "street", "streetNo", "zipCode", "city", "owner"}
-)
-"""Keys diagnostics redact on top of the common ones."""
 
 
 class SmaFlow(StrEnum):

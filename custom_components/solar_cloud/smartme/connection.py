@@ -11,21 +11,30 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..account_backoff import account_gate
 from ..api.account_gate import AccountGate
-from ..api.smartme import ApiKeyAuth, BasicAuth, OAuthAuth, SmartMeAuth, SmartMeClient
+from ..api.smartme import (
+    OAUTH_AUTHORIZE_PATH,
+    OAUTH_SCOPES,
+    OAUTH_TOKEN_PATH,
+    ApiKeyAuth,
+    BasicAuth,
+    OAuthAuth,
+    SmartMeAuth,
+    SmartMeClient,
+)
 from ..oauth import (
     ConfigEntryTokenSource,
     OAuthEndpoints,
     async_get_entry_implementation,
 )
 from ..runtime import SolarCloudConfigEntry
-from .const import CONF_AUTH_TYPE, OAUTH_SCOPES, SmartMeAuthType
+from .const import CONF_AUTH_TYPE, SmartMeAuthType
 
 
 def oauth_endpoints(url: str) -> OAuthEndpoints:
     """Return smart-me's authorization server at ``url`` (code flow with PKCE)."""
     return OAuthEndpoints(
-        authorize_url=f"{url}/api/oauth/authorize",
-        token_url=f"{url}/api/oauth/token",
+        authorize_url=f"{url}{OAUTH_AUTHORIZE_PATH}",
+        token_url=f"{url}{OAUTH_TOKEN_PATH}",
         scopes=OAUTH_SCOPES,
         pkce=True,
     )

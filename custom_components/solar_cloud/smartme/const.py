@@ -38,8 +38,6 @@ class SmartMeAuthType(StrEnum):
     OAUTH = "oauth"
 
 
-OAUTH_SCOPES: Final = ("offline_access", "user.read", "device.read", "device.readwrite")
-
 DEFAULT_SCAN_INTERVAL: Final = 60
 """Seconds between polls while no pushes arrive (smart-me meters upload about once a minute)."""
 MIN_SCAN_INTERVAL: Final = 30

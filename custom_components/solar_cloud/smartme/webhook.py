@@ -7,7 +7,6 @@ coordinators. It answers every request itself and raises nothing.
 
 from __future__ import annotations
 
-import base64
 from collections import Counter
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -18,7 +17,12 @@ from aiohttp import hdrs
 from aiohttp.web import Request, Response
 from homeassistant.core import HomeAssistant
 
-from ..api.smartme import RealtimeDeviceData, RealtimePayloadError, decode_realtime
+from ..api.smartme import (
+    RealtimeDeviceData,
+    RealtimePayloadError,
+    basic_auth_header,
+    decode_realtime,
+)
 from ..const import LOGGER
 from .const import MAX_PUSH_BYTES
 
@@ -37,11 +41,6 @@ class SmartMePushStats:
     unauthorized: int = 0
     too_large: int = 0
     unknown_devices: Counter[str] = field(default_factory=Counter)
-
-
-def basic_auth_header(username: str, password: str) -> str:
-    """Return the Authorization header smart-me sends with these credentials."""
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
 class SmartMeRealtimeWebhook:

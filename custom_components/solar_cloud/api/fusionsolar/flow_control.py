@@ -91,6 +91,11 @@ _MINUTE = timedelta(minutes=1)
 _FIVE_MINUTES = timedelta(minutes=5)
 _DAY = timedelta(days=1)
 
+HISTORY_SPACING = _MINUTE + timedelta(seconds=5)
+"""How far apart the history importer sends its calls: the history interfaces'
+one call a minute (below), a little wider than the budget's margin, so the
+budget never holds one of them back."""
+
 LIMITS: Mapping[Path, Limit] = MappingProxyType(
     {
         Path.LOGIN: Limit(window=timedelta(minutes=10), calls=lambda _: 5),

@@ -76,6 +76,11 @@ class SmaEndpoints:
         return f"{self.auth}/oauth2/auth"
 
     @property
+    def code_flow_scopes(self) -> tuple[str, ...]:
+        """Return what the code flow asks for: a token refreshed without end."""
+        return ("offline_access",)
+
+    @property
     def token_url(self) -> str:
         """Return the token endpoint."""
         return f"{self.auth}/oauth2/token"

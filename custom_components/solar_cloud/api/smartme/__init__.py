@@ -1,6 +1,15 @@
 """Client of the smart-me cloud: REST API and Realtime API (webhook) payloads."""
 
-from .auth import ApiKeyAuth, BasicAuth, OAuthAuth, SmartMeAuth
+from .auth import (
+    OAUTH_AUTHORIZE_PATH,
+    OAUTH_SCOPES,
+    OAUTH_TOKEN_PATH,
+    ApiKeyAuth,
+    BasicAuth,
+    OAuthAuth,
+    SmartMeAuth,
+    basic_auth_header,
+)
 from .client import DEFAULT_URL, SmartMeClient
 from .history import (
     HISTORY_ENERGY_FACTOR,
@@ -45,6 +54,9 @@ __all__ = [
     "HISTORY_MAX_VALUES",
     "MAX_CALIBRATION_GAP",
     "MIN_CALIBRATION_KWH",
+    "OAUTH_AUTHORIZE_PATH",
+    "OAUTH_SCOPES",
+    "OAUTH_TOKEN_PATH",
     "SCALED_FIELDS",
     "ApiKeyAuth",
     "BasicAuth",
@@ -67,6 +79,7 @@ __all__ = [
     "SwitchOutput",
     "User",
     "apply_push",
+    "basic_auth_header",
     "decode_realtime",
     "encode_realtime",
     "history_energy_factor",

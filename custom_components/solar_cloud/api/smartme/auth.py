@@ -7,6 +7,18 @@ import base64
 
 from ..auth import TokenSource
 
+OAUTH_AUTHORIZE_PATH = "/api/oauth/authorize"
+OAUTH_TOKEN_PATH = "/api/oauth/token"  # noqa: S105 (a path)
+OAUTH_SCOPES = ("offline_access", "user.read", "device.read", "device.readwrite")
+"""What the code flow asks for: read the user and devices, switch devices,
+and a refresh token (``offline_access``); smart-me authorizes with PKCE."""
+
+
+def basic_auth_header(username: str, password: str) -> str:
+    """Return the ``Authorization`` value of HTTP Basic credentials."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return f"Basic {token}"
+
 
 class SmartMeAuth(ABC):
     """Produces the ``Authorization`` header of a request."""
@@ -25,8 +37,7 @@ class BasicAuth(SmartMeAuth):
 
     def __init__(self, username: str, password: str) -> None:
         """Keep the encoded credentials."""
-        token = base64.b64encode(f"{username}:{password}".encode()).decode()
-        self._header = f"Basic {token}"
+        self._header = basic_auth_header(username, password)
 
     async def async_header(self) -> str:
         """Return the Basic header."""
