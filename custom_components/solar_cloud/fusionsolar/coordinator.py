@@ -151,9 +151,10 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
             if listed is not None and dt_util.utcnow() - listed.at < FLOW_LISTING_FRESH
             else None
         )
+        last = None if started else self.account.inventory
         try:
             inventory = await async_load_inventory(
-                self.client, self.include, plants=plants
+                self.client, self.include, plants=plants, hold_account=last is None
             )
         except ApiPermissionError as err:
             self._rights.report(err)
@@ -162,7 +163,7 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
             self.update_interval = max(
                 timedelta(seconds=err.retry_after or 0), _INVENTORY_RETRY
             )
-            if started or (last := self.account.inventory) is None:
+            if last is None:
                 raise
             self.client.budget.size = last.size
             self.logger.info(
