@@ -69,7 +69,9 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
     last, if that is recent and covers the plants in scope, and reads it
     again when it is due. If Huawei refuses the lists at setup (a call too
     many: it then refuses them for up to a day), it starts from the last
-    inventory of any age and reads it again when the budget allows.
+    inventory of any age and reads it again when the budget allows; the
+    account's other calls go on (a refusal of the whole account holds it
+    only where nothing was kept: ``async_load_inventory``).
     """
 
     def __init__(
@@ -202,7 +204,8 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
 
     A round in which every call failed fails the refresh; data already there
     stays, each plant's and device's until it is older than the expected
-    delay (``FusionSolarEntity``).
+    delay (``FusionSolarEntity``). A round refused for the whole account
+    holds the account: the poller opens its window (``Poller.async_poll``).
     """
 
     kind_of_data: ClassVar[str]
