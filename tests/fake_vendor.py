@@ -26,6 +26,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from custom_components.solar_cloud.account_backoff import account_gate
 from custom_components.solar_cloud.actions import (
     SET_FEED_IN_LIMIT,
     ActionTarget,
@@ -38,6 +39,7 @@ from custom_components.solar_cloud.api import (
     ApiRateLimitedError,
     ApiResponseError,
 )
+from custom_components.solar_cloud.api.account_gate import AccountGate
 from custom_components.solar_cloud.api.transport import send
 from custom_components.solar_cloud.const import CONF_VENDOR, Vendor
 from custom_components.solar_cloud.coordinator import SolarCloudCoordinator
@@ -141,10 +143,16 @@ class FakeCloud(VendorSimulator):
 class FakeClient:
     """The client of the fake cloud."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
-        """Use the injected session."""
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_url: str,
+        gate: AccountGate | None = None,
+    ) -> None:
+        """Use the injected session; ``gate``: the account's, as real clients get."""
         self._session = session
         self._base_url = base_url
+        self.gate = gate or AccountGate()
 
     async def plants(self) -> dict[str, float]:
         """Return power per plant."""
@@ -160,7 +168,11 @@ class FakeClient:
         if response.status == 403:
             raise ApiPermissionError("No right", missing_right="plants")
         if response.status == 429:
-            raise ApiRateLimitedError("Slow down", retry_after=120)
+            # The plant list's limit is the account's (the history's is its
+            # own): like a real client, this one opens the account's window.
+            refusal = ApiRateLimitedError("Slow down", retry_after=120)
+            self.gate.rate_limited(refusal)
+            raise refusal
         if response.status >= 500:
             raise ApiConnectionError(f"HTTP {response.status}")
         body = response.json()
@@ -397,7 +409,9 @@ async def _async_setup_sensors(
 async def _async_setup_entry(
     hass: HomeAssistant, entry: SolarCloudConfigEntry
 ) -> SolarCloudData:
-    client = FakeClient(async_get_clientsession(hass), entry.data[CONF_URL])
+    client = FakeClient(
+        async_get_clientsession(hass), entry.data[CONF_URL], account_gate(hass, entry)
+    )
     coordinator = FakeCoordinator(hass, entry, client)
     await coordinator.async_config_entry_first_refresh()
     return FakeData(

@@ -93,16 +93,22 @@ def test_a_shorter_window_does_not_cut_a_longer_one(
     assert gate.limited_by == "another hour"
 
 
-def test_a_refusal_taken_twice_is_logged_once(
+def test_each_window_is_logged_once(
     gate: AccountGate, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The client and the layer above take one refusal: one line in the log."""
-    refusal = ApiRateLimitedError("slow down", retry_after=600)
+    """A window opened or lengthened is one line; a shorter one none.
+
+    Only the client that saw a refusal takes it (once), so the gate needs no
+    rule for a refusal taken twice; ``tests/*/test_rate_limit.py`` count the
+    lines of a refusal that fails a refresh or an action.
+    """
     with caplog.at_level(logging.INFO):
-        gate.rate_limited(refusal)
-        clock.now += timedelta(milliseconds=20)
-        gate.rate_limited(refusal)
-    assert gate.limited_until == clock.now + timedelta(seconds=600)
+        gate.rate_limited(ApiRateLimitedError("slow down", retry_after=600))
+        clock.now += timedelta(minutes=1)
+        gate.rate_limited(ApiRateLimitedError("a minute", retry_after=60))
+        clock.now += timedelta(minutes=1)
+        gate.rate_limited(ApiRateLimitedError("an hour", retry_after=3600))
     assert [r.getMessage() for r in caplog.records] == [
-        "account 1: rate limited, no calls until 2026-11-29T12:10:00+00:00"
+        "account 1: rate limited, no calls until 2026-11-29T12:10:00+00:00",
+        "account 1: rate limited, no calls until 2026-11-29T13:02:00+00:00",
     ]

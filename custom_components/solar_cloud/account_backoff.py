@@ -9,11 +9,10 @@ as Home Assistant runs.
 
 The window is the account's :class:`~.api.account_gate.AccountGate`: every
 client of the account gets it at its creation (the vendor's
-``connection.py``) and refuses calls while the window lasts, without a
-request. The Home Assistant layer does not ask it before calling; it only
-tells it of the refusals that failed a refresh or an action
-(``coordinator.py``, ``error_mapping.py``), and setup asks it before any
-client exists (``__init__.py``).
+``connection.py``), opens it on a refusal of the whole account and refuses
+calls while the window lasts, without a request. The Home Assistant layer
+never opens it; setup asks it before any client exists (``__init__.py``), and
+the history importer before its source counts a call (``history.py``).
 """
 
 from __future__ import annotations

@@ -11,8 +11,7 @@ from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import TimestampDataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
-from .account_backoff import account_gate
-from .api import ApiRateLimitedError, SolarCloudApiError
+from .api import SolarCloudApiError
 from .const import LOGGER
 from .error_mapping import update_error
 from .runtime import SolarCloudConfigEntry, account_log_name
@@ -74,16 +73,12 @@ class SolarCloudCoordinator[DataT](TimestampDataUpdateCoordinator[DataT]):
 
     @override
     async def _async_update_data(self) -> DataT:
-        # Within the account's rate-limit window the client refuses the
-        # first call itself, without a request (its AccountGate).
+        # The account's rate-limit window is the clients' own (their
+        # AccountGate): they open it on a refusal of the whole account, and
+        # within it refuse the first call without a request.
         try:
             return await self._async_fetch()
         except SolarCloudApiError as err:
-            if isinstance(err, ApiRateLimitedError):
-                # A refusal that failed the whole refresh holds the account;
-                # the client cannot tell (a FusionSolar daily quota of one
-                # interface leaves the others going).
-                account_gate(self.hass, self.config_entry).rate_limited(err)
             raise update_error(err) from err
 
     def poll_at(self, moment: datetime, now: datetime) -> None:

@@ -21,7 +21,6 @@ from homeassistant.exceptions import (
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .account_backoff import account_gate
 from .api import (
     AccountRateLimitedError,
     ApiAuthenticationError,
@@ -77,14 +76,12 @@ def action_error(
     """Return what an entity action or a service raises for a client error.
 
     An authentication error also starts the reauth flow, so the user is asked
-    for new credentials rather than only told that the action failed; a rate
-    limit that refused the action holds the whole account (its gate,
-    ``account_backoff.py``).
+    for new credentials rather than only told that the action failed. A rate
+    limit that refused the whole account is already held by the client (the
+    account's gate, ``api/account_gate.py``).
     """
     if isinstance(err, ApiAuthenticationError):
         entry.async_start_reauth(hass)
-    if isinstance(err, ApiRateLimitedError):
-        account_gate(hass, entry).rate_limited(err)
     return HomeAssistantError(
         translation_domain=DOMAIN,
         translation_key=err.reason,

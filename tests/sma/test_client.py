@@ -12,12 +12,14 @@ from freezegun.api import FrozenDateTimeFactory
 import pytest
 
 from custom_components.solar_cloud.api import (
+    AccountRateLimitedError,
     ApiAuthenticationError,
     ApiConnectionError,
     ApiPermissionError,
     ApiRateLimitedError,
     ApiResponseError,
 )
+from custom_components.solar_cloud.api.account_gate import AccountGate
 from custom_components.solar_cloud.api.sma import (
     ConsentState,
     SmaClient,
@@ -213,6 +215,30 @@ async def test_logout(
     sim.oauth.revoke_all()
     with pytest.raises(ApiAuthenticationError):
         await tokens.async_logout()
+
+
+async def test_a_refused_logout_holds_the_account(
+    sim: SmaSimulator, session: aiohttp.ClientSession, endpoints: SmaEndpoints
+) -> None:
+    """A logout's 429 with Retry-After opens the account's window (logged once).
+
+    No client call sees it, so the token source takes it: the account's
+    next call, of any client, fails without a request.
+    """
+    gate = AccountGate()
+    tokens = SmaClientCredentials(session, endpoints, *CUSTOM_CLIENT, gate=gate)
+    client = SmaClient(session, endpoints, tokens, gate=gate)
+    await client.plants()
+    sim.faults.add(
+        "logout", status=429, headers={"Retry-After": "600"}, body=b"{}", times=1
+    )
+    with pytest.raises(ApiRateLimitedError):
+        await tokens.async_logout()
+    calls = len(sim.log.requests)
+    with pytest.raises(AccountRateLimitedError) as err:
+        await client.plants()
+    assert err.value.retry_after == pytest.approx(600, abs=5)
+    assert len(sim.log.requests) == calls
 
 
 def test_token_subject() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import logging
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -14,6 +16,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.solar_cloud.account_backoff import account_gate
 from custom_components.solar_cloud.api import AccountRateLimitedError
+from custom_components.solar_cloud.api.account_gate import AccountGate
 from custom_components.solar_cloud.sma.connection import (
     async_token_source,
     create_client,
@@ -130,3 +133,45 @@ async def test_clients_refuse_within_the_window_without_a_request(
         until = refused.at + timedelta(seconds=RETRY_AFTER)
         assert abs(err.value.until - until) < timedelta(seconds=1)
     assert len(sim.log.requests) == calls
+
+
+async def test_a_refusal_that_fails_a_refresh_is_logged_once(
+    hass: HomeAssistant,
+    loaded_custom: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The client alone records the 429 that fails a refresh: one line, its window.
+
+    The gate is told of the refusal once (the coordinator no longer tells it
+    again), so it needs no rule for a refusal taken twice.
+    """
+    sim.log.clear()
+    _rate_limited(sim, "device_measurements")
+    with (
+        caplog.at_level(logging.INFO),
+        patch.object(
+            AccountGate,
+            "rate_limited",
+            autospec=True,
+            side_effect=AccountGate.rate_limited,
+        ) as taken,
+    ):
+        await async_advance(
+            hass, freezer, timedelta(minutes=20), step=timedelta(minutes=1)
+        )
+    [refused] = [r for r in sim.log.requests if r.status == 429]
+    assert taken.call_count == 1
+    lines = [
+        record.getMessage()
+        for record in caplog.records
+        if "rate limited, no calls until" in record.getMessage()
+    ]
+    assert len(lines) == 1
+    until = account_gate(hass, loaded_custom).limited_until
+    assert until is not None
+    assert abs(until - (refused.at + timedelta(seconds=RETRY_AFTER))) < timedelta(
+        seconds=1
+    )
+    assert lines[0].endswith(until.isoformat())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import logging
 import re
 from typing import Any
 
@@ -10,6 +11,7 @@ import aiohttp
 import pytest
 
 from custom_components.solar_cloud.api import (
+    AccountRateLimitedError,
     ApiAuthenticationError,
     ApiConnectionError,
     ApiNotSupportedError,
@@ -17,6 +19,7 @@ from custom_components.solar_cloud.api import (
     ApiRateLimitedError,
     ApiResponseError,
 )
+from custom_components.solar_cloud.api.account_gate import AccountGate
 from custom_components.solar_cloud.api.auth import StaticTokenSource, TokenSource
 from custom_components.solar_cloud.api.smartme import (
     ApiKeyAuth,
@@ -227,6 +230,45 @@ async def test_retry_after_header(
     with pytest.raises(ApiRateLimitedError) as err:
         await client.user()
     assert err.value.retry_after == 120
+
+
+async def test_a_429_with_retry_after_holds_the_account(
+    session: aiohttp.ClientSession,
+    smartme_cloud: RunningSimulator,
+    simulator: SmartMeSimulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The client itself opens the account's window, logged once; none without a time.
+
+    Every client of the account then fails at once, without a request.
+    """
+    gate = AccountGate(account="account 1")
+    client, other = (
+        SmartMeClient(
+            session, ApiKeyAuth(API_KEY), base_url=smartme_cloud.base_url, gate=gate
+        )
+        for _ in range(2)
+    )
+    simulator.faults.add("user", status=429, times=1)
+    with pytest.raises(ApiRateLimitedError):
+        await client.user()
+    assert gate.refusal() is None
+
+    simulator.faults.add(
+        "user", vendor_error=(429, "Too many requests", {"Retry-After": "120"})
+    )
+    with caplog.at_level(logging.INFO):
+        with pytest.raises(ApiRateLimitedError) as refused:
+            await client.user()
+        calls = len(simulator.log.requests)
+        with pytest.raises(AccountRateLimitedError) as err:
+            await other.devices()
+    assert not isinstance(refused.value, AccountRateLimitedError)
+    assert str(err.value) == str(refused.value)
+    assert len(simulator.log.requests) == calls
+    assert [r.getMessage() for r in caplog.records if "rate limited" in r.message] == [
+        f"account 1: rate limited, no calls until {err.value.until.isoformat()}"
+    ]
 
 
 class RenewingTokens(TokenSource):

@@ -1,16 +1,23 @@
 """The one gate every call of an account passes: its rate-limit window.
 
 A cloud that refuses a whole account for a while (SMA's and smart-me's 429
-with Retry-After, FusionSolar's daily quota when a whole round is refused)
-asks it to wait. The account's clients share one :class:`AccountGate`, handed
-to each at its creation, and consult it before every call: within the window
-a call fails at once with :class:`..errors.AccountRateLimitedError`, naming
-when calls resume, and no request is sent. The gate outlives the clients (the
-Home Assistant layer keeps one per account over reloads and setup retries),
-so a new client of the account waits the window out too.
+with Retry-After, FusionSolar's daily quota or system limit when all that was
+asked is refused) asks it to wait. The account's clients share one
+:class:`AccountGate`, handed to each at its creation, and consult it before
+every call: within the window a call fails at once with
+:class:`..errors.AccountRateLimitedError`, naming when calls resume, and no
+request is sent. The gate outlives the clients (the Home Assistant layer
+keeps one per account over reloads and setup retries), so a new client of the
+account waits the window out too.
 
-Limits of one interface only (``ApiRateLimitedError.interface``) are left to
-the client (FusionSolar's call budget keeps them per account).
+The clients alone open the window (:meth:`AccountGate.rate_limited`), each
+refusal once, where they see it: the SMA client on every 429 (its back-off,
+and the token source's logout), the smart-me client on every 429, and
+FusionSolar's where a refusal of the whole account refused all its caller
+asked for (an action's call, a poller's round, the inventory). The Home
+Assistant layer only asks the gate (setup, the history importer). Limits of
+one interface only (``ApiRateLimitedError.interface``) are left to the client
+(FusionSolar's call budget keeps them per account).
 """
 
 from __future__ import annotations
@@ -22,10 +29,6 @@ import logging
 from .errors import AccountRateLimitedError, ApiRateLimitedError
 
 _LOGGER = logging.getLogger(__name__)
-
-_SAME_WINDOW = timedelta(seconds=1)
-"""A refusal taken twice (by the client, then by the layer above it) moves
-the window's end by the moments between: logged once."""
 
 
 def _utcnow() -> datetime:
@@ -59,6 +62,8 @@ class AccountGate:
 
         Refusals without a time, of one interface, or the gate's own are no
         window of the account; a shorter window does not cut a longer one.
+        The client that saw the refusal calls this, once: every window
+        opened or lengthened is a line in the log.
         """
         if (
             err.retry_after is None
@@ -72,10 +77,9 @@ class AccountGate:
         if known is not None and until <= known:
             return
         self.limited_until, self.limited_by = until, str(err)
-        if known is None or until - known > _SAME_WINDOW:
-            self._logger.info(
-                "%s: rate limited, no calls until %s", self.account, until.isoformat()
-            )
+        self._logger.info(
+            "%s: rate limited, no calls until %s", self.account, until.isoformat()
+        )
 
     def refusal(self) -> AccountRateLimitedError | None:
         """Return the error a call fails with now; None: calls may go."""

@@ -69,7 +69,9 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
     last, if that is recent and covers the plants in scope, and reads it
     again when it is due. If Huawei refuses the lists at setup (a call too
     many: it then refuses them for up to a day), it starts from the last
-    inventory of any age and reads it again when the budget allows.
+    inventory of any age and reads it again when the budget allows; the
+    account's other calls go on (a refusal of the whole account holds it
+    only where nothing was kept: ``async_load_inventory``).
     """
 
     def __init__(
@@ -151,9 +153,10 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
             if listed is not None and dt_util.utcnow() - listed.at < FLOW_LISTING_FRESH
             else None
         )
+        last = None if started else self.account.inventory
         try:
             inventory = await async_load_inventory(
-                self.client, self.include, plants=plants
+                self.client, self.include, plants=plants, hold_account=last is None
             )
         except ApiPermissionError as err:
             self._rights.report(err)
@@ -162,7 +165,7 @@ class FusionSolarInventoryCoordinator(SolarCloudCoordinator[PlantsAndDevices]):
             self.update_interval = max(
                 timedelta(seconds=err.retry_after or 0), _INVENTORY_RETRY
             )
-            if started or (last := self.account.inventory) is None:
+            if last is None:
                 raise
             self.client.budget.size = last.size
             self.logger.info(
@@ -201,7 +204,8 @@ class FusionSolarPollingCoordinator[PollerT: Poller, DataT](
 
     A round in which every call failed fails the refresh; data already there
     stays, each plant's and device's until it is older than the expected
-    delay (``FusionSolarEntity``).
+    delay (``FusionSolarEntity``). A round refused for the whole account
+    holds the account: the poller opens its window (``Poller.async_poll``).
     """
 
     kind_of_data: ClassVar[str]

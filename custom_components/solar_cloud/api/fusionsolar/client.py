@@ -213,6 +213,9 @@ class FusionSolarClient(FusionSolarSession):
         return PowerControlSettings.from_api(as_dict(data))
 
     # Control tasks ----------------------------------------------------------
+    # A delivery, and the state of a forced charge read right after it, is
+    # all that an action asks for: a refusal of the whole account holds it
+    # (``_call_alone``). A task's follower asks again later by itself.
 
     async def async_deliver_task(
         self, plant_code: str, settings: ControlSettings
@@ -224,7 +227,7 @@ class FusionSolarClient(FusionSolarSession):
         """
         path, _ = _TASK_PATHS[settings.task_type]
         data = as_dict(
-            await self._call(path, {"tasks": [settings.to_task_api(plant_code)]})
+            await self._call_alone(path, {"tasks": [settings.to_task_api(plant_code)]})
         )
         if (delivery := TaskDelivery.from_api(data, plant_code)) is None:
             raise ApiResponseError(
@@ -266,7 +269,9 @@ class FusionSolarClient(FusionSolarSession):
                 task |= {"controlType": 2, "dispatchTime": minutes}
             if power is not None:
                 task["powerDispatch"] = power
-        data = as_dict(await self._call(Path.CHARGE_DISCHARGE_TASK, {"tasks": [task]}))
+        data = as_dict(
+            await self._call_alone(Path.CHARGE_DISCHARGE_TASK, {"tasks": [task]})
+        )
         if (delivery := ChargeDischargeDelivery.from_api(data, plant_code)) is None:
             raise ApiResponseError(
                 f"charge-and-discharge: no requestID in {snippet(data)}"
@@ -277,7 +282,9 @@ class FusionSolarClient(FusionSolarSession):
         self, request_id: int, plant_code: str
     ) -> ChargeDischargeStatus | None:
         """Return how far a forced charge or discharge got at a plant."""
-        data = await self._call(Path.CHARGE_DISCHARGE_STATUS, {"requestID": request_id})
+        data = await self._call_alone(
+            Path.CHARGE_DISCHARGE_STATUS, {"requestID": request_id}
+        )
         for item in as_list(data):
             entry = as_dict(item)
             if entry.get("plantCode", plant_code) == plant_code:

@@ -62,21 +62,32 @@ async def async_load_inventory(
     include: Collection[str] | None = None,
     *,
     plants: Sequence[Plant] | None = None,
+    hold_account: bool = True,
 ) -> PlantsAndDevices:
     """Read the plants and the devices of the plants in ``include`` (None: all).
 
     ``plants``: the plant list, if it was just read (by a config flow).
     Tells the account's budget its size, which the limits depend on.
+
+    A refusal of the whole account (the system limit, the daily quota)
+    holds it (the account's gate), unless ``hold_account`` is False: the
+    caller carries on with an inventory it kept, and the account's other
+    calls may go.
     """
-    if plants is None:
-        plants = await client.async_get_plants()
-    client.budget.size = AccountSize(
-        plants=len(plants), devices=client.budget.size.devices
-    )
-    codes = [p.code for p in plants if include is None or p.code in include]
-    devices: list[Device] = []
-    for batch in batches(codes):
-        devices.extend(await client.async_get_devices(batch))
+    try:
+        if plants is None:
+            plants = await client.async_get_plants()
+        client.budget.size = AccountSize(
+            plants=len(plants), devices=client.budget.size.devices
+        )
+        codes = [p.code for p in plants if include is None or p.code in include]
+        devices: list[Device] = []
+        for batch in batches(codes):
+            devices.extend(await client.async_get_devices(batch))
+    except ApiRateLimitedError as err:
+        if hold_account:
+            client.gate.rate_limited(err)
+        raise
     inventory = PlantsAndDevices(plants=tuple(plants), devices=tuple(devices))
     client.budget.size = inventory.size
     return inventory
@@ -127,6 +138,10 @@ class Poller(ABC):
     async def async_poll(self) -> PollOutcome:
         """Run every job that is due and allowed now.
 
+        A round that fails (:attr:`PollOutcome.failed`) with a refusal of the
+        whole account holds the account: its gate keeps every client's calls
+        back for the refusal's time.
+
         Raises:
             ApiAuthenticationError: The account's credentials were refused;
                 nothing else will work either.
@@ -158,7 +173,15 @@ class Poller(ABC):
                 self._next_due[job.key] = self._next_run(job, now)
                 self.not_supported.answered(job.key, interface_name(job.path))
                 answered.append(job)
-        return PollOutcome(ran=ran, errors=tuple(errors), answered=tuple(answered))
+        outcome = PollOutcome(ran=ran, errors=tuple(errors), answered=tuple(answered))
+        if outcome.failed and isinstance(
+            refusal := outcome.errors[0][1], ApiRateLimitedError
+        ):
+            # The round failed with it: a refusal of the whole account (the
+            # system limit, the daily quota) holds it. Among calls that went,
+            # it was one interface's quota, and the others keep going.
+            self.client.gate.rate_limited(refusal)
+        return outcome
 
     def _may_run(self, job: Job, now: datetime) -> bool:
         """Return whether a due job that the budget allows should run now."""

@@ -109,7 +109,9 @@ class FusionSolarSession:
 
         ``gate``: the account's, shared by its clients (without one, the
         client keeps a gate of its own): within its window calls fail
-        without a request, before the budget counts them.
+        without a request, before the budget counts them. The client opens
+        the window where a refusal of the whole account refused all its
+        caller asked for (:meth:`_call_alone`, a poller's round).
         """
         if token_source is None and (username is None or password is None):
             raise ValueError("Give username and password, or a token source")
@@ -312,6 +314,21 @@ class FusionSolarSession:
             # the call before it opened. Before the budget counts the call.
             self.gate.check()
             return await self._call_once(path, body, retried=False)
+
+    async def _call_alone(self, path: Path, body: Mapping[str, Any]) -> Any:
+        """Make a call that is all its caller asks for now (an action's).
+
+        A refusal of the whole account (the system limit, the daily quota)
+        holds it: the account's gate keeps every client's calls back for its
+        time. A call of a poller's round holds the account only when the
+        whole round is refused (``polling.py``): one interface's quota leaves
+        the others going.
+        """
+        try:
+            return await self._call(path, body)
+        except ApiRateLimitedError as err:
+            self.gate.rate_limited(err)
+            raise
 
     async def _call_once(
         self, path: Path, body: Mapping[str, Any], *, retried: bool

@@ -21,7 +21,12 @@ import aiohttp
 
 from ..account_gate import AccountGate
 from ..auth import TokenSource
-from ..errors import ApiAuthenticationError, ApiResponseError, SolarCloudApiError
+from ..errors import (
+    ApiAuthenticationError,
+    ApiRateLimitedError,
+    ApiResponseError,
+    SolarCloudApiError,
+)
 from ..transport import RawResponse, send
 from .environment import SmaEndpoints
 from .errors import token_error
@@ -98,7 +103,8 @@ class SmaClientCredentials(TokenSource):
         """Sign in with ``client_id`` at the environment's token endpoint.
 
         ``gate``: the account's (see :class:`~.client.SmaClient`); within its
-        window no token request or logout is sent.
+        window no token request or logout is sent, and a logout's 429 with
+        Retry-After opens one.
         """
         self.gate = gate or AccountGate()
         self._session = session
@@ -143,6 +149,12 @@ class SmaClientCredentials(TokenSource):
     async def _async_end_quietly(self, refresh_token: str) -> None:
         """End a session being replaced; SMA may have ended it already."""
         try:
+            await self._async_end(refresh_token)
+        except SolarCloudApiError:
+            return
+
+    async def _async_end(self, refresh_token: str) -> None:
+        try:
             await async_logout(
                 self._session,
                 self._endpoints,
@@ -150,8 +162,11 @@ class SmaClientCredentials(TokenSource):
                 client_secret=self._client_secret,
                 refresh_token=refresh_token,
             )
-        except SolarCloudApiError:
-            return
+        except ApiRateLimitedError as err:
+            # No client call waits on a logout: its 429 is taken here. (A
+            # token request's is the client's, which backs off from it.)
+            self.gate.rate_limited(err)
+            raise
 
     async def _async_new_token(self) -> SmaToken:
         token = self._token
@@ -186,13 +201,7 @@ class SmaClientCredentials(TokenSource):
         # Within a rate limit's window not even the logout is sent; the
         # session ends by itself.
         self.gate.check()
-        await async_logout(
-            self._session,
-            self._endpoints,
-            client_id=self._client_id,
-            client_secret=self._client_secret,
-            refresh_token=token.refresh_token,
-        )
+        await self._async_end(token.refresh_token)
 
     async def _async_post_form(self, url: str, form: dict[str, str]) -> RawResponse:
         self.gate.check()

@@ -9,7 +9,12 @@ from typing import Any
 import aiohttp
 
 from ..account_gate import AccountGate
-from ..errors import ApiPermissionError, ApiResponseError, status_error
+from ..errors import (
+    ApiPermissionError,
+    ApiRateLimitedError,
+    ApiResponseError,
+    status_error,
+)
 from ..transport import RawResponse, send, snippet
 from .auth import SmartMeAuth
 from .history import HISTORY_MAX_VALUES, HistoryReading, history_count, parse_history
@@ -56,7 +61,7 @@ class SmartMeClient:
 
         ``gate``: the account's, shared by its clients (without one, the
         client keeps a gate of its own): within its window calls fail
-        without a request.
+        without a request, and a 429 with Retry-After opens one.
         """
         self.gate = gate or AccountGate()
         self._session = session
@@ -81,13 +86,18 @@ class SmartMeClient:
         ):
             response = await self._send(method, path, renewed, json=json, params=params)
         if response.status >= 400:
-            raise status_error(
+            err = status_error(
                 response.status,
                 f"smart-me answered HTTP {response.status} to {method} {path}: "
                 f"{_message(response)}",
                 missing_right=path.strip("/").split("/")[0],
                 retry_after=as_float(response.headers.get("Retry-After")),
             )
+            if isinstance(err, ApiRateLimitedError):
+                # smart-me's 429 refuses the account, not the one call: every
+                # client of the account waits its Retry-After out.
+                self.gate.rate_limited(err)
+            raise err
         return response
 
     async def _send(
