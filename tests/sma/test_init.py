@@ -496,7 +496,7 @@ async def test_custom_flow_removal_needs_no_logout(
 
 
 async def test_wrong_secret_in_the_custom_flow(
-    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, custom_entry: MockConfigEntry, cloud: RunningSimulator
 ) -> None:
     """A secret SMA no longer accepts starts the reauth flow."""
     hass.config_entries.async_update_entry(

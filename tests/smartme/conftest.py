@@ -57,7 +57,7 @@ def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
 
 
 @pytest.fixture
-async def smartme_cloud(
+async def cloud(
     frozen: FrozenDateTimeFactory, start_vendor_simulator: StartSimulator
 ) -> RunningSimulator:
     """Serve the smart-me simulator with the sample devices."""
@@ -65,14 +65,14 @@ async def smartme_cloud(
 
 
 @pytest.fixture
-def simulator(smartme_cloud: RunningSimulator) -> SmartMeSimulator:
+def sim(cloud: RunningSimulator) -> SmartMeSimulator:
     """Return the simulator itself."""
-    return simulator_as(smartme_cloud.simulator, SmartMeSimulator)
+    return simulator_as(cloud.simulator, SmartMeSimulator)
 
 
 @pytest.fixture
 async def session(
-    smartme_cloud: RunningSimulator,
+    cloud: RunningSimulator,
 ) -> AsyncIterator[aiohttp.ClientSession]:
     """Return an HTTP session of its own (the client tests run without hass)."""
     async with aiohttp.ClientSession() as session:
@@ -80,11 +80,9 @@ async def session(
 
 
 @pytest.fixture
-def client(
-    session: aiohttp.ClientSession, smartme_cloud: RunningSimulator
-) -> SmartMeClient:
+def client(session: aiohttp.ClientSession, cloud: RunningSimulator) -> SmartMeClient:
     """Return a client signing in at the simulator with the API key."""
-    return SmartMeClient(session, ApiKeyAuth(API_KEY), base_url=smartme_cloud.base_url)
+    return SmartMeClient(session, ApiKeyAuth(API_KEY), base_url=cloud.base_url)
 
 
 @pytest.fixture
@@ -104,11 +102,11 @@ def realtime() -> bool:
 
 
 @pytest.fixture
-def entry_data(smartme_cloud: RunningSimulator) -> dict[str, Any]:
+def entry_data(cloud: RunningSimulator) -> dict[str, Any]:
     """Return the data of an API-key entry pointing at the simulator."""
     return {
         CONF_VENDOR: Vendor.SMARTME,
-        CONF_URL: smartme_cloud.base_url,
+        CONF_URL: cloud.base_url,
         CONF_AUTH_TYPE: SmartMeAuthType.API_KEY,
         CONF_API_KEY: API_KEY,
         CONF_WEBHOOK_ID: WEBHOOK_ID,

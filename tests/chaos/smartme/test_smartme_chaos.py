@@ -107,7 +107,7 @@ async def test_smartme_chaos(  # noqa: PLR0917
     hass_client: ClientSessionGenerator,
     new_chaos: NewChaos,
     setup_entry: SetUp,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     kind: FaultKind,
 ) -> None:
     """Faults and bad pushes come and go: the meters recover, nothing leaks."""
@@ -115,7 +115,7 @@ async def test_smartme_chaos(  # noqa: PLR0917
     chaos = new_chaos(
         freezer=frozen,
         entry=entry,
-        sim=simulator,
+        sim=sim,
         vendor="smartme",
         static_secrets={
             API_KEY,
