@@ -39,6 +39,7 @@ from ..simulator.sma import (
     SmaSimulator,
     demo_owner_plants,
 )
+from .const import CREDENTIAL
 
 
 @pytest.fixture
@@ -164,17 +165,16 @@ async def code_flow_token(base_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def code_credential(hass: HomeAssistant) -> str:
-    """Import the code flow's application credential; return its id."""
-    await async_add_credential(
-        hass, ClientCredential(*CODE_CLIENT, name="SMA"), "sma_cred"
+async def credential(hass: HomeAssistant) -> str:
+    """Add the code flow's application credential; return its id."""
+    return await async_add_credential(
+        hass, ClientCredential(*CODE_CLIENT, name="SMA"), CREDENTIAL
     )
-    return "sma_cred"
 
 
 @pytest.fixture
 async def code_entry(
-    hass: HomeAssistant, cloud: RunningSimulator, code_credential: str
+    hass: HomeAssistant, cloud: RunningSimulator, credential: str
 ) -> MockConfigEntry:
     """Return a code-flow entry of the sandbox owner."""
     entry = MockConfigEntry(
@@ -187,7 +187,7 @@ async def code_entry(
             CONF_ENVIRONMENT: "custom",
             CONF_URL: cloud.base_url,
             CONF_GRIDCONTROL_URL: None,
-            "auth_implementation": code_credential,
+            "auth_implementation": credential,
             "token": await code_flow_token(cloud.base_url),
         },
     )

@@ -35,6 +35,7 @@ from ..common import async_advance, async_authorize, async_start_flow, suggested
 from ..const import NOON, REDIRECT
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CODE_CLIENT, CUSTOM_CLIENT, SANDBOX_OWNER, SmaSimulator
+from .const import CREDENTIAL, PV_POWER
 
 
 async def _configure(
@@ -125,7 +126,7 @@ async def test_custom_flow_owner_accepts(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert sim.logouts == ["custom-client"]  # the flow's own session
-    assert hass.states.get("sensor.testplant_1_pv_power") is not None
+    assert hass.states.get(PV_POWER) is not None
 
 
 @pytest.mark.freeze_time(NOON)
@@ -193,7 +194,7 @@ async def test_custom_flow_pending_then_accepted_in_the_background(
     await async_advance(hass, freezer, timedelta(minutes=30))
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.testplant_1_pv_power") is not None
+    assert hass.states.get(PV_POWER) is not None
     assert (
         issue_registry.async_get_issue(DOMAIN, f"{entry.entry_id}_sma_consent_pending")
         is None
@@ -269,7 +270,7 @@ async def test_custom_flow_account_already_added(
 
 
 @pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.usefixtures("current_request_with_host", "credential")
 async def test_code_flow(
     hass: HomeAssistant,
     cloud: RunningSimulator,
@@ -294,13 +295,13 @@ async def test_code_flow(
     entry = result["result"]
     assert entry.unique_id == f"code_{SANDBOX_OWNER}"
     assert entry.data[CONF_FLOW] == "code"
-    assert entry.data["auth_implementation"] == "sma_cred"
+    assert entry.data["auth_implementation"] == CREDENTIAL
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.testplant_1_pv_power") is not None
+    assert hass.states.get(PV_POWER) is not None
 
 
-@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.usefixtures("current_request_with_host", "credential")
 async def test_code_flow_needs_a_url_for_custom(hass: HomeAssistant) -> None:
     """The custom environment needs its base URL."""
     result = await async_start_flow(hass, "sma", "sma_code")
@@ -310,7 +311,7 @@ async def test_code_flow_needs_a_url_for_custom(hass: HomeAssistant) -> None:
     assert result["errors"] == {"base": "sma_url_required"}
 
 
-@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.usefixtures("current_request_with_host", "credential")
 async def test_code_flow_plants_unreadable(
     hass: HomeAssistant,
     cloud: RunningSimulator,
@@ -331,7 +332,7 @@ async def test_code_flow_plants_unreadable(
 
 
 @pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.usefixtures("current_request_with_host", "credential")
 @pytest.mark.parametrize(
     ("plants", "title", "unique_id"),
     [(["13", "24"], "Testplant 1", "code_13,24"), ([], None, None)],

@@ -39,6 +39,9 @@ from ..simulator.smartme import SmartMeSimulator
 from . import SetUp
 from .const import (
     API_KEY,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CREDENTIAL,
     NOW,
     PASSWORD,
     USER_ID,
@@ -86,12 +89,10 @@ def client(session: aiohttp.ClientSession, cloud: RunningSimulator) -> SmartMeCl
 
 
 @pytest.fixture
-async def credential(hass: HomeAssistant) -> None:
-    """Add smart-me application credentials."""
-    await async_add_credential(
-        hass,
-        ClientCredential("smartme-client", "smartme-secret", name="smart-me"),
-        "smartme_cred",
+async def credential(hass: HomeAssistant) -> str:
+    """Add the application credential of the simulator's OAuth client; return its id."""
+    return await async_add_credential(
+        hass, ClientCredential(CLIENT_ID, CLIENT_SECRET, name="smart-me"), CREDENTIAL
     )
 
 

@@ -37,7 +37,7 @@ from custom_components.solar_cloud.api.smartme.models import as_bool, as_datetim
 
 from ..simulator.core import RunningSimulator
 from ..simulator.smartme import BILANZ_ID, PLUG_ID, WATER_ID, SmartMeSimulator
-from .const import API_KEY, PASSWORD, USER_ID, USERNAME
+from .const import API_KEY, CLIENT_ID, PASSWORD, USER_ID, USERNAME
 
 
 async def test_user_for_every_auth(
@@ -63,7 +63,7 @@ def _issued(sim: SmartMeSimulator) -> Any:
     from ..simulator.oauth import IssuedToken
 
     return IssuedToken(
-        client_id="smartme-client",
+        client_id=CLIENT_ID,
         subject=USERNAME,
         scope="",
         expires_at=sim.clock.now() + timedelta(hours=1),

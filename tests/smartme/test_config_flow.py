@@ -39,7 +39,16 @@ from custom_components.solar_cloud.smartme.const import (
 from ..common import async_advance, async_authorize, async_start_flow, suggested_values
 from ..simulator.core import RunningSimulator
 from ..simulator.smartme import SmartMeSimulator
-from .const import API_KEY, PASSWORD, USER_ID, USERNAME, WEBHOOK_ID, WEBHOOK_USERNAME
+from .const import (
+    API_KEY,
+    CREDENTIAL,
+    PASSWORD,
+    POWER,
+    USER_ID,
+    USERNAME,
+    WEBHOOK_ID,
+    WEBHOOK_USERNAME,
+)
 
 
 def assert_pkce_authorize(result: ConfigFlowResult) -> None:
@@ -242,12 +251,12 @@ async def test_oauth(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     data = result["data"]
-    assert data["auth_implementation"] == "smartme_cred"
+    assert data["auth_implementation"] == CREDENTIAL
     assert data[CONF_AUTH_TYPE] == SmartMeAuthType.OAUTH
     assert data["token"]["access_token"] in sim.oauth.access_tokens
     await hass.async_block_till_done()
     # The entry set up with that token: the devices are there.
-    assert hass.states.get("sensor.bilanz_vk_power") is not None
+    assert hass.states.get(POWER) is not None
     bearer = [
         r
         for r in sim.log.of("devices")
@@ -259,7 +268,7 @@ async def test_oauth(
     await async_advance(hass, frozen, timedelta(minutes=10), step=timedelta(minutes=1))
     assert len(sim.oauth.access_tokens) > issued
     assert sim.log.of("devices")[-1].status == 200
-    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    assert hass.states.get(POWER).state != "unavailable"
 
 
 @pytest.mark.usefixtures("current_request_with_host", "credential")
@@ -362,7 +371,7 @@ async def test_reconfigure_to_oauth(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert basic_entry.data[CONF_AUTH_TYPE] == SmartMeAuthType.OAUTH
-    assert basic_entry.data["auth_implementation"] == "smartme_cred"
+    assert basic_entry.data["auth_implementation"] == CREDENTIAL
     assert CONF_USERNAME not in basic_entry.data
 
 

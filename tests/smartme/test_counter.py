@@ -28,6 +28,7 @@ from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance
+from ..const import MINUTE
 from ..simulator.smartme import BILANZ_ID, WATER_ID, SmartMeSimulator
 from . import SetUp, realtime_of
 from .const import HOOK_PATH, PUSH_AUTH
@@ -36,7 +37,6 @@ IMPORT = "sensor.bilanz_vk_energy_import"
 WATER = "sensor.water_main_water"
 SHOWN = 2_428_878.776
 """The Bilanz meter's import counter (kWh) when the tests start."""
-MINUTE = timedelta(minutes=1)
 
 
 def value(hass: HomeAssistant, entity_id: str) -> float:

@@ -22,11 +22,10 @@ from custom_components.solar_cloud.smartme.history import (
 )
 from custom_components.solar_cloud.statistics import EnergyFlow
 
+from ..const import HOUR
 from ..simulator.smartme import BILANZ_ID, PLUG_ID, SmartMeSimulator, utc_text
 from . import SetUp
 from .const import CHARGER_ID, HISTORY, NOW_HOUR, SECOND_CHARGER_ID, ZERO_CHARGER_ID
-
-HOUR = timedelta(hours=1)
 
 
 @pytest.fixture

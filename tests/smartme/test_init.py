@@ -38,7 +38,7 @@ from ..simulator.smartme import (
     household_device,
 )
 from . import SetUp
-from .const import CHARGER_ID, USERNAME
+from .const import CHARGER_ID, POWER, RELAY, USERNAME
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -249,12 +249,12 @@ async def test_entities_stay_through_short_outages(
     await setup_entry()
     sim.faults.add("devices", status=503)
     await async_advance(hass, frozen, timedelta(minutes=3), step=timedelta(minutes=1))
-    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    assert hass.states.get(POWER).state != "unavailable"
     await async_advance(hass, frozen, timedelta(minutes=10), step=timedelta(minutes=1))
-    assert hass.states.get("sensor.bilanz_vk_power").state == "unavailable"
+    assert hass.states.get(POWER).state == "unavailable"
     sim.faults.clear()
     await async_advance(hass, frozen, timedelta(minutes=1))
-    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    assert hass.states.get(POWER).state != "unavailable"
 
 
 async def test_values_turn_stale_after_an_authentication_failure(
@@ -274,16 +274,16 @@ async def test_values_turn_stale_after_an_authentication_failure(
     asked = sim.log.count("devices")
 
     await async_advance(hass, frozen, delay - timedelta(minutes=1, seconds=1))
-    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    assert hass.states.get(POWER).state != "unavailable"
     await async_advance(hass, frozen, timedelta(seconds=1))
-    assert hass.states.get("sensor.bilanz_vk_power").state == "unavailable"
+    assert hass.states.get(POWER).state == "unavailable"
     assert sim.log.count("devices") == asked
 
     # What a finished reauth does: the entry is set up again.
     sim.faults.clear()
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    assert hass.states.get(POWER).state != "unavailable"
 
 
 async def test_update_entity_reads_one_device(
@@ -303,7 +303,7 @@ async def test_update_entity_reads_one_device(
     await hass.services.async_call(
         "homeassistant",
         "update_entity",
-        {"entity_id": "sensor.bilanz_vk_power"},
+        {"entity_id": POWER},
         blocking=True,
     )
     assert sim.log.counts() == {"device": 1}
@@ -336,7 +336,7 @@ async def test_actions_unavailable(
     """Without the actions list, switches come only from reported states."""
     sim.faults.add("actions", status=403)
     await setup_entry()
-    assert hass.states.get("switch.boiler_plug_relay") is not None
+    assert hass.states.get(RELAY) is not None
     assert hass.states.get("switch.bilanz_vk_output_1") is None
 
 

@@ -24,13 +24,11 @@ from custom_components.solar_cloud.api.smartme.polling import GUARD, MAX_CREDIT
 from custom_components.solar_cloud.smartme.const import CONF_SCAN_INTERVAL
 from custom_components.solar_cloud.smartme.data import smartme_data
 
+from ..const import MINUTE
 from ..simulator.smartme import SmartMeSimulator
 from . import SetUp
 from .common import lags, polls_since, run_polls, set_uploads, upload
-from .const import CHARGER_ID
-
-MINUTE = timedelta(minutes=1)
-POWER = "sensor.bilanz_vk_power"
+from .const import CHARGER_ID, POWER
 
 
 async def test_five_minute_meters_are_polled_once_a_period(

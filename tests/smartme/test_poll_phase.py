@@ -32,13 +32,12 @@ from custom_components.solar_cloud.smartme.coordinator import SmartMeAccountCoor
 from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance
+from ..const import MINUTE
 from ..simulator.smartme import WATER_ID, SmartMeSimulator
 from ..simulator.upload import EPOCH
 from . import SetUp
 from .common import lags, polls_since, run_polls, set_uploads, upload
 from .const import ZERO_CHARGER_ID
-
-MINUTE = timedelta(minutes=1)
 
 
 async def test_steady_phase_polls_land_shortly_after_uploads(

@@ -15,10 +15,9 @@ from custom_components.solar_cloud.smartme.connection import async_create_client
 from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance, async_wait_out_rate_limit
+from ..const import RETRY_AFTER
 from ..simulator.smartme import SmartMeSimulator
 from . import SetUp
-
-RETRY_AFTER = 600
 
 
 async def test_retry_after_at_setup_holds_over_setup_retries(

@@ -37,6 +37,7 @@ from . import SetUp, realtime_of
 from .const import (
     CHARGER_ID,
     HOOK_PATH,
+    POWER,
     PUSH_AUTH,
     WEBHOOK_ID,
     WEBHOOK_PASSWORD,
@@ -85,7 +86,7 @@ async def test_push_reaches_state(
     assert float(state(hass, "sensor.bilanz_vk_energy_import")) > before
     assert state(hass, "sensor.bilanz_vk_frequency") == "50.0"
     assert state(hass, "sensor.bilanz_vk_last_update") == "2026-10-20T12:00:50+00:00"
-    assert float(state(hass, "sensor.bilanz_vk_power")) == pytest.approx(
+    assert float(state(hass, POWER)) == pytest.approx(
         sim.power_kw(sim.devices[BILANZ_ID]) * 1000
     )
 
@@ -183,12 +184,12 @@ async def test_garbage_is_400(
 ) -> None:
     """A body that is not a DeviceDataArray is refused, nothing changes."""
     entry = await setup_entry()
-    before = state(hass, "sensor.bilanz_vk_power")
+    before = state(hass, POWER)
     response = await ha_client.post(
         HOOK_PATH, data=b"\xff\xfe garbage", headers=PUSH_AUTH
     )
     assert response.status == 400
-    assert state(hass, "sensor.bilanz_vk_power") == before
+    assert state(hass, POWER) == before
     realtime = realtime_of(entry)
     assert realtime.webhook.stats.bad_payload == 1
     assert "not smart-me data" in caplog.text
@@ -347,7 +348,7 @@ async def test_push_brings_back_what_it_did_not_change(
     assert response.status == 200
     await hass.async_block_till_done()
     assert state(hass, "sensor.bilanz_vk_voltage_l2") == before
-    assert state(hass, "sensor.bilanz_vk_power") != "unavailable"
+    assert state(hass, POWER) != "unavailable"
 
 
 @pytest.mark.usefixtures("external_url")
@@ -498,11 +499,11 @@ async def test_pushes_keep_values_current_while_polls_fail(
         frozen.tick(timedelta(seconds=30))
         assert await sim.push([BILANZ_ID]) == [200]
         await async_advance(hass, frozen, timedelta(seconds=30))
-    assert state(hass, "sensor.bilanz_vk_power") != "unavailable"
+    assert state(hass, POWER) != "unavailable"
     assert state(hass, "sensor.boiler_plug_power") == "unavailable"
 
     # The last push was 30 s ago.
     await async_advance(hass, frozen, delay - timedelta(minutes=1))
-    assert state(hass, "sensor.bilanz_vk_power") != "unavailable"
+    assert state(hass, POWER) != "unavailable"
     await async_advance(hass, frozen, timedelta(minutes=1))
-    assert state(hass, "sensor.bilanz_vk_power") == "unavailable"
+    assert state(hass, POWER) == "unavailable"

@@ -20,8 +20,8 @@ from custom_components.solar_cloud.smartme.switch import UNREACHABLE_AFTER
 from ..common import async_advance
 from ..simulator.smartme import BILANZ_ID, PLUG_ID, SmartMeSimulator
 from . import SetUp
+from .const import RELAY
 
-RELAY = "switch.boiler_plug_relay"
 OUTPUT_1 = "switch.bilanz_vk_output_1"
 
 
