@@ -205,10 +205,11 @@ async def async_authorize(
 
 async def async_add_credential(
     hass: HomeAssistant, credential: ClientCredential, credential_id: str
-) -> None:
-    """Set up application credentials and add one for the integration."""
+) -> str:
+    """Set up application credentials, add one for the integration; return its id."""
     assert await async_setup_component(hass, "application_credentials", {})
     await async_import_client_credential(hass, DOMAIN, credential, credential_id)
+    return credential_id
 
 
 def suggested_values(result: ConfigFlowResult) -> dict[str, object]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from pathlib import Path
 from types import ModuleType
 
 from awesomeversion import AwesomeVersion
@@ -13,7 +12,8 @@ from homeassistant.setup import async_setup_component
 from PIL import Image
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .const import ROOT
+
 BRAND = ROOT / "custom_components" / "solar_cloud" / "brand"
 ICONS = {"icon.png": 256, "icon@2x.png": 512}
 LOGOS = {

@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from .const import ROOT
 
 
 def _script(name: str) -> ModuleType:

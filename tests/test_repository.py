@@ -14,7 +14,8 @@ from typing import Any
 
 from homeassistant.util.yaml import load_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from .const import ROOT
+
 INTEGRATION = ROOT / "custom_components" / "solar_cloud"
 
 # script/hassfest/quality_scale.py of Home Assistant 2026.10.

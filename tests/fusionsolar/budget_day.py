@@ -22,9 +22,8 @@ from custom_components.solar_cloud.api.fusionsolar.real_time_poller import (
     RealTimePoller,
 )
 
+from ..const import DAY
 from ..simulator.fusionsolar import FusionSolarSimulator
-
-DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -115,9 +115,9 @@ def mock_entry(cloud: RunningSimulator, add_entry: AddEntry) -> MockConfigEntry:
 
 
 @pytest.fixture
-async def credential(hass: HomeAssistant) -> None:
-    """Add the application credential of the simulator's OAuth client."""
-    await async_add_credential(
+async def credential(hass: HomeAssistant) -> str:
+    """Add the application credential of the simulator's OAuth client; return its id."""
+    return await async_add_credential(
         hass, ClientCredential(CLIENT_ID, CLIENT_SECRET, name="FusionSolar"), CREDENTIAL
     )
 

@@ -3,7 +3,7 @@
 The client, its budget and the pollers run against the simulator (which
 enforces Huawei's documented flow control on its own) over real HTTP; the
 clock jumps from one wake-up to the next. ``test_day_in_home_assistant``
-(test_coordinators.py) runs the same through the full Home Assistant stack.
+(test_setup.py) runs the same through the full Home Assistant stack.
 """
 
 from __future__ import annotations

@@ -41,7 +41,15 @@ from ..simulator.fusionsolar import (
     scaled_account,
 )
 from .common import async_add_account
-from .const import ACCOUNT, CREDENTIAL, HOME, MATERNELLE, PUER
+from .const import (
+    ACCOUNT,
+    BATTERY_MODE,
+    CREDENTIAL,
+    ENERGY_TODAY,
+    HOME,
+    MATERNELLE,
+    PUER,
+)
 
 
 async def test_api_account_loads_without_listing_plants_again(
@@ -441,7 +449,7 @@ async def test_options_choose_plants_and_controls(
         CONF_HISTORY_DAYS: DEFAULT_HISTORY_DAYS,
     }
     assert fusionsolar_data(loaded_entry).plants.keys() == {HOME}
-    assert hass.states.get("select.rheinblick_battery_working_mode") is None
+    assert hass.states.get(BATTERY_MODE) is None
 
     result = await hass.config_entries.options.async_init(loaded_entry.entry_id)
     defaults = {key: key.default() for key in result["data_schema"].schema}
@@ -525,4 +533,4 @@ async def test_options_reload_spends_no_calls(
         job.key[0] == "plants" or job.key[1] in (38, 41, 23070) for job in poller.jobs
     )
     assert hass.states.get("sensor.puer_energy_today") is not None
-    assert hass.states.get("sensor.rheinblick_energy_today") is None
+    assert hass.states.get(ENERGY_TODAY) is None

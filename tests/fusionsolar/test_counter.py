@@ -30,11 +30,10 @@ from ..simulator.fusionsolar import (
     SimDevice,
     SimPlant,
 )
-from .const import HOME
+from .const import ENERGY_TODAY, HOME
 from .fixture_types import AddEntry
 
 TOTAL = "sensor.rheinblick_lifetime_energy"
-TODAY = "sensor.rheinblick_energy_today"
 EXPORTED = "sensor.meter_1_energy_exported"
 POLL = timedelta(minutes=10)
 """Real-time data is read once per upload; now and then one is let go."""
@@ -169,21 +168,21 @@ async def test_a_daily_counter_dips_only_at_midnight(
     """A daily counter at 0 at noon is held; it starts again at the plant's midnight."""
     plant = sim.plant(HOME)
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
-    today = _value(hass, TODAY)
+    today = _value(hass, ENERGY_TODAY)
     assert today > 2.0
     real = plant.pv_day
     plant.pv_day = 0.0
     await _poll(hass, freezer)
-    assert _value(hass, TODAY) == today
+    assert _value(hass, ENERGY_TODAY) == today
     plant.pv_day = real
     # Berlin's midnight is 22:00 UTC in June.
     freezer.move_to("2026-06-21T21:50:00+00:00")
     await _poll(hass, freezer)
-    evening = _value(hass, TODAY)
+    evening = _value(hass, ENERGY_TODAY)
     assert evening > today
     await _poll(hass, freezer)
     await _poll(hass, freezer)
-    assert _value(hass, TODAY) < evening
+    assert _value(hass, ENERGY_TODAY) < evening
 
 
 async def test_a_plant_in_shanghai_starts_its_day_at_its_midnight(

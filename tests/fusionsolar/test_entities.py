@@ -26,7 +26,7 @@ from custom_components.solar_cloud.fusionsolar.data import fusionsolar_data
 from ..common import async_advance, devices_without_entities
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator, SimDevice
-from .const import HOME, MATERNELLE, PUER
+from .const import ENERGY_TODAY, HOME, MATERNELLE, POWER, PUER
 
 
 @pytest.mark.freeze_time(NOON)
@@ -98,7 +98,7 @@ async def test_values_follow_the_vendor(
     Signed power as the Energy dashboard takes it: grid power positive while
     importing, battery power positive while discharging.
     """
-    power = float(hass.states.get("sensor.rheinblick_inverter_1_active_power").state)
+    power = float(hass.states.get(POWER).state)
     total = float(hass.states.get("sensor.rheinblick_lifetime_energy").state)
     assert power > 0
     exported = float(hass.states.get("sensor.meter_1_energy_exported").state)
@@ -114,7 +114,7 @@ async def test_values_follow_the_vendor(
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
     assert float(hass.states.get("sensor.rheinblick_lifetime_energy").state) > total
     assert float(hass.states.get("sensor.meter_1_energy_exported").state) > exported
-    state = hass.states.get("sensor.rheinblick_inverter_1_active_power")
+    state = hass.states.get(POWER)
     assert state.state != STATE_UNAVAILABLE
 
 
@@ -189,26 +189,18 @@ async def test_stale_after_two_windows(
 ) -> None:
     """A device whose data stops keeps its value for two windows, then is unavailable."""
     sim.faults.add("getDevRealKpi", status=503)
-    value = hass.states.get("sensor.rheinblick_inverter_1_active_power").state
+    value = hass.states.get(POWER).state
     for _ in range(9):
         await async_advance(hass, freezer, timedelta(minutes=1))
-        assert (
-            hass.states.get("sensor.rheinblick_inverter_1_active_power").state == value
-        )
+        assert hass.states.get(POWER).state == value
     # Plant data still arrives, and stays fresh.
     await async_advance(hass, freezer, timedelta(minutes=2))
-    assert (
-        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
-        == STATE_UNAVAILABLE
-    )
-    assert hass.states.get("sensor.rheinblick_energy_today").state != STATE_UNAVAILABLE
+    assert hass.states.get(POWER).state == STATE_UNAVAILABLE
+    assert hass.states.get(ENERGY_TODAY).state != STATE_UNAVAILABLE
 
     sim.faults.clear()
     await async_advance(hass, freezer, timedelta(minutes=2), step=timedelta(minutes=1))
-    assert (
-        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
-        != STATE_UNAVAILABLE
-    )
+    assert hass.states.get(POWER).state != STATE_UNAVAILABLE
 
 
 @pytest.mark.freeze_time(NOON)
@@ -221,9 +213,9 @@ async def test_everything_down(
     """A cloud outage: values stay for ten minutes, then all go unavailable."""
     sim.faults.add("*", status=502)
     await async_advance(hass, freezer, timedelta(minutes=9), step=timedelta(minutes=1))
-    assert hass.states.get("sensor.rheinblick_energy_today").state != STATE_UNAVAILABLE
+    assert hass.states.get(ENERGY_TODAY).state != STATE_UNAVAILABLE
     await async_advance(hass, freezer, timedelta(minutes=3), step=timedelta(minutes=1))
-    assert hass.states.get("sensor.rheinblick_energy_today").state == STATE_UNAVAILABLE
+    assert hass.states.get(ENERGY_TODAY).state == STATE_UNAVAILABLE
     assert (
         hass.states.get("sensor.battery_1_state_of_charge").state == STATE_UNAVAILABLE
     )

@@ -21,12 +21,10 @@ from custom_components.solar_cloud.fusionsolar.const import (
 from ..common import async_advance
 from ..const import NOON
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator
-from .const import FEED_IN_LIMIT
+from .const import ENERGY_TODAY, FEED_IN_LIMIT, POWER
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
-POWER = "sensor.rheinblick_inverter_1_active_power"
-ENERGY_TODAY = "sensor.rheinblick_energy_today"
 NEW_PASSWORD = "New@2026"
 
 

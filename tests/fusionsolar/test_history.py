@@ -40,7 +40,7 @@ from custom_components.solar_cloud.history_source import CONF_HISTORY_DAYS
 from custom_components.solar_cloud.statistics import EnergyFlow, HistorySeries
 
 from ..common import async_advance, async_statistic_energy
-from ..const import BERLIN
+from ..const import BERLIN, DAY, HOUR
 from ..simulator.core import StartSimulator
 from ..simulator.fusionsolar import (
     Flow,
@@ -49,18 +49,15 @@ from ..simulator.fusionsolar import (
     SimDevice,
     SimPlant,
 )
+from .const import NOW
 from .fixture_types import AddEntry
 
-NOW = "2026-11-02T10:00:00+00:00"
-"""11:00 in Berlin, a week after the autumn change of daylight saving time."""
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EAST = "NE=77000001"
 WEST = "NE=77000002"
 PUDONG = "NE=88000001"
 STEP = timedelta(seconds=70)
 """A little more than the 65 seconds between two calls of an interface."""
-DAY = timedelta(days=1)
-HOUR = timedelta(hours=1)
 
 FLOWS = {
     EnergyFlow.SOLAR: Flow.PV,

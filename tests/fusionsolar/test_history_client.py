@@ -38,14 +38,11 @@ from ..simulator.fusionsolar import (
     SimDevice,
     SimPlant,
 )
-from .const import HOME, MATERNELLE, PUER
+from .const import HOME, MATERNELLE, NOW, PUER
 
 HOME_BATTERY = 1000000035436848
 PUER_ESS = 1000000060000041
 MATERNELLE_INVERTERS = (-214543629611879, -214091680973855)
-
-NOW = "2026-11-02T10:00:00+00:00"
-"""11:00 in Europe/Berlin, after both daylight-saving changes of 2026."""
 
 
 @pytest.fixture

@@ -20,12 +20,11 @@ from custom_components.solar_cloud.runtime import account_log_name
 from ..common import async_advance, not_supported_warnings
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
-from .const import HOME
+from .const import HOME, POWER
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
 ALARMS = "sensor.rheinblick_active_alarms"
-POWER = "sensor.rheinblick_inverter_1_active_power"
 
 
 async def test_alarm_list_404_is_left_for_hours(

@@ -13,12 +13,7 @@ from unittest.mock import patch
 import aiohttp
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_USER, ConfigEntry, ConfigEntryState
-from homeassistant.const import (
-    CONF_PASSWORD,
-    CONF_URL,
-    CONF_USERNAME,
-    STATE_UNAVAILABLE,
-)
+from homeassistant.const import CONF_PASSWORD, CONF_URL, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
@@ -38,11 +33,10 @@ from ..common import async_advance
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.fusionsolar import DEMO_PASSWORD, DEMO_USER, FusionSolarSimulator
+from .const import ACCOUNT, POWER
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
-ACCOUNT = {CONF_USERNAME: DEMO_USER, CONF_PASSWORD: DEMO_PASSWORD}
-POWER = "sensor.rheinblick_inverter_1_active_power"
 TAKE = "custom_components.solar_cloud.fusionsolar.take_flow_session"
 
 

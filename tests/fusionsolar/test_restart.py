@@ -34,13 +34,11 @@ from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator
 from .common import async_add_account, async_start_again, async_stop, forget_accounts
-from .const import HOME, MATERNELLE, PUER
+from .const import HOME, MATERNELLE, POWER, PUER
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
 _LOGGER = logging.getLogger(__name__)
-
-POWER = "sensor.rheinblick_inverter_1_active_power"
 
 
 @pytest.mark.parametrize("storage", [True, False], ids=["kept", "lost"])

@@ -18,7 +18,7 @@ from custom_components.solar_cloud.const import DOMAIN
 from ..common import async_call_refused, device_of
 from ..const import NOON
 from ..simulator.fusionsolar import FusionSolarSimulator
-from .const import HOME, MATERNELLE, PUER
+from .const import BATTERY_MODE, FEED_IN_LIMIT, HOME, MATERNELLE, PUER
 
 pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks")]
 
@@ -61,7 +61,7 @@ async def test_set_feed_in_limit(
         "limitationMode": "singlePhasePower",
         "maxGridFeedInPowerValue": 1.5,
     }
-    assert hass.states.get("number.rheinblick_feed_in_limit").state == "1.5"
+    assert hass.states.get(FEED_IN_LIMIT).state == "1.5"
 
     response = await _call(
         hass,
@@ -297,9 +297,7 @@ async def test_set_battery_mode_time_of_use(
             "repeat": [1, 2, 3, 4, 5, 6, 7],
         },
     ]
-    assert (
-        hass.states.get("select.rheinblick_battery_working_mode").state == "time_of_use"
-    )
+    assert hass.states.get(BATTERY_MODE).state == "time_of_use"
 
 
 async def test_battery_actions_need_a_battery(

@@ -28,7 +28,7 @@ from custom_components.solar_cloud.api.fusionsolar.session import LOGIN_RETRY_DE
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.fusionsolar import DEMO_PASSWORD, DEMO_USER, FusionSolarSimulator
-from .const import HOME, MATERNELLE, PUER
+from .const import CLIENT_ID, HOME, MATERNELLE, PUER
 
 
 @pytest.fixture
@@ -367,7 +367,7 @@ def _bearer(sim: FusionSolarSimulator, scope: str = "pvms.openapi.basic") -> str
 
     token = f"token-{len(sim.oauth.access_tokens)}"
     sim.oauth.access_tokens[token] = IssuedToken(
-        client_id="fusionsolar-client",
+        client_id=CLIENT_ID,
         subject=DEMO_USER,
         scope=scope,
         expires_at=datetime.now().astimezone() + timedelta(hours=1),

@@ -29,7 +29,7 @@ from ..const import NOON
 from ..simulator.core import RunningSimulator, StartSimulator
 from ..simulator.fusionsolar import DEMO_USER, FusionSolarSimulator, scaled_account
 from ..simulator.oauth import IssuedToken
-from .const import CLIENT_ID, CREDENTIAL, DEMO_SCOPE
+from .const import BATTERY_MODE, CLIENT_ID, CREDENTIAL, DEMO_SCOPE, ENERGY_TODAY, POWER
 from .fixture_types import AddEntry
 
 pytestmark = pytest.mark.freeze_time(NOON)
@@ -100,10 +100,7 @@ async def test_missing_rights_are_a_repair_issue(
         "getAlarmList, v1/configuration/battery-mode"
     )
     assert hass.states.get("sensor.rheinblick_active_alarms").state == STATE_UNAVAILABLE
-    assert (
-        hass.states.get("select.rheinblick_battery_working_mode").state
-        == STATE_UNAVAILABLE
-    )
+    assert hass.states.get(BATTERY_MODE).state == STATE_UNAVAILABLE
     # A reload checks again, starting without the issue.
     sim.accounts[DEMO_USER].denied.clear()
     sim.accounts[DEMO_USER].owner_denied.clear()
@@ -163,7 +160,7 @@ async def test_owner_authorization_is_asked_for_hourly(
     sim.accounts[DEMO_USER].denied.add("getAlarmList")
     sim.accounts[DEMO_USER].owner_denied.add("battery_mode")
     assert await hass.config_entries.async_setup(mock_entry.entry_id)
-    mode = "select.rheinblick_battery_working_mode"
+    mode = BATTERY_MODE
     assert hass.states.get(mode).state == STATE_UNAVAILABLE
     sim.accounts[DEMO_USER].denied.clear()
     sim.accounts[DEMO_USER].owner_denied.clear()
@@ -220,10 +217,7 @@ async def test_session_taken_by_another_login(
     logins = sim.log.count("login")
     await async_advance(hass, freezer, timedelta(minutes=6), step=timedelta(minutes=1))
     assert sim.log.count("login") == logins + 1
-    assert (
-        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
-        != STATE_UNAVAILABLE
-    )
+    assert hass.states.get(POWER).state != STATE_UNAVAILABLE
 
 
 async def test_rate_limit_keeps_values(
@@ -238,10 +232,7 @@ async def test_rate_limit_keeps_values(
     calls = sim.log.count("getDevRealKpi")
     await async_advance(hass, freezer, timedelta(minutes=3), step=timedelta(minutes=1))
     assert sim.log.count("getDevRealKpi") == calls
-    assert (
-        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
-        != STATE_UNAVAILABLE
-    )
+    assert hass.states.get(POWER).state != STATE_UNAVAILABLE
     await async_advance(hass, freezer, timedelta(minutes=5), step=timedelta(minutes=1))
     assert sim.log.count("getDevRealKpi") > calls
     assert sim.refused_calls() == 0
@@ -251,7 +242,7 @@ async def test_unload(hass: HomeAssistant, loaded_entry: MockConfigEntry) -> Non
     """Unloading stops the entities."""
     assert await hass.config_entries.async_unload(loaded_entry.entry_id)
     assert loaded_entry.state is ConfigEntryState.NOT_LOADED
-    assert hass.states.get("sensor.rheinblick_energy_today").state == STATE_UNAVAILABLE
+    assert hass.states.get(ENERGY_TODAY).state == STATE_UNAVAILABLE
 
 
 async def test_diagnostics(
@@ -386,12 +377,9 @@ async def test_oauth_entry(
     assert entry.state is ConfigEntryState.LOADED
     assert sim.log.count("login") == 0
     assert sim.log.of("stations")[0].headers["Authorization"] == "Bearer access-1"
-    assert hass.states.get("select.rheinblick_battery_working_mode") is None
+    assert hass.states.get(BATTERY_MODE) is None
 
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=5))
     assert sim.log.count("oauth_token") == 1
     assert entry.data["token"]["access_token"] != "access-1"
-    assert (
-        hass.states.get("sensor.rheinblick_inverter_1_active_power").state
-        != STATE_UNAVAILABLE
-    )
+    assert hass.states.get(POWER).state != STATE_UNAVAILABLE

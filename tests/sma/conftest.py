@@ -39,29 +39,22 @@ from ..simulator.sma import (
     SmaSimulator,
     demo_owner_plants,
 )
+from .const import CREDENTIAL
 
 
 @pytest.fixture
-def sma_simulator() -> SmaSimulator:
-    """Return SMA's sandbox plus the demo owner's plants, nobody consented."""
+async def cloud(start_vendor_simulator: StartSimulator) -> RunningSimulator:
+    """Serve SMA's sandbox plus the demo owner's plants, nobody consented."""
     simulator = SmaSimulator()
     for plant in demo_owner_plants():
         simulator.add_plant(plant, owner=DEMO_OWNER)
-    return simulator
+    return await start_vendor_simulator(simulator)
 
 
 @pytest.fixture
-async def sma_cloud(
-    start_vendor_simulator: StartSimulator, sma_simulator: SmaSimulator
-) -> RunningSimulator:
-    """Serve the SMA simulator."""
-    return await start_vendor_simulator(sma_simulator)
-
-
-@pytest.fixture
-def sim(sma_cloud: RunningSimulator) -> SmaSimulator:
+def sim(cloud: RunningSimulator) -> SmaSimulator:
     """Return the served simulator."""
-    return simulator_as(sma_cloud.simulator, SmaSimulator)
+    return simulator_as(cloud.simulator, SmaSimulator)
 
 
 @pytest.fixture
@@ -72,11 +65,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-def endpoints(sma_cloud: RunningSimulator) -> SmaEndpoints:
+def endpoints(cloud: RunningSimulator) -> SmaEndpoints:
     """Return the simulator's endpoints."""
-    return SmaEndpoints.for_environment(
-        SmaEnvironment.CUSTOM, url=f"{sma_cloud.base_url}/"
-    )
+    return SmaEndpoints.for_environment(SmaEnvironment.CUSTOM, url=f"{cloud.base_url}/")
 
 
 @pytest.fixture
@@ -119,7 +110,7 @@ def owner() -> str:
 
 @pytest.fixture
 def custom_entry(
-    hass: HomeAssistant, sma_cloud: RunningSimulator, sim: SmaSimulator, owner: str
+    hass: HomeAssistant, cloud: RunningSimulator, sim: SmaSimulator, owner: str
 ) -> MockConfigEntry:
     """Return a custom-flow entry whose owner consented."""
     sim.grant_consent(owner)
@@ -127,20 +118,20 @@ def custom_entry(
         domain=DOMAIN,
         title=owner,
         unique_id=f"{CUSTOM_CLIENT[0]}_{owner.lower()}",
-        data=_custom_data(sma_cloud.base_url, owner),
+        data=_custom_data(cloud.base_url, owner),
     )
     entry.add_to_hass(hass)
     return entry
 
 
 @pytest.fixture
-def demo_owner_entry(sma_cloud: RunningSimulator) -> MockConfigEntry:
+def demo_owner_entry(cloud: RunningSimulator) -> MockConfigEntry:
     """Return a custom-flow entry of the demo owner, for a test to add later."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=DEMO_OWNER,
         unique_id=f"{CUSTOM_CLIENT[0]}_{DEMO_OWNER}",
-        data=_custom_data(sma_cloud.base_url, DEMO_OWNER),
+        data=_custom_data(cloud.base_url, DEMO_OWNER),
     )
 
 
@@ -174,17 +165,16 @@ async def code_flow_token(base_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def code_credential(hass: HomeAssistant) -> str:
-    """Import the code flow's application credential; return its id."""
-    await async_add_credential(
-        hass, ClientCredential(*CODE_CLIENT, name="SMA"), "sma_cred"
+async def credential(hass: HomeAssistant) -> str:
+    """Add the code flow's application credential; return its id."""
+    return await async_add_credential(
+        hass, ClientCredential(*CODE_CLIENT, name="SMA"), CREDENTIAL
     )
-    return "sma_cred"
 
 
 @pytest.fixture
 async def code_entry(
-    hass: HomeAssistant, sma_cloud: RunningSimulator, code_credential: str
+    hass: HomeAssistant, cloud: RunningSimulator, credential: str
 ) -> MockConfigEntry:
     """Return a code-flow entry of the sandbox owner."""
     entry = MockConfigEntry(
@@ -195,10 +185,10 @@ async def code_entry(
             CONF_VENDOR: Vendor.SMA,
             CONF_FLOW: "code",
             CONF_ENVIRONMENT: "custom",
-            CONF_URL: sma_cloud.base_url,
+            CONF_URL: cloud.base_url,
             CONF_GRIDCONTROL_URL: None,
-            "auth_implementation": code_credential,
-            "token": await code_flow_token(sma_cloud.base_url),
+            "auth_implementation": credential,
+            "token": await code_flow_token(cloud.base_url),
         },
     )
     entry.add_to_hass(hass)

@@ -24,10 +24,11 @@ from custom_components.solar_cloud.api.appearance import (
     AppearanceSchedule,
 )
 
+from ..const import DAY
+from .const import FIVE
+
 START = datetime(2026, 6, 21, 22, 0, 17, tzinfo=UTC)
 ORIGIN = datetime(2026, 6, 21, 22, 0, tzinfo=UTC)
-FIVE = timedelta(minutes=5)
-DAY = timedelta(days=1)
 
 
 @dataclass

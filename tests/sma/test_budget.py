@@ -23,10 +23,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.solar_cloud.api.appearance import RELEARN, RELEARN_FIRST
 
 from ..common import async_advance
+from ..const import DAY
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, MIGRATING_PLANT, SmaSimulator
 
 _LOGGER = logging.getLogger(__name__)
-DAY = timedelta(days=1)
 
 
 def _probes(cadence: timedelta) -> int:

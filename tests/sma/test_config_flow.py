@@ -35,6 +35,7 @@ from ..common import async_advance, async_authorize, async_start_flow, suggested
 from ..const import NOON, REDIRECT
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CODE_CLIENT, CUSTOM_CLIENT, SANDBOX_OWNER, SmaSimulator
+from .const import CREDENTIAL, PV_POWER
 
 
 async def _configure(
@@ -86,7 +87,7 @@ async def _wait(
 @pytest.mark.freeze_time(NOON)
 async def test_custom_flow_owner_accepts(
     hass: HomeAssistant,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
@@ -95,7 +96,7 @@ async def test_custom_flow_owner_accepts(
     assert result["type"] is FlowResultType.FORM
     assert result["data_schema"].schema["advanced"].options == {"collapsed": True}
 
-    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    result = await _configure(hass, result, _custom_input(cloud.base_url))
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     assert result["step_id"] == "sma_consent"
     assert result["progress_action"] == "sma_consent"
@@ -114,7 +115,7 @@ async def test_custom_flow_owner_accepts(
         CONF_VENDOR: "sma",
         CONF_FLOW: "custom",
         CONF_ENVIRONMENT: "custom",
-        CONF_URL: sma_cloud.base_url,
+        CONF_URL: cloud.base_url,
         CONF_GRIDCONTROL_URL: None,
         CONF_CLIENT_ID: CUSTOM_CLIENT[0],
         CONF_CLIENT_SECRET: CUSTOM_CLIENT[1],
@@ -125,7 +126,7 @@ async def test_custom_flow_owner_accepts(
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert sim.logouts == ["custom-client"]  # the flow's own session
-    assert hass.states.get("sensor.testplant_1_pv_power") is not None
+    assert hass.states.get(PV_POWER) is not None
 
 
 @pytest.mark.freeze_time(NOON)
@@ -137,7 +138,7 @@ async def test_custom_flow_consent_not_given(
     hass: HomeAssistant,
     *,
     sim: SmaSimulator,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     freezer: FrozenDateTimeFactory,
     decision: str | None,
     reason: str,
@@ -145,7 +146,7 @@ async def test_custom_flow_consent_not_given(
     """A rejected request, or one that expires while waiting, ends the flow."""
     sim.consent_lifetime = timedelta(seconds=15)
     result = await async_start_flow(hass, "sma", "sma_custom")
-    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    result = await _configure(hass, result, _custom_input(cloud.base_url))
     if decision is not None:
         sim.set_consent(SANDBOX_OWNER, decision)
     await _wait(hass, freezer, 20)
@@ -159,14 +160,14 @@ async def test_custom_flow_consent_not_given(
 @pytest.mark.freeze_time(NOON)
 async def test_custom_flow_pending_then_accepted_in_the_background(
     hass: HomeAssistant,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """No answer in a few minutes: the entry waits, checks every 30 min, then loads."""
     result = await async_start_flow(hass, "sma", "sma_custom")
-    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    result = await _configure(hass, result, _custom_input(cloud.base_url))
     sim.faults.add("consent_state", status=503, times=2)  # a hiccup is no answer
     await _wait(hass, freezer, 180)
     result = await _configure(hass, result, None)
@@ -193,7 +194,7 @@ async def test_custom_flow_pending_then_accepted_in_the_background(
     await async_advance(hass, freezer, timedelta(minutes=30))
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.testplant_1_pv_power") is not None
+    assert hass.states.get(PV_POWER) is not None
     assert (
         issue_registry.async_get_issue(DOMAIN, f"{entry.entry_id}_sma_consent_pending")
         is None
@@ -218,7 +219,7 @@ async def test_custom_flow_pending_then_accepted_in_the_background(
 async def test_custom_flow_errors(
     hass: HomeAssistant,
     *,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     sim: SmaSimulator,
     user_input: dict[str, Any],
     fault: tuple[str, dict[str, Any]] | None,
@@ -228,14 +229,12 @@ async def test_custom_flow_errors(
     if fault is not None:
         sim.faults.add(fault[0], **{"times": 2, **fault[1]})
     result = await async_start_flow(hass, "sma", "sma_custom")
-    result = await _configure(
-        hass, result, _custom_input(sma_cloud.base_url, **user_input)
-    )
+    result = await _configure(hass, result, _custom_input(cloud.base_url, **user_input))
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
     assert sim.oauth.refresh_tokens == {}  # no session left open
     # What was typed is still there, the secret too; Advanced opens for its errors.
-    typed = _custom_input(sma_cloud.base_url, **user_input)
+    typed = _custom_input(cloud.base_url, **user_input)
     suggested = suggested_values(result)
     assert suggested[CONF_CLIENT_SECRET] == typed[CONF_CLIENT_SECRET]
     assert suggested[CONF_LOGIN_HINT] == typed[CONF_LOGIN_HINT]
@@ -245,14 +244,14 @@ async def test_custom_flow_errors(
     )
     sim.faults.clear()
     sim.grant_consent(SANDBOX_OWNER)
-    result = await _configure(hass, result, _custom_input(sma_cloud.base_url))
+    result = await _configure(hass, result, _custom_input(cloud.base_url))
     assert result["type"] is FlowResultType.SHOW_PROGRESS
 
 
 async def test_custom_flow_account_already_added(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     sim: SmaSimulator,
 ) -> None:
     """The same client and owner are not added twice (and the owner is not mailed)."""
@@ -260,7 +259,7 @@ async def test_custom_flow_account_already_added(
     result = await _configure(
         hass,
         result,
-        _custom_input(sma_cloud.base_url, **{CONF_LOGIN_HINT: SANDBOX_OWNER.upper()}),
+        _custom_input(cloud.base_url, **{CONF_LOGIN_HINT: SANDBOX_OWNER.upper()}),
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -271,10 +270,10 @@ async def test_custom_flow_account_already_added(
 
 
 @pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.usefixtures("current_request_with_host", "credential")
 async def test_code_flow(
     hass: HomeAssistant,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """The owner signs in at SMA; the entry is named by the token's subject."""
@@ -283,10 +282,10 @@ async def test_code_flow(
     result = await _configure(
         hass,
         result,
-        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
+        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: cloud.base_url}},
     )
     authorize = URL(result["url"])
-    assert str(authorize.with_query(None)) == f"{sma_cloud.base_url}/oauth2/auth"
+    assert str(authorize.with_query(None)) == f"{cloud.base_url}/oauth2/auth"
     assert authorize.query["scope"] == "offline_access"
     assert authorize.query["redirect_uri"] == REDIRECT
 
@@ -296,13 +295,13 @@ async def test_code_flow(
     entry = result["result"]
     assert entry.unique_id == f"code_{SANDBOX_OWNER}"
     assert entry.data[CONF_FLOW] == "code"
-    assert entry.data["auth_implementation"] == "sma_cred"
+    assert entry.data["auth_implementation"] == CREDENTIAL
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert hass.states.get("sensor.testplant_1_pv_power") is not None
+    assert hass.states.get(PV_POWER) is not None
 
 
-@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.usefixtures("current_request_with_host", "credential")
 async def test_code_flow_needs_a_url_for_custom(hass: HomeAssistant) -> None:
     """The custom environment needs its base URL."""
     result = await async_start_flow(hass, "sma", "sma_code")
@@ -312,10 +311,10 @@ async def test_code_flow_needs_a_url_for_custom(hass: HomeAssistant) -> None:
     assert result["errors"] == {"base": "sma_url_required"}
 
 
-@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.usefixtures("current_request_with_host", "credential")
 async def test_code_flow_plants_unreadable(
     hass: HomeAssistant,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     sim: SmaSimulator,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
@@ -325,7 +324,7 @@ async def test_code_flow_plants_unreadable(
     result = await _configure(
         hass,
         result,
-        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
+        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: cloud.base_url}},
     )
     result = await async_authorize(hass, result, hass_client_no_auth)
     assert result["type"] is FlowResultType.ABORT
@@ -333,7 +332,7 @@ async def test_code_flow_plants_unreadable(
 
 
 @pytest.mark.freeze_time(NOON)
-@pytest.mark.usefixtures("current_request_with_host", "code_credential")
+@pytest.mark.usefixtures("current_request_with_host", "credential")
 @pytest.mark.parametrize(
     ("plants", "title", "unique_id"),
     [(["13", "24"], "Testplant 1", "code_13,24"), ([], None, None)],
@@ -341,7 +340,7 @@ async def test_code_flow_plants_unreadable(
 async def test_code_flow_without_a_jwt(
     hass: HomeAssistant,
     *,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     sim: SmaSimulator,
     hass_client_no_auth: ClientSessionGenerator,
     plants: list[str],
@@ -355,7 +354,7 @@ async def test_code_flow_without_a_jwt(
     result = await _configure(
         hass,
         result,
-        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: sma_cloud.base_url}},
+        {CONF_ENVIRONMENT: "custom", "advanced": {CONF_URL: cloud.base_url}},
     )
     result = await async_authorize(hass, result, hass_client_no_auth)
     if title is None:
@@ -373,7 +372,7 @@ async def test_code_flow_without_a_jwt(
 async def test_code_flow_reauth(
     hass: HomeAssistant,
     code_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """A dead refresh token asks the owner to sign in again with the same credential."""
@@ -386,7 +385,7 @@ async def test_code_flow_reauth(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
     assert code_entry.data["token"]["access_token"] != old_token
-    assert code_entry.data[CONF_URL] == sma_cloud.base_url
+    assert code_entry.data[CONF_URL] == cloud.base_url
 
 
 @pytest.mark.freeze_time(NOON)
@@ -394,7 +393,7 @@ async def test_code_flow_reauth(
 async def test_code_flow_reconfigure(
     hass: HomeAssistant,
     code_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """Reconfigure changes the environment and signs in there again."""
@@ -406,7 +405,7 @@ async def test_code_flow_reconfigure(
         {
             CONF_ENVIRONMENT: "custom",
             "advanced": {
-                CONF_URL: sma_cloud.base_url,
+                CONF_URL: cloud.base_url,
                 CONF_GRIDCONTROL_URL: "http://127.0.0.1:9/gc",
             },
         },
@@ -444,7 +443,7 @@ async def test_custom_flow_reauth_asks_the_owner_again(
 async def test_custom_flow_reconfigure(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     sim: SmaSimulator,
 ) -> None:
     """Reconfigure keeps an accepted consent and changes the settings."""
@@ -454,7 +453,7 @@ async def test_custom_flow_reconfigure(
         hass,
         result,
         _custom_settings(
-            sma_cloud.base_url,
+            cloud.base_url,
             **{CONF_CLIENT_ID: "other-client", CONF_CLIENT_SECRET: "x"},
         ),
     )
@@ -465,9 +464,9 @@ async def test_custom_flow_reconfigure(
         hass,
         result,
         _custom_settings(
-            sma_cloud.base_url,
+            cloud.base_url,
             advanced={
-                CONF_URL: sma_cloud.base_url,
+                CONF_URL: cloud.base_url,
                 CONF_GRIDCONTROL_URL: "http://127.0.0.1:9",
             },
         ),
@@ -481,7 +480,7 @@ async def test_custom_flow_reconfigure(
 async def test_custom_flow_reconfigure_to_unconsented_credentials(
     hass: HomeAssistant,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
@@ -491,7 +490,7 @@ async def test_custom_flow_reconfigure_to_unconsented_credentials(
     result = await _configure(
         hass,
         result,
-        _custom_settings(sma_cloud.base_url),
+        _custom_settings(cloud.base_url),
     )
     assert result["type"] is FlowResultType.SHOW_PROGRESS
     sim.set_consent(SANDBOX_OWNER, "accepted")
@@ -512,12 +511,12 @@ async def test_custom_flow_reconfigure_errors(
     hass: HomeAssistant,
     *,
     custom_entry: MockConfigEntry,
-    sma_cloud: RunningSimulator,
+    cloud: RunningSimulator,
     user_input: dict[str, Any],
     errors: dict[str, str],
 ) -> None:
     """A missing URL or a refused secret shows on the reconfigure form; then it recovers."""
-    settings = _custom_settings(sma_cloud.base_url)
+    settings = _custom_settings(cloud.base_url)
     result = await custom_entry.start_reconfigure_flow(hass)
     result = await _configure(hass, result, {**settings, **user_input})
     assert result["type"] is FlowResultType.FORM

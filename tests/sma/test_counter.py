@@ -24,10 +24,8 @@ from custom_components.solar_cloud.sma import lifetime
 from ..common import async_advance
 from ..const import NOON
 from ..simulator.sma import DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
+from .const import CONSUMPTION_ENERGY, PV_ENERGY, PV_ENERGY_TODAY
 
-PV = "sensor.testplant_1_pv_energy"
-CONSUMPTION = "sensor.testplant_1_consumption_energy"
-PV_TODAY = "sensor.testplant_1_pv_energy_today"
 QUARTER = timedelta(minutes=15)
 ABSURD = 9_999_999.0
 
@@ -84,16 +82,16 @@ async def test_a_bad_total_is_held_back(
     """SMA's Total at 0 or at a tenth for an hour: the counters keep counting on."""
     monkeypatch.setattr(lifetime, "LIFETIME_RECHECK", timedelta(hours=1))
     assert await hass.config_entries.async_setup(testplant_1.entry_id)
-    shown = _value(hass, CONSUMPTION)
+    shown = _value(hass, CONSUMPTION_ENERGY)
     plant = sim.plants["13"]
     plant.total_factor = factor
     # The Total is read again at 11:00 (its recheck made hourly here, as the
     # counter policy is tested, not when the Total is read): bad until 12:00.
-    seen = await _watch(hass, freezer, CONSUMPTION, timedelta(hours=1))
+    seen = await _watch(hass, freezer, CONSUMPTION_ENERGY, timedelta(hours=1))
     raw = testplant_1.runtime_data.plants["13"].energy.data.lifetime
     assert raw["totalConsumption"] / 1000 < shown * 0.95
     plant.total_factor = 1.0
-    seen += await _watch(hass, freezer, CONSUMPTION, timedelta(hours=1))
+    seen += await _watch(hass, freezer, CONSUMPTION_ENERGY, timedelta(hours=1))
     assert seen == sorted(seen)
     assert seen[0] >= shown
     assert seen[-1] > shown
@@ -108,7 +106,7 @@ async def test_an_empty_day_answer_is_held_back(
 ) -> None:
     """A Day answer without intervals at noon does not reset today's counters."""
     assert await hass.config_entries.async_setup(testplant_1.entry_id)
-    today, lifetime = _value(hass, PV_TODAY), _value(hass, PV)
+    today, lifetime = _value(hass, PV_ENERGY_TODAY), _value(hass, PV_ENERGY)
     assert today > 10
     sim.faults.add(
         "energy_balance", body=b'{"setType": "EnergyBalance", "set": []}', times=1
@@ -116,11 +114,11 @@ async def test_an_empty_day_answer_is_held_back(
     # Polls come a moment after the intervals appear (at once here).
     await async_advance(hass, freezer, QUARTER + timedelta(seconds=5))
     assert testplant_1.runtime_data.plants["13"].energy.data.today["pvGeneration"] == 0
-    assert _value(hass, PV_TODAY) == today
-    assert _value(hass, PV) == lifetime
+    assert _value(hass, PV_ENERGY_TODAY) == today
+    assert _value(hass, PV_ENERGY) == lifetime
     await async_advance(hass, freezer, QUARTER)
-    assert _value(hass, PV_TODAY) > today
-    assert _value(hass, PV) > lifetime
+    assert _value(hass, PV_ENERGY_TODAY) > today
+    assert _value(hass, PV_ENERGY) > lifetime
 
 
 async def test_an_absurd_stored_value_is_released(
@@ -135,10 +133,10 @@ async def test_an_absurd_stored_value_is_released(
     of readings that count on steadily below it, then shows SMA's value, logs a
     warning and raises a repair.
     """
-    _restore(hass, {PV: ABSURD})
+    _restore(hass, {PV_ENERGY: ABSURD})
     assert await hass.config_entries.async_setup(testplant_1.entry_id)
-    assert _value(hass, PV) == ABSURD
-    seen = await _watch(hass, freezer, PV, timedelta(hours=6))
+    assert _value(hass, PV_ENERGY) == ABSURD
+    seen = await _watch(hass, freezer, PV_ENERGY, timedelta(hours=6))
     real = testplant_1.runtime_data.plants["13"].energy.data.lifetime
     assert seen[:3] == [ABSURD] * 3
     assert seen[3] < 100_000
@@ -158,13 +156,13 @@ async def test_the_old_floor_is_not_restored(
         hass,
         [
             (
-                State(PV, str(ABSURD)),
+                State(PV_ENERGY, str(ABSURD)),
                 {"native_value": ABSURD, "native_unit_of_measurement": "kWh"},
             )
         ],
     )
     assert await hass.config_entries.async_setup(testplant_1.entry_id)
-    assert _value(hass, PV) < 100_000
+    assert _value(hass, PV_ENERGY) < 100_000
 
 
 async def test_a_restart_in_the_middle_of_a_release(
@@ -174,13 +172,13 @@ async def test_a_restart_in_the_middle_of_a_release(
     issue_registry: ir.IssueRegistry,
 ) -> None:
     """Restarted halfway, the lower series keeps its first reading: an hour in all."""
-    _restore(hass, {PV: ABSURD})
+    _restore(hass, {PV_ENERGY: ABSURD})
     assert await hass.config_entries.async_setup(testplant_1.entry_id)
-    await _watch(hass, freezer, PV, timedelta(minutes=30))
+    await _watch(hass, freezer, PV_ENERGY, timedelta(minutes=30))
     assert await hass.config_entries.async_unload(testplant_1.entry_id)
     assert await hass.config_entries.async_setup(testplant_1.entry_id)
-    assert _value(hass, PV) == ABSURD
-    seen = await _watch(hass, freezer, PV, timedelta(minutes=30))
+    assert _value(hass, PV_ENERGY) == ABSURD
+    seen = await _watch(hass, freezer, PV_ENERGY, timedelta(minutes=30))
     assert seen[-1] < 100_000
     assert _issue(issue_registry, testplant_1, "pv_energy_total") is not None
 

@@ -17,15 +17,13 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
+from custom_components.solar_cloud.api.sma import SetType
 from custom_components.solar_cloud.api.unsupported import NOT_SUPPORTED_RETRY
 
-from ..const import NOON
+from ..const import NOON, RETRY_AFTER
 from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
 
 REDACTED = "**REDACTED**"
-BATTERY_SET = "EnergyAndPowerBattery"
-"""A set only one device of the sandbox's plant 1 reports."""
-RETRY_AFTER = 600
 
 
 @pytest.mark.freeze_time(NOON)
@@ -82,7 +80,7 @@ async def test_diagnostics_tell_what_the_account_waits_for(
     the account's calls. Diagnostics tell both while the entry waits to be
     set up again, and name no owner.
     """
-    sim.unserved_sets.add(BATTERY_SET)
+    sim.unserved_sets.add(SetType.ENERGY_AND_POWER_BATTERY)
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     await hass.async_block_till_done()
     diagnostics = await get_diagnostics_for_config_entry(

@@ -20,6 +20,7 @@ from custom_components.solar_cloud.sma.data import sma_data
 from ..common import async_advance, async_set_number, device_of
 from ..const import NOON
 from ..simulator.sma import SANDBOX_OWNER, SmaSimulator
+from .const import FEED_IN_LIMIT
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
@@ -42,7 +43,7 @@ async def test_number_sends_a_schedule(
     hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """Setting a number sends an open-ended FeedInLimit; the other unit shows unknown."""
-    watts = "number.testplant_1_feed_in_limit"
+    watts = FEED_IN_LIMIT
     percent = "number.testplant_1_feed_in_limit_percent"
     assert hass.states.get(watts).attributes["max"] == 100_000.0
     await async_set_number(hass, watts, 4200)
@@ -69,9 +70,9 @@ async def test_number_failure_keeps_the_value(
     """A refused schedule is a translated error; the number does not pretend."""
     sim.faults.add("schedules", status=503)
     with pytest.raises(HomeAssistantError) as err:
-        await async_set_number(hass, "number.testplant_1_feed_in_limit", 100)
+        await async_set_number(hass, FEED_IN_LIMIT, 100)
     assert err.value.translation_key == "cannot_connect"
-    assert hass.states.get("number.testplant_1_feed_in_limit").state == "unknown"
+    assert hass.states.get(FEED_IN_LIMIT).state == "unknown"
 
 
 async def test_number_restores_the_last_limit(
@@ -91,12 +92,12 @@ async def test_number_restores_the_last_limit(
                     "native_unit_of_measurement": "%",
                 },
             ),
-            (State("number.testplant_1_feed_in_limit", "unknown"), {}),
+            (State(FEED_IN_LIMIT, "unknown"), {}),
         ],
     )
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     assert hass.states.get("number.testplant_1_feed_in_limit_percent").state == "70.0"
-    assert hass.states.get("number.testplant_1_feed_in_limit").state == "unknown"
+    assert hass.states.get(FEED_IN_LIMIT).state == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -139,7 +140,7 @@ async def test_action_on_a_plant(
         ),
     }
     state = hass.states.get(
-        "number.testplant_1_feed_in_limit"
+        FEED_IN_LIMIT
         if command["unit"] == "W"
         else "number.testplant_1_feed_in_limit_percent"
     )
@@ -242,7 +243,7 @@ async def test_rejected_schedule_is_not_shown(
     hass: HomeAssistant, loaded_custom: MockConfigEntry, sim: SmaSimulator
 ) -> None:
     """A schedule SMA answers "Rejected" is an error; nothing shows as set."""
-    watts = "number.testplant_1_feed_in_limit"
+    watts = FEED_IN_LIMIT
     sim.reject_schedules = "Rejected"
     with pytest.raises(HomeAssistantError) as err:
         await async_set_number(hass, watts, 4200)
@@ -341,11 +342,11 @@ async def test_watts_and_percent_agree(
     [watt_entity] = [
         e
         for e in hass.data["entity_components"]["number"].entities
-        if e.entity_id == "number.testplant_1_feed_in_limit"
+        if e.entity_id == FEED_IN_LIMIT
     ]
     entity._nominal_power = watt_entity._nominal_power = 10_000.0
     await async_set_number(hass, "number.testplant_1_feed_in_limit_percent", 60)
-    assert hass.states.get("number.testplant_1_feed_in_limit").state == "6000"
-    await async_set_number(hass, "number.testplant_1_feed_in_limit", 2500)
+    assert hass.states.get(FEED_IN_LIMIT).state == "6000"
+    await async_set_number(hass, FEED_IN_LIMIT, 2500)
     assert hass.states.get("number.testplant_1_feed_in_limit_percent").state == "25.0"
     assert data.feed_in_limits["13"].value == 2500

@@ -25,6 +25,7 @@ from ..common import async_advance, devices_without_entities, find_device
 from ..const import NOON
 from ..simulator.core import RunningSimulator
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
+from .const import PV_ENERGY, PV_POWER
 
 
 def _device(
@@ -34,7 +35,7 @@ def _device(
 
 
 def _pv_power_shown(hass: HomeAssistant) -> bool:
-    return hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+    return hass.states.get(PV_POWER).state != STATE_UNAVAILABLE
 
 
 @pytest.mark.freeze_time(NOON)
@@ -133,7 +134,7 @@ async def test_revoked_consent(
     # The plant's data is gone from SMA too: its values go stale, not away.
     await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=15))
     assert not _pv_power_shown(hass)
-    assert hass.states.get("sensor.testplant_1_pv_energy") is not None
+    assert hass.states.get(PV_ENERGY) is not None
 
     # The reauth flow asks the owner again; accepted, the account comes back.
     result = await hass.config_entries.flow.async_configure(flows[0]["flow_id"], {})
@@ -496,7 +497,7 @@ async def test_custom_flow_removal_needs_no_logout(
 
 
 async def test_wrong_secret_in_the_custom_flow(
-    hass: HomeAssistant, custom_entry: MockConfigEntry, sma_cloud: RunningSimulator
+    hass: HomeAssistant, custom_entry: MockConfigEntry, cloud: RunningSimulator
 ) -> None:
     """A secret SMA no longer accepts starts the reauth flow."""
     hass.config_entries.async_update_entry(

@@ -22,9 +22,9 @@ from custom_components.solar_cloud.sma.coordinator import (
 
 from ..common import async_advance
 from ..simulator.sma import DEMO_OWNER, SmaSimulator, Upload
+from .const import FIVE
 
 SITE = "7190000"
-FIVE = timedelta(minutes=5)
 STEP = timedelta(seconds=5)
 UPLOAD = Upload(
     delay=timedelta(seconds=95),

@@ -25,13 +25,11 @@ from custom_components.solar_cloud.sma.connection import (
 from custom_components.solar_cloud.sma.data import sma_data
 
 from ..common import async_advance, async_wait_out_rate_limit
-from ..const import NOON
+from ..const import NOON, RETRY_AFTER
 from ..simulator.sma import SmaSimulator
+from .const import PV_POWER
 
 pytestmark = pytest.mark.freeze_time(NOON)
-
-RETRY_AFTER = 600
-PV_POWER = "sensor.testplant_1_pv_power"
 
 
 def _rate_limited(sim: SmaSimulator, endpoint: str) -> None:

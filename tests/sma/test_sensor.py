@@ -26,6 +26,14 @@ from custom_components.solar_cloud.sma.sensor import PLANT_SENSORS
 from ..common import async_advance
 from ..const import NOON
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, SANDBOX_OWNER, SmaSimulator
+from .const import (
+    CONSUMPTION_ENERGY,
+    FEED_IN_LIMIT,
+    INVERTER_PV_POWER,
+    PV_ENERGY,
+    PV_ENERGY_TODAY,
+    PV_POWER,
+)
 
 
 async def _no_entities(*args: object) -> None:
@@ -113,7 +121,7 @@ async def test_only_what_is_reported(
         if entry.unique_id.startswith("sma_13_15_")
     ]
     # Only eligible plants get a feed-in limit.
-    assert states.get("number.testplant_1_feed_in_limit") is not None
+    assert states.get(FEED_IN_LIMIT) is not None
     assert states.get("number.testplant2_feed_in_limit") is None
 
 
@@ -177,26 +185,24 @@ async def test_plant_that_stops_reporting(
     await async_advance(
         hass, freezer, timedelta(minutes=30), step=timedelta(minutes=15)
     )
-    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
-    assert hass.states.get("sensor.my_inverter_1_pv_power").state != STATE_UNAVAILABLE
+    assert hass.states.get(PV_POWER).state != STATE_UNAVAILABLE
+    assert hass.states.get(INVERTER_PV_POWER).state != STATE_UNAVAILABLE
 
     await async_advance(
         hass, freezer, timedelta(minutes=30), step=timedelta(minutes=15)
     )
-    assert hass.states.get("sensor.testplant_1_pv_power").state == STATE_UNAVAILABLE
+    assert hass.states.get(PV_POWER).state == STATE_UNAVAILABLE
     assert (
         hass.states.get("sensor.testplant_1_battery_state_of_charge").state
         == STATE_UNAVAILABLE
     )
-    assert hass.states.get("sensor.my_inverter_1_pv_power").state == STATE_UNAVAILABLE
-    assert hass.states.get("sensor.testplant_1_pv_energy").state != STATE_UNAVAILABLE
-    assert (
-        hass.states.get("sensor.testplant_1_pv_energy_today").state != STATE_UNAVAILABLE
-    )
+    assert hass.states.get(INVERTER_PV_POWER).state == STATE_UNAVAILABLE
+    assert hass.states.get(PV_ENERGY).state != STATE_UNAVAILABLE
+    assert hass.states.get(PV_ENERGY_TODAY).state != STATE_UNAVAILABLE
 
     plant.silent_since = None
     await async_advance(hass, freezer, timedelta(minutes=15))
-    assert hass.states.get("sensor.testplant_1_pv_power").state != STATE_UNAVAILABLE
+    assert hass.states.get(PV_POWER).state != STATE_UNAVAILABLE
 
 
 @pytest.mark.freeze_time("2026-06-21T21:00:00+00:00")  # 23:00 in Berlin
@@ -207,7 +213,7 @@ async def test_energy_counters_across_midnight(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Lifetime counters never go down; today's reset at the plant's midnight."""
-    lifetime = "sensor.testplant_1_consumption_energy"
+    lifetime = CONSUMPTION_ENERGY
     today = "sensor.testplant_1_consumption_today"
     before = float(hass.states.get(lifetime).state)
     today_before = float(hass.states.get(today).state)
@@ -268,7 +274,7 @@ async def test_lifetime_counters_survive_a_restart(
         hass,
         [
             (
-                State("sensor.testplant_1_pv_energy", "50000.0"),
+                State(PV_ENERGY, "50000.0"),
                 {
                     "native_value": 50000.0,
                     "native_unit_of_measurement": "kWh",
@@ -276,7 +282,7 @@ async def test_lifetime_counters_survive_a_restart(
                 },
             ),
             (
-                State("sensor.testplant_1_consumption_energy", "1.0"),
+                State(CONSUMPTION_ENERGY, "1.0"),
                 {
                     "native_value": 1.0,
                     "native_unit_of_measurement": "kWh",
@@ -287,8 +293,8 @@ async def test_lifetime_counters_survive_a_restart(
     )
     assert await hass.config_entries.async_setup(custom_entry.entry_id)
     # SMA's lifetime PV is just below 50000 kWh: held at what was shown.
-    assert hass.states.get("sensor.testplant_1_pv_energy").state == "50000.0"
-    assert float(hass.states.get("sensor.testplant_1_consumption_energy").state) > 9000
+    assert hass.states.get(PV_ENERGY).state == "50000.0"
+    assert float(hass.states.get(CONSUMPTION_ENERGY).state) > 9000
 
 
 @pytest.mark.freeze_time(NOON)

@@ -25,13 +25,13 @@ def upload(delay: float, seed: int, **kwargs: timedelta | float) -> Upload:
 
 
 def set_uploads(
-    simulator: SmartMeSimulator, rhythm: Upload, period: timedelta | None = None
+    sim: SmartMeSimulator, rhythm: Upload, period: timedelta | None = None
 ) -> None:
     """Let every meter upload on ``rhythm`` (each with a seed of its own).
 
     ``period``: how often they upload (default: as they do, once a minute).
     """
-    for index, device in enumerate(simulator.devices.values()):
+    for index, device in enumerate(sim.devices.values()):
         device.upload = Upload(
             delay=rhythm.delay,
             jitter=rhythm.jitter,
@@ -60,19 +60,17 @@ async def run_polls(
     freezer.move_to(end)
 
 
-def polls_since(simulator: SmartMeSimulator, since: datetime) -> list[datetime]:
+def polls_since(sim: SmartMeSimulator, since: datetime) -> list[datetime]:
     """Return when the device list was read since ``since``."""
-    return [
-        request.at for request in simulator.log.of("devices") if request.at >= since
-    ]
+    return [request.at for request in sim.log.of("devices") if request.at >= since]
 
 
-def lags(simulator: SmartMeSimulator, polls: list[datetime]) -> list[float]:
+def lags(sim: SmartMeSimulator, polls: list[datetime]) -> list[float]:
     """Return, per poll, seconds since the last upload of any meter before it."""
     return [
         min(
             (poll - device.last_upload(poll)).total_seconds()
-            for device in simulator.devices.values()
+            for device in sim.devices.values()
         )
         for poll in polls
     ]

@@ -39,6 +39,9 @@ from ..simulator.smartme import SmartMeSimulator
 from . import SetUp
 from .const import (
     API_KEY,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CREDENTIAL,
     NOW,
     PASSWORD,
     USER_ID,
@@ -57,7 +60,7 @@ def frozen(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
 
 
 @pytest.fixture
-async def smartme_cloud(
+async def cloud(
     frozen: FrozenDateTimeFactory, start_vendor_simulator: StartSimulator
 ) -> RunningSimulator:
     """Serve the smart-me simulator with the sample devices."""
@@ -65,14 +68,14 @@ async def smartme_cloud(
 
 
 @pytest.fixture
-def simulator(smartme_cloud: RunningSimulator) -> SmartMeSimulator:
+def sim(cloud: RunningSimulator) -> SmartMeSimulator:
     """Return the simulator itself."""
-    return simulator_as(smartme_cloud.simulator, SmartMeSimulator)
+    return simulator_as(cloud.simulator, SmartMeSimulator)
 
 
 @pytest.fixture
 async def session(
-    smartme_cloud: RunningSimulator,
+    cloud: RunningSimulator,
 ) -> AsyncIterator[aiohttp.ClientSession]:
     """Return an HTTP session of its own (the client tests run without hass)."""
     async with aiohttp.ClientSession() as session:
@@ -80,20 +83,16 @@ async def session(
 
 
 @pytest.fixture
-def client(
-    session: aiohttp.ClientSession, smartme_cloud: RunningSimulator
-) -> SmartMeClient:
+def client(session: aiohttp.ClientSession, cloud: RunningSimulator) -> SmartMeClient:
     """Return a client signing in at the simulator with the API key."""
-    return SmartMeClient(session, ApiKeyAuth(API_KEY), base_url=smartme_cloud.base_url)
+    return SmartMeClient(session, ApiKeyAuth(API_KEY), base_url=cloud.base_url)
 
 
 @pytest.fixture
-async def credential(hass: HomeAssistant) -> None:
-    """Add smart-me application credentials."""
-    await async_add_credential(
-        hass,
-        ClientCredential("smartme-client", "smartme-secret", name="smart-me"),
-        "smartme_cred",
+async def credential(hass: HomeAssistant) -> str:
+    """Add the application credential of the simulator's OAuth client; return its id."""
+    return await async_add_credential(
+        hass, ClientCredential(CLIENT_ID, CLIENT_SECRET, name="smart-me"), CREDENTIAL
     )
 
 
@@ -104,11 +103,11 @@ def realtime() -> bool:
 
 
 @pytest.fixture
-def entry_data(smartme_cloud: RunningSimulator) -> dict[str, Any]:
+def entry_data(cloud: RunningSimulator) -> dict[str, Any]:
     """Return the data of an API-key entry pointing at the simulator."""
     return {
         CONF_VENDOR: Vendor.SMARTME,
-        CONF_URL: smartme_cloud.base_url,
+        CONF_URL: cloud.base_url,
         CONF_AUTH_TYPE: SmartMeAuthType.API_KEY,
         CONF_API_KEY: API_KEY,
         CONF_WEBHOOK_ID: WEBHOOK_ID,

@@ -9,11 +9,22 @@ NOW = datetime(2026, 10, 20, 12, 0, 30, tzinfo=UTC)
 NOW_HOUR = datetime(2026, 10, 20, 12, tzinfo=UTC)
 """The start of the hour NOW is in."""
 
+POWER = "sensor.bilanz_vk_power"
+"""The power sensor of the meter BILANZ_ID."""
+RELAY = "switch.boiler_plug_relay"
+"""The relay of the plug PLUG_ID."""
+
 # The simulator's account (tests/simulator/smartme_model.Account).
 USER_ID = "12345"
 USERNAME = "owner@example.com"
 PASSWORD = "correct-horse"
 API_KEY = "key-123"
+
+# The simulator's OAuth client, and the id of its application credential.
+CLIENT_ID = "smartme-client"
+CLIENT_SECRET = "smartme-secret"
+CREDENTIAL = "smartme_cred"
+"""The application credential's id (``auth_implementation`` of OAuth entries)."""
 
 # The entry's webhook, and the credentials smart-me pushes to it with.
 WEBHOOK_ID = "a" * 64

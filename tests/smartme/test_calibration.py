@@ -81,10 +81,10 @@ def number(hass: HomeAssistant, entity_id: str) -> float:
 
 
 async def push(
-    hass: HomeAssistant, simulator: SmartMeSimulator, device_ids: list[str]
+    hass: HomeAssistant, sim: SmartMeSimulator, device_ids: list[str]
 ) -> None:
     """Let the simulator push the devices' values now, over HTTP."""
-    assert await simulator.push(device_ids) == [200] * len(device_ids)
+    assert await sim.push(device_ids) == [200] * len(device_ids)
     await hass.async_block_till_done()
 
 
@@ -92,7 +92,7 @@ async def test_factor_saved_later_and_kept_over_reload(
     hass: HomeAssistant,
     *,
     hass_storage: dict[str, Any],
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     key: str,
@@ -100,7 +100,7 @@ async def test_factor_saved_later_and_kept_over_reload(
     """A measured factor is written after a delay, and a reload reads it back."""
     entry = await setup_entry()
     frozen.tick(timedelta(seconds=10))
-    await push(hass, simulator, [CHARGER_ID, BILANZ_ID])
+    await push(hass, sim, [CHARGER_ID, BILANZ_ID])
     assert device(entry, CHARGER_ID).scale.energy_factor == MWH
     # The push only scheduled the write.
     assert key not in hass_storage
@@ -118,7 +118,7 @@ async def test_factor_flushed_on_unload_survives_restart(
     hass: HomeAssistant,
     *,
     hass_storage: dict[str, Any],
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     key: str,
@@ -126,23 +126,23 @@ async def test_factor_flushed_on_unload_survives_restart(
     """Unloading writes a pending factor; set up again, it is known before any push."""
     entry = await setup_entry()
     frozen.tick(timedelta(seconds=10))
-    await push(hass, simulator, [CHARGER_ID])
+    await push(hass, sim, [CHARGER_ID])
     assert await hass.config_entries.async_unload(entry.entry_id)
     assert stored_factors(hass_storage, key) == {CHARGER_ID: MWH}
 
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert device(entry, CHARGER_ID).scale.energy_factor == MWH
-    charger = simulator.devices[CHARGER_ID]
+    charger = sim.devices[CHARGER_ID]
     charger.import_kw = 11.0
     frozen.tick(timedelta(seconds=10))
-    await push(hass, simulator, [CHARGER_ID])
-    imported, _ = simulator.counters(charger)
+    await push(hass, sim, [CHARGER_ID])
+    imported, _ = sim.counters(charger)
     assert number(hass, "sensor.1_parkplatz_oben_1_energy_import") == pytest.approx(
         imported
     )
     assert number(hass, "sensor.1_parkplatz_oben_1_power") == pytest.approx(
-        simulator.power_kw(charger) * 1000
+        sim.power_kw(charger) * 1000
     )
 
 
@@ -150,21 +150,21 @@ async def test_stored_factor_scales_a_zero_counter_meter_at_once(
     hass: HomeAssistant,
     *,
     hass_storage: dict[str, Any],
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     key: str,
 ) -> None:
     """A meter measured before a restart is scaled by its first push, counters 0 or not."""
     hass_storage[key] = stored({ZERO_CHARGER_ID: MWH})
-    charger = simulator.devices[ZERO_CHARGER_ID]
+    charger = sim.devices[ZERO_CHARGER_ID]
     charger.import_kw = 7.4
     entry = await setup_entry()
     frozen.tick(timedelta(seconds=10))
-    await push(hass, simulator, [ZERO_CHARGER_ID])
+    await push(hass, sim, [ZERO_CHARGER_ID])
     assert device(entry, ZERO_CHARGER_ID).scale.energy_factor == MWH
     assert number(hass, "sensor.3_parkplatz_unten_links_3_power") == pytest.approx(
-        simulator.power_kw(charger) * 1000
+        sim.power_kw(charger) * 1000
     )
     assert number(hass, "sensor.3_parkplatz_unten_links_3_power") > 0
 
@@ -208,7 +208,7 @@ async def test_unusable_store_is_ignored_and_rewritten(
     hass: HomeAssistant,
     *,
     hass_storage: dict[str, Any],
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
@@ -236,7 +236,7 @@ async def test_unusable_store_is_ignored_and_rewritten(
     assert stored_factors(hass_storage, key) == kept
     # Measured again and written in the current version.
     frozen.tick(timedelta(seconds=10))
-    await push(hass, simulator, [BILANZ_ID])
+    await push(hass, sim, [BILANZ_ID])
     await async_advance(hass, frozen, timedelta(seconds=SAVE_DELAY))
     assert stored_factors(hass_storage, key) == {**kept, BILANZ_ID: WH}
     assert hass_storage[key]["minor_version"] == 1
@@ -246,7 +246,7 @@ async def test_device_that_disappears_loses_its_factor(
     hass: HomeAssistant,
     *,
     hass_storage: dict[str, Any],
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     key: str,
@@ -254,7 +254,7 @@ async def test_device_that_disappears_loses_its_factor(
     """Once the account stops listing a device, its factor is forgotten."""
     hass_storage[key] = stored({CHARGER_ID: MWH, BILANZ_ID: WH})
     await setup_entry()
-    del simulator.devices[CHARGER_ID]
+    del sim.devices[CHARGER_ID]
     await async_advance(hass, frozen, timedelta(seconds=60))
     await async_advance(hass, frozen, timedelta(seconds=SAVE_DELAY))
     assert stored_factors(hass_storage, key) == {BILANZ_ID: WH}
@@ -264,7 +264,7 @@ async def test_device_list_unchanged_writes_nothing(
     hass: HomeAssistant,
     *,
     hass_storage: dict[str, Any],
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     key: str,
@@ -296,7 +296,7 @@ async def test_zero_counter_meter_calibrates_later(
     hass: HomeAssistant,
     *,
     hass_storage: dict[str, Any],
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     key: str,
@@ -305,8 +305,8 @@ async def test_zero_counter_meter_calibrates_later(
 
     Meanwhile polling does not back off, so its polled values stay current.
     """
-    del simulator.devices[WATER_ID]
-    charger = simulator.devices[ZERO_CHARGER_ID]
+    del sim.devices[WATER_ID]
+    charger = sim.devices[ZERO_CHARGER_ID]
     entry = await setup_entry()
     account = smartme_data(entry).account
     coordinator = device(entry, ZERO_CHARGER_ID)
@@ -315,7 +315,7 @@ async def test_zero_counter_meter_calibrates_later(
 
     # 12:00:40: every device pushes; the zero meter cannot be measured.
     frozen.tick(timedelta(seconds=10))
-    await push(hass, simulator, list(simulator.devices))
+    await push(hass, sim, list(sim.devices))
     assert not coordinator.scale.calibrated
     assert account.poll_period == timedelta(seconds=60)
     assert number(hass, energy) == 0.0
@@ -324,23 +324,23 @@ async def test_zero_counter_meter_calibrates_later(
     charger.import_kw = 11.0
     charger.raw["CounterReadingImport"] = 2.0
     frozen.tick(timedelta(seconds=25))
-    await push(hass, simulator, [ZERO_CHARGER_ID])
+    await push(hass, sim, [ZERO_CHARGER_ID])
     assert not coordinator.scale.calibrated
     assert number(hass, power) == 0.0
 
     # 12:01:30: the poll (of the 12:01:00 upload, older than the push) still
     # brings power and the counter: pushes do not carry them for this meter yet.
     await async_advance(hass, frozen, timedelta(seconds=25))
-    assert number(hass, power) == pytest.approx(simulator.power_kw(charger) * 1000)
+    assert number(hass, power) == pytest.approx(sim.power_kw(charger) * 1000)
     polled_energy = number(hass, energy)
     assert polled_energy >= 2.0
     assert coordinator.data.timestamp == datetime(2026, 10, 20, 12, 1, 5, tzinfo=UTC)
 
     # The next push measures the unit: from now on pushes show power and energy.
     frozen.tick(timedelta(seconds=20))
-    await push(hass, simulator, list(simulator.devices))
+    await push(hass, sim, list(sim.devices))
     assert coordinator.scale.energy_factor == MWH
-    imported, _ = simulator.counters(charger)
+    imported, _ = sim.counters(charger)
     assert number(hass, energy) == pytest.approx(imported)
     assert number(hass, energy) > polled_energy
     assert account.poll_period == SAFETY_POLL_INTERVAL

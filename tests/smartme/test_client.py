@@ -40,38 +40,36 @@ from custom_components.solar_cloud.api.smartme.models import as_bool, as_datetim
 
 from ..simulator.core import RunningSimulator
 from ..simulator.smartme import BILANZ_ID, PLUG_ID, WATER_ID, SmartMeSimulator
-from .const import API_KEY, PASSWORD, USER_ID, USERNAME
+from .const import API_KEY, CLIENT_ID, PASSWORD, USER_ID, USERNAME
 
 
 async def test_user_for_every_auth(
     session: aiohttp.ClientSession,
-    smartme_cloud: RunningSimulator,
-    simulator: SmartMeSimulator,
+    cloud: RunningSimulator,
+    sim: SmartMeSimulator,
 ) -> None:
     """Basic, API key and bearer tokens open the same account."""
     token = "t0ken"
-    simulator.oauth.access_tokens[token] = simulator.oauth.access_tokens.get(
-        token
-    ) or _issued(simulator)
+    sim.oauth.access_tokens[token] = sim.oauth.access_tokens.get(token) or _issued(sim)
     for auth in (
         BasicAuth(USERNAME, PASSWORD),
         ApiKeyAuth(API_KEY),
         OAuthAuth(StaticTokenSource(token)),
     ):
-        client = SmartMeClient(session, auth, base_url=smartme_cloud.base_url)
+        client = SmartMeClient(session, auth, base_url=cloud.base_url)
         assert await client.user() == User(id=USER_ID, username=USERNAME)
-    headers = [r.headers["Authorization"].split()[0] for r in simulator.log.of("user")]
+    headers = [r.headers["Authorization"].split()[0] for r in sim.log.of("user")]
     assert headers == ["Basic", "ApiKey", "Bearer"]
 
 
-def _issued(simulator: SmartMeSimulator) -> Any:
+def _issued(sim: SmartMeSimulator) -> Any:
     from ..simulator.oauth import IssuedToken
 
     return IssuedToken(
-        client_id="smartme-client",
+        client_id=CLIENT_ID,
         subject=USERNAME,
         scope="",
-        expires_at=simulator.clock.now() + timedelta(hours=1),
+        expires_at=sim.clock.now() + timedelta(hours=1),
     )
 
 
@@ -94,10 +92,10 @@ async def test_devices_from_the_samples(client: SmartMeClient) -> None:
 
 
 async def test_device_without_guid_is_left_out(
-    client: SmartMeClient, simulator: SmartMeSimulator
+    client: SmartMeClient, sim: SmartMeSimulator
 ) -> None:
     """One broken device does not cost the whole list."""
-    simulator.faults.add(
+    sim.faults.add(
         "devices",
         body=b'[{"Id": "xxxx", "Name": "redacted"}, {"Id": "'
         + BILANZ_ID.encode()
@@ -107,7 +105,7 @@ async def test_device_without_guid_is_left_out(
 
 
 async def test_actions_and_switching(
-    client: SmartMeClient, simulator: SmartMeSimulator
+    client: SmartMeClient, sim: SmartMeSimulator
 ) -> None:
     """Actions list with integer ActionType; POST /Actions answers 204."""
     actions = await client.actions(BILANZ_ID)
@@ -116,15 +114,15 @@ async def test_actions_and_switching(
         DeviceAction(name="Relais", obis="99-0:12.1.2*255", on_off=True),
     ]
     await client.set_actions(BILANZ_ID, [("99-0:12.1.1*255", 1.0)])
-    assert simulator.devices[BILANZ_ID].switches["99-0:12.1.1*255"] is True
-    [request] = simulator.log.of("set_actions")
+    assert sim.devices[BILANZ_ID].switches["99-0:12.1.1*255"] is True
+    [request] = sim.log.of("set_actions")
     assert request.status == 204
     with pytest.raises(ApiResponseError, match="Invalid action"):
         await client.set_actions(BILANZ_ID, [("99-0:12.0.3*255", 1.0)])
 
 
 async def test_realtime_registrations(
-    client: SmartMeClient, simulator: SmartMeSimulator
+    client: SmartMeClient, sim: SmartMeSimulator
 ) -> None:
     """Register, list and delete webhooks."""
     wanted = RealtimeRegistration(
@@ -142,7 +140,7 @@ async def test_realtime_registrations(
     assert registration.id is not None
     await client.unregister_realtime(registration.id)
     assert await client.realtime_registrations() == []
-    simulator.account.realtime_licence = False
+    sim.account.realtime_licence = False
     with pytest.raises(ApiPermissionError) as err:
         await client.register_realtime(wanted)
     assert err.value.reason == "smartme_realtime_refused"
@@ -160,11 +158,11 @@ async def test_history_endpoints(client: SmartMeClient) -> None:
 
 
 async def test_legacy_api_prefix(
-    session: aiohttp.ClientSession, smartme_cloud: RunningSimulator
+    session: aiohttp.ClientSession, cloud: RunningSimulator
 ) -> None:
     """The simulator (like smart-me) also serves /api/... paths."""
     client = SmartMeClient(
-        session, ApiKeyAuth(API_KEY), base_url=f"{smartme_cloud.base_url}/api"
+        session, ApiKeyAuth(API_KEY), base_url=f"{cloud.base_url}/api"
     )
     assert (await client.user()).id == USER_ID
 
@@ -188,8 +186,8 @@ async def test_legacy_api_prefix(
 )
 async def test_errors(  # noqa: PLR0917
     session: aiohttp.ClientSession,
-    smartme_cloud: RunningSimulator,
-    simulator: SmartMeSimulator,
+    cloud: RunningSimulator,
+    sim: SmartMeSimulator,
     fault: dict[str, Any],
     error: type[Exception],
     reason: str,
@@ -198,33 +196,31 @@ async def test_errors(  # noqa: PLR0917
     client = SmartMeClient(
         session,
         ApiKeyAuth(API_KEY),
-        base_url=smartme_cloud.base_url,
+        base_url=cloud.base_url,
         request_timeout=0.2,
     )
-    simulator.faults.add("devices", **fault)
+    sim.faults.add("devices", **fault)
     with pytest.raises(error) as err:
         await client.devices()
     assert err.value.reason == reason  # type: ignore[attr-defined]
 
 
 async def test_wrong_credentials(
-    session: aiohttp.ClientSession, smartme_cloud: RunningSimulator
+    session: aiohttp.ClientSession, cloud: RunningSimulator
 ) -> None:
     """A refused password is an authentication error."""
     client = SmartMeClient(
         session,
         BasicAuth(USERNAME, "wrong"),
-        base_url=smartme_cloud.base_url,
+        base_url=cloud.base_url,
     )
     with pytest.raises(ApiAuthenticationError):
         await client.user()
 
 
-async def test_retry_after_header(
-    client: SmartMeClient, simulator: SmartMeSimulator
-) -> None:
+async def test_retry_after_header(client: SmartMeClient, sim: SmartMeSimulator) -> None:
     """A Retry-After on 429 tells when to come back."""
-    simulator.faults.add(
+    sim.faults.add(
         "user", vendor_error=(429, "Too many requests", {"Retry-After": "120"})
     )
     with pytest.raises(ApiRateLimitedError) as err:
@@ -234,8 +230,8 @@ async def test_retry_after_header(
 
 async def test_a_429_with_retry_after_holds_the_account(
     session: aiohttp.ClientSession,
-    smartme_cloud: RunningSimulator,
-    simulator: SmartMeSimulator,
+    cloud: RunningSimulator,
+    sim: SmartMeSimulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The client itself opens the account's window, logged once; none without a time.
@@ -245,27 +241,27 @@ async def test_a_429_with_retry_after_holds_the_account(
     gate = AccountGate(account="account 1")
     client, other = (
         SmartMeClient(
-            session, ApiKeyAuth(API_KEY), base_url=smartme_cloud.base_url, gate=gate
+            session, ApiKeyAuth(API_KEY), base_url=cloud.base_url, gate=gate
         )
         for _ in range(2)
     )
-    simulator.faults.add("user", status=429, times=1)
+    sim.faults.add("user", status=429, times=1)
     with pytest.raises(ApiRateLimitedError):
         await client.user()
     assert gate.refusal() is None
 
-    simulator.faults.add(
+    sim.faults.add(
         "user", vendor_error=(429, "Too many requests", {"Retry-After": "120"})
     )
     with caplog.at_level(logging.INFO):
         with pytest.raises(ApiRateLimitedError) as refused:
             await client.user()
-        calls = len(simulator.log.requests)
+        calls = len(sim.log.requests)
         with pytest.raises(AccountRateLimitedError) as err:
             await other.devices()
     assert not isinstance(refused.value, AccountRateLimitedError)
     assert str(err.value) == str(refused.value)
-    assert len(simulator.log.requests) == calls
+    assert len(sim.log.requests) == calls
     assert [r.getMessage() for r in caplog.records if "rate limited" in r.message] == [
         f"account 1: rate limited, no calls until {err.value.until.isoformat()}"
     ]
@@ -288,16 +284,16 @@ class RenewingTokens(TokenSource):
 
 async def test_bearer_renewed_once_on_401(
     session: aiohttp.ClientSession,
-    smartme_cloud: RunningSimulator,
-    simulator: SmartMeSimulator,
+    cloud: RunningSimulator,
+    sim: SmartMeSimulator,
 ) -> None:
     """A refused access token is renewed and the request sent again."""
-    simulator.oauth.access_tokens["fresh"] = _issued(simulator)
+    sim.oauth.access_tokens["fresh"] = _issued(sim)
     tokens = RenewingTokens("fresh")
-    client = SmartMeClient(session, OAuthAuth(tokens), base_url=smartme_cloud.base_url)
+    client = SmartMeClient(session, OAuthAuth(tokens), base_url=cloud.base_url)
     assert (await client.user()).id == USER_ID
     assert tokens.renewed == 1
-    assert [r.status for r in simulator.log.of("user")] == [401, 200]
+    assert [r.status for r in sim.log.of("user")] == [401, 200]
 
 
 def test_tolerant_models() -> None:
@@ -467,10 +463,10 @@ def test_scalar_helpers() -> None:
     ],
 )
 async def test_error_messages(
-    client: SmartMeClient, simulator: SmartMeSimulator, body: bytes, message: str
+    client: SmartMeClient, sim: SmartMeSimulator, body: bytes, message: str
 ) -> None:
     """smart-me's error text, in whatever shape, ends up in the error."""
-    simulator.faults.add("devices", body=body, status=400, content_type="text/plain")
+    sim.faults.add("devices", body=body, status=400, content_type="text/plain")
     with pytest.raises(ApiResponseError, match=re.escape(message)):
         await client.devices()
 
@@ -480,10 +476,10 @@ async def test_error_messages(
     [b"<html>" + b"x" * 100_000, b'{"Message": "' + b"x" * 100_000 + b'"}'],
 )
 async def test_error_messages_quote_no_whole_body(
-    client: SmartMeClient, simulator: SmartMeSimulator, body: bytes
+    client: SmartMeClient, sim: SmartMeSimulator, body: bytes
 ) -> None:
     """A long error answer is quoted in part (200 characters), never whole."""
-    simulator.faults.add("devices", body=body, status=400, content_type="text/plain")
+    sim.faults.add("devices", body=body, status=400, content_type="text/plain")
     with pytest.raises(ApiResponseError) as err:
         await client.devices()
     assert len(str(err.value)) < 300
@@ -498,10 +494,10 @@ async def test_error_messages_quote_no_whole_body(
     ],
 )
 async def test_wrong_shapes(
-    client: SmartMeClient, simulator: SmartMeSimulator, endpoint: str, call: str
+    client: SmartMeClient, sim: SmartMeSimulator, endpoint: str, call: str
 ) -> None:
     """An object where a list belongs, or the reverse, is an unexpected response."""
-    simulator.faults.add(endpoint, body=b'"nothing"')
+    sim.faults.add(endpoint, body=b'"nothing"')
     now = datetime(2026, 10, 20, tzinfo=UTC)
     args: dict[str, tuple[Any, ...]] = {
         "meter_values": (BILANZ_ID, now),
@@ -513,10 +509,10 @@ async def test_wrong_shapes(
 
 
 async def test_unusable_actions_are_left_out(
-    client: SmartMeClient, simulator: SmartMeSimulator
+    client: SmartMeClient, sim: SmartMeSimulator
 ) -> None:
     """An action without an OBIS code does not cost the others."""
-    simulator.faults.add(
+    sim.faults.add(
         "actions",
         body=b'[{"Name": "?", "ObisCode": "nonsense"}, {"Name": "Relais", "ObisCode": "63000C0102FF", "ActionType": 0}]',
     )

@@ -39,7 +39,16 @@ from custom_components.solar_cloud.smartme.const import (
 from ..common import async_advance, async_authorize, async_start_flow, suggested_values
 from ..simulator.core import RunningSimulator
 from ..simulator.smartme import SmartMeSimulator
-from .const import API_KEY, PASSWORD, USER_ID, USERNAME, WEBHOOK_ID, WEBHOOK_USERNAME
+from .const import (
+    API_KEY,
+    CREDENTIAL,
+    PASSWORD,
+    POWER,
+    USER_ID,
+    USERNAME,
+    WEBHOOK_ID,
+    WEBHOOK_USERNAME,
+)
 
 
 def assert_pkce_authorize(result: ConfigFlowResult) -> None:
@@ -66,7 +75,7 @@ async def test_sign_in_methods(hass: HomeAssistant) -> None:
 
 
 @pytest.mark.usefixtures("no_setup")
-async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) -> None:
+async def test_basic_auth(hass: HomeAssistant, cloud: RunningSimulator) -> None:
     """Username and password, then realtime on."""
     result = await async_start_flow(hass, "smartme", "smartme_basic")
     assert result["step_id"] == "smartme_basic"
@@ -75,7 +84,7 @@ async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) 
         {
             CONF_USERNAME: USERNAME,
             CONF_PASSWORD: PASSWORD,
-            "advanced": {CONF_URL: f"{smartme_cloud.base_url}/"},
+            "advanced": {CONF_URL: f"{cloud.base_url}/"},
         },
     )
     assert result["step_id"] == "smartme_realtime"
@@ -88,7 +97,7 @@ async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) 
     data = result["data"]
     assert data[CONF_VENDOR] == Vendor.SMARTME
     assert data[CONF_AUTH_TYPE] == SmartMeAuthType.BASIC
-    assert data[CONF_URL] == smartme_cloud.base_url
+    assert data[CONF_URL] == cloud.base_url
     assert (data[CONF_USERNAME], data[CONF_PASSWORD]) == (USERNAME, PASSWORD)
     assert len(data[CONF_WEBHOOK_ID]) == 64
     assert data[CONF_WEBHOOK_USERNAME] == WEBHOOK_USERNAME
@@ -97,12 +106,12 @@ async def test_basic_auth(hass: HomeAssistant, smartme_cloud: RunningSimulator) 
 
 
 @pytest.mark.usefixtures("no_setup")
-async def test_api_key(hass: HomeAssistant, smartme_cloud: RunningSimulator) -> None:
+async def test_api_key(hass: HomeAssistant, cloud: RunningSimulator) -> None:
     """An API key, then realtime off."""
     result = await async_start_flow(hass, "smartme", "smartme_apikey")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_API_KEY: API_KEY, "advanced": {CONF_URL: smartme_cloud.base_url}},
+        {CONF_API_KEY: API_KEY, "advanced": {CONF_URL: cloud.base_url}},
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_REALTIME: False}
@@ -156,8 +165,8 @@ APIKEY = {CONF_API_KEY: API_KEY}
 async def test_sign_in_errors(
     *,
     hass: HomeAssistant,
-    smartme_cloud: RunningSimulator,
-    simulator: SmartMeSimulator,
+    cloud: RunningSimulator,
+    sim: SmartMeSimulator,
     method: str,
     credentials: dict[str, str],
     wrong: dict[str, str],
@@ -169,9 +178,9 @@ async def test_sign_in_errors(
     The form can be sent again, and then goes on to the realtime question.
     """
     if fault is not None:
-        simulator.faults.add("user", times=1, **fault)
+        sim.faults.add("user", times=1, **fault)
     result = await async_start_flow(hass, "smartme", method)
-    advanced = {"advanced": {CONF_URL: smartme_cloud.base_url}}
+    advanced = {"advanced": {CONF_URL: cloud.base_url}}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {**credentials, **wrong, **advanced}
     )
@@ -184,7 +193,7 @@ async def test_sign_in_errors(
 
 
 async def test_a_wrong_url_keeps_what_was_typed(
-    hass: HomeAssistant, smartme_cloud: RunningSimulator
+    hass: HomeAssistant, cloud: RunningSimulator
 ) -> None:
     """The form names the host, opens Advanced, and keeps password and URL."""
     result = await async_start_flow(hass, "smartme", "smartme_basic")
@@ -201,20 +210,20 @@ async def test_a_wrong_url_keeps_what_was_typed(
     [url] = advanced.schema.schema
     assert url.description == {"suggested_value": typo}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**BASIC, "advanced": {CONF_URL: smartme_cloud.base_url}}
+        result["flow_id"], {**BASIC, "advanced": {CONF_URL: cloud.base_url}}
     )
     assert result["step_id"] == "smartme_realtime"
 
 
 @pytest.mark.usefixtures("no_setup")
 async def test_account_added_once(
-    hass: HomeAssistant, smartme_cloud: RunningSimulator, smartme_entry: MockConfigEntry
+    hass: HomeAssistant, cloud: RunningSimulator, smartme_entry: MockConfigEntry
 ) -> None:
     """The same smart-me user is not added twice, whatever the sign-in."""
     result = await async_start_flow(hass, "smartme", "smartme_apikey")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        {CONF_API_KEY: API_KEY, "advanced": {CONF_URL: smartme_cloud.base_url}},
+        {CONF_API_KEY: API_KEY, "advanced": {CONF_URL: cloud.base_url}},
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -223,8 +232,8 @@ async def test_account_added_once(
 @pytest.mark.usefixtures("current_request_with_host", "credential")
 async def test_oauth(
     hass: HomeAssistant,
-    smartme_cloud: RunningSimulator,
-    simulator: SmartMeSimulator,
+    cloud: RunningSimulator,
+    sim: SmartMeSimulator,
     hass_client_no_auth: ClientSessionGenerator,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -232,7 +241,7 @@ async def test_oauth(
     result = await async_start_flow(hass, "smartme", "smartme_oauth")
     assert result["step_id"] == "smartme_oauth"
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"advanced": {CONF_URL: smartme_cloud.base_url}}
+        result["flow_id"], {"advanced": {CONF_URL: cloud.base_url}}
     )
     assert_pkce_authorize(result)
     result = await async_authorize(hass, result, hass_client_no_auth)
@@ -242,38 +251,38 @@ async def test_oauth(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     data = result["data"]
-    assert data["auth_implementation"] == "smartme_cred"
+    assert data["auth_implementation"] == CREDENTIAL
     assert data[CONF_AUTH_TYPE] == SmartMeAuthType.OAUTH
-    assert data["token"]["access_token"] in simulator.oauth.access_tokens
+    assert data["token"]["access_token"] in sim.oauth.access_tokens
     await hass.async_block_till_done()
     # The entry set up with that token: the devices are there.
-    assert hass.states.get("sensor.bilanz_vk_power") is not None
+    assert hass.states.get(POWER) is not None
     bearer = [
         r
-        for r in simulator.log.of("devices")
+        for r in sim.log.of("devices")
         if r.headers["Authorization"].startswith("Bearer")
     ]
     assert bearer
     # The 5-minute access token is refreshed with the refresh token as it expires.
-    issued = len(simulator.oauth.access_tokens)
+    issued = len(sim.oauth.access_tokens)
     await async_advance(hass, frozen, timedelta(minutes=10), step=timedelta(minutes=1))
-    assert len(simulator.oauth.access_tokens) > issued
-    assert simulator.log.of("devices")[-1].status == 200
-    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    assert len(sim.oauth.access_tokens) > issued
+    assert sim.log.of("devices")[-1].status == 200
+    assert hass.states.get(POWER).state != "unavailable"
 
 
 @pytest.mark.usefixtures("current_request_with_host", "credential")
 async def test_oauth_account_unreadable(
     hass: HomeAssistant,
-    smartme_cloud: RunningSimulator,
-    simulator: SmartMeSimulator,
+    cloud: RunningSimulator,
+    sim: SmartMeSimulator,
     hass_client_no_auth: ClientSessionGenerator,
 ) -> None:
     """A token that cannot read the user ends the flow with an explanation."""
-    simulator.faults.add("user", status=403)
+    sim.faults.add("user", status=403)
     result = await async_start_flow(hass, "smartme", "smartme_oauth")
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"advanced": {CONF_URL: smartme_cloud.base_url}}
+        result["flow_id"], {"advanced": {CONF_URL: cloud.base_url}}
     )
     assert_pkce_authorize(result)
     result = await async_authorize(hass, result, hass_client_no_auth)
@@ -327,10 +336,10 @@ async def test_reauth_suggests_the_username(
 
 @pytest.mark.usefixtures("no_setup")
 async def test_reauth_with_another_account(
-    hass: HomeAssistant, smartme_entry: MockConfigEntry, simulator: SmartMeSimulator
+    hass: HomeAssistant, smartme_entry: MockConfigEntry, sim: SmartMeSimulator
 ) -> None:
     """Credentials of another smart-me user do not replace the account's."""
-    simulator.account.user_id = 999
+    sim.account.user_id = 999
     result = await smartme_entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "smartme_apikey"}
@@ -362,13 +371,13 @@ async def test_reconfigure_to_oauth(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert basic_entry.data[CONF_AUTH_TYPE] == SmartMeAuthType.OAUTH
-    assert basic_entry.data["auth_implementation"] == "smartme_cred"
+    assert basic_entry.data["auth_implementation"] == CREDENTIAL
     assert CONF_USERNAME not in basic_entry.data
 
 
 @pytest.mark.usefixtures("no_setup")
 async def test_reconfigure_the_url(
-    hass: HomeAssistant, smartme_entry: MockConfigEntry, smartme_cloud: RunningSimulator
+    hass: HomeAssistant, smartme_entry: MockConfigEntry, cloud: RunningSimulator
 ) -> None:
     """The API URL can be changed, e.g. to the legacy /api paths."""
     result = await smartme_entry.start_reconfigure_flow(hass)
@@ -379,11 +388,11 @@ async def test_reconfigure_the_url(
         result["flow_id"],
         {
             CONF_API_KEY: API_KEY,
-            "advanced": {CONF_URL: f"{smartme_cloud.base_url}/api"},
+            "advanced": {CONF_URL: f"{cloud.base_url}/api"},
         },
     )
     assert result["reason"] == "reconfigure_successful"
-    assert smartme_entry.data[CONF_URL] == f"{smartme_cloud.base_url}/api"
+    assert smartme_entry.data[CONF_URL] == f"{cloud.base_url}/api"
 
 
 async def test_options(hass: HomeAssistant, smartme_entry: MockConfigEntry) -> None:

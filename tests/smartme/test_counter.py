@@ -28,6 +28,7 @@ from custom_components.solar_cloud.const import DOMAIN
 from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance
+from ..const import MINUTE
 from ..simulator.smartme import BILANZ_ID, WATER_ID, SmartMeSimulator
 from . import SetUp, realtime_of
 from .const import HOOK_PATH, PUSH_AUTH
@@ -36,7 +37,6 @@ IMPORT = "sensor.bilanz_vk_energy_import"
 WATER = "sensor.water_main_water"
 SHOWN = 2_428_878.776
 """The Bilanz meter's import counter (kWh) when the tests start."""
-MINUTE = timedelta(minutes=1)
 
 
 def value(hass: HomeAssistant, entity_id: str) -> float:
@@ -51,20 +51,20 @@ def value_date(moment: datetime) -> str:
 
 
 def devices_body(
-    simulator: SmartMeSimulator, device_id: str, changes: dict[str, Any]
+    sim: SmartMeSimulator, device_id: str, changes: dict[str, Any]
 ) -> bytes:
     """Return the device list as smart-me would answer it, one device changed."""
-    devices = [simulator.render_device(device) for device in simulator.devices.values()]
+    devices = [sim.render_device(device) for device in sim.devices.values()]
     for device in devices:
         if device["Id"] == device_id:
             device.update(changes)
     return json.dumps(devices).encode()
 
 
-def swap_meter(simulator: SmartMeSimulator, counter: float) -> None:
+def swap_meter(sim: SmartMeSimulator, counter: float) -> None:
     """Replace the Bilanz meter by one that reads ``counter`` now and counts on."""
-    device = simulator.devices[BILANZ_ID]
-    imported, _ = simulator.counter_values(device)
+    device = sim.devices[BILANZ_ID]
+    imported, _ = sim.counter_values(device)
     assert imported is not None
     device.raw["CounterReadingImport"] += counter - imported
 
@@ -83,7 +83,7 @@ def swap_meter(simulator: SmartMeSimulator, counter: float) -> None:
 )
 async def test_a_newer_poll_with_a_lower_counter_is_not_shown(  # noqa: PLR0917
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
@@ -97,13 +97,13 @@ async def test_a_newer_poll_with_a_lower_counter_is_not_shown(  # noqa: PLR0917
     await setup_entry()
     shown = value(hass, entity_id)
     for glitch in glitches:
-        newer = simulator.value_date(simulator.devices[device_id]) + MINUTE
+        newer = sim.value_date(sim.devices[device_id]) + MINUTE
         body = devices_body(
-            simulator, device_id, {key: glitch, "ValueDate": value_date(newer)}
+            sim, device_id, {key: glitch, "ValueDate": value_date(newer)}
         )
-        simulator.faults.add("devices", body=body, times=1)
+        sim.faults.add("devices", body=body, times=1)
         await async_advance(hass, frozen, MINUTE)
-        assert simulator.log.count("devices") >= 2
+        assert sim.log.count("devices") >= 2
         assert value(hass, entity_id) == shown
     # Logged once per episode, not at every poll.
     assert caplog.text.count(f"{entity_id}: not showing") == 1
@@ -119,21 +119,21 @@ async def test_a_newer_poll_with_a_lower_counter_is_not_shown(  # noqa: PLR0917
 
 async def test_a_replaced_meter_is_shown_after_an_hour(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A lower counter that keeps counting for an hour is a new meter: shown."""
     entry = await setup_entry()
-    swap_meter(simulator, 3.388)
+    swap_meter(sim, 3.388)
     # Polled every minute from 12:01; the value date of 13:01 is an hour on.
     for _ in range(60):
         await async_advance(hass, frozen, MINUTE)
         assert value(hass, IMPORT) == SHOWN
     await async_advance(hass, frozen, MINUTE)
     new = value(hass, IMPORT)
-    imported, _ = simulator.counters(simulator.devices[BILANZ_ID])
+    imported, _ = sim.counters(sim.devices[BILANZ_ID])
     assert new == imported
     assert 3.388 < new < 200
     assert "taking it as a reset or replaced meter" in caplog.text
@@ -177,7 +177,7 @@ async def _push(
 )
 async def test_a_pushed_glitch_is_not_shown(  # noqa: PLR0917
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     ha_client: TestClient,
     frozen: FrozenDateTimeFactory,
@@ -185,12 +185,12 @@ async def test_a_pushed_glitch_is_not_shown(  # noqa: PLR0917
 ) -> None:
     """A push with the import counter at 0, negative, NaN or 10 %: not shown."""
     entry = await setup_entry()
-    device = simulator.devices[BILANZ_ID]
+    device = sim.devices[BILANZ_ID]
     frozen.tick(timedelta(seconds=10))
-    good = simulator.realtime_data(device)
+    good = sim.realtime_data(device)
     await _push(ha_client, BILANZ_ID, good.timestamp, dict(good.values))
     shown = value(hass, IMPORT)
-    assert shown == pytest.approx(simulator.counters(device)[0])
+    assert shown == pytest.approx(sim.counters(device)[0])
     coordinator = smartme_data(entry).account.device_coordinators[BILANZ_ID]
     assert coordinator.scale.energy_factor == 1e-3
 
@@ -204,9 +204,9 @@ async def test_a_pushed_glitch_is_not_shown(  # noqa: PLR0917
     assert value(hass, IMPORT) == shown
 
     frozen.tick(timedelta(seconds=10))
-    later = simulator.realtime_data(device)
+    later = sim.realtime_data(device)
     await _push(ha_client, BILANZ_ID, later.timestamp, dict(later.values))
-    assert value(hass, IMPORT) == pytest.approx(simulator.counters(device)[0])
+    assert value(hass, IMPORT) == pytest.approx(sim.counters(device)[0])
     assert value(hass, IMPORT) > shown
 
 
@@ -214,7 +214,7 @@ async def test_a_pushed_glitch_is_not_shown(  # noqa: PLR0917
 @pytest.mark.parametrize("realtime", [True])
 async def test_a_push_from_the_future_does_not_freeze_the_meter(  # noqa: PLR0917
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     ha_client: TestClient,
     frozen: FrozenDateTimeFactory,
@@ -223,9 +223,9 @@ async def test_a_push_from_the_future_does_not_freeze_the_meter(  # noqa: PLR091
     """A push dated ten years ahead is refused; the pushes after it are shown."""
     caplog.set_level(logging.DEBUG, logger="custom_components.solar_cloud")
     entry = await setup_entry()
-    device = simulator.devices[BILANZ_ID]
+    device = sim.devices[BILANZ_ID]
     frozen.tick(timedelta(seconds=10))
-    good = simulator.realtime_data(device)
+    good = sim.realtime_data(device)
     await _push(ha_client, BILANZ_ID, good.timestamp, dict(good.values))
     shown = value(hass, IMPORT)
 
@@ -241,9 +241,9 @@ async def test_a_push_from_the_future_does_not_freeze_the_meter(  # noqa: PLR091
     assert realtime.webhook.stats.not_newer == 1
 
     frozen.tick(timedelta(seconds=10))
-    later = simulator.realtime_data(device)
+    later = sim.realtime_data(device)
     await _push(ha_client, BILANZ_ID, later.timestamp, dict(later.values))
-    assert value(hass, IMPORT) == pytest.approx(simulator.counters(device)[0])
+    assert value(hass, IMPORT) == pytest.approx(sim.counters(device)[0])
     assert value(hass, IMPORT) > shown
     assert coordinator.data.timestamp == later.timestamp
 
@@ -253,9 +253,9 @@ async def test_a_push_from_the_future_does_not_freeze_the_meter(  # noqa: PLR091
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
     frozen.tick(timedelta(seconds=40))
-    last = simulator.realtime_data(device)
+    last = sim.realtime_data(device)
     await _push(ha_client, BILANZ_ID, last.timestamp, dict(last.values))
-    assert value(hass, IMPORT) == pytest.approx(simulator.counters(device)[0])
+    assert value(hass, IMPORT) == pytest.approx(sim.counters(device)[0])
 
 
 # Restarts --------------------------------------------------------------------
@@ -290,7 +290,7 @@ def _restore(hass: HomeAssistant, counter: dict[str, Any]) -> None:
 )
 async def test_a_restart_during_a_glitch_keeps_the_value_shown(  # noqa: PLR0917
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     glitch: float,
@@ -306,23 +306,21 @@ async def test_a_restart_during_a_glitch_keeps_the_value_shown(  # noqa: PLR0917
             "candidate": None,
         },
     )
-    body = devices_body(simulator, BILANZ_ID, {"CounterReadingImport": glitch})
-    fault = simulator.faults.add("devices", body=body, times=2)
+    body = devices_body(sim, BILANZ_ID, {"CounterReadingImport": glitch})
+    fault = sim.faults.add("devices", body=body, times=2)
     await setup_entry()
     await async_advance(hass, frozen, MINUTE)
     assert fault.hits == 2
     state = hass.states.get(IMPORT)
     assert (float(state.state) if state else None) == during
     await async_advance(hass, frozen, MINUTE)
-    assert value(hass, IMPORT) == pytest.approx(
-        simulator.counters(simulator.devices[BILANZ_ID])[0]
-    )
+    assert value(hass, IMPORT) == pytest.approx(sim.counters(sim.devices[BILANZ_ID])[0])
     assert value(hass, IMPORT) > SHOWN
 
 
 async def test_a_restart_during_a_meter_swap_completes_it(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -341,14 +339,12 @@ async def test_a_restart_during_a_meter_swap_completes_it(
             },
         },
     )
-    swap_meter(simulator, 3.388)
+    swap_meter(sim, 3.388)
     await setup_entry()
     assert value(hass, IMPORT) == SHOWN
     await async_advance(hass, frozen, timedelta(minutes=19), step=MINUTE)
     assert value(hass, IMPORT) == SHOWN
     # The value date of 12:20 is an hour after the first lower reading.
     await async_advance(hass, frozen, MINUTE)
-    assert value(hass, IMPORT) == pytest.approx(
-        simulator.counters(simulator.devices[BILANZ_ID])[0]
-    )
+    assert value(hass, IMPORT) == pytest.approx(sim.counters(sim.devices[BILANZ_ID])[0])
     assert value(hass, IMPORT) < 100

@@ -21,7 +21,7 @@ from .const import API_KEY, WEBHOOK_ID, WEBHOOK_PASSWORD
 @pytest.mark.usefixtures("external_url")
 async def test_diagnostics(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     snapshot: SnapshotAssertion,
@@ -29,7 +29,7 @@ async def test_diagnostics(
     """Devices, push statistics and calibration, without keys, passwords or URLs."""
     entry = await setup_entry()
     frozen.tick(timedelta(seconds=10))
-    await simulator.push([BILANZ_ID])
+    await sim.push([BILANZ_ID])
     await hass.async_block_till_done()
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     text = str(diagnostics)

@@ -58,7 +58,7 @@ def history_licence() -> bool:
 
 
 @pytest.fixture
-async def smartme_cloud(
+async def cloud(
     frozen: FrozenDateTimeFactory,
     start_vendor_simulator: StartSimulator,
     history_start: datetime | None,
@@ -101,7 +101,7 @@ async def _assert_truth(hass: HomeAssistant, truth: dict[datetime, HourEnergy]) 
 
 async def test_a_year_of_history_equals_the_truth(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     frozen: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
@@ -115,7 +115,7 @@ async def test_a_year_of_history_equals_the_truth(
 
     assert history.state is ImportState.UP_TO_DATE
     assert history.last_hour == NOW_HOUR - timedelta(hours=1)
-    truth = simulator.truth(HOUSE_ID, NOW_HOUR - timedelta(days=365), NOW_HOUR)
+    truth = sim.truth(HOUSE_ID, NOW_HOUR - timedelta(days=365), NOW_HOUR)
     imported, exported = await _energy(hass, IMPORT), await _energy(hass, EXPORT)
     assert list(imported) == list(exported) == list(truth)
     await _assert_truth(hass, truth)
@@ -123,10 +123,10 @@ async def test_a_year_of_history_equals_the_truth(
         sum(hour.energy_import for hour in truth.values()), abs=1e-3
     )
     # The newest hours, then nine windows of 1,000 values: no other call.
-    requests = simulator.log.of(HISTORY)
+    requests = sim.log.of(HISTORY)
     assert len(requests) == 10
-    assert simulator.log.count(HISTORY, status=200) == 10
-    assert simulator.log.count("values_in_past") == 0
+    assert sim.log.count(HISTORY, status=200) == 10
+    assert sim.log.count("values_in_past") == 0
     assert requests[-1].at - requests[0].at == 9 * SPACING
     assert "counters x 0.001 kWh, as the device list shows" in caplog.text
     data = smartme_data(smartme_entry)
@@ -140,7 +140,7 @@ async def test_a_year_of_history_equals_the_truth(
 
 async def test_hours_missed_while_down_are_filled_and_importing_again_is_a_no_op(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -155,13 +155,11 @@ async def test_hours_missed_while_down_are_filled_and_importing_again_is_a_no_op
     await async_advance(hass, frozen, timedelta(minutes=1), step=SPACING)
     back = NOW_HOUR + timedelta(hours=3)
     assert _importer(smartme_entry).last_hour == back - timedelta(hours=1)
-    await _assert_truth(
-        hass, simulator.truth(HOUSE_ID, NOW_HOUR - timedelta(days=2), back)
-    )
+    await _assert_truth(hass, sim.truth(HOUSE_ID, NOW_HOUR - timedelta(days=2), back))
     imported, exported = await _energy(hass, IMPORT), await _energy(hass, EXPORT)
     assert max(imported) == back - timedelta(hours=1)
 
-    simulator.log.clear()
+    sim.log.clear()
     response = await hass.services.async_call(
         DOMAIN,
         "import_history",
@@ -172,14 +170,14 @@ async def test_hours_missed_while_down_are_filled_and_importing_again_is_a_no_op
     assert response is not None
     assert response["requests"] == 1
     await async_advance(hass, frozen, timedelta(minutes=1), step=SPACING)
-    assert simulator.log.count(HISTORY) == 1
+    assert sim.log.count(HISTORY) == 1
     assert await _energy(hass, IMPORT) == pytest.approx(imported, abs=1e-9)
     assert await _energy(hass, EXPORT) == pytest.approx(exported, abs=1e-9)
 
 
 async def test_a_late_correction_is_picked_up_by_the_trailing_window(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -187,7 +185,7 @@ async def test_a_late_correction_is_picked_up_by_the_trailing_window(
     await _setup(hass, smartme_entry, days=2)
     await async_advance(hass, frozen, timedelta(minutes=1), step=SPACING)
     hour = NOW_HOUR - timedelta(hours=20)
-    was = simulator.revise(HOUSE_ID, hour, energy_import=0.25)
+    was = sim.revise(HOUSE_ID, hour, energy_import=0.25)
     assert was.energy_import > 0.5
     assert (await _energy(hass, IMPORT))[hour] == pytest.approx(
         was.energy_import, abs=ROUNDING
@@ -198,16 +196,14 @@ async def test_a_late_correction_is_picked_up_by_the_trailing_window(
     imported = await _energy(hass, IMPORT)
     assert imported[hour] == pytest.approx(0.25, abs=ROUNDING)
     # The next hour gave what the corrected one got: every hour is as smart-me has it.
-    await _assert_truth(
-        hass, simulator.truth(HOUSE_ID, NOW_HOUR - timedelta(days=2), now)
-    )
+    await _assert_truth(hass, sim.truth(HOUSE_ID, NOW_HOUR - timedelta(days=2), now))
     assert max(imported) == now - timedelta(hours=1)
 
 
 @pytest.mark.parametrize("history_start", [NOW_HOUR - timedelta(days=10)])
 async def test_a_meter_with_ten_days_of_history(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -220,10 +216,10 @@ async def test_a_meter_with_ten_days_of_history(
     begins = NOW_HOUR - timedelta(days=10)
     imported = await _energy(hass, IMPORT)
     assert min(imported) == min(await _energy(hass, EXPORT)) == begins
-    await _assert_truth(hass, simulator.truth(HOUSE_ID, begins, NOW_HOUR))
+    await _assert_truth(hass, sim.truth(HOUSE_ID, begins, NOW_HOUR))
     # The newest hours and the newest window; one look before it finds nothing.
-    assert simulator.log.count(HISTORY) == 2
-    assert simulator.log.count("values_in_past") == 1
+    assert sim.log.count(HISTORY) == 2
+    assert sim.log.count("values_in_past") == 1
     data = smartme_data(smartme_entry)
     assert data.energy_history is not None
     assert data.energy_history.begins == {HOUSE_ID: begins}
@@ -232,7 +228,7 @@ async def test_a_meter_with_ten_days_of_history(
 @pytest.mark.parametrize("history_licence", [False])
 async def test_without_the_licence_the_import_stops_after_one_call(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     frozen: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
@@ -242,21 +238,19 @@ async def test_without_the_licence_the_import_stops_after_one_call(
     await async_advance(hass, frozen, timedelta(hours=2), step=timedelta(minutes=5))
     history = _importer(smartme_entry)
     assert history.state is ImportState.NOT_PERMITTED
-    assert simulator.log.count(HISTORY) == simulator.log.count(HISTORY, status=403) == 1
+    assert sim.log.count(HISTORY) == sim.log.count(HISTORY, status=403) == 1
     assert caplog.text.count("stopped until the account is set up again") == 1
     assert "professional licence" in caplog.text
     assert smartme_entry.state is ConfigEntryState.LOADED
     assert await _energy(hass, IMPORT) == {}
     state = hass.states.get("sensor.house_energy_import")
     assert state is not None
-    assert float(state.state) == pytest.approx(
-        simulator.counters(simulator.devices[HOUSE_ID])[0]
-    )
+    assert float(state.state) == pytest.approx(sim.counters(sim.devices[HOUSE_ID])[0])
 
 
 async def test_a_restart_carries_on_with_the_backfill(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -265,7 +259,7 @@ async def test_a_restart_carries_on_with_the_backfill(
     history = _importer(smartme_entry)
     for _ in range(20):
         await async_advance(hass, frozen, timedelta(seconds=5))
-        if len(simulator.history_requests) == 2:
+        if len(sim.history_requests) == 2:
             break
     assert history.state is ImportState.BACKFILLING
     assert history.progress == 50.0
@@ -275,11 +269,11 @@ async def test_a_restart_carries_on_with_the_backfill(
     await async_advance(hass, frozen, timedelta(minutes=1), step=SPACING)
     assert _importer(smartme_entry).state is ImportState.UP_TO_DATE
     await _assert_truth(
-        hass, simulator.truth(HOUSE_ID, NOW_HOUR - timedelta(days=60), NOW_HOUR)
+        hass, sim.truth(HOUSE_ID, NOW_HOUR - timedelta(days=60), NOW_HOUR)
     )
     # The newest hours at each start, and each window once (windows of 1,000
     # readings count from the start of the period: the newest is shorter).
-    assert [(start, end) for _, start, end, _ in simulator.history_requests] == [
+    assert [(start, end) for _, start, end, _ in sim.history_requests] == [
         (NOW_HOUR - timedelta(hours=1), NOW_HOUR + timedelta(hours=1)),
         (NOW_HOUR - timedelta(hours=441), NOW_HOUR),
         (NOW_HOUR - timedelta(hours=1), NOW_HOUR + timedelta(hours=1)),

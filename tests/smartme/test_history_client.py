@@ -37,9 +37,9 @@ from .const import API_KEY, CHARGER_ID, NOW_HOUR, ROUNDING
 
 
 @pytest.fixture
-def house(simulator: SmartMeSimulator) -> str:
+def house(sim: SmartMeSimulator) -> str:
     """Add a household with PV to the account; return its id."""
-    simulator.devices[HOUSE_ID] = household_device()
+    sim.devices[HOUSE_ID] = household_device()
     return HOUSE_ID
 
 
@@ -47,7 +47,7 @@ def house(simulator: SmartMeSimulator) -> str:
 
 
 async def test_typed_readings(
-    client: SmartMeClient, simulator: SmartMeSimulator, house: str
+    client: SmartMeClient, sim: SmartMeSimulator, house: str
 ) -> None:
     """Readings are (UTC time, OBIS -> value), counters in Wh, one per interval."""
     readings = await client.values_in_past_multiple(
@@ -58,9 +58,7 @@ async def test_typed_readings(
     ]
     for item in readings:
         assert item.time.tzinfo is UTC
-        imported, exported = simulator.counter_values(
-            simulator.devices[house], item.time
-        )
+        imported, exported = sim.counter_values(sim.devices[house], item.time)
         assert item.values == {
             ENERGY_IMPORT: round(imported * 1000, 2),
             ENERGY_EXPORT: round(exported * 1000, 2),
@@ -69,13 +67,13 @@ async def test_typed_readings(
             item.values[ENERGY_IMPORT],
             item.values[ENERGY_EXPORT],
         )
-    [request] = simulator.log.of("values_in_past_multiple")
+    [request] = sim.log.of("values_in_past_multiple")
     assert request.path == f"/ValuesInPastMultiple/{house}"
 
 
 async def test_one_truth_for_list_pushes_and_history(
     client: SmartMeClient,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     house: str,
     frozen,
 ) -> None:
@@ -93,7 +91,7 @@ async def test_one_truth_for_list_pushes_and_history(
     assert latest.values[ENERGY_EXPORT] * HISTORY_ENERGY_FACTOR == pytest.approx(
         device.reading.energy_export, abs=1e-3
     )
-    push = simulator.realtime_data(simulator.devices[house])
+    push = sim.realtime_data(sim.devices[house])
     assert push.values[ENERGY_IMPORT] == device.reading.energy_import * 1000
     # A sunny October noon: the house feeds in, the push says the same.
     assert device.reading.power is not None
@@ -102,11 +100,9 @@ async def test_one_truth_for_list_pushes_and_history(
     assert history_energy_factor(latest, device.reading) == HISTORY_ENERGY_FACTOR
 
 
-async def test_tolerant_parsing(
-    client: SmartMeClient, simulator: SmartMeSimulator
-) -> None:
+async def test_tolerant_parsing(client: SmartMeClient, sim: SmartMeSimulator) -> None:
     """camelCase, numbers as text, nulls, hex OBIS, zones, junk and duplicates."""
-    simulator.faults.add(
+    sim.faults.add(
         "values_in_past_multiple",
         body=b"""[
           {"deviceId": "x", "date": "2026-10-20T13:00:00+01:00",
@@ -140,19 +136,17 @@ async def test_tolerant_parsing(
 
 @pytest.mark.parametrize("body", [b'{"Values": []}', b'"nothing"', b"null", b"<html>"])
 async def test_not_a_list(
-    client: SmartMeClient, simulator: SmartMeSimulator, body: bytes
+    client: SmartMeClient, sim: SmartMeSimulator, body: bytes
 ) -> None:
     """Anything but a list is an unexpected response."""
-    simulator.faults.add("values_in_past_multiple", body=body)
+    sim.faults.add("values_in_past_multiple", body=body)
     with pytest.raises(ApiResponseError):
         await client.values_in_past_multiple(BILANZ_ID, NOW_HOUR, NOW_HOUR, 60)
 
 
-async def test_licence_is_needed(
-    client: SmartMeClient, simulator: SmartMeSimulator
-) -> None:
+async def test_licence_is_needed(client: SmartMeClient, sim: SmartMeSimulator) -> None:
     """Without the Professional licence smart-me refuses: a permission error."""
-    simulator.account.history_licence = False
+    sim.account.history_licence = False
     with pytest.raises(ApiPermissionError) as err:
         await client.values_in_past_multiple(BILANZ_ID, NOW_HOUR, NOW_HOUR, 60)
     assert err.value.missing_right == "ValuesInPastMultiple"
@@ -164,19 +158,19 @@ async def test_licence_is_needed(
 
 async def test_legacy_prefix(
     session: aiohttp.ClientSession,
-    smartme_cloud: RunningSimulator,
-    simulator: SmartMeSimulator,
+    cloud: RunningSimulator,
+    sim: SmartMeSimulator,
 ) -> None:
     """History is served under /api/... too."""
     client = SmartMeClient(
-        session, ApiKeyAuth(API_KEY), base_url=f"{smartme_cloud.base_url}/api"
+        session, ApiKeyAuth(API_KEY), base_url=f"{cloud.base_url}/api"
     )
     assert (
         len(await client.values_in_past_multiple(BILANZ_ID, NOW_HOUR, NOW_HOUR, 60))
         == 1
     )
     assert await client.values_in_past(BILANZ_ID, NOW_HOUR) is not None
-    assert {r.endpoint for r in simulator.log.requests} == {
+    assert {r.endpoint for r in sim.log.requests} == {
         "values_in_past_multiple",
         "values_in_past",
     }
@@ -200,7 +194,7 @@ async def test_other_meters_have_no_energy_history(client: SmartMeClient) -> Non
 
 
 async def test_no_values_after_now(
-    client: SmartMeClient, simulator: SmartMeSimulator, house: str
+    client: SmartMeClient, sim: SmartMeSimulator, house: str
 ) -> None:
     """A range into the future ends with the last upload."""
     readings = await client.values_in_past_multiple(
@@ -211,18 +205,18 @@ async def test_no_values_after_now(
         NOW_HOUR - timedelta(minutes=1),
         NOW_HOUR,
     ]
-    assert readings[-1].time <= simulator.clock.now()
+    assert readings[-1].time <= sim.clock.now()
     later = await client.values_in_past(house, NOW_HOUR + timedelta(days=1))
     assert later is not None
     assert later.time == NOW_HOUR
 
 
 async def test_nothing_before_history_start(
-    client: SmartMeClient, simulator: SmartMeSimulator
+    client: SmartMeClient, sim: SmartMeSimulator
 ) -> None:
     """A device that keeps 90 days answers nothing older."""
     kept = NOW_HOUR - timedelta(days=90)
-    simulator.devices[HOUSE_ID] = household_device(history_start=kept)
+    sim.devices[HOUSE_ID] = household_device(history_start=kept)
     readings = await client.values_in_past_multiple(
         HOUSE_ID, kept - timedelta(hours=5), kept + timedelta(hours=2), 60
     )
@@ -234,10 +228,10 @@ async def test_nothing_before_history_start(
 
 
 async def test_history_starts_where_the_counters_were_zero(
-    client: SmartMeClient, simulator: SmartMeSimulator
+    client: SmartMeClient, sim: SmartMeSimulator
 ) -> None:
     """A meter is not older than its counters: its history starts at zero."""
-    begins = simulator.history_begins(simulator.devices[CHARGER_ID])
+    begins = sim.history_begins(sim.devices[CHARGER_ID])
     assert NOW_HOUR - timedelta(hours=36) < begins < NOW_HOUR - timedelta(hours=34)
     readings = await client.values_in_past_multiple(
         CHARGER_ID, NOW_HOUR - timedelta(days=3), NOW_HOUR, 60
@@ -248,13 +242,13 @@ async def test_history_starts_where_the_counters_were_zero(
 
 
 async def test_values_in_past_is_the_upload_before(
-    client: SmartMeClient, simulator: SmartMeSimulator, house: str
+    client: SmartMeClient, sim: SmartMeSimulator, house: str
 ) -> None:
     """ValuesInPast answers the last value set strictly before the date."""
     found = await client.values_in_past(house, NOW_HOUR - timedelta(hours=2))
     assert found is not None
     assert found.time == NOW_HOUR - timedelta(hours=2, minutes=1)
-    imported, _ = simulator.counter_values(simulator.devices[house], found.time)
+    imported, _ = sim.counter_values(sim.devices[house], found.time)
     assert imported is not None
     assert found.values[ENERGY_IMPORT] == round(imported * 1000, 2)
     between = await client.values_in_past(house, NOW_HOUR - timedelta(seconds=90))
@@ -271,19 +265,19 @@ async def test_values_in_past_is_the_upload_before(
     ],
 )
 async def test_values_in_past_without_values(
-    client: SmartMeClient, simulator: SmartMeSimulator, body: bytes, status: int
+    client: SmartMeClient, sim: SmartMeSimulator, body: bytes, status: int
 ) -> None:
     """No content, null or a value set without values: nothing before that date."""
-    simulator.faults.add("values_in_past", body=body, status=status)
+    sim.faults.add("values_in_past", body=body, status=status)
     assert await client.values_in_past(BILANZ_ID, NOW_HOUR) is None
 
 
 @pytest.mark.parametrize("body", [b'"text"', b"[]", b'{"Values": []}'])
 async def test_values_in_past_unusable(
-    client: SmartMeClient, simulator: SmartMeSimulator, body: bytes
+    client: SmartMeClient, sim: SmartMeSimulator, body: bytes
 ) -> None:
     """Something that is not a value set is an unexpected response."""
-    simulator.faults.add("values_in_past", body=body)
+    sim.faults.add("values_in_past", body=body)
     with pytest.raises(ApiResponseError):
         await client.values_in_past(BILANZ_ID, NOW_HOUR)
 
@@ -292,7 +286,7 @@ async def test_values_in_past_unusable(
 
 
 async def test_a_year_of_hours_equals_the_truth(
-    client: SmartMeClient, simulator: SmartMeSimulator, house: str
+    client: SmartMeClient, sim: SmartMeSimulator, house: str
 ) -> None:
     """Nine calls of at most 1,000 values give every hour's energy of a year."""
     start = NOW_HOUR - timedelta(days=365)
@@ -303,11 +297,11 @@ async def test_a_year_of_hours_equals_the_truth(
         for first, last in windows
     ]
     assert all(len(batch) <= HISTORY_MAX_VALUES for batch in batches)
-    assert simulator.log.count("values_in_past_multiple", status=200) == 9
+    assert sim.log.count("values_in_past_multiple", status=200) == 9
     readings = merge_readings(batches)
     assert len(readings) == 365 * 24 + 1
     energies = interval_energies(readings, 60)
-    truth = simulator.truth(house, start, NOW_HOUR)
+    truth = sim.truth(house, start, NOW_HOUR)
     assert [energy.start for energy in energies] == list(truth)
     for energy in energies:
         hour = truth[energy.start]
@@ -319,9 +313,9 @@ async def test_a_year_of_hours_equals_the_truth(
     assert len({round(hour.energy_import, 3) for hour in truth.values()}) > 500
 
 
-async def test_steady_meter_truth(simulator: SmartMeSimulator) -> None:
+async def test_steady_meter_truth(sim: SmartMeSimulator) -> None:
     """A steady meter's wave evens out over each full hour: the mean, exactly."""
-    truth = simulator.truth(BILANZ_ID, NOW_HOUR - timedelta(hours=3), NOW_HOUR)
+    truth = sim.truth(BILANZ_ID, NOW_HOUR - timedelta(hours=3), NOW_HOUR)
     for hour in truth.values():
         assert hour.energy_import == pytest.approx(101.632, abs=1e-6)
         assert hour.energy_export == pytest.approx(0.5, abs=1e-9)
@@ -329,7 +323,7 @@ async def test_steady_meter_truth(simulator: SmartMeSimulator) -> None:
 
 
 async def test_late_correction(
-    client: SmartMeClient, simulator: SmartMeSimulator, house: str
+    client: SmartMeClient, sim: SmartMeSimulator, house: str
 ) -> None:
     """A corrected hour shows in history and truth; the next hour pays for it."""
     hour = NOW_HOUR - timedelta(hours=20)
@@ -337,14 +331,14 @@ async def test_late_correction(
     before = interval_energies(
         await client.values_in_past_multiple(house, start, end, 60), 60
     )
-    live_before = simulator.counters(simulator.devices[house])
-    was = simulator.revise(house, hour, energy_import=0.25)
+    live_before = sim.counters(sim.devices[house])
+    was = sim.revise(house, hour, energy_import=0.25)
     assert was.energy_import == pytest.approx(before[1].energy_import, abs=ROUNDING)
     assert was.energy_import > 0.5
     after = interval_energies(
         await client.values_in_past_multiple(house, start, end, 60), 60
     )
-    truth = simulator.truth(house, start, end)
+    truth = sim.truth(house, start, end)
     assert after[1].energy_import == pytest.approx(0.25, abs=ROUNDING)
     assert truth[hour].energy_import == pytest.approx(0.25)
     moved = 0.25 - was.energy_import
@@ -357,28 +351,28 @@ async def test_late_correction(
     for index in (0, 3):
         assert after[index] == before[index]
     assert after[1].energy_export == before[1].energy_export
-    assert simulator.counters(simulator.devices[house]) == live_before
+    assert sim.counters(sim.devices[house]) == live_before
     # More than the next hour holds: it goes back, and is unknown.
-    simulator.revise(house, hour, energy_import=was.energy_import * 10)
+    sim.revise(house, hour, energy_import=was.energy_import * 10)
     [*_, taken, _] = interval_energies(
         await client.values_in_past_multiple(house, start, end, 60), 60
     )
     assert taken.energy_import is None
     # Correcting again replaces the first correction; export alone too.
-    simulator.revise(house, hour, energy_import=4.0, energy_export=0.25)
-    assert simulator.truth(house, hour, hour + timedelta(hours=1))[hour] == (
+    sim.revise(house, hour, energy_import=4.0, energy_export=0.25)
+    assert sim.truth(house, hour, hour + timedelta(hours=1))[hour] == (
         pytest.approx(4.0),
         pytest.approx(0.25),
     )
     # The power in the hour carries the correction too.
-    device = simulator.devices[house]
+    device = sim.devices[house]
     assert device.power(hour)[0] == pytest.approx(
         household_device().power(hour)[0] + 4.0 - was.energy_import
     )
     with pytest.raises(ValueError, match="hour"):
-        simulator.revise(house, hour + timedelta(minutes=30), energy_import=1.0)
+        sim.revise(house, hour + timedelta(minutes=30), energy_import=1.0)
     with pytest.raises(ValueError, match="hour"):
-        simulator.revise(house, hour.replace(tzinfo=None), energy_import=1.0)
+        sim.revise(house, hour.replace(tzinfo=None), energy_import=1.0)
 
 
 # The client's rules -----------------------------------------------------------------

@@ -22,11 +22,10 @@ from custom_components.solar_cloud.smartme.history import (
 )
 from custom_components.solar_cloud.statistics import EnergyFlow
 
+from ..const import HOUR
 from ..simulator.smartme import BILANZ_ID, PLUG_ID, SmartMeSimulator, utc_text
 from . import SetUp
 from .const import CHARGER_ID, HISTORY, NOW_HOUR, SECOND_CHARGER_ID, ZERO_CHARGER_ID
-
-HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -100,18 +99,18 @@ async def test_windows_of_1000_hours_newest_first(source: SmartMeHistory) -> Non
 
 async def test_an_old_window_first_confirms_the_unit_with_one_call(
     source: SmartMeHistory,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """No reading near the device list's: one ValuesInPast there settles the unit."""
     caplog.set_level(logging.DEBUG, logger="custom_components.solar_cloud")
-    simulator.log.clear()
+    sim.log.clear()
     old = chunk(BILANZ_ID, NOW_HOUR - timedelta(days=10), NOW_HOUR - timedelta(days=9))
     parts = await source.async_fetch(old)
-    assert simulator.log.count("values_in_past") == 1
+    assert sim.log.count("values_in_past") == 1
     assert source.factors == {BILANZ_ID: 1e-3}
     assert "Bilanz VK: counters x 0.001 kWh, as the device list shows" in caplog.text
-    truth = simulator.truth(BILANZ_ID, old.start, old.end)
+    truth = sim.truth(BILANZ_ID, old.start, old.end)
     flows = {part.series.flow: part for part in parts}
     assert flows[EnergyFlow.IMPORT].energy == pytest.approx(
         {hour: energy.energy_import for hour, energy in truth.items()}, abs=1.1e-5
@@ -124,25 +123,25 @@ async def test_an_old_window_first_confirms_the_unit_with_one_call(
         old.end,
     )
     await source.async_fetch(chunk(BILANZ_ID, old.start - HOUR * 24, old.start))
-    assert simulator.log.count("values_in_past") == 1
+    assert sim.log.count("values_in_past") == 1
 
 
 async def test_a_new_meter_is_taken_as_wh_when_plausible(
     source: SmartMeHistory,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A counter below 1 kWh cannot confirm the unit: Wh, if the answer fits it."""
     caplog.set_level(logging.DEBUG, logger="custom_components.solar_cloud")
     window = chunk(ZERO_CHARGER_ID, NOW_HOUR - 3 * HOUR, NOW_HOUR)
-    simulator.faults.add(
+    sim.faults.add(
         HISTORY,
         body=values_body([(NOW_HOUR - 3 * HOUR, 0.0, None), (NOW_HOUR, 600.0, None)]),
         times=1,
     )
-    simulator.log.clear()
+    sim.log.clear()
     [part] = await source.async_fetch(window)
-    assert simulator.log.count("values_in_past") == 0
+    assert sim.log.count("values_in_past") == 0
     assert source.factors == {}
     assert "counters taken as Wh (x 0.001 kWh)" in caplog.text
     # The energy between two readings three hours apart goes to the last hour.
@@ -165,12 +164,12 @@ async def test_a_new_meter_is_taken_as_wh_when_plausible(
 )
 async def test_an_implausible_answer_in_an_unconfirmed_unit_is_not_imported(
     source: SmartMeHistory,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     caplog: pytest.LogCaptureFixture,
     readings: list[tuple[datetime, float]],
 ) -> None:
     """Nothing of it is imported, with a warning."""
-    simulator.faults.add(
+    sim.faults.add(
         HISTORY,
         body=values_body([(at, value, None) for at, value in readings]),
         times=1,
@@ -183,23 +182,23 @@ async def test_an_implausible_answer_in_an_unconfirmed_unit_is_not_imported(
 
 
 async def test_energy_across_a_gap_at_the_start_of_a_window(
-    source: SmartMeHistory, simulator: SmartMeSimulator
+    source: SmartMeHistory, sim: SmartMeSimulator
 ) -> None:
     """The first readings missing: the one before them brings the energy across."""
     start = NOW_HOUR - 6 * HOUR
-    device = simulator.devices[BILANZ_ID]
+    device = sim.devices[BILANZ_ID]
     readings = []
     for hours in (3, 4, 5, 6):
-        imported, exported = simulator.counter_values(device, start + hours * HOUR)
+        imported, exported = sim.counter_values(device, start + hours * HOUR)
         assert imported is not None
         assert exported is not None
         readings.append((start + hours * HOUR, imported * 1000, exported * 1000))
-    simulator.faults.add(HISTORY, body=values_body(readings), times=1)
-    simulator.log.clear()
+    sim.faults.add(HISTORY, body=values_body(readings), times=1)
+    sim.log.clear()
     parts = await source.async_fetch(chunk(BILANZ_ID, start, NOW_HOUR))
-    assert simulator.log.count("values_in_past") == 1
+    assert sim.log.count("values_in_past") == 1
     part = next(p for p in parts if p.series.flow is EnergyFlow.IMPORT)
-    truth = simulator.truth(BILANZ_ID, start, NOW_HOUR)
+    truth = sim.truth(BILANZ_ID, start, NOW_HOUR)
     # The reading before is the last upload before 15:00 (a minute before it):
     # the hour before the first reading gets the energy since, the rest is exact.
     assert part.start == start + 2 * HOUR
@@ -212,15 +211,15 @@ async def test_energy_across_a_gap_at_the_start_of_a_window(
 
 
 async def test_a_meter_no_longer_listed_is_not_asked_for(
-    source: SmartMeHistory, simulator: SmartMeSimulator
+    source: SmartMeHistory, sim: SmartMeSimulator
 ) -> None:
     """The account dropped the meter: nothing is fetched for it."""
-    simulator.log.clear()
+    sim.log.clear()
     assert await source.async_fetch(chunk("gone", NOW_HOUR - HOUR, NOW_HOUR)) == []
     source.begins[PLUG_ID] = NOW_HOUR
     assert await source.async_fetch(chunk(PLUG_ID, NOW_HOUR - HOUR, NOW_HOUR)) == []
-    assert simulator.log.count(HISTORY) == 0
-    simulator.faults.add(HISTORY, body=b"[]", times=1)
+    assert sim.log.count(HISTORY) == 0
+    sim.faults.add(HISTORY, body=b"[]", times=1)
     assert await source.async_fetch(chunk(BILANZ_ID, NOW_HOUR - HOUR, NOW_HOUR)) == []
 
 
@@ -314,11 +313,11 @@ def test_readings_off_the_hour() -> None:
 
 
 async def test_what_cannot_be_counted_is_left_out(
-    source: SmartMeHistory, simulator: SmartMeSimulator
+    source: SmartMeHistory, sim: SmartMeSimulator
 ) -> None:
     """One export reading gives no export; a held last reading covers no hour."""
     source.factors[BILANZ_ID] = 1e-3
-    simulator.faults.add(
+    sim.faults.add(
         HISTORY,
         body=values_body(
             [(NOW_HOUR - 2 * HOUR, 1000.0, 5.0), (NOW_HOUR - HOUR, 0.0, None)]
@@ -332,7 +331,7 @@ async def test_what_cannot_be_counted_is_left_out(
 
 async def test_without_a_time_or_an_answer_the_unit_stays_unconfirmed(
     source: SmartMeHistory,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A device list without a value date, or no reading there: taken as Wh, once said."""
@@ -346,11 +345,11 @@ async def test_without_a_time_or_an_answer_the_unit_stays_unconfirmed(
     old = chunk(PLUG_ID, NOW_HOUR - timedelta(days=3), NOW_HOUR - timedelta(days=2))
     assert await source.async_fetch(old)
     coordinator.device = device
-    simulator.faults.add("values_in_past", status=204, body=b"", times=1)
-    simulator.log.clear()
+    sim.faults.add("values_in_past", status=204, body=b"", times=1)
+    sim.log.clear()
     assert await source.async_fetch(old)
     assert await source.async_fetch(old)
     # Asked once; the meter stays taken as Wh, and that is said once.
-    assert simulator.log.count("values_in_past") == 1
+    assert sim.log.count("values_in_past") == 1
     assert source.factors == {}
     assert caplog.text.count("Boiler plug: counters taken as Wh") == 1

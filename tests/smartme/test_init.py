@@ -38,7 +38,7 @@ from ..simulator.smartme import (
     household_device,
 )
 from . import SetUp
-from .const import CHARGER_ID, USERNAME
+from .const import CHARGER_ID, POWER, RELAY, USERNAME
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
@@ -95,15 +95,15 @@ async def test_energy_sensors_suit_the_energy_dashboard(
 
 async def test_power_is_positive_for_import(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """The Energy dashboard's sign: positive imports, negative exports (PV at noon)."""
-    simulator.devices[HOUSE_ID] = household_device()
+    sim.devices[HOUSE_ID] = household_device()
     await setup_entry()
-    house = simulator.devices[HOUSE_ID]
-    imported, exported = house.power(simulator.clock.now())
+    house = sim.devices[HOUSE_ID]
+    imported, exported = house.power(sim.clock.now())
     assert exported > imported
     power = hass.states.get("sensor.house_power")
     assert power is not None
@@ -111,7 +111,7 @@ async def test_power_is_positive_for_import(
     assert float(power.state) < 0
     # In the evening the house draws from the grid.
     await async_advance(hass, frozen, timedelta(hours=7), step=timedelta(hours=1))
-    imported, exported = house.power(simulator.clock.now())
+    imported, exported = house.power(sim.clock.now())
     assert imported > exported
     power = hass.states.get("sensor.house_power")
     assert power is not None
@@ -120,19 +120,19 @@ async def test_power_is_positive_for_import(
 
 async def test_values_follow_the_cloud(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """Polling shows what the cloud says now."""
     await setup_entry()
-    device = simulator.devices[BILANZ_ID]
-    start = simulator.clock.now()
+    device = sim.devices[BILANZ_ID]
+    start = sim.clock.now()
     before = float(hass.states.get("sensor.bilanz_vk_energy_import").state)
     await async_advance(hass, frozen, timedelta(minutes=30), step=timedelta(minutes=1))
     after = float(hass.states.get("sensor.bilanz_vk_energy_import").state)
     # The integral of the device's power over the half hour (about 101.632 / 2).
-    grown = device.energy(simulator.clock.now())[0] - device.energy(start)[0]
+    grown = device.energy(sim.clock.now())[0] - device.energy(start)[0]
     assert after == pytest.approx(before + grown, abs=0.01)
 
 
@@ -155,13 +155,13 @@ async def test_unload_and_reload(hass: HomeAssistant, setup_entry: SetUp) -> Non
 )
 async def test_setup_fails(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     fault: dict[str, object],
     state: ConfigEntryState,
 ) -> None:
     """Refused credentials start reauth; outages retry."""
-    simulator.faults.add("devices", **fault)
+    sim.faults.add("devices", **fault)
     await hass.config_entries.async_setup(smartme_entry.entry_id)
     assert smartme_entry.state is state
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
@@ -195,7 +195,7 @@ async def test_api_key_accounts_have_no_basic_auth_issue(
 
 async def test_devices_come_and_go(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     device_registry: dr.DeviceRegistry,
@@ -212,8 +212,8 @@ async def test_devices_come_and_go(
             "CounterReadingImport": 10.0,
         }
     )
-    simulator.devices[new.id] = new
-    plug = simulator.devices.pop(PLUG_ID)
+    sim.devices[new.id] = new
+    plug = sim.devices.pop(PLUG_ID)
     plug_switches = [
         state.entity_id
         for state in hass.states.async_all("switch")
@@ -228,12 +228,12 @@ async def test_devices_come_and_go(
         )
         is None
     )
-    assert smartme_data(entry).device_keys() == set(simulator.devices)
+    assert smartme_data(entry).device_keys() == set(sim.devices)
     assert all(hass.states.get(entity_id) is None for entity_id in plug_switches)
 
     # A meter that returns gets its entities again (at the next poll: the
     # polls now wait for the meters' upload moment, 03 s after 12:03).
-    simulator.devices[PLUG_ID] = plug
+    sim.devices[PLUG_ID] = plug
     await async_advance(hass, frozen, timedelta(minutes=2), step=timedelta(minutes=1))
     assert all(hass.states.get(entity_id) for entity_id in plug_switches)
     assert await hass.config_entries.async_forward_entry_unload(entry, Platform.SWITCH)
@@ -241,25 +241,25 @@ async def test_devices_come_and_go(
 
 async def test_entities_stay_through_short_outages(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """A few failed polls keep the values; a long outage makes them unavailable."""
     await setup_entry()
-    simulator.faults.add("devices", status=503)
+    sim.faults.add("devices", status=503)
     await async_advance(hass, frozen, timedelta(minutes=3), step=timedelta(minutes=1))
-    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    assert hass.states.get(POWER).state != "unavailable"
     await async_advance(hass, frozen, timedelta(minutes=10), step=timedelta(minutes=1))
-    assert hass.states.get("sensor.bilanz_vk_power").state == "unavailable"
-    simulator.faults.clear()
+    assert hass.states.get(POWER).state == "unavailable"
+    sim.faults.clear()
     await async_advance(hass, frozen, timedelta(minutes=1))
-    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    assert hass.states.get(POWER).state != "unavailable"
 
 
 async def test_values_turn_stale_after_an_authentication_failure(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -267,28 +267,28 @@ async def test_values_turn_stale_after_an_authentication_failure(
     entry = await setup_entry()
     delay = smartme_data(entry).account.expected_delay
     assert delay == timedelta(minutes=10)
-    simulator.faults.add("devices", status=401)
+    sim.faults.add("devices", status=401)
     await async_advance(hass, frozen, timedelta(minutes=1))
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
-    asked = simulator.log.count("devices")
+    asked = sim.log.count("devices")
 
     await async_advance(hass, frozen, delay - timedelta(minutes=1, seconds=1))
-    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    assert hass.states.get(POWER).state != "unavailable"
     await async_advance(hass, frozen, timedelta(seconds=1))
-    assert hass.states.get("sensor.bilanz_vk_power").state == "unavailable"
-    assert simulator.log.count("devices") == asked
+    assert hass.states.get(POWER).state == "unavailable"
+    assert sim.log.count("devices") == asked
 
     # What a finished reauth does: the entry is set up again.
-    simulator.faults.clear()
+    sim.faults.clear()
     await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get("sensor.bilanz_vk_power").state != "unavailable"
+    assert hass.states.get(POWER).state != "unavailable"
 
 
 async def test_update_entity_reads_one_device(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -299,19 +299,19 @@ async def test_update_entity_reads_one_device(
 
     assert await async_setup_component(hass, "homeassistant", {})
     frozen.tick(timedelta(seconds=30))
-    simulator.log.clear()
+    sim.log.clear()
     await hass.services.async_call(
         "homeassistant",
         "update_entity",
-        {"entity_id": "sensor.bilanz_vk_power"},
+        {"entity_id": POWER},
         blocking=True,
     )
-    assert simulator.log.counts() == {"device": 1}
+    assert sim.log.counts() == {"device": 1}
 
 
 async def test_poll_interval_from_options(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
@@ -321,35 +321,35 @@ async def test_poll_interval_from_options(
         smartme_entry, options={**smartme_entry.options, "scan_interval": 300}
     )
     await setup_entry()
-    simulator.log.clear()
+    sim.log.clear()
     # From 12:00:30: polls a few seconds after the meters' upload at 12:06 and 12:11.
     await async_advance(hass, frozen, timedelta(minutes=11), step=timedelta(minutes=1))
-    assert simulator.log.count("devices") == 2
+    assert sim.log.count("devices") == 2
     assert smartme_data(smartme_entry).account.poll_period == timedelta(minutes=5)
     assert timedelta(minutes=5) < SAFETY_POLL_INTERVAL
     assert BILANZ_ID in smartme_data(smartme_entry).account.device_coordinators
 
 
 async def test_actions_unavailable(
-    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+    hass: HomeAssistant, sim: SmartMeSimulator, setup_entry: SetUp
 ) -> None:
     """Without the actions list, switches come only from reported states."""
-    simulator.faults.add("actions", status=403)
+    sim.faults.add("actions", status=403)
     await setup_entry()
-    assert hass.states.get("switch.boiler_plug_relay") is not None
+    assert hass.states.get(RELAY) is not None
     assert hass.states.get("switch.bilanz_vk_output_1") is None
 
 
 async def test_remove_entry_without_registration(
-    hass: HomeAssistant, simulator: SmartMeSimulator, smartme_entry: MockConfigEntry
+    hass: HomeAssistant, sim: SmartMeSimulator, smartme_entry: MockConfigEntry
 ) -> None:
     """An entry that never registered asks smart-me nothing when removed."""
     assert await hass.config_entries.async_remove(smartme_entry.entry_id)
-    assert simulator.log.count() == 0
+    assert sim.log.count() == 0
 
 
 async def test_remove_oauth_entry_without_credentials(
-    hass: HomeAssistant, simulator: SmartMeSimulator, smartme_entry: MockConfigEntry
+    hass: HomeAssistant, sim: SmartMeSimulator, smartme_entry: MockConfigEntry
 ) -> None:
     """Without its application credential the registration cannot be removed."""
     from homeassistant.setup import async_setup_component
@@ -366,7 +366,7 @@ async def test_remove_oauth_entry_without_credentials(
         },
     )
     assert await hass.config_entries.async_remove(smartme_entry.entry_id)
-    assert simulator.log.count() == 0
+    assert sim.log.count() == 0
 
 
 def test_runtime_data_of_another_vendor() -> None:

@@ -20,61 +20,61 @@ from . import SetUp
 
 async def test_actions_404_is_left_for_hours(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Each meter's actions once in two hours, one warning each; polls go on."""
-    simulator.faults.add("actions", status=404)
+    sim.faults.add("actions", status=404)
     entry = await setup_entry()
-    meters = simulator.log.count("actions")
+    meters = sim.log.count("actions")
     assert meters >= 1
-    polls = simulator.log.count("devices")
+    polls = sim.log.count("devices")
 
     await async_advance(hass, frozen, timedelta(hours=2), step=timedelta(minutes=1))
 
-    assert simulator.log.count("actions") == meters
+    assert sim.log.count("actions") == meters
     assert len(not_supported_warnings(caplog)) == meters
     for warning in not_supported_warnings(caplog):
         assert account_log_name(entry) in warning
         assert entry.title.lower() not in warning.lower()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert simulator.log.count("devices") >= polls + 100
+    assert sim.log.count("devices") >= polls + 100
     assert smartme_data(entry).account.last_update_success
 
-    simulator.faults.clear()
+    sim.faults.clear()
     await async_advance(hass, frozen, NOT_SUPPORTED_RETRY, step=timedelta(minutes=10))
-    assert simulator.log.count("actions") == 2 * meters
-    assert simulator.log.count("actions", status=200) == meters
+    assert sim.log.count("actions") == 2 * meters
+    assert sim.log.count("actions", status=200) == meters
     assert any("answered again" in r.getMessage() for r in caplog.records)
     assert any(smartme_data(entry).account.data.actions.values())
 
 
 async def test_actions_404_is_left_alone_over_a_reload(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A reload within the six hours asks for the meters' actions no sooner."""
-    simulator.faults.add("actions", status=404)
+    sim.faults.add("actions", status=404)
     entry = await setup_entry()
-    meters = simulator.log.count("actions")
+    meters = sim.log.count("actions")
     assert meters >= 1
     await async_advance(hass, frozen, timedelta(hours=1), step=timedelta(minutes=10))
-    polls = simulator.log.count("devices")
+    polls = sim.log.count("devices")
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     await async_advance(hass, frozen, timedelta(hours=4), step=timedelta(minutes=10))
 
-    assert simulator.log.count("actions") == meters
-    assert simulator.log.count("devices") > polls
+    assert sim.log.count("actions") == meters
+    assert sim.log.count("devices") > polls
     assert smartme_data(entry).account.last_update_success
     assert len(not_supported_warnings(caplog)) == meters
 
-    simulator.faults.clear()
+    sim.faults.clear()
     await async_advance(hass, frozen, timedelta(hours=1, minutes=10))
-    assert simulator.log.count("actions", status=200) == meters
+    assert sim.log.count("actions", status=200) == meters

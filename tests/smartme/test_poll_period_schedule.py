@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 import random
 
@@ -25,8 +25,9 @@ from custom_components.solar_cloud.api.smartme.polling import (
     UploadPeriod,
 )
 
-START = datetime(2026, 10, 20, 12, 0, 30, tzinfo=UTC)
-MINUTE = timedelta(minutes=1)
+from ..const import MINUTE
+from .const import NOW
+
 LATENCY = timedelta(seconds=0.3)
 """How long a read takes."""
 
@@ -62,7 +63,7 @@ def _meter(
     moments: list[datetime] = []
     # The last period goes on for a day: beyond any run.
     segments = (*segments[:-1], (segments[-1][0], timedelta(days=1)))
-    start = START - 2 * MINUTE  # uploads before the first read
+    start = NOW - 2 * MINUTE  # uploads before the first read
     index = 0
     for period, length in segments:
         at = start
@@ -89,7 +90,7 @@ class Run:
 
     def reads_in(self, start: timedelta, end: timedelta) -> list[datetime]:
         """Return the reads from ``start`` to ``end`` after the first."""
-        return [read for read in self.reads if START + start <= read < START + end]
+        return [read for read in self.reads if NOW + start <= read < NOW + end]
 
     def lag(self, meter: Meter, upload: datetime) -> timedelta:
         """Return how long after ``upload`` a read showed it first."""
@@ -103,11 +104,11 @@ def _drive(
     interval: timedelta = MINUTE,
     schedule: DeviceListSchedule | None = None,
 ) -> Run:
-    """Read whenever the schedule plans, for ``until`` from :data:`START`."""
+    """Read whenever the schedule plans, for ``until`` from :data:`NOW`."""
     schedule = schedule or DeviceListSchedule(interval)
     run = Run(schedule, [], [])
-    now = START
-    while now < START + until:
+    now = NOW
+    while now < NOW + until:
         stamps = {key: meter.last(now) for key, meter in meters.items()}
         schedule.observe(stamps, now + LATENCY)
         run.reads.append(now)
@@ -126,7 +127,7 @@ def _lags(run: Run, meter: Meter, since: timedelta) -> list[float]:
     return [
         run.lag(meter, upload).total_seconds()
         for upload in meter.uploads
-        if START + since <= upload <= end
+        if NOW + since <= upload <= end
     ]
 
 
@@ -138,7 +139,7 @@ def test_steady_five_minute_meter_is_read_once_a_period() -> None:
     assert run.schedule.periods["a"].period == 5 * MINUTE
     # Learnt within four uploads (read every minute meanwhile).
     learnt = next(at for at, periods in run.periods if periods["a"] is not None)
-    assert learnt - START <= 25 * MINUTE
+    assert learnt - NOW <= 25 * MINUTE
     # Then 12 reads an hour, and one more that checks for faster uploads.
     assert 12 <= len(run.reads_in(timedelta(hours=2), timedelta(hours=3))) <= 13
     # Every upload read within the jitter, the guard and a read's latency.
@@ -169,7 +170,7 @@ def test_jitter_late_and_missing_uploads_keep_the_period() -> None:
     run = _drive({"a": meter}, timedelta(hours=6))
 
     learnt = next(at for at, periods in run.periods if periods["a"] is not None)
-    assert learnt - START <= 30 * MINUTE
+    assert learnt - NOW <= 30 * MINUTE
     assert all(
         periods["a"] == 5 * MINUTE for at, periods in run.periods if at >= learnt
     )
@@ -201,13 +202,11 @@ def test_a_period_that_changes_is_learnt_again(
 
     assert run.schedule.periods["a"].period == after
     relearnt = next(
-        at
-        for at, periods in run.periods
-        if at > START + change and periods["a"] == after
+        at for at, periods in run.periods if at > NOW + change and periods["a"] == after
     )
-    assert relearnt - (START + change) <= relearnt_within
+    assert relearnt - (NOW + change) <= relearnt_within
     # Read right after the uploads again.
-    since = relearnt - START + after
+    since = relearnt - NOW + after
     assert max(_lags(run, meter, since)) <= 6 + GUARD.total_seconds() + 1
 
 
@@ -258,7 +257,7 @@ def test_never_faster_than_the_interval(interval: int) -> None:
 
 def test_quiet_meters_are_read_every_quarter_hour() -> None:
     """Meters that stopped uploading hours ago do not keep the reads coming."""
-    meter = Meter([START - timedelta(hours=3)])
+    meter = Meter([NOW - timedelta(hours=3)])
     run = _drive({"off": meter}, timedelta(hours=2))
 
     gaps = {later - earlier for earlier, later in pairwise(run.reads)}
@@ -273,7 +272,7 @@ def test_the_longest_gap_follows_the_fastest_meter() -> None:
         "fifteen": _meter((15 * MINUTE, timedelta(hours=2)), seed=2),
     }
     schedule = DeviceListSchedule(MINUTE)
-    assert schedule.longest_gap(START) == MINUTE  # nothing known
+    assert schedule.longest_gap(NOW) == MINUTE  # nothing known
     run = _drive(meters, timedelta(minutes=20), schedule=schedule)
     # The 15-minute meter is still being learnt: every minute.
     assert run.schedule.longest_gap(run.reads[-1]) == MINUTE
@@ -288,7 +287,7 @@ def test_the_longest_gap_follows_the_fastest_meter() -> None:
 def test_gaps_seen_across_a_long_read_gap_teach_nothing() -> None:
     """Reads 15 minutes apart (pushes on) cannot tell a meter's period."""
     period = UploadPeriod()
-    at = START
+    at = NOW
     for _ in range(8):
         period.take(at - timedelta(seconds=10), at, MINUTE)
         at += 15 * MINUTE
@@ -321,7 +320,7 @@ def _stamps(
 def test_an_upload_a_minute_late_keeps_the_period() -> None:
     """A gap a minute too long, then one a minute too short: one late upload."""
     period = UploadPeriod()
-    stamps = [START + index * 5 * MINUTE for index in range(12)]
+    stamps = [NOW + index * 5 * MINUTE for index in range(12)]
     stamps[6] += timedelta(seconds=70)
     periods = _stamps(period, stamps, stamps[-1])
     learnt = periods.index(5 * MINUTE)
@@ -332,7 +331,7 @@ def test_an_upload_a_minute_late_keeps_the_period() -> None:
 def test_uploads_less_often_than_a_known_short_period_forget_it() -> None:
     """Gaps that are each a little over two periods are no late uploads."""
     period = UploadPeriod()
-    at = START
+    at = NOW
     for _ in range(4):  # learnt at 2 minutes: reads every 2 minutes
         period.take(at - timedelta(seconds=10), at, 2 * MINUTE)
         at += 2 * MINUTE
@@ -352,7 +351,7 @@ def test_uploads_less_often_than_a_known_short_period_forget_it() -> None:
 def test_an_upload_sooner_than_the_period_forgets_it() -> None:
     """An upload half a period after the last: the meter uploads more often."""
     period = UploadPeriod()
-    stamps = [START + index * 5 * MINUTE for index in range(6)]
+    stamps = [NOW + index * 5 * MINUTE for index in range(6)]
     _stamps(period, stamps, stamps[-1])
     assert period.period == 5 * MINUTE
     assert period.expected is not None

@@ -32,41 +32,40 @@ from custom_components.solar_cloud.smartme.coordinator import SmartMeAccountCoor
 from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance
+from ..const import MINUTE
 from ..simulator.smartme import WATER_ID, SmartMeSimulator
 from ..simulator.upload import EPOCH
 from . import SetUp
 from .common import lags, polls_since, run_polls, set_uploads, upload
 from .const import ZERO_CHARGER_ID
 
-MINUTE = timedelta(minutes=1)
-
 
 async def test_steady_phase_polls_land_shortly_after_uploads(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """Once learnt, every poll comes a few seconds after the meters' upload."""
-    set_uploads(simulator, upload(20, 1))
+    set_uploads(sim, upload(20, 1))
     entry = await setup_entry()
     account = smartme_data(entry).account
     await run_polls(hass, frozen, account, 5 * MINUTE)
     learnt = datetime.now(UTC)
     await run_polls(hass, frozen, account, 30 * MINUTE)
 
-    polls = polls_since(simulator, learnt)
+    polls = polls_since(sim, learnt)
     assert 29 <= len(polls) <= 31
     # Every poll shows the upload of its own minute, within seconds of the
     # latest meter's upload (jitter 6 s, the guard, the timer's second).
     most = GUARD + timedelta(seconds=6 + 1)
     for poll in polls:
-        for device in simulator.devices.values():
+        for device in sim.devices.values():
             assert poll - device.last_upload(poll) <= most
-    assert max(lags(simulator, polls)) <= most.total_seconds()
+    assert max(lags(sim, polls)) <= most.total_seconds()
     # And the entities show it: the data is stamped with that upload.
-    coordinator = account.device_coordinators[next(iter(simulator.devices))]
-    device = next(iter(simulator.devices.values()))
+    coordinator = account.device_coordinators[next(iter(sim.devices))]
+    device = next(iter(sim.devices.values()))
     assert coordinator.data.timestamp == device.last_upload(polls[-1])
     assert account.schedule.offset is not None
     guard = GUARD.total_seconds()
@@ -75,7 +74,7 @@ async def test_steady_phase_polls_land_shortly_after_uploads(
 
 async def test_drifting_uploads_are_followed(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -84,7 +83,7 @@ async def test_drifting_uploads_are_followed(
     # The drift counts from the simulator's epoch: at 5 s after the minute now.
     since = (datetime.now(UTC) - EPOCH) / timedelta(days=1)
     delay = 5 - drift.total_seconds() * since
-    set_uploads(simulator, upload(delay, 2, jitter=timedelta(seconds=3), drift=drift))
+    set_uploads(sim, upload(delay, 2, jitter=timedelta(seconds=3), drift=drift))
     entry = await setup_entry()
     account = smartme_data(entry).account
     await run_polls(hass, frozen, account, 5 * MINUTE)
@@ -96,26 +95,26 @@ async def test_drifting_uploads_are_followed(
     assert account.schedule.offset is not None
     moved = (account.schedule.offset - first_offset) % 60
     assert 25 <= moved <= 35
-    polls = polls_since(simulator, late)
+    polls = polls_since(sim, late)
     assert polls
     # Jitter 3 s, a second of drift since the last stamps, the guard, the timer.
-    assert max(lags(simulator, polls)) <= GUARD.total_seconds() + 3 + 1 + 1
+    assert max(lags(sim, polls)) <= GUARD.total_seconds() + 3 + 1 + 1
 
 
 async def test_irregular_uploads_do_not_poll_faster(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """Meters that upload anywhere in the minute: one poll a minute, never sooner."""
-    set_uploads(simulator, upload(0, 3, jitter=timedelta(seconds=59)))
+    set_uploads(sim, upload(0, 3, jitter=timedelta(seconds=59)))
     entry = await setup_entry()
     account = smartme_data(entry).account
     start = datetime.now(UTC)
     await run_polls(hass, frozen, account, 60 * MINUTE)
 
-    polls = polls_since(simulator, start)
+    polls = polls_since(sim, start)
     assert len(polls) <= 61
     gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(polls)]
     # A moment learnt and moved costs at most the credit (10 s) once.
@@ -131,7 +130,7 @@ async def test_irregular_uploads_do_not_poll_faster(
 
 async def test_no_drift_over_a_day(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
@@ -140,7 +139,7 @@ async def test_no_drift_over_a_day(
     hass.config_entries.async_update_entry(
         smartme_entry, options={**smartme_entry.options, CONF_SCAN_INTERVAL: 300}
     )
-    set_uploads(simulator, upload(40, 4, jitter=timedelta(seconds=4)))
+    set_uploads(sim, upload(40, 4, jitter=timedelta(seconds=4)))
     entry = await setup_entry()
     account = smartme_data(entry).account
     assert account.schedule.period == timedelta(minutes=5)
@@ -148,7 +147,7 @@ async def test_no_drift_over_a_day(
     start = datetime.now(UTC)
     await run_polls(hass, frozen, account, timedelta(hours=24))
 
-    polls = polls_since(simulator, start)
+    polls = polls_since(sim, start)
     assert 287 <= len(polls) <= 289
     seconds = [poll.second + poll.microsecond / 1e6 for poll in polls]
     # The same moment of the minute (learnt 40..44 s + guard, the timer's second).
@@ -159,58 +158,58 @@ async def test_no_drift_over_a_day(
         round((later - earlier).total_seconds()) for earlier, later in pairwise(polls)
     }
     assert gaps <= {299, 300, 301}
-    assert max(lags(simulator, polls)) <= 4 + guard + 1
+    assert max(lags(sim, polls)) <= 4 + guard + 1
 
 
 @pytest.mark.parametrize("realtime", [True])
 @pytest.mark.usefixtures("external_url")
 async def test_pushes_on_poll_as_before(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """While every meter pushes, the list is polled every 15 minutes, not locked."""
-    set_uploads(simulator, upload(20, 5))
-    del simulator.devices[WATER_ID]
+    set_uploads(sim, upload(20, 5))
+    del sim.devices[WATER_ID]
     # Its zero counters keep its pushes uncalibrated (see test_calibration).
-    del simulator.devices[ZERO_CHARGER_ID]
+    del sim.devices[ZERO_CHARGER_ID]
     entry = await setup_entry()
     account = smartme_data(entry).account
     for _ in range(4):
         frozen.tick(timedelta(seconds=30))
-        await simulator.push()
+        await sim.push()
         await async_advance(hass, frozen, timedelta(seconds=30))
     assert account.backed_off
     assert account.update_interval == SAFETY_POLL_INTERVAL
     assert account.poll_period == SAFETY_POLL_INTERVAL
-    simulator.log.clear()
+    sim.log.clear()
     for _ in range(40):
         frozen.tick(timedelta(seconds=30))
-        await simulator.push()
+        await sim.push()
         await async_advance(hass, frozen, timedelta(seconds=30))
         assert account.update_interval == SAFETY_POLL_INTERVAL
     # 40 minutes: the safety polls only (every 15 minutes from the last).
-    assert 2 <= simulator.log.count("devices") <= 3
+    assert 2 <= sim.log.count("devices") <= 3
 
 
 async def test_unlocked_polls_follow_the_interval(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Without the lock (the benchmark's "before"), every interval from the last poll."""
     monkeypatch.setattr(SmartMeAccountCoordinator, "phase_locked", False)
-    set_uploads(simulator, upload(20, 6))
+    set_uploads(sim, upload(20, 6))
     entry = await setup_entry()
     account = smartme_data(entry).account
     assert account.update_interval == timedelta(seconds=60)
     assert account.poll_period == timedelta(seconds=60)
-    simulator.log.clear()
+    sim.log.clear()
     await async_advance(hass, frozen, 5 * MINUTE, step=timedelta(seconds=10))
-    polls = polls_since(simulator, datetime(2000, 1, 1, tzinfo=UTC))
+    polls = polls_since(sim, datetime(2000, 1, 1, tzinfo=UTC))
     # From setup at 12:00:30: on the half minutes, not after the uploads.
     assert [poll.second for poll in polls] == [30] * 5
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 import json
 
 import pytest
@@ -28,16 +28,17 @@ from custom_components.solar_cloud.api.smartme.obis import (
 )
 from custom_components.solar_cloud.api.smartme.push import energy_factor
 
-T0 = datetime(2026, 10, 20, 12, tzinfo=UTC)
+from .const import NOW_HOUR
+
 DEVICE = "3bd0fce9-9f8e-4183-b3d1-0c1622a22ca1"
 REST = MeterReading(
-    timestamp=T0, power=500.0, energy_import=1879.5832, energy_export=10.0
+    timestamp=NOW_HOUR, power=500.0, energy_import=1879.5832, energy_export=10.0
 )
 
 
 def push(values: dict[str, float], seconds: int = 10) -> RealtimeDeviceData:
     return RealtimeDeviceData(
-        device_id=DEVICE, timestamp=T0 + timedelta(seconds=seconds), values=values
+        device_id=DEVICE, timestamp=NOW_HOUR + timedelta(seconds=seconds), values=values
     )
 
 
@@ -64,7 +65,7 @@ def test_calibrated_against_rest_counters(
     assert reading.energy_import == pytest.approx(1879.6)
     assert reading.energy_export == pytest.approx(10.0)
     assert reading.power == pytest.approx(640)
-    assert reading.timestamp == T0 + timedelta(seconds=10)
+    assert reading.timestamp == NOW_HOUR + timedelta(seconds=10)
 
 
 def test_vendor_example_is_mwh_against_a_kwh_counter() -> None:
@@ -79,7 +80,8 @@ def test_no_factor_without_a_clear_ratio(pushed: float, rest: float) -> None:
     assert energy_factor(pushed, rest) is None
     scale = PushScale()
     assert not scale.calibrate(
-        push({ENERGY_IMPORT: pushed}), MeterReading(timestamp=T0, energy_import=rest)
+        push({ENERGY_IMPORT: pushed}),
+        MeterReading(timestamp=NOW_HOUR, energy_import=rest),
     )
 
 
@@ -89,8 +91,12 @@ def test_factor_is_kept() -> None:
     assert scale.calibrate(push({ENERGY_IMPORT: 1879600.0}), REST)
     assert scale.energy_factor == 1e-3
     later = push({ENERGY_IMPORT: 1880000.0}, 20)
-    assert not scale.calibrate(later, MeterReading(timestamp=T0, energy_import=1.0))
-    reading = apply_push(MeterReading(timestamp=T0, energy_import=1.0), later, scale)
+    assert not scale.calibrate(
+        later, MeterReading(timestamp=NOW_HOUR, energy_import=1.0)
+    )
+    reading = apply_push(
+        MeterReading(timestamp=NOW_HOUR, energy_import=1.0), later, scale
+    )
     assert reading is not None
     assert reading.energy_import == pytest.approx(1880.0)
 
@@ -98,7 +104,7 @@ def test_factor_is_kept() -> None:
 def test_uncalibrated_push_keeps_energy_and_power() -> None:
     """Without a REST counter to compare, pushed energy and power are left out."""
     scale = PushScale()
-    rest = MeterReading(timestamp=T0, energy_import=0.0, power=0.0)
+    rest = MeterReading(timestamp=NOW_HOUR, energy_import=0.0, power=0.0)
     pushed = push({ENERGY_IMPORT: 1000.0, POWER_IMPORT: 5.0, VOLTAGE_L[0]: 231.0})
     assert not scale.calibrate(pushed, rest)
     reading = apply_push(rest, pushed, scale)
@@ -112,7 +118,7 @@ def test_uncalibrated_push_keeps_energy_and_power() -> None:
 def test_export_calibrates_when_import_cannot() -> None:
     """The export counter calibrates too."""
     scale = PushScale()
-    rest = MeterReading(timestamp=T0, energy_import=0.0, energy_export=2.0)
+    rest = MeterReading(timestamp=NOW_HOUR, energy_import=0.0, energy_export=2.0)
     assert scale.calibrate(push({ENERGY_IMPORT: 0.0, ENERGY_EXPORT: 2000.0}), rest)
     assert scale.energy_factor == 1e-3
 
@@ -120,11 +126,11 @@ def test_export_calibrates_when_import_cannot() -> None:
 @pytest.mark.parametrize(
     ("rest", "reason"),
     [
-        (MeterReading(timestamp=T0, energy_import=0.002), "counter near zero"),
-        (MeterReading(timestamp=T0, energy_import=0.0), "counter zero"),
-        (MeterReading(timestamp=T0), "no counter"),
+        (MeterReading(timestamp=NOW_HOUR, energy_import=0.002), "counter near zero"),
+        (MeterReading(timestamp=NOW_HOUR, energy_import=0.0), "counter zero"),
+        (MeterReading(timestamp=NOW_HOUR), "no counter"),
         (
-            MeterReading(timestamp=T0 - timedelta(hours=2), energy_import=5.0),
+            MeterReading(timestamp=NOW_HOUR - timedelta(hours=2), energy_import=5.0),
             "REST reading two hours before the push",
         ),
     ],
@@ -248,7 +254,7 @@ def test_push_to_a_reading_without_time() -> None:
 def test_push_from_the_future_is_ignored(minutes: int, applied: bool) -> None:
     """Clock skew of a few minutes is fine; a push further ahead is refused."""
     ahead = push({VOLTAGE_L[0]: 231.0}, seconds=minutes * 60)
-    reading = apply_push(REST, ahead, PushScale(), now=T0)
+    reading = apply_push(REST, ahead, PushScale(), now=NOW_HOUR)
     assert (reading is not None) is applied
-    # Without ``now`` the wall clock decides: T0 is long past.
+    # Without ``now`` the wall clock decides: NOW_HOUR is long past.
     assert apply_push(REST, ahead, PushScale()) is not None

@@ -15,31 +15,30 @@ from custom_components.solar_cloud.smartme.connection import async_create_client
 from custom_components.solar_cloud.smartme.data import smartme_data
 
 from ..common import async_advance, async_wait_out_rate_limit
+from ..const import RETRY_AFTER
 from ..simulator.smartme import SmartMeSimulator
 from . import SetUp
-
-RETRY_AFTER = 600
 
 
 async def test_retry_after_at_setup_holds_over_setup_retries(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """No call within Retry-After, however often setup is retried; then it loads."""
-    simulator.faults.add(
+    sim.faults.add(
         "devices", status=429, headers={"Retry-After": str(RETRY_AFTER)}, times=1
     )
     await hass.config_entries.async_setup(smartme_entry.entry_id)
-    [refused] = simulator.log.requests
+    [refused] = sim.log.requests
     assert refused.status == 429
 
     await async_wait_out_rate_limit(
         hass,
         frozen,
         smartme_entry,
-        simulator.log,
+        sim.log,
         refused.at + timedelta(seconds=RETRY_AFTER),
         step=timedelta(seconds=5),
     )
@@ -47,7 +46,7 @@ async def test_retry_after_at_setup_holds_over_setup_retries(
 
 async def test_clients_refuse_within_the_window_without_a_request(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -58,16 +57,16 @@ async def test_clients_refuse_within_the_window_without_a_request(
     fail before any request reaches smart-me, naming the window's end.
     """
     entry = await setup_entry()
-    simulator.log.clear()
-    simulator.faults.add(
+    sim.log.clear()
+    sim.faults.add(
         "devices", status=429, headers={"Retry-After": str(RETRY_AFTER)}, times=1
     )
     for _ in range(20):
         await async_advance(hass, frozen, timedelta(minutes=1))
-        if simulator.log.requests:
+        if sim.log.requests:
             break
-    [refused] = [r for r in simulator.log.requests if r.status == 429]
-    calls = len(simulator.log.requests)
+    [refused] = [r for r in sim.log.requests if r.status == 429]
+    calls = len(sim.log.requests)
     running = smartme_data(entry).client
     built = await async_create_client(hass, entry)
     assert built.gate is running.gate is account_gate(hass, entry)
@@ -77,4 +76,4 @@ async def test_clients_refuse_within_the_window_without_a_request(
             await client.devices()
         until = refused.at + timedelta(seconds=RETRY_AFTER)
         assert abs(err.value.until - until) < timedelta(seconds=1)
-    assert len(simulator.log.requests) == calls
+    assert len(sim.log.requests) == calls

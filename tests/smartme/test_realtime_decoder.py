@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime, timedelta
 import json
-from pathlib import Path
 import uuid
 
 from hypothesis import given, settings, strategies as st
@@ -32,7 +31,8 @@ from custom_components.solar_cloud.api.smartme.realtime import (
     guid_to_halves,
 )
 
-SAMPLES = Path(__file__).parent.parent / "simulator" / "samples" / "smartme"
+from ..simulator.smartme_samples import SAMPLES
+
 EXAMPLE = bytes.fromhex(
     (SAMPLES / "smartme_wiki_realtime_protobuf_example.hex").read_text().strip()
 )

@@ -37,6 +37,7 @@ from . import SetUp, realtime_of
 from .const import (
     CHARGER_ID,
     HOOK_PATH,
+    POWER,
     PUSH_AUTH,
     WEBHOOK_ID,
     WEBHOOK_PASSWORD,
@@ -60,14 +61,14 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
 @pytest.mark.usefixtures("external_url", "entity_registry_enabled_by_default")
 async def test_push_reaches_state(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     external_url: str,
 ) -> None:
     """smart-me is told the webhook; its protobuf pushes update the states."""
     await setup_entry()
-    [registration] = simulator.registrations.values()
+    [registration] = sim.registrations.values()
     assert registration["ApiUrl"] == f"{external_url}{HOOK_PATH}"
     assert registration["BasicAuthUsername"] == WEBHOOK_USERNAME
     assert registration["BasicAuthPassword"] == WEBHOOK_PASSWORD
@@ -75,42 +76,42 @@ async def test_push_reaches_state(
     assert state(hass, "sensor.bilanz_vk_frequency") == "unknown"
 
     frozen.tick(timedelta(seconds=20))
-    assert await simulator.push([BILANZ_ID]) == [200]
+    assert await sim.push([BILANZ_ID]) == [200]
     await hass.async_block_till_done()
 
-    imported, _ = simulator.counters(simulator.devices[BILANZ_ID])
+    imported, _ = sim.counters(sim.devices[BILANZ_ID])
     assert float(state(hass, "sensor.bilanz_vk_energy_import")) == pytest.approx(
         imported
     )
     assert float(state(hass, "sensor.bilanz_vk_energy_import")) > before
     assert state(hass, "sensor.bilanz_vk_frequency") == "50.0"
     assert state(hass, "sensor.bilanz_vk_last_update") == "2026-10-20T12:00:50+00:00"
-    assert float(state(hass, "sensor.bilanz_vk_power")) == pytest.approx(
-        simulator.power_kw(simulator.devices[BILANZ_ID]) * 1000
+    assert float(state(hass, POWER)) == pytest.approx(
+        sim.power_kw(sim.devices[BILANZ_ID]) * 1000
     )
 
 
 @pytest.mark.usefixtures("external_url")
 async def test_push_units_are_calibrated_per_device(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """A meter pushing mWh and one pushing Wh both show kWh and W."""
     entry = await setup_entry()
     frozen.tick(timedelta(seconds=20))
-    assert await simulator.push([CHARGER_ID, BILANZ_ID]) == [200, 200]
+    assert await sim.push([CHARGER_ID, BILANZ_ID]) == [200, 200]
     await hass.async_block_till_done()
     coordinators = smartme_data(entry).account.device_coordinators
     assert coordinators[CHARGER_ID].scale.energy_factor == 1e-6
     assert coordinators[BILANZ_ID].scale.energy_factor == 1e-3
-    charger = simulator.devices[CHARGER_ID]
+    charger = sim.devices[CHARGER_ID]
     assert float(
         state(hass, "sensor.1_parkplatz_oben_1_energy_import")
-    ) == pytest.approx(simulator.counters(charger)[0])
+    ) == pytest.approx(sim.counters(charger)[0])
     assert float(state(hass, "sensor.1_parkplatz_oben_1_power")) == pytest.approx(
-        simulator.power_kw(charger) * 1000
+        sim.power_kw(charger) * 1000
     )
 
 
@@ -128,13 +129,13 @@ async def test_push_without_credentials_is_refused(
     hass: HomeAssistant,
     setup_entry: SetUp,
     ha_client: TestClient,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     headers: dict[str, str],
 ) -> None:
     """Only smart-me, with the generated credentials, may push."""
     entry = await setup_entry()
     response = await ha_client.post(
-        HOOK_PATH, data=simulator.encode_push([BILANZ_ID]), headers=headers
+        HOOK_PATH, data=sim.encode_push([BILANZ_ID]), headers=headers
     )
     assert response.status == 401
     assert response.headers["WWW-Authenticate"].startswith("Basic")
@@ -183,12 +184,12 @@ async def test_garbage_is_400(
 ) -> None:
     """A body that is not a DeviceDataArray is refused, nothing changes."""
     entry = await setup_entry()
-    before = state(hass, "sensor.bilanz_vk_power")
+    before = state(hass, POWER)
     response = await ha_client.post(
         HOOK_PATH, data=b"\xff\xfe garbage", headers=PUSH_AUTH
     )
     assert response.status == 400
-    assert state(hass, "sensor.bilanz_vk_power") == before
+    assert state(hass, POWER) == before
     realtime = realtime_of(entry)
     assert realtime.webhook.stats.bad_payload == 1
     assert "not smart-me data" in caplog.text
@@ -197,7 +198,7 @@ async def test_garbage_is_400(
 @pytest.mark.usefixtures("external_url")
 async def test_unknown_device_reads_the_list_once(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -213,20 +214,20 @@ async def test_unknown_device_reads_the_list_once(
         },
         import_kw=1.2,
     )
-    payload = encode_realtime([simulator.realtime_data(new)])
-    simulator.log.clear()
+    payload = encode_realtime([sim.realtime_data(new)])
+    sim.log.clear()
     frozen.tick(timedelta(seconds=5))
-    assert await simulator.push(payload=payload) == [200]
-    assert await simulator.push(payload=payload) == [200]
+    assert await sim.push(payload=payload) == [200]
+    assert await sim.push(payload=payload) == [200]
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert simulator.log.count("devices") == 1
+    assert sim.log.count("devices") == 1
     realtime = realtime_of(entry)
     assert realtime.webhook.stats.unknown_devices == {new.id: 2}
     # Once the account lists it, the device gets its entities.
-    simulator.devices[new.id] = new
+    sim.devices[new.id] = new
     await async_advance(hass, frozen, timedelta(minutes=1))
     assert float(state(hass, "sensor.heat_pump_power")) == pytest.approx(
-        simulator.power_kw(new) * 1000
+        sim.power_kw(new) * 1000
     )
     assert realtime.diagnostics()["unknown_devices"] == {new.id: 2}
 
@@ -234,16 +235,16 @@ async def test_unknown_device_reads_the_list_once(
 @pytest.mark.usefixtures("external_url", "entity_registry_enabled_by_default")
 async def test_out_of_order_pushes(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     ha_client: TestClient,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """A push older than what is shown is ignored; so is a poll older than a push."""
     entry = await setup_entry()
-    device = simulator.devices[BILANZ_ID]
+    device = sim.devices[BILANZ_ID]
     frozen.tick(timedelta(seconds=20))
-    newer = simulator.realtime_data(device)
+    newer = sim.realtime_data(device)
     older = RealtimeDeviceData(
         device_id=BILANZ_ID,
         timestamp=newer.timestamp - timedelta(seconds=10),
@@ -258,7 +259,7 @@ async def test_out_of_order_pushes(
     realtime = realtime_of(entry)
     assert (realtime.webhook.stats.applied, realtime.webhook.stats.not_newer) == (1, 1)
     # The next poll reports the upload of 12:00:00, older than the push.
-    simulator.devices[BILANZ_ID].raw["VoltageL1"] = 100.0
+    sim.devices[BILANZ_ID].raw["VoltageL1"] = 100.0
     await async_advance(hass, frozen, timedelta(seconds=30))
     assert state(hass, "sensor.bilanz_vk_voltage_l1") == "230.0"
     assert state(hass, "sensor.bilanz_vk_last_update") == "2026-10-20T12:00:50+00:00"
@@ -267,7 +268,7 @@ async def test_out_of_order_pushes(
 @pytest.mark.usefixtures("external_url", "entity_registry_enabled_by_default")
 async def test_push_writes_only_what_changed(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     ha_client: TestClient,
     frozen: FrozenDateTimeFactory,
@@ -275,7 +276,7 @@ async def test_push_writes_only_what_changed(
     """A push writes the states whose value it changed, and no other."""
     await setup_entry()
     frozen.tick(timedelta(seconds=20))
-    first = simulator.realtime_data(simulator.devices[BILANZ_ID])
+    first = sim.realtime_data(sim.devices[BILANZ_ID])
     response = await ha_client.post(
         HOOK_PATH, data=encode_realtime([first]), headers=PUSH_AUTH
     )
@@ -323,7 +324,7 @@ async def test_push_writes_only_what_changed(
 @pytest.mark.usefixtures("external_url")
 async def test_push_brings_back_what_it_did_not_change(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     ha_client: TestClient,
     frozen: FrozenDateTimeFactory,
@@ -331,10 +332,10 @@ async def test_push_brings_back_what_it_did_not_change(
     """After an outage, a push makes every sensor available, changed or not."""
     await setup_entry()
     before = state(hass, "sensor.bilanz_vk_voltage_l2")
-    simulator.faults.add("devices", status=503)
+    sim.faults.add("devices", status=503)
     await async_advance(hass, frozen, timedelta(minutes=13), step=timedelta(minutes=1))
     assert state(hass, "sensor.bilanz_vk_voltage_l2") == "unavailable"
-    uploaded = simulator.realtime_data(simulator.devices[BILANZ_ID])
+    uploaded = sim.realtime_data(sim.devices[BILANZ_ID])
     # The push carries the voltage L2 the sensor showed before the outage.
     push = RealtimeDeviceData(
         device_id=BILANZ_ID,
@@ -347,20 +348,20 @@ async def test_push_brings_back_what_it_did_not_change(
     assert response.status == 200
     await hass.async_block_till_done()
     assert state(hass, "sensor.bilanz_vk_voltage_l2") == before
-    assert state(hass, "sensor.bilanz_vk_power") != "unavailable"
+    assert state(hass, POWER) != "unavailable"
 
 
 @pytest.mark.usefixtures("external_url")
 async def test_burst_of_1000_pushes(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     ha_client: TestClient,
 ) -> None:
     """1,000 pushes in a row are all applied, the last one shown."""
     entry = await setup_entry()
-    device = simulator.devices[BILANZ_ID]
-    first = simulator.realtime_data(device)
+    device = sim.devices[BILANZ_ID]
+    first = sim.realtime_data(device)
     bodies = [
         encode_realtime(
             [
@@ -384,56 +385,56 @@ async def test_burst_of_1000_pushes(
 @pytest.mark.usefixtures("external_url")
 async def test_polling_backs_off_while_pushes_arrive(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """Every device pushing: the list is polled only as a safety net."""
-    del simulator.devices[WATER_ID]
+    del sim.devices[WATER_ID]
     # Its zero counters keep its pushes uncalibrated (see test_calibration).
-    del simulator.devices[ZERO_CHARGER_ID]
+    del sim.devices[ZERO_CHARGER_ID]
     entry = await setup_entry()
     account = smartme_data(entry).account
-    simulator.log.clear()
+    sim.log.clear()
     for _ in range(10):
         frozen.tick(timedelta(seconds=30))
-        await simulator.push()
+        await sim.push()
         await async_advance(hass, frozen, timedelta(seconds=30))
     assert account.poll_period == SAFETY_POLL_INTERVAL
-    assert simulator.log.count("devices") <= 1
+    assert sim.log.count("devices") <= 1
     # Pushes stop: polling resumes within the push window and a minute.
-    simulator.log.clear()
+    sim.log.clear()
     await async_advance(
         hass, frozen, PUSH_WINDOW + timedelta(minutes=2), step=timedelta(minutes=1)
     )
     assert account.poll_period == timedelta(seconds=60)
-    assert simulator.log.count("devices") >= 2
+    assert sim.log.count("devices") >= 2
 
 
 @pytest.mark.usefixtures("external_url")
 async def test_polling_goes_on_for_devices_that_do_not_push(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """The water meter does not push: the list keeps being polled."""
     entry = await setup_entry()
     frozen.tick(timedelta(seconds=30))
-    await simulator.push()
+    await sim.push()
     await hass.async_block_till_done()
     assert smartme_data(entry).account.poll_period == timedelta(seconds=60)
 
 
 @pytest.mark.usefixtures("external_url")
 async def test_handler_answers_anything(
-    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+    hass: HomeAssistant, sim: SmartMeSimulator, setup_entry: SetUp
 ) -> None:
     """Random bodies, as a cloudhook hands them over, get 200 or 400: no exception."""
     entry = await setup_entry()
     realtime = realtime_of(entry)
     rng = random.Random(5)
-    valid = simulator.encode_push([BILANZ_ID, PLUG_ID])
+    valid = sim.encode_push([BILANZ_ID, PLUG_ID])
     bodies = [
         bytes(rng.randrange(256) for _ in range(rng.randrange(64))) for _ in range(200)
     ]
@@ -456,7 +457,7 @@ async def test_unload_stops_the_webhook(
     hass: HomeAssistant,
     setup_entry: SetUp,
     ha_client: TestClient,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
 ) -> None:
     """After unloading, pushes reach no handler (webhook answers 200 blindly)."""
     entry = await setup_entry()
@@ -486,23 +487,23 @@ async def test_body_lost_midway(hass: HomeAssistant, setup_entry: SetUp) -> None
 @pytest.mark.usefixtures("external_url")
 async def test_pushes_keep_values_current_while_polls_fail(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """A pushing device stays current without polls, until its pushes stop too."""
     entry = await setup_entry()
     delay = smartme_data(entry).account.expected_delay
-    simulator.faults.add("devices", status=503)
+    sim.faults.add("devices", status=503)
     for _ in range(2 * delay // timedelta(minutes=1)):
         frozen.tick(timedelta(seconds=30))
-        assert await simulator.push([BILANZ_ID]) == [200]
+        assert await sim.push([BILANZ_ID]) == [200]
         await async_advance(hass, frozen, timedelta(seconds=30))
-    assert state(hass, "sensor.bilanz_vk_power") != "unavailable"
+    assert state(hass, POWER) != "unavailable"
     assert state(hass, "sensor.boiler_plug_power") == "unavailable"
 
     # The last push was 30 s ago.
     await async_advance(hass, frozen, delay - timedelta(minutes=1))
-    assert state(hass, "sensor.bilanz_vk_power") != "unavailable"
+    assert state(hass, POWER) != "unavailable"
     await async_advance(hass, frozen, timedelta(minutes=1))
-    assert state(hass, "sensor.bilanz_vk_power") == "unavailable"
+    assert state(hass, POWER) == "unavailable"

@@ -61,7 +61,7 @@ def realtime() -> bool:
 
 
 async def test_no_url_keeps_polling(
-    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+    hass: HomeAssistant, sim: SmartMeSimulator, setup_entry: SetUp
 ) -> None:
     """Without cloud or external URL a repair issue says so; nothing registers."""
     entry = await setup_entry()
@@ -69,14 +69,14 @@ async def test_no_url_keeps_polling(
         DOMAIN, f"{entry.entry_id}_smartme_realtime_no_url"
     )
     assert issue is not None
-    assert simulator.registrations == {}
+    assert sim.registrations == {}
     realtime = realtime_of(entry)
     assert realtime.state == "no_url"
 
 
 async def test_an_external_url_set_later_registers_without_reload(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -89,7 +89,7 @@ async def test_an_external_url_set_later_registers_without_reload(
     assert issue.is_fixable
     await hass.config.async_update(external_url="https://home.example")
     await async_advance(hass, frozen, timedelta(seconds=1))
-    assert [item["ApiUrl"] for item in simulator.registrations.values()] == [
+    assert [item["ApiUrl"] for item in sim.registrations.values()] == [
         f"https://home.example{HOOK_PATH}"
     ]
     assert smartme_data(entry).realtime.state == "registered"  # type: ignore[union-attr]
@@ -100,7 +100,7 @@ async def test_an_external_url_set_later_registers_without_reload(
 
 async def test_the_repair_checks_again(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     hass_client: ClientSessionGenerator,
 ) -> None:
@@ -122,18 +122,18 @@ async def test_the_repair_checks_again(
     response = await client.post(f"/api/repairs/issues/fix/{flow['flow_id']}")
     flow = await response.json()
     assert flow["type"] == "create_entry"
-    assert len(simulator.registrations) == 1
+    assert len(sim.registrations) == 1
 
 
 @pytest.mark.usefixtures("external_url")
 async def test_registration_refused_shows_instructions(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     external_url: str,
 ) -> None:
     """Without the licence, the URL and credentials are shown for the portal."""
-    simulator.account.realtime_licence = False
+    sim.account.realtime_licence = False
     entry = await setup_entry()
     issue = ir.async_get(hass).async_get_issue(
         DOMAIN, f"{entry.entry_id}_smartme_realtime_manual"
@@ -145,43 +145,43 @@ async def test_registration_refused_shows_instructions(
     assert placeholders["password"] == WEBHOOK_PASSWORD
     assert "professional licence" in placeholders["error"]
     # Registered by hand in the portal, pushes are accepted.
-    simulator.registrations["manual"] = {
+    sim.registrations["manual"] = {
         "Id": "manual",
         "ApiUrl": placeholders["url"],
         "BasicAuthUsername": WEBHOOK_USERNAME,
         "BasicAuthPassword": WEBHOOK_PASSWORD,
     }
-    assert await simulator.push([BILANZ_ID]) == [200]
+    assert await sim.push([BILANZ_ID]) == [200]
 
 
 @pytest.mark.usefixtures("external_url")
 async def test_registration_retried(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """A cloud outage during registration is retried later."""
-    simulator.faults.add("register", status=503, times=1)
+    sim.faults.add("register", status=503, times=1)
     entry = await setup_entry()
     realtime = realtime_of(entry)
     assert realtime.state == "retrying"
     await async_advance(hass, frozen, timedelta(minutes=5))
     assert realtime.state == "registered"
-    assert len(simulator.registrations) == 1
+    assert len(sim.registrations) == 1
     assert entry.data[CONF_REALTIME_URL] == realtime.url
 
 
 @pytest.mark.usefixtures("external_url")
 async def test_registration_reused_and_old_ones_dropped(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     external_url: str,
 ) -> None:
     """The same registration is kept; this entry's outdated ones are deleted."""
     url = f"{external_url}{HOOK_PATH}"
-    simulator.registrations = {
+    sim.registrations = {
         "same": {
             "Id": "same",
             "ApiUrl": url,
@@ -198,38 +198,36 @@ async def test_registration_reused_and_old_ones_dropped(
         "other": {"Id": "other", "ApiUrl": "https://someone.else/hook"},
     }
     # smart-me may list a registration without its id: it cannot be deleted.
-    simulator.registrations["anonymous"] = {
-        "ApiUrl": f"https://older.example{HOOK_PATH}"
-    }
+    sim.registrations["anonymous"] = {"ApiUrl": f"https://older.example{HOOK_PATH}"}
     entry = await setup_entry()
-    assert set(simulator.registrations) == {"same", "other", "anonymous"}
-    assert simulator.log.count("register") == 0
+    assert set(sim.registrations) == {"same", "other", "anonymous"}
+    assert sim.log.count("register") == 0
     assert await hass.config_entries.async_remove(entry.entry_id)
-    assert set(simulator.registrations) == {"other", "anonymous"}
+    assert set(sim.registrations) == {"other", "anonymous"}
 
 
 @pytest.mark.usefixtures("external_url")
 async def test_removal_unregisters(
-    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+    hass: HomeAssistant, sim: SmartMeSimulator, setup_entry: SetUp
 ) -> None:
     """Deleting the entry deletes its registration at smart-me."""
     entry = await setup_entry()
-    assert len(simulator.registrations) == 1
+    assert len(sim.registrations) == 1
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
-    assert simulator.registrations == {}
+    assert sim.registrations == {}
 
 
 @pytest.mark.usefixtures("external_url")
 async def test_removal_tolerates_the_cloud_failing(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A failing unregistration is logged, the entry goes anyway."""
     entry = await setup_entry()
-    simulator.faults.add("registrations", status=500)
+    sim.faults.add("registrations", status=500)
     assert await hass.config_entries.async_remove(entry.entry_id)
     assert "Could not remove the smart-me realtime registration" in caplog.text
 
@@ -237,25 +235,25 @@ async def test_removal_tolerates_the_cloud_failing(
 @pytest.mark.parametrize("realtime", [False])
 async def test_switching_realtime_off_unregisters(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     setup_entry: SetUp,
 ) -> None:
     """An entry whose realtime option was turned off removes its registration."""
     url = f"https://ha.example/api/webhook/{WEBHOOK_ID}"
-    simulator.registrations["ours"] = {"Id": "ours", "ApiUrl": url}
+    sim.registrations["ours"] = {"Id": "ours", "ApiUrl": url}
     hass.config_entries.async_update_entry(
         smartme_entry, data={**smartme_entry.data, CONF_REALTIME_URL: url}
     )
     await setup_entry()
-    assert simulator.registrations == {}
+    assert sim.registrations == {}
     assert CONF_REALTIME_URL not in smartme_entry.data
     assert smartme_data(smartme_entry).realtime is None
 
 
 async def test_cloudhook_when_cloud_is_subscribed(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     smartme_entry: MockConfigEntry,
 ) -> None:
@@ -267,15 +265,15 @@ async def test_cloudhook_when_cloud_is_subscribed(
         await setup_entry()
         create.assert_awaited_once_with(hass, WEBHOOK_ID)
         assert smartme_entry.data[CONF_CLOUDHOOK_URL] == hook
-        [registration] = simulator.registrations.values()
+        [registration] = sim.registrations.values()
         assert registration["ApiUrl"] == hook
         assert await hass.config_entries.async_remove(smartme_entry.entry_id)
     delete.assert_awaited_once_with(hass, WEBHOOK_ID)
-    assert simulator.registrations == {}
+    assert sim.registrations == {}
 
 
 async def test_cloud_not_connected_registers_on_connect(
-    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+    hass: HomeAssistant, sim: SmartMeSimulator, setup_entry: SetUp
 ) -> None:
     """Subscribed but not connected: registration waits for the connection."""
     listeners: list[Any] = []
@@ -292,7 +290,7 @@ async def test_cloud_not_connected_registers_on_connect(
         create.return_value = "https://hooks.nabu.casa/xyz"
         await listeners[0]()
     assert realtime.state == "registered"
-    assert [r["ApiUrl"] for r in simulator.registrations.values()] == [
+    assert [r["ApiUrl"] for r in sim.registrations.values()] == [
         "https://hooks.nabu.casa/xyz"
     ]
 
@@ -341,7 +339,7 @@ async def test_cloud_helpers_with_cloud(hass: HomeAssistant) -> None:
 
 async def test_stored_cloudhook_is_reused(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     smartme_entry: MockConfigEntry,
     setup_entry: SetUp,
 ) -> None:
@@ -354,4 +352,4 @@ async def test_stored_cloudhook_is_reused(
     with subscribed_cloud(create):
         await setup_entry()
     create.assert_not_awaited()
-    assert [r["ApiUrl"] for r in simulator.registrations.values()] == [hook]
+    assert [r["ApiUrl"] for r in sim.registrations.values()] == [hook]

@@ -20,8 +20,8 @@ from custom_components.solar_cloud.smartme.switch import UNREACHABLE_AFTER
 from ..common import async_advance
 from ..simulator.smartme import BILANZ_ID, PLUG_ID, SmartMeSimulator
 from . import SetUp
+from .const import RELAY
 
-RELAY = "switch.boiler_plug_relay"
 OUTPUT_1 = "switch.bilanz_vk_output_1"
 
 
@@ -33,7 +33,7 @@ async def switch(hass: HomeAssistant, service: str, entity_id: str) -> None:
 
 async def test_relay_switches_through_actions(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -41,7 +41,7 @@ async def test_relay_switches_through_actions(
     await setup_entry()
     assert hass.states.get(RELAY).state == "off"
     await switch(hass, SERVICE_TURN_ON, RELAY)
-    [request] = simulator.log.of("set_actions")
+    [request] = sim.log.of("set_actions")
     assert json.loads(request.body) == {
         "DeviceID": PLUG_ID,
         "Actions": [{"ObisCode": "63000C0000FF", "Value": 1.0}],
@@ -52,23 +52,23 @@ async def test_relay_switches_through_actions(
     assert hass.states.get(RELAY).state == "on"
     await switch(hass, SERVICE_TURN_OFF, RELAY)
     assert hass.states.get(RELAY).state == "off"
-    assert simulator.devices[PLUG_ID].switches == {"99-0:12.0.0*255": False}
+    assert sim.devices[PLUG_ID].switches == {"99-0:12.0.0*255": False}
 
 
 async def test_report_older_than_the_action_keeps_the_new_state(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """A poll of an upload before the action does not flip the switch back."""
     await setup_entry()
-    simulator.faults.add("set_actions", body=b"", status=204)  # accepted, not done yet
+    sim.faults.add("set_actions", body=b"", status=204)  # accepted, not done yet
     await switch(hass, SERVICE_TURN_ON, RELAY)
     # The device is read 10 s later: still its 12:00:00 upload.
-    reads = simulator.log.count("device")
+    reads = sim.log.count("device")
     await async_advance(hass, frozen, timedelta(seconds=15))
-    assert simulator.log.count("device") == reads + 1
+    assert sim.log.count("device") == reads + 1
     assert hass.states.get(RELAY).state == "on"
     assert hass.states.get(RELAY).attributes["pending"] is True
     # The next upload shows the relay off: the device's word counts, and the
@@ -88,7 +88,7 @@ async def test_report_older_than_the_action_keeps_the_new_state(
 
 
 async def test_outputs_without_reported_state_are_assumed(
-    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+    hass: HomeAssistant, sim: SmartMeSimulator, setup_entry: SetUp
 ) -> None:
     """Outputs the device only lists as actions show what was switched."""
     await setup_entry()
@@ -97,7 +97,7 @@ async def test_outputs_without_reported_state_are_assumed(
     assert state.attributes["assumed_state"] is True
     await switch(hass, SERVICE_TURN_ON, OUTPUT_1)
     assert hass.states.get(OUTPUT_1).state == "on"
-    assert simulator.devices[BILANZ_ID].switches["99-0:12.1.1*255"] is True
+    assert sim.devices[BILANZ_ID].switches["99-0:12.1.1*255"] is True
 
 
 @pytest.mark.parametrize(
@@ -110,14 +110,14 @@ async def test_outputs_without_reported_state_are_assumed(
 )
 async def test_refused_action_keeps_the_state(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     fault: dict[str, object],
     key: str,
 ) -> None:
     """An action smart-me refuses changes nothing and says why."""
     await setup_entry()
-    simulator.faults.add("set_actions", **fault)
+    sim.faults.add("set_actions", **fault)
     with pytest.raises(HomeAssistantError) as err:
         await switch(hass, SERVICE_TURN_ON, RELAY)
     assert err.value.translation_key == key
@@ -125,11 +125,11 @@ async def test_refused_action_keeps_the_state(
 
 
 async def test_refused_credentials_start_reauth(
-    hass: HomeAssistant, simulator: SmartMeSimulator, setup_entry: SetUp
+    hass: HomeAssistant, sim: SmartMeSimulator, setup_entry: SetUp
 ) -> None:
     """A 401 on an action asks for new credentials."""
     await setup_entry()
-    simulator.faults.add("set_actions", status=401)
+    sim.faults.add("set_actions", status=401)
     with pytest.raises(HomeAssistantError):
         await switch(hass, SERVICE_TURN_ON, RELAY)
     await hass.async_block_till_done()
@@ -141,7 +141,7 @@ async def test_refused_credentials_start_reauth(
 @pytest.mark.parametrize("realtime", [True])
 async def test_a_push_after_the_action_does_not_flip_the_relay_back(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
     realtime: bool,
@@ -154,32 +154,32 @@ async def test_a_push_after_the_action_does_not_flip_the_relay_back(
     await setup_entry()
     await switch(hass, SERVICE_TURN_ON, RELAY)
     frozen.tick(timedelta(seconds=5))
-    assert await simulator.push([PLUG_ID]) == [200]
+    assert await sim.push([PLUG_ID]) == [200]
     await hass.async_block_till_done()
     assert hass.states.get(RELAY).state == "on"
     # The device is read soon after the action: its relay is on.
-    reads = simulator.log.count("device")
+    reads = sim.log.count("device")
     await async_advance(hass, frozen, timedelta(seconds=10))
-    assert simulator.log.count("device") == reads + 1
+    assert sim.log.count("device") == reads + 1
     assert hass.states.get(RELAY).state == "on"
 
 
 async def test_the_switched_state_is_not_held_for_ever(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """A device that never reports after the action: its last word wins in time."""
     await setup_entry()
-    simulator.faults.add("set_actions", body=b"", status=204)  # accepted, not done
-    simulator.faults.add("device", status=503)
-    simulator.faults.add("devices", status=503)
+    sim.faults.add("set_actions", body=b"", status=204)  # accepted, not done
+    sim.faults.add("device", status=503)
+    sim.faults.add("devices", status=503)
     await switch(hass, SERVICE_TURN_ON, RELAY)
     await async_advance(hass, frozen, timedelta(minutes=5), step=timedelta(minutes=1))
     assert hass.states.get(RELAY).state == "on"
-    simulator.faults.clear()
-    simulator.faults.add("set_actions", body=b"", status=204)
+    sim.faults.clear()
+    sim.faults.add("set_actions", body=b"", status=204)
     await async_advance(hass, frozen, timedelta(minutes=11), step=timedelta(minutes=1))
     assert hass.states.get(RELAY).state == "off"
 
@@ -192,7 +192,7 @@ def setup_entry_id(hass: HomeAssistant) -> str:
 
 async def test_relay_confirmed_by_the_device(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
@@ -211,14 +211,14 @@ async def test_relay_confirmed_by_the_device(
 
 async def test_offline_relay_is_unavailable(
     hass: HomeAssistant,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     setup_entry: SetUp,
     frozen: FrozenDateTimeFactory,
 ) -> None:
     """A relay whose device stopped uploading: the commanded state is not kept."""
     await setup_entry()
-    simulator.devices[PLUG_ID].offline_since = simulator.clock.now()
-    simulator.faults.add("set_actions", body=b"", status=204)  # accepted, not done
+    sim.devices[PLUG_ID].offline_since = sim.clock.now()
+    sim.faults.add("set_actions", body=b"", status=204)  # accepted, not done
     logbook = async_capture_events(hass, "logbook_entry")
     await switch(hass, SERVICE_TURN_ON, RELAY)
     assert hass.states.get(RELAY).state == "on"
@@ -229,6 +229,6 @@ async def test_offline_relay_is_unavailable(
     await async_advance(hass, frozen, UNREACHABLE_AFTER, step=timedelta(minutes=1))
     assert hass.states.get(RELAY).state == "unavailable"
     # It uploads again: available, with what it reports.
-    simulator.devices[PLUG_ID].offline_since = None
+    sim.devices[PLUG_ID].offline_since = None
     await async_advance(hass, frozen, timedelta(minutes=2), step=timedelta(minutes=1))
     assert hass.states.get(RELAY).state == "off"

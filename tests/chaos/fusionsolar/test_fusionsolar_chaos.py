@@ -21,7 +21,7 @@ from custom_components.solar_cloud.api.fusionsolar.polling import (
 
 from ...common import async_set_number, simulator_as
 from ...const import NOON
-from ...fusionsolar.const import CLIENT_SECRET, FEED_IN_LIMIT, HOME
+from ...fusionsolar.const import CLIENT_SECRET, FEED_IN_LIMIT, HOME, POWER
 from ...simulator.fusionsolar import DEMO_PASSWORD, DEMO_USER, FusionSolarSimulator
 from ..common import NewChaos
 from ..const import OVERSIZE_LIMIT
@@ -29,7 +29,6 @@ from ..harness import Chaos, FaultKind, cases, common_kinds, run_case
 
 pytestmark = [pytest.mark.freeze_time(NOON), pytest.mark.usefixtures("fast_tasks")]
 
-POWER = "sensor.rheinblick_inverter_1_active_power"
 HUAWEI_LOCKS_AFTER = 5
 """Wrong passwords within 10 minutes after which Huawei locks the account."""
 

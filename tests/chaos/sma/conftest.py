@@ -1,3 +1,3 @@
 """The SMA fixtures the chaos cases reuse (the simulator, entries)."""
 
-from ...sma.conftest import custom_entry, owner, sim, sma_cloud, sma_simulator  # noqa: F401
+from ...sma.conftest import cloud, custom_entry, owner, sim  # noqa: F401

@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from ...common import async_set_number, simulator_as
-from ...const import NOON
+from ...const import NOON, RETRY_AFTER
 from ...simulator.sma import (
     CODE_CLIENT,
     CUSTOM_CLIENT,
@@ -21,14 +21,13 @@ from ...simulator.sma import (
     SANDBOX_OWNER,
     SmaSimulator,
 )
+from ...sma.const import FEED_IN_LIMIT
 from ..common import NewChaos
 from ..const import OVERSIZE_LIMIT
 from ..harness import Chaos, FaultKind, cases, common_kinds, run_case
 
 pytestmark = pytest.mark.freeze_time(NOON)
 
-FEED_IN_LIMIT = "number.testplant_1_feed_in_limit"
-RETRY_AFTER = 600
 LONG_RETRY_AFTER = 1800
 """Longer than the fault's first half: the restart comes within the window."""
 

@@ -3,13 +3,13 @@
 import pytest
 
 from ...smartme.conftest import (  # noqa: F401
+    cloud,
     entry_data,
     external_url,
     frozen,
     ha_client,
     setup_entry,
-    simulator,
-    smartme_cloud,
+    sim,
     smartme_entry,
 )
 

@@ -20,13 +20,19 @@ from custom_components.solar_cloud.api.smartme import (
 from ...common import simulator_as
 from ...simulator.smartme import BILANZ_ID, SmartMeSimulator
 from ...smartme import SetUp
-from ...smartme.const import API_KEY, PASSWORD, USERNAME, WEBHOOK_ID, WEBHOOK_PASSWORD
+from ...smartme.const import (
+    API_KEY,
+    CLIENT_SECRET,
+    PASSWORD,
+    POWER,
+    RELAY,
+    USERNAME,
+    WEBHOOK_ID,
+    WEBHOOK_PASSWORD,
+)
 from ..common import NewChaos
 from ..const import OVERSIZE_LIMIT
 from ..harness import Chaos, FaultKind, cases, common_kinds, run_case
-
-RELAY = "switch.boiler_plug_relay"
-POWER = "sensor.bilanz_vk_power"
 
 
 def _push(payload_of):
@@ -107,7 +113,7 @@ async def test_smartme_chaos(  # noqa: PLR0917
     hass_client: ClientSessionGenerator,
     new_chaos: NewChaos,
     setup_entry: SetUp,
-    simulator: SmartMeSimulator,
+    sim: SmartMeSimulator,
     kind: FaultKind,
 ) -> None:
     """Faults and bad pushes come and go: the meters recover, nothing leaks."""
@@ -115,7 +121,7 @@ async def test_smartme_chaos(  # noqa: PLR0917
     chaos = new_chaos(
         freezer=frozen,
         entry=entry,
-        sim=simulator,
+        sim=sim,
         vendor="smartme",
         static_secrets={
             API_KEY,
@@ -123,7 +129,7 @@ async def test_smartme_chaos(  # noqa: PLR0917
             USERNAME,
             WEBHOOK_ID,
             WEBHOOK_PASSWORD,
-            "smartme-secret",
+            CLIENT_SECRET,
         },
     )
 
