@@ -240,9 +240,7 @@ async def test_a_429_with_retry_after_holds_the_account(
     """
     gate = AccountGate(account="account 1")
     client, other = (
-        SmartMeClient(
-            session, ApiKeyAuth(API_KEY), base_url=cloud.base_url, gate=gate
-        )
+        SmartMeClient(session, ApiKeyAuth(API_KEY), base_url=cloud.base_url, gate=gate)
         for _ in range(2)
     )
     sim.faults.add("user", status=429, times=1)
