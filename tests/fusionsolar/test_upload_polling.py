@@ -37,7 +37,8 @@ async def test_a_locked_day(start_vendor_simulator: StartSimulator) -> None:
     assert day.refused == 0
     overall = day.overall
     assert overall.capture >= 95
-    assert overall.lag(0.5) <= 60
+    # Read 2 s after the learnt moment (before: 5 s, median 15.3 s).
+    assert overall.lag(0.5) <= 14
     for kind in ("inverter", "battery", "power sensor"):
         assert day.quantities[kind].lag(0.5) <= 45
         assert day.quantities[kind].lag(0.95) <= 120
@@ -69,6 +70,28 @@ async def test_ten_plants_never_refused(start_vendor_simulator: StartSimulator) 
     # One call per batch and window, plus probes within the spare call.
     assert day.calls["getStationRealKpi"] <= 6 * 12
     assert day.calls["getDevRealKpi"] <= 6 * 12 * 4
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+async def test_ten_plants_batches_return_to_their_moment(
+    start_vendor_simulator: StartSimulator, seed: int
+) -> None:
+    """Ten plants, one batch per device type: held back, it returns to its moment.
+
+    A probe takes the device interface's spare call and holds the batches'
+    next calls back a second; a type's only batch returns to its moment in
+    the next cycle, as one logger's does, instead of slipping a second a
+    cycle until an upload is let go (before, 24 hours, seeds 1 / 3: 97.17 /
+    97.15 % of the uploads seen, median 90.3 / 88.9 s).
+    """
+    day = await run_upload_day(
+        plants=10, schedule=UploadSchedule(seed=seed), start=start_vendor_simulator
+    )
+    assert day.refused == 0
+    assert day.calls["getStationRealKpi"] <= 288
+    assert day.calls["getDevRealKpi"] <= 4 * 288
+    assert day.overall.capture >= 97.8
+    assert day.overall.lag(0.5) <= 88.5
 
 
 async def test_late_uploads_and_drift(start_vendor_simulator: StartSimulator) -> None:
