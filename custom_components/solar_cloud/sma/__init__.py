@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from homeassistant.const import CONF_CLIENT_ID, Platform
@@ -30,8 +31,13 @@ from .data import SmaData, SmaPlantCoordinators
 from .devices import async_register_plant
 from .number import async_setup_numbers
 from .options_flow import SmaOptionsFlow
+from .plants import SmaPlant
 from .polling import CALL_SPAN, CallPlan, gather_all
 from .sensor import async_setup_sensors
+
+FIRST_POLL_DELAY = timedelta(seconds=1)
+"""When the devices of a plant read after setup poll first (as the budget
+allows): a refresh needs an interval (Home Assistant schedules none at 0)."""
 
 CALL_PLANS: HassKey[dict[str, CallPlan]] = HassKey(f"{DOMAIN}_sma_call_plans")
 """The call plan of each SMA client (credential): its accounts share its budget."""
@@ -84,57 +90,88 @@ async def _async_setup_entry(
     inventory = SmaInventoryCoordinator(hass, entry, client, plan=plan)
     await inventory.async_config_entry_first_refresh()
 
-    plants = {}
-    for key, plant in inventory.data.plants.items():
+    data = SmaData(
+        hass=hass,
+        entry=entry,
+        client=client,
+        tokens=tokens,
+        inventory=inventory,
+        coordinators=[inventory],
+        platforms={
+            Platform.SENSOR: async_setup_sensors,
+            Platform.NUMBER: async_setup_numbers,
+        },
+    )
+    for plant in inventory.data.plants.values():
         energy = SmaPlantCoordinator(hass, entry, client, plant, plan=plan)
-        plants[key] = SmaPlantCoordinators(
-            energy=energy,
-            devices=SmaDeviceCoordinator(
-                hass, entry, client, plant, phase=energy.schedule, plan=plan
-            )
-            if plant.shown_devices
-            else None,
+        data.plants[plant.key] = SmaPlantCoordinators(
+            energy=energy, devices=_devices(data, plant, energy)
         )
-    measurements = [
-        coordinator
-        for coordinators in plants.values()
-        for coordinator in (coordinators.energy, coordinators.devices)
-        if coordinator is not None
-    ]
+    measurements = data.measurements
     await async_start_polls(
         plan,
         entry.entry_id,
         measurements,
         lambda coordinator: coordinator.async_config_entry_first_refresh(),
     )
+    data.coordinators = [inventory, *measurements]
     entry.async_on_unload(lambda: plan.unregister(entry.entry_id))
     for plant in inventory.data.plants.values():
         async_register_plant(hass, entry, plant)
 
     # Plants, devices or controls that come or go (a consent accepted, a
-    # device added) change the entities: set the account up anew.
+    # device added) change the entities: set the account up anew. The
+    # devices of a large account, read in batches, are added as they come.
     shape = inventory.data.shape
 
     @callback
-    def reload_when_changed() -> None:
-        if inventory.last_update_success and inventory.data.shape != shape:
+    def inventory_updated() -> None:
+        if not inventory.last_update_success:
+            return
+        if inventory.data.reshaped(shape):
             LOGGER.info("The plants of %s changed: reloading", account_log_name(entry))
             hass.config_entries.async_schedule_reload(entry.entry_id)
+            return
+        for key, (_, devices) in inventory.data.shape.items():
+            if shape[key][1] is None and devices is not None:
+                shape[key] = inventory.data.shape[key]
+                _async_add_devices(data, plan, inventory.data.plants[key])
 
-    entry.async_on_unload(inventory.async_add_listener(reload_when_changed))
-    return SmaData(
-        hass=hass,
-        entry=entry,
-        client=client,
-        tokens=tokens,
-        inventory=inventory,
-        plants=plants,
-        coordinators=[inventory, *measurements],
-        platforms={
-            Platform.SENSOR: async_setup_sensors,
-            Platform.NUMBER: async_setup_numbers,
-        },
+    entry.async_on_unload(inventory.async_add_listener(inventory_updated))
+    return data
+
+
+def _devices(
+    data: SmaData, plant: SmaPlant, energy: SmaPlantCoordinator
+) -> SmaDeviceCoordinator | None:
+    """Return the coordinator of a plant's devices, if it has devices to show."""
+    if not plant.shown_devices:
+        return None
+    return SmaDeviceCoordinator(
+        data.hass,
+        data.entry,
+        data.client,
+        plant,
+        phase=energy.schedule,
+        plan=energy.plan,
     )
+
+
+@callback
+def _async_add_devices(data: SmaData, plan: CallPlan, plant: SmaPlant) -> None:
+    """Show the devices of a plant read after setup; they poll as the budget allows."""
+    async_register_plant(data.hass, data.entry, plant)
+    coordinators = data.plants[plant.key]
+    coordinators.energy.plant = plant
+    if (devices := _devices(data, plant, coordinators.energy)) is None:
+        return
+    coordinators.devices = devices
+    data.coordinators = [*data.coordinators, devices]
+    plan.register(
+        data.entry.entry_id, [coordinator.demand for coordinator in data.measurements]
+    )
+    devices.start_later(FIRST_POLL_DELAY)
+    data.devices_added(devices)
 
 
 INTEGRATION = VendorIntegration(
