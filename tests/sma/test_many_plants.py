@@ -143,7 +143,7 @@ async def test_polls_wait_for_room_in_the_budget(
     assert data.inventory.update_interval == INVENTORY_INTERVAL
 
 
-LARGE = 60
+LARGE = 45
 """Extra plants: setup's read of every plant's devices would pass SMA's bucket."""
 
 
@@ -169,9 +169,9 @@ async def test_a_large_account_reads_its_devices_as_the_budget_allows(
     sim: SmaSimulator,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """64 plants: setup ends at once, the devices follow in batches, no 429.
+    """49 plants: setup ends at once, the devices follow in batches, no 429.
 
-    Reading every plant's devices and their sets at setup would take 137
+    Reading every plant's devices and their sets at setup would take 107
     calls: more than SMA's bucket holds.
     """
     _add_plants(sim, LARGE)

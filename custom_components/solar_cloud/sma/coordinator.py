@@ -62,6 +62,7 @@ from .plants import (
 from .polling import (
     BATCH_GAP,
     CALL_WINDOW,
+    EXPECTED_SETS,
     CallPlan,
     Demand,
     DeviceData,
@@ -135,7 +136,10 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
         if reader.reading:
             if self._room(plan, now) >= reader.next_calls:
                 return False
-            self.poll_at(now + BATCH_GAP, now)
+            # As soon as the window has room (like a held poll), else again
+            # a little later (the balances' first polls still to come).
+            later = plan.free_at(now, reader.next_calls + sum(plan.waiting.values()))
+            self.poll_at(later if later > now else now + BATCH_GAP, now)
             return True
         if (later := plan.free_at(now, reader.next_calls)) <= now:
             return False
@@ -273,7 +277,9 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
     def start_later(self, delay: timedelta) -> None:
         """Poll first after ``delay`` (the budget is taken), with no data until then."""
         now = dt_util.utcnow()
-        if self.plan is not None:
+        if self.plan is not None and self.follows is None:
+            # Plants first: a balance's first poll keeps its room from reads
+            # of more devices.
             self.plan.waiting[self.plan_key] = self.demand.first
         self.poll_at(now + delay, now)
         # Home Assistant's own way to set data and (re)schedule the refresh,
@@ -415,6 +421,21 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
         other sets still read."""
         self.phase = phase
         self.schedule.retry = DEVICE_RETRY
+
+    @classmethod
+    def expected_demand(cls, plant: SmaPlant) -> Demand:
+        """Return what the devices of a plant not read yet are expected to ask.
+
+        An inverter's two sets: planned for before its devices are read.
+        """
+        return Demand(
+            key=f"{plant.key} {cls.kind_of_data}",
+            plant=plant.key,
+            period=max(PLANT_INTERVAL[plant.kind], cls.slowest_interval) // CALL_WINDOW,
+            calls=EXPECTED_SETS,
+            first=EXPECTED_SETS,
+            follows=f"{plant.key} {SmaPlantCoordinator.kind_of_data}",
+        )
 
     @override
     def _no_data(self) -> DeviceData:

@@ -54,6 +54,9 @@ SECOND_LOOKS = 0.1
 and the lifetime totals."""
 MAX_STRIDE = 12
 """Read a plant at least hourly (every 12th 5-minute interval)."""
+EXPECTED_SETS = 2
+"""The sets a plant's device poll is expected to read before its devices are
+read (an inverter's PV and AC): the plan leaves room for them from the start."""
 BATCH_GAP = timedelta(seconds=30)
 """The least time between two batches of a large account's devices."""
 CALL_SPAN = CALL_WINDOW + timedelta(seconds=30)
@@ -256,8 +259,8 @@ class CallPlan:
         self._slots: dict[str, Slot] = {}
         self._calls: deque[tuple[datetime, int]] = deque()
         self.waiting: dict[str, int] = {}
-        """The calls of first polls still to come, by coordinator: reading
-        more of an account's devices waits for them (plants first)."""
+        """The calls of the balances' first polls still to come: reading more
+        of an account's devices waits for them (power first)."""
 
     @property
     def demands(self) -> list[Demand]:
