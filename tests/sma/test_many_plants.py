@@ -18,9 +18,11 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.solar_cloud.api.sma import SmaClient
 from custom_components.solar_cloud.sma import call_plan
 from custom_components.solar_cloud.sma.const import INVENTORY_INTERVAL
 from custom_components.solar_cloud.sma.data import SmaData
+from custom_components.solar_cloud.sma.plants import ReadBudget, SmaAccountReader
 from custom_components.solar_cloud.sma.polling import CALL_BUDGET, CALL_WINDOW
 
 from ..common import async_advance, devices_without_entities
@@ -214,3 +216,29 @@ async def test_a_large_account_reads_its_devices_as_the_budget_allows(
     assert sim.log.count("plants") == 1
     assert custom_entry.runtime_data is data
     assert devices_without_entities(hass, custom_entry.entry_id) == []
+
+
+async def test_devices_read_in_batches_as_at_once(
+    hass: HomeAssistant, custom_entry: MockConfigEntry, client: SmaClient
+) -> None:
+    """Batches of a few calls end with what one read finds, each call made once."""
+    whole = SmaAccountReader(hass, custom_entry, client)
+    expected = await whole.async_read(None)
+    assert not whole.reading
+
+    reader = SmaAccountReader(hass, custom_entry, client)
+    found = await reader.async_read(None, ReadBudget(room=4, whole=4))
+    calls = [reader.calls]
+    assert calls == [4]  # the plant list, eligibility, a list and one set
+    assert reader.reading
+    assert found.unread == set(expected.plants)
+    while reader.reading:
+        budget = reader.next_calls + 2
+        found = await reader.async_read_more(budget)
+        calls.append(reader.calls)
+        assert 0 < reader.calls <= budget
+    assert found == expected
+    assert sum(calls) == whole.calls
+    # A read that has no room reads nothing.
+    assert (await reader.async_read_more(0)) == expected
+    assert reader.calls == 0

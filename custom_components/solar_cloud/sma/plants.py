@@ -338,9 +338,8 @@ class SmaAccountReader:
                 continue
             self._finish_listed()
             batch: list[str] = []
+            # Every plant listed so far is complete (no sets pending).
             for key in self._due:
-                if key in self._listed:
-                    continue
                 # A batch takes what fits; its first plant's list at least
                 # (the sets that do not fit come next time).
                 if left is not None and batch and self._cost(key) > left:
