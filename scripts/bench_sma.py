@@ -26,9 +26,14 @@ plant's learnt upload phase), and prints per quantity
   minutes (tokens included) and failed refreshes (connection errors).
 
 Setup goes through the account's call plan (``sma/polling.py``
-``CallPlan``): more plants than the client's budget serves are read every
-few intervals and started in batches; ``--no-plan`` polls every plant at
-its own cadence and starts all at once, as before the plan.
+``CallPlan``) as Home Assistant's does (``sma.async_start_account``),
+within SMA's limit: the plant list, each plant's devices as the budget
+allows, the first polls in batches; more plants than the client's budget
+serves are read every few intervals. Each run also prints setup's calls,
+the most calls in any five minutes until every plant and device was
+read, and when they were. ``--no-plan`` reads every plant's devices at once
+(SMA's limit lifted for that read), polls every plant at its own cadence
+and starts all at once, as before the plan.
 
     scripts/bench sma [--plants 1 10 150] [--hours 24] [--latency 0.3]
                       [--rate-limit CALLS_PER_5_MIN] [--seed N]
@@ -73,6 +78,22 @@ class Seen:
 
 
 @dataclass
+class Shown:
+    """How setup went (the planned runs): calls, and when data was shown."""
+
+    setup_calls: int = 0
+    """Calls made until Home Assistant's setup returned."""
+    setup_seconds: float = 0.0
+    """Simulated seconds setup took."""
+    busiest: int = 0
+    """The most calls in any five minutes until everything was shown."""
+    power: float | None = None
+    """Seconds until every plant's balance (power, energy) was read."""
+    everything: float | None = None
+    """Seconds until every plant and every device was read."""
+
+
+@dataclass
 class Result:
     """One run's figures."""
 
@@ -89,6 +110,7 @@ class Result:
     failed: int = 0
     """Refreshes that failed (a connection error, a refusal)."""
     stride: int = 1
+    shown: Shown | None = None
 
 
 def _plants(count: int, seed: int) -> list[Any]:
@@ -138,6 +160,7 @@ async def _run(
     planned: bool = True,
 ) -> Result:
     import aiohttp  # noqa: PLC0415
+    from homeassistant.config_entries import ConfigEntryState  # noqa: PLC0415
     from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL  # noqa: PLC0415
     from homeassistant.util import dt as dt_util  # noqa: PLC0415
     from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
@@ -155,7 +178,7 @@ async def _run(
     )
     from custom_components.solar_cloud.const import CONF_VENDOR, DOMAIN, Vendor  # noqa: PLC0415
     from custom_components.solar_cloud.sma import (  # noqa: PLC0415
-        async_start_polls,
+        async_start_account,
         coordinator as sma_coordinator,
     )
     from custom_components.solar_cloud.sma.const import (  # noqa: PLC0415
@@ -206,11 +229,8 @@ async def _run(
             endpoints = SmaEndpoints.for_environment(
                 SmaEnvironment.CUSTOM, url=f"{running.base_url}/"
             )
-            client = SmaClient(
-                session,
-                endpoints,
-                SmaClientCredentials(session, endpoints, *CUSTOM_CLIENT),
-            )
+            tokens = SmaClientCredentials(session, endpoints, *CUSTOM_CLIENT)
+            client = SmaClient(session, endpoints, tokens)
             entry = MockConfigEntry(
                 domain=DOMAIN,
                 title=OWNER,
@@ -226,26 +246,41 @@ async def _run(
                 },
             )
             entry.add_to_hass(hass)
-            # Setup's inventory is not measured: SMA's limit applies from here.
-            limit = simulator.rate_limit
-            simulator.rate_limit = 1e9
+            if rate_limit:
+                simulator.rate_limit = rate_limit
             plan = CallPlan() if planned else None
-            coordinators = await _coordinators(hass, entry, client, plan)
-            simulator.buckets.clear()
-            simulator.rate_limit = rate_limit or limit
-            simulator.log.clear()
-
             failed: list[Any] = []
-            for coordinator in coordinators:
-                _listen(coordinator, seen, clock, sma_coordinator, failed)
+            shown = Shown()
             if plan is None:
-                # Every coordinator at once, then each on its own.
+                # As before the plan: the plant list with every device at
+                # once (SMA's limit lifted for it), then every coordinator
+                # at once and each on its own.
+                limit = simulator.rate_limit
+                simulator.rate_limit = 1e9
+                coordinators = await _coordinators(hass, entry, client)
+                simulator.buckets.clear()
+                simulator.rate_limit = limit
+                simulator.log.clear()
+                for coordinator in coordinators:
+                    _listen(coordinator, seen, clock, sma_coordinator, failed)
                 await asyncio.gather(*(c.async_refresh() for c in coordinators))
             else:
-                # As setup does: the first polls the budget takes, the rest later.
-                await async_start_polls(
-                    plan, entry.entry_id, coordinators, lambda c: c.async_refresh()
+                # As setup does, within SMA's limit: the plant list, the
+                # devices as the budget allows, the first polls in batches.
+                entry.mock_state(hass, ConfigEntryState.SETUP_IN_PROGRESS)
+                data = await async_start_account(hass, entry, client, tokens, plan)
+                entry.mock_state(hass, ConfigEntryState.LOADED)
+                shown.setup_calls = len(simulator.log.requests)
+                shown.setup_seconds = clock.elapsed
+                coordinators = data.coordinators[1:]
+                for coordinator in coordinators:
+                    _listen(coordinator, seen, clock, sma_coordinator, failed)
+                data.on_devices_added.append(
+                    lambda c: _listen(c, seen, clock, sma_coordinator, failed)
                 )
+                await _watch_setup(hass, clock, data, shown, hours)
+                shown.busiest = _busiest(simulator.log.requests)
+                coordinators = data.coordinators[1:]
             await drive(hass, clock, hours * 3600)
             for coordinator in coordinators:
                 await coordinator.async_shutdown()
@@ -273,6 +308,7 @@ async def _run(
         busiest=busiest,
         failed=len(failed),
         stride=plan.stride if plan is not None else 1,
+        shown=shown if plan is not None else None,
     )
 
 
@@ -287,8 +323,35 @@ def _busiest(requests: list[Any]) -> int:
     return most
 
 
-async def _coordinators(hass: Any, entry: Any, client: Any, plan: Any) -> list[Any]:
-    """Return each plant's balance and device coordinators, as setup makes them."""
+async def _watch_setup(
+    hass: Any, clock: VirtualTime, data: Any, shown: Shown, hours: float
+) -> None:
+    """Run the clock until every plant and device was read (or ``hours`` pass).
+
+    Read, not showing an interval: a classic plant's day has none for two
+    hours after midnight.
+    """
+    start = clock.elapsed
+    while clock.elapsed < hours * 3600:
+        inventory = data.inventory.data
+        if shown.power is None and all(_polled(c.energy) for c in data.plants.values()):
+            shown.power = clock.elapsed - start
+        if not inventory.unread and all(
+            _polled(c.energy)
+            and (not inventory.plants[key].shown_devices or _polled(c.devices))
+            for key, c in data.plants.items()
+        ):
+            shown.everything = clock.elapsed - start
+            return
+        await drive(hass, clock, clock.elapsed + 60)
+
+
+def _polled(coordinator: Any) -> bool:
+    return coordinator is not None and coordinator.last_update_success_time is not None
+
+
+async def _coordinators(hass: Any, entry: Any, client: Any) -> list[Any]:
+    """Return each plant's balance and device coordinators, as before the plan."""
     from custom_components.solar_cloud.sma import (  # noqa: PLC0415
         coordinator as sma_coordinator,
         plants as sma_plants,
@@ -310,13 +373,11 @@ async def _coordinators(hass: Any, entry: Any, client: Any, plan: Any) -> list[A
             key=plant.plant_id, details=plant, devices=tuple(devices)
         )
         # The devices follow the balance's phase.
-        energy = sma_coordinator.SmaPlantCoordinator(
-            hass, entry, client, sma_plant, plan=plan
-        )
+        energy = sma_coordinator.SmaPlantCoordinator(hass, entry, client, sma_plant)
         coordinators.append(energy)
         coordinators.append(
             sma_coordinator.SmaDeviceCoordinator(
-                hass, entry, client, sma_plant, phase=energy.schedule, plan=plan
+                hass, entry, client, sma_plant, phase=energy.schedule
             )
         )
     return coordinators
@@ -418,6 +479,18 @@ def _line(result: Result) -> list[str]:
         f"failed refreshes: {result.failed}; read every {result.stride} "
         f"interval(s); second looks: {result.retries}; ran {result.seconds:.0f} s"
     )
+    if (shown := result.shown) is not None:
+
+        def minutes(seconds: float | None) -> str:
+            return "never" if seconds is None else f"{seconds / 60:.1f} min"
+
+        lines.append(
+            f"  {result.label:6} {result.plants:>4} plants  setup: "
+            f"{shown.setup_calls} calls in {shown.setup_seconds:.0f} s; most in "
+            f"5 min until all shown: {shown.busiest}; every plant's balance read after "
+            f"{minutes(shown.power)}, every plant and device read after "
+            f"{minutes(shown.everything)}"
+        )
     return lines
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from custom_components.solar_cloud.sma.polling import (
     CALL_BUDGET,
+    CALL_SPAN,
     CALL_WINDOW,
     TOKEN_CALLS,
     CallPlan,
@@ -202,3 +203,35 @@ def test_accounts_that_come_and_go_plan_anew() -> None:
     assert {plan.slot(demand.key) for demand in first} == {Slot()}
     plan.unregister("second")  # twice: nothing to do
     assert plan.demands == sorted(first, key=lambda d: (d.plant, d.follows or ""))
+
+
+def test_calls_counted_before_they_are_made() -> None:
+    """A read counts its budget up front (polls meanwhile see it), then what it made."""
+    plan = CallPlan()
+    assert plan.room(NOW) == plan.ceiling
+    assert plan.free_at(NOW, plan.ceiling) == NOW
+
+    plan.admit(NOW, 30, force=True)
+    plan.admit(NOW, 40, force=True)  # a read's room, counted before its calls
+    assert plan.room(NOW) == plan.ceiling - 70
+    assert plan.free_at(NOW, 20) == NOW + CALL_SPAN
+    plan.settle(NOW, 40, 12)  # it made 12
+    assert plan.room(NOW) == plan.ceiling - 42
+    assert plan.free_at(NOW, 20) == NOW
+    plan.settle(NOW, 99, 1)  # nothing counted so: nothing to correct
+    assert plan.room(NOW) == plan.ceiling - 42
+    # The window's share the planned polls leave (second looks).
+    assert plan.spare == plan.ceiling - plan.allowance > 0
+
+
+def test_first_polls_to_come_leave_with_their_account() -> None:
+    """The first polls an account still waits for are forgotten when it goes."""
+    demands = _plants(2)
+    plan = CallPlan()
+    plan.register("account", demands)
+    plan.waiting[demands[0].key] = demands[0].first
+    plan.waiting["other account's"] = 3
+
+    plan.unregister("account")
+
+    assert plan.waiting == {"other account's": 3}

@@ -18,11 +18,14 @@ from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.solar_cloud.api.sma import SmaClient
 from custom_components.solar_cloud.sma import call_plan
 from custom_components.solar_cloud.sma.const import INVENTORY_INTERVAL
+from custom_components.solar_cloud.sma.data import SmaData
+from custom_components.solar_cloud.sma.plants import ReadBudget, SmaAccountReader
 from custom_components.solar_cloud.sma.polling import CALL_BUDGET, CALL_WINDOW
 
-from ..common import async_advance
+from ..common import async_advance, devices_without_entities
 from ..simulator.core import RecordedRequest
 from ..simulator.sma import (
     SANDBOX_OWNER,
@@ -140,3 +143,102 @@ async def test_polls_wait_for_room_in_the_budget(
     assert sim.log.count("energy_balance") >= 1
     assert energy.data is not before
     assert data.inventory.update_interval == INVENTORY_INTERVAL
+
+
+LARGE = 45
+"""Extra plants: setup's read of every plant's devices would pass SMA's bucket."""
+
+
+def _all_shown(data: SmaData) -> bool:
+    """Return whether every plant shows its power and every device its values."""
+    inventory = data.inventory.data
+    return not inventory.unread and all(
+        coordinators.energy.data is not None
+        and coordinators.energy.data.latest is not None
+        and (
+            not inventory.plants[key].shown_devices
+            or (coordinators.devices is not None and bool(coordinators.devices.data))
+        )
+        for key, coordinators in data.plants.items()
+    )
+
+
+@pytest.mark.freeze_time("2026-06-21T09:00:30+00:00")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
+async def test_a_large_account_reads_its_devices_as_the_budget_allows(
+    hass: HomeAssistant,
+    custom_entry: MockConfigEntry,
+    sim: SmaSimulator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """49 plants: setup ends at once, the devices follow in batches, no 429.
+
+    Reading every plant's devices and their sets at setup would take 107
+    calls: more than SMA's bucket holds.
+    """
+    _add_plants(sim, LARGE)
+    start = dt_util.utcnow()
+
+    assert await hass.config_entries.async_setup(custom_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert custom_entry.state is ConfigEntryState.LOADED
+    data = custom_entry.runtime_data
+    assert len(data.plants) == 4 + LARGE
+    # The plant list and the first plants' power; their devices later.
+    assert len(sim.log.requests) <= CALL_BUDGET
+    assert sim.log.count("devices") == 0
+    assert data.inventory.data.unread == set(data.plants)
+    shown = None
+    while shown is None and dt_util.utcnow() - start < timedelta(hours=3):
+        await async_advance(hass, freezer, timedelta(minutes=2))
+        if _all_shown(data):
+            shown = dt_util.utcnow() - start
+    assert shown is not None
+    # Within the hour or so the plan takes (its first polls in batches too).
+    assert shown < timedelta(minutes=90)
+    assert sim.log.count(status=429) == 0
+    assert _busiest(sim.log.requests) <= CALL_BUDGET
+    # Every device's list and sets once; every plant and device has entities.
+    assert sim.log.count("devices") == 4 + LARGE
+    assert sim.log.count("device_sets") == 11 + LARGE
+    assert devices_without_entities(hass, custom_entry.entry_id) == []
+    assert not hass.config_entries.async_get_entry(
+        custom_entry.entry_id
+    ).error_reason_translation_key
+
+    # The hourly read of the plants' devices goes in batches too, and the
+    # account keeps its devices (no reload: nothing changed).
+    sim.log.clear()
+    await async_advance(hass, freezer, timedelta(hours=1), step=timedelta(minutes=2))
+    assert sim.log.count(status=429) == 0
+    assert _busiest(sim.log.requests) <= CALL_BUDGET
+    assert sim.log.count("plants") == 1
+    assert custom_entry.runtime_data is data
+    assert devices_without_entities(hass, custom_entry.entry_id) == []
+
+
+async def test_devices_read_in_batches_as_at_once(
+    hass: HomeAssistant, custom_entry: MockConfigEntry, client: SmaClient
+) -> None:
+    """Batches of a few calls end with what one read finds, each call made once."""
+    whole = SmaAccountReader(hass, custom_entry, client)
+    expected = await whole.async_read(None)
+    assert not whole.reading
+
+    reader = SmaAccountReader(hass, custom_entry, client)
+    found = await reader.async_read(None, ReadBudget(room=4, whole=4))
+    calls = [reader.calls]
+    assert calls == [4]  # the plant list, eligibility, a list and one set
+    assert reader.reading
+    assert found.unread == set(expected.plants)
+    while reader.reading:
+        budget = reader.next_calls + 2
+        found = await reader.async_read_more(budget)
+        calls.append(reader.calls)
+        assert 0 < reader.calls <= budget
+    assert found == expected
+    assert sum(calls) == whole.calls
+    # A read that has no room reads nothing.
+    assert (await reader.async_read_more(0)) == expected
+    assert reader.calls == 0

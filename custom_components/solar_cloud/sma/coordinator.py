@@ -52,9 +52,17 @@ from .const import (
     PLANT_INTERVAL,
 )
 from .lifetime import LifetimeBase
-from .plants import DEVICE_SETS, SmaAccountPlants, SmaAccountReader, SmaPlant
+from .plants import (
+    DEVICE_SETS,
+    ReadBudget,
+    SmaAccountPlants,
+    SmaAccountReader,
+    SmaPlant,
+)
 from .polling import (
+    BATCH_GAP,
     CALL_WINDOW,
+    EXPECTED_SETS,
     CallPlan,
     Demand,
     DeviceData,
@@ -89,7 +97,6 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
         self.client = client
         self.plan = plan
         self.reader = SmaAccountReader(hass, entry, client)
-        self._admitted = 0
         self._interval: timedelta | None = None
         """The update interval a read held for the budget replaced."""
 
@@ -97,30 +104,86 @@ class SmaInventoryCoordinator(SolarCloudCoordinator[SmaAccountPlants]):
     async def _async_fetch(self) -> SmaAccountPlants:
         # Not planned (one call per plant, hourly): it waits for room in the
         # client's budget like the measurement polls, counting on as many
-        # calls as the last read made.
+        # calls as the last read made. An account too large for one window
+        # reads its plants' devices in batches, as the budget makes room.
         now = dt_util.utcnow()
         if self._interval is not None:
             self.update_interval, self._interval = self._interval, None
-        reader = self.reader
-        if self.plan is not None and self.data is not None:
-            if (later := self.plan.admit(now, reader.calls)) is not None:
-                self._interval, self.update_interval = self.update_interval, later - now
-                return self.data
-            self._admitted = reader.calls
-        try:
-            inventory = await reader.async_read(self.data)
-        finally:
-            if self.plan is not None and reader.calls > self._admitted:
-                self.plan.admit(now, reader.calls - self._admitted, force=True)
-            self._admitted = 0
+        if self.plan is None:
+            inventory = await self.reader.async_read(self.data)
+        elif self.data is not None and self._held(self.plan, now):
+            return self.data
+        else:
+            inventory = await self._async_read_planned(self.plan, now)
         if inventory.consent is ConsentState.PENDING:
             self.update_interval = CONSENT_INTERVAL
             return inventory
-        async_remove_stale_devices(
-            self.hass, self.config_entry, inventory.device_keys()
-        )
+        if self.reader.reading and self.plan is not None:
+            # The next batch when the window has room for it.
+            moment = self.plan.free_at(now, self.reader.next_calls)
+            self.poll_at(max(moment, now + BATCH_GAP), now)
+            return inventory
+        if not inventory.unread:
+            async_remove_stale_devices(
+                self.hass, self.config_entry, inventory.device_keys()
+            )
         self.update_interval = INVENTORY_INTERVAL
         return inventory
+
+    def _held(self, plan: CallPlan, now: datetime) -> bool:
+        """Return whether the read waits for room in the client's budget."""
+        reader = self.reader
+        if reader.reading:
+            if self._room(plan, now) >= reader.next_calls:
+                return False
+            # As soon as the window has room (like a held poll), else again
+            # a little later (the balances' first polls still to come).
+            later = plan.free_at(now, reader.next_calls + sum(plan.waiting.values()))
+            self.poll_at(later if later > now else now + BATCH_GAP, now)
+            return True
+        if (later := plan.free_at(now, reader.next_calls)) <= now:
+            return False
+        self._interval, self.update_interval = self.update_interval, later - now
+        return True
+
+    async def _async_read_planned(
+        self, plan: CallPlan, now: datetime
+    ) -> SmaAccountPlants:
+        """Read within the client's budget.
+
+        Its calls are counted before they are made (the measurement polls
+        that run meanwhile see them), then corrected to those made.
+        """
+        reader, room = self.reader, self._room(plan, now)
+        counted = max(room, reader.next_calls)
+        plan.admit(now, counted, force=True)
+        try:
+            if reader.reading and self.data is not None:
+                return await reader.async_read_more(room)
+            return await reader.async_read(
+                self.data,
+                ReadBudget(room=room, whole=max(room, reader.next_calls))
+                if self.data is not None
+                else ReadBudget(
+                    room=room,
+                    whole=plan.ceiling,
+                    per_plant=SmaPlantCoordinator.first_calls,
+                ),
+            )
+        finally:
+            plan.settle(now, counted, reader.calls)
+
+    def _room(self, plan: CallPlan, now: datetime) -> int:
+        """Return the calls a read of devices may make now.
+
+        Plants first: the first polls still to come (power) keep their
+        room; plants already read keep a window's spare calls for their
+        polls' second looks.
+        """
+        room = plan.room(now) - sum(plan.waiting.values())
+        if self.data is not None and not self.data.unread:
+            room = min(room, plan.spare)
+        return max(room, 0)
 
 
 # The measurements of one plant -----------------------------------------------
@@ -214,6 +277,10 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
     def start_later(self, delay: timedelta) -> None:
         """Poll first after ``delay`` (the budget is taken), with no data until then."""
         now = dt_util.utcnow()
+        if self.plan is not None and self.follows is None:
+            # Plants first: a balance's first poll keeps its room from reads
+            # of more devices.
+            self.plan.waiting[self.plan_key] = self.demand.first
         self.poll_at(now + delay, now)
         # Home Assistant's own way to set data and (re)schedule the refresh,
         # whether or not entities listen yet; nothing was read.
@@ -226,6 +293,7 @@ class SmaMeasurementCoordinator[DataT](SolarCloudCoordinator[DataT]):
             return False
         later = self.plan.admit(now, calls, force=self.data is None)
         if later is None:
+            self.plan.waiting.pop(self.plan_key, None)
             return False
         self.poll_at(later, now)
         return True
@@ -260,6 +328,8 @@ class SmaPlantCoordinator(SmaMeasurementCoordinator[PlantData]):
     kind_of_data = "energy balance"
     first_extra_calls = 1
     """The lifetime totals."""
+    first_calls = 2
+    """The calls of a first poll: the day and the lifetime totals."""
 
     @cached_property
     def _base(self) -> LifetimeBase:
@@ -351,6 +421,21 @@ class SmaDeviceCoordinator(SmaMeasurementCoordinator[DeviceData]):
         other sets still read."""
         self.phase = phase
         self.schedule.retry = DEVICE_RETRY
+
+    @classmethod
+    def expected_demand(cls, plant: SmaPlant) -> Demand:
+        """Return what the devices of a plant not read yet are expected to ask.
+
+        An inverter's two sets: planned for before its devices are read.
+        """
+        return Demand(
+            key=f"{plant.key} {cls.kind_of_data}",
+            plant=plant.key,
+            period=max(PLANT_INTERVAL[plant.kind], cls.slowest_interval) // CALL_WINDOW,
+            calls=EXPECTED_SETS,
+            first=EXPECTED_SETS,
+            follows=f"{plant.key} {SmaPlantCoordinator.kind_of_data}",
+        )
 
     @override
     def _no_data(self) -> DeviceData:

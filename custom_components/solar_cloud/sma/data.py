@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, override
 
@@ -46,6 +47,27 @@ class SmaData(SolarCloudData):
     plants: dict[str, SmaPlantCoordinators] = field(default_factory=dict)
     feed_in_limits: dict[str, FeedInLimitCommand] = field(default_factory=dict)
     """The last feed-in limit sent per plant key."""
+    on_devices_added: list[Callable[[SmaDeviceCoordinator], None]] = field(
+        default_factory=list
+    )
+    """Told of each devices coordinator made after setup (the platforms)."""
+
+    @property
+    def measurements(
+        self,
+    ) -> list[SmaPlantCoordinator | SmaDeviceCoordinator]:
+        """Return every plant's measurement coordinators."""
+        return [
+            coordinator
+            for coordinators in self.plants.values()
+            for coordinator in (coordinators.energy, coordinators.devices)
+            if coordinator is not None
+        ]
+
+    def devices_added(self, devices: SmaDeviceCoordinator) -> None:
+        """Tell the platforms of a plant's devices read after setup."""
+        for listener in self.on_devices_added:
+            listener(devices)
 
     def plant(self, key: str) -> SmaPlant:
         """Return a plant as the inventory knew it at setup."""

@@ -94,19 +94,37 @@ class SmaAccountPlants:
     consent: ConsentState | None = None
     shown_elsewhere: Mapping[str, str] = field(default_factory=dict)
     """Plants SMA lists that another account shows: key -> its entry id."""
+    unread: frozenset[str] = frozenset()
+    """Plants whose devices have not been read yet (no devices so far): a
+    large account's devices are read in batches its call budget takes."""
 
     @property
-    def shape(
-        self,
-    ) -> frozenset[tuple[str, bool, frozenset[tuple[str, frozenset[str]]]]]:
-        """Return what decides the entities: plants, devices, sets, control."""
-        return frozenset(
-            (
-                plant.key,
+    def shape(self) -> dict[str, PlantShape]:
+        """Return what decides the entities: plants, control, devices and sets.
+
+        A plant whose devices are unread has None for them.
+        """
+        return {
+            plant.key: (
                 plant.feed_in_control,
-                frozenset((device.key, device.sets) for device in plant.devices),
+                None
+                if plant.key in self.unread
+                else frozenset((device.key, device.sets) for device in plant.devices),
             )
             for plant in self.plants.values()
+        }
+
+    def reshaped(self, shape: Mapping[str, PlantShape]) -> bool:
+        """Return whether the entities differ from those of ``shape``.
+
+        Devices read since (a large account's batches) change nothing: they
+        are added as they come.
+        """
+        now = self.shape
+        return now.keys() != shape.keys() or any(
+            control != shape[key][0]
+            or (devices is not None and shape[key][1] not in (None, devices))
+            for key, (control, devices) in now.items()
         )
 
     def device_keys(self) -> set[str]:
@@ -116,6 +134,28 @@ class SmaAccountPlants:
             for plant in self.plants.values()
             for key in (plant.key, *(device.key for device in plant.shown_devices))
         }
+
+
+type PlantShape = tuple[bool, frozenset[tuple[str, frozenset[str]]] | None]
+"""A plant's feed-in control and its devices' keys and sets (None: unread)."""
+
+
+@dataclass(frozen=True)
+class ReadBudget:
+    """The calls a read of the account may make (``polling.CallPlan``).
+
+    The whole read goes at once when it fits ``whole``; a larger one reads
+    the plant list and as many plants' devices as ``room`` takes, the rest
+    in later reads (``SmaAccountReader.reading``).
+    """
+
+    room: int
+    whole: int
+    """The most calls a read makes at once (at setup a window's: a small
+    account is read whole even right after another setup)."""
+    per_plant: int = 0
+    """Calls of the room each plant keeps (at setup: its first poll, so
+    that power is shown before the devices are read)."""
 
 
 @callback
@@ -177,9 +217,12 @@ ISSUE_NO_PLANTS = "sma_no_plants"
 class SmaAccountReader:
     """Read the account's plants, devices, consent and GridControl eligibility.
 
-    The inventory coordinator decides when; this reads, and keeps between
-    reads what does not change by the hour: the sets each device reports and
-    the id Home Assistant first knew each plant by.
+    The inventory coordinator decides when and how many calls a read may
+    make (``ReadBudget``); this reads, and keeps between reads what does not
+    change by the hour: the sets each device reports and the id Home
+    Assistant first knew each plant by. A plant's devices cost a call (and
+    one per device new to it); more than a window takes are read in batches
+    (``async_read_more``), the plants not read yet first.
     """
 
     hass: HomeAssistant
@@ -190,25 +233,136 @@ class SmaAccountReader:
     _sets: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
     _eligible: dict[str, frozenset[str]] = field(default_factory=dict, init=False)
     _known: set[str] = field(default_factory=set, init=False)
+    _plants: dict[str, Plant] = field(default_factory=dict, init=False)
+    """The plants this account shows, by key, as the plant list last said."""
+    _elsewhere: dict[str, str] = field(default_factory=dict, init=False)
+    _devices: dict[str, tuple[Device, ...]] = field(default_factory=dict, init=False)
+    """Each plant's active devices, as last read."""
+    _due: list[str] = field(default_factory=list, init=False)
+    """Plants whose devices this round has still to read, in turn."""
+    _listed: dict[str, tuple[Device, ...]] = field(default_factory=dict, init=False)
+    """Devices read this round whose sets are still to read."""
+    _batched: bool = field(default=False, init=False)
+    """The last read was too large for one window: read in batches."""
 
-    async def async_read(self, last: SmaAccountPlants | None) -> SmaAccountPlants:
-        """Return what the account sees now; ``last``: what it saw before."""
+    @property
+    def reading(self) -> bool:
+        """Return whether plants' devices are left for later reads."""
+        return bool(self._due)
+
+    @property
+    def next_calls(self) -> int:
+        """Return the calls the next read makes at least (to wait for room).
+
+        A whole read as many as the last; a batched one the plant list, the
+        eligibility and one plant's devices; a read of more devices the next
+        plant's.
+        """
+        if self._due:
+            return self._cost(self._due[0])
+        return 3 if self._batched else self.calls
+
+    async def async_read(
+        self, last: SmaAccountPlants | None, budget: ReadBudget | None = None
+    ) -> SmaAccountPlants:
+        """Return what the account sees now; ``last``: what it saw before.
+
+        Without a ``budget``, every plant's devices at once.
+        """
         self.calls = 1
         listed = await self._async_keyed(await self.client.plants())
         if not listed:
+            self._due, self._listed = [], {}
             return await self._async_without_plants(last)
         # A plant another account shows stays there; this account shows the
         # rest, possibly none: that is no reason to sign in again.
         elsewhere = async_shown_elsewhere(self.hass, self.entry, listed)
-        plants = {key: plant for key, plant in listed.items() if key not in elsewhere}
-        self.calls += len(plants)
-        devices = await gather_all(self.client.devices(key) for key in plants)
-        await self._async_read_sets(
-            [device for found in devices for device in found if device.active]
+        self._elsewhere = {key: other.entry_id for key, other in elsewhere.items()}
+        self._plants = {
+            key: plant for key, plant in listed.items() if key not in elsewhere
+        }
+        self._devices = {
+            key: devices
+            for key, devices in self._devices.items()
+            if key in self._plants
+        }
+        # The plants never read first, then the others in turn.
+        self._due = sorted(self._plants, key=lambda key: key in self._devices)
+        self._listed = {}
+        if self._plants:
+            await self._async_read_eligibility(self._plants)
+        whole = self.calls + sum(self._cost(key) for key in self._due)
+        self._batched = budget is not None and whole > budget.whole
+        await self._async_read_devices(
+            budget.room - budget.per_plant * len(self._plants)
+            if budget is not None and self._batched
+            else None
         )
-        if plants:
-            await self._async_read_eligibility(plants)
-        inventory = SmaAccountPlants(
+        for issue in (ISSUE_CONSENT_PENDING, ISSUE_CONSENT_REFUSED, ISSUE_NO_PLANTS):
+            async_delete_issue(self.hass, self.entry, issue)
+        return self._inventory()
+
+    async def async_read_more(self, budget: int) -> SmaAccountPlants:
+        """Read the devices of the next plants ``budget`` calls take."""
+        self.calls = 0
+        await self._async_read_devices(budget)
+        return self._inventory()
+
+    def _cost(self, key: str) -> int:
+        """Return the calls a plant's devices take: its list and new sets."""
+        known = self._listed.get(key, self._devices.get(key))
+        if known is None:
+            return 2  # the list and (likely) one device's sets
+        new = sum(1 for device in known if device.device_id not in self._sets)
+        return new + (key not in self._listed)
+
+    async def _async_read_devices(self, budget: int | None) -> None:
+        """Read the due plants' devices and their new sets, within ``budget``.
+
+        Lists first, then the sets of what they showed; what a batch leaves
+        (sets that did not fit) the next read finishes before new lists.
+        """
+        while self._due:
+            left = None if budget is None else budget - self.calls
+            if left is not None and left <= 0:
+                return
+            pending = [
+                device
+                for key in self._due
+                for device in self._listed.get(key, ())
+                if device.device_id not in self._sets
+            ][:left]
+            if pending:
+                await self._async_read_sets(pending)
+                self._finish_listed()
+                continue
+            self._finish_listed()
+            batch: list[str] = []
+            # Every plant listed so far is complete (no sets pending).
+            for key in self._due:
+                # A batch takes what fits; its first plant's list at least
+                # (the sets that do not fit come next time).
+                if left is not None and batch and self._cost(key) > left:
+                    break
+                batch.append(key)
+                if left is not None:
+                    left -= self._cost(key)
+            if not batch:
+                return
+            self.calls += len(batch)
+            found = await gather_all(self.client.devices(key) for key in batch)
+            for key, devices in zip(batch, found, strict=True):
+                self._listed[key] = tuple(device for device in devices if device.active)
+
+    def _finish_listed(self) -> None:
+        """Take the listed plants whose every device's sets are known."""
+        for key, devices in list(self._listed.items()):
+            if all(device.device_id in self._sets for device in devices):
+                self._devices[key] = self._listed.pop(key)
+                self._due.remove(key)
+
+    def _inventory(self) -> SmaAccountPlants:
+        return SmaAccountPlants(
             plants={
                 key: SmaPlant(
                     key=key,
@@ -219,19 +373,16 @@ class SmaAccountReader:
                             details=device,
                             sets=self._sets[device.device_id],
                         )
-                        for device in found
-                        if device.active
+                        for device in self._devices.get(key, ())
                     ),
                     feed_in_control=FEED_IN_LIMIT
                     in self._eligible.get(plant.plant_id, frozenset()),
                 )
-                for (key, plant), found in zip(plants.items(), devices, strict=True)
+                for key, plant in self._plants.items()
             },
-            shown_elsewhere={key: other.entry_id for key, other in elsewhere.items()},
+            shown_elsewhere=self._elsewhere,
+            unread=frozenset(self._plants.keys() - self._devices.keys()),
         )
-        for issue in (ISSUE_CONSENT_PENDING, ISSUE_CONSENT_REFUSED, ISSUE_NO_PLANTS):
-            async_delete_issue(self.hass, self.entry, issue)
-        return inventory
 
     async def _async_keyed(self, listed: list[Plant]) -> dict[str, Plant]:
         """Return the plants by key: the id Home Assistant first knew them by."""
@@ -257,12 +408,11 @@ class SmaAccountReader:
     async def _async_read_sets(self, devices: list[Device]) -> None:
         # Which sets a device reports changes with its hardware, not by the
         # hour: each device is asked once per setup.
-        missing = [device for device in devices if device.device_id not in self._sets]
-        self.calls += len(missing)
+        self.calls += len(devices)
         found = await gather_all(
-            self.client.measurement_sets(device.device_id) for device in missing
+            self.client.measurement_sets(device.device_id) for device in devices
         )
-        for device, sets in zip(missing, found, strict=True):
+        for device, sets in zip(devices, found, strict=True):
             self._sets[device.device_id] = sets
 
     async def _async_read_eligibility(self, plants: Mapping[str, Plant]) -> None:

@@ -54,6 +54,11 @@ SECOND_LOOKS = 0.1
 and the lifetime totals."""
 MAX_STRIDE = 12
 """Read a plant at least hourly (every 12th 5-minute interval)."""
+EXPECTED_SETS = 2
+"""The sets a plant's device poll is expected to read before its devices are
+read (an inverter's PV and AC): the plan leaves room for them from the start."""
+BATCH_GAP = timedelta(seconds=30)
+"""The least time between two batches of a large account's devices."""
 CALL_SPAN = CALL_WINDOW + timedelta(seconds=30)
 """How long a poll's calls count against a window: they reach SMA during
 the poll, up to this much after the poll was admitted."""
@@ -253,6 +258,9 @@ class CallPlan:
         self._demands: dict[str, list[Demand]] = {}
         self._slots: dict[str, Slot] = {}
         self._calls: deque[tuple[datetime, int]] = deque()
+        self.waiting: dict[str, int] = {}
+        """The calls of the balances' first polls still to come: reading more
+        of an account's devices waits for them (power first)."""
 
     @property
     def demands(self) -> list[Demand]:
@@ -269,7 +277,9 @@ class CallPlan:
 
     def unregister(self, owner: str) -> None:
         """Plan anew without an account's coordinators."""
-        if self._demands.pop(owner, None) is not None:
+        if (demands := self._demands.pop(owner, None)) is not None:
+            for demand in demands:
+                self.waiting.pop(demand.key, None)
             self._plan()
 
     def slot(self, key: str) -> Slot:
@@ -291,6 +301,33 @@ class CallPlan:
             self._calls.popleft()
         return sum(calls for _, calls in self._calls)
 
+    def room(self, now: datetime) -> int:
+        """Return the calls the window has room for now."""
+        return max(0, self.ceiling - self._used(now))
+
+    @property
+    def spare(self) -> int:
+        """Return what a window keeps from the planned polls (second looks)."""
+        return self.ceiling - self.allowance
+
+    def settle(self, now: datetime, counted: int, made: int) -> None:
+        """Correct calls counted at ``now`` before they were made to those made."""
+        for index in range(len(self._calls) - 1, -1, -1):
+            if self._calls[index] == (now, counted):
+                self._calls[index] = (now, made)
+                return
+
+    def free_at(self, now: datetime, calls: int) -> datetime:
+        """Return when the window has room for ``calls`` (now, or later)."""
+        used = self._used(now)
+        if used + calls <= self.ceiling or calls > self.ceiling:
+            return now
+        for moment, made in self._calls:
+            used -= made
+            if used + calls <= self.ceiling:
+                return moment + CALL_SPAN
+        return now + CALL_SPAN  # pragma: no cover - the loop always returns
+
     def admit(
         self, now: datetime, calls: int, *, force: bool = False
     ) -> datetime | None:
@@ -298,15 +335,10 @@ class CallPlan:
 
         ``force``: count them and go (a first poll, which has no data to keep).
         """
-        used = self._used(now)
-        if force or used + calls <= self.ceiling or calls > self.ceiling:
-            self._calls.append((now, calls))
-            return None
-        for moment, made in self._calls:
-            used -= made
-            if used + calls <= self.ceiling:
-                return moment + CALL_SPAN
-        return now + CALL_SPAN  # pragma: no cover - the loop always returns
+        if not force and (moment := self.free_at(now, calls)) > now:
+            return moment
+        self._calls.append((now, calls))
+        return None
 
     def first_polls(self, demands: list[Demand], now: datetime) -> dict[str, int]:
         """Return the window after setup in which each coordinator polls first.

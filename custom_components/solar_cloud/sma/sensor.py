@@ -399,8 +399,9 @@ async def async_setup_sensors(
     entry: SolarCloudConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of every plant and device."""
-    for coordinators in sma_data(entry).plants.values():
+    """Add the sensors of every plant and device (devices read later too)."""
+    data = sma_data(entry)
+    for coordinators in data.plants.values():
         _add_as_they_appear(
             entry, async_add_entities, coordinators.energy, _plant_sensors
         )
@@ -408,6 +409,11 @@ async def async_setup_sensors(
             _add_as_they_appear(
                 entry, async_add_entities, coordinators.devices, _device_sensors
             )
+    data.on_devices_added.append(
+        lambda devices: _add_as_they_appear(
+            entry, async_add_entities, devices, _device_sensors
+        )
+    )
 
 
 def _add_as_they_appear[CoordinatorT: SmaMeasurementCoordinator[Any]](
