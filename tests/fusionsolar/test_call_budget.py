@@ -9,7 +9,6 @@ clock, shared by both sides, jumps from one wake-up to the next.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 import logging
 
@@ -24,18 +23,7 @@ from .budget_day import run_day
 from .upload_day import START, ManualClock
 
 _LOGGER = logging.getLogger(__name__)
-
-
-@pytest.fixture(autouse=True)
-async def enable_event_loop_debug() -> None:
-    """Leave the event loop's debug mode off, unlike every other test.
-
-    In debug mode asyncio records a stack trace for every task, future and
-    callback; over the day's thousands of calls, that alone took a third of
-    the 150-plant run. No Home Assistant runs here, only the client and the
-    simulator, whose code every other test runs in debug mode.
-    """
-    asyncio.get_running_loop().set_debug(False)
+pytestmark = pytest.mark.usefixtures("loop_debug_off")
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, MIGRATING_PLANT, SmaSimul
 
 _LOGGER = logging.getLogger(__name__)
 DAY = timedelta(days=1)
+pytestmark = pytest.mark.usefixtures("loop_debug_off")
 
 
 def _probes(cadence: timedelta) -> int:
