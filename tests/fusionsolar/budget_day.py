@@ -1,7 +1,8 @@
 """Drive an account's pollers through a simulated day, as the coordinators do.
 
 Shared by the budget tests: the client and pollers run against the simulator
-over real HTTP while ``freezer`` moves the clock from one wake-up to the next.
+over real HTTP, on a clock of their own (``upload_day.ManualClock``, shared by
+both sides) that jumps from one wake-up to the next.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
-
-from freezegun.api import FrozenDateTimeFactory
 
 from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
 from custom_components.solar_cloud.api.fusionsolar.const import REAL_TIME_TYPES
@@ -24,6 +23,7 @@ from custom_components.solar_cloud.api.fusionsolar.real_time_poller import (
 
 from ..const import DAY
 from ..simulator.fusionsolar import FusionSolarSimulator
+from .upload_day import ManualClock
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,7 +41,7 @@ class DayReport:
 async def run_day(
     client: FusionSolarClient,
     sim: FusionSolarSimulator,
-    freezer: FrozenDateTimeFactory,
+    clock: ManualClock,
     *,
     duration: timedelta = DAY,
 ) -> DayReport:
@@ -87,7 +87,7 @@ async def run_day(
         wake = min(w for w in wakes if w is not None)
         if wake > end:
             break
-        freezer.move_to(wake)
+        clock.current = wake
     assert set(real_time.plants) == set(codes), "a plant got no data"
     assert set(real_time.devices) == set(device_ids), "a device got no data"
     return DayReport(

@@ -2,8 +2,9 @@
 
 The client, its budget and the pollers run against the simulator (which
 enforces Huawei's documented flow control on its own) over real HTTP; the
-clock jumps from one wake-up to the next. ``test_day_in_home_assistant``
-(test_setup.py) runs the same through the full Home Assistant stack.
+clock, shared by both sides, jumps from one wake-up to the next.
+``test_day_in_home_assistant`` (test_setup.py) runs the same through the full
+Home Assistant stack.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from datetime import timedelta
 import logging
 
 import aiohttp
-from freezegun.api import FrozenDateTimeFactory
 import pytest
 
 from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
@@ -20,32 +20,35 @@ from custom_components.solar_cloud.api.fusionsolar import FusionSolarClient
 from ..simulator.core import StartSimulator
 from ..simulator.fusionsolar import FusionSolarSimulator, scaled_account
 from .budget_day import run_day
+from .upload_day import START, ManualClock
 
 _LOGGER = logging.getLogger(__name__)
+pytestmark = pytest.mark.usefixtures("loop_debug_off")
 
 
-@pytest.mark.freeze_time("2026-06-21T00:00:00+00:00")
 @pytest.mark.parametrize(
     ("plants", "real_time_calls_per_cycle"), [(1, 4), (10, 4), (150, 8)]
 )
 async def test_a_day_without_refused_calls(
     start_vendor_simulator: StartSimulator,
     session: aiohttp.ClientSession,
-    freezer: FrozenDateTimeFactory,
     plants: int,
     real_time_calls_per_cycle: int,
 ) -> None:
     """Every plant and device refreshed about every five minutes, none refused."""
+    clock = ManualClock(START)
     sim = FusionSolarSimulator([scaled_account("user", "pw", plants)])
+    sim.clock = clock
     cloud = await start_vendor_simulator(sim)
-
-    async def sleep(seconds: float) -> None:
-        freezer.tick(timedelta(seconds=seconds))
-
     client = FusionSolarClient(
-        session, cloud.base_url, username="user", password="pw", sleep=sleep
+        session,
+        cloud.base_url,
+        username="user",
+        password="pw",
+        clock=clock.now,
+        sleep=clock.sleep,
     )
-    report = await run_day(client, sim, freezer)
+    report = await run_day(client, sim, clock)
     _LOGGER.warning("%d plants: %s", plants, report)
 
     assert report.refused == 0

@@ -119,12 +119,20 @@ async def test_lock_out_after_five_wrong_passwords(
     cloud: RunningSimulator, session: aiohttp.ClientSession, sim: FusionSolarSimulator
 ) -> None:
     """The service locks the account; the client says so with its own reason."""
+    # The pauses before an empty answer is asked again are recorded, not
+    # waited (30 s of the test's time before).
+    waits: list[float] = []
     for _ in range(5):
         with pytest.raises(ApiAuthenticationError):
-            await _client(cloud, session, password="wrong").async_login()
+            await _client(
+                cloud, session, password="wrong", sleep=_recorder(waits)
+            ).async_login()
     with pytest.raises(ApiAuthenticationError) as err:
-        await _client(cloud, session).async_login()
+        await _client(cloud, session, sleep=_recorder(waits)).async_login()
     assert err.value.reason == "account_locked"
+    # Each empty answer was asked once more: three clients made the five
+    # failed logins that lock the account.
+    assert waits == [LOGIN_RETRY_DELAY] * 3
 
 
 @pytest.mark.parametrize(

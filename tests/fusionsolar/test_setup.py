@@ -274,6 +274,7 @@ def _volatile(prop: Any, path: Any) -> bool:
 
 @pytest.mark.freeze_time("2026-06-21T00:00:00+00:00")
 @pytest.mark.parametrize("plants", [1, 10])
+@pytest.mark.usefixtures("loop_debug_off")
 async def test_day_in_home_assistant(
     hass: HomeAssistant,
     start_vendor_simulator: StartSimulator,

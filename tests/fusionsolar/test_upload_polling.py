@@ -23,6 +23,7 @@ from .const import HOME
 from .upload_day import START, ManualClock, run_upload_day
 
 PERIOD = timedelta(minutes=5)
+pytestmark = pytest.mark.usefixtures("loop_debug_off")
 
 
 async def test_a_locked_day(start_vendor_simulator: StartSimulator) -> None:

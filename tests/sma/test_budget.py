@@ -27,6 +27,7 @@ from ..const import DAY
 from ..simulator.sma import CLASSIC_PLANT, DEMO_OWNER, MIGRATING_PLANT, SmaSimulator
 
 _LOGGER = logging.getLogger(__name__)
+pytestmark = pytest.mark.usefixtures("loop_debug_off")
 
 
 def _probes(cadence: timedelta) -> int:
