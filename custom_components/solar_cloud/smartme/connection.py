@@ -11,16 +11,8 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from ..account_backoff import account_gate
 from ..api.account_gate import AccountGate
-from ..api.smartme import (
-    OAUTH_AUTHORIZE_PATH,
-    OAUTH_SCOPES,
-    OAUTH_TOKEN_PATH,
-    ApiKeyAuth,
-    BasicAuth,
-    OAuthAuth,
-    SmartMeAuth,
-    SmartMeClient,
-)
+from ..api.smartme import ApiKeyAuth, BasicAuth, OAuthAuth, SmartMeAuth, SmartMeClient
+from ..api.smartme.auth import OAUTH_AUTHORIZE_PATH, OAUTH_SCOPES, OAUTH_TOKEN_PATH
 from ..oauth import (
     ConfigEntryTokenSource,
     OAuthEndpoints,

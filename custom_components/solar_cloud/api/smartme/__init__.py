@@ -1,15 +1,6 @@
 """Client of the smart-me cloud: REST API and Realtime API (webhook) payloads."""
 
-from .auth import (
-    OAUTH_AUTHORIZE_PATH,
-    OAUTH_SCOPES,
-    OAUTH_TOKEN_PATH,
-    ApiKeyAuth,
-    BasicAuth,
-    OAuthAuth,
-    SmartMeAuth,
-    basic_auth_header,
-)
+from .auth import ApiKeyAuth, BasicAuth, OAuthAuth, SmartMeAuth, basic_auth_header
 from .client import DEFAULT_URL, SmartMeClient
 from .history import (
     HISTORY_ENERGY_FACTOR,
@@ -54,9 +45,6 @@ __all__ = [
     "HISTORY_MAX_VALUES",
     "MAX_CALIBRATION_GAP",
     "MIN_CALIBRATION_KWH",
-    "OAUTH_AUTHORIZE_PATH",
-    "OAUTH_SCOPES",
-    "OAUTH_TOKEN_PATH",
     "SCALED_FIELDS",
     "ApiKeyAuth",
     "BasicAuth",
