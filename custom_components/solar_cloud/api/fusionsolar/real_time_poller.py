@@ -4,6 +4,10 @@
 and ``getDevRealKpi``; it plans each batch's calls by the upload phases
 ``api/upload_phase.py`` learns, the probes that learn them by ``probes``
 (their moments) and the batches' make-up by ``phase_batches``.
+
+Over 500 lines on purpose: one class, whose methods share one schedule's
+state (batches, their sources' clocks, held-back and probed calls); what
+stands alone has left it (``probes``, ``phase_batches``, ``upload_phase``).
 """
 
 from __future__ import annotations
