@@ -64,6 +64,9 @@ WITHOUT_VALUE: dict[str, dict[str, str]] = {
     "smartme_charging_station_state": {
         "unknown": "the simulated charging stations report no state"
     },
+    "sma_self_consumption_rate": {
+        "unknown": "SMA omits the rate while a plant produces nothing (night)"
+    },
 }
 """Entities (by translation key) that may lack a value, and why."""
 
