@@ -162,6 +162,8 @@ async def _run(
     import aiohttp  # noqa: PLC0415
     from homeassistant.config_entries import ConfigEntryState  # noqa: PLC0415
     from homeassistant.const import CONF_CLIENT_ID, CONF_CLIENT_SECRET, CONF_URL  # noqa: PLC0415
+    from homeassistant.core import callback  # noqa: PLC0415
+    from homeassistant.helpers.dispatcher import async_dispatcher_connect  # noqa: PLC0415
     from homeassistant.util import dt as dt_util  # noqa: PLC0415
     from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
         MockConfigEntry,
@@ -187,6 +189,7 @@ async def _run(
         CONF_GRIDCONTROL_URL,
         CONF_LOGIN_HINT,
     )
+    from custom_components.solar_cloud.sma.data import signal_devices_added  # noqa: PLC0415
     from custom_components.solar_cloud.sma.polling import CallPlan  # noqa: PLC0415
     from tests.simulator.core import start_simulator  # noqa: PLC0415
     from tests.simulator.sma import CUSTOM_CLIENT, SmaSimulator  # noqa: PLC0415
@@ -275,8 +278,12 @@ async def _run(
                 coordinators = data.coordinators[1:]
                 for coordinator in coordinators:
                     _listen(coordinator, seen, clock, sma_coordinator, failed)
-                data.on_devices_added.append(
-                    lambda c: _listen(c, seen, clock, sma_coordinator, failed)
+                async_dispatcher_connect(
+                    hass,
+                    signal_devices_added(entry),
+                    callback(
+                        lambda c: _listen(c, seen, clock, sma_coordinator, failed)
+                    ),
                 )
                 await _watch_setup(hass, clock, data, shown, hours)
                 shown.busiest = _busiest(simulator.log.requests)

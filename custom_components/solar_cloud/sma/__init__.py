@@ -8,6 +8,7 @@ from typing import Any
 
 from homeassistant.const import CONF_CLIENT_ID, Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
@@ -28,7 +29,7 @@ from .coordinator import (
     SmaMeasurementCoordinator,
     SmaPlantCoordinator,
 )
-from .data import SmaData, SmaPlantCoordinators
+from .data import SmaData, SmaPlantCoordinators, signal_devices_added
 from .devices import async_register_plant
 from .number import async_setup_numbers
 from .options_flow import SmaOptionsFlow
@@ -106,7 +107,7 @@ async def async_start_account(
     """Read what the account sees and start its coordinators within ``plan``.
 
     The entities come with the platforms (``SmaData.platforms``); devices
-    read after setup are told to ``SmaData.on_devices_added``.
+    read after setup are sent with :func:`.data.signal_devices_added`.
     """
     inventory = SmaInventoryCoordinator(hass, entry, client, plan=plan)
     await inventory.async_config_entry_first_refresh()
@@ -214,7 +215,7 @@ def _async_add_devices(data: SmaData, plan: CallPlan, plants: list[SmaPlant]) ->
     )
     for devices in added:
         devices.start_later(FIRST_POLL_DELAY)
-        data.devices_added(devices)
+        async_dispatcher_send(data.hass, signal_devices_added(data.entry), devices)
 
 
 INTEGRATION = VendorIntegration(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, override
 
@@ -11,7 +10,7 @@ from homeassistant.core import HomeAssistant
 from ..api import SolarCloudApiError
 from ..api.auth import TokenSource
 from ..api.sma import FeedInLimitCommand, SmaClient, SmaClientCredentials
-from ..const import LOGGER, Vendor
+from ..const import DOMAIN, LOGGER, Vendor
 from ..history_source import CONF_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, HistorySource
 from ..runtime import SolarCloudConfigEntry, SolarCloudData, vendor_data
 from .const import CONF_ENVIRONMENT, CONF_FLOW
@@ -47,10 +46,6 @@ class SmaData(SolarCloudData):
     plants: dict[str, SmaPlantCoordinators] = field(default_factory=dict)
     feed_in_limits: dict[str, FeedInLimitCommand] = field(default_factory=dict)
     """The last feed-in limit sent per plant key."""
-    on_devices_added: list[Callable[[SmaDeviceCoordinator], None]] = field(
-        default_factory=list
-    )
-    """Told of each devices coordinator made after setup (the platforms)."""
 
     @property
     def measurements(
@@ -63,11 +58,6 @@ class SmaData(SolarCloudData):
             for coordinator in (coordinators.energy, coordinators.devices)
             if coordinator is not None
         ]
-
-    def devices_added(self, devices: SmaDeviceCoordinator) -> None:
-        """Tell the platforms of a plant's devices read after setup."""
-        for listener in self.on_devices_added:
-            listener(devices)
 
     def plant(self, key: str) -> SmaPlant:
         """Return a plant as the inventory knew it at setup."""
@@ -140,3 +130,12 @@ def _energy_balance(data: PlantData) -> dict[str, Any]:
 def sma_data(entry: SolarCloudConfigEntry) -> SmaData:
     """Return the runtime data of a loaded SMA entry."""
     return vendor_data(entry, SmaData)
+
+
+def signal_devices_added(entry: SolarCloudConfigEntry) -> str:
+    """Return the dispatcher signal of a plant's devices read after setup.
+
+    Sent with the plant's new ``SmaDeviceCoordinator``; the sensor platform
+    adds its entities.
+    """
+    return f"{DOMAIN}_sma_devices_added_{entry.entry_id}"

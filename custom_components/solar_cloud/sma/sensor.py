@@ -29,7 +29,8 @@ from homeassistant.const import (
     UnitOfSpeed,
     UnitOfTemperature,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
@@ -49,7 +50,7 @@ from .coordinator import (
     SmaMeasurementCoordinator,
     SmaPlantCoordinator,
 )
-from .data import sma_data
+from .data import signal_devices_added, sma_data
 from .entity import SmaPlantEntity
 from .polling import PlantData
 
@@ -409,10 +410,13 @@ async def async_setup_sensors(
             _add_as_they_appear(
                 entry, async_add_entities, coordinators.devices, _device_sensors
             )
-    data.on_devices_added.append(
-        lambda devices: _add_as_they_appear(
-            entry, async_add_entities, devices, _device_sensors
-        )
+
+    @callback
+    def devices_added(devices: SmaDeviceCoordinator) -> None:
+        _add_as_they_appear(entry, async_add_entities, devices, _device_sensors)
+
+    entry.async_on_unload(
+        async_dispatcher_connect(hass, signal_devices_added(entry), devices_added)
     )
 
 
